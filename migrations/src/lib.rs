@@ -1,0 +1,17 @@
+//! Tollgate's schema, as append-only sea-orm migrations.
+//!
+//! Never edit a migration that has shipped: add a new one. Each migration is
+//! written with the schema builder so the same code runs on SQLite and
+//! PostgreSQL.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_foundation::Migration)]
+    }
+}

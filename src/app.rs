@@ -1,0 +1,328 @@
+//! Builds the app from a [`Config`] and runs it: the HTTP server, the update pump (polling or
+//! webhook) and the job worker, all under one shutdown signal.
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use teloxide::{adaptors::throttle::Limits, prelude::*, types::Me};
+use tokio::net::TcpListener;
+
+use crate::{
+    bot::{
+        self, DialogueStorage,
+        dialogue_storage::{DbStorage, DialogueStorageError, RedisStorage},
+    },
+    clock::{SharedClock, SystemClock},
+    config::{Config, ConfigError},
+    context::AppCtx,
+    http::{self, HttpState},
+    jobs::{self, JobError, JobRunner, NewJob},
+    metrics::Metrics,
+    services::{events, settings},
+    shutdown::Shutdown,
+    storage::{self, StorageError},
+    telegram::{self, ALLOWED_UPDATES, Telegram, UpdatePump},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("HTTP_ADDR: cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("REDIS_URL: {0}")]
+    Redis(#[from] DialogueStorageError),
+    #[error("the HTTP server stopped: {0}")]
+    Server(#[source] std::io::Error),
+}
+
+/// What tests, the sandbox and the benchmark may change; production uses the defaults.
+#[derive(Clone)]
+pub struct AppOptions {
+    pub clock: SharedClock,
+    pub limits: Limits,
+    /// Long-polling timeout.
+    pub poll_timeout: Duration,
+    /// Update workers (chats handled concurrently).
+    pub workers: usize,
+    /// Prefix of Redis keys, so several apps can share one Redis (tests do).
+    pub redis_prefix: String,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            limits: Limits::default(),
+            poll_timeout: Duration::from_secs(25),
+            workers: 32,
+            redis_prefix: "tollgate:".into(),
+        }
+    }
+}
+
+pub struct App {
+    ctx: AppCtx,
+    opts: AppOptions,
+    listener: TcpListener,
+    http_state: HttpState,
+    dialogues: Arc<DialogueStorage>,
+}
+
+/// A running app's handles, for tests and the sandbox.
+#[derive(Clone)]
+pub struct AppHandle {
+    pub ctx: AppCtx,
+    pub http_addr: SocketAddr,
+    pub me: Arc<OnceLock<Me>>,
+}
+
+pub const PRUNE_UPDATES_JOB: &str = "prune_processed_updates";
+
+fn job_runner(db: storage::Db, clock: SharedClock, metrics: Metrics) -> JobRunner {
+    let (prune_db, prune_clock) = (db.clone(), clock.clone());
+    JobRunner::builder()
+        .handle(PRUNE_UPDATES_JOB, move |_job| {
+            let (db, clock) = (prune_db.clone(), prune_clock.clone());
+            async move {
+                let hours = settings::get(&db, &settings::UPDATE_DEDUPE_HOURS)
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                let before = clock.now() - chrono::Duration::hours(hours.max(1));
+                let n = events::prune(&db, events::EventSource::TelegramUpdate, before)
+                    .await
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                tracing::debug!(removed = n, "pruned remembered update ids");
+                Ok(())
+            }
+        })
+        .build(db, clock, metrics)
+}
+
+impl App {
+    pub async fn build(config: Config, opts: AppOptions) -> Result<App, AppError> {
+        let token = config.require_bot_token()?.clone();
+        let db = storage::connect(config.database_url.expose()).await?;
+        // Claims a crash left half-done: let Telegram's redelivery through.
+        let released = events::release_interrupted(&db, events::EventSource::TelegramUpdate)
+            .await
+            .map_err(|e| match e {
+                crate::services::ServiceError::Storage(s) => s,
+                other => StorageError::Corrupt(other.to_string()),
+            })?;
+        if released > 0 {
+            tracing::warn!(
+                released,
+                "released updates interrupted by the last shutdown"
+            );
+        }
+        let metrics = Metrics::default();
+        let bot = telegram::build_bot(
+            token.expose(),
+            &config.telegram_api_url,
+            opts.limits.clone(),
+        );
+        let tg = Telegram::new(bot, metrics.clone());
+        let jobs = job_runner(db.clone(), opts.clock.clone(), metrics.clone());
+        let dialogues: Arc<DialogueStorage> = match &config.redis_url {
+            Some(url) => teloxide::dispatching::dialogue::Storage::erase(
+                RedisStorage::<bot::State>::open(url.expose(), &opts.redis_prefix).await?,
+            ),
+            None => teloxide::dispatching::dialogue::Storage::erase(DbStorage::<bot::State>::new(
+                db.clone(),
+                opts.clock.clone(),
+            )),
+        };
+        let listener = TcpListener::bind(config.http_addr)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: config.http_addr,
+                source,
+            })?;
+        let telegram_webhook_secret = config
+            .public_url
+            .as_ref()
+            .and(config.telegram_webhook_secret.clone());
+        let ctx = AppCtx {
+            db,
+            started_at: opts.clock.now(),
+            clock: opts.clock.clone(),
+            config: Arc::new(config),
+            metrics,
+            tg,
+            jobs,
+        };
+        let http_state = HttpState {
+            ctx: ctx.clone(),
+            me: Arc::new(OnceLock::new()),
+            pump: Arc::new(OnceLock::new()),
+            telegram_webhook_secret,
+        };
+        Ok(App {
+            ctx,
+            opts,
+            listener,
+            http_state,
+            dialogues,
+        })
+    }
+
+    pub fn handle(&self) -> AppHandle {
+        AppHandle {
+            ctx: self.ctx.clone(),
+            http_addr: self
+                .listener
+                .local_addr()
+                .expect("a bound listener has an address"),
+            me: self.http_state.me.clone(),
+        }
+    }
+
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), AppError> {
+        let App {
+            ctx,
+            opts,
+            listener,
+            http_state,
+            dialogues,
+        } = self;
+        let addr = listener.local_addr().map_err(AppError::Server)?;
+        tracing::info!(%addr, "HTTP server listening");
+        let server = {
+            let shutdown = shutdown.clone();
+            let router = http::router(http_state.clone());
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { shutdown.wait().await })
+                    .await
+            })
+        };
+        let worker = tokio::spawn(ctx.jobs.clone().run(shutdown.clone()));
+        let scheduler = tokio::spawn(schedule_housekeeping(ctx.clone(), shutdown.clone()));
+
+        if let Some(me) = identify(&ctx, &shutdown).await {
+            tracing::info!(bot = %me.username(), "connected to the Bot API");
+            let _ = http_state.me.set(me.clone());
+            if let Err(e) = telegram::register_commands(
+                &ctx.tg,
+                ctx.config.default_locale,
+                ctx.config.admin_chat_id.map(ChatId),
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "could not set the command menus");
+            }
+            let deps = bot::dependencies(ctx.clone(), me, dialogues);
+            bot::type_check(&deps);
+            let pump = UpdatePump::start(
+                bot::schema(),
+                deps,
+                ctx.metrics.clone(),
+                bot::error_reporter(ctx.clone()),
+                opts.workers,
+            );
+            let raw_bot = ctx.tg.bot().inner().clone();
+            match ctx.config.telegram_webhook_url() {
+                Some(url) => {
+                    let secret = ctx
+                        .config
+                        .telegram_webhook_secret
+                        .clone()
+                        .expect("config guarantees a secret with PUBLIC_URL");
+                    let _ = http_state.pump.set(pump);
+                    register_webhook(&ctx, url, secret.expose(), &shutdown).await;
+                    shutdown.wait().await;
+                }
+                None => {
+                    if let Err(e) = ctx.tg.call(raw_bot.delete_webhook()).await {
+                        tracing::warn!(error = %e, "deleteWebhook failed; polling anyway");
+                    }
+                    pump.run_polling(
+                        raw_bot,
+                        ALLOWED_UPDATES.to_vec(),
+                        opts.poll_timeout,
+                        shutdown.clone(),
+                    )
+                    .await;
+                }
+            }
+        }
+        shutdown.wait().await;
+        let _ = worker.await;
+        let _ = scheduler.await;
+        match server.await {
+            Ok(result) => result.map_err(AppError::Server),
+            Err(join) => Err(AppError::Server(std::io::Error::other(join))),
+        }
+    }
+}
+
+/// `getMe` until it answers (the Bot API may be down at start; `/readyz` says so meanwhile).
+async fn identify(ctx: &AppCtx, shutdown: &Shutdown) -> Option<Me> {
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match ctx.tg.call(ctx.tg.bot().get_me()).await {
+            Ok(me) => return Some(me),
+            Err(e) => {
+                tracing::error!(error = %e, ?pause, "getMe failed; is BOT_TOKEN right and the Bot API reachable?")
+            }
+        }
+        tokio::select! {
+            _ = shutdown.wait() => return None,
+            _ = tokio::time::sleep(pause) => {}
+        }
+        pause = (pause * 2).min(Duration::from_secs(30));
+    }
+}
+
+async fn register_webhook(ctx: &AppCtx, url: url::Url, secret: &str, shutdown: &Shutdown) {
+    let mut pause = Duration::from_millis(500);
+    loop {
+        let req = ctx
+            .tg
+            .bot()
+            .set_webhook(url.clone())
+            .secret_token(secret.to_owned())
+            .allowed_updates(ALLOWED_UPDATES.to_vec());
+        match ctx.tg.call(req).await {
+            Ok(_) => {
+                tracing::info!(%url, "webhook registered");
+                return;
+            }
+            Err(e) => tracing::error!(error = %e, "setWebhook failed"),
+        }
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = tokio::time::sleep(pause) => {}
+        }
+        pause = (pause * 2).min(Duration::from_secs(60));
+    }
+}
+
+/// Hourly chores, enqueued as jobs so that only one replica runs each.
+async fn schedule_housekeeping(ctx: AppCtx, shutdown: Shutdown) {
+    loop {
+        let now = ctx.now();
+        let job = NewJob {
+            dedupe_key: Some(format!("{PRUNE_UPDATES_JOB}:{}", now.format("%Y-%m-%dT%H"))),
+            ..NewJob::now(PRUNE_UPDATES_JOB, serde_json::json!({}), now)
+        };
+        match jobs::enqueue(&ctx.db, now, job).await {
+            Ok(true) => ctx.jobs.notify(),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not schedule housekeeping"),
+        }
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}

@@ -1,0 +1,580 @@
+//! The configuration contract (`shared/DESIGN.md` §2): environment variables, each also a flag.
+//!
+//! clap only collects raw strings; [`Config::from_raw`] parses them into types and, on the
+//! first bad value, returns a [`ConfigError`] that names the variable and what is wrong with
+//! it. Secrets are wrapped in [`Secret`], whose `Debug` never shows the value.
+use std::{fmt, net::SocketAddr};
+
+use base64::Engine;
+use clap::Args;
+use url::Url;
+
+use crate::i18n::Locale;
+
+/// Raw values as given on the command line or in the environment (`.env` included).
+#[derive(Args, Clone, Default)]
+pub struct RawConfig {
+    /// Telegram bot token from BotFather.
+    #[arg(long, env = "BOT_TOKEN", hide_env_values = true, global = true)]
+    pub bot_token: Option<String>,
+    /// Bot API base URL (a local Bot API server or the emulator).
+    #[arg(long, env = "TELEGRAM_API_URL", global = true)]
+    pub telegram_api_url: Option<String>,
+    /// `sqlite://…` or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+    /// Enables Redis-backed dialogue state.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
+    /// The admin group (a forum supergroup is best).
+    #[arg(long, env = "ADMIN_CHAT_ID", global = true, allow_hyphen_values = true)]
+    pub admin_chat_id: Option<String>,
+    /// Extra admin user ids, comma separated.
+    #[arg(long, env = "ADMIN_USER_IDS", global = true)]
+    pub admin_user_ids: Option<String>,
+    /// Where the HTTP server listens.
+    #[arg(long, env = "HTTP_ADDR", global = true)]
+    pub http_addr: Option<String>,
+    /// Public base URL: enables webhook mode and Stripe return URLs.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Checked against X-Telegram-Bot-Api-Secret-Token in webhook mode.
+    #[arg(
+        long,
+        env = "TELEGRAM_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub telegram_webhook_secret: Option<String>,
+    /// Platform Stripe key (Stripe is off without it).
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true, global = true)]
+    pub stripe_secret_key: Option<String>,
+    /// Verifies Stripe-Signature on webhooks.
+    #[arg(
+        long,
+        env = "STRIPE_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub stripe_webhook_secret: Option<String>,
+    /// Stripe API base URL.
+    #[arg(long, env = "STRIPE_API_BASE", global = true)]
+    pub stripe_api_base: Option<String>,
+    /// Native Telegram invoices through a payment provider (Stars need none).
+    #[arg(
+        long,
+        env = "TELEGRAM_PAYMENT_PROVIDER_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub telegram_payment_provider_token: Option<String>,
+    /// 32 bytes, base64: seals seller secrets at rest.
+    #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true, global = true)]
+    pub encryption_key: Option<String>,
+    /// Fallback language.
+    #[arg(long, env = "DEFAULT_LOCALE", global = true)]
+    pub default_locale: Option<String>,
+    /// `pretty` or `json`.
+    #[arg(long, env = "LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    pub secret_key: Option<Secret>,
+    pub webhook_secret: Secret,
+    pub api_base: Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bot_token: Option<Secret>,
+    pub telegram_api_url: Url,
+    pub database_url: Secret,
+    pub redis_url: Option<Secret>,
+    pub admin_chat_id: Option<i64>,
+    pub admin_user_ids: Vec<i64>,
+    pub http_addr: SocketAddr,
+    pub public_url: Option<Url>,
+    pub telegram_webhook_secret: Option<Secret>,
+    pub stripe: Option<StripeConfig>,
+    pub telegram_payment_provider_token: Option<Secret>,
+    pub encryption_key: Option<Secret>,
+    pub default_locale: Locale,
+    pub log_format: LogFormat,
+}
+
+/// One clear line: which variable, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn bad(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+/// An empty value counts as unset (docker-compose and `.env` files often carry `X=`).
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn parse_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| bad(variable, format!("not a valid URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(variable, "must be an http:// or https:// URL"));
+    }
+    Ok(url)
+}
+
+fn is_token_charset(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db?mode=rwc";
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
+pub const DEFAULT_STRIPE_API_BASE: &str = "https://api.stripe.com/";
+
+impl Config {
+    pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+        let bot_token = match present(&raw.bot_token) {
+            None => None,
+            Some(t) => {
+                let (id, secret) = t.split_once(':').unwrap_or(("", ""));
+                if id.is_empty()
+                    || !id.bytes().all(|b| b.is_ascii_digit())
+                    || secret.is_empty()
+                    || !is_token_charset(secret)
+                {
+                    return Err(bad(
+                        "BOT_TOKEN",
+                        "malformed: expected <bot id>:<secret> as BotFather gives it",
+                    ));
+                }
+                Some(Secret::new(t))
+            }
+        };
+
+        let telegram_api_url = parse_url(
+            "TELEGRAM_API_URL",
+            present(&raw.telegram_api_url).unwrap_or(DEFAULT_TELEGRAM_API_URL),
+        )?;
+
+        let database_url = present(&raw.database_url).unwrap_or(DEFAULT_DATABASE_URL);
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with sqlite: or postgres:// (e.g. sqlite://tollgate.db?mode=rwc)",
+            ));
+        }
+
+        let redis_url = match present(&raw.redis_url) {
+            None => None,
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
+                Some(Secret::new(u))
+            }
+            Some(_) => {
+                return Err(bad("REDIS_URL", "must start with redis:// or rediss://"));
+            }
+        };
+
+        let admin_chat_id = match present(&raw.admin_chat_id) {
+            None => None,
+            Some(v) => {
+                let id: i64 = v
+                    .parse()
+                    .map_err(|_| bad("ADMIN_CHAT_ID", format!("'{v}' is not a whole number")))?;
+                if id >= 0 {
+                    return Err(bad(
+                        "ADMIN_CHAT_ID",
+                        "must be a group id, which is negative (e.g. -1001234567890)",
+                    ));
+                }
+                Some(id)
+            }
+        };
+
+        let admin_user_ids = match present(&raw.admin_user_ids) {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| match s.parse::<i64>() {
+                    Ok(id) if id > 0 => Ok(id),
+                    _ => Err(bad(
+                        "ADMIN_USER_IDS",
+                        format!("'{s}' is not a Telegram user id (a positive whole number)"),
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+        };
+
+        let http_addr_raw = present(&raw.http_addr).unwrap_or(DEFAULT_HTTP_ADDR);
+        let http_addr: SocketAddr = http_addr_raw.parse().map_err(|_| {
+            bad(
+                "HTTP_ADDR",
+                format!("'{http_addr_raw}' is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+
+        let public_url = match present(&raw.public_url) {
+            None => None,
+            Some(u) => {
+                let url = parse_url("PUBLIC_URL", u)?;
+                if url.query().is_some() || url.fragment().is_some() {
+                    return Err(bad("PUBLIC_URL", "must not carry a query or a fragment"));
+                }
+                Some(url)
+            }
+        };
+
+        let telegram_webhook_secret = match present(&raw.telegram_webhook_secret) {
+            None => None,
+            Some(s) if (1..=256).contains(&s.len()) && is_token_charset(s) => Some(Secret::new(s)),
+            Some(_) => {
+                return Err(bad(
+                    "TELEGRAM_WEBHOOK_SECRET",
+                    "must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
+                ));
+            }
+        };
+        if public_url.is_some() && telegram_webhook_secret.is_none() {
+            return Err(bad(
+                "TELEGRAM_WEBHOOK_SECRET",
+                "required when PUBLIC_URL is set (webhook mode)",
+            ));
+        }
+
+        let stripe_secret_key = match present(&raw.stripe_secret_key) {
+            None => None,
+            Some(k) if k.starts_with("sk_") || k.starts_with("rk_") => Some(Secret::new(k)),
+            Some(_) => {
+                return Err(bad(
+                    "STRIPE_SECRET_KEY",
+                    "must be a Stripe secret or restricted key (sk_… or rk_…)",
+                ));
+            }
+        };
+        let stripe_webhook_secret = match present(&raw.stripe_webhook_secret) {
+            None => None,
+            Some(s) if s.starts_with("whsec_") && s.len() > "whsec_".len() => Some(Secret::new(s)),
+            Some(_) => {
+                return Err(bad(
+                    "STRIPE_WEBHOOK_SECRET",
+                    "must be a webhook signing secret (whsec_…)",
+                ));
+            }
+        };
+        let mut stripe_api_base = parse_url(
+            "STRIPE_API_BASE",
+            present(&raw.stripe_api_base).unwrap_or(DEFAULT_STRIPE_API_BASE),
+        )?;
+        if !stripe_api_base.path().ends_with('/') {
+            let path = format!("{}/", stripe_api_base.path());
+            stripe_api_base.set_path(&path);
+        }
+        let stripe = match (stripe_secret_key, stripe_webhook_secret) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    "STRIPE_WEBHOOK_SECRET",
+                    "required when STRIPE_SECRET_KEY is set",
+                ));
+            }
+            (secret_key, Some(webhook_secret)) => Some(StripeConfig {
+                secret_key,
+                webhook_secret,
+                api_base: stripe_api_base,
+            }),
+        };
+
+        let telegram_payment_provider_token =
+            present(&raw.telegram_payment_provider_token).map(Secret::new);
+
+        let encryption_key = match present(&raw.encryption_key) {
+            None => None,
+            Some(k) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(k)
+                    .map_err(|_| bad("ENCRYPTION_KEY", "not valid base64"))?;
+                if bytes.len() != 32 {
+                    return Err(bad(
+                        "ENCRYPTION_KEY",
+                        format!(
+                            "must decode to 32 bytes, got {} (generate one with: openssl rand -base64 32)",
+                            bytes.len()
+                        ),
+                    ));
+                }
+                Some(Secret::new(k))
+            }
+        };
+
+        let default_locale = match present(&raw.default_locale) {
+            None => Locale::En,
+            Some(l) => Locale::parse(l).ok_or_else(|| {
+                bad(
+                    "DEFAULT_LOCALE",
+                    format!("'{l}' is not a shipped locale (one of: {})", Locale::list()),
+                )
+            })?,
+        };
+
+        let log_format = match present(&raw.log_format) {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "LOG_FORMAT",
+                    format!("'{other}' is not one of: pretty, json"),
+                ));
+            }
+        };
+
+        Ok(Config {
+            bot_token,
+            telegram_api_url,
+            database_url: Secret::new(database_url),
+            redis_url,
+            admin_chat_id,
+            admin_user_ids,
+            http_addr,
+            public_url,
+            telegram_webhook_secret,
+            stripe,
+            telegram_payment_provider_token,
+            encryption_key,
+            default_locale,
+            log_format,
+        })
+    }
+
+    /// `run` needs a token; `sandbox` and `migrate` do not.
+    pub fn require_bot_token(&self) -> Result<&Secret, ConfigError> {
+        self.bot_token.as_ref().ok_or_else(|| {
+            bad(
+                "BOT_TOKEN",
+                "required by `tollgate run` (get one from @BotFather), or try `tollgate sandbox`",
+            )
+        })
+    }
+
+    /// The webhook URL Telegram posts to, in webhook mode.
+    pub fn telegram_webhook_url(&self) -> Option<Url> {
+        let base = self.public_url.as_ref()?;
+        let path = format!("{}/webhooks/telegram", base.path().trim_end_matches('/'));
+        let mut url = base.clone();
+        url.set_path(&path);
+        Some(url)
+    }
+
+    pub fn is_admin_user(&self, user_id: i64) -> bool {
+        self.admin_user_ids.contains(&user_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawConfig {
+        RawConfig::default()
+    }
+
+    #[test]
+    fn the_defaults_match_the_contract() {
+        let c = Config::from_raw(&raw()).unwrap();
+        assert_eq!(c.database_url.expose(), "sqlite://tollgate.db?mode=rwc");
+        assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.telegram_api_url.as_str(), "https://api.telegram.org/");
+        assert_eq!(c.default_locale, Locale::En);
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert!(c.stripe.is_none() && c.public_url.is_none() && c.bot_token.is_none());
+    }
+
+    #[test]
+    fn each_malformed_value_names_its_variable() {
+        let cases: Vec<(&str, Box<dyn Fn(&mut RawConfig)>)> = vec![
+            (
+                "BOT_TOKEN",
+                Box::new(|r| r.bot_token = Some("nocolon".into())),
+            ),
+            (
+                "BOT_TOKEN",
+                Box::new(|r| r.bot_token = Some("abc:def".into())),
+            ),
+            (
+                "TELEGRAM_API_URL",
+                Box::new(|r| r.telegram_api_url = Some("ftp://x".into())),
+            ),
+            (
+                "DATABASE_URL",
+                Box::new(|r| r.database_url = Some("mysql://x".into())),
+            ),
+            (
+                "REDIS_URL",
+                Box::new(|r| r.redis_url = Some("http://x".into())),
+            ),
+            (
+                "ADMIN_CHAT_ID",
+                Box::new(|r| r.admin_chat_id = Some("abc".into())),
+            ),
+            (
+                "ADMIN_CHAT_ID",
+                Box::new(|r| r.admin_chat_id = Some("42".into())),
+            ),
+            (
+                "ADMIN_USER_IDS",
+                Box::new(|r| r.admin_user_ids = Some("1,x".into())),
+            ),
+            (
+                "HTTP_ADDR",
+                Box::new(|r| r.http_addr = Some("localhost".into())),
+            ),
+            (
+                "PUBLIC_URL",
+                Box::new(|r| r.public_url = Some("not a url".into())),
+            ),
+            (
+                "TELEGRAM_WEBHOOK_SECRET",
+                Box::new(|r| r.public_url = Some("https://bot.example.com".into())),
+            ),
+            (
+                "TELEGRAM_WEBHOOK_SECRET",
+                Box::new(|r| r.telegram_webhook_secret = Some("has space".into())),
+            ),
+            (
+                "STRIPE_SECRET_KEY",
+                Box::new(|r| r.stripe_secret_key = Some("pk_x".into())),
+            ),
+            (
+                "STRIPE_WEBHOOK_SECRET",
+                Box::new(|r| r.stripe_secret_key = Some("sk_test_1".into())),
+            ),
+            (
+                "STRIPE_WEBHOOK_SECRET",
+                Box::new(|r| r.stripe_webhook_secret = Some("abc".into())),
+            ),
+            (
+                "ENCRYPTION_KEY",
+                Box::new(|r| r.encryption_key = Some("!!".into())),
+            ),
+            (
+                "ENCRYPTION_KEY",
+                Box::new(|r| r.encryption_key = Some("AAAA".into())),
+            ),
+            (
+                "DEFAULT_LOCALE",
+                Box::new(|r| r.default_locale = Some("xx".into())),
+            ),
+            (
+                "LOG_FORMAT",
+                Box::new(|r| r.log_format = Some("yaml".into())),
+            ),
+        ];
+        for (variable, set) in cases {
+            let mut r = raw();
+            set(&mut r);
+            let err = Config::from_raw(&r).unwrap_err();
+            assert_eq!(err.variable, variable, "{err}");
+            assert!(err.to_string().starts_with(variable));
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let mut r = raw();
+        r.redis_url = Some(String::new());
+        r.admin_chat_id = Some("  ".into());
+        let c = Config::from_raw(&r).unwrap();
+        assert!(c.redis_url.is_none() && c.admin_chat_id.is_none());
+    }
+
+    #[test]
+    fn a_full_production_configuration_parses() {
+        let r = RawConfig {
+            bot_token: Some("123456:ABC-def_ghi".into()),
+            database_url: Some("postgres://postgres@127.0.0.1/test".into()),
+            redis_url: Some("redis://127.0.0.1:6379".into()),
+            admin_chat_id: Some("-1001234567890".into()),
+            admin_user_ids: Some("1, 2,3".into()),
+            http_addr: Some("0.0.0.0:9000".into()),
+            public_url: Some("https://bot.example.com/tg".into()),
+            telegram_webhook_secret: Some("s3cr3t_-".into()),
+            stripe_secret_key: Some("sk_test_123".into()),
+            stripe_webhook_secret: Some("whsec_abc".into()),
+            stripe_api_base: Some("http://127.0.0.1:12111".into()),
+            encryption_key: Some(base64::engine::general_purpose::STANDARD.encode([7u8; 32])),
+            default_locale: Some("ru".into()),
+            log_format: Some("json".into()),
+            ..raw()
+        };
+        let c = Config::from_raw(&r).unwrap();
+        assert_eq!(c.admin_user_ids, vec![1, 2, 3]);
+        assert_eq!(
+            c.telegram_webhook_url().unwrap().as_str(),
+            "https://bot.example.com/tg/webhooks/telegram"
+        );
+        let stripe = c.stripe.as_ref().unwrap();
+        assert_eq!(stripe.api_base.as_str(), "http://127.0.0.1:12111/");
+        assert_eq!(c.default_locale, Locale::Ru);
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let r = RawConfig {
+            bot_token: Some("123456:SUPERSECRETTOKEN".into()),
+            stripe_secret_key: Some("sk_test_SUPERSECRET".into()),
+            stripe_webhook_secret: Some("whsec_SUPERSECRET".into()),
+            database_url: Some("postgres://user:SUPERSECRET@db/x".into()),
+            ..raw()
+        };
+        let c = Config::from_raw(&r).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("SUPERSECRET"), "{shown}");
+    }
+
+    #[test]
+    fn run_requires_a_token() {
+        let c = Config::from_raw(&raw()).unwrap();
+        assert_eq!(c.require_bot_token().unwrap_err().variable, "BOT_TOKEN");
+    }
+}

@@ -1,0 +1,114 @@
+//! The one HTTP server: health, readiness, metrics, the Telegram and Stripe webhooks.
+mod error;
+mod telegram_webhook;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::{
+    Json, Router,
+    extract::{FromRequest, Request, State},
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use serde_json::json;
+use teloxide::types::Me;
+
+pub use error::ApiError;
+
+use crate::{
+    config::Secret, context::AppCtx, jobs, payments::stripe, storage, telegram::UpdatePump,
+};
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub ctx: AppCtx,
+    /// Known once `getMe` succeeded.
+    pub me: Arc<OnceLock<Me>>,
+    /// Set once the bot is ready to handle updates (webhook mode).
+    pub pump: Arc<OnceLock<UpdatePump>>,
+    /// Some in webhook mode.
+    pub telegram_webhook_secret: Option<Secret>,
+}
+
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/webhooks/telegram", post(telegram_webhook::receive))
+        .route("/webhooks/stripe", post(stripe_webhook))
+        .with_state(state)
+}
+
+async fn readyz(State(s): State<HttpState>) -> impl IntoResponse {
+    let db = storage::ping(&s.ctx.db).await;
+    let bot = s.me.get().map(|me| format!("@{}", me.username()));
+    let ready = db.is_ok() && bot.is_some();
+    let body = json!({
+        "database": match &db { Ok(()) => "ok".to_owned(), Err(e) => e.to_string() },
+        "bot": bot,
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+async fn metrics(State(s): State<HttpState>) -> Result<impl IntoResponse, ApiError> {
+    let counts = jobs::counts(&s.ctx.db).await?;
+    let mut states: Vec<(String, u64)> = counts.into_iter().collect();
+    states.sort();
+    Ok((
+        [("content-type", "text/plain; version=0.0.4")],
+        s.ctx.metrics.render(&states),
+    ))
+}
+
+/// A Stripe event whose signature was verified: handlers only ever see these.
+pub struct VerifiedStripeEvent(pub stripe_webhook::Event);
+
+impl FromRequest<HttpState> for VerifiedStripeEvent {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &HttpState) -> Result<Self, Self::Rejection> {
+        let Some(cfg) = state.ctx.config.stripe.as_ref() else {
+            return Err(ApiError::NotFound("Stripe is not configured"));
+        };
+        let signature = header(req.headers(), "stripe-signature");
+        let body = String::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::BadRequest("body is not UTF-8 text".into()))?;
+        let event = stripe::verify(
+            &body,
+            signature.as_deref(),
+            cfg.webhook_secret.expose(),
+            state.ctx.now(),
+        )
+        .map_err(|e| {
+            tracing::warn!(reason = %e, "Stripe webhook refused");
+            ApiError::BadRequest(e.to_string())
+        })?;
+        Ok(Self(event))
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+async fn stripe_webhook(
+    State(s): State<HttpState>,
+    VerifiedStripeEvent(event): VerifiedStripeEvent,
+) -> Result<impl IntoResponse, ApiError> {
+    let applied = stripe::apply(&s.ctx.db, s.ctx.now(), &event).await?;
+    Ok(Json(json!({
+        "received": true,
+        "duplicate": applied == stripe::Applied::Duplicate,
+    })))
+}

@@ -1,0 +1,20 @@
+//! Tollgate: a self-hosted Telegram monetization bot.
+//!
+//! Layers, outside in: `http` and `telegram` (edges) → `bot` (thin handlers) → `services`
+//! (use-cases) → `storage` (sea-orm); `domain` holds rules and value types with no I/O.
+pub mod app;
+pub mod bot;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod domain;
+pub mod http;
+pub mod i18n;
+pub mod jobs;
+pub mod metrics;
+pub mod payments;
+pub mod services;
+pub mod shutdown;
+pub mod storage;
+pub mod telegram;

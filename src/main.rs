@@ -1,0 +1,83 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use tollgate::{
+    app::{App, AppOptions},
+    cli::{Cli, Command},
+    config::{Config, LogFormat},
+    shutdown, storage,
+};
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Ctrl-C or SIGTERM (what `docker stop` sends) fires the shutdown trigger.
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let config = match Config::from_raw(&cli.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_format);
+    let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
+    runtime.block_on(async move {
+        let command = cli.command.unwrap_or(Command::Run);
+        let result: anyhow::Result<()> = match command {
+            Command::Run => {
+                if let Err(e) = config.require_bot_token() {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+                let (trigger, shutdown) = shutdown::channel();
+                tokio::spawn(async move {
+                    wait_for_signal().await;
+                    tracing::info!("shutting down");
+                    trigger.fire();
+                });
+                match App::build(config, AppOptions::default()).await {
+                    Ok(app) => app.run(shutdown).await.map_err(Into::into),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Command::Migrate => storage::connect(config.database_url.expose())
+                .await
+                .map(|_| tracing::info!("database is up to date"))
+                .map_err(Into::into),
+            Command::Sandbox(_args) => Ok(()),
+            Command::Bench(_args) => Ok(()),
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

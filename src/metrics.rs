@@ -1,0 +1,185 @@
+//! Prometheus metrics, as an injected registry.
+//!
+//! The `metrics` crate keeps its recorder in a process-wide global; every test here starts its
+//! own app in the same process, so a global would mix their counts. This small registry lives
+//! in the app state instead and renders the Prometheus text format itself.
+use std::{
+    collections::BTreeMap,
+    fmt::Write,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use tokio::sync::Notify;
+
+use crate::jobs::Ran;
+
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+struct Inner {
+    updates: Mutex<BTreeMap<String, u64>>,
+    latency: Mutex<Histogram>,
+    api_calls: Mutex<BTreeMap<(String, String), u64>>,
+    jobs: Mutex<BTreeMap<(String, String), u64>>,
+    handled: AtomicU64,
+    handled_changed: Notify,
+}
+
+#[derive(Clone, Default)]
+pub struct Metrics(Arc<Inner>);
+
+fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
+    *map.lock().expect("metrics lock").entry(key).or_default() += 1;
+}
+
+impl Metrics {
+    pub fn update_received(&self, kind: &str) {
+        bump(&self.0.updates, kind.to_owned());
+    }
+
+    /// One update went all the way through the handlers.
+    pub fn update_handled(&self, took: Duration) {
+        {
+            let mut h = self.0.latency.lock().expect("metrics lock");
+            let secs = took.as_secs_f64();
+            for (i, le) in BUCKETS.iter().enumerate() {
+                if secs <= *le {
+                    h.counts[i] += 1;
+                }
+            }
+            h.count += 1;
+            h.sum += secs;
+        }
+        self.0.handled.fetch_add(1, Ordering::SeqCst);
+        self.0.handled_changed.notify_waiters();
+    }
+
+    pub fn api_call(&self, method: &str, outcome: &str) {
+        bump(&self.0.api_calls, (method.to_owned(), outcome.to_owned()));
+    }
+
+    pub fn job_ran(&self, kind: &str, ran: &Ran) {
+        let outcome = match ran {
+            Ran::Done(_) => "done",
+            Ran::Retrying(_) => "retry",
+            Ran::Dead(_) => "dead",
+        };
+        bump(&self.0.jobs, (kind.to_owned(), outcome.to_owned()));
+    }
+
+    /// Updates handled since start.
+    pub fn handled(&self) -> u64 {
+        self.0.handled.load(Ordering::SeqCst)
+    }
+
+    /// Waits until at least `n` updates have been handled; false on timeout.
+    pub async fn wait_handled(&self, n: u64, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.0.handled_changed.notified();
+            if self.handled() >= n {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return self.handled() >= n;
+            }
+        }
+    }
+
+    pub fn api_call_count(&self, method: &str, outcome: &str) -> u64 {
+        self.0
+            .api_calls
+            .lock()
+            .expect("metrics lock")
+            .get(&(method.to_owned(), outcome.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The Prometheus text exposition; `job_states` are read from the database by the caller.
+    pub fn render(&self, job_states: &[(String, u64)]) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP tollgate_updates_total Telegram updates received, by kind.\n");
+        out.push_str("# TYPE tollgate_updates_total counter\n");
+        for (kind, n) in self.0.updates.lock().expect("metrics lock").iter() {
+            let _ = writeln!(out, "tollgate_updates_total{{kind=\"{kind}\"}} {n}");
+        }
+        out.push_str("# HELP tollgate_handler_seconds Time to handle one update.\n");
+        out.push_str("# TYPE tollgate_handler_seconds histogram\n");
+        {
+            let h = self.0.latency.lock().expect("metrics lock");
+            for (i, le) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "tollgate_handler_seconds_bucket{{le=\"{le}\"}} {}",
+                    h.counts[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "tollgate_handler_seconds_bucket{{le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(out, "tollgate_handler_seconds_sum {}", h.sum);
+            let _ = writeln!(out, "tollgate_handler_seconds_count {}", h.count);
+        }
+        out.push_str("# HELP tollgate_bot_api_calls_total Bot API calls, by method and outcome.\n");
+        out.push_str("# TYPE tollgate_bot_api_calls_total counter\n");
+        for ((method, outcome), n) in self.0.api_calls.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "tollgate_bot_api_calls_total{{method=\"{method}\",outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP tollgate_jobs_run_total Background job runs, by kind and outcome.\n");
+        out.push_str("# TYPE tollgate_jobs_run_total counter\n");
+        for ((kind, outcome), n) in self.0.jobs.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "tollgate_jobs_run_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP tollgate_jobs Background jobs in the outbox, by status.\n");
+        out.push_str("# TYPE tollgate_jobs gauge\n");
+        for (status, n) in job_states {
+            let _ = writeln!(out, "tollgate_jobs{{status=\"{status}\"}} {n}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text_with_every_family() {
+        let m = Metrics::default();
+        m.update_received("message");
+        m.update_received("message");
+        m.update_handled(Duration::from_millis(3));
+        m.api_call("SendMessage", "ok");
+        let text = m.render(&[("queued".into(), 2)]);
+        assert!(text.contains("tollgate_updates_total{kind=\"message\"} 2"));
+        assert!(text.contains("tollgate_handler_seconds_bucket{le=\"0.005\"} 1"));
+        assert!(text.contains("tollgate_handler_seconds_bucket{le=\"0.001\"} 0"));
+        assert!(text.contains("tollgate_handler_seconds_count 1"));
+        assert!(
+            text.contains("tollgate_bot_api_calls_total{method=\"SendMessage\",outcome=\"ok\"} 1")
+        );
+        assert!(text.contains("tollgate_jobs{status=\"queued\"} 2"));
+    }
+}

@@ -1,0 +1,3 @@
+//! Payments: Stripe (webhooks now; Checkout and the portal come with the catalog) and, later,
+//! Telegram's native invoices.
+pub mod stripe;

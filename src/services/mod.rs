@@ -1,0 +1,23 @@
+//! Use-cases over a [`Db`](crate::storage::Db) handle. Handlers (bot, HTTP, jobs) call these;
+//! these never see a Telegram or HTTP type.
+pub mod events;
+pub mod settings;
+pub mod users;
+
+use crate::{domain::DomainError, storage::StorageError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ServiceError::Storage(StorageError::Db(e))
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;

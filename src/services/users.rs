@@ -1,0 +1,149 @@
+//! Users: created once on first contact, kept up to date on every visit.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::OnConflict,
+};
+
+use super::ServiceResult;
+use crate::{
+    domain::{StartPayload, TelegramProfile, UserStatus},
+    storage::{Db, entities::users},
+};
+
+pub type User = users::Model;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    New(User),
+    Returning(User),
+}
+
+impl StartOutcome {
+    pub fn user(&self) -> &User {
+        match self {
+            StartOutcome::New(u) | StartOutcome::Returning(u) => u,
+        }
+    }
+}
+
+/// `/start`: creates the user exactly once, even when two `/start`s race (the insert is
+/// `ON CONFLICT DO NOTHING`; whoever loses the race is a returning user). A returning user's
+/// profile is refreshed. The first valid payload is kept (it says where the user came from).
+#[tracing::instrument(skip_all, fields(user_id = profile.id))]
+pub async fn register_start(
+    db: &Db,
+    now: DateTime<Utc>,
+    profile: &TelegramProfile,
+    payload: Option<&StartPayload>,
+) -> ServiceResult<StartOutcome> {
+    let row = users::ActiveModel {
+        id: Set(profile.id),
+        first_name: Set(profile.first_name.clone()),
+        last_name: Set(profile.last_name.clone()),
+        username: Set(profile.username.clone()),
+        language_code: Set(profile.language_code.clone()),
+        locale: Set(None),
+        status: Set(UserStatus::Active.as_str().to_owned()),
+        start_payload: Set(payload.map(|p| p.as_str().to_owned())),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        unreachable_at: Set(None),
+    };
+    let inserted = users::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(users::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    if inserted == 1 {
+        let user = find(db, profile.id).await?.ok_or_else(|| {
+            crate::storage::StorageError::Corrupt("user vanished after insert".into())
+        })?;
+        return Ok(StartOutcome::New(user));
+    }
+    let user = seen(db, now, profile).await?;
+    Ok(StartOutcome::Returning(user))
+}
+
+/// Records a visit: refreshes the profile and `last_seen_at`. A user who wrote to us is
+/// reachable again, unless an admin banned them.
+pub async fn seen(db: &Db, now: DateTime<Utc>, profile: &TelegramProfile) -> ServiceResult<User> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::FirstName,
+            Expr::value(profile.first_name.clone()),
+        )
+        .col_expr(
+            users::Column::LastName,
+            Expr::value(profile.last_name.clone()),
+        )
+        .col_expr(
+            users::Column::Username,
+            Expr::value(profile.username.clone()),
+        )
+        .col_expr(
+            users::Column::LanguageCode,
+            Expr::value(profile.language_code.clone()),
+        )
+        .col_expr(users::Column::LastSeenAt, Expr::value(now))
+        .col_expr(
+            users::Column::UnreachableAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            users::Column::Status,
+            Expr::case(
+                users::Column::Status.eq(UserStatus::Banned.as_str()),
+                UserStatus::Banned.as_str(),
+            )
+            .finally(UserStatus::Active.as_str())
+            .into(),
+        )
+        .filter(users::Column::Id.eq(profile.id))
+        .exec(db)
+        .await?;
+    find(db, profile.id)
+        .await?
+        .ok_or_else(|| crate::storage::StorageError::Corrupt("user not found".into()).into())
+}
+
+pub async fn find(db: &Db, id: i64) -> ServiceResult<Option<User>> {
+    Ok(users::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Telegram said 403 (blocked, deactivated): stop writing to this user until they write again.
+pub async fn mark_unreachable(db: &Db, now: DateTime<Utc>, id: i64) -> ServiceResult<()> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::Status,
+            Expr::value(UserStatus::Unreachable.as_str()),
+        )
+        .col_expr(users::Column::UnreachableAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::Status.eq(UserStatus::Active.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserCounts {
+    pub total: u64,
+    pub active_since: u64,
+}
+
+pub async fn counts(db: &Db, active_since: DateTime<Utc>) -> ServiceResult<UserCounts> {
+    let total = users::Entity::find().count(db).await?;
+    let active = users::Entity::find()
+        .filter(users::Column::LastSeenAt.gte(active_since))
+        .count(db)
+        .await?;
+    Ok(UserCounts {
+        total,
+        active_since: active,
+    })
+}

@@ -1,0 +1,81 @@
+//! Storage: the sea-orm connection, entities and the queries the services use.
+//!
+//! SQLite is the embedded default (WAL, foreign keys, a busy timeout); PostgreSQL is chosen by
+//! a `postgres://` URL. Migrations run on every connect, so a fresh database is ready at once.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+pub mod entities;
+
+pub type Db = DatabaseConnection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] DbErr),
+    #[error("migrations failed: {0}")]
+    Migrate(#[source] DbErr),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Connects, tunes SQLite, and brings the schema up to date.
+pub async fn connect(url: &str) -> Result<Db, StorageError> {
+    let db = connect_without_migrating(url).await?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(StorageError::Migrate)?;
+    Ok(db)
+}
+
+pub async fn connect_without_migrating(url: &str) -> Result<Db, StorageError> {
+    let is_sqlite = url.starts_with("sqlite:");
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    if is_sqlite {
+        // One writer at a time is SQLite's rule; a small pool keeps readers concurrent.
+        // An in-memory database exists once per connection, so it gets exactly one.
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        options.max_connections(max).min_connections(1);
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    Database::connect(options)
+        .await
+        .map_err(StorageError::Connect)
+}
+
+pub async fn migrate(db: &Db) -> Result<(), StorageError> {
+    Migrator::up(db, None).await.map_err(StorageError::Migrate)
+}
+
+/// `SELECT 1`, for `/readyz`.
+pub async fn ping(db: &Db) -> Result<(), StorageError> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(())
+}
+
+pub fn is_postgres(db: &Db) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// True when the error is a unique-constraint violation (a duplicate insert).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
