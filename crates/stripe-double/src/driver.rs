@@ -1,0 +1,196 @@
+//! Test-side actions: change state as Stripe would, store the event, POST it signed to the
+//! webhook URL and report what the app answered.
+
+use serde_json::Value;
+
+use crate::error::{ApiError, DoubleError};
+use crate::ids::now;
+use crate::ops::{self, Completion};
+use crate::{Delivered, DeliveryRecord, StripeDouble};
+
+fn driver_error(e: ApiError) -> DoubleError {
+    if e.status == 404 {
+        DoubleError::NotFound {
+            kind: "object",
+            id: e.message,
+        }
+    } else {
+        DoubleError::InvalidState(e.message)
+    }
+}
+
+impl StripeDouble {
+    /// The customer pays: the session becomes `complete`/`paid`, a PaymentIntent and a
+    /// Charge are created (subscription mode: also a `sub_…` id; setup mode: a `seti_…` id),
+    /// a Customer is created when Stripe would; `checkout.session.completed` is sent.
+    pub async fn complete_checkout(&self, session_id: &str) -> Result<Delivered, DoubleError> {
+        let event = ops::complete_session(&mut self.lock(), session_id, Completion::Paid)
+            .map_err(driver_error)?;
+        self.send(event).await
+    }
+
+    /// The customer pays with a delayed method: `checkout.session.completed` with
+    /// `payment_status: "unpaid"`; the PaymentIntent is `processing`.
+    pub async fn complete_checkout_async_pending(
+        &self,
+        session_id: &str,
+    ) -> Result<Delivered, DoubleError> {
+        let event = ops::complete_session(&mut self.lock(), session_id, Completion::Pending)
+            .map_err(driver_error)?;
+        self.send(event).await
+    }
+
+    /// The delayed payment clears: `checkout.session.async_payment_succeeded`.
+    pub async fn async_payment_succeeded(
+        &self,
+        session_id: &str,
+    ) -> Result<Delivered, DoubleError> {
+        let event = ops::async_payment(&mut self.lock(), session_id, true).map_err(driver_error)?;
+        self.send(event).await
+    }
+
+    /// The delayed payment fails: `checkout.session.async_payment_failed`.
+    pub async fn async_payment_failed(&self, session_id: &str) -> Result<Delivered, DoubleError> {
+        let event =
+            ops::async_payment(&mut self.lock(), session_id, false).map_err(driver_error)?;
+        self.send(event).await
+    }
+
+    /// The session times out: `checkout.session.expired`.
+    pub async fn expire_checkout(&self, session_id: &str) -> Result<Delivered, DoubleError> {
+        let (_, event) =
+            ops::expire_session(&mut self.lock(), session_id, None).map_err(driver_error)?;
+        self.send(event).await
+    }
+
+    /// Refund `amount` (default: what remains) of a PaymentIntent's charge, as from the
+    /// Dashboard: a refund object and `charge.refunded`.
+    pub async fn refund_payment(
+        &self,
+        payment_intent_id: &str,
+        amount: Option<i64>,
+    ) -> Result<Delivered, DoubleError> {
+        let event = {
+            let mut store = self.lock();
+            let charge = ops::charge_of(&store, payment_intent_id, "payment_intent")
+                .map_err(driver_error)?;
+            ops::refund(
+                &mut store,
+                charge,
+                amount,
+                Some("requested_by_customer".into()),
+                Default::default(),
+                None,
+            )
+            .map_err(driver_error)?
+            .1
+        };
+        self.send(event).await
+    }
+
+    /// The cardholder disputes the charge: `charge.dispute.created`.
+    pub async fn dispute_payment(&self, payment_intent_id: &str) -> Result<Delivered, DoubleError> {
+        let event = ops::dispute(&mut self.lock(), payment_intent_id).map_err(driver_error)?;
+        self.send(event).await
+    }
+
+    /// The payment attempt is declined: `payment_intent.payment_failed`.
+    pub async fn fail_payment_intent(
+        &self,
+        payment_intent_id: &str,
+    ) -> Result<Delivered, DoubleError> {
+        let event = ops::fail_payment_intent(&mut self.lock(), payment_intent_id, None)
+            .map_err(driver_error)?;
+        self.send(event).await
+    }
+
+    /// Send a stored event again (a Stripe retry: same id, same content, fresh signature).
+    pub async fn redeliver(&self, event_id: &str) -> Result<Delivered, DoubleError> {
+        let event = self.event(event_id).ok_or_else(|| DoubleError::NotFound {
+            kind: "event",
+            id: event_id.to_string(),
+        })?;
+        self.send(event).await
+    }
+
+    /// POST an arbitrary payload to the webhook URL with the given `Stripe-Signature` header
+    /// (or none), for forged, stale and tampered deliveries. Returns the app's status.
+    pub async fn post_raw(
+        &self,
+        payload: &str,
+        signature_header: Option<&str>,
+    ) -> Result<u16, DoubleError> {
+        let url = self
+            .lock()
+            .webhook_url
+            .clone()
+            .ok_or_else(|| DoubleError::Delivery("no webhook URL set".into()))?;
+        let mut req = self
+            .inner
+            .http
+            .post(&url)
+            .header("content-type", "application/json; charset=utf-8")
+            .header(
+                "user-agent",
+                "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            )
+            .body(payload.to_string());
+        if let Some(sig) = signature_header {
+            req = req.header("stripe-signature", sig);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| DoubleError::Delivery(e.to_string()))?;
+        Ok(res.status().as_u16())
+    }
+
+    async fn send(&self, event: Value) -> Result<Delivered, DoubleError> {
+        let status = self.deliver(&event).await?;
+        Ok(Delivered { event, status })
+    }
+
+    /// POST an event, signed now, to the webhook URL (status 0 when none is set).
+    pub(crate) async fn deliver(&self, event: &Value) -> Result<u16, DoubleError> {
+        let Some(url) = self.lock().webhook_url.clone() else {
+            return Ok(0);
+        };
+        // Stripe sends pretty-printed JSON; verification must use the raw bytes.
+        let payload = serde_json::to_string_pretty(event)
+            .map_err(|e| DoubleError::Delivery(e.to_string()))?;
+        let signature = self.sign(&payload, now());
+        let result = self
+            .inner
+            .http
+            .post(&url)
+            .header("content-type", "application/json; charset=utf-8")
+            .header(
+                "user-agent",
+                "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            )
+            .header("stripe-signature", signature)
+            .body(payload)
+            .send()
+            .await;
+        let mut record = DeliveryRecord {
+            event_id: event["id"].as_str().unwrap_or_default().to_string(),
+            event_type: event["type"].as_str().unwrap_or_default().to_string(),
+            url,
+            status: None,
+            error: None,
+        };
+        let outcome = match result {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                record.status = Some(status);
+                Ok(status)
+            }
+            Err(e) => {
+                record.error = Some(e.to_string());
+                Err(DoubleError::Delivery(e.to_string()))
+            }
+        };
+        self.lock().deliveries.push(record);
+        outcome
+    }
+}

@@ -1,0 +1,90 @@
+//! In-memory state: every object by id, creation order per object kind, idempotency records,
+//! recorded requests, injected faults and webhook deliveries.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::{DeliveryRecord, RecordedRequest, StripeFault};
+
+pub struct IdempotencyRecord {
+    pub method: String,
+    pub path: String,
+    pub params: Value,
+    pub status: u16,
+    pub body: Value,
+}
+
+pub struct FaultRule {
+    pub path_prefix: String,
+    pub fault: StripeFault,
+    pub remaining: u32,
+}
+
+#[derive(Default)]
+pub struct Store {
+    objects: HashMap<String, Value>,
+    order: HashMap<String, Vec<String>>,
+    pub idempotency: HashMap<String, IdempotencyRecord>,
+    pub requests: Vec<RecordedRequest>,
+    pub faults: Vec<FaultRule>,
+    pub deliveries: Vec<DeliveryRecord>,
+    /// Side data per object id that Stripe keeps but does not render (a session's line
+    /// items and `payment_intent_data`, …).
+    pub extras: HashMap<String, Value>,
+    /// Events caused by the API request being handled, to deliver in the background.
+    pub fresh_events: Vec<Value>,
+    pub webhook_url: Option<String>,
+    pub auto_deliver: bool,
+}
+
+impl Store {
+    /// Insert or replace an object, keyed by its `id`, listed under its `object` kind.
+    pub fn put(&mut self, obj: Value) {
+        let id = obj["id"].as_str().unwrap_or_default().to_string();
+        let kind = obj["object"].as_str().unwrap_or_default().to_string();
+        if self.objects.insert(id.clone(), obj).is_none() {
+            self.order.entry(kind).or_default().push(id);
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Value> {
+        self.objects.get(id)
+    }
+
+    /// The object with this id if it is of this kind (`"customer"`, `"checkout.session"`, …).
+    pub fn get_kind(&self, kind: &str, id: &str) -> Option<&Value> {
+        self.objects
+            .get(id)
+            .filter(|o| o["object"].as_str() == Some(kind))
+    }
+
+    pub fn get_kind_mut(&mut self, kind: &str, id: &str) -> Option<&mut Value> {
+        self.objects
+            .get_mut(id)
+            .filter(|o| o["object"].as_str() == Some(kind))
+    }
+
+    /// All objects of a kind, oldest first.
+    pub fn list(&self, kind: &str) -> Vec<Value> {
+        self.order
+            .get(kind)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.objects.get(id).cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Remove an object (deleted customers and products).
+    pub fn remove(&mut self, id: &str) -> Option<Value> {
+        let removed = self.objects.remove(id)?;
+        if let Some(kind) = removed["object"].as_str()
+            && let Some(ids) = self.order.get_mut(kind)
+        {
+            ids.retain(|i| i != id);
+        }
+        Some(removed)
+    }
+}
