@@ -108,7 +108,24 @@ fn job_runner(db: storage::Db, clock: SharedClock, metrics: Metrics) -> JobRunne
 }
 
 impl App {
+    /// Builds the app listening on `HTTP_ADDR`.
     pub async fn build(config: Config, opts: AppOptions) -> Result<App, AppError> {
+        let listener = TcpListener::bind(config.http_addr)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: config.http_addr,
+                source,
+            })?;
+        Self::build_on(config, opts, listener).await
+    }
+
+    /// Builds the app on a listener the caller bound (tests bind port 0 first, so that they
+    /// know the address before the app is configured, e.g. for `PUBLIC_URL`).
+    pub async fn build_on(
+        config: Config,
+        opts: AppOptions,
+        listener: TcpListener,
+    ) -> Result<App, AppError> {
         let token = config.require_bot_token()?.clone();
         let db = storage::connect(config.database_url.expose()).await?;
         // Claims a crash left half-done: let Telegram's redelivery through.
@@ -141,12 +158,6 @@ impl App {
                 opts.clock.clone(),
             )),
         };
-        let listener = TcpListener::bind(config.http_addr)
-            .await
-            .map_err(|source| AppError::Bind {
-                addr: config.http_addr,
-                source,
-            })?;
         let telegram_webhook_secret = config
             .public_url
             .as_ref()

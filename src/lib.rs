@@ -17,4 +17,5 @@ pub mod payments;
 pub mod services;
 pub mod shutdown;
 pub mod storage;
+pub mod sandbox;
 pub mod telegram;

@@ -69,7 +69,7 @@ fn main() -> ExitCode {
                 .await
                 .map(|_| tracing::info!("database is up to date"))
                 .map_err(Into::into),
-            Command::Sandbox(_args) => Ok(()),
+            Command::Sandbox(args) => tollgate::sandbox::run(config, args).await,
             Command::Bench(_args) => Ok(()),
         };
         match result {

@@ -1,0 +1,209 @@
+//! The whole product wired to the built-in doubles: the Telegram Bot API emulator and the
+//! Stripe double. `tollgate sandbox`, the benchmark and the integration tests all start it.
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use stripe_double::{StripeDouble, StripeDoubleConfig};
+use teloxide::adaptors::throttle::Limits;
+use tg_emulator::{Emulator, EmulatorConfig, MemberStatus, UserSpec};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use crate::{
+    app::{App, AppError, AppHandle, AppOptions},
+    clock::{SharedClock, SystemClock},
+    config::{Config, RawConfig},
+    shutdown::{self, Trigger},
+    telegram,
+};
+
+pub const STRIPE_KEY: &str = "sk_test_tollgate_sandbox";
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_tollgate_sandbox";
+pub const TELEGRAM_WEBHOOK_SECRET: &str = "tollgate-sandbox-secret";
+
+pub struct HarnessOptions {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    /// Webhook mode (`PUBLIC_URL` = the app's own address) instead of long polling.
+    pub webhook: bool,
+    /// Start the Stripe double and configure Stripe against it.
+    pub stripe: bool,
+    /// Create a forum supergroup with one operator and make it `ADMIN_CHAT_ID`.
+    pub admin_group: bool,
+    pub http_addr: SocketAddr,
+    pub clock: SharedClock,
+    pub limits: Limits,
+    pub workers: usize,
+    pub emulator: EmulatorConfig,
+}
+
+impl HarnessOptions {
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            redis_url: None,
+            redis_prefix: "tollgate:".into(),
+            webhook: false,
+            stripe: true,
+            admin_group: true,
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: Arc::new(SystemClock),
+            limits: telegram::unthrottled(),
+            workers: 32,
+            emulator: EmulatorConfig::default(),
+        }
+    }
+}
+
+pub struct Harness {
+    pub emulator: Emulator,
+    pub stripe: Option<StripeDouble>,
+    pub app: AppHandle,
+    /// The admin forum group and its operator, when `admin_group` was asked for.
+    pub admin_chat_id: Option<i64>,
+    pub operator_id: Option<i64>,
+    trigger: Trigger,
+    task: JoinHandle<Result<(), AppError>>,
+}
+
+impl Harness {
+    pub async fn start(opts: HarnessOptions) -> anyhow::Result<Harness> {
+        let emulator = Emulator::start(opts.emulator.clone())
+            .await
+            .context("starting the Telegram emulator")?;
+        let (admin_chat_id, operator_id) = if opts.admin_group {
+            let group = emulator.create_supergroup("Tollgate Admins", true);
+            let operator = emulator.add_user(UserSpec {
+                first_name: "Olga".into(),
+                username: Some("olga_operator".into()),
+                language_code: Some("en".into()),
+                ..UserSpec::default()
+            });
+            emulator.add_member(group, operator, MemberStatus::Administrator);
+            (Some(group), Some(operator))
+        } else {
+            (None, None)
+        };
+        let stripe = if opts.stripe {
+            Some(
+                StripeDouble::start(StripeDoubleConfig {
+                    webhook_secret: STRIPE_WEBHOOK_SECRET.into(),
+                    api_key: Some(STRIPE_KEY.into()),
+                    ..StripeDoubleConfig::default()
+                })
+                .await
+                .context("starting the Stripe double")?,
+            )
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(opts.http_addr)
+            .await
+            .with_context(|| format!("binding {}", opts.http_addr))?;
+        let addr = listener.local_addr()?;
+        let raw = RawConfig {
+            bot_token: Some(emulator.token()),
+            telegram_api_url: Some(emulator.api_url()),
+            database_url: Some(opts.database_url.clone()),
+            redis_url: opts.redis_url.clone(),
+            admin_chat_id: admin_chat_id.map(|id| id.to_string()),
+            admin_user_ids: operator_id.map(|id| id.to_string()),
+            http_addr: Some(addr.to_string()),
+            public_url: opts.webhook.then(|| format!("http://{addr}")),
+            telegram_webhook_secret: opts.webhook.then(|| TELEGRAM_WEBHOOK_SECRET.to_owned()),
+            stripe_secret_key: stripe.as_ref().map(|_| STRIPE_KEY.to_owned()),
+            stripe_webhook_secret: stripe.as_ref().map(|_| STRIPE_WEBHOOK_SECRET.to_owned()),
+            stripe_api_base: stripe.as_ref().map(StripeDouble::base_url),
+            ..RawConfig::default()
+        };
+        if let Some(stripe) = &stripe {
+            stripe.set_webhook_url(&format!("http://{addr}/webhooks/stripe"));
+        }
+        let config = Config::from_raw(&raw)?;
+        let app_opts = AppOptions {
+            clock: opts.clock.clone(),
+            limits: opts.limits.clone(),
+            poll_timeout: Duration::from_secs(10),
+            workers: opts.workers,
+            redis_prefix: opts.redis_prefix.clone(),
+        };
+        let app = App::build_on(config, app_opts, listener).await?;
+        let handle = app.handle();
+        let (trigger, shutdown) = shutdown::channel();
+        let task = tokio::spawn(app.run(shutdown));
+        let harness = Harness {
+            emulator,
+            stripe,
+            app: handle,
+            admin_chat_id,
+            operator_id,
+            trigger,
+            task,
+        };
+        harness.wait_ready(Duration::from_secs(15)).await?;
+        Ok(harness)
+    }
+
+    /// Waits until the app knows its bot identity and listens for updates.
+    async fn wait_ready(&self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.app.me.get().is_some() {
+                // In webhook mode the emulator must also have the webhook before users act.
+                let webhook_ready = self.app.ctx.config.public_url.is_none()
+                    || !self.emulator.calls_to("setWebhook").is_empty();
+                let polling_ready = self.app.ctx.config.public_url.is_some()
+                    || !self.emulator.calls_to("deleteWebhook").is_empty();
+                if webhook_ready && polling_ready {
+                    return Ok(());
+                }
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the app did not become ready within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.app.http_addr, path)
+    }
+
+    /// Adds a person to the emulated world.
+    pub fn add_user(&self, first_name: &str, language: &str) -> i64 {
+        self.emulator.add_user(UserSpec {
+            first_name: first_name.into(),
+            username: Some(first_name.to_lowercase()),
+            language_code: Some(language.into()),
+            ..UserSpec::default()
+        })
+    }
+
+    /// Waits until the app has handled `n` updates in total.
+    pub async fn wait_handled(&self, n: u64) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.app
+                .ctx
+                .metrics
+                .wait_handled(n, Duration::from_secs(15))
+                .await,
+            "the app handled {} updates, expected {n}",
+            self.app.ctx.metrics.handled()
+        );
+        Ok(())
+    }
+
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.trigger.fire();
+        let result = tokio::time::timeout(Duration::from_secs(15), self.task)
+            .await
+            .context("the app did not stop within 15 s")?;
+        self.emulator.shutdown();
+        if let Some(stripe) = &self.stripe {
+            stripe.shutdown();
+        }
+        result??;
+        Ok(())
+    }
+}
