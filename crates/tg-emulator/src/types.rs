@@ -1,0 +1,354 @@
+//! Public data types of the emulator.
+
+use std::net::SocketAddr;
+
+use serde_json::Value;
+
+/// How to start an [`crate::Emulator`].
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// Bot token, e.g. `123456:TEST`; the part before `:` becomes the bot id.
+    pub token: String,
+    pub bot_username: String,
+    /// Address to bind; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Answer 429 like Telegram when the bot sends too fast.
+    pub enforce_rate_limits: bool,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            token: "123456:TEST".to_owned(),
+            bot_username: "tollgate_test_bot".to_owned(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            enforce_rate_limits: false,
+        }
+    }
+}
+
+/// A person to add to the world.
+#[derive(Clone, Debug)]
+pub struct UserSpec {
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+    pub is_premium: bool,
+}
+
+impl Default for UserSpec {
+    fn default() -> Self {
+        Self {
+            first_name: "Alice".to_owned(),
+            last_name: None,
+            username: None,
+            language_code: Some("en".to_owned()),
+            is_premium: false,
+        }
+    }
+}
+
+/// Status of a chat member, as in `ChatMember.status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemberStatus {
+    Creator,
+    Administrator,
+    Member,
+    Restricted,
+    Left,
+    Kicked,
+}
+
+impl MemberStatus {
+    /// The Bot API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Creator => "creator",
+            MemberStatus::Administrator => "administrator",
+            MemberStatus::Member => "member",
+            MemberStatus::Restricted => "restricted",
+            MemberStatus::Left => "left",
+            MemberStatus::Kicked => "kicked",
+        }
+    }
+
+    /// Whether a user with this status is in the chat.
+    pub fn is_present(self) -> bool {
+        matches!(
+            self,
+            MemberStatus::Creator
+                | MemberStatus::Administrator
+                | MemberStatus::Member
+                | MemberStatus::Restricted
+        )
+    }
+
+    pub fn is_admin(self) -> bool {
+        matches!(self, MemberStatus::Creator | MemberStatus::Administrator)
+    }
+}
+
+/// Administrator rights of the bot in a chat (all `true` by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminRights {
+    pub can_manage_chat: bool,
+    pub can_delete_messages: bool,
+    pub can_restrict_members: bool,
+    pub can_promote_members: bool,
+    pub can_change_info: bool,
+    pub can_invite_users: bool,
+    pub can_pin_messages: bool,
+    pub can_manage_topics: bool,
+    pub can_post_messages: bool,
+    pub can_edit_messages: bool,
+}
+
+impl Default for AdminRights {
+    fn default() -> Self {
+        Self {
+            can_manage_chat: true,
+            can_delete_messages: true,
+            can_restrict_members: true,
+            can_promote_members: true,
+            can_change_info: true,
+            can_invite_users: true,
+            can_pin_messages: true,
+            can_manage_topics: true,
+            can_post_messages: true,
+            can_edit_messages: true,
+        }
+    }
+}
+
+impl AdminRights {
+    /// No rights at all (an administrator that can do nothing).
+    pub fn none() -> Self {
+        Self {
+            can_manage_chat: true,
+            can_delete_messages: false,
+            can_restrict_members: false,
+            can_promote_members: false,
+            can_change_info: false,
+            can_invite_users: false,
+            can_pin_messages: false,
+            can_manage_topics: false,
+            can_post_messages: false,
+            can_edit_messages: false,
+        }
+    }
+}
+
+/// What a person sends.
+#[derive(Clone, Debug)]
+pub enum OutgoingKind {
+    Text(String),
+    Photo {
+        caption: Option<String>,
+    },
+    Document {
+        file_name: String,
+        caption: Option<String>,
+    },
+    Voice,
+    Video,
+    VideoNote,
+    Sticker {
+        emoji: String,
+    },
+    Audio,
+    Location {
+        lat: f64,
+        lon: f64,
+    },
+    Contact {
+        phone: String,
+        first_name: String,
+    },
+    Poll {
+        question: String,
+    },
+    Dice,
+}
+
+/// A message a person sends (see [`crate::Emulator::send`]).
+#[derive(Clone, Debug)]
+pub struct OutgoingMessage {
+    pub kind: OutgoingKind,
+    pub thread_id: Option<i32>,
+    pub reply_to: Option<i32>,
+}
+
+impl OutgoingMessage {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::new(OutgoingKind::Text(text.into()))
+    }
+
+    pub fn new(kind: OutgoingKind) -> Self {
+        Self {
+            kind,
+            thread_id: None,
+            reply_to: None,
+        }
+    }
+
+    pub fn in_thread(mut self, thread_id: i32) -> Self {
+        self.thread_id = Some(thread_id);
+        self
+    }
+
+    pub fn reply_to(mut self, message_id: i32) -> Self {
+        self.reply_to = Some(message_id);
+        self
+    }
+}
+
+/// An inline keyboard button as shown to a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Button {
+    pub text: String,
+    pub callback_data: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A message as it exists in a chat.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub chat_id: i64,
+    pub message_id: i32,
+    pub thread_id: Option<i32>,
+    pub from_bot: bool,
+    pub from_id: Option<i64>,
+    pub text: Option<String>,
+    pub caption: Option<String>,
+    /// "text", "photo", "document", "invoice", "forum_topic_created", …
+    pub kind: String,
+    /// Inline keyboard.
+    pub buttons: Vec<Vec<Button>>,
+    /// Reply keyboard shown with the message, if any (button texts).
+    pub reply_keyboard: Option<Vec<Vec<String>>>,
+    /// `(from_chat_id, message_id)` when the bot made this with `copyMessage`.
+    pub copied_from: Option<(i64, i32)>,
+    pub edited: bool,
+    /// The Bot API `Message` object.
+    pub raw: Value,
+}
+
+impl Recorded {
+    /// Text or caption, whichever exists.
+    pub fn body(&self) -> Option<&str> {
+        self.text.as_deref().or(self.caption.as_deref())
+    }
+
+    /// All callback data in the inline keyboard, row by row.
+    pub fn callback_data(&self) -> Vec<String> {
+        self.buttons
+            .iter()
+            .flatten()
+            .filter_map(|b| b.callback_data.clone())
+            .collect()
+    }
+}
+
+/// One Bot API request the bot made (getUpdates is not recorded).
+#[derive(Clone, Debug)]
+pub struct ApiCall {
+    /// Canonical method name, e.g. `sendMessage`.
+    pub method: String,
+    pub params: Value,
+    pub ok: bool,
+    pub error_code: Option<u16>,
+    pub description: Option<String>,
+}
+
+/// An injected failure (see [`crate::Emulator::fail_next`]).
+#[derive(Clone, Debug)]
+pub enum Fault {
+    TooManyRequests { retry_after: u32 },
+    Server { code: u16 },
+    Forbidden(String),
+    BadRequest(String),
+}
+
+/// How the bot answered a callback query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackAnswer {
+    pub text: Option<String>,
+    pub show_alert: bool,
+    pub url: Option<String>,
+}
+
+/// Result of [`crate::Emulator::join_via_link`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JoinOutcome {
+    Joined,
+    RequestSent,
+    AlreadyMember,
+}
+
+/// Result of [`crate::Emulator::pay_invoice`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    Paid { charge_id: String },
+    Declined(String),
+    TimedOut,
+}
+
+/// A forum topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Topic {
+    pub thread_id: i32,
+    pub name: String,
+    pub icon_color: u32,
+    pub icon_custom_emoji_id: Option<String>,
+    pub closed: bool,
+    /// Who created it (the bot's id when created through the API).
+    pub created_by: i64,
+}
+
+/// A successful payment the emulator knows about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Charge {
+    pub user_id: i64,
+    pub telegram_payment_charge_id: String,
+    pub provider_payment_charge_id: String,
+    pub currency: String,
+    pub total_amount: i64,
+    pub invoice_payload: String,
+    pub refunded: bool,
+}
+
+/// Errors of the driver API (acting as a person).
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum EmulatorError {
+    #[error("unknown user {0}")]
+    UnknownUser(i64),
+    #[error("unknown chat {0}")]
+    UnknownChat(i64),
+    #[error("message {1} not found in chat {0}")]
+    UnknownMessage(i64, i32),
+    #[error("user {0} is not a member of chat {1}")]
+    NotAMember(i64, i64),
+    #[error("message has no button with callback data {0:?}")]
+    NoSuchButton(String),
+    #[error("invite link not found")]
+    InviteLinkNotFound,
+    #[error("invite link was revoked")]
+    InviteLinkRevoked,
+    #[error("invite link expired")]
+    InviteLinkExpired,
+    #[error("invite link usage limit reached")]
+    InviteLinkLimitReached,
+    #[error("user is banned in this chat")]
+    Banned,
+    #[error("a join request is already pending")]
+    RequestAlreadyPending,
+    #[error("message is not an invoice")]
+    NotAnInvoice,
+    #[error("topic not found")]
+    TopicNotFound,
+    #[error("timed out waiting")]
+    Timeout,
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,452 @@
+//! Validation errors, injected faults, raw HTTP behaviour and webhook delivery.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{drain, setup, user};
+use serde_json::{Value, json};
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, ParseMode};
+use teloxide::{ApiError, RequestError};
+use tg_emulator::{Emulator, EmulatorConfig, Fault, UserSpec};
+
+/// (secret header, body) of one webhook POST.
+type Delivered = (Option<String>, Value);
+
+async fn raw(emu: &Emulator, method: &str, body: Value) -> (u16, Value) {
+    let url = format!("{}/bot{}/{}", emu.api_url(), emu.token(), method);
+    let r = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+async fn started(emu: &Emulator) -> i64 {
+    let u = emu.add_user(UserSpec::default());
+    emu.send_text(u, u, "/start").unwrap();
+    u
+}
+
+#[tokio::test]
+async fn empty_and_too_long_texts_are_rejected_with_telegram_texts() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    let err = bot.send_message(ChatId(u), "").await.unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::MessageTextIsEmpty)),
+        "{err:?}"
+    );
+    let err = bot
+        .send_message(ChatId(u), "x".repeat(4097))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::MessageIsTooLong)),
+        "{err:?}"
+    );
+    bot.send_message(ChatId(u), "x".repeat(4096)).await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_html_is_a_cant_parse_entities_error() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    let err = bot
+        .send_message(ChatId(u), "<b>open")
+        .parse_mode(ParseMode::Html)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("can't parse entities"), "{err}");
+    let (code, body) = raw(
+        &emu,
+        "sendMessage",
+        json!({"chat_id": u, "text": "<x>y</x>", "parse_mode": "HTML"}),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert!(
+        body["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bad Request: can't parse entities: Unsupported start tag")
+    );
+}
+
+#[tokio::test]
+async fn oversized_or_empty_callback_data_is_button_data_invalid() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    for data in ["x".repeat(65), String::new()] {
+        let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback("b", data)]]);
+        let err = bot
+            .send_message(ChatId(u), "t")
+            .reply_markup(kb)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("BUTTON_DATA_INVALID"), "{err}");
+    }
+    // 64 bytes of multi-byte text counts bytes, not characters.
+    let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        "b",
+        "é".repeat(33),
+    )]]);
+    assert!(
+        bot.send_message(ChatId(u), "t")
+            .reply_markup(kb)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn unreachable_users_get_the_right_403s() {
+    let (emu, bot) = setup().await;
+    let never = emu.add_user(UserSpec::default());
+    let err = bot.send_message(ChatId(never), "hi").await.unwrap_err();
+    // Real Telegram says "Forbidden: …" (403); teloxide only knows an old
+    // "Unauthorized: …" spelling, so it surfaces as ApiError::Unknown.
+    assert!(
+        err.to_string()
+            .contains("Forbidden: bot can't initiate conversation with a user"),
+        "{err}"
+    );
+    let blocked = started(&emu).await;
+    emu.block_bot(blocked);
+    let err = bot.send_message(ChatId(blocked), "hi").await.unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::BotBlocked)),
+        "{err:?}"
+    );
+    emu.unblock_bot(blocked);
+    bot.send_message(ChatId(blocked), "hi").await.unwrap();
+    let gone = started(&emu).await;
+    emu.deactivate_user(gone);
+    let err = bot.send_message(ChatId(gone), "hi").await.unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::UserDeactivated)),
+        "{err:?}"
+    );
+    let err = bot.send_message(ChatId(-100_123), "hi").await.unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::ChatNotFound)),
+        "{err:?}"
+    );
+    let calls = emu.calls_to("sendMessage");
+    assert_eq!(
+        calls.iter().filter(|c| c.error_code == Some(403)).count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn an_injected_429_surfaces_as_retry_after_in_teloxide() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    emu.fail_next("sendMessage", Fault::TooManyRequests { retry_after: 7 }, 1);
+    let err = bot.send_message(ChatId(u), "hi").await.unwrap_err();
+    match err {
+        RequestError::RetryAfter(s) => assert_eq!(s.seconds(), 7),
+        other => panic!("{other:?}"),
+    }
+    bot.send_message(ChatId(u), "hi").await.unwrap();
+    let (code, body) = {
+        emu.fail_next("*", Fault::TooManyRequests { retry_after: 3 }, 1);
+        raw(&emu, "getMe", json!({})).await
+    };
+    assert_eq!(code, 429);
+    assert_eq!(body["parameters"]["retry_after"], 3);
+    assert_eq!(body["description"], "Too Many Requests: retry after 3");
+}
+
+#[tokio::test]
+async fn injected_403_and_bad_request_faults_are_returned_once() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    emu.fail_next(
+        "sendmessage",
+        Fault::Forbidden("bot was blocked by the user".into()),
+        2,
+    );
+    for _ in 0..2 {
+        let err = bot.send_message(ChatId(u), "x").await.unwrap_err();
+        assert!(
+            matches!(err, RequestError::Api(ApiError::BotBlocked)),
+            "{err:?}"
+        );
+    }
+    bot.send_message(ChatId(u), "x").await.unwrap();
+    emu.fail_next("getChat", Fault::BadRequest("chat not found".into()), 1);
+    let err = bot.get_chat(ChatId(u)).await.unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::ChatNotFound)),
+        "{err:?}"
+    );
+    emu.fail_next("getMe", Fault::Server { code: 502 }, 1);
+    let (code, _) = raw(&emu, "getMe", json!({})).await;
+    assert_eq!(code, 502);
+}
+
+#[tokio::test]
+async fn unknown_methods_are_404_and_a_wrong_token_is_401() {
+    let (emu, _bot) = setup().await;
+    let (code, body) = raw(&emu, "sendTelepathy", json!({})).await;
+    assert_eq!(code, 404);
+    assert_eq!(
+        body,
+        json!({"ok": false, "error_code": 404, "description": "Not Found"})
+    );
+    let url = format!("{}/bot999:WRONG/getMe", emu.api_url());
+    let r = reqwest::get(url).await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["description"], "Unauthorized");
+}
+
+#[tokio::test]
+async fn method_names_are_case_insensitive_and_forms_are_accepted() {
+    let (emu, _bot) = setup().await;
+    let u = started(&emu).await;
+    let url = format!("{}/bot{}/SENDMESSAGE", emu.api_url(), emu.token());
+    let markup = r#"{"inline_keyboard":[[{"text":"a","callback_data":"x"}]]}"#;
+    let r = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "chat_id={u}&text=hello%20form&reply_markup={}",
+            url::form_urlencoded::byte_serialize(markup.as_bytes()).collect::<String>()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let rec = emu.last_bot_message(u).unwrap();
+    assert_eq!(rec.text.as_deref(), Some("hello form"));
+    assert_eq!(rec.buttons[0][0].callback_data.as_deref(), Some("x"));
+    let url = format!("{}/bot{}/getMe?x=1", emu.api_url(), emu.token());
+    assert_eq!(reqwest::get(url).await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        emu.calls_to("sendMessage")[0].params["reply_markup"]["inline_keyboard"][0][0]["text"],
+        "a"
+    );
+}
+
+#[tokio::test]
+async fn star_invoices_need_one_price_and_no_provider_token() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    let two = vec![LabeledPrice::new("a", 1), LabeledPrice::new("b", 2)];
+    assert!(
+        bot.send_invoice(ChatId(u), "T", "D", "p", "XTR", two)
+            .await
+            .is_err()
+    );
+    let err = bot
+        .send_invoice(
+            ChatId(u),
+            "T",
+            "D",
+            "p",
+            "XTR",
+            vec![LabeledPrice::new("a", 1)],
+        )
+        .provider_token("tok")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("PAYMENT_PROVIDER_INVALID"),
+        "{err}"
+    );
+    let err = bot
+        .send_invoice(
+            ChatId(u),
+            "T",
+            "D",
+            "x".repeat(129),
+            "XTR",
+            vec![LabeledPrice::new("a", 1)],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("INVOICE_PAYLOAD_INVALID"), "{err}");
+    let err = bot
+        .refund_star_payment(
+            UserId(u as u64),
+            teloxide::types::TelegramTransactionId("nope".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("CHARGE_NOT_FOUND"), "{err}");
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after_when_enforced() {
+    let emu = Emulator::start(EmulatorConfig {
+        enforce_rate_limits: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let u = started(&emu).await;
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let (code, body) = raw(&emu, "sendMessage", json!({"chat_id": u, "text": "spam"})).await;
+        if code == 429 {
+            assert!(body["parameters"]["retry_after"].as_u64().unwrap() >= 1);
+        }
+        codes.push(code);
+    }
+    assert!(codes.contains(&429), "{codes:?}");
+}
+
+#[tokio::test]
+async fn commands_are_stored_per_scope_and_language() {
+    let (emu, bot) = setup().await;
+    use teloxide::types::{BotCommand, BotCommandScope};
+    bot.set_my_commands(vec![BotCommand::new("start", "Start")])
+        .await
+        .unwrap();
+    bot.set_my_commands(vec![BotCommand::new("plans", "Pläne")])
+        .scope(BotCommandScope::AllPrivateChats)
+        .language_code("de")
+        .await
+        .unwrap();
+    let d = bot.get_my_commands().await.unwrap();
+    assert_eq!(d[0].command, "start");
+    let de = bot
+        .get_my_commands()
+        .scope(BotCommandScope::AllPrivateChats)
+        .language_code("de")
+        .await
+        .unwrap();
+    assert_eq!(de[0].command, "plans");
+    bot.delete_my_commands().await.unwrap();
+    assert!(bot.get_my_commands().await.unwrap().is_empty());
+    let _ = emu;
+}
+
+#[tokio::test]
+async fn chat_member_updates_need_to_be_requested_explicitly() {
+    let (emu, bot) = setup().await;
+    let sg = emu.create_supergroup("G", false);
+    let u = user(&emu, "U");
+    emu.add_member(sg, u, tg_emulator::MemberStatus::Member);
+    let ups = drain(&bot).await;
+    // Only the service message arrives: chat_member is excluded by default.
+    assert!(
+        ups.iter()
+            .all(|u| !matches!(u.kind, teloxide::types::UpdateKind::ChatMember(_)))
+    );
+    assert_eq!(ups.len(), 1);
+}
+
+#[tokio::test]
+async fn webhook_delivers_updates_with_the_secret_header_and_blocks_get_updates() {
+    let (emu, bot) = setup().await;
+    let got: Arc<Mutex<Vec<Delivered>>> = Arc::default();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let failures = Arc::new(Mutex::new(1u32));
+    let app = {
+        let got = got.clone();
+        let failures = failures.clone();
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::Json<Value>| {
+                    let got = got.clone();
+                    let tx = tx.clone();
+                    let failures = failures.clone();
+                    async move {
+                        // The first attempt fails: the emulator must retry.
+                        {
+                            let mut f = failures.lock().unwrap();
+                            if *f > 0 {
+                                *f -= 1;
+                                return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                            }
+                        }
+                        let secret = headers
+                            .get("x-telegram-bot-api-secret-token")
+                            .map(|v| v.to_str().unwrap().to_owned());
+                        got.lock().unwrap().push((secret, body.0));
+                        let _ = tx.send(());
+                        axum::http::StatusCode::OK
+                    }
+                },
+            ),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let hook = url::Url::parse(&format!("http://{addr}/hook")).unwrap();
+    bot.set_webhook(hook.clone())
+        .secret_token("s3cr3t_-X")
+        .await
+        .unwrap();
+    let err = bot.get_updates().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Conflict: can't use getUpdates method while webhook is active"),
+        "{err}"
+    );
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(info.url, Some(hook));
+    let u = user(&emu, "U");
+    emu.send_text(u, u, "one").unwrap();
+    emu.send_text(u, u, "two").unwrap();
+    for _ in 0..2 {
+        tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].0.as_deref(), Some("s3cr3t_-X"));
+    assert_eq!(got[0].1["message"]["text"], "one");
+    assert_eq!(got[1].1["message"]["text"], "two");
+    assert!(got[0].1["update_id"].as_i64().unwrap() < got[1].1["update_id"].as_i64().unwrap());
+    let err = bot
+        .set_webhook(url::Url::parse("http://127.0.0.1:1/x").unwrap())
+        .secret_token("bad token!")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("secret token"), "{err}");
+    bot.delete_webhook().await.unwrap();
+    bot.get_updates().timeout(0).await.unwrap();
+}
+
+#[tokio::test]
+async fn wait_for_bot_messages_resolves_when_the_bot_has_posted() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    let e2 = emu.clone();
+    let waiter = tokio::spawn(async move {
+        e2.wait_for_bot_messages(u, 2, Duration::from_secs(20))
+            .await
+    });
+    let mut live = emu.subscribe();
+    bot.send_message(ChatId(u), "a").await.unwrap();
+    bot.send_message(ChatId(u), "b").await.unwrap();
+    let msgs = waiter.await.unwrap().unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(live.recv().await.unwrap().text.as_deref(), Some("a"));
+    assert_eq!(live.recv().await.unwrap().text.as_deref(), Some("b"));
+    let all = emu.messages(u);
+    assert_eq!(all.len(), 3);
+    assert!(!all[0].from_bot);
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server() {
+    let (emu, bot) = setup().await;
+    bot.get_me().await.unwrap();
+    emu.shutdown();
+    assert!(bot.get_me().await.is_err());
+}
