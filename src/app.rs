@@ -142,11 +142,7 @@ impl App {
             );
         }
         let metrics = Metrics::default();
-        let bot = telegram::build_bot(
-            token.expose(),
-            &config.telegram_api_url,
-            opts.limits.clone(),
-        );
+        let bot = telegram::build_bot(token.expose(), &config.telegram_api_url, opts.limits);
         let tg = Telegram::new(bot, metrics.clone());
         let jobs = job_runner(db.clone(), opts.clock.clone(), metrics.clone());
         let dialogues: Arc<DialogueStorage> = match &config.redis_url {

@@ -429,9 +429,11 @@ mod tests {
         assert!(c.stripe.is_none() && c.public_url.is_none() && c.bot_token.is_none());
     }
 
+    type Mutation = Box<dyn Fn(&mut RawConfig)>;
+
     #[test]
     fn each_malformed_value_names_its_variable() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut RawConfig)>)> = vec![
+        let cases: Vec<(&str, Mutation)> = vec![
             (
                 "BOT_TOKEN",
                 Box::new(|r| r.bot_token = Some("nocolon".into())),

@@ -122,7 +122,7 @@ impl Harness {
         let config = Config::from_raw(&raw)?;
         let app_opts = AppOptions {
             clock: opts.clock.clone(),
-            limits: opts.limits.clone(),
+            limits: opts.limits,
             poll_timeout: Duration::from_secs(10),
             workers: opts.workers,
             redis_prefix: opts.redis_prefix.clone(),

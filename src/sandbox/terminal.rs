@@ -106,7 +106,10 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
     };
 
     println!("Tollgate sandbox: the real app against a built-in Telegram emulator.");
-    println!("  app HTTP  : http://{} (/healthz, /readyz, /metrics)", h.app.http_addr);
+    println!(
+        "  app HTTP  : http://{} (/healthz, /readyz, /metrics)",
+        h.app.http_addr
+    );
     println!("  database  : {}", db_file.display());
     println!("  people    : alice (en), boris (ru), olga (operator in the admin group)");
     println!("Type :help for commands. Try /start.\n");
@@ -190,7 +193,9 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
                 .await
                 .map(|ran| println!("  ran {} job(s)", ran.len()))
                 .map_err(Into::into),
-            _ if cmd.starts_with(':') => Err(anyhow::anyhow!("unknown sandbox command {cmd} (:help)")),
+            _ if cmd.starts_with(':') => {
+                Err(anyhow::anyhow!("unknown sandbox command {cmd} (:help)"))
+            }
             _ => send(h, &session, line),
         };
         if let Err(e) = result {

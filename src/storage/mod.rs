@@ -40,10 +40,11 @@ pub async fn connect_without_migrating(url: &str) -> Result<Db, StorageError> {
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
     if is_sqlite {
-        // One writer at a time is SQLite's rule; a small pool keeps readers concurrent.
-        // An in-memory database exists once per connection, so it gets exactly one.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
-        options.max_connections(max).min_connections(1);
+        // One connection: SQLite takes one writer at a time anyway, and with several pooled
+        // connections the bundled SQLite (3.51) intermittently refused upserts on some of them
+        // ("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint") although
+        // every connection lists the unique index. PostgreSQL is the path to scale out.
+        options.max_connections(1).min_connections(1);
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -93,7 +94,11 @@ impl ScratchDatabase {
         let server = connect_without_migrating(server_url).await?;
         let name = format!(
             "{prefix}_{}",
-            uuid::Uuid::new_v4().simple().to_string().get(..12).unwrap_or("x")
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..12)
+                .unwrap_or("x")
         );
         server
             .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))

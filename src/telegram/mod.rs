@@ -12,13 +12,17 @@ use std::time::Duration;
 
 use teloxide::{
     Bot,
-    adaptors::{Throttle, throttle::Limits},
-    requests::RequesterExt,
+    adaptors::{
+        Throttle,
+        throttle::{Limits, Settings},
+    },
 };
 use url::Url;
 
 /// The client every handler uses: teloxide's `Throttle` paces requests per chat and overall
-/// (Telegram's limits); [`Telegram::call`] adds the retries `Throttle` does not do.
+/// (Telegram's limits). Its own 429 retry is switched off: it waits any `retry_after`, even
+/// hours, inside the caller's request; [`Telegram::call`] retries within a time budget instead
+/// and hands longer waits back to the caller (a job reschedules).
 pub type AppBot = Throttle<Bot>;
 
 pub fn build_bot(token: &str, api_url: &Url, limits: Limits) -> AppBot {
@@ -27,9 +31,8 @@ pub fn build_bot(token: &str, api_url: &Url, limits: Limits) -> AppBot {
         .timeout(Duration::from_secs(60))
         .build()
         .expect("the HTTP client builds with static settings");
-    Bot::with_client(token, client)
-        .set_api_url(api_url.clone())
-        .throttle(limits)
+    let bot = Bot::with_client(token, client).set_api_url(api_url.clone());
+    Throttle::spawn_with_settings(bot, Settings::default().limits(limits).no_retry())
 }
 
 /// Limits for the emulator, the sandbox and the benchmark, where nothing enforces Telegram's.

@@ -1,0 +1,242 @@
+//! `spawn_app()` and typed helpers: the real app on port 0, a fresh database, the Telegram
+//! emulator and the Stripe double.
+use std::{
+    collections::HashMap,
+    io::Write,
+    sync::{Mutex, Once},
+    time::Duration,
+};
+
+use tempfile::TempDir;
+use tg_emulator::{Emulator, Recorded};
+use tollgate::{
+    i18n::Locale,
+    sandbox::{Harness, HarnessOptions},
+    storage::{Db, ScratchDatabase},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static PG_SKIP_NOTICE: Once = Once::new();
+static REDIS_SKIP_NOTICE: Once = Once::new();
+
+/// Written straight to the process's stderr (not through the test harness's capture), so the
+/// skip is visible in every `cargo test` run.
+fn loud(line: &str) {
+    let _ = writeln!(std::io::stderr(), "\n!!! {line}\n");
+}
+
+/// `TEST_DATABASE_URL`, or None with a loud notice that PostgreSQL tests are skipped.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            PG_SKIP_NOTICE.call_once(|| {
+                loud("PostgreSQL tests SKIPPED: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run them")
+            });
+            None
+        }
+    }
+}
+
+/// `TEST_REDIS_URL`, or None with a loud notice that Redis tests are skipped.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("TEST_REDIS_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            REDIS_SKIP_NOTICE.call_once(|| {
+                loud("Redis tests SKIPPED: set TEST_REDIS_URL=redis://127.0.0.1:6379 to run them")
+            });
+            None
+        }
+    }
+}
+
+/// A fresh, migrated database of the given kind (None: PostgreSQL not configured).
+pub struct TestDb {
+    pub url: String,
+    scratch: Option<ScratchDatabase>,
+    _dir: Option<TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Some(TestDb {
+                    url,
+                    scratch: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let server = postgres_url()?;
+                let scratch = ScratchDatabase::create(&server, "tollgate_test")
+                    .await
+                    .expect("creating a scratch PostgreSQL database");
+                Some(TestDb {
+                    url: scratch.url.clone(),
+                    scratch: Some(scratch),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> Db {
+        tollgate::storage::connect(&self.url)
+            .await
+            .expect("connecting to the test database")
+    }
+
+    pub async fn drop_now(self) {
+        if let Some(s) = self.scratch {
+            let _ = s.drop_now().await;
+        }
+    }
+}
+
+pub struct TestApp {
+    pub h: Harness,
+    pub http: reqwest::Client,
+    read: Mutex<HashMap<i64, usize>>,
+    db: Option<TestDb>,
+}
+
+/// The app on SQLite in polling mode.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Backend::Sqlite, |_| {})
+        .await
+        .expect("SQLite is always there")
+}
+
+/// The app on `backend`, with options tweaked by `tweak`. None when PostgreSQL is asked for
+/// but not configured.
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut HarnessOptions),
+) -> Option<TestApp> {
+    let db = TestDb::new(backend).await?;
+    let mut opts = HarnessOptions::new(db.url.clone());
+    tweak(&mut opts);
+    let h = Harness::start(opts).await.expect("the app starts");
+    Some(TestApp {
+        h,
+        http: reqwest::Client::new(),
+        read: Mutex::new(HashMap::new()),
+        db: Some(db),
+    })
+}
+
+impl TestApp {
+    pub fn emu(&self) -> &Emulator {
+        &self.h.emulator
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.h.app.ctx.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.h.http_url(path)
+    }
+
+    pub fn user(&self, first_name: &str, language: &str) -> i64 {
+        self.h.add_user(first_name, language)
+    }
+
+    /// The user writes `text` to the bot in their private chat.
+    pub fn say(&self, user: i64, text: &str) {
+        self.emu()
+            .send_text(user, user, text)
+            .expect("the emulator takes the message");
+    }
+
+    /// The next bot message in `chat` that this test has not looked at yet.
+    pub async fn next_message(&self, chat: i64) -> Recorded {
+        let seen = *self.read.lock().unwrap().get(&chat).unwrap_or(&0);
+        let all = self
+            .emu()
+            .wait_for_bot_messages(chat, seen + 1, Duration::from_secs(15))
+            .await
+            .unwrap_or_else(|e| panic!("no bot message #{} in chat {chat}: {e}", seen + 1));
+        self.read.lock().unwrap().insert(chat, seen + 1);
+        all[seen].clone()
+    }
+
+    /// The text of the next bot message to `chat`.
+    pub async fn next_text(&self, chat: i64) -> String {
+        self.next_message(chat)
+            .await
+            .body()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits until every update the emulator has queued was handled by the app.
+    pub async fn settle(&self) {
+        self.emu()
+            .wait_until_updates_consumed(Duration::from_secs(15))
+            .await
+            .expect("the app consumes its updates");
+        let delivered = self.emu().delivered_update_count();
+        self.h
+            .wait_handled(delivered)
+            .await
+            .expect("the app handles what it was given");
+    }
+
+    /// How many bot messages `chat` has in total.
+    pub fn bot_message_count(&self, chat: i64) -> usize {
+        self.emu().bot_messages(chat).len()
+    }
+
+    pub async fn drain_jobs(&self) -> Vec<tollgate::jobs::Ran> {
+        self.h.app.ctx.jobs.drain().await.expect("jobs run")
+    }
+
+    pub async fn stop(mut self) {
+        let db = self.db.take();
+        self.h.stop().await.expect("the app stops cleanly");
+        if let Some(db) = db {
+            db.drop_now().await;
+        }
+    }
+}
+
+/// What a reply renders to, for comparing against what the emulator received.
+pub fn render(reply: tollgate::bot::Reply, locale: Locale) -> String {
+    reply.render(locale)
+}
+
+/// Runs `$scenario(app)` on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $scenario:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn on_sqlite() {
+                let app = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, |_| {})
+                    .await
+                    .unwrap();
+                super::$scenario(app).await
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                if let Some(app) =
+                    $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, |_| {})
+                        .await
+                {
+                    super::$scenario(app).await
+                }
+            }
+        }
+    };
+}

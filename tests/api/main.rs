@@ -1,0 +1,9 @@
+//! Integration tests: one binary, the real app over loopback HTTP.
+mod helpers;
+
+mod cli;
+mod health;
+mod start;
+mod storage;
+mod stripe_webhook;
+mod telegram_webhook;

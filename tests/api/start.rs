@@ -1,0 +1,297 @@
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+use tg_emulator::Fault;
+use tollgate::{bot::Reply, i18n::Locale, storage::entities::users};
+
+use crate::{
+    helpers::{TestApp, render, spawn_app},
+    on_both_databases,
+};
+
+async fn start_creates_the_user_once_and_welcomes_them(app: TestApp) {
+    let alice = app.user("Alice", "en");
+
+    app.say(alice, "/start");
+    assert_eq!(
+        app.next_text(alice).await,
+        render(
+            Reply::WelcomeNew {
+                name: "Alice".into()
+            },
+            Locale::En
+        )
+    );
+    app.say(alice, "/start");
+    assert_eq!(
+        app.next_text(alice).await,
+        render(
+            Reply::WelcomeBack {
+                name: "Alice".into()
+            },
+            Locale::En
+        )
+    );
+
+    assert_eq!(users::Entity::find().count(app.db()).await.unwrap(), 1);
+    let row = users::Entity::find_by_id(alice)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.first_name, "Alice");
+    assert_eq!(row.language_code.as_deref(), Some("en"));
+    assert_eq!(row.status, "active");
+    app.stop().await;
+}
+on_both_databases!(start_flow, start_creates_the_user_once_and_welcomes_them);
+
+async fn each_user_is_welcomed_in_their_own_language(app: TestApp) {
+    let boris = app.user("Boris", "ru");
+    let hans = app.user("Hans", "de");
+
+    app.say(boris, "/start");
+    app.say(hans, "/start");
+
+    assert_eq!(
+        app.next_text(boris).await,
+        render(
+            Reply::WelcomeNew {
+                name: "Boris".into()
+            },
+            Locale::Ru
+        )
+    );
+    // No German locale ships: the operator's default (English) is used.
+    assert_eq!(
+        app.next_text(hans).await,
+        render(
+            Reply::WelcomeNew {
+                name: "Hans".into()
+            },
+            Locale::En
+        )
+    );
+    app.stop().await;
+}
+on_both_databases!(languages, each_user_is_welcomed_in_their_own_language);
+
+#[tokio::test]
+async fn a_deep_link_payload_is_kept_and_a_malformed_one_is_refused_politely() {
+    let app = spawn_app().await;
+    let ann = app.user("Ann", "en");
+    let bob = app.user("Bob", "en");
+
+    app.say(ann, "/start ref_42");
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::WelcomeNew { name: "Ann".into() }, Locale::En)
+    );
+    app.say(bob, "/start ../../etc/passwd");
+    assert_eq!(
+        app.next_text(bob).await,
+        render(Reply::StartLinkInvalid, Locale::En)
+    );
+    assert_eq!(
+        app.next_text(bob).await,
+        render(Reply::WelcomeNew { name: "Bob".into() }, Locale::En)
+    );
+
+    let ann_row = users::Entity::find_by_id(ann)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let bob_row = users::Entity::find_by_id(bob)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann_row.start_payload.as_deref(), Some("ref_42"));
+    assert_eq!(bob_row.start_payload, None);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_commands_and_help_get_friendly_answers() {
+    let app = spawn_app().await;
+    let ann = app.user("Ann", "en");
+
+    app.say(ann, "/frobnicate now");
+    assert_eq!(
+        app.next_text(ann).await,
+        render(
+            Reply::UnknownCommand {
+                command: "/frobnicate".into()
+            },
+            Locale::En
+        )
+    );
+    app.say(ann, "/help");
+    assert_eq!(app.next_text(ann).await, render(Reply::Help, Locale::En));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_who_blocked_the_bot_is_recorded_unreachable_and_not_retried() {
+    let app = spawn_app().await;
+    let ann = app.user("Ann", "en");
+    app.say(ann, "/start");
+    app.next_message(ann).await;
+
+    app.emu().fail_next(
+        "sendMessage",
+        Fault::Forbidden("Forbidden: bot was blocked by the user".into()),
+        1,
+    );
+    let sends_before = app.emu().calls_to("sendMessage").len();
+    app.say(ann, "/help");
+    app.settle().await;
+
+    let row = users::Entity::find_by_id(ann)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "unreachable");
+    assert!(row.unreachable_at.is_some());
+    assert_eq!(
+        app.emu().calls_to("sendMessage").len(),
+        sends_before + 1,
+        "403 is never retried"
+    );
+
+    // Writing again makes the user reachable again.
+    app.say(ann, "/start");
+    app.next_message(ann).await;
+    let row = users::Entity::find_by_id(ann)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "active");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_wait_is_honoured_and_the_reply_still_arrives() {
+    let app = spawn_app().await;
+    let ann = app.user("Ann", "en");
+    app.emu()
+        .fail_next("sendMessage", Fault::TooManyRequests { retry_after: 1 }, 1);
+
+    app.say(ann, "/start");
+
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::WelcomeNew { name: "Ann".into() }, Locale::En)
+    );
+    let calls = app.emu().calls_to("sendMessage");
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].error_code, Some(429));
+    assert!(calls[1].ok);
+    assert_eq!(
+        app.h
+            .app
+            .ctx
+            .metrics
+            .api_call_count("SendMessage", "rate_limited"),
+        1
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn command_menus_are_set_per_scope_and_language_at_start() {
+    let app = spawn_app().await;
+    let private = json!({"type": "all_private_chats"});
+    let en = app.emu().my_commands(&private, "en").expect("English menu");
+    let ru = app.emu().my_commands(&private, "ru").expect("Russian menu");
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["command"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&en), ["start", "help"]);
+    assert_eq!(names(&ru), ["start", "help"]);
+    assert_ne!(en[0]["description"], ru[0]["description"]);
+
+    let admin_scope = json!({"type": "chat", "chat_id": app.h.admin_chat_id.unwrap()});
+    let admin = app
+        .emu()
+        .my_commands(&admin_scope, "")
+        .expect("admin group menu");
+    assert_eq!(names(&admin), ["status"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn admins_get_a_status_report_in_the_admin_group_and_nobody_else_does() {
+    let app = spawn_app().await;
+    let ann = app.user("Ann", "en");
+    app.say(ann, "/start");
+    app.next_message(ann).await;
+    let group = app.h.admin_chat_id.unwrap();
+    let operator = app.h.operator_id.unwrap();
+
+    app.emu().send_text(operator, group, "/status").unwrap();
+    let report = app.next_text(group).await;
+    assert!(
+        report.contains("Users: 1 (active in the last 24 h: 1)"),
+        "{report}"
+    );
+
+    // /status in a private chat is just an unknown command there.
+    app.say(ann, "/status");
+    assert_eq!(
+        app.next_text(ann).await,
+        render(
+            Reply::UnknownCommand {
+                command: "/status".into()
+            },
+            Locale::En
+        )
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn users_and_their_history_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("keep.db").display());
+
+    let first =
+        tollgate::sandbox::Harness::start(tollgate::sandbox::HarnessOptions::new(url.clone()))
+            .await
+            .unwrap();
+    let ann = first.add_user("Ann", "en");
+    first.emulator.send_text(ann, ann, "/start").unwrap();
+    first
+        .emulator
+        .wait_for_bot_messages(ann, 1, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    first.stop().await.unwrap();
+
+    // A new process (new emulator too): the same Telegram user id comes back.
+    let second = tollgate::sandbox::Harness::start(tollgate::sandbox::HarnessOptions::new(url))
+        .await
+        .unwrap();
+    let ann_again = second.add_user("Ann", "en");
+    assert_eq!(
+        ann_again, ann,
+        "the emulator hands out ids deterministically"
+    );
+    second.emulator.send_text(ann, ann, "/start").unwrap();
+    let replies = second
+        .emulator
+        .wait_for_bot_messages(ann, 1, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        replies[0].body().unwrap(),
+        render(Reply::WelcomeBack { name: "Ann".into() }, Locale::En)
+    );
+    second.stop().await.unwrap();
+}
