@@ -160,14 +160,26 @@ impl TestApp {
 
     /// The next bot message in `chat` that this test has not looked at yet.
     pub async fn next_message(&self, chat: i64) -> Recorded {
-        let seen = *self.read.lock().unwrap().get(&chat).unwrap_or(&0);
+        self.try_next_message(chat)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Self::next_message`], with an error instead of a panic.
+    pub async fn try_next_message(&self, chat: i64) -> Result<Recorded, String> {
+        let seen = self.read_count(chat);
         let all = self
             .emu()
             .wait_for_bot_messages(chat, seen + 1, Duration::from_secs(15))
             .await
-            .unwrap_or_else(|e| panic!("no bot message #{} in chat {chat}: {e}", seen + 1));
+            .map_err(|e| format!("no bot message #{} in chat {chat}: {e}", seen + 1))?;
         self.read.lock().unwrap().insert(chat, seen + 1);
-        all[seen].clone()
+        Ok(all[seen].clone())
+    }
+
+    /// How many bot messages of `chat` this test has looked at.
+    pub fn read_count(&self, chat: i64) -> usize {
+        *self.read.lock().unwrap().get(&chat).unwrap_or(&0)
     }
 
     /// The text of the next bot message to `chat`.
