@@ -151,9 +151,7 @@ fn parse_expect(rest: &str) -> Result<Expect, String> {
 
 fn parse_line(line: &str) -> Result<Option<Step>, String> {
     let line = match line.find(" #") {
-        Some(i) if !line[..i].contains('"') || line[..i].matches('"').count() % 2 == 0 => {
-            &line[..i]
-        }
+        Some(i) if line[..i].matches('"').count().is_multiple_of(2) => &line[..i],
         _ => line,
     };
     let trimmed = line.trim();
