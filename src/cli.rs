@@ -29,6 +29,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Measure throughput against the emulator (see BENCHMARKS.md).
     Bench(BenchArgs),
+    /// Exit 0 when the server at HTTP_ADDR answers /healthz (for container health checks).
+    Healthcheck,
 }
 
 #[derive(clap::Args, Debug, Clone)]

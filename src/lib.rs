@@ -3,6 +3,7 @@
 //! Layers, outside in: `http` and `telegram` (edges) → `bot` (thin handlers) → `services`
 //! (use-cases) → `storage` (sea-orm); `domain` holds rules and value types with no I/O.
 pub mod app;
+pub mod bench;
 pub mod bot;
 pub mod cli;
 pub mod clock;
@@ -14,8 +15,8 @@ pub mod i18n;
 pub mod jobs;
 pub mod metrics;
 pub mod payments;
+pub mod sandbox;
 pub mod services;
 pub mod shutdown;
 pub mod storage;
-pub mod sandbox;
 pub mod telegram;

@@ -34,6 +34,26 @@ async fn wait_for_signal() {
     let _ = ctrl_c.await;
 }
 
+/// GET /healthz on our own server; a wildcard listen address is reached through loopback.
+async fn healthcheck(addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    let mut target = addr;
+    if target.ip().is_unspecified() {
+        target.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let response = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()?
+        .get(format!("http://{target}/healthz"))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "/healthz answered {}",
+        response.status()
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
@@ -70,7 +90,8 @@ fn main() -> ExitCode {
                 .map(|_| tracing::info!("database is up to date"))
                 .map_err(Into::into),
             Command::Sandbox(args) => tollgate::sandbox::run(config, args).await,
-            Command::Bench(_args) => Ok(()),
+            Command::Bench(args) => tollgate::bench::run(args).await,
+            Command::Healthcheck => healthcheck(config.http_addr).await,
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

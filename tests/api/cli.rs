@@ -63,3 +63,80 @@ fn migrate_creates_the_schema_and_is_idempotent() {
     }
     assert!(dir.path().join("m.db").exists());
 }
+
+#[tokio::test]
+async fn healthcheck_succeeds_against_a_live_server_and_fails_against_a_dead_one() {
+    let app = crate::helpers::spawn_app().await;
+    let live = app.h.app.http_addr.to_string();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let check = |addr: String| {
+        tokio::task::spawn_blocking(move || {
+            tollgate()
+                .arg("healthcheck")
+                .env("HTTP_ADDR", addr)
+                .output()
+                .unwrap()
+                .status
+        })
+    };
+    assert!(check(live).await.unwrap().success());
+    assert!(!check(dead).await.unwrap().success());
+    app.stop().await;
+}
+
+/// Kills the child process when the test ends, pass or fail.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_real_binary_answers_start_on_any_bot_api_compatible_server() {
+    use tg_emulator::{Emulator, EmulatorConfig, UserSpec};
+
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let _app = Running(
+        tollgate()
+            .arg("run")
+            .env("BOT_TOKEN", emu.token())
+            .env("TELEGRAM_API_URL", emu.api_url())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", dir.path().join("bin.db").display()),
+            )
+            .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let ann = emu.add_user(UserSpec {
+        first_name: "Ann".into(),
+        language_code: Some("ru".into()),
+        ..UserSpec::default()
+    });
+
+    emu.send_text(ann, ann, "/start").unwrap();
+
+    let replies = emu
+        .wait_for_bot_messages(ann, 1, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        replies[0].body().unwrap(),
+        tollgate::bot::Reply::WelcomeNew { name: "Ann".into() }.render(tollgate::i18n::Locale::Ru)
+    );
+    emu.shutdown();
+}
