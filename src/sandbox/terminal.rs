@@ -136,6 +136,7 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
         }
         let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
         let arg = arg.trim();
+        let handled_before = h.app.ctx.metrics.handled();
         let result: anyhow::Result<()> = match cmd {
             ":help" => {
                 println!("{HELP}");
@@ -198,8 +199,20 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
             }
             _ => send(h, &session, line),
         };
-        if let Err(e) = result {
-            println!("  ! {e}");
+        match result {
+            // The bot got an update: let it answer before the next prompt, so the chat reads
+            // in order (and piped scripts behave like a person typing).
+            Ok(()) if cmd == ":press" || !cmd.starts_with(':') => {
+                let _ = h
+                    .app
+                    .ctx
+                    .metrics
+                    .wait_handled(handled_before + 1, Duration::from_secs(5))
+                    .await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok(()) => {}
+            Err(e) => println!("  ! {e}"),
         }
         println!("[{}]", session.prompt());
     }
