@@ -212,48 +212,42 @@ impl JobRunner {
             ))),
         };
         let now = self.clock.now();
-        use sea_orm::sea_query::Expr;
-        let update = jobs::Entity::update_many().filter(jobs::Column::Id.eq(id));
-        let ran = match result {
-            Ok(()) => {
-                update
-                    .col_expr(jobs::Column::Status, Expr::value("done"))
-                    .col_expr(
-                        jobs::Column::LockedUntil,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    )
-                    .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-                    .exec(&self.db)
-                    .await?;
-                Ran::Done(id)
-            }
+        // What happens to the row: done, queued again later, or dead; and the error kept.
+        let (ran, status, run_at, last_error) = match result {
+            Ok(()) => (Ran::Done(id), "done", None, None),
             Err(err) => {
                 let last_attempt =
                     matches!(err, JobError::Permanent(_)) || attempts >= max_attempts;
                 tracing::warn!(job_id = id, kind, attempts, error = %err, dead = last_attempt, "job failed");
-                let (status, run_at) = if last_attempt {
-                    ("dead", now)
-                } else {
-                    ("queued", now + backoff(attempts))
-                };
-                update
-                    .col_expr(jobs::Column::Status, Expr::value(status))
-                    .col_expr(jobs::Column::RunAt, Expr::value(run_at))
-                    .col_expr(jobs::Column::LastError, Expr::value(err.to_string()))
-                    .col_expr(
-                        jobs::Column::LockedUntil,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    )
-                    .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-                    .exec(&self.db)
-                    .await?;
                 if last_attempt {
-                    Ran::Dead(id)
+                    (Ran::Dead(id), "dead", None, Some(err.to_string()))
                 } else {
-                    Ran::Retrying(id)
+                    let later = now + backoff(attempts);
+                    (
+                        Ran::Retrying(id),
+                        "queued",
+                        Some(later),
+                        Some(err.to_string()),
+                    )
                 }
             }
         };
+        use sea_orm::sea_query::Expr;
+        let mut update = jobs::Entity::update_many()
+            .filter(jobs::Column::Id.eq(id))
+            .col_expr(jobs::Column::Status, Expr::value(status))
+            .col_expr(
+                jobs::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now));
+        if let Some(run_at) = run_at {
+            update = update.col_expr(jobs::Column::RunAt, Expr::value(run_at));
+        }
+        if let Some(error) = last_error {
+            update = update.col_expr(jobs::Column::LastError, Expr::value(error));
+        }
+        update.exec(&self.db).await?;
         self.metrics.job_ran(&kind, &ran);
         Ok(Some(ran))
     }
