@@ -295,3 +295,24 @@ async fn users_and_their_history_survive_a_restart() {
     );
     second.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_telegram_server_error_is_retried_and_nothing_is_lost() {
+    let app = spawn_app().await;
+    let ann = app.user("Ann", "en");
+    app.emu()
+        .fail_next("sendMessage", Fault::Server { code: 502 }, 1);
+
+    app.say(ann, "/start");
+
+    // teloxide itself pauses 10 s after any 5xx before our retry runs.
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::WelcomeNew { name: "Ann".into() }, Locale::En)
+    );
+    let calls = app.emu().calls_to("sendMessage");
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].error_code, Some(502));
+    assert!(calls[1].ok);
+    app.stop().await;
+}

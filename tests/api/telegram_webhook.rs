@@ -222,3 +222,55 @@ async fn remembered_update_ids_are_forgotten_by_the_housekeeping_job() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_update_claimed_when_the_app_crashed_is_accepted_again_after_a_restart() {
+    use tollgate::services::events::{self, Claim, EventSource};
+
+    let db = crate::helpers::TestDb::new(Backend::Sqlite).await.unwrap();
+    {
+        // The previous process claimed update 777 and died before handling it.
+        let conn = db.connect().await;
+        let claim = events::claim(
+            &conn,
+            chrono::Utc::now(),
+            EventSource::TelegramUpdate,
+            "777",
+            "message",
+            "processing",
+        )
+        .await
+        .unwrap();
+        assert_eq!(claim, Claim::New);
+        conn.close().await.unwrap();
+    }
+    let mut opts = tollgate::sandbox::HarnessOptions::new(db.url.clone());
+    opts.webhook = true;
+    let h = tollgate::sandbox::Harness::start(opts).await.unwrap();
+    let zed = h.add_user("Zed", "en");
+    h.emulator.send_text(zed, zed, "hi").unwrap();
+    h.emulator
+        .wait_for_bot_messages(zed, 1, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+
+    // Telegram redelivers 777: it is handled, not dropped as a duplicate.
+    let res = reqwest::Client::new()
+        .post(h.http_url("/webhooks/telegram"))
+        .header("X-Telegram-Bot-Api-Secret-Token", TELEGRAM_WEBHOOK_SECRET)
+        .json(&start_update(777, zed))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let replies = h
+        .emulator
+        .wait_for_bot_messages(zed, 2, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        replies[1].body().unwrap(),
+        render(Reply::WelcomeNew { name: "Zed".into() }, Locale::En)
+    );
+    h.stop().await.unwrap();
+}
