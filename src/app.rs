@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use teloxide::{adaptors::throttle::Limits, prelude::*, types::Me};
+use teloxide::{prelude::*, types::Me};
 use tokio::net::TcpListener;
 
 use crate::{
@@ -23,7 +23,7 @@ use crate::{
     services::{events, settings},
     shutdown::Shutdown,
     storage::{self, StorageError},
-    telegram::{self, ALLOWED_UPDATES, Telegram, UpdatePump},
+    telegram::{self, ALLOWED_UPDATES, RateLimits, Telegram, UpdatePump},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,8 @@ pub enum AppError {
 #[derive(Clone)]
 pub struct AppOptions {
     pub clock: SharedClock,
-    pub limits: Limits,
+    /// Telegram's sending limits; None sends unpaced (emulator, tests, benchmark).
+    pub limits: Option<RateLimits>,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
     /// Update workers (chats handled concurrently).
@@ -61,7 +62,7 @@ impl Default for AppOptions {
     fn default() -> Self {
         Self {
             clock: Arc::new(SystemClock),
-            limits: Limits::default(),
+            limits: Some(RateLimits::default()),
             poll_timeout: Duration::from_secs(25),
             workers: 32,
             redis_prefix: "tollgate:".into(),
@@ -87,9 +88,25 @@ pub struct AppHandle {
 
 pub const PRUNE_UPDATES_JOB: &str = "prune_processed_updates";
 
-fn job_runner(db: storage::Db, clock: SharedClock, metrics: Metrics) -> JobRunner {
+fn job_runner(
+    db: storage::Db,
+    clock: SharedClock,
+    metrics: Metrics,
+    tg: Telegram,
+    default_locale: crate::i18n::Locale,
+) -> JobRunner {
     let (prune_db, prune_clock) = (db.clone(), clock.clone());
+    let (remind_db, remind_clock) = (db.clone(), clock.clone());
     JobRunner::builder()
+        .handle(crate::services::passes::REMINDER_JOB, move |job| {
+            bot::reminders::pass_reminder(
+                remind_db.clone(),
+                tg.clone(),
+                remind_clock.clone(),
+                default_locale,
+                job,
+            )
+        })
         .handle(PRUNE_UPDATES_JOB, move |_job| {
             let (db, clock) = (prune_db.clone(), prune_clock.clone());
             async move {
@@ -142,9 +159,15 @@ impl App {
             );
         }
         let metrics = Metrics::default();
-        let bot = telegram::build_bot(token.expose(), &config.telegram_api_url, opts.limits);
-        let tg = Telegram::new(bot, metrics.clone());
-        let jobs = job_runner(db.clone(), opts.clock.clone(), metrics.clone());
+        let bot = telegram::build_bot(token.expose(), &config.telegram_api_url);
+        let tg = Telegram::new(bot, metrics.clone(), opts.limits);
+        let jobs = job_runner(
+            db.clone(),
+            opts.clock.clone(),
+            metrics.clone(),
+            tg.clone(),
+            config.default_locale,
+        );
         let dialogues: Arc<DialogueStorage> = match &config.redis_url {
             Some(url) => teloxide::dispatching::dialogue::Storage::erase(
                 RedisStorage::<bot::State>::open(url.expose(), &opts.redis_prefix).await?,
@@ -236,7 +259,7 @@ impl App {
                 bot::error_reporter(ctx.clone()),
                 opts.workers,
             );
-            let raw_bot = ctx.tg.bot().inner().clone();
+            let raw_bot = ctx.tg.bot().clone();
             match ctx.config.telegram_webhook_url() {
                 Some(url) => {
                     let secret = ctx

@@ -57,6 +57,15 @@ pub fn ratio(value: f64, baseline: f64) -> f64 {
     }
 }
 
+/// A ratio with two decimals, or four when it is small enough that two would read as 0.
+pub fn format_ratio(r: f64) -> String {
+    if r >= 0.1 {
+        format!("{r:.2}")
+    } else {
+        format!("{r:.4}")
+    }
+}
+
 /// The results table; ratios are against the first row (the echo baseline).
 pub fn render_table(results: &[ScenarioResult]) -> String {
     let baseline = results.first().map(ScenarioResult::median).unwrap_or(0.0);
@@ -68,11 +77,11 @@ pub fn render_table(results: &[ScenarioResult]) -> String {
         let median = r.median();
         let rounds: Vec<String> = r.rounds.iter().map(|v| format!("{v:.1}")).collect();
         out.push_str(&format!(
-            "{:<32}{:>8}{:>12.1}{:>16.2}   {}\n",
+            "{:<32}{:>8}{:>12.1}{:>16}   {}\n",
             r.name,
             r.updates,
             median,
-            ratio(median, baseline),
+            format_ratio(ratio(median, baseline)),
             rounds.join(", ")
         ));
     }
@@ -241,9 +250,10 @@ async fn bench_tollgate(
     database_url: String,
     name: &str,
 ) -> anyhow::Result<ScenarioResult> {
-    let mut o = HarnessOptions { stripe: false, ..HarnessOptions::new(database_url) };
-    if let Ok(w) = std::env::var("XP_WORKERS") { o.workers = w.parse().unwrap(); }
-    let harness = Harness::start(o)
+    let harness = Harness::start(HarnessOptions {
+        stripe: false,
+        ..HarnessOptions::new(database_url)
+    })
     .await
     .context("starting the app")?;
     let result = rounds(&harness.emulator, args, "/start", name).await;
@@ -320,6 +330,13 @@ mod tests {
     fn ratio_guards_a_zero_baseline() {
         assert_eq!(ratio(50.0, 100.0), 0.5);
         assert_eq!(ratio(50.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn small_ratios_keep_four_decimals() {
+        assert_eq!(format_ratio(1.0), "1.00");
+        assert_eq!(format_ratio(0.8), "0.80");
+        assert_eq!(format_ratio(0.0035), "0.0035");
     }
 
     #[test]

@@ -1,28 +1,126 @@
 # Onboarding
 welcome-new =
     👋 Hi { $name }, welcome!
-    This bot connects you with our team: write here and we answer right in this chat.
-    Type /help to see what I can do.
-welcome-back = 👋 Welcome back, { $name }! Type /help to see what I can do.
+    Write here and our team answers right in this chat. Each message costs credits, and you have { $credits } free credits to start.
+    Want a 30-second tour? It comes with a bonus.
+welcome-back = 👋 Welcome back, { $name }! Your balance: { $balance } credits. Just write your message.
 start-link-invalid = That link looks broken, so I ignored it. You are all set anyway.
+tour-1 =
+    1/3 · 💳 Credits
+    Every message you send to the team costs credits. /balance shows how many you have.
+tour-2 =
+    2/3 · 💬 Messaging
+    Write anything here: text, photos, files, voice. The team sees it and answers in this chat.
+tour-3 =
+    3/3 · 🛒 Buying
+    When you run low, buy more credits or a time pass for unlimited messages.
+tour-done = 🎉 Tour done! +{ $bonus } bonus credits. Your balance: { $balance } credits.
+tour-done-again = Tour done! You already got the bonus once. Your balance: { $balance } credits.
+tour-skipped = No problem. Just write your message whenever you are ready.
+btn-tour-start = Take the tour
+btn-tour-skip = Skip
+btn-next = Next ›
+btn-finish = Finish
 
 # Help and errors
 help =
     Here is what I can do:
-    /start – start over
+    Write any message to reach the team.
+    /balance – your credits and pass
+    /history – where your credits went
+    /language – change the language
     /help – this list
 unknown-command = I don't know the command { $command }. Type /help to see what I can do.
-text-not-yet = Thanks! Type /help to see what I can do.
 internal-error = Something went wrong on our side. Please try again in a minute.
+button-expired = This button has expired.
+
+# Relay
+no-credits = 😕 You are out of credits, so this message was not delivered. Your balance: { $balance } credits.
+low-credits = ⚠️ Only { $balance } credits left.
+relay-failed = We could not deliver that message, so it was not charged. Please try again.
+relay-unavailable = The team is not taking messages right now. Nothing was charged.
+cant-forward = I can't pass this kind of message on (polls, dice, games). Send text, photos, files or voice instead. Nothing was charged.
+banned = You can no longer message the team.
+credits-granted = 🎁 The team added { $amount } credits. Your balance: { $balance } credits.
+pass-granted = 🎟 Unlimited messaging until { $until }.
+pass-ending = ⏳ Your unlimited pass ends at { $until }.
+
+# Balance
+balance =
+    { $bar } { $balance } credits
+    Plan: { $tier } · { $cost } per message
+    { $pass }
+    { $tip }
+balance-pass = 🎟 Unlimited until { $until }
+balance-no-pass = No time pass
+tip-empty = 💡 You are out of credits: buy more to keep writing.
+tip-low = 💡 Running low: top up soon so your messages keep going through.
+tip-pass = 💡 Your pass makes every message free. Write away!
+tip-normal = 💡 Each message costs { $cost } credits.
+btn-history = History
+
+# History
+history-title = 📜 History, page { $page }
+history-empty = Nothing here yet.
+history-line = { $date } · { $amount } · { $reason } → { $balance }
+btn-newer = ‹ Newer
+btn-older = Older ›
+reason-welcome = welcome gift
+reason-tutorial_bonus = tour bonus
+reason-message = message
+reason-relay_refund = refund (not delivered)
+reason-purchase = purchase
+reason-admin_grant = gift from the team
+reason-clawback = refund reversed
+
+# Language
+language-prompt = Choose your language:
+language-set = Done! I will speak English.
+language-name-en = English
+language-name-ru = Русский
+
+# Reset
+reset-confirm = This deletes your account here: credits, history and pass. Are you sure?
+reset-done = Your account was reset. Type /start to begin again.
+reset-cancelled = Nothing was changed.
+reset-disabled = Resetting is switched off on this bot.
+btn-reset-yes = Yes, reset
+btn-reset-no = Cancel
 
 # Admin group
+user-card =
+    👤 { $name } ({ $username }) · id { $id }
+    Language: { $language } · Balance: { $balance } · Plan: { $tier }
+    Pass: { $pass }
+edit-note = ✏️ The user edited this message: { $text }
+user-blocked-bot = ⚠️ The user blocked the bot: your message was not delivered.
+delivery-failed = ⚠️ Not delivered: { $reason }
 admin-status =
     📊 Tollgate { $version }
     Users: { $users } (active in the last 24 h: { $active })
     Background jobs waiting: { $jobs_queued }, failed for good: { $jobs_dead }
-admin-only = This command works only in the admin group.
+admin-granted = ✅ User { $user } got { $amount } credits (balance { $balance }).
+admin-pass-granted = ✅ User { $user } has unlimited messaging until { $until }.
+admin-banned = ⛔ User { $user } is banned: their messages are no longer relayed.
+admin-unbanned = ✅ User { $user } can message the team again.
+admin-usage = Usage: { $usage }
+admin-unknown-user = There is no user { $user }.
+admin-settings =
+    ⚙️ Settings
+    { $list }
+admin-setting-set = ✅ { $key } = { $value }
+admin-bad-setting = ⚠️ { $problem }
 
 # Command menus
 cmd-start = Start over
 cmd-help = What I can do
+cmd-balance = Your credits and pass
+cmd-history = Where your credits went
+cmd-language = Change the language
 cmd-status = Bot status and counts
+cmd-grant = In a user's topic: /grant 5 gives 5 credits
+cmd-pass = In a user's topic: /pass day|week|month
+cmd-ban = In a user's topic: stop relaying their messages
+cmd-unban = In a user's topic: relay their messages again
+cmd-settings = List the settings
+cmd-set = /set name value changes a setting

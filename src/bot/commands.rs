@@ -7,13 +7,23 @@ pub enum UserCommand {
     /// `/start` or `/start <deep-link payload>`.
     Start(String),
     Help,
+    Balance,
+    History,
+    Language,
+    Reset,
 }
 
-/// Commands of the admin group.
+/// Commands of the admin group; the argument text is parsed by each handler.
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
 #[command(rename_rule = "lowercase")]
 pub enum AdminCommand {
     Status,
+    Grant(String),
+    Pass(String),
+    Ban(String),
+    Unban(String),
+    Settings,
+    Set(String),
 }
 
 #[cfg(test)]
@@ -22,23 +32,37 @@ mod tests {
 
     #[test]
     fn every_command_parses_with_and_without_the_bot_name() {
+        let user = |s| UserCommand::parse(s, "tollbot").ok();
+        assert_eq!(user("/start"), Some(UserCommand::Start(String::new())));
         assert_eq!(
-            UserCommand::parse("/start", "tollbot").ok(),
-            Some(UserCommand::Start(String::new()))
-        );
-        assert_eq!(
-            UserCommand::parse("/start ref_42", "tollbot").ok(),
+            user("/start ref_42"),
             Some(UserCommand::Start("ref_42".into()))
         );
+        assert_eq!(user("/help@tollbot"), Some(UserCommand::Help));
+        for (text, cmd) in [
+            ("/balance", UserCommand::Balance),
+            ("/history", UserCommand::History),
+            ("/language", UserCommand::Language),
+            ("/reset", UserCommand::Reset),
+        ] {
+            assert_eq!(user(text), Some(cmd));
+        }
+        assert!(user("/help@otherbot").is_none());
+        assert!(user("/nope").is_none());
+
+        let admin = |s| AdminCommand::parse(s, "tollbot").ok();
+        assert_eq!(admin("/status"), Some(AdminCommand::Status));
+        assert_eq!(admin("/grant 5"), Some(AdminCommand::Grant("5".into())));
+        assert_eq!(admin("/grant"), Some(AdminCommand::Grant(String::new())));
         assert_eq!(
-            UserCommand::parse("/help@tollbot", "tollbot").ok(),
-            Some(UserCommand::Help)
+            admin("/pass 42 week"),
+            Some(AdminCommand::Pass("42 week".into()))
         );
-        assert!(UserCommand::parse("/help@otherbot", "tollbot").is_err());
-        assert!(UserCommand::parse("/nope", "tollbot").is_err());
+        assert_eq!(admin("/ban"), Some(AdminCommand::Ban(String::new())));
+        assert_eq!(admin("/settings"), Some(AdminCommand::Settings));
         assert_eq!(
-            AdminCommand::parse("/status", "tollbot").ok(),
-            Some(AdminCommand::Status)
+            admin("/set message_cost 2"),
+            Some(AdminCommand::Set("message_cost 2".into()))
         );
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! A handler extracts typed input, calls one service, picks a [`Reply`], sends it. Business
 //! rules live in `services` and `domain`.
+pub mod callbacks;
 pub mod commands;
 pub mod dialogue_storage;
 mod handlers;
+pub mod reminders;
 pub mod replies;
 
 use std::sync::Arc;
@@ -12,7 +14,10 @@ use std::sync::Arc;
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use teloxide::{
-    dispatching::{UpdateHandler, dialogue::ErasedStorage},
+    dispatching::{
+        UpdateHandler,
+        dialogue::{Dialogue, ErasedStorage},
+    },
     prelude::*,
 };
 
@@ -32,9 +37,14 @@ use crate::{
 pub enum State {
     #[default]
     Idle,
+    /// Showing tour step `step` (1-3).
+    Tour { step: u8 },
+    /// Asked "reset your account?".
+    ConfirmingReset,
 }
 
 pub type DialogueStorage = ErasedStorage<State>;
+pub type BotDialogue = Dialogue<State, DialogueStorage>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {
@@ -56,27 +66,105 @@ fn is_admin_chat(msg: Message, ctx: AppCtx) -> bool {
 pub fn schema() -> UpdateHandler<BotError> {
     use teloxide::dispatching::HandlerExt;
 
-    let private = Update::filter_message()
+    let private_messages = Update::filter_message()
         .filter(|msg: Message| msg.chat.is_private() && msg.from.is_some())
         .enter_dialogue::<Message, DialogueStorage, State>()
         .branch(
             dptree::entry()
                 .filter_command::<UserCommand>()
-                .endpoint(handlers::user_command),
+                .endpoint(user_command),
         )
         .branch(
             dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
-                .endpoint(handlers::unknown_command),
+                .endpoint(unknown_command),
         )
-        .endpoint(handlers::plain_message);
+        .endpoint(handlers::relay::user_message);
 
-    let admin_group = Update::filter_message().filter(is_admin_chat).branch(
-        dptree::entry()
-            .filter_command::<AdminCommand>()
-            .endpoint(handlers::admin_command),
-    );
+    let private_edits = Update::filter_edited_message()
+        .filter(|msg: Message| msg.chat.is_private())
+        .endpoint(handlers::relay::user_edited);
 
-    dptree::entry().branch(private).branch(admin_group)
+    let private_buttons = Update::filter_callback_query()
+        .filter(|q: CallbackQuery| q.regular_message().is_some_and(|m| m.chat.is_private()))
+        .enter_dialogue::<CallbackQuery, DialogueStorage, State>()
+        .endpoint(handlers::callbacks::pressed);
+
+    let admin_group = Update::filter_message()
+        .filter(is_admin_chat)
+        .branch(
+            dptree::entry()
+                .filter_command::<AdminCommand>()
+                .endpoint(handlers::admin::command),
+        )
+        // Other commands (for other bots, typos) are not relayed to anyone.
+        .branch(
+            dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
+                .endpoint(|| async { Ok(()) }),
+        )
+        .endpoint(handlers::relay::admin_message);
+
+    dptree::entry()
+        .branch(private_messages)
+        .branch(private_edits)
+        .branch(private_buttons)
+        .branch(admin_group)
+}
+
+async fn user_command(
+    msg: Message,
+    cmd: UserCommand,
+    ctx: AppCtx,
+    dialogue: BotDialogue,
+) -> HandlerResult {
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    match &cmd {
+        UserCommand::Start(payload) => {
+            return handlers::onboarding::start(&ctx, from, payload.trim(), &dialogue).await;
+        }
+        UserCommand::Help => {
+            let user = crate::services::users::find(&ctx.db, from.id.0 as i64).await?;
+            let locale = handlers::locale_for(&ctx, from, user.as_ref());
+            return handlers::account::help(&ctx, from.id.0 as i64, locale).await;
+        }
+        _ => {}
+    }
+    let Some(user) = crate::services::users::find(&ctx.db, from.id.0 as i64).await? else {
+        // Never pressed Start (or reset): begin there.
+        return handlers::onboarding::start(&ctx, from, "", &dialogue).await;
+    };
+    match cmd {
+        UserCommand::Start(_) | UserCommand::Help => Ok(()), // answered above
+        UserCommand::Balance => handlers::account::balance(&ctx, &user).await,
+        UserCommand::History => handlers::account::history(&ctx, &user).await,
+        UserCommand::Language => handlers::account::language_prompt(&ctx, &user).await,
+        UserCommand::Reset => handlers::account::reset_prompt(&ctx, &user, &dialogue).await,
+    }
+}
+
+/// A command we do not know: a friendly pointer to /help, and no charge.
+async fn unknown_command(msg: Message, ctx: AppCtx) -> HandlerResult {
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let command = msg
+        .text()
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap_or("/")
+        .chars()
+        .take(64)
+        .collect();
+    let user = crate::services::users::find(&ctx.db, from.id.0 as i64).await?;
+    let locale = handlers::locale_for(&ctx, from, user.as_ref());
+    handlers::send_private(
+        &ctx,
+        from.id.0 as i64,
+        &Reply::UnknownCommand { command },
+        locale,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The dependencies the tree needs besides the update itself.
@@ -110,7 +198,11 @@ pub fn error_reporter(ctx: AppCtx) -> ErrorReporterFn<BotError> {
                 ctx.config.default_locale,
             );
             let text = Reply::InternalError.render(locale);
-            if let Err(e) = ctx.tg.call(ctx.tg.bot().send_message(chat.id, text)).await {
+            if let Err(e) = ctx
+                .tg
+                .send(chat.id, ctx.tg.bot().send_message(chat.id, text))
+                .await
+            {
                 tracing::warn!(error = %e, "could not apologise for a failed handler");
             }
         }

@@ -1,7 +1,11 @@
 //! Rules and value types. Nothing here knows about Telegram, HTTP or the database.
+mod admin_args;
+mod balance;
 mod start_payload;
 mod user;
 
+pub use admin_args::split_target;
+pub use balance::{crossed_low_threshold, progress_bar};
 pub use start_payload::StartPayload;
 pub use user::{TelegramProfile, UserStatus};
 

@@ -166,33 +166,22 @@ impl JobRunner {
     async fn claim(&self) -> Result<Option<Job>, StorageError> {
         let now = self.clock.now();
         let backend = self.db.get_database_backend();
-        let (sql, lock) = match backend {
-            DbBackend::Postgres => ("$1", " FOR UPDATE SKIP LOCKED"),
-            _ => ("?", ""),
-        };
-        let p = |n: usize| {
-            if sql == "$1" {
-                format!("${n}")
-            } else {
-                "?".to_owned()
-            }
+        let lock = match backend {
+            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+            _ => "",
         };
         // A due queued job, or a running one whose lease ran out (its worker died).
-        let query = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = {p1}, updated_at = {p2} \
-             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= {p3}) \
-             OR (status = 'running' AND locked_until < {p4}) ORDER BY run_at, id LIMIT 1{lock}) \
-             RETURNING *",
-            p1 = p(1),
-            p2 = p(2),
-            p3 = p(3),
-            p4 = p(4),
-        );
-        let stmt = Statement::from_sql_and_values(
+        let query = crate::storage::sql(
             backend,
-            query,
-            [(now + LEASE).into(), now.into(), now.into(), now.into()],
+            &format!(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, \
+                 updated_at = $2 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND \
+                 run_at <= $2) OR (status = 'running' AND locked_until < $2) ORDER BY run_at, id \
+                 LIMIT 1{lock}) RETURNING *"
+            ),
         );
+        let stmt =
+            Statement::from_sql_and_values(backend, query, [(now + LEASE).into(), now.into()]);
         Ok(Job::find_by_statement(stmt).one(&self.db).await?)
     }
 

@@ -4,7 +4,6 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use stripe_double::{StripeDouble, StripeDoubleConfig};
-use teloxide::adaptors::throttle::Limits;
 use tg_emulator::{Emulator, EmulatorConfig, MemberStatus, UserSpec};
 use tokio::{net::TcpListener, task::JoinHandle};
 
@@ -32,7 +31,8 @@ pub struct HarnessOptions {
     pub admin_group: bool,
     pub http_addr: SocketAddr,
     pub clock: SharedClock,
-    pub limits: Limits,
+    /// Telegram's sending limits (None: unpaced, as the emulator enforces none by default).
+    pub limits: Option<telegram::RateLimits>,
     pub workers: usize,
     pub emulator: EmulatorConfig,
 }
@@ -48,7 +48,7 @@ impl HarnessOptions {
             admin_group: true,
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Arc::new(SystemClock),
-            limits: telegram::unthrottled(),
+            limits: None,
             workers: 32,
             emulator: EmulatorConfig::default(),
         }

@@ -1,7 +1,11 @@
 //! Use-cases over a [`Db`](crate::storage::Db) handle. Handlers (bot, HTTP, jobs) call these;
 //! these never see a Telegram or HTTP type.
+pub mod credits;
 pub mod events;
+pub mod passes;
+pub mod relay;
 pub mod settings;
+pub mod tiers;
 pub mod users;
 
 use crate::{domain::DomainError, storage::StorageError};

@@ -56,3 +56,142 @@ pub const UPDATE_DEDUPE_HOURS: Setting<i64> = Setting {
     key: "update_dedupe_hours",
     default: || 48,
 };
+
+/// Credits a new user gets at their first `/start`.
+pub const WELCOME_CREDITS: Setting<i64> = Setting {
+    key: "welcome_credits",
+    default: || 3,
+};
+
+/// Credits for finishing the tutorial (once per user).
+pub const TUTORIAL_BONUS: Setting<i64> = Setting {
+    key: "tutorial_bonus",
+    default: || 2,
+};
+
+/// What one relayed message costs when the user's tier does not say otherwise.
+pub const MESSAGE_COST: Setting<i64> = Setting {
+    key: "message_cost",
+    default: || 1,
+};
+
+/// A warning is sent each time the balance falls to or below this.
+pub const LOW_CREDIT_THRESHOLD: Setting<i64> = Setting {
+    key: "low_credit_threshold",
+    default: || 2,
+};
+
+/// The tier of users who have none of their own.
+pub const DEFAULT_TIER: Setting<String> = Setting {
+    key: "default_tier",
+    default: || "standard".to_owned(),
+};
+
+/// Lets users wipe their own account with `/reset` (for testing a deployment).
+pub const ALLOW_RESET: Setting<bool> = Setting {
+    key: "allow_reset",
+    default: || false,
+};
+
+/// The full length of the `/balance` bar when the user has bought no pack yet.
+pub const BALANCE_SCALE: Setting<i64> = Setting {
+    key: "balance_scale",
+    default: || 10,
+};
+
+/// The settings an operator may change with `/set`, with their current values.
+pub async fn list(db: &crate::storage::Db) -> ServiceResult<Vec<(&'static str, String)>> {
+    Ok(vec![
+        (
+            WELCOME_CREDITS.key,
+            get(db, &WELCOME_CREDITS).await?.to_string(),
+        ),
+        (
+            TUTORIAL_BONUS.key,
+            get(db, &TUTORIAL_BONUS).await?.to_string(),
+        ),
+        (MESSAGE_COST.key, get(db, &MESSAGE_COST).await?.to_string()),
+        (
+            LOW_CREDIT_THRESHOLD.key,
+            get(db, &LOW_CREDIT_THRESHOLD).await?.to_string(),
+        ),
+        (DEFAULT_TIER.key, get(db, &DEFAULT_TIER).await?),
+        (ALLOW_RESET.key, get(db, &ALLOW_RESET).await?.to_string()),
+        (
+            BALANCE_SCALE.key,
+            get(db, &BALANCE_SCALE).await?.to_string(),
+        ),
+        (
+            UPDATE_DEDUPE_HOURS.key,
+            get(db, &UPDATE_DEDUPE_HOURS).await?.to_string(),
+        ),
+    ])
+}
+
+/// Why `/set` refused a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadSetting {
+    #[error("there is no setting '{0}' (see /settings)")]
+    Unknown(String),
+    #[error("{key} takes a whole number from {min} to {max}")]
+    Number {
+        key: &'static str,
+        min: i64,
+        max: i64,
+    },
+    #[error("{0} takes on or off")]
+    Switch(&'static str),
+    #[error("{0} takes a name of 1 to 64 characters")]
+    Name(&'static str),
+}
+
+/// Parses and stores a setting from text; returns the value as stored.
+pub async fn set_from_text(
+    db: &crate::storage::Db,
+    now: DateTime<Utc>,
+    key: &str,
+    raw: &str,
+) -> ServiceResult<Result<String, BadSetting>> {
+    let number = |s: &Setting<i64>, min: i64, max: i64| match raw.parse::<i64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(BadSetting::Number {
+            key: s.key,
+            min,
+            max,
+        }),
+    };
+    let numeric = [
+        (&WELCOME_CREDITS, 0, 1_000_000),
+        (&TUTORIAL_BONUS, 0, 1_000_000),
+        (&MESSAGE_COST, 0, 1_000_000),
+        (&LOW_CREDIT_THRESHOLD, 0, 1_000_000),
+        (&BALANCE_SCALE, 1, 1_000_000),
+        (&UPDATE_DEDUPE_HOURS, 1, 24 * 30),
+    ];
+    if let Some((setting, min, max)) = numeric.iter().find(|(s, _, _)| s.key == key) {
+        return Ok(match number(setting, *min, *max) {
+            Ok(v) => {
+                set(db, now, setting, &v).await?;
+                Ok(v.to_string())
+            }
+            Err(e) => Err(e),
+        });
+    }
+    if key == ALLOW_RESET.key {
+        let value = match raw {
+            "on" | "true" | "yes" => true,
+            "off" | "false" | "no" => false,
+            _ => return Ok(Err(BadSetting::Switch(ALLOW_RESET.key))),
+        };
+        set(db, now, &ALLOW_RESET, &value).await?;
+        return Ok(Ok(value.to_string()));
+    }
+    if key == DEFAULT_TIER.key {
+        if raw.is_empty() || raw.chars().count() > 64 {
+            return Ok(Err(BadSetting::Name(DEFAULT_TIER.key)));
+        }
+        set(db, now, &DEFAULT_TIER, &raw.to_owned()).await?;
+        return Ok(Ok(raw.to_owned()));
+    }
+    Ok(Err(BadSetting::Unknown(key.to_owned())))
+}

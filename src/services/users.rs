@@ -48,6 +48,9 @@ pub async fn register_start(
         created_at: Set(now),
         last_seen_at: Set(now),
         unreachable_at: Set(None),
+        credits: Set(0),
+        tier_id: Set(None),
+        banned_notice_sent: Set(false),
     };
     let inserted = users::Entity::insert(row)
         .on_conflict(
@@ -146,4 +149,63 @@ pub async fn counts(db: &Db, active_since: DateTime<Utc>) -> ServiceResult<UserC
         total,
         active_since: active,
     })
+}
+
+pub async fn set_locale(db: &Db, id: i64, locale: &str) -> ServiceResult<()> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::Locale, Expr::value(locale))
+        .filter(users::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_banned(db: &Db, id: i64, banned: bool) -> ServiceResult<bool> {
+    use sea_orm::sea_query::Expr;
+    let status = if banned {
+        UserStatus::Banned
+    } else {
+        UserStatus::Active
+    };
+    let res = users::Entity::update_many()
+        .col_expr(users::Column::Status, Expr::value(status.as_str()))
+        .col_expr(users::Column::BannedNoticeSent, Expr::value(false))
+        .filter(users::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Records that a banned user was told; true only the first time.
+pub async fn take_ban_notice(db: &Db, id: i64) -> ServiceResult<bool> {
+    use sea_orm::sea_query::Expr;
+    let res = users::Entity::update_many()
+        .col_expr(users::Column::BannedNoticeSent, Expr::value(true))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::BannedNoticeSent.eq(false))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Deletes a user's account: credits, history, passes, dialogue (their own `/reset`). The
+/// support topic and its message mapping stay, so the team keeps one thread per person.
+pub async fn reset(db: &Db, id: i64) -> ServiceResult<()> {
+    use sea_orm::TransactionTrait;
+
+    use crate::storage::entities::{credit_ledger, dialogue_states, time_passes};
+    let txn = db.begin().await?;
+    credit_ledger::Entity::delete_many()
+        .filter(credit_ledger::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    time_passes::Entity::delete_many()
+        .filter(time_passes::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    dialogue_states::Entity::delete_by_id(id).exec(&txn).await?;
+    users::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }

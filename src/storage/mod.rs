@@ -69,6 +69,15 @@ pub async fn ping(db: &Db) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Raw SQL written with PostgreSQL's `$1` placeholders, for either backend (SQLite reads
+/// `?1` as the same numbered parameter).
+pub fn sql(backend: DbBackend, postgres_sql: &str) -> String {
+    match backend {
+        DbBackend::Postgres => postgres_sql.to_owned(),
+        _ => postgres_sql.replace('$', "?"),
+    }
+}
+
 pub fn is_postgres(db: &Db) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }

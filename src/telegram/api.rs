@@ -43,6 +43,8 @@ impl TgError {
 pub struct Telegram {
     bot: super::AppBot,
     metrics: Metrics,
+    /// None: no pacing (the emulator, tests, the benchmark).
+    limiter: Option<std::sync::Arc<super::RateLimiter>>,
     /// The longest total time one call may spend waiting on 429s and back-offs.
     wait_budget: Duration,
     transient_retries: u32,
@@ -90,10 +92,11 @@ fn err_text(e: &RequestError) -> String {
 }
 
 impl Telegram {
-    pub fn new(bot: super::AppBot, metrics: Metrics) -> Self {
+    pub fn new(bot: super::AppBot, metrics: Metrics, limits: Option<super::RateLimits>) -> Self {
         Self {
             bot,
             metrics,
+            limiter: limits.map(|l| std::sync::Arc::new(super::RateLimiter::new(l))),
             wait_budget: Duration::from_secs(30),
             transient_retries: 3,
         }
@@ -103,8 +106,24 @@ impl Telegram {
         &self.bot
     }
 
-    /// Sends `req`, retrying as the module docs say.
+    /// A request that is not a message to a chat (getMe, answerCallbackQuery, setWebhook…),
+    /// retried as the module docs say.
     pub async fn call<R>(&self, req: R) -> Result<Output<R>, TgError>
+    where
+        R: Request<Err = RequestError> + HasPayload,
+    {
+        self.call_paced(None, req).await
+    }
+
+    /// A message to `chat` (send, copy, edit): paced within Telegram's limits, then retried.
+    pub async fn send<R>(&self, chat: teloxide::types::ChatId, req: R) -> Result<Output<R>, TgError>
+    where
+        R: Request<Err = RequestError> + HasPayload,
+    {
+        self.call_paced(Some(chat.0), req).await
+    }
+
+    async fn call_paced<R>(&self, chat: Option<i64>, req: R) -> Result<Output<R>, TgError>
     where
         R: Request<Err = RequestError> + HasPayload,
     {
@@ -112,6 +131,9 @@ impl Telegram {
         let mut waited = Duration::ZERO;
         let mut transient = 0u32;
         loop {
+            if let (Some(limiter), Some(chat)) = (&self.limiter, chat) {
+                limiter.acquire(chat).await;
+            }
             let err = match req.send_ref().await {
                 Ok(out) => {
                     self.metrics.api_call(method, "ok");

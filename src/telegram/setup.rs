@@ -27,11 +27,31 @@ fn commands(locale: Locale, list: &[(&str, &str)]) -> Vec<BotCommand> {
 
 /// The private-chat menu: what end users can type.
 pub fn user_commands(locale: Locale) -> Vec<BotCommand> {
-    commands(locale, &[("start", "cmd-start"), ("help", "cmd-help")])
+    commands(
+        locale,
+        &[
+            ("start", "cmd-start"),
+            ("balance", "cmd-balance"),
+            ("history", "cmd-history"),
+            ("language", "cmd-language"),
+            ("help", "cmd-help"),
+        ],
+    )
 }
 
 fn admin_commands(locale: Locale) -> Vec<BotCommand> {
-    commands(locale, &[("status", "cmd-status")])
+    commands(
+        locale,
+        &[
+            ("status", "cmd-status"),
+            ("grant", "cmd-grant"),
+            ("pass", "cmd-pass"),
+            ("ban", "cmd-ban"),
+            ("unban", "cmd-unban"),
+            ("settings", "cmd-settings"),
+            ("set", "cmd-set"),
+        ],
+    )
 }
 
 /// `setMyCommands` for private chats (per shipped language, plus the default) and for the

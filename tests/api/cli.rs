@@ -136,7 +136,11 @@ async fn the_real_binary_answers_start_on_any_bot_api_compatible_server() {
         .unwrap();
     assert_eq!(
         replies[0].body().unwrap(),
-        tollgate::bot::Reply::WelcomeNew { name: "Ann".into() }.render(tollgate::i18n::Locale::Ru)
+        tollgate::bot::Reply::WelcomeNew {
+            name: "Ann".into(),
+            credits: 3
+        }
+        .render(tollgate::i18n::Locale::Ru)
     );
     emu.shutdown();
 }

@@ -16,7 +16,8 @@ async fn start_creates_the_user_once_and_welcomes_them(app: TestApp) {
         app.next_text(alice).await,
         render(
             Reply::WelcomeNew {
-                name: "Alice".into()
+                name: "Alice".into(),
+                credits: 3
             },
             Locale::En
         )
@@ -26,7 +27,8 @@ async fn start_creates_the_user_once_and_welcomes_them(app: TestApp) {
         app.next_text(alice).await,
         render(
             Reply::WelcomeBack {
-                name: "Alice".into()
+                name: "Alice".into(),
+                balance: 3
             },
             Locale::En
         )
@@ -56,7 +58,8 @@ async fn each_user_is_welcomed_in_their_own_language(app: TestApp) {
         app.next_text(boris).await,
         render(
             Reply::WelcomeNew {
-                name: "Boris".into()
+                name: "Boris".into(),
+                credits: 3
             },
             Locale::Ru
         )
@@ -66,7 +69,8 @@ async fn each_user_is_welcomed_in_their_own_language(app: TestApp) {
         app.next_text(hans).await,
         render(
             Reply::WelcomeNew {
-                name: "Hans".into()
+                name: "Hans".into(),
+                credits: 3
             },
             Locale::En
         )
@@ -84,7 +88,13 @@ async fn a_deep_link_payload_is_kept_and_a_malformed_one_is_refused_politely() {
     app.say(ann, "/start ref_42");
     assert_eq!(
         app.next_text(ann).await,
-        render(Reply::WelcomeNew { name: "Ann".into() }, Locale::En)
+        render(
+            Reply::WelcomeNew {
+                name: "Ann".into(),
+                credits: 3
+            },
+            Locale::En
+        )
     );
     app.say(bob, "/start ../../etc/passwd");
     assert_eq!(
@@ -93,7 +103,13 @@ async fn a_deep_link_payload_is_kept_and_a_malformed_one_is_refused_politely() {
     );
     assert_eq!(
         app.next_text(bob).await,
-        render(Reply::WelcomeNew { name: "Bob".into() }, Locale::En)
+        render(
+            Reply::WelcomeNew {
+                name: "Bob".into(),
+                credits: 3
+            },
+            Locale::En
+        )
     );
 
     let ann_row = users::Entity::find_by_id(ann)
@@ -115,6 +131,8 @@ async fn a_deep_link_payload_is_kept_and_a_malformed_one_is_refused_politely() {
 async fn unknown_commands_and_help_get_friendly_answers() {
     let app = spawn_app().await;
     let ann = app.user("Ann", "en");
+    app.say(ann, "/start");
+    app.next_message(ann).await;
 
     app.say(ann, "/frobnicate now");
     assert_eq!(
@@ -183,7 +201,13 @@ async fn a_flood_wait_is_honoured_and_the_reply_still_arrives() {
 
     assert_eq!(
         app.next_text(ann).await,
-        render(Reply::WelcomeNew { name: "Ann".into() }, Locale::En)
+        render(
+            Reply::WelcomeNew {
+                name: "Ann".into(),
+                credits: 3
+            },
+            Locale::En
+        )
     );
     let calls = app.emu().calls_to("sendMessage");
     assert_eq!(calls.len(), 2);
@@ -213,8 +237,9 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
             .map(|c| c["command"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(names(&en), ["start", "help"]);
-    assert_eq!(names(&ru), ["start", "help"]);
+    let user_menu = ["start", "balance", "history", "language", "help"];
+    assert_eq!(names(&en), user_menu);
+    assert_eq!(names(&ru), user_menu);
     assert_ne!(en[0]["description"], ru[0]["description"]);
 
     let admin_scope = json!({"type": "chat", "chat_id": app.h.admin_chat_id.unwrap()});
@@ -222,7 +247,10 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
         .emu()
         .my_commands(&admin_scope, "")
         .expect("admin group menu");
-    assert_eq!(names(&admin), ["status"]);
+    assert_eq!(
+        names(&admin),
+        ["status", "grant", "pass", "ban", "unban", "settings", "set"]
+    );
     app.stop().await;
 }
 
@@ -291,7 +319,13 @@ async fn users_and_their_history_survive_a_restart() {
         .unwrap();
     assert_eq!(
         replies[0].body().unwrap(),
-        render(Reply::WelcomeBack { name: "Ann".into() }, Locale::En)
+        render(
+            Reply::WelcomeBack {
+                name: "Ann".into(),
+                balance: 3
+            },
+            Locale::En
+        )
     );
     second.stop().await.unwrap();
 }
@@ -308,7 +342,13 @@ async fn a_telegram_server_error_is_retried_and_nothing_is_lost() {
     // teloxide itself pauses 10 s after any 5xx before our retry runs.
     assert_eq!(
         app.next_text(ann).await,
-        render(Reply::WelcomeNew { name: "Ann".into() }, Locale::En)
+        render(
+            Reply::WelcomeNew {
+                name: "Ann".into(),
+                credits: 3
+            },
+            Locale::En
+        )
     );
     let calls = app.emu().calls_to("sendMessage");
     assert_eq!(calls.len(), 2);

@@ -50,7 +50,13 @@ async fn start_works_through_the_webhook(app: TestApp) {
     app.say(ann, "/start");
     assert_eq!(
         app.next_text(ann).await,
-        render(Reply::WelcomeNew { name: "Ann".into() }, Locale::En)
+        render(
+            Reply::WelcomeNew {
+                name: "Ann".into(),
+                credits: 3
+            },
+            Locale::En
+        )
     );
     app.stop().await;
 }
@@ -124,7 +130,7 @@ async fn a_redelivered_update_id_is_handled_once() {
     let app = webhook_app(Backend::Sqlite).await.unwrap();
     // The emulator knows this user, so the bot's reply to them is accepted.
     let zed = app.user("Zed", "en");
-    app.emu().send_text(zed, zed, "hi").unwrap();
+    app.emu().send_text(zed, zed, "/start").unwrap();
     app.next_message(zed).await;
 
     let body = start_update(999_000_001, zed);
@@ -144,7 +150,13 @@ async fn a_redelivered_update_id_is_handled_once() {
     assert_eq!(statuses, [200, 200, 200]);
     assert_eq!(
         app.next_text(zed).await,
-        render(Reply::WelcomeNew { name: "Zed".into() }, Locale::En)
+        render(
+            Reply::WelcomeBack {
+                name: "Zed".into(),
+                balance: 3
+            },
+            Locale::En
+        )
     );
     app.settle().await;
     assert_eq!(
@@ -248,7 +260,7 @@ async fn an_update_claimed_when_the_app_crashed_is_accepted_again_after_a_restar
     opts.webhook = true;
     let h = tollgate::sandbox::Harness::start(opts).await.unwrap();
     let zed = h.add_user("Zed", "en");
-    h.emulator.send_text(zed, zed, "hi").unwrap();
+    h.emulator.send_text(zed, zed, "/start").unwrap();
     h.emulator
         .wait_for_bot_messages(zed, 1, std::time::Duration::from_secs(10))
         .await
@@ -270,7 +282,13 @@ async fn an_update_claimed_when_the_app_crashed_is_accepted_again_after_a_restar
         .unwrap();
     assert_eq!(
         replies[1].body().unwrap(),
-        render(Reply::WelcomeNew { name: "Zed".into() }, Locale::En)
+        render(
+            Reply::WelcomeBack {
+                name: "Zed".into(),
+                balance: 3
+            },
+            Locale::En
+        )
     );
     h.stop().await.unwrap();
 }

@@ -1,6 +1,11 @@
 //! sea-orm entities, one module per table (see `migrations/`).
+pub mod credit_ledger;
 pub mod dialogue_states;
 pub mod jobs;
 pub mod processed_events;
+pub mod relay_messages;
 pub mod settings;
+pub mod support_topics;
+pub mod tiers;
+pub mod time_passes;
 pub mod users;

@@ -17,6 +17,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,
     pub unreachable_at: Option<DateTimeUtc>,
+    /// The cached balance; the ledger is the truth and both change in one transaction.
+    pub credits: i64,
+    pub tier_id: Option<i64>,
+    /// A banned user is told once that their messages are not delivered.
+    pub banned_notice_sent: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,199 @@
+//! Commands of the admin group. Inside a user's topic they act on that user.
+use teloxide::prelude::*;
+
+use super::{fmt_time, send_admin, send_private};
+use crate::{
+    bot::{AdminCommand, BotError, HandlerResult, Reply, handlers::relay::user_locale},
+    context::AppCtx,
+    domain::split_target,
+    jobs,
+    services::{
+        credits::{self, Granted, Movement, Reason},
+        passes::{self, PassKind},
+        relay, settings,
+        users::{self, User},
+    },
+};
+
+async fn target(
+    ctx: &AppCtx,
+    msg: &Message,
+    args: &str,
+    arity: usize,
+    usage: &str,
+) -> Result<Option<(User, Vec<String>)>, BotError> {
+    let thread = msg.thread_id.filter(|_| msg.is_topic_message);
+    let topic_user = match thread {
+        Some(t) => relay::user_of_topic(&ctx.db, msg.chat.id.0, t.0.0).await?,
+        None => None,
+    };
+    let Some((id, rest)) = split_target(args, topic_user, arity) else {
+        send_admin(
+            ctx,
+            msg.chat.id,
+            thread,
+            &Reply::AdminUsage {
+                usage: usage.to_owned(),
+            },
+        )
+        .await?;
+        return Ok(None);
+    };
+    match users::find(&ctx.db, id).await? {
+        Some(user) => Ok(Some((user, rest.into_iter().map(str::to_owned).collect()))),
+        None => {
+            send_admin(
+                ctx,
+                msg.chat.id,
+                thread,
+                &Reply::AdminUnknownUser { user: id },
+            )
+            .await?;
+            Ok(None)
+        }
+    }
+}
+
+pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> HandlerResult {
+    let thread = msg.thread_id.filter(|_| msg.is_topic_message);
+    let admin_id = msg.from.as_ref().map_or(0, |u| u.id.0);
+    let say = |reply: Reply| {
+        let ctx = ctx.clone();
+        let chat = msg.chat.id;
+        async move { send_admin(&ctx, chat, thread, &reply).await.map(|_| ()) }
+    };
+    match cmd {
+        AdminCommand::Status => {
+            let counts = users::counts(&ctx.db, ctx.now() - chrono::Duration::hours(24)).await?;
+            let jobs = jobs::counts(&ctx.db)
+                .await
+                .map_err(|e| BotError::Service(e.into()))?;
+            say(Reply::AdminStatus {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                users: counts.total,
+                active: counts.active_since,
+                jobs_queued: jobs.get("queued").copied().unwrap_or(0),
+                jobs_dead: jobs.get("dead").copied().unwrap_or(0),
+            })
+            .await
+        }
+        AdminCommand::Grant(args) => {
+            let usage = "/grant <credits> (in a user's topic) or /grant <user id> <credits>";
+            let Some((user, rest)) = target(&ctx, &msg, &args, 1, usage).await? else {
+                return Ok(());
+            };
+            let Some(amount) = rest[0]
+                .parse::<i64>()
+                .ok()
+                .filter(|a| (1..=1_000_000).contains(a))
+            else {
+                return say(Reply::AdminUsage {
+                    usage: usage.to_owned(),
+                })
+                .await;
+            };
+            // Keyed by the admin's message: a redelivered command grants once.
+            let movement = Movement::new(user.id, amount, Reason::AdminGrant)
+                .key(format!("admin_grant:{}:{}", msg.chat.id.0, msg.id.0))
+                .actor(format!("admin:{admin_id}"));
+            if let Granted::Applied { balance } =
+                credits::grant(&ctx.db, ctx.now(), &movement).await?
+            {
+                send_private(
+                    &ctx,
+                    user.id,
+                    &Reply::CreditsGranted { amount, balance },
+                    user_locale(&ctx, &user),
+                )
+                .await?;
+                say(Reply::AdminGranted {
+                    user: user.id,
+                    amount,
+                    balance,
+                })
+                .await?;
+            }
+            Ok(())
+        }
+        AdminCommand::Pass(args) => {
+            let usage =
+                "/pass day|week|month (in a user's topic) or /pass <user id> day|week|month";
+            let Some((user, rest)) = target(&ctx, &msg, &args, 1, usage).await? else {
+                return Ok(());
+            };
+            let Some(kind) = PassKind::parse(&rest[0]) else {
+                return say(Reply::AdminUsage {
+                    usage: usage.to_owned(),
+                })
+                .await;
+            };
+            let pass = passes::grant(&ctx.db, ctx.now(), user.id, kind, "admin").await?;
+            ctx.jobs.notify();
+            let until = fmt_time(pass.ends_at);
+            send_private(
+                &ctx,
+                user.id,
+                &Reply::PassGranted {
+                    until: until.clone(),
+                },
+                user_locale(&ctx, &user),
+            )
+            .await?;
+            say(Reply::AdminPassGranted {
+                user: user.id,
+                until,
+            })
+            .await
+        }
+        AdminCommand::Ban(ref args) | AdminCommand::Unban(ref args) => {
+            let ban = matches!(cmd, AdminCommand::Ban(_));
+            let usage = if ban {
+                "/ban (in a user's topic) or /ban <user id>"
+            } else {
+                "/unban (in a user's topic) or /unban <user id>"
+            };
+            let Some((user, _)) = target(&ctx, &msg, args, 0, usage).await? else {
+                return Ok(());
+            };
+            users::set_banned(&ctx.db, user.id, ban).await?;
+            say(if ban {
+                Reply::AdminBanned { user: user.id }
+            } else {
+                Reply::AdminUnbanned { user: user.id }
+            })
+            .await
+        }
+        AdminCommand::Settings => {
+            let list = settings::list(&ctx.db)
+                .await?
+                .into_iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            say(Reply::AdminSettings { list }).await
+        }
+        AdminCommand::Set(args) => {
+            let Some((key, value)) = args.trim().split_once(char::is_whitespace) else {
+                return say(Reply::AdminUsage {
+                    usage: "/set <name> <value> (see /settings)".into(),
+                })
+                .await;
+            };
+            match settings::set_from_text(&ctx.db, ctx.now(), key, value.trim()).await? {
+                Ok(value) => {
+                    say(Reply::AdminSettingSet {
+                        key: key.to_owned(),
+                        value,
+                    })
+                    .await
+                }
+                Err(problem) => {
+                    say(Reply::AdminBadSetting {
+                        problem: problem.to_string(),
+                    })
+                    .await
+                }
+            }
+        }
+    }
+}

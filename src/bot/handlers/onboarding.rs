@@ -1,0 +1,109 @@
+//! `/start`, the welcome gift and the three-step tour (its bonus is granted once).
+use teloxide::{prelude::*, types::User as TgUser};
+
+use super::{edit_private, locale_for, profile, send_private};
+use crate::{
+    bot::{BotDialogue, HandlerResult, Reply, State},
+    context::AppCtx,
+    domain::StartPayload,
+    services::{
+        credits::{self, Granted, Movement, Reason},
+        settings,
+        users::{self, StartOutcome, User},
+    },
+};
+
+/// Creates the user (once) with the welcome gift. Also used when someone writes without ever
+/// having pressed Start. The gift is keyed per user, so a retry never pays twice and a crash
+/// between the two steps heals at the next visit.
+pub(crate) async fn register(
+    ctx: &AppCtx,
+    from: &TgUser,
+    payload: Option<&StartPayload>,
+) -> Result<(StartOutcome, i64), crate::bot::BotError> {
+    let outcome = users::register_start(&ctx.db, ctx.now(), &profile(from), payload).await?;
+    let user_id = outcome.user().id;
+    let gift = settings::get(&ctx.db, &settings::WELCOME_CREDITS).await?;
+    let movement = Movement::new(user_id, gift, Reason::Welcome).key(format!("welcome:{user_id}"));
+    let balance = match credits::grant(&ctx.db, ctx.now(), &movement).await? {
+        Granted::Applied { balance } => balance,
+        Granted::Duplicate => credits::balance(&ctx.db, user_id).await?,
+    };
+    Ok((outcome, balance))
+}
+
+pub(crate) async fn start(
+    ctx: &AppCtx,
+    from: &TgUser,
+    raw_payload: &str,
+    dialogue: &BotDialogue,
+) -> HandlerResult {
+    let (payload, link_invalid) = match raw_payload {
+        "" => (None, false),
+        raw => match StartPayload::parse(raw) {
+            Ok(p) => (Some(p), false),
+            Err(_) => (None, true),
+        },
+    };
+    let (outcome, balance) = register(ctx, from, payload.as_ref()).await?;
+    let user = outcome.user();
+    let locale = locale_for(ctx, from, Some(user));
+    if link_invalid {
+        send_private(ctx, user.id, &Reply::StartLinkInvalid, locale).await?;
+    }
+    let name = user.first_name.clone();
+    let reply = match outcome {
+        StartOutcome::New(_) => Reply::WelcomeNew {
+            name,
+            credits: balance,
+        },
+        StartOutcome::Returning(_) => Reply::WelcomeBack { name, balance },
+    };
+    dialogue
+        .update(State::Idle)
+        .await
+        .map_err(|e| crate::bot::BotError::Dialogue(e.to_string()))?;
+    send_private(ctx, user.id, &reply, locale).await?;
+    Ok(())
+}
+
+/// A tour button was pressed on message `message` (already validated against the state).
+pub(crate) async fn tour(
+    ctx: &AppCtx,
+    user: &User,
+    locale: crate::i18n::Locale,
+    message: teloxide::types::MessageId,
+    next: Option<u8>,
+    dialogue: &BotDialogue,
+) -> HandlerResult {
+    let chat = ChatId(user.id);
+    let set = |state: State| async move {
+        dialogue
+            .update(state)
+            .await
+            .map_err(|e| crate::bot::BotError::Dialogue(e.to_string()))
+    };
+    match next {
+        Some(step) if step <= 3 => {
+            set(State::Tour { step }).await?;
+            edit_private(ctx, chat, message, &Reply::TourStep { step }, locale).await
+        }
+        Some(_) => {
+            set(State::Idle).await?;
+            let bonus = settings::get(&ctx.db, &settings::TUTORIAL_BONUS).await?;
+            let movement = Movement::new(user.id, bonus, Reason::TutorialBonus)
+                .key(format!("tour_bonus:{}", user.id));
+            let reply = match credits::grant(&ctx.db, ctx.now(), &movement).await? {
+                Granted::Applied { balance } => Reply::TourDone { bonus, balance },
+                Granted::Duplicate => Reply::TourDoneAgain {
+                    balance: credits::balance(&ctx.db, user.id).await?,
+                },
+            };
+            edit_private(ctx, chat, message, &reply, locale).await
+        }
+        None => {
+            set(State::Idle).await?;
+            edit_private(ctx, chat, message, &Reply::TourSkipped, locale).await
+        }
+    }
+}

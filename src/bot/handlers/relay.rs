@@ -1,0 +1,371 @@
+//! The paid support relay: a user's message is charged and copied into their forum topic in
+//! the admin group; whatever an admin writes in that topic is copied back to the user.
+use teloxide::{
+    payloads::{CopyMessageSetters, CreateForumTopicSetters, SendMessageSetters},
+    prelude::*,
+    types::{MediaKind, MessageId, MessageKind, ReplyParameters, ThreadId, User as TgUser},
+};
+
+use super::{fmt_time, locale_for, send_admin, send_private};
+use crate::{
+    bot::{BotError, HandlerResult, Reply, handlers::onboarding},
+    context::AppCtx,
+    domain::{UserStatus, crossed_low_threshold},
+    i18n::Locale,
+    services::{
+        credits::{self, Debited, Movement, Reason},
+        passes,
+        relay::{self, Direction},
+        settings, tiers,
+        users::{self, User},
+    },
+    telegram::TgError,
+};
+
+/// Kinds Telegram lets a bot copy and a person would expect to reach the team.
+fn relayable(msg: &Message) -> Option<bool> {
+    let MessageKind::Common(common) = &msg.kind else {
+        return None; // service messages: joins, pins, payments… not ours to relay
+    };
+    Some(matches!(
+        common.media_kind,
+        MediaKind::Text(_)
+            | MediaKind::Photo(_)
+            | MediaKind::Document(_)
+            | MediaKind::Voice(_)
+            | MediaKind::Video(_)
+            | MediaKind::VideoNote(_)
+            | MediaKind::Sticker(_)
+            | MediaKind::Audio(_)
+            | MediaKind::Animation(_)
+            | MediaKind::Location(_)
+            | MediaKind::Venue(_)
+            | MediaKind::Contact(_)
+    ))
+}
+
+fn topic_name(user: &User) -> String {
+    let mut name = user.first_name.clone();
+    if let Some(u) = &user.username {
+        name.push_str(&format!(" · @{u}"));
+    }
+    name.push_str(&format!(" · {}", user.id));
+    name.chars().take(128).collect()
+}
+
+/// Opens a topic for the user (or, in a group without topics, remembers that there are
+/// none: thread 0) and posts the user card at its top.
+async fn open_topic(
+    ctx: &AppCtx,
+    user: &User,
+    admin: ChatId,
+) -> Result<Option<ThreadId>, BotError> {
+    let now = ctx.now();
+    let thread = match ctx
+        .tg
+        .send(
+            admin,
+            ctx.tg
+                .bot()
+                .create_forum_topic(admin, topic_name(user))
+                .icon_color(teloxide::types::Rgb::from_u32(0x6FB9F0)),
+        )
+        .await
+    {
+        Ok(topic) => Some(topic.thread_id),
+        Err(TgError::Rejected(e)) if e.to_string().contains("not a forum") => None,
+        Err(e) => return Err(e.into()),
+    };
+    relay::set_topic(&ctx.db, now, user.id, admin.0, thread.map_or(0, |t| t.0.0)).await?;
+    let tier = tiers::of_user(&ctx.db, user).await?;
+    let pass = passes::active(&ctx.db, now, user.id).await?;
+    let card = Reply::UserCard {
+        name: [Some(user.first_name.as_str()), user.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+        id: user.id,
+        username: user
+            .username
+            .as_ref()
+            .map_or("—".to_owned(), |u| format!("@{u}")),
+        language: user.language_code.clone().unwrap_or_else(|| "—".into()),
+        balance: credits::balance(&ctx.db, user.id).await?,
+        tier: tier.name,
+        pass: pass.map_or("—".to_owned(), |p| fmt_time(p.ends_at)),
+    };
+    send_admin(ctx, admin, thread, &card).await?;
+    Ok(thread)
+}
+
+async fn copy_in(
+    ctx: &AppCtx,
+    user: &User,
+    msg: &Message,
+    admin: ChatId,
+    thread: Option<ThreadId>,
+) -> Result<MessageId, TgError> {
+    let mut req = ctx.tg.bot().copy_message(admin, msg.chat.id, msg.id);
+    if let Some(t) = thread {
+        req = req.message_thread_id(t);
+    }
+    // The user answered one of the team's messages: thread it under the original.
+    if let Some(reply_to) = msg.reply_to_message()
+        && let Ok(Some(m)) = relay::admin_side(&ctx.db, user.id, reply_to.id.0).await
+    {
+        req = req.reply_parameters(
+            ReplyParameters::new(MessageId(m.admin_message_id)).allow_sending_without_reply(),
+        );
+    }
+    ctx.tg.send(admin, req).await
+}
+
+/// Copies the message into the user's topic, creating or recreating the topic as needed.
+async fn relay_in(
+    ctx: &AppCtx,
+    user: &User,
+    msg: &Message,
+    admin: ChatId,
+) -> Result<MessageId, BotError> {
+    let thread = match relay::topic_of_user(&ctx.db, user.id).await? {
+        Some(t) if t.chat_id == admin.0 => {
+            (t.thread_id != 0).then_some(ThreadId(MessageId(t.thread_id)))
+        }
+        _ => open_topic(ctx, user, admin).await?,
+    };
+    let copied = match copy_in(ctx, user, msg, admin, thread).await {
+        Err(e) if e.is_thread_not_found() => {
+            tracing::info!(
+                user_id = user.id,
+                "support topic was deleted; opening a new one"
+            );
+            let thread = open_topic(ctx, user, admin).await?;
+            copy_in(ctx, user, msg, admin, thread).await?
+        }
+        other => other?,
+    };
+    relay::remember(
+        &ctx.db,
+        ctx.now(),
+        user.id,
+        msg.id.0,
+        admin.0,
+        copied.0,
+        Direction::In,
+    )
+    .await?;
+    Ok(copied)
+}
+
+/// Any non-command message in the private chat.
+pub(crate) async fn user_message(msg: Message, ctx: AppCtx) -> HandlerResult {
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let Some(can_relay) = relayable(&msg) else {
+        return Ok(());
+    };
+    let user = known_user(&ctx, from).await?;
+    let locale = locale_for(&ctx, from, Some(&user));
+    if UserStatus::parse(&user.status) == Ok(UserStatus::Banned) {
+        if users::take_ban_notice(&ctx.db, user.id).await? {
+            send_private(&ctx, user.id, &Reply::Banned, locale).await?;
+        }
+        return Ok(());
+    }
+    if !can_relay {
+        send_private(&ctx, user.id, &Reply::CantForward, locale).await?;
+        return Ok(());
+    }
+    let Some(admin) = ctx.config.admin_chat_id.map(ChatId) else {
+        send_private(&ctx, user.id, &Reply::RelayUnavailable, locale).await?;
+        return Ok(());
+    };
+
+    // Charge first (atomically, keyed by the message so a redelivered update pays once),
+    // then relay; a relay Telegram finally refuses is refunded.
+    let now = ctx.now();
+    let key = format!("msg:{}:{}", user.id, msg.id.0);
+    let charged = if passes::active(&ctx.db, now, user.id).await?.is_some() {
+        None
+    } else {
+        let cost = tiers::of_user(&ctx.db, &user).await?.message_cost;
+        let movement = Movement::new(user.id, cost, Reason::Message)
+            .key(key.clone())
+            .reference(msg.id.0.to_string())
+            .actor(format!("user:{}", user.id));
+        match credits::debit(&ctx.db, now, &movement).await? {
+            Debited::Applied { before, after } => Some((before, after, cost)),
+            Debited::Insufficient { balance } => {
+                send_private(&ctx, user.id, &Reply::NoCredits { balance }, locale).await?;
+                return Ok(());
+            }
+            // Seen before: relay only if the first attempt did not get that far.
+            Debited::Duplicate => {
+                if relay::admin_side(&ctx.db, user.id, msg.id.0)
+                    .await?
+                    .is_some()
+                {
+                    return Ok(());
+                }
+                None
+            }
+        }
+    };
+
+    match relay_in(&ctx, &user, &msg, admin).await {
+        Ok(_) => {
+            if let Some((before, after, _)) = charged {
+                let threshold = settings::get(&ctx.db, &settings::LOW_CREDIT_THRESHOLD).await?;
+                if crossed_low_threshold(before, after, threshold) {
+                    send_private(&ctx, user.id, &Reply::LowCredits { balance: after }, locale)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+        Err(err) => {
+            tracing::warn!(user_id = user.id, error = %err, "relay failed; refunding");
+            if let Some((_, _, cost)) = charged {
+                let refund = Movement::new(user.id, cost, Reason::RelayRefund)
+                    .key(format!("refund:{key}"))
+                    .reference(msg.id.0.to_string());
+                credits::grant(&ctx.db, ctx.now(), &refund).await?;
+            }
+            send_private(&ctx, user.id, &Reply::RelayFailed, locale).await?;
+            Ok(())
+        }
+    }
+}
+
+/// The user's row, creating it (with the welcome) for someone who never pressed Start.
+async fn known_user(ctx: &AppCtx, from: &TgUser) -> Result<User, BotError> {
+    if let Some(user) = users::find(&ctx.db, from.id.0 as i64).await? {
+        return Ok(user);
+    }
+    let (outcome, balance) = onboarding::register(ctx, from, None).await?;
+    let user = outcome.user().clone();
+    let locale = locale_for(ctx, from, Some(&user));
+    let welcome = Reply::WelcomeNew {
+        name: user.first_name.clone(),
+        credits: balance,
+    };
+    send_private(ctx, user.id, &welcome, locale).await?;
+    Ok(users::find(&ctx.db, user.id).await?.unwrap_or(user))
+}
+
+/// An edited private message: the team sees a note under the copy; nothing is charged.
+pub(crate) async fn user_edited(msg: Message, ctx: AppCtx) -> HandlerResult {
+    let (Some(from), Some(admin)) = (msg.from.as_ref(), ctx.config.admin_chat_id.map(ChatId))
+    else {
+        return Ok(());
+    };
+    let user_id = from.id.0 as i64;
+    let Some(copy) = relay::admin_side(&ctx.db, user_id, msg.id.0).await? else {
+        return Ok(());
+    };
+    let text = msg.text().or(msg.caption()).unwrap_or("…").to_owned();
+    let topic = relay::topic_of_user(&ctx.db, user_id).await?;
+    let mut req = ctx
+        .tg
+        .bot()
+        .send_message(
+            admin,
+            Reply::EditNote { text }.render(ctx.config.default_locale),
+        )
+        .reply_parameters(
+            ReplyParameters::new(MessageId(copy.admin_message_id)).allow_sending_without_reply(),
+        );
+    if let Some(t) = topic.filter(|t| t.thread_id != 0) {
+        req = req.message_thread_id(ThreadId(MessageId(t.thread_id)));
+    }
+    match ctx.tg.send(admin, req).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_thread_not_found() => Ok(()), // the topic is gone; the next message reopens it
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Who an admin-group message is for: the owner of its topic or, in a group without
+/// topics, of the relayed message it replies to. None: General chatter, not for anyone.
+async fn addressee(ctx: &AppCtx, msg: &Message) -> Result<Option<i64>, BotError> {
+    if msg.is_topic_message
+        && let Some(thread) = msg.thread_id
+    {
+        let user = relay::user_of_topic(&ctx.db, msg.chat.id.0, thread.0.0).await?;
+        if user.is_none() {
+            tracing::info!(
+                thread = thread.0.0,
+                "message in a topic that belongs to no known user; ignored"
+            );
+        }
+        return Ok(user);
+    }
+    if let Some(reply_to) = msg.reply_to_message()
+        && let Some(m) = relay::user_side(&ctx.db, msg.chat.id.0, reply_to.id.0).await?
+    {
+        return Ok(Some(m.user_id));
+    }
+    Ok(None)
+}
+
+/// An admin wrote in the admin group (not a command).
+pub(crate) async fn admin_message(msg: Message, ctx: AppCtx) -> HandlerResult {
+    if msg.from.as_ref().is_none_or(|u| u.is_bot) || relayable(&msg).is_none() {
+        return Ok(());
+    }
+    let Some(user_id) = addressee(&ctx, &msg).await? else {
+        return Ok(());
+    };
+    let thread = msg.thread_id.filter(|_| msg.is_topic_message);
+    let mut req = ctx
+        .tg
+        .bot()
+        .copy_message(ChatId(user_id), msg.chat.id, msg.id);
+    if let Some(reply_to) = msg.reply_to_message()
+        && let Some(m) = relay::user_side(&ctx.db, msg.chat.id.0, reply_to.id.0).await?
+        && m.user_id == user_id
+    {
+        req = req.reply_parameters(
+            ReplyParameters::new(MessageId(m.user_message_id)).allow_sending_without_reply(),
+        );
+    }
+    match ctx.tg.send(ChatId(user_id), req).await {
+        Ok(copied) => {
+            relay::remember(
+                &ctx.db,
+                ctx.now(),
+                user_id,
+                copied.0,
+                msg.chat.id.0,
+                msg.id.0,
+                Direction::Out,
+            )
+            .await?;
+        }
+        Err(TgError::Unreachable(why)) => {
+            tracing::info!(user_id, reason = %why, "user unreachable");
+            users::mark_unreachable(&ctx.db, ctx.now(), user_id).await?;
+            send_admin(&ctx, msg.chat.id, thread, &Reply::UserBlockedBot).await?;
+        }
+        Err(e) => {
+            tracing::warn!(user_id, error = %e, "could not deliver an admin message");
+            send_admin(
+                &ctx,
+                msg.chat.id,
+                thread,
+                &Reply::DeliveryFailed {
+                    reason: e.to_string(),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The language a note to this user should use.
+pub(crate) fn user_locale(ctx: &AppCtx, user: &User) -> Locale {
+    super::locale_of_user(ctx, user)
+}

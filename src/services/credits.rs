@@ -1,0 +1,252 @@
+//! Credits: an append-only ledger with the balance cached on the user row, both changed in one
+//! transaction. A debit that does not fit is refused by the `UPDATE … WHERE credits >= cost`
+//! itself (no read-then-write race on SQLite or PostgreSQL). An entry with an idempotency key
+//! is applied once: a retried update, webhook or job changes nothing the second time.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+};
+
+use super::{ServiceError, ServiceResult};
+use crate::storage::{self, Db, StorageError, entities::credit_ledger, is_unique_violation};
+
+pub type LedgerEntry = credit_ledger::Model;
+
+/// Why credits moved. Stored as text; shown in `/history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Welcome,
+    TutorialBonus,
+    Message,
+    RelayRefund,
+    Purchase,
+    AdminGrant,
+    Clawback,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Welcome => "welcome",
+            Reason::TutorialBonus => "tutorial_bonus",
+            Reason::Message => "message",
+            Reason::RelayRefund => "relay_refund",
+            Reason::Purchase => "purchase",
+            Reason::AdminGrant => "admin_grant",
+            Reason::Clawback => "clawback",
+        }
+    }
+}
+
+/// One movement of credits and where it came from.
+#[derive(Debug, Clone)]
+pub struct Movement {
+    pub user_id: i64,
+    /// Always positive: [`grant`] adds it, [`debit`] takes it.
+    pub amount: i64,
+    pub reason: Reason,
+    pub reference: Option<String>,
+    /// Applied at most once per key.
+    pub idempotency_key: Option<String>,
+    pub actor: String,
+}
+
+impl Movement {
+    pub fn new(user_id: i64, amount: i64, reason: Reason) -> Self {
+        Self {
+            user_id,
+            amount,
+            reason,
+            reference: None,
+            idempotency_key: None,
+            actor: "system".into(),
+        }
+    }
+
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    pub fn reference(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
+
+    pub fn actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = actor.into();
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Granted {
+    Applied { balance: i64 },
+    Duplicate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Debited {
+    Applied { before: i64, after: i64 },
+    Insufficient { balance: i64 },
+    Duplicate,
+}
+
+async fn add(
+    txn: &DatabaseTransaction,
+    user_id: i64,
+    delta: i64,
+    floor: Option<i64>,
+) -> ServiceResult<Option<i64>> {
+    let backend = txn.get_database_backend();
+    let (query, values): (&str, Vec<sea_orm::Value>) = match floor {
+        None => (
+            "UPDATE users SET credits = credits + $1 WHERE id = $2 RETURNING credits",
+            vec![delta.into(), user_id.into()],
+        ),
+        Some(min) => (
+            "UPDATE users SET credits = credits + $1 WHERE id = $2 AND credits + $1 >= $3 RETURNING credits",
+            vec![delta.into(), user_id.into(), min.into()],
+        ),
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            storage::sql(backend, query),
+            values,
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get::<i64>("", "credits")?),
+        None => None,
+    })
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    m: &Movement,
+    signed: i64,
+    balance_after: i64,
+) -> Result<(), sea_orm::DbErr> {
+    credit_ledger::Entity::insert(credit_ledger::ActiveModel {
+        user_id: Set(m.user_id),
+        amount: Set(signed),
+        balance_after: Set(balance_after),
+        reason: Set(m.reason.as_str().to_owned()),
+        reference: Set(m.reference.clone()),
+        idempotency_key: Set(m.idempotency_key.clone()),
+        actor: Set(m.actor.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(txn)
+    .await
+    .map(|_| ())
+}
+
+fn unknown_user(id: i64) -> ServiceError {
+    StorageError::Corrupt(format!("no user {id} to move credits for")).into()
+}
+
+/// Adds credits.
+#[tracing::instrument(skip_all, fields(user_id = m.user_id, amount = m.amount, reason = m.reason.as_str()))]
+pub async fn grant(db: &Db, now: DateTime<Utc>, m: &Movement) -> ServiceResult<Granted> {
+    let txn = db.begin().await?;
+    let balance = add(&txn, m.user_id, m.amount, None)
+        .await?
+        .ok_or_else(|| unknown_user(m.user_id))?;
+    match record(&txn, now, m, m.amount, balance).await {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(Granted::Applied { balance })
+        }
+        Err(e) if is_unique_violation(&e) => {
+            txn.rollback().await?;
+            Ok(Granted::Duplicate)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Takes credits if the balance covers them; never goes below zero.
+#[tracing::instrument(skip_all, fields(user_id = m.user_id, amount = m.amount, reason = m.reason.as_str()))]
+pub async fn debit(db: &Db, now: DateTime<Utc>, m: &Movement) -> ServiceResult<Debited> {
+    let txn = db.begin().await?;
+    let Some(after) = add(&txn, m.user_id, -m.amount, Some(0)).await? else {
+        txn.rollback().await?;
+        return Ok(Debited::Insufficient {
+            balance: balance(db, m.user_id).await?,
+        });
+    };
+    match record(&txn, now, m, -m.amount, after).await {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(Debited::Applied {
+                before: after + m.amount,
+                after,
+            })
+        }
+        Err(e) if is_unique_violation(&e) => {
+            txn.rollback().await?;
+            Ok(Debited::Duplicate)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The cached balance (0 for an unknown user).
+pub async fn balance(db: &Db, user_id: i64) -> ServiceResult<i64> {
+    Ok(crate::storage::entities::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|u| u.credits)
+        .unwrap_or(0))
+}
+
+/// The sum of a user's ledger, which must equal the cached balance.
+pub async fn ledger_sum(db: &Db, user_id: i64) -> ServiceResult<i64> {
+    let rows = credit_ledger::Entity::find()
+        .filter(credit_ledger::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(|r| r.amount).sum())
+}
+
+/// A page of a user's ledger, newest first, and whether older entries exist.
+pub async fn history(
+    db: &Db,
+    user_id: i64,
+    page: u64,
+    per_page: u64,
+) -> ServiceResult<(Vec<LedgerEntry>, bool)> {
+    let mut rows = credit_ledger::Entity::find()
+        .filter(credit_ledger::Column::UserId.eq(user_id))
+        .order_by_desc(credit_ledger::Column::Id)
+        .offset(page * per_page)
+        .limit(per_page + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok((rows, more))
+}
+
+pub async fn entry_count(db: &Db, user_id: i64) -> ServiceResult<u64> {
+    Ok(credit_ledger::Entity::find()
+        .filter(credit_ledger::Column::UserId.eq(user_id))
+        .count(db)
+        .await?)
+}
+
+/// The size of the user's last purchased pack, if any (the `/balance` scale).
+pub async fn last_purchase(db: &Db, user_id: i64) -> ServiceResult<Option<i64>> {
+    Ok(credit_ledger::Entity::find()
+        .filter(credit_ledger::Column::UserId.eq(user_id))
+        .filter(credit_ledger::Column::Reason.eq(Reason::Purchase.as_str()))
+        .order_by_desc(credit_ledger::Column::Id)
+        .one(db)
+        .await?
+        .map(|r| r.amount))
+}

@@ -1,0 +1,131 @@
+//! The support relay's bookkeeping: which forum topic belongs to which user, and which admin
+//! message is a copy of which user message (and back), so replies thread correctly.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
+};
+
+use super::ServiceResult;
+use crate::storage::{
+    Db,
+    entities::{relay_messages, support_topics},
+};
+
+pub type Topic = support_topics::Model;
+pub type Mapping = relay_messages::Model;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A user's message copied into the admin group.
+    In,
+    /// An admin's message copied to the user.
+    Out,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+pub async fn topic_of_user(db: &Db, user_id: i64) -> ServiceResult<Option<Topic>> {
+    Ok(support_topics::Entity::find_by_id(user_id).one(db).await?)
+}
+
+pub async fn user_of_topic(db: &Db, chat_id: i64, thread_id: i32) -> ServiceResult<Option<i64>> {
+    Ok(support_topics::Entity::find()
+        .filter(support_topics::Column::ChatId.eq(chat_id))
+        .filter(support_topics::Column::ThreadId.eq(thread_id))
+        .one(db)
+        .await?
+        .map(|t| t.user_id))
+}
+
+/// Records (or replaces, after a deleted topic was recreated) the user's topic.
+pub async fn set_topic(
+    db: &Db,
+    now: DateTime<Utc>,
+    user_id: i64,
+    chat_id: i64,
+    thread_id: i32,
+) -> ServiceResult<()> {
+    support_topics::Entity::insert(support_topics::ActiveModel {
+        user_id: Set(user_id),
+        chat_id: Set(chat_id),
+        thread_id: Set(thread_id),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(support_topics::Column::UserId)
+            .update_columns([
+                support_topics::Column::ChatId,
+                support_topics::Column::ThreadId,
+                support_topics::Column::CreatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn remember(
+    db: &Db,
+    now: DateTime<Utc>,
+    user_id: i64,
+    user_message_id: i32,
+    admin_chat_id: i64,
+    admin_message_id: i32,
+    direction: Direction,
+) -> ServiceResult<()> {
+    relay_messages::Entity::insert(relay_messages::ActiveModel {
+        user_id: Set(user_id),
+        user_message_id: Set(user_message_id),
+        admin_chat_id: Set(admin_chat_id),
+        admin_message_id: Set(admin_message_id),
+        direction: Set(direction.as_str().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            relay_messages::Column::AdminChatId,
+            relay_messages::Column::AdminMessageId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The admin-side copy of a user's message (for edits and reply threading).
+pub async fn admin_side(
+    db: &Db,
+    user_id: i64,
+    user_message_id: i32,
+) -> ServiceResult<Option<Mapping>> {
+    Ok(relay_messages::Entity::find()
+        .filter(relay_messages::Column::UserId.eq(user_id))
+        .filter(relay_messages::Column::UserMessageId.eq(user_message_id))
+        .order_by_desc(relay_messages::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// The user-side message an admin-group message corresponds to.
+pub async fn user_side(
+    db: &Db,
+    admin_chat_id: i64,
+    admin_message_id: i32,
+) -> ServiceResult<Option<Mapping>> {
+    Ok(relay_messages::Entity::find()
+        .filter(relay_messages::Column::AdminChatId.eq(admin_chat_id))
+        .filter(relay_messages::Column::AdminMessageId.eq(admin_message_id))
+        .one(db)
+        .await?)
+}

@@ -1,0 +1,187 @@
+//! Pacing of outgoing messages within Telegram's limits: about 30 messages a second overall,
+//! about one a second per chat (short bursts pass) and 20 a minute per group.
+//!
+//! This replaces teloxide's `Throttle`, whose worker wakes on a fixed 250 ms tick: every reply
+//! waited up to a quarter of a second and throughput was bounded by ticks (see BENCHMARKS.md).
+//! Here a request waits only as long as a bucket says, and not at all when there is room.
+use std::{collections::HashMap, sync::Mutex, time::Duration};
+
+use tokio::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimits {
+    pub overall_per_sec: f64,
+    pub overall_burst: f64,
+    pub chat_per_sec: f64,
+    pub chat_burst: f64,
+    pub group_per_min: f64,
+    pub group_burst: f64,
+}
+
+impl Default for RateLimits {
+    /// Telegram's published limits.
+    fn default() -> Self {
+        Self {
+            overall_per_sec: 30.0,
+            overall_burst: 30.0,
+            chat_per_sec: 1.0,
+            chat_burst: 3.0,
+            group_per_min: 20.0,
+            group_burst: 5.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    capacity: f64,
+    per_sec: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(capacity: f64, per_sec: f64, now: Instant) -> Self {
+        Self {
+            tokens: capacity,
+            capacity,
+            per_sec,
+            at: now,
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_sec).min(self.capacity);
+        self.at = now;
+    }
+
+    /// How long until one token is there (zero: now).
+    fn wait(&self) -> Duration {
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / self.per_sec)
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Chat {
+    per_sec: Bucket,
+    per_min: Option<Bucket>,
+}
+
+pub struct RateLimiter {
+    limits: RateLimits,
+    state: Mutex<(Bucket, HashMap<i64, Chat>)>,
+}
+
+impl RateLimiter {
+    pub fn new(limits: RateLimits) -> Self {
+        let now = Instant::now();
+        Self {
+            limits,
+            state: Mutex::new((
+                Bucket::new(limits.overall_burst, limits.overall_per_sec, now),
+                HashMap::new(),
+            )),
+        }
+    }
+
+    /// Takes a slot for a message to `chat` now, or says how long to wait for one.
+    fn try_take(&self, chat: i64, now: Instant) -> Duration {
+        let l = self.limits;
+        let mut guard = self.state.lock().expect("limiter lock");
+        let (overall, chats) = &mut *guard;
+        // Forget chats that have been quiet long enough to be full again.
+        if chats.len() > 10_000 {
+            chats.retain(|_, c| {
+                now.saturating_duration_since(c.per_sec.at) < Duration::from_secs(120)
+            });
+        }
+        let entry = chats.entry(chat).or_insert_with(|| Chat {
+            per_sec: Bucket::new(l.chat_burst, l.chat_per_sec, now),
+            // Group and channel ids are negative.
+            per_min: (chat < 0).then(|| Bucket::new(l.group_burst, l.group_per_min / 60.0, now)),
+        });
+        overall.refill(now);
+        entry.per_sec.refill(now);
+        if let Some(b) = entry.per_min.as_mut() {
+            b.refill(now);
+        }
+        let wait = overall
+            .wait()
+            .max(entry.per_sec.wait())
+            .max(entry.per_min.map_or(Duration::ZERO, |b| b.wait()));
+        if wait.is_zero() {
+            overall.tokens -= 1.0;
+            entry.per_sec.tokens -= 1.0;
+            if let Some(b) = entry.per_min.as_mut() {
+                b.tokens -= 1.0;
+            }
+        }
+        wait
+    }
+
+    /// Waits until a message to `chat` may go.
+    pub async fn acquire(&self, chat: i64) {
+        loop {
+            let wait = self.try_take(chat, Instant::now());
+            if wait.is_zero() {
+                return;
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_passes_then_one_message_a_second_per_chat() {
+        let limiter = RateLimiter::new(RateLimits::default());
+        let start = Instant::now();
+        for _ in 0..3 {
+            limiter.acquire(7).await;
+        }
+        assert_eq!(
+            Instant::now() - start,
+            Duration::ZERO,
+            "the burst goes at once"
+        );
+        limiter.acquire(7).await;
+        assert_eq!((Instant::now() - start).as_secs(), 1);
+        // Another chat is not held up by the first.
+        let before = Instant::now();
+        limiter.acquire(8).await;
+        assert_eq!(Instant::now(), before);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn groups_get_twenty_a_minute() {
+        let limiter = RateLimiter::new(RateLimits {
+            chat_per_sec: 100.0,
+            chat_burst: 100.0,
+            ..RateLimits::default()
+        });
+        let start = Instant::now();
+        for _ in 0..25 {
+            limiter.acquire(-100).await;
+        }
+        // 5 at once, then one every 3 s: the 25th after 60 s.
+        assert_eq!((Instant::now() - start).as_secs(), 60);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn thirty_a_second_overall() {
+        let limiter = RateLimiter::new(RateLimits::default());
+        let start = Instant::now();
+        for chat in 0..60 {
+            limiter.acquire(chat).await;
+        }
+        assert_eq!((Instant::now() - start).as_secs(), 1);
+    }
+}
