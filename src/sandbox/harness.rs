@@ -27,8 +27,10 @@ pub struct HarnessOptions {
     pub webhook: bool,
     /// Start the Stripe double and configure Stripe against it.
     pub stripe: bool,
-    /// Create a forum supergroup with one operator and make it `ADMIN_CHAT_ID`.
+    /// Create a supergroup with one operator and make it `ADMIN_CHAT_ID`.
     pub admin_group: bool,
+    /// ...with topics turned on (the recommended set-up).
+    pub admin_forum: bool,
     pub http_addr: SocketAddr,
     pub clock: SharedClock,
     /// Telegram's sending limits (None: unpaced, as the emulator enforces none by default).
@@ -46,6 +48,7 @@ impl HarnessOptions {
             webhook: false,
             stripe: true,
             admin_group: true,
+            admin_forum: true,
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Arc::new(SystemClock),
             limits: None,
@@ -72,7 +75,7 @@ impl Harness {
             .await
             .context("starting the Telegram emulator")?;
         let (admin_chat_id, operator_id) = if opts.admin_group {
-            let group = emulator.create_supergroup("Tollgate Admins", true);
+            let group = emulator.create_supergroup("Tollgate Admins", opts.admin_forum);
             let operator = emulator.add_user(UserSpec {
                 first_name: "Olga".into(),
                 username: Some("olga_operator".into()),

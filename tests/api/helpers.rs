@@ -252,3 +252,79 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+impl TestApp {
+    pub fn admin_chat(&self) -> i64 {
+        self.h.admin_chat_id.expect("an admin group")
+    }
+
+    pub fn operator(&self) -> i64 {
+        self.h.operator_id.expect("an operator")
+    }
+
+    /// A user who pressed Start and read the welcome.
+    pub async fn started_user(&self, first_name: &str, language: &str) -> i64 {
+        let id = self.user(first_name, language);
+        self.say(id, "/start");
+        self.next_message(id).await;
+        id
+    }
+
+    /// The forum topic of `user` in the admin group, as the app recorded it.
+    pub async fn topic_of(&self, user: i64) -> Option<i32> {
+        tollgate::services::relay::topic_of_user(self.db(), user)
+            .await
+            .unwrap()
+            .map(|t| t.thread_id)
+    }
+
+    /// The operator writes `text` in `user`'s topic.
+    pub async fn answer_in_topic(&self, user: i64, text: &str) -> i32 {
+        let thread = self.topic_of(user).await.expect("the user has a topic");
+        self.emu()
+            .send(
+                self.operator(),
+                self.admin_chat(),
+                tg_emulator::OutgoingMessage::text(text).in_thread(thread),
+            )
+            .unwrap()
+    }
+
+    /// Copies of `user`'s messages the bot made in the admin group.
+    pub fn copies_from(&self, user: i64) -> Vec<Recorded> {
+        self.emu()
+            .bot_messages(self.admin_chat())
+            .into_iter()
+            .filter(|m| m.copied_from.is_some_and(|(chat, _)| chat == user))
+            .collect()
+    }
+
+    /// What the bot wrote in `user`'s topic (cards, copies, notes), in order.
+    pub async fn topic_messages(&self, user: i64) -> Vec<Recorded> {
+        let thread = self.topic_of(user).await;
+        self.emu()
+            .bot_messages(self.admin_chat())
+            .into_iter()
+            .filter(|m| m.thread_id == thread && m.kind != "forum_topic_created")
+            .collect()
+    }
+
+    pub async fn balance(&self, user: i64) -> i64 {
+        tollgate::services::credits::balance(self.db(), user)
+            .await
+            .unwrap()
+    }
+
+    pub async fn ledger_sum(&self, user: i64) -> i64 {
+        tollgate::services::credits::ledger_sum(self.db(), user)
+            .await
+            .unwrap()
+    }
+
+    pub async fn set(&self, key: &str, value: &str) {
+        tollgate::services::settings::set_from_text(self.db(), self.h.app.ctx.now(), key, value)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}

@@ -1,8 +1,10 @@
 //! Integration tests: one binary, the real app over loopback HTTP.
 mod helpers;
 
+mod account;
 mod cli;
 mod health;
+mod relay;
 mod start;
 mod storage;
 mod stripe_webhook;

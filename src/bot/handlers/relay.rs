@@ -24,8 +24,12 @@ use crate::{
 
 /// Kinds Telegram lets a bot copy and a person would expect to reach the team.
 fn relayable(msg: &Message) -> Option<bool> {
-    let MessageKind::Common(common) = &msg.kind else {
-        return None; // service messages: joins, pins, payments… not ours to relay
+    let common = match &msg.kind {
+        MessageKind::Common(common) => common,
+        // Sent by a person, but not something a bot can pass on.
+        MessageKind::Dice(_) => return Some(false),
+        // Service messages: joins, pins, payments… not ours to relay.
+        _ => return None,
     };
     Some(matches!(
         common.media_kind,

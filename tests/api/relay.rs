@@ -1,0 +1,369 @@
+//! The paid relay: users' messages into their forum topics, admins' answers back.
+use tg_emulator::{Fault, OutgoingKind, OutgoingMessage};
+use tollgate::{bot::Reply, i18n::Locale};
+
+use crate::{
+    helpers::{Backend, TestApp, render, spawn_app, spawn_app_with},
+    on_both_databases,
+};
+
+async fn a_message_is_charged_copied_into_a_new_topic_and_answered(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+
+    let sent = app.emu().send_text(ann, ann, "Hello team").unwrap();
+
+    // The low-credit warning (3 -> 2 crosses the threshold of 2) tells us the relay is done.
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::LowCredits { balance: 2 }, Locale::En)
+    );
+    let topics = app.emu().topics(app.admin_chat());
+    assert_eq!(topics.len(), 1);
+    assert_eq!(topics[0].name, format!("Ann · @ann · {ann}"));
+    let in_topic = app.topic_messages(ann).await;
+    assert_eq!(in_topic.len(), 2, "the user card, then the copy");
+    assert!(in_topic[0].body().unwrap().contains(&format!("id {ann}")));
+    assert_eq!(in_topic[1].copied_from, Some((ann, sent)));
+    assert_eq!(in_topic[1].body(), Some("Hello team"));
+    assert_eq!(app.balance(ann).await, 2);
+    assert_eq!(app.ledger_sum(ann).await, 2);
+
+    app.answer_in_topic(ann, "Hi Ann, how can we help?").await;
+    let answer = app.next_message(ann).await;
+    assert_eq!(answer.body(), Some("Hi Ann, how can we help?"));
+    assert!(answer.copied_from.is_some());
+    assert_eq!(app.balance(ann).await, 2, "answers are free");
+    app.stop().await;
+}
+on_both_databases!(
+    relay_round_trip,
+    a_message_is_charged_copied_into_a_new_topic_and_answered
+);
+
+async fn a_thousand_concurrent_messages_with_ten_credits_relay_exactly_ten(app: TestApp) {
+    app.set("welcome_credits", "10").await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+
+    for i in 0..1000 {
+        app.emu()
+            .send_text(ann, ann, &format!("message {i}"))
+            .unwrap();
+    }
+    app.settle().await;
+
+    assert_eq!(app.copies_from(ann).len(), 10);
+    assert_eq!(app.balance(ann).await, 0);
+    assert_eq!(app.ledger_sum(ann).await, 0);
+    let no_credits = render(Reply::NoCredits { balance: 0 }, Locale::En);
+    let refusals = app
+        .emu()
+        .bot_messages(ann)
+        .iter()
+        .filter(|m| m.body() == Some(no_credits.as_str()))
+        .count();
+    assert_eq!(refusals, 990);
+    app.stop().await;
+}
+on_both_databases!(
+    relay_race,
+    a_thousand_concurrent_messages_with_ten_credits_relay_exactly_ten
+);
+
+#[tokio::test]
+async fn a_deleted_topic_is_recreated_and_the_message_still_arrives() {
+    let app = spawn_app().await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "first");
+    app.settle().await;
+    let first_topic = app.topic_of(ann).await.unwrap();
+
+    app.emu().delete_topic(app.admin_chat(), first_topic);
+    app.say(ann, "second");
+    app.settle().await;
+
+    let second_topic = app.topic_of(ann).await.unwrap();
+    assert_ne!(second_topic, first_topic);
+    let in_topic = app.topic_messages(ann).await;
+    assert!(
+        in_topic[0].body().unwrap().contains(&format!("id {ann}")),
+        "a fresh user card"
+    );
+    assert_eq!(in_topic.last().unwrap().body(), Some("second"));
+    assert_eq!(
+        app.balance(ann).await,
+        1,
+        "both messages were delivered and charged once"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_credits_nothing_is_relayed_or_charged() {
+    let app = spawn_app().await;
+    app.set("welcome_credits", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+
+    app.say(ann, "anyone there?");
+
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::NoCredits { balance: 0 }, Locale::En)
+    );
+    assert!(app.emu().topics(app.admin_chat()).is_empty());
+    assert!(app.copies_from(ann).is_empty());
+    assert_eq!(app.ledger_sum(ann).await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn polls_and_dice_are_refused_without_a_charge() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+
+    app.emu()
+        .send(
+            ann,
+            ann,
+            OutgoingMessage::new(OutgoingKind::Poll {
+                question: "?".into(),
+            }),
+        )
+        .unwrap();
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::CantForward, Locale::En)
+    );
+    app.emu()
+        .send(ann, ann, OutgoingMessage::new(OutgoingKind::Dice))
+        .unwrap();
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::CantForward, Locale::En)
+    );
+
+    assert_eq!(app.balance(ann).await, 3);
+    assert!(app.copies_from(ann).is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn long_texts_photos_without_captions_and_voice_are_relayed() {
+    let app = spawn_app().await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+
+    app.say(ann, &"x".repeat(4096));
+    app.emu()
+        .send(
+            ann,
+            ann,
+            OutgoingMessage::new(OutgoingKind::Photo { caption: None }),
+        )
+        .unwrap();
+    app.emu()
+        .send(ann, ann, OutgoingMessage::new(OutgoingKind::Voice))
+        .unwrap();
+    app.settle().await;
+
+    let copies = app.copies_from(ann);
+    assert_eq!(copies.len(), 3);
+    assert_eq!(copies[0].body().map(|b| b.chars().count()), Some(4096));
+    assert_eq!(copies[1].kind, "photo");
+    assert_eq!(copies[2].kind, "voice");
+    assert_eq!(app.balance(ann).await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_relay_telegram_refuses_is_refunded_and_the_user_told() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "first");
+    app.settle().await;
+    app.emu().fail_next(
+        "copyMessage",
+        Fault::BadRequest("Bad Request: message to copy not found".into()),
+        1,
+    );
+    let before = app.bot_message_count(ann);
+
+    app.say(ann, "second");
+    app.settle().await;
+
+    let replies = app.emu().bot_messages(ann);
+    assert_eq!(replies.len(), before + 1);
+    assert_eq!(
+        replies.last().unwrap().body().unwrap(),
+        render(Reply::RelayFailed, Locale::En)
+    );
+    assert_eq!(
+        app.balance(ann).await,
+        2,
+        "charged for the first message only"
+    );
+    assert_eq!(app.ledger_sum(ann).await, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_edit_becomes_a_note_under_the_copy_and_costs_nothing() {
+    let app = spawn_app().await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    let sent = app.emu().send_text(ann, ann, "helo").unwrap();
+    app.settle().await;
+
+    app.emu().edit_text(ann, ann, sent, "hello").unwrap();
+    app.settle().await;
+
+    let topic = app.topic_messages(ann).await;
+    let note = topic.last().unwrap();
+    assert_eq!(
+        note.body().unwrap(),
+        render(
+            Reply::EditNote {
+                text: "hello".into()
+            },
+            Locale::En
+        )
+    );
+    assert_eq!(app.balance(ann).await, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_banned_user_is_told_once_and_nothing_more_is_relayed() {
+    let app = spawn_app().await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "hi");
+    app.settle().await;
+
+    app.answer_in_topic(ann, "/ban").await;
+    app.settle().await;
+    assert_eq!(
+        app.topic_messages(ann)
+            .await
+            .last()
+            .unwrap()
+            .body()
+            .unwrap(),
+        render(Reply::AdminBanned { user: ann }, Locale::En)
+    );
+    app.say(ann, "let me in");
+    app.say(ann, "please");
+    app.settle().await;
+
+    let banned = render(Reply::Banned, Locale::En);
+    let told = app
+        .emu()
+        .bot_messages(ann)
+        .iter()
+        .filter(|m| m.body() == Some(banned.as_str()))
+        .count();
+    assert_eq!(told, 1);
+    assert_eq!(app.copies_from(ann).len(), 1);
+    assert_eq!(app.balance(ann).await, 2);
+
+    app.answer_in_topic(ann, "/unban").await;
+    app.say(ann, "thanks");
+    app.settle().await;
+    assert_eq!(app.copies_from(ann).len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_answer_to_a_user_who_blocked_the_bot_is_reported_in_the_topic() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "hi");
+    app.settle().await;
+    app.emu().block_bot(ann);
+
+    app.answer_in_topic(ann, "Still there?").await;
+    app.settle().await;
+
+    assert_eq!(
+        app.topic_messages(ann)
+            .await
+            .last()
+            .unwrap()
+            .body()
+            .unwrap(),
+        render(Reply::UserBlockedBot, Locale::En)
+    );
+    let row = tollgate::services::users::find(app.db(), ann)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "unreachable");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn general_topic_chatter_commands_and_unknown_topics_reach_nobody() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "hi");
+    app.settle().await;
+    let before = app.bot_message_count(ann);
+
+    // General topic, a stray command in the user's topic, and a topic of nobody.
+    app.emu()
+        .send_text(app.operator(), app.admin_chat(), "lunch?")
+        .unwrap();
+    app.answer_in_topic(ann, "/frobnicate").await;
+    let stray = app
+        .h
+        .app
+        .ctx
+        .tg
+        .call(teloxide::prelude::Requester::create_forum_topic(
+            app.h.app.ctx.tg.bot(),
+            teloxide::types::ChatId(app.admin_chat()),
+            "notes",
+        ))
+        .await
+        .unwrap();
+    app.emu()
+        .send(
+            app.operator(),
+            app.admin_chat(),
+            OutgoingMessage::text("just notes").in_thread(stray.thread_id.0.0),
+        )
+        .unwrap();
+    app.settle().await;
+
+    assert_eq!(app.bot_message_count(ann), before);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_topics_copies_carry_a_reply_mapping_both_ways() {
+    let app = spawn_app_with(Backend::Sqlite, |o| o.admin_forum = false)
+        .await
+        .unwrap();
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "Hello team");
+    app.settle().await;
+    let copy = app
+        .copies_from(ann)
+        .pop()
+        .expect("a plain copy in the group");
+    assert_eq!(copy.thread_id, None);
+
+    app.emu()
+        .reply_text(
+            app.operator(),
+            app.admin_chat(),
+            copy.message_id,
+            "Hello Ann",
+        )
+        .unwrap();
+
+    assert_eq!(app.next_text(ann).await, "Hello Ann");
+    app.stop().await;
+}
