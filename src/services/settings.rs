@@ -75,7 +75,7 @@ pub const MESSAGE_COST: Setting<i64> = Setting {
     default: || 1,
 };
 
-/// A warning is sent each time the balance falls to or below this.
+/// A warning is sent once each time the balance crosses down to this or below.
 pub const LOW_CREDIT_THRESHOLD: Setting<i64> = Setting {
     key: "low_credit_threshold",
     default: || 2,

@@ -5,11 +5,15 @@
 mod helpers;
 mod script;
 
-use std::{collections::HashMap, path::PathBuf};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{EntityTrait, PaginatorTrait};
-use tg_emulator::{PaymentOutcome, Recorded};
+use tg_emulator::{OutgoingMessage, PaymentOutcome, Recorded};
 use tollgate::{
     i18n::{self, Args, Locale},
     storage::entities,
@@ -34,16 +38,64 @@ fn scripts() -> Vec<(PathBuf, String)> {
     out
 }
 
+/// How long a line waits for the bot (as `next_message` does).
+const PATIENCE: Duration = Duration::from_secs(15);
+
 struct Person {
     id: i64,
     locale: Locale,
 }
 
+/// A button someone was shown: where, and what pressing it sends.
+struct SeenButton {
+    chat: i64,
+    message: i32,
+    label: String,
+    data: String,
+}
+
 struct Replay<'a> {
     app: &'a TestApp,
     people: HashMap<String, Person>,
-    /// The message the last `bot ->` line read, for `buttons:`.
+    /// The message the last `bot ->` or `sees` line read, for `buttons:`.
     last_read: Option<Recorded>,
+    /// Per topic thread: the id of the last bot message read there.
+    topic_read: HashMap<i32, i32>,
+    /// Every inline button the runner has watched people being shown, oldest first.
+    seen_buttons: Vec<SeenButton>,
+    /// Per person: the callback query id of their last press.
+    last_press: HashMap<String, String>,
+}
+
+/// Service messages (topic created, …) are not something the bot said.
+fn is_service(m: &Recorded) -> bool {
+    m.kind.starts_with("forum_topic")
+}
+
+/// Does `body` match the expectation? Err: what was wanted instead.
+fn check(expect: &Expect, body: &str, locale: Locale) -> Result<(), String> {
+    let ok = match expect {
+        Expect::Reply { key, args } => {
+            let mut fluent = Args::new();
+            for (k, v) in args {
+                let value: FluentValue<'static> = match v.parse::<i64>() {
+                    Ok(n) => n.into(),
+                    Err(_) => v.clone().into(),
+                };
+                fluent.insert(k.clone().into(), value);
+            }
+            let want = i18n::lookup_exact(locale, key, &fluent)
+                .ok_or_else(|| format!("no reply '{key}' in {}", locale.code()))?;
+            (body == want).then_some(()).ok_or(want)
+        }
+        Expect::Exact(want) => (body == *want).then_some(()).ok_or(want.clone()),
+        Expect::Contains(part) => body
+            .contains(part.as_str())
+            .then_some(())
+            .ok_or(format!("… {part} …")),
+        Expect::Nothing => (body.is_empty()).then_some(()).ok_or("nothing".to_owned()),
+    };
+    ok.map_err(|want| format!("expected {want:?}\n      got {body:?}"))
 }
 
 impl Replay<'_> {
@@ -58,6 +110,114 @@ impl Replay<'_> {
             .h
             .admin_chat_id
             .ok_or_else(|| "no admin group".to_owned())
+    }
+
+    /// `{alice}` becomes alice's Telegram id, for every declared person.
+    fn expand(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (handle, p) in &self.people {
+            out = out.replace(&format!("{{{handle}}}"), &p.id.to_string());
+        }
+        out
+    }
+
+    fn expand_expect(&self, expect: &Expect) -> Expect {
+        match expect {
+            Expect::Reply { key, args } => Expect::Reply {
+                key: key.clone(),
+                args: args
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.expand(v)))
+                    .collect(),
+            },
+            Expect::Exact(t) => Expect::Exact(self.expand(t)),
+            Expect::Contains(t) => Expect::Contains(self.expand(t)),
+            Expect::Nothing => Expect::Nothing,
+        }
+    }
+
+    /// The live forum topic of a person: the admin group's topic whose name carries their
+    /// id (the newest, should there be several).
+    fn topic_now(&self, handle: &str) -> Result<Option<i32>, String> {
+        let id = self.person(handle)?.id.to_string();
+        Ok(self
+            .app
+            .emu()
+            .topics(self.admin_chat()?)
+            .into_iter()
+            .filter(|t| t.name.split(" · ").any(|part| part.trim() == id))
+            .map(|t| t.thread_id)
+            .max())
+    }
+
+    /// Like [`Self::topic_now`], waiting for the bot to open one.
+    async fn topic(&self, handle: &str) -> Result<i32, String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(t) = self.topic_now(handle)? {
+                return Ok(t);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{handle} has no topic in the admin group"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Bot messages in a topic the script has not read yet, oldest first.
+    fn unread_in_topic(&self, thread: i32) -> Result<Vec<Recorded>, String> {
+        let after = self.topic_read.get(&thread).copied().unwrap_or(0);
+        Ok(self
+            .app
+            .emu()
+            .bot_messages(self.admin_chat()?)
+            .into_iter()
+            .filter(|m| m.thread_id == Some(thread) && m.message_id > after && !is_service(m))
+            .collect())
+    }
+
+    /// Notes the buttons currently shown in a private chat, for `presses old`.
+    fn remember_buttons(&mut self, chat: i64) {
+        for m in self.app.emu().bot_messages(chat) {
+            for b in m.buttons.iter().flatten() {
+                let Some(data) = &b.callback_data else {
+                    continue;
+                };
+                let known = self.seen_buttons.iter().any(|s| {
+                    s.chat == chat
+                        && s.message == m.message_id
+                        && s.label == b.text
+                        && &s.data == data
+                });
+                if !known {
+                    self.seen_buttons.push(SeenButton {
+                        chat,
+                        message: m.message_id,
+                        label: b.text.clone(),
+                        data: data.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The newest message in `chat` showing a button labelled `label`, and its data.
+    fn visible_button(&self, chat: i64, label: &str) -> Option<(i32, String)> {
+        self.app
+            .emu()
+            .bot_messages(chat)
+            .into_iter()
+            .rev()
+            .find_map(|m| {
+                let data = m
+                    .buttons
+                    .iter()
+                    .flatten()
+                    .find(|b| b.text == label)?
+                    .callback_data
+                    .clone()?;
+                Some((m.message_id, data))
+            })
     }
 
     async fn step(&mut self, step: &Step) -> Result<(), String> {
@@ -75,31 +235,87 @@ impl Replay<'_> {
             }
             Step::Say { who, place, text } => {
                 let id = self.person(who)?.id;
-                let chat = match place {
-                    Place::Private => id,
-                    Place::Admin => self.admin_chat()?,
+                let text = self.expand(text);
+                let (chat, message) = match place {
+                    Place::Private => (id, OutgoingMessage::text(text)),
+                    Place::Admin => (self.admin_chat()?, OutgoingMessage::text(text)),
+                    Place::Topic(of) => (
+                        self.admin_chat()?,
+                        OutgoingMessage::text(text).in_thread(self.topic(of).await?),
+                    ),
                 };
-                emu.send_text(id, chat, text).map_err(|e| e.to_string())?;
+                emu.send(id, chat, message).map_err(|e| e.to_string())?;
             }
-            Step::Press { who, label } => {
+            Step::Press { who, label, old } => {
                 let id = self.person(who)?.id;
-                let (message, data) = emu
-                    .bot_messages(id)
-                    .into_iter()
-                    .rev()
-                    .find_map(|m| {
-                        let data = m
-                            .buttons
-                            .iter()
-                            .flatten()
-                            .find(|b| &b.text == label)?
-                            .callback_data
-                            .clone()?;
-                        Some((m.message_id, data))
-                    })
-                    .ok_or_else(|| format!("{who} sees no button \"{label}\""))?;
-                emu.press_button(id, id, message, &data)
-                    .map_err(|e| e.to_string())?;
+                self.remember_buttons(id);
+                let query = if *old {
+                    let seen = self
+                        .seen_buttons
+                        .iter()
+                        .rev()
+                        .find(|b| b.chat == id && &b.label == label)
+                        .ok_or_else(|| format!("{who} was never shown a button \"{label}\""))?;
+                    emu.press_raw(id, id, seen.message, &seen.data)
+                } else {
+                    // The button may come with an edit that is still on its way.
+                    let deadline = Instant::now() + PATIENCE;
+                    let (message, data) = loop {
+                        if let Some(found) = self.visible_button(id, label) {
+                            break found;
+                        }
+                        if Instant::now() > deadline {
+                            return Err(format!("{who} sees no button \"{label}\""));
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    };
+                    emu.press_button(id, id, message, &data)
+                };
+                let query = query.map_err(|e| e.to_string())?;
+                self.last_press.insert(who.clone(), query);
+            }
+            Step::Answer { who, expect } => {
+                let p = self.person(who)?;
+                let locale = p.locale;
+                let query = self
+                    .last_press
+                    .get(who)
+                    .ok_or_else(|| format!("{who} pressed nothing yet"))?;
+                let answer = emu
+                    .wait_for_callback_answer(query, PATIENCE)
+                    .await
+                    .map_err(|e| format!("the press was never answered: {e}"))?;
+                check(
+                    &self.expand_expect(expect),
+                    answer.text.as_deref().unwrap_or_default(),
+                    locale,
+                )?;
+            }
+            Step::Sees { who, expect } => {
+                let p = self.person(who)?;
+                let (id, locale) = (p.id, p.locale);
+                let expect = self.expand_expect(expect);
+                let deadline = Instant::now() + PATIENCE;
+                let message = loop {
+                    let latest = emu.last_bot_message(id);
+                    let verdict = match &latest {
+                        Some(m) => check(&expect, m.body().unwrap_or_default(), locale),
+                        None => Err(format!("{who} has no message from the bot")),
+                    };
+                    match (verdict, latest) {
+                        (Ok(()), Some(m)) => break m,
+                        (Err(e), _) if Instant::now() > deadline => return Err(e),
+                        _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                    }
+                };
+                self.remember_buttons(id);
+                self.last_read = Some(message);
+            }
+            Step::DeleteTopic { of } => {
+                let thread = self
+                    .topic_now(of)?
+                    .ok_or_else(|| format!("{of} has no topic to delete"))?;
+                emu.delete_topic(self.admin_chat()?, thread);
             }
             Step::Pay { who } => {
                 let id = self.person(who)?.id;
@@ -122,15 +338,48 @@ impl Replay<'_> {
                     emu.unblock_bot(id);
                 }
             }
+            Step::Bot {
+                to: Recipient::Topic(of),
+                expect,
+            } => {
+                let expect = self.expand_expect(expect);
+                if expect == Expect::Nothing {
+                    app.settle().await;
+                    let Some(thread) = self.topic_now(of)? else {
+                        return Ok(());
+                    };
+                    if let Some(extra) = self.unread_in_topic(thread)?.first() {
+                        return Err(format!("expected nothing, got {:?}", extra.body()));
+                    }
+                    return Ok(());
+                }
+                let deadline = Instant::now() + PATIENCE;
+                let (thread, message) = loop {
+                    if let Some(thread) = self.topic_now(of)?
+                        && let Some(m) = self.unread_in_topic(thread)?.into_iter().next()
+                    {
+                        break (thread, m);
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!("no new bot message in {of}'s topic"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                };
+                self.topic_read.insert(thread, message.message_id);
+                check(&expect, message.body().unwrap_or_default(), Locale::En)?;
+                self.last_read = Some(message);
+            }
             Step::Bot { to, expect } => {
+                let expect = self.expand_expect(expect);
                 let (chat, locale) = match to {
                     Recipient::Person(handle) => {
                         let p = self.person(handle)?;
                         (p.id, p.locale)
                     }
                     Recipient::Admin => (self.admin_chat()?, Locale::En),
+                    Recipient::Topic(_) => unreachable!("handled above"),
                 };
-                if *expect == Expect::Nothing {
+                if expect == Expect::Nothing {
                     app.settle().await;
                     let unread = app.bot_message_count(chat) - app.read_count(chat);
                     if unread > 0 {
@@ -140,29 +389,10 @@ impl Replay<'_> {
                     return Ok(());
                 }
                 let message = app.try_next_message(chat).await?;
-                let body = message.body().unwrap_or_default().to_owned();
-                let ok = match expect {
-                    Expect::Reply { key, args } => {
-                        let mut fluent = Args::new();
-                        for (k, v) in args {
-                            let value: FluentValue<'static> = match v.parse::<i64>() {
-                                Ok(n) => n.into(),
-                                Err(_) => v.clone().into(),
-                            };
-                            fluent.insert(k.clone().into(), value);
-                        }
-                        let want = i18n::lookup_exact(locale, key, &fluent)
-                            .ok_or_else(|| format!("no reply '{key}' in {}", locale.code()))?;
-                        (body == want).then_some(()).ok_or(want)
-                    }
-                    Expect::Exact(want) => (body == *want).then_some(()).ok_or(want.clone()),
-                    Expect::Contains(part) => body
-                        .contains(part.as_str())
-                        .then_some(())
-                        .ok_or(format!("… {part} …")),
-                    Expect::Nothing => unreachable!("handled above"),
-                };
-                ok.map_err(|want| format!("expected {want:?}\n      got {body:?}"))?;
+                check(&expect, message.body().unwrap_or_default(), locale)?;
+                if matches!(to, Recipient::Person(_)) {
+                    self.remember_buttons(chat);
+                }
                 self.last_read = Some(message);
             }
             Step::Buttons(labels) => {
@@ -181,6 +411,7 @@ impl Replay<'_> {
                 }
             }
             Step::DbCount { table, count } => {
+                app.settle().await;
                 let db = app.db();
                 let n = match table.as_str() {
                     "users" => entities::users::Entity::find().count(db).await,
@@ -188,11 +419,28 @@ impl Replay<'_> {
                         entities::processed_events::Entity::find().count(db).await
                     }
                     "jobs" => entities::jobs::Entity::find().count(db).await,
+                    "support_topics" => entities::support_topics::Entity::find().count(db).await,
+                    "credit_ledger" => entities::credit_ledger::Entity::find().count(db).await,
                     other => return Err(format!("db {other}: unknown table")),
                 }
                 .map_err(|e| e.to_string())?;
                 if n != *count {
                     return Err(format!("db {table}: expected {count} rows, found {n}"));
+                }
+            }
+            Step::DbCredits { who, credits } => {
+                app.settle().await;
+                let id = self.person(who)?.id;
+                let user = entities::users::Entity::find_by_id(id)
+                    .one(app.db())
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("db: {who} has no users row"))?;
+                if user.credits != *credits {
+                    return Err(format!(
+                        "db credits of {who}: expected {credits}, found {}",
+                        user.credits
+                    ));
                 }
             }
         }
@@ -213,6 +461,9 @@ async fn replay_all(backend: Backend) {
             app: &app,
             people: HashMap::new(),
             last_read: None,
+            topic_read: HashMap::new(),
+            seen_buttons: Vec::new(),
+            last_press: HashMap::new(),
         };
         if let Some(op) = app.h.operator_id {
             replay.people.insert(

@@ -4,17 +4,30 @@
 //! # comments start with '#'
 //! person alice en Alice            # a person: handle, Telegram language_code, first name
 //! alice: /start                    # alice writes to the bot privately
-//! olga @admin: /status             # olga writes into the admin group
+//! olga @admin: /status             # olga writes into the admin group (General)
+//! olga @topic(alice): Hello!       # olga writes inside alice's support topic
 //! bot -> alice: welcome-new name=Alice     # the next bot message to alice is this reply,
 //!                                          # rendered in alice's language
 //! bot -> alice: "exact text"       # ... or exactly this text
 //! bot -> @admin ~ "Users: 2"       # ... or contains this text
-//!   buttons: "Buy" "History"       # the message just read has these buttons
-//! alice presses "Buy"              # press a button of alice's latest bot message
+//! bot -> @topic(alice): user-card id={alice}   # the next bot message in alice's topic
+//!                                  # (English, the operator's language); {alice} is her id
+//!   buttons: "Buy" "History"       # the message just read (or seen) has these buttons
+//! alice presses "Buy"              # press a button on alice's newest bot message showing it
+//!                                  # (waits for an edit to bring it up)
+//! alice presses old "Finish"       # press a button alice saw earlier but that is gone now
+//!                                  # (a stale keyboard, a double tap)
+//! bot answers alice: button-expired        # the answer to alice's last press (the toast);
+//!                                          # ': nothing' = answered without any text
+//! alice sees ~ "2/3"               # alice's newest bot message, as it stands now (edits
+//!                                  # applied), says this: for flows that edit in place
 //! alice pays                       # pay the latest invoice in alice's chat
 //! alice blocks the bot             # (and: alice unblocks the bot)
-//! bot -> alice: nothing            # no further message to alice
-//! db users = 2                     # rows in a table (users, processed_events, jobs)
+//! topic of alice is deleted        # an admin deletes alice's forum topic
+//! bot -> alice: nothing            # no further message to alice (also for @topic(alice))
+//! db users = 2                     # rows in a table (users, processed_events, jobs,
+//!                                  # support_topics, credit_ledger)
+//! db credits of alice = 5          # alice's balance as stored
 //! ```
 use std::collections::BTreeMap;
 
@@ -22,12 +35,16 @@ use std::collections::BTreeMap;
 pub enum Place {
     Private,
     Admin,
+    /// The support topic of this person, in the admin group.
+    Topic(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recipient {
     Person(String),
     Admin,
+    /// The support topic of this person, in the admin group.
+    Topic(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +73,19 @@ pub enum Step {
     Press {
         who: String,
         label: String,
+        /// A button that is no longer shown (pressed from a stale keyboard).
+        old: bool,
+    },
+    Answer {
+        who: String,
+        expect: Expect,
+    },
+    Sees {
+        who: String,
+        expect: Expect,
+    },
+    DeleteTopic {
+        of: String,
     },
     Pay {
         who: String,
@@ -72,6 +102,10 @@ pub enum Step {
     DbCount {
         table: String,
         count: u64,
+    },
+    DbCredits {
+        who: String,
+        credits: i64,
     },
 }
 
@@ -149,6 +183,15 @@ fn parse_expect(rest: &str) -> Result<Expect, String> {
     Ok(Expect::Reply { key, args })
 }
 
+/// `@topic(alice)rest` → `("alice", "rest")`.
+fn topic_of(s: &str) -> Option<Result<(String, &str), String>> {
+    let inner = s.strip_prefix("@topic(")?;
+    Some(match inner.split_once(')') {
+        Some((who, rest)) if !who.trim().is_empty() => Ok((who.trim().to_owned(), rest)),
+        _ => Err("write @topic(HANDLE)".into()),
+    })
+}
+
 fn parse_line(line: &str) -> Result<Option<Step>, String> {
     let line = match line.find(" #") {
         Some(i) if line[..i].matches('"').count().is_multiple_of(2) => &line[..i],
@@ -172,6 +215,17 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
     if let Some(rest) = trimmed.strip_prefix("buttons:") {
         return Ok(Some(Step::Buttons(words(rest)?)));
     }
+    if let Some(rest) = trimmed.strip_prefix("db credits of ") {
+        let (who, credits) = rest.split_once('=').ok_or("db credits of WHO = N")?;
+        let credits = credits
+            .trim()
+            .parse()
+            .map_err(|_| "the credits must be a number")?;
+        return Ok(Some(Step::DbCredits {
+            who: who.trim().to_owned(),
+            credits,
+        }));
+    }
     if let Some(rest) = trimmed.strip_prefix("db ") {
         let (table, count) = rest.split_once('=').ok_or("db TABLE = COUNT")?;
         let count = count
@@ -185,7 +239,10 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
     }
     if let Some(rest) = trimmed.strip_prefix("bot ->") {
         let rest = rest.trim_start();
-        let (to, after) = if let Some(after) = rest.strip_prefix("@admin") {
+        let (to, after) = if let Some(topic) = topic_of(rest) {
+            let (who, after) = topic?;
+            (Recipient::Topic(who), after)
+        } else if let Some(after) = rest.strip_prefix("@admin") {
             (Recipient::Admin, after)
         } else {
             let end = rest
@@ -196,6 +253,23 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
         return Ok(Some(Step::Bot {
             to,
             expect: parse_expect(after)?,
+        }));
+    }
+    if let Some(rest) = trimmed.strip_prefix("bot answers ") {
+        let end = rest
+            .find([':', '~', ' '])
+            .ok_or("bot answers WHO: ... or bot answers WHO ~ \"...\"")?;
+        return Ok(Some(Step::Answer {
+            who: rest[..end].to_owned(),
+            expect: parse_expect(&rest[end..])?,
+        }));
+    }
+    if let Some(rest) = trimmed.strip_prefix("topic of ") {
+        let of = rest
+            .strip_suffix(" is deleted")
+            .ok_or("topic of WHO is deleted")?;
+        return Ok(Some(Step::DeleteTopic {
+            of: of.trim().to_owned(),
         }));
     }
     let (head, _) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
@@ -216,11 +290,32 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
             text: text.trim().to_owned(),
         }));
     }
+    if let Some(topic) = topic_of(rest) {
+        let (of, after) = topic?;
+        let text = after.strip_prefix(':').ok_or("WHO @topic(HANDLE): TEXT")?;
+        return Ok(Some(Step::Say {
+            who,
+            place: Place::Topic(of),
+            text: text.trim().to_owned(),
+        }));
+    }
     if let Some(label) = rest.strip_prefix("presses ") {
+        let (old, label) = match label.trim_start().strip_prefix("old ") {
+            Some(label) => (true, label),
+            None => (false, label),
+        };
         return Ok(Some(Step::Press {
             who,
             label: quoted(label)?,
+            old,
         }));
+    }
+    if let Some(after) = rest.strip_prefix("sees") {
+        let expect = parse_expect(after)?;
+        if expect == Expect::Nothing {
+            return Err("'sees: nothing' means nothing; use 'bot -> WHO: nothing'".into());
+        }
+        return Ok(Some(Step::Sees { who, expect }));
     }
     match rest {
         "pays" => Ok(Some(Step::Pay { who })),
@@ -270,9 +365,20 @@ alice blocks the bot
 alice unblocks the bot
 bot -> alice: nothing
 db users = 2
+olga @topic(alice): Hello! (see you)
+bot -> @topic(alice): user-card id={alice} pass=—
+bot -> @topic(alice) ~ "Hello team"
+bot -> @topic(alice): nothing
+topic of alice is deleted
+alice sees ~ "2/3"
+alice sees: tour-done bonus=2 balance=5
+alice presses old "Finish"
+bot answers alice: button-expired
+bot answers alice: nothing
+db credits of alice = 5
 "#;
         let steps: Vec<Step> = parse(src).unwrap().into_iter().map(|l| l.step).collect();
-        assert_eq!(steps.len(), 14);
+        assert_eq!(steps.len(), 25);
         assert_eq!(
             steps[0],
             Step::Person {
@@ -302,6 +408,85 @@ db users = 2
                 count: 2
             }
         );
+        assert_eq!(
+            steps[14],
+            Step::Say {
+                who: "olga".into(),
+                place: Place::Topic("alice".into()),
+                text: "Hello! (see you)".into()
+            }
+        );
+        assert_eq!(
+            steps[15],
+            Step::Bot {
+                to: Recipient::Topic("alice".into()),
+                expect: Expect::Reply {
+                    key: "user-card".into(),
+                    args: [
+                        ("id".to_owned(), "{alice}".to_owned()),
+                        ("pass".to_owned(), "—".to_owned())
+                    ]
+                    .into()
+                }
+            }
+        );
+        assert_eq!(
+            steps[16],
+            Step::Bot {
+                to: Recipient::Topic("alice".into()),
+                expect: Expect::Contains("Hello team".into())
+            }
+        );
+        assert_eq!(
+            steps[17],
+            Step::Bot {
+                to: Recipient::Topic("alice".into()),
+                expect: Expect::Nothing
+            }
+        );
+        assert_eq!(steps[18], Step::DeleteTopic { of: "alice".into() });
+        assert_eq!(
+            steps[19],
+            Step::Sees {
+                who: "alice".into(),
+                expect: Expect::Contains("2/3".into())
+            }
+        );
+        assert!(
+            matches!(&steps[20], Step::Sees { expect: Expect::Reply { key, .. }, .. } if key == "tour-done")
+        );
+        assert_eq!(
+            steps[21],
+            Step::Press {
+                who: "alice".into(),
+                label: "Finish".into(),
+                old: true
+            }
+        );
+        assert_eq!(
+            steps[22],
+            Step::Answer {
+                who: "alice".into(),
+                expect: Expect::Reply {
+                    key: "button-expired".into(),
+                    args: BTreeMap::new()
+                }
+            }
+        );
+        assert_eq!(
+            steps[23],
+            Step::Answer {
+                who: "alice".into(),
+                expect: Expect::Nothing
+            }
+        );
+        assert_eq!(
+            steps[24],
+            Step::DbCredits {
+                who: "alice".into(),
+                credits: 5
+            }
+        );
     }
 
     #[test]
@@ -309,5 +494,9 @@ db users = 2
         let err = parse("person a en A\n\nalice dances").unwrap_err();
         assert!(err.starts_with("line 3:"), "{err}");
         assert!(parse("bot -> alice: \"unclosed").is_err());
+        assert!(parse("bot -> @topic(: \"x\"").is_err());
+        assert!(parse("olga @topic(alice) hello").is_err());
+        assert!(parse("topic of alice is gone").is_err());
+        assert!(parse("alice sees: nothing").is_err());
     }
 }
