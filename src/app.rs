@@ -181,7 +181,24 @@ impl App {
             .public_url
             .as_ref()
             .and(config.telegram_webhook_secret.clone());
+        let stripe = match config
+            .stripe
+            .as_ref()
+            .and_then(|s| Some((s.secret_key.as_ref()?, &s.api_base)))
+        {
+            Some((key, base)) => Some(
+                stripe::ClientBuilder::new(key.expose())
+                    .url(base.as_str())
+                    .build()
+                    .map_err(|e| ConfigError {
+                        variable: "STRIPE_API_BASE",
+                        problem: e.to_string(),
+                    })?,
+            ),
+            None => None,
+        };
         let ctx = AppCtx {
+            stripe,
             db,
             started_at: opts.clock.now(),
             clock: opts.clock.clone(),

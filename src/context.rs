@@ -16,11 +16,21 @@ pub struct AppCtx {
     pub metrics: Metrics,
     pub tg: Telegram,
     pub jobs: JobRunner,
+    /// The Stripe API client, when `STRIPE_SECRET_KEY` is set.
+    pub stripe: Option<stripe::Client>,
     pub started_at: DateTime<Utc>,
 }
 
 impl AppCtx {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Where people come back to from Stripe: `PUBLIC_URL`, else this server's own address.
+    pub fn public_base(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.config.http_addr),
+        }
     }
 }

@@ -27,7 +27,9 @@ help =
     Here is what I can do:
     Write any message to reach the team.
     /balance – your credits and pass
+    /buy – buy credits or a time pass
     /history – where your credits went
+    /billing – cards and receipts
     /language – change the language
     /help – this list
 unknown-command = I don't know the command { $command }. Type /help to see what I can do.
@@ -124,3 +126,27 @@ cmd-ban = In a user's topic: stop relaying their messages
 cmd-unban = In a user's topic: relay their messages again
 cmd-settings = List the settings
 cmd-set = /set name value changes a setting
+
+# Shop
+catalog = 🛒 What would you like?
+choose-method = { $title } for { $price }. How would you like to pay?
+checkout-link = { $title } for { $price }: tap the button to pay securely with Stripe. Your credits arrive here as soon as the payment is done.
+payment-unavailable = 😕 Payments are unavailable right now. Please try again later; nothing was charged.
+product-unavailable = That product is not sold anymore. Type /buy to see what is.
+purchase-done = ✅ Payment received: +{ $credits } credits. Your balance: { $balance } credits.
+payment-failed = 😕 Your payment did not go through, so nothing was charged. You can try again with /buy.
+refund-notice = ↩️ A payment was refunded, so { $credits } credits were taken back. Your balance: { $balance } credits.
+billing-portal = 💳 Manage your cards and receipts:
+billing-no-card = You have not paid by card here yet, so there is nothing to manage.
+admin-refund-note = ↩️ Order { $order } of user { $user } was refunded: { $clawed_back } credits taken back, { $debt } left as debt.
+admin-dispute-note = ⚠️ User { $user } opened a payment dispute on order { $order }. The account is flagged.
+invoice-credits = { $credits } credits for messaging the team.
+invoice-pass = Unlimited messages to the team for the length of the pass.
+btn-buy = 🛒 Buy credits
+btn-pay-card = 💳 Card · { $price }
+btn-pay-stars = ⭐ { $stars } Stars
+btn-pay-telegram = 💳 Card in Telegram · { $price }
+btn-pay-now = Pay { $price }
+btn-billing = Open billing
+cmd-buy = Buy credits or a time pass
+cmd-billing = Cards and receipts

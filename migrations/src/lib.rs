@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_foundation;
 mod m20261121_000002_credits_and_relay;
+mod m20261121_000003_payments;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_credits_and_relay::Migration),
+            Box::new(m20261121_000003_payments::Migration),
         ]
     }
 }

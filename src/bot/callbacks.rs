@@ -11,6 +11,30 @@ pub enum Callback {
     Language(Locale),
     ResetConfirm,
     ResetCancel,
+    BuyMenu,
+    Buy { product: i64 },
+    Pay { product: i64, method: PayMethod },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayMethod {
+    Card,
+    Stars,
+    Telegram,
+}
+
+impl PayMethod {
+    fn code(self) -> &'static str {
+        match self {
+            PayMethod::Card => "c",
+            PayMethod::Stars => "s",
+            PayMethod::Telegram => "t",
+        }
+    }
+}
+
+fn id(s: &str) -> Option<i64> {
+    (s.len() <= 12 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
 }
 
 impl Callback {
@@ -23,6 +47,9 @@ impl Callback {
             Callback::Language(l) => format!("lang:{}", l.code()),
             Callback::ResetConfirm => "reset:yes".into(),
             Callback::ResetCancel => "reset:no".into(),
+            Callback::BuyMenu => "buy:menu".into(),
+            Callback::Buy { product } => format!("buy:{product}"),
+            Callback::Pay { product, method } => format!("pay:{product}:{}", method.code()),
         }
     }
 
@@ -43,6 +70,23 @@ impl Callback {
                 .map(Callback::Language),
             ("reset", "yes") => Some(Callback::ResetConfirm),
             ("reset", "no") => Some(Callback::ResetCancel),
+            ("buy", "menu") => Some(Callback::BuyMenu),
+            ("buy", product) => Some(Callback::Buy {
+                product: id(product)?,
+            }),
+            ("pay", rest) => {
+                let (product, method) = rest.split_once(':')?;
+                let method = match method {
+                    "c" => PayMethod::Card,
+                    "s" => PayMethod::Stars,
+                    "t" => PayMethod::Telegram,
+                    _ => return None,
+                };
+                Some(Callback::Pay {
+                    product: id(product)?,
+                    method,
+                })
+            }
             _ => None,
         }
     }
@@ -62,6 +106,22 @@ mod tests {
             Callback::Language(Locale::Ru),
             Callback::ResetConfirm,
             Callback::ResetCancel,
+            Callback::BuyMenu,
+            Callback::Buy {
+                product: 999_999_999_999,
+            },
+            Callback::Pay {
+                product: 7,
+                method: PayMethod::Card,
+            },
+            Callback::Pay {
+                product: 7,
+                method: PayMethod::Stars,
+            },
+            Callback::Pay {
+                product: 7,
+                method: PayMethod::Telegram,
+            },
         ];
         for cb in all {
             assert!(cb.data().len() <= 64);

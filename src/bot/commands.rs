@@ -11,6 +11,11 @@ pub enum UserCommand {
     History,
     Language,
     Reset,
+    Buy,
+    Buy10,
+    Buy25,
+    Buy50,
+    Billing,
 }
 
 /// Commands of the admin group; the argument text is parsed by each handler.

@@ -6,6 +6,7 @@ pub mod callbacks;
 pub mod commands;
 pub mod dialogue_storage;
 mod handlers;
+pub mod notify;
 pub mod reminders;
 pub mod replies;
 
@@ -68,6 +69,10 @@ pub fn schema() -> UpdateHandler<BotError> {
 
     let private_messages = Update::filter_message()
         .filter(|msg: Message| msg.chat.is_private() && msg.from.is_some())
+        .branch(
+            dptree::filter(|msg: Message| msg.successful_payment().is_some())
+                .endpoint(handlers::shop::successful_payment),
+        )
         .enter_dialogue::<Message, DialogueStorage, State>()
         .branch(
             dptree::entry()
@@ -103,7 +108,10 @@ pub fn schema() -> UpdateHandler<BotError> {
         )
         .endpoint(handlers::relay::admin_message);
 
+    let payments = Update::filter_pre_checkout_query().endpoint(handlers::shop::pre_checkout);
+
     dptree::entry()
+        .branch(payments)
         .branch(private_messages)
         .branch(private_edits)
         .branch(private_buttons)
@@ -114,6 +122,7 @@ async fn user_command(
     msg: Message,
     cmd: UserCommand,
     ctx: AppCtx,
+    me: teloxide::types::Me,
     dialogue: BotDialogue,
 ) -> HandlerResult {
     let Some(from) = msg.from.as_ref() else {
@@ -140,6 +149,11 @@ async fn user_command(
         UserCommand::History => handlers::account::history(&ctx, &user).await,
         UserCommand::Language => handlers::account::language_prompt(&ctx, &user).await,
         UserCommand::Reset => handlers::account::reset_prompt(&ctx, &user, &dialogue).await,
+        UserCommand::Buy => handlers::shop::catalog(&ctx, &user).await,
+        UserCommand::Buy10 => handlers::shop::quick_buy(&ctx, &user, "pack10").await,
+        UserCommand::Buy25 => handlers::shop::quick_buy(&ctx, &user, "pack25").await,
+        UserCommand::Buy50 => handlers::shop::quick_buy(&ctx, &user, "pack50").await,
+        UserCommand::Billing => handlers::shop::billing(&ctx, &user, me.username()).await,
     }
 }
 

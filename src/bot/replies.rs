@@ -3,7 +3,7 @@
 use fluent_templates::fluent_bundle::FluentValue;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::callbacks::Callback;
+use super::callbacks::{Callback, PayMethod};
 use crate::{
     domain::progress_bar,
     i18n::{self, Args, Locale},
@@ -153,6 +153,96 @@ pub enum Reply {
     AdminBadSetting {
         problem: String,
     },
+    // Payments
+    Catalog {
+        items: Vec<CatalogItem>,
+    },
+    ChooseMethod {
+        product: i64,
+        title: String,
+        price: String,
+        stars: Option<i64>,
+        card: bool,
+        card_in_telegram: bool,
+    },
+    CheckoutLink {
+        title: String,
+        price: String,
+        url: String,
+    },
+    PaymentUnavailable,
+    ProductUnavailable,
+    PurchaseDone {
+        credits: i64,
+        balance: i64,
+    },
+    PaymentFailed,
+    RefundNotice {
+        credits: i64,
+        balance: i64,
+    },
+    BillingPortal {
+        url: String,
+    },
+    BillingNoCard,
+    AdminRefundNote {
+        user: i64,
+        order: i64,
+        clawed_back: i64,
+        debt: i64,
+    },
+    AdminDisputeNote {
+        user: i64,
+        order: i64,
+    },
+}
+
+/// One product as `/buy` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogItem {
+    pub product: i64,
+    pub title: String,
+    pub price: String,
+    pub stars: Option<i64>,
+}
+
+/// A button: its label (a Fluent key, or text as is) and what it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Button {
+    Callback { label: Label, action: Callback },
+    Url { label: Label, url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Label {
+    Key(&'static str),
+    Key1(&'static str, &'static str, String),
+    Text(String),
+}
+
+impl Label {
+    fn render(&self, locale: Locale) -> String {
+        match self {
+            Label::Key(k) => i18n::text(locale, k, &Args::new()),
+            Label::Key1(k, name, v) => i18n::text(locale, k, &args(vec![(name, s(v))])),
+            Label::Text(t) => t.clone(),
+        }
+    }
+
+    #[cfg(test)]
+    fn key(&self) -> Option<&'static str> {
+        match self {
+            Label::Key(k) | Label::Key1(k, _, _) => Some(k),
+            Label::Text(_) => None,
+        }
+    }
+}
+
+fn cb(key: &'static str, action: Callback) -> Button {
+    Button::Callback {
+        label: Label::Key(key),
+        action,
+    }
 }
 
 fn args(pairs: Vec<(&'static str, FluentValue<'static>)>) -> Args {
@@ -223,6 +313,18 @@ impl Reply {
             Reply::AdminSettings { .. } => "admin-settings",
             Reply::AdminSettingSet { .. } => "admin-setting-set",
             Reply::AdminBadSetting { .. } => "admin-bad-setting",
+            Reply::Catalog { .. } => "catalog",
+            Reply::ChooseMethod { .. } => "choose-method",
+            Reply::CheckoutLink { .. } => "checkout-link",
+            Reply::PaymentUnavailable => "payment-unavailable",
+            Reply::ProductUnavailable => "product-unavailable",
+            Reply::PurchaseDone { .. } => "purchase-done",
+            Reply::PaymentFailed => "payment-failed",
+            Reply::RefundNotice { .. } => "refund-notice",
+            Reply::BillingPortal { .. } => "billing-portal",
+            Reply::BillingNoCard => "billing-no-card",
+            Reply::AdminRefundNote { .. } => "admin-refund-note",
+            Reply::AdminDisputeNote { .. } => "admin-dispute-note",
         }
     }
 
@@ -331,6 +433,30 @@ impl Reply {
                 args(vec![("key", s(key)), ("value", s(value))])
             }
             Reply::AdminBadSetting { problem } => args(vec![("problem", s(problem))]),
+            Reply::ChooseMethod { title, price, .. } => {
+                args(vec![("title", s(title)), ("price", s(price))])
+            }
+            Reply::CheckoutLink { title, price, .. } => {
+                args(vec![("title", s(title)), ("price", s(price))])
+            }
+            Reply::PurchaseDone { credits, balance } | Reply::RefundNotice { credits, balance } => {
+                args(vec![("credits", n(*credits)), ("balance", n(*balance))])
+            }
+            Reply::AdminRefundNote {
+                user,
+                order,
+                clawed_back,
+                debt,
+            } => args(vec![
+                ("user", s(&user.to_string())),
+                ("order", s(&order.to_string())),
+                ("clawed_back", n(*clawed_back)),
+                ("debt", n(*debt)),
+            ]),
+            Reply::AdminDisputeNote { user, order } => args(vec![
+                ("user", s(&user.to_string())),
+                ("order", s(&order.to_string())),
+            ]),
             Reply::StartLinkInvalid
             | Reply::TourStep { .. }
             | Reply::TourSkipped
@@ -347,7 +473,13 @@ impl Reply {
             | Reply::ResetDone
             | Reply::ResetCancelled
             | Reply::ResetDisabled
-            | Reply::UserBlockedBot => Args::new(),
+            | Reply::UserBlockedBot
+            | Reply::Catalog { .. }
+            | Reply::PaymentUnavailable
+            | Reply::ProductUnavailable
+            | Reply::PaymentFailed
+            | Reply::BillingPortal { .. }
+            | Reply::BillingNoCard => Args::new(),
         }
     }
 
@@ -382,19 +514,21 @@ impl Reply {
         }
     }
 
-    /// The inline buttons that go with this reply: label keys and what they do.
-    pub fn buttons(&self) -> Vec<Vec<(String, Callback)>> {
-        let k = |key: &str| key.to_owned();
+    /// The inline buttons that go with this reply.
+    pub fn buttons(&self) -> Vec<Vec<Button>> {
+        let buy = || cb("btn-buy", Callback::BuyMenu);
         match self {
             Reply::WelcomeNew { .. } => vec![vec![
-                (k("btn-tour-start"), Callback::TourStart),
-                (k("btn-tour-skip"), Callback::TourSkip),
+                cb("btn-tour-start", Callback::TourStart),
+                cb("btn-tour-skip", Callback::TourSkip),
             ]],
-            Reply::TourStep { step } if *step < 3 => {
-                vec![vec![(k("btn-next"), Callback::TourNext)]]
-            }
-            Reply::TourStep { .. } => vec![vec![(k("btn-finish"), Callback::TourNext)]],
-            Reply::Balance { .. } => vec![vec![(k("btn-history"), Callback::History { page: 0 })]],
+            Reply::TourStep { step } if *step < 3 => vec![vec![cb("btn-next", Callback::TourNext)]],
+            Reply::TourStep { .. } => vec![vec![cb("btn-finish", Callback::TourNext)]],
+            Reply::Balance { .. } => vec![vec![
+                buy(),
+                cb("btn-history", Callback::History { page: 0 }),
+            ]],
+            Reply::NoCredits { .. } | Reply::LowCredits { .. } => vec![vec![buy()]],
             Reply::History {
                 page,
                 has_newer,
@@ -403,23 +537,89 @@ impl Reply {
             } => {
                 let mut row = Vec::new();
                 if *has_newer {
-                    row.push((k("btn-newer"), Callback::History { page: page - 1 }));
+                    row.push(cb("btn-newer", Callback::History { page: page - 1 }));
                 }
                 if *has_older {
-                    row.push((k("btn-older"), Callback::History { page: page + 1 }));
+                    row.push(cb("btn-older", Callback::History { page: page + 1 }));
                 }
                 if row.is_empty() { vec![] } else { vec![row] }
             }
             Reply::LanguagePrompt => vec![
                 Locale::ALL
                     .into_iter()
-                    .map(|l| (format!("language-name-{}", l.code()), Callback::Language(l)))
+                    .map(|l| Button::Callback {
+                        label: Label::Text(i18n::text(
+                            l,
+                            &format!("language-name-{}", l.code()),
+                            &Args::new(),
+                        )),
+                        action: Callback::Language(l),
+                    })
                     .collect(),
             ],
             Reply::ResetConfirm => vec![vec![
-                (k("btn-reset-yes"), Callback::ResetConfirm),
-                (k("btn-reset-no"), Callback::ResetCancel),
+                cb("btn-reset-yes", Callback::ResetConfirm),
+                cb("btn-reset-no", Callback::ResetCancel),
             ]],
+            Reply::Catalog { items } => items
+                .iter()
+                .map(|i| {
+                    let mut label = format!("{} · {}", i.title, i.price);
+                    if let Some(stars) = i.stars {
+                        label.push_str(&format!(" · ⭐{stars}"));
+                    }
+                    vec![Button::Callback {
+                        label: Label::Text(label),
+                        action: Callback::Buy { product: i.product },
+                    }]
+                })
+                .collect(),
+            Reply::ChooseMethod {
+                product,
+                stars,
+                card,
+                card_in_telegram,
+                price,
+                ..
+            } => {
+                let mut rows = Vec::new();
+                if *card {
+                    rows.push(vec![Button::Callback {
+                        label: Label::Key1("btn-pay-card", "price", price.clone()),
+                        action: Callback::Pay {
+                            product: *product,
+                            method: PayMethod::Card,
+                        },
+                    }]);
+                }
+                if let Some(stars) = stars {
+                    rows.push(vec![Button::Callback {
+                        label: Label::Key1("btn-pay-stars", "stars", stars.to_string()),
+                        action: Callback::Pay {
+                            product: *product,
+                            method: PayMethod::Stars,
+                        },
+                    }]);
+                }
+                if *card_in_telegram {
+                    rows.push(vec![Button::Callback {
+                        label: Label::Key1("btn-pay-telegram", "price", price.clone()),
+                        action: Callback::Pay {
+                            product: *product,
+                            method: PayMethod::Telegram,
+                        },
+                    }]);
+                }
+                rows
+            }
+            Reply::CheckoutLink { url, price, .. } => vec![vec![Button::Url {
+                label: Label::Key1("btn-pay-now", "price", price.clone()),
+                url: url.clone(),
+            }]],
+            Reply::BillingPortal { url } => vec![vec![Button::Url {
+                label: Label::Key("btn-billing"),
+                url: url.clone(),
+            }]],
             _ => vec![],
         }
     }
@@ -431,11 +631,15 @@ impl Reply {
         }
         Some(InlineKeyboardMarkup::new(rows.into_iter().map(|row| {
             row.into_iter()
-                .map(|(label, cb)| {
-                    InlineKeyboardButton::callback(
-                        i18n::text(locale, &label, &Args::new()),
-                        cb.data(),
-                    )
+                .filter_map(|b| match b {
+                    Button::Callback { label, action } => Some(InlineKeyboardButton::callback(
+                        label.render(locale),
+                        action.data(),
+                    )),
+                    Button::Url { label, url } => Some(InlineKeyboardButton::url(
+                        label.render(locale),
+                        url.parse().ok()?,
+                    )),
                 })
                 .collect::<Vec<_>>()
         })))
@@ -546,6 +750,49 @@ impl Reply {
             Reply::AdminBadSetting {
                 problem: "x".into(),
             },
+            Reply::Catalog {
+                items: vec![CatalogItem {
+                    product: 1,
+                    title: "10 credits".into(),
+                    price: "$5.00".into(),
+                    stars: Some(250),
+                }],
+            },
+            Reply::ChooseMethod {
+                product: 1,
+                title: "10 credits".into(),
+                price: "$5.00".into(),
+                stars: Some(250),
+                card: true,
+                card_in_telegram: true,
+            },
+            Reply::CheckoutLink {
+                title: "10 credits".into(),
+                price: "$5.00".into(),
+                url: "https://pay.example/cs".into(),
+            },
+            Reply::PaymentUnavailable,
+            Reply::ProductUnavailable,
+            Reply::PurchaseDone {
+                credits: 25,
+                balance: 28,
+            },
+            Reply::PaymentFailed,
+            Reply::RefundNotice {
+                credits: 25,
+                balance: 3,
+            },
+            Reply::BillingPortal {
+                url: "https://billing.example/p".into(),
+            },
+            Reply::BillingNoCard,
+            Reply::AdminRefundNote {
+                user: 1,
+                order: 2,
+                clawed_back: 20,
+                debt: 5,
+            },
+            Reply::AdminDisputeNote { user: 1, order: 2 },
         ];
         for tip in [Tip::Empty, Tip::Low, Tip::Pass, Tip::Normal] {
             for pass_until in [None, Some("2026-11-22 12:00 UTC".to_owned())] {
@@ -596,12 +843,16 @@ mod tests {
                     !full.contains('\u{2068}'),
                     "bidi isolation marks leak into Telegram"
                 );
-                for (label, _) in reply.buttons().into_iter().flatten() {
-                    assert!(
-                        i18n::lookup_exact(locale, &label, &Args::new()).is_some(),
-                        "button {label} missing in {}",
-                        locale.code()
-                    );
+                for button in reply.buttons().into_iter().flatten() {
+                    let (Button::Callback { label, .. } | Button::Url { label, .. }) = button;
+                    if let Some(key) = label.key() {
+                        assert!(
+                            i18n::lookup_exact(locale, key, &Args::new()).is_some()
+                                || !label.render(locale).contains(key),
+                            "button {key} missing in {}",
+                            locale.code()
+                        );
+                    }
                 }
             }
         }
@@ -623,13 +874,17 @@ mod tests {
             has_newer,
             has_older,
         };
+        let action = |b: &Button| match b {
+            Button::Callback { action, .. } => *action,
+            Button::Url { .. } => panic!("no URL buttons in history"),
+        };
         assert!(page(0, false, false).buttons().is_empty());
         assert_eq!(
-            page(0, false, true).buttons()[0][0].1,
+            action(&page(0, false, true).buttons()[0][0]),
             Callback::History { page: 1 }
         );
         let both = page(2, true, true).buttons();
-        assert_eq!(both[0][0].1, Callback::History { page: 1 });
-        assert_eq!(both[0][1].1, Callback::History { page: 3 });
+        assert_eq!(action(&both[0][0]), Callback::History { page: 1 });
+        assert_eq!(action(&both[0][1]), Callback::History { page: 3 });
     }
 }

@@ -38,6 +38,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics))
         .route("/webhooks/telegram", post(telegram_webhook::receive))
         .route("/webhooks/stripe", post(stripe_webhook))
+        .route("/pay/success", get(pay_success))
+        .route("/pay/cancel", get(pay_cancel))
         .with_state(state)
 }
 
@@ -106,9 +108,48 @@ async fn stripe_webhook(
     State(s): State<HttpState>,
     VerifiedStripeEvent(event): VerifiedStripeEvent,
 ) -> Result<impl IntoResponse, ApiError> {
-    let applied = stripe::apply(&s.ctx.db, s.ctx.now(), &event).await?;
+    let applied = stripe::apply(&s.ctx, &event)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Json(json!({
         "received": true,
         "duplicate": applied == stripe::Applied::Duplicate,
     })))
+}
+
+fn page(state: &HttpState, title: &str, body: &str) -> axum::response::Html<String> {
+    let bot = state
+        .me
+        .get()
+        .map(|me| me.username().to_owned())
+        .unwrap_or_default();
+    let link = if bot.is_empty() {
+        String::new()
+    } else {
+        format!("<p><a href=\"https://t.me/{bot}\">Back to @{bot}</a></p>")
+    };
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title></head><body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto;text-align:center\">\
+         <h1>{title}</h1><p>{body}</p>{link}</body></html>"
+    ))
+}
+
+/// Where Stripe Checkout sends people after paying. The credits arrive through the webhook,
+/// not through this page, so reloading it or forging its URL changes nothing.
+async fn pay_success(State(s): State<HttpState>) -> impl IntoResponse {
+    page(
+        &s,
+        "Thank you!",
+        "Your payment is being confirmed; the bot will message you in a moment.",
+    )
+}
+
+async fn pay_cancel(State(s): State<HttpState>) -> impl IntoResponse {
+    page(
+        &s,
+        "Payment cancelled",
+        "Nothing was charged. You can buy again any time with /buy.",
+    )
 }

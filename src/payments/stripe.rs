@@ -1,16 +1,21 @@
-//! Stripe webhooks: verify the signature (async-stripe's `Webhook`), record the event once by
-//! `event.id`, then dispatch it, all in one transaction: a retried or concurrent delivery of
-//! the same event is a no-op.
+//! Stripe webhooks: verify the signature (async-stripe's `Webhook`), claim the event once by
+//! `event.id`, apply it, and only then call it done. A failure releases the claim and answers
+//! 500, so Stripe's retry is applied rather than dropped. Every effect is idempotent on its own
+//! (orders move forward by conditional updates, grants are keyed by order), so two different
+//! events about one order grant once, and a refund that arrives before the payment stops it.
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
-use stripe_webhook::{Event, Webhook, WebhookError};
+use stripe_checkout::CheckoutSession;
+use stripe_webhook::{Event, EventObject, Webhook, WebhookError};
 
 use crate::{
+    bot::{BotError, Reply, notify},
+    context::AppCtx,
     services::{
-        ServiceResult,
+        ServiceError,
         events::{self, Claim, EventSource},
+        orders::{self, Order, PaymentRef},
     },
-    storage::Db,
+    storage::entities::orders as order_rows,
 };
 
 /// Why a webhook delivery was refused (each is a 400, and nothing is stored).
@@ -47,41 +52,195 @@ pub fn verify(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
-    /// First delivery: recorded and dispatched.
+    /// First delivery: applied.
     Applied,
-    /// Seen before: nothing changed.
+    /// Seen before (or being applied right now): nothing changed.
     Duplicate,
 }
 
-/// Records the event once and dispatches it.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Bot(#[from] BotError),
+}
+
+/// Claims the event, applies it, and marks it done; releases the claim if applying failed.
 #[tracing::instrument(skip_all, fields(event_id = %event.id.as_str(), kind = %event.type_.as_str()))]
-pub async fn apply(db: &Db, now: DateTime<Utc>, event: &Event) -> ServiceResult<Applied> {
-    let txn = db.begin().await?;
+pub async fn apply(ctx: &AppCtx, event: &Event) -> Result<Applied, HandleError> {
+    let id = event.id.as_str();
     let claim = events::claim(
-        &txn,
-        now,
+        &ctx.db,
+        ctx.now(),
         EventSource::Stripe,
-        event.id.as_str(),
+        id,
         event.type_.as_str(),
-        "done",
+        "processing",
     )
     .await?;
     if claim == Claim::Duplicate {
-        txn.rollback().await?;
         return Ok(Applied::Duplicate);
     }
-    dispatch(&txn, event).await?;
-    txn.commit().await?;
-    Ok(Applied::Applied)
+    match dispatch(ctx, event).await {
+        Ok(()) => {
+            events::complete(&ctx.db, ctx.now(), EventSource::Stripe, id).await?;
+            Ok(Applied::Applied)
+        }
+        Err(e) => {
+            events::release(&ctx.db, EventSource::Stripe, id).await?;
+            Err(e)
+        }
+    }
 }
 
-/// Where each event type is handled, inside the claiming transaction. Payments (the catalog
-/// issue) add the money events here; until then every event is recorded, and logged as having
-/// no handler.
-async fn dispatch(_txn: &sea_orm::DatabaseTransaction, event: &Event) -> ServiceResult<()> {
-    tracing::info!(
-        kind = event.type_.as_str(),
-        "Stripe event recorded; no handler for this type"
-    );
+fn order_id_of(
+    metadata: Option<&std::collections::HashMap<String, String>>,
+    reference: Option<&str>,
+) -> Option<i64> {
+    metadata
+        .and_then(|m| m.get("order_id"))
+        .map(String::as_str)
+        .or(reference)
+        .and_then(|s| s.parse().ok())
+}
+
+async fn order(ctx: &AppCtx, id: Option<i64>) -> Result<Option<Order>, HandleError> {
+    match id {
+        Some(id) => Ok(orders::find(&ctx.db, id).await?),
+        None => Ok(None),
+    }
+}
+
+async fn order_by_payment_intent(ctx: &AppCtx, pi: &str) -> Result<Option<Order>, HandleError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(order_rows::Entity::find()
+        .filter(order_rows::Column::StripePaymentIntent.eq(pi))
+        .one(&ctx.db)
+        .await
+        .map_err(ServiceError::from)?)
+}
+
+async fn session_paid(ctx: &AppCtx, session: &CheckoutSession) -> Result<(), HandleError> {
+    let Some(order) = order(
+        ctx,
+        order_id_of(
+            session.metadata.as_ref(),
+            session.client_reference_id.as_deref(),
+        ),
+    )
+    .await?
+    else {
+        tracing::warn!(session = %session.id.as_str(), "checkout session for no known order; ignored");
+        return Ok(());
+    };
+    if let Some(customer) = &session.customer {
+        orders::remember_stripe_customer(&ctx.db, ctx.now(), order.user_id, customer.id().as_str())
+            .await?;
+    }
+    let pi = session
+        .payment_intent
+        .as_ref()
+        .map(|p| p.id().as_str().to_owned());
+    let paid = orders::pay(
+        &ctx.db,
+        ctx.now(),
+        &order,
+        PaymentRef {
+            stripe_payment_intent: pi.as_deref(),
+            telegram_charge_id: None,
+        },
+    )
+    .await?;
+    notify::paid(ctx, order.user_id, &paid).await?;
     Ok(())
+}
+
+async fn payment_failed(ctx: &AppCtx, order: Option<Order>) -> Result<(), HandleError> {
+    if let Some(order) = order
+        && orders::mark_failed(&ctx.db, ctx.now(), order.id).await?
+    {
+        notify::to_user(ctx, order.user_id, &Reply::PaymentFailed).await?;
+    }
+    Ok(())
+}
+
+async fn dispatch(ctx: &AppCtx, event: &Event) -> Result<(), HandleError> {
+    use stripe_checkout::CheckoutSessionPaymentStatus as Status;
+    match &event.data.object {
+        EventObject::CheckoutSessionCompleted(s) if s.payment_status == Status::Paid => {
+            session_paid(ctx, s).await
+        }
+        // Paid later (bank debits): the async events settle it.
+        EventObject::CheckoutSessionCompleted(_) => Ok(()),
+        EventObject::CheckoutSessionAsyncPaymentSucceeded(s) => session_paid(ctx, s).await,
+        EventObject::CheckoutSessionAsyncPaymentFailed(s) => {
+            let order = order(
+                ctx,
+                order_id_of(s.metadata.as_ref(), s.client_reference_id.as_deref()),
+            )
+            .await?;
+            payment_failed(ctx, order).await
+        }
+        EventObject::CheckoutSessionExpired(s) => {
+            if let Some(order) = order(
+                ctx,
+                order_id_of(s.metadata.as_ref(), s.client_reference_id.as_deref()),
+            )
+            .await?
+            {
+                orders::mark_expired(&ctx.db, ctx.now(), order.id).await?;
+            }
+            Ok(())
+        }
+        EventObject::PaymentIntentPaymentFailed(pi) => {
+            let order = match order(ctx, order_id_of(Some(&pi.metadata), None)).await? {
+                Some(o) => Some(o),
+                None => order_by_payment_intent(ctx, pi.id.as_str()).await?,
+            };
+            payment_failed(ctx, order).await
+        }
+        EventObject::ChargeRefunded(charge) => {
+            let order = match order(ctx, order_id_of(Some(&charge.metadata), None)).await? {
+                Some(o) => Some(o),
+                None => match &charge.payment_intent {
+                    Some(pi) => order_by_payment_intent(ctx, pi.id().as_str()).await?,
+                    None => None,
+                },
+            };
+            let Some(order) = order else {
+                tracing::warn!(charge = %charge.id.as_str(), "refund for no known order; ignored");
+                return Ok(());
+            };
+            let refunded =
+                orders::refund(&ctx.db, ctx.now(), &order, charge.amount_refunded).await?;
+            notify::refunded(ctx, order.user_id, order.id, &refunded).await?;
+            Ok(())
+        }
+        EventObject::ChargeDisputeCreated(dispute) => {
+            let Some(pi) = &dispute.payment_intent else {
+                return Ok(());
+            };
+            if let Some(order) = order_by_payment_intent(ctx, pi.id().as_str()).await? {
+                orders::flag_user(&ctx.db, ctx.now(), order.user_id).await?;
+                notify::to_admins(
+                    ctx,
+                    order.user_id,
+                    &Reply::AdminDisputeNote {
+                        user: order.user_id,
+                        order: order.id,
+                    },
+                )
+                .await?;
+            }
+            Ok(())
+        }
+        _ => {
+            tracing::debug!(
+                kind = event.type_.as_str(),
+                "Stripe event of a kind we do not act on"
+            );
+            Ok(())
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! these never see a Telegram or HTTP type.
 pub mod credits;
 pub mod events;
+pub mod orders;
 pub mod passes;
 pub mod relay;
 pub mod settings;

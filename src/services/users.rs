@@ -51,6 +51,7 @@ pub async fn register_start(
         credits: Set(0),
         tier_id: Set(None),
         banned_notice_sent: Set(false),
+        flagged_at: Set(None),
     };
     let inserted = users::Entity::insert(row)
         .on_conflict(

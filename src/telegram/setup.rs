@@ -32,7 +32,9 @@ pub fn user_commands(locale: Locale) -> Vec<BotCommand> {
         &[
             ("start", "cmd-start"),
             ("balance", "cmd-balance"),
+            ("buy", "cmd-buy"),
             ("history", "cmd-history"),
+            ("billing", "cmd-billing"),
             ("language", "cmd-language"),
             ("help", "cmd-help"),
         ],

@@ -237,7 +237,9 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
             .map(|c| c["command"].as_str().unwrap().to_owned())
             .collect()
     };
-    let user_menu = ["start", "balance", "history", "language", "help"];
+    let user_menu = [
+        "start", "balance", "buy", "history", "billing", "language", "help",
+    ];
     assert_eq!(names(&en), user_menu);
     assert_eq!(names(&ru), user_menu);
     assert_ne!(en[0]["description"], ru[0]["description"]);

@@ -44,6 +44,18 @@ pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx, dialogue: BotDialogue
                     account::language_set(&ctx, &user, message, l).await?;
                     true
                 }
+                (Callback::BuyMenu, _) => {
+                    super::shop::catalog(&ctx, &user).await?;
+                    true
+                }
+                (Callback::Buy { product }, _) => {
+                    super::shop::choose(&ctx, &user, message, product).await?;
+                    true
+                }
+                (Callback::Pay { product, method }, _) => {
+                    super::shop::pay(&ctx, &user, product, method).await?;
+                    true
+                }
                 (Callback::ResetConfirm | Callback::ResetCancel, State::ConfirmingReset) => {
                     let yes = cb == Callback::ResetConfirm;
                     account::reset_answer(&ctx, &user, message, yes, &dialogue).await?;

@@ -4,6 +4,7 @@ pub(super) mod admin;
 pub(super) mod callbacks;
 pub(super) mod onboarding;
 pub(super) mod relay;
+pub(super) mod shop;
 
 use chrono::{DateTime, Utc};
 use teloxide::{
@@ -40,7 +41,7 @@ pub(super) fn locale_for(ctx: &AppCtx, from: &TgUser, user: Option<&User>) -> Lo
 }
 
 /// The user's stored language, else their Telegram one, else the operator's default.
-pub(super) fn locale_of_user(ctx: &AppCtx, user: &User) -> Locale {
+pub(crate) fn locale_of_user(ctx: &AppCtx, user: &User) -> Locale {
     Locale::resolve(
         user.locale.as_deref(),
         user.language_code.as_deref(),
@@ -54,7 +55,7 @@ pub(crate) fn fmt_time(t: DateTime<Utc>) -> String {
 
 /// Sends a reply (with its buttons) to a user's private chat. A user who blocked the bot is
 /// recorded as unreachable; that is not an error of the handler.
-pub(super) async fn send_private(
+pub(crate) async fn send_private(
     ctx: &AppCtx,
     user_id: i64,
     reply: &Reply,
@@ -102,7 +103,7 @@ pub(super) async fn edit_private(
 }
 
 /// Sends a note into the admin group, in a topic when there is one.
-pub(super) async fn send_admin(
+pub(crate) async fn send_admin(
     ctx: &AppCtx,
     chat: ChatId,
     thread: Option<ThreadId>,

@@ -1,10 +1,14 @@
 //! sea-orm entities, one module per table (see `migrations/`).
 pub mod credit_ledger;
+pub mod debts;
 pub mod dialogue_states;
 pub mod jobs;
+pub mod orders;
 pub mod processed_events;
+pub mod products;
 pub mod relay_messages;
 pub mod settings;
+pub mod stripe_customers;
 pub mod support_topics;
 pub mod tiers;
 pub mod time_passes;

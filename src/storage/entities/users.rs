@@ -22,6 +22,8 @@ pub struct Model {
     pub tier_id: Option<i64>,
     /// A banned user is told once that their messages are not delivered.
     pub banned_notice_sent: bool,
+    /// Set when a payment dispute was opened: the team should look.
+    pub flagged_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

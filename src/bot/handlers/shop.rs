@@ -1,0 +1,297 @@
+//! `/buy`, the payment-method choice, Stripe Checkout links, Telegram invoices (Stars or a
+//! provider), pre-checkout validation, successful payments, and `/billing`.
+use teloxide::{
+    payloads::{AnswerPreCheckoutQuerySetters, SendInvoiceSetters},
+    prelude::*,
+    types::{LabeledPrice, MessageId},
+};
+
+use super::{edit_private, locale_of_user, send_private};
+use crate::{
+    bot::{BotError, HandlerResult, Reply, callbacks::PayMethod, notify, replies::CatalogItem},
+    context::AppCtx,
+    domain::UserStatus,
+    i18n::{self, Args},
+    payments::checkout,
+    services::{
+        events::{self, Claim, EventSource},
+        orders::{self, Method, PaymentRef, Product, format_price},
+        users::{self, User},
+    },
+    telegram::TgError,
+};
+
+const PAYLOAD_PREFIX: &str = "order:";
+
+fn item(p: &Product) -> CatalogItem {
+    CatalogItem {
+        product: p.id,
+        title: p.title.clone(),
+        price: format_price(p.price_minor, &p.currency),
+        stars: p.stars_price,
+    }
+}
+
+pub(crate) async fn catalog(ctx: &AppCtx, user: &User) -> HandlerResult {
+    let items = orders::catalog(&ctx.db).await?.iter().map(item).collect();
+    send_private(
+        ctx,
+        user.id,
+        &Reply::Catalog { items },
+        locale_of_user(ctx, user),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The ways this product can be paid for here.
+fn choices(ctx: &AppCtx, p: &Product) -> Reply {
+    Reply::ChooseMethod {
+        product: p.id,
+        title: p.title.clone(),
+        price: format_price(p.price_minor, &p.currency),
+        stars: p.stars_price,
+        card: ctx.stripe.is_some(),
+        card_in_telegram: ctx.config.telegram_payment_provider_token.is_some(),
+    }
+}
+
+async fn active_product(ctx: &AppCtx, id: i64) -> Result<Option<Product>, BotError> {
+    Ok(orders::product(&ctx.db, id).await?.filter(|p| p.active))
+}
+
+pub(crate) async fn choose(
+    ctx: &AppCtx,
+    user: &User,
+    message: MessageId,
+    product: i64,
+) -> HandlerResult {
+    let locale = locale_of_user(ctx, user);
+    match active_product(ctx, product).await? {
+        Some(p) => edit_private(ctx, ChatId(user.id), message, &choices(ctx, &p), locale).await,
+        None => {
+            edit_private(
+                ctx,
+                ChatId(user.id),
+                message,
+                &Reply::ProductUnavailable,
+                locale,
+            )
+            .await
+        }
+    }
+}
+
+/// Starts paying for `product` by `method`: an order, then a Checkout link or an invoice.
+pub(crate) async fn pay(
+    ctx: &AppCtx,
+    user: &User,
+    product: i64,
+    method: PayMethod,
+) -> HandlerResult {
+    let locale = locale_of_user(ctx, user);
+    let Some(product) = active_product(ctx, product).await? else {
+        send_private(ctx, user.id, &Reply::ProductUnavailable, locale).await?;
+        return Ok(());
+    };
+    let method = match method {
+        PayMethod::Card if ctx.stripe.is_some() => Method::Stripe,
+        PayMethod::Stars if product.stars_price.is_some() => Method::Stars,
+        PayMethod::Telegram if ctx.config.telegram_payment_provider_token.is_some() => {
+            Method::Provider
+        }
+        _ => {
+            send_private(ctx, user.id, &Reply::PaymentUnavailable, locale).await?;
+            return Ok(());
+        }
+    };
+    let order = orders::create(&ctx.db, ctx.now(), user.id, &product, method).await?;
+    if method == Method::Stripe {
+        match checkout::start_checkout(ctx, user, &order, &product).await {
+            Ok(url) => {
+                let reply = Reply::CheckoutLink {
+                    title: product.title.clone(),
+                    price: format_price(product.price_minor, &product.currency),
+                    url,
+                };
+                send_private(ctx, user.id, &reply, locale).await?;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, order = order.id, "Stripe checkout failed");
+                orders::mark_failed(&ctx.db, ctx.now(), order.id).await?;
+                send_private(ctx, user.id, &Reply::PaymentUnavailable, locale).await?;
+            }
+        }
+        return Ok(());
+    }
+    let description = match product.credits {
+        Some(credits) => i18n::text(
+            locale,
+            "invoice-credits",
+            &[("credits".into(), credits.into())].into_iter().collect(),
+        ),
+        None => i18n::text(locale, "invoice-pass", &Args::new()),
+    };
+    let chat = ChatId(user.id);
+    let price = LabeledPrice::new(product.title.clone(), order.amount_minor as u32);
+    let mut req = ctx.tg.bot().send_invoice(
+        chat,
+        product.title.clone(),
+        description,
+        format!("{PAYLOAD_PREFIX}{}", order.id),
+        order.currency.to_uppercase(),
+        vec![price],
+    );
+    if method == Method::Provider
+        && let Some(token) = &ctx.config.telegram_payment_provider_token
+    {
+        req = req.provider_token(token.expose().to_owned());
+    }
+    if let Err(e) = ctx.tg.send(chat, req).await {
+        tracing::error!(error = %e, order = order.id, "sendInvoice failed");
+        orders::mark_failed(&ctx.db, ctx.now(), order.id).await?;
+        send_private(ctx, user.id, &Reply::PaymentUnavailable, locale).await?;
+    }
+    Ok(())
+}
+
+/// `/buy10`, `/buy25`, `/buy50`: straight to paying for that pack (card when Stripe is on,
+/// else Stars).
+pub(crate) async fn quick_buy(ctx: &AppCtx, user: &User, code: &str) -> HandlerResult {
+    let Some(product) = orders::product_by_code(&ctx.db, code)
+        .await?
+        .filter(|p| p.active)
+    else {
+        send_private(
+            ctx,
+            user.id,
+            &Reply::ProductUnavailable,
+            locale_of_user(ctx, user),
+        )
+        .await?;
+        return Ok(());
+    };
+    let method = if ctx.stripe.is_some() {
+        PayMethod::Card
+    } else {
+        PayMethod::Stars
+    };
+    pay(ctx, user, product.id, method).await
+}
+
+/// Telegram asks whether to take the money (answer within 10 s). Everything is checked again:
+/// the order, its owner, the product, the amount and currency, and the user's standing.
+pub(crate) async fn pre_checkout(q: PreCheckoutQuery, ctx: AppCtx) -> HandlerResult {
+    let verdict = async {
+        let order_id: i64 = q
+            .invoice_payload
+            .strip_prefix(PAYLOAD_PREFIX)
+            .and_then(|s| s.parse().ok())
+            .ok_or("unknown order")?;
+        let order = orders::find(&ctx.db, order_id)
+            .await
+            .map_err(|_| "try again")?
+            .ok_or("unknown order")?;
+        let product = orders::product(&ctx.db, order.product_id)
+            .await
+            .map_err(|_| "try again")?;
+        let user = users::find(&ctx.db, order.user_id)
+            .await
+            .map_err(|_| "try again")?;
+        if order.user_id != q.from.id.0 as i64 {
+            return Err("this invoice belongs to someone else");
+        }
+        if order.status != "pending" {
+            return Err("this invoice was already used");
+        }
+        if !product.is_some_and(|p| p.active) {
+            return Err("this product is no longer sold");
+        }
+        if i64::from(q.total_amount) != order.amount_minor
+            || !q.currency.eq_ignore_ascii_case(&order.currency)
+        {
+            return Err("the price changed; please start again with /buy");
+        }
+        if user.is_some_and(|u| UserStatus::parse(&u.status) == Ok(UserStatus::Banned)) {
+            return Err("purchases are not available for this account");
+        }
+        Ok(())
+    }
+    .await;
+    let mut answer = ctx
+        .tg
+        .bot()
+        .answer_pre_checkout_query(q.id.clone(), verdict.is_ok());
+    if let Err(why) = verdict {
+        tracing::info!(payload = %q.invoice_payload, why, "pre-checkout refused");
+        answer = answer.error_message(why);
+    }
+    ctx.tg.call(answer).await?;
+    Ok(())
+}
+
+/// The money arrived: apply the order once per `telegram_payment_charge_id`.
+pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResult {
+    let (Some(payment), Some(from)) = (msg.successful_payment(), msg.from.as_ref()) else {
+        return Ok(());
+    };
+    let charge = payment.telegram_payment_charge_id.0.as_str();
+    let Some(order) = match payment
+        .invoice_payload
+        .strip_prefix(PAYLOAD_PREFIX)
+        .and_then(|s| s.parse().ok())
+    {
+        Some(id) => orders::find(&ctx.db, id).await?,
+        None => None,
+    }
+    .filter(|o| o.user_id == from.id.0 as i64) else {
+        tracing::error!(payload = %payment.invoice_payload, charge, "payment for no known order");
+        return Ok(());
+    };
+    if events::claim(
+        &ctx.db,
+        ctx.now(),
+        EventSource::TelegramPayment,
+        charge,
+        "successful_payment",
+        "done",
+    )
+    .await?
+        == Claim::Duplicate
+    {
+        return Ok(());
+    }
+    let paid = orders::pay(
+        &ctx.db,
+        ctx.now(),
+        &order,
+        PaymentRef {
+            stripe_payment_intent: None,
+            telegram_charge_id: Some(charge),
+        },
+    )
+    .await?;
+    notify::paid(&ctx, order.user_id, &paid).await
+}
+
+/// `/billing`: the Stripe customer portal for users who paid by card.
+pub(crate) async fn billing(ctx: &AppCtx, user: &User, bot_username: &str) -> HandlerResult {
+    let locale = locale_of_user(ctx, user);
+    let back = format!("https://t.me/{bot_username}");
+    let reply = match checkout::portal(ctx, user, &back).await {
+        Ok(Some(url)) => Reply::BillingPortal { url },
+        Ok(None) | Err(checkout::PaymentError::NotConfigured) => Reply::BillingNoCard,
+        Err(e) => {
+            tracing::error!(error = %e, "billing portal failed");
+            Reply::PaymentUnavailable
+        }
+    };
+    match send_private(ctx, user.id, &reply, locale).await {
+        Ok(_) => Ok(()),
+        Err(BotError::Telegram(TgError::Rejected(e))) => {
+            tracing::warn!(error = %e, "could not send the billing link");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,389 @@
+//! The catalog and orders. Every payment attempt is an order; its status only moves forward
+//! through conditional updates (`… WHERE status = 'pending'`), so two deliveries of a payment
+//! can never both fulfil it, and a refund that arrives first stops a later grant.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    sea_query::OnConflict,
+};
+
+use super::{
+    ServiceResult,
+    credits::{self, Debited, Granted, Movement, Reason},
+    passes::{self, PassKind},
+};
+use crate::storage::{
+    Db, StorageError,
+    entities::{debts, orders, products, stripe_customers, time_passes, users},
+};
+
+pub type Product = products::Model;
+pub type Order = orders::Model;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Stripe,
+    Stars,
+    Provider,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Stripe => "stripe",
+            Method::Stars => "stars",
+            Method::Provider => "provider",
+        }
+    }
+}
+
+pub async fn catalog(db: &Db) -> ServiceResult<Vec<Product>> {
+    Ok(products::Entity::find()
+        .filter(products::Column::Active.eq(true))
+        .order_by_asc(products::Column::SortOrder)
+        .order_by_asc(products::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn product(db: &Db, id: i64) -> ServiceResult<Option<Product>> {
+    Ok(products::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn product_by_code(db: &Db, code: &str) -> ServiceResult<Option<Product>> {
+    Ok(products::Entity::find()
+        .filter(products::Column::Code.eq(code))
+        .one(db)
+        .await?)
+}
+
+pub async fn find(db: &Db, id: i64) -> ServiceResult<Option<Order>> {
+    Ok(orders::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A new pending order for `product`, priced in Stars or in the product's currency.
+pub async fn create(
+    db: &Db,
+    now: DateTime<Utc>,
+    user_id: i64,
+    product: &Product,
+    method: Method,
+) -> ServiceResult<Order> {
+    let (amount, currency) = match method {
+        Method::Stars => (
+            product.stars_price.ok_or_else(|| {
+                StorageError::Corrupt(format!("product {} has no Stars price", product.id))
+            })?,
+            "XTR".to_owned(),
+        ),
+        Method::Stripe | Method::Provider => (product.price_minor, product.currency.clone()),
+    };
+    Ok(orders::Entity::insert(orders::ActiveModel {
+        user_id: Set(user_id),
+        product_id: Set(product.id),
+        method: Set(method.as_str().to_owned()),
+        status: Set("pending".into()),
+        amount_minor: Set(amount),
+        currency: Set(currency),
+        stripe_session_id: Set(None),
+        stripe_payment_intent: Set(None),
+        telegram_charge_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        paid_at: Set(None),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?)
+}
+
+pub async fn attach_session(db: &Db, order_id: i64, session_id: &str) -> ServiceResult<()> {
+    orders::Entity::update_many()
+        .col_expr(orders::Column::StripeSessionId, Expr::value(session_id))
+        .filter(orders::Column::Id.eq(order_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Moves an order from `from` to `to`; true when this call made the move.
+async fn transition(
+    db: &Db,
+    now: DateTime<Utc>,
+    order_id: i64,
+    from: &[&str],
+    to: &str,
+) -> ServiceResult<bool> {
+    let mut update = orders::Entity::update_many()
+        .col_expr(orders::Column::Status, Expr::value(to))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+        .filter(orders::Column::Id.eq(order_id))
+        .filter(orders::Column::Status.is_in(from.iter().copied()));
+    if to == "paid" {
+        update = update.col_expr(orders::Column::PaidAt, Expr::value(now));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+pub async fn mark_failed(db: &Db, now: DateTime<Utc>, order_id: i64) -> ServiceResult<bool> {
+    transition(db, now, order_id, &["pending"], "failed").await
+}
+
+pub async fn mark_expired(db: &Db, now: DateTime<Utc>, order_id: i64) -> ServiceResult<bool> {
+    transition(db, now, order_id, &["pending"], "expired").await
+}
+
+/// What a payment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paid {
+    Credits {
+        amount: i64,
+        balance: i64,
+    },
+    Pass {
+        until: DateTime<Utc>,
+    },
+    /// Paid before (a retried or second event): nothing more.
+    AlreadyPaid,
+    /// Refunded or cancelled before the payment arrived: nothing granted.
+    NotPayable,
+}
+
+pub struct PaymentRef<'a> {
+    pub stripe_payment_intent: Option<&'a str>,
+    pub telegram_charge_id: Option<&'a str>,
+}
+
+/// Fulfils an order once: the grant is keyed by the order, and only the call that moves the
+/// order from pending to paid grants a pass.
+pub async fn pay(
+    db: &Db,
+    now: DateTime<Utc>,
+    order: &Order,
+    r: PaymentRef<'_>,
+) -> ServiceResult<Paid> {
+    let product = product(db, order.product_id)
+        .await?
+        .ok_or_else(|| StorageError::Corrupt(format!("order {} has no product", order.id)))?;
+    if let Some(pi) = r.stripe_payment_intent {
+        orders::Entity::update_many()
+            .col_expr(orders::Column::StripePaymentIntent, Expr::value(pi))
+            .filter(orders::Column::Id.eq(order.id))
+            .exec(db)
+            .await?;
+    }
+    if let Some(charge) = r.telegram_charge_id {
+        orders::Entity::update_many()
+            .col_expr(orders::Column::TelegramChargeId, Expr::value(charge))
+            .filter(orders::Column::Id.eq(order.id))
+            .exec(db)
+            .await?;
+    }
+    let current = find(db, order.id)
+        .await?
+        .map(|o| o.status)
+        .unwrap_or_default();
+    match current.as_str() {
+        "paid" => return Ok(Paid::AlreadyPaid),
+        "pending" | "failed" | "expired" => {}
+        _ => return Ok(Paid::NotPayable),
+    }
+    match (
+        product.credits,
+        product.pass_kind.as_deref().and_then(PassKind::parse),
+    ) {
+        (Some(amount), _) => {
+            // Grant first, keyed by the order: a crash before the status update heals on retry.
+            let movement = Movement::new(order.user_id, amount, Reason::Purchase)
+                .key(format!("order:{}", order.id))
+                .reference(format!("order:{}", order.id));
+            let granted = credits::grant(db, now, &movement).await?;
+            transition(db, now, order.id, &["pending", "failed", "expired"], "paid").await?;
+            Ok(match granted {
+                Granted::Applied { balance } => Paid::Credits { amount, balance },
+                Granted::Duplicate => Paid::AlreadyPaid,
+            })
+        }
+        (None, Some(kind)) => {
+            if !transition(db, now, order.id, &["pending", "failed", "expired"], "paid").await? {
+                return Ok(Paid::AlreadyPaid);
+            }
+            let pass =
+                passes::grant(db, now, order.user_id, kind, &format!("order:{}", order.id)).await?;
+            Ok(Paid::Pass {
+                until: pass.ends_at,
+            })
+        }
+        (None, None) => {
+            Err(StorageError::Corrupt(format!("product {} grants nothing", product.id)).into())
+        }
+    }
+}
+
+/// What a refund did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refunded {
+    /// Credits taken back, and what the balance could not cover (recorded as debt).
+    Credits {
+        clawed_back: i64,
+        debt: i64,
+        balance: i64,
+    },
+    PassEnded,
+    /// The payment had not been applied yet: nothing to take back, and it never will be.
+    BeforePayment,
+    AlreadyRefunded,
+}
+
+/// Takes back what a refunded order gave (in proportion to the refunded amount).
+pub async fn refund(
+    db: &Db,
+    now: DateTime<Utc>,
+    order: &Order,
+    refunded_minor: i64,
+) -> ServiceResult<Refunded> {
+    let was = find(db, order.id)
+        .await?
+        .map(|o| o.status)
+        .unwrap_or_default();
+    if was == "refunded" {
+        return Ok(Refunded::AlreadyRefunded);
+    }
+    if !transition(
+        db,
+        now,
+        order.id,
+        &["pending", "failed", "expired", "paid"],
+        "refunded",
+    )
+    .await?
+    {
+        return Ok(Refunded::AlreadyRefunded);
+    }
+    if was != "paid" {
+        return Ok(Refunded::BeforePayment);
+    }
+    let product = product(db, order.product_id)
+        .await?
+        .ok_or_else(|| StorageError::Corrupt(format!("order {} has no product", order.id)))?;
+    if let Some(credits_bought) = product.credits {
+        let share = if order.amount_minor > 0 {
+            (credits_bought * refunded_minor.min(order.amount_minor)) / order.amount_minor
+        } else {
+            credits_bought
+        };
+        let balance = credits::balance(db, order.user_id).await?;
+        let take = share.min(balance.max(0));
+        let debt = share - take;
+        if take > 0 {
+            let movement = Movement::new(order.user_id, take, Reason::Clawback)
+                .key(format!("clawback:{}", order.id))
+                .reference(format!("order:{}", order.id));
+            if let Debited::Insufficient { .. } = credits::debit(db, now, &movement).await? {
+                // Spent in between: all of it becomes debt.
+                record_debt(db, now, order, share).await?;
+                return Ok(Refunded::Credits {
+                    clawed_back: 0,
+                    debt: share,
+                    balance: credits::balance(db, order.user_id).await?,
+                });
+            }
+        }
+        if debt > 0 {
+            record_debt(db, now, order, debt).await?;
+        }
+        return Ok(Refunded::Credits {
+            clawed_back: take,
+            debt,
+            balance: credits::balance(db, order.user_id).await?,
+        });
+    }
+    // A refunded pass ends now.
+    time_passes::Entity::update_many()
+        .col_expr(time_passes::Column::EndsAt, Expr::value(now))
+        .filter(time_passes::Column::Source.eq(format!("order:{}", order.id)))
+        .filter(time_passes::Column::EndsAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(Refunded::PassEnded)
+}
+
+async fn record_debt(db: &Db, now: DateTime<Utc>, order: &Order, amount: i64) -> ServiceResult<()> {
+    debts::Entity::insert(debts::ActiveModel {
+        user_id: Set(order.user_id),
+        order_id: Set(order.id),
+        amount: Set(amount),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(debts::Column::OrderId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn flag_user(db: &Db, now: DateTime<Utc>, user_id: i64) -> ServiceResult<()> {
+    users::Entity::update_many()
+        .col_expr(users::Column::FlaggedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn stripe_customer(db: &Db, user_id: i64) -> ServiceResult<Option<String>> {
+    Ok(stripe_customers::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|c| c.customer_id))
+}
+
+pub async fn remember_stripe_customer(
+    db: &Db,
+    now: DateTime<Utc>,
+    user_id: i64,
+    customer: &str,
+) -> ServiceResult<()> {
+    stripe_customers::Entity::insert(stripe_customers::ActiveModel {
+        user_id: Set(user_id),
+        customer_id: Set(customer.to_owned()),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(stripe_customers::Column::UserId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// A price such as `$5.00`, from integer minor units.
+pub fn format_price(minor: i64, currency: &str) -> String {
+    let major = minor / 100;
+    let cents = (minor % 100).abs();
+    match currency.to_ascii_lowercase().as_str() {
+        "usd" => format!("${major}.{cents:02}"),
+        "eur" => format!("€{major}.{cents:02}"),
+        "gbp" => format!("£{major}.{cents:02}"),
+        other => format!("{major}.{cents:02} {}", other.to_ascii_uppercase()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_price;
+
+    #[test]
+    fn prices_are_shown_from_integer_minor_units() {
+        assert_eq!(format_price(500, "usd"), "$5.00");
+        assert_eq!(format_price(1999, "EUR"), "€19.99");
+        assert_eq!(format_price(5, "usd"), "$0.05");
+        assert_eq!(format_price(12345, "chf"), "123.45 CHF");
+    }
+}
