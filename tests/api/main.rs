@@ -4,6 +4,7 @@ mod helpers;
 mod account;
 mod cli;
 mod health;
+mod payments;
 mod relay;
 mod start;
 mod storage;
