@@ -396,7 +396,7 @@ async fn pre_checkout_refuses_a_changed_price_someone_elses_order_and_unknown_pa
     let ann = app.started_user("Ann", "en").await;
     let bob = app.started_user("Bob", "en").await;
     let pack = product_id(&app, "pack10").await;
-    app.say(ann, &"/buy".to_string());
+    app.say(ann, "/buy");
     app.next_message(ann).await;
     press_data(&app, ann, &Callback::Buy { product: pack }.data()).await;
     press_data(
@@ -439,11 +439,11 @@ async fn pre_checkout_refuses_a_changed_price_someone_elses_order_and_unknown_pa
             a.params["error_message"].as_str().map(str::to_owned),
         )
     };
-    assert_eq!(verdict("q1").0, false);
+    assert!(!verdict("q1").0);
     assert!(verdict("q1").1.unwrap().contains("price"));
-    assert_eq!(verdict("q2").0, false);
-    assert_eq!(verdict("q3").0, false);
-    assert_eq!(verdict("q4").0, false);
+    assert!(!verdict("q2").0);
+    assert!(!verdict("q3").0);
+    assert!(!verdict("q4").0);
     assert_eq!(verdict("q5"), (true, None));
     assert_eq!(
         app.balance(ann).await,
