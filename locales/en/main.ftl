@@ -150,3 +150,6 @@ btn-pay-now = Pay { $price }
 btn-billing = Open billing
 cmd-buy = Buy credits or a time pass
 cmd-billing = Cards and receipts
+admin-refund-requested = ↩️ Refund of order { $order } is under way; the user will be told.
+admin-refund-refused = ⚠️ Order { $order } was not refunded: { $reason }
+cmd-refund = /refund <order id> refunds a paid order

@@ -150,3 +150,6 @@ btn-pay-now = Оплатить { $price }
 btn-billing = Открыть платежи
 cmd-buy = Купить кредиты или абонемент
 cmd-billing = Карты и чеки
+admin-refund-requested = ↩️ Возврат заказа { $order } запущен; пользователь получит сообщение.
+admin-refund-refused = ⚠️ Заказ { $order } не возвращён: { $reason }
+cmd-refund = /refund <номер заказа> возвращает оплаченный заказ

@@ -29,6 +29,7 @@ pub enum AdminCommand {
     Unban(String),
     Settings,
     Set(String),
+    Refund(String),
 }
 
 #[cfg(test)]

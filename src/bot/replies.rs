@@ -23,6 +23,8 @@ pub struct HistoryLine {
     pub date: String,
     pub amount: i64,
     pub reason: String,
+    /// How a purchase was paid (`card · $5.00`, `⭐ 250`), when it was one.
+    pub detail: Option<String>,
     pub balance: i64,
 }
 
@@ -195,6 +197,13 @@ pub enum Reply {
         user: i64,
         order: i64,
     },
+    AdminRefundRequested {
+        order: i64,
+    },
+    AdminRefundRefused {
+        order: i64,
+        reason: String,
+    },
 }
 
 /// One product as `/buy` lists it.
@@ -325,6 +334,8 @@ impl Reply {
             Reply::BillingNoCard => "billing-no-card",
             Reply::AdminRefundNote { .. } => "admin-refund-note",
             Reply::AdminDisputeNote { .. } => "admin-dispute-note",
+            Reply::AdminRefundRequested { .. } => "admin-refund-requested",
+            Reply::AdminRefundRefused { .. } => "admin-refund-refused",
         }
     }
 
@@ -453,6 +464,11 @@ impl Reply {
                 ("clawed_back", n(*clawed_back)),
                 ("debt", n(*debt)),
             ]),
+            Reply::AdminRefundRequested { order } => args(vec![("order", s(&order.to_string()))]),
+            Reply::AdminRefundRefused { order, reason } => args(vec![
+                ("order", s(&order.to_string())),
+                ("reason", s(reason)),
+            ]),
             Reply::AdminDisputeNote { user, order } => args(vec![
                 ("user", s(&user.to_string())),
                 ("order", s(&order.to_string())),
@@ -495,7 +511,11 @@ impl Reply {
             Reply::History { lines, .. } => {
                 let mut out = head;
                 for l in lines {
-                    let reason = i18n::text(locale, &format!("reason-{}", l.reason), &Args::new());
+                    let mut reason =
+                        i18n::text(locale, &format!("reason-{}", l.reason), &Args::new());
+                    if let Some(detail) = &l.detail {
+                        reason.push_str(&format!(" ({detail})"));
+                    }
                     out.push('\n');
                     out.push_str(&i18n::text(
                         locale,
@@ -651,6 +671,7 @@ impl Reply {
             date: "2026-11-21 12:00".into(),
             amount: -1,
             reason: reason.into(),
+            detail: (reason == "purchase").then(|| "card · $5.00".to_owned()),
             balance: 2,
         };
         let mut all = vec![
@@ -793,6 +814,11 @@ impl Reply {
                 debt: 5,
             },
             Reply::AdminDisputeNote { user: 1, order: 2 },
+            Reply::AdminRefundRequested { order: 2 },
+            Reply::AdminRefundRefused {
+                order: 2,
+                reason: "x".into(),
+            },
         ];
         for tip in [Tip::Empty, Tip::Low, Tip::Pass, Tip::Normal] {
             for pass_until in [None, Some("2026-11-22 12:00 UTC".to_owned())] {

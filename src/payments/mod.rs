@@ -1,4 +1,5 @@
 //! Payments: Stripe (webhooks now; Checkout and the portal come with the catalog) and, later,
 //! Telegram's native invoices.
 pub mod checkout;
+pub mod refunds;
 pub mod stripe;

@@ -52,6 +52,7 @@ fn admin_commands(locale: Locale) -> Vec<BotCommand> {
             ("unban", "cmd-unban"),
             ("settings", "cmd-settings"),
             ("set", "cmd-set"),
+            ("refund", "cmd-refund"),
         ],
     )
 }

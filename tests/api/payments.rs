@@ -452,3 +452,122 @@ async fn pre_checkout_refuses_a_changed_price_someone_elses_order_and_unknown_pa
     );
     app.stop().await;
 }
+
+async fn buy_25_with_stars(app: &TestApp, user: i64) -> order_rows::Model {
+    let pack = product_id(app, "pack25").await;
+    app.say(user, "/buy");
+    app.next_message(user).await;
+    press_data(app, user, &Callback::Buy { product: pack }.data()).await;
+    press_data(
+        app,
+        user,
+        &Callback::Pay {
+            product: pack,
+            method: PayMethod::Stars,
+        }
+        .data(),
+    )
+    .await;
+    let invoice = app.next_message(user).await;
+    app.emu()
+        .pay_invoice(user, user, invoice.message_id)
+        .await
+        .unwrap();
+    app.next_message(user).await;
+    only_order(app, user).await
+}
+
+#[tokio::test]
+async fn an_admin_refunds_a_stars_purchase_and_history_shows_both_with_the_method() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+    let order = buy_25_with_stars(&app, ann).await;
+    let group = app.admin_chat();
+
+    app.emu()
+        .send_text(app.operator(), group, &format!("/refund {}", order.id))
+        .unwrap();
+
+    assert_eq!(
+        app.next_text(ann).await,
+        render(
+            Reply::RefundNotice {
+                credits: 25,
+                balance: 3
+            },
+            Locale::En
+        )
+    );
+    assert_eq!(app.emu().calls_to("refundStarPayment").len(), 1);
+    assert!(app.emu().charges()[0].refunded);
+    assert_eq!(only_order(&app, ann).await.status, "refunded");
+
+    app.emu()
+        .send_text(app.operator(), group, &format!("/refund {}", order.id))
+        .unwrap();
+    app.settle().await;
+    let last = app.emu().last_bot_message(group).unwrap();
+    assert_eq!(
+        last.body().unwrap(),
+        render(
+            Reply::AdminRefundRefused {
+                order: order.id,
+                reason: "the order is refunded".into()
+            },
+            Locale::En
+        )
+    );
+    assert_eq!(app.balance(ann).await, 3);
+
+    app.say(ann, "/history");
+    let history = app.next_text(ann).await;
+    assert!(
+        history.contains("-25 · refund reversed (⭐ 500) → 3"),
+        "{history}"
+    );
+    assert!(
+        history.contains("+25 · purchase (⭐ 500) → 28"),
+        "{history}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_refunds_a_card_purchase_through_stripe_and_the_webhook_takes_the_credits_back() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+    let stripe = app.h.stripe.clone().unwrap();
+    app.say(ann, "/buy10");
+    app.next_message(ann).await;
+    let session = stripe.checkout_sessions().pop().unwrap();
+    stripe
+        .complete_checkout(session["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    app.next_message(ann).await;
+    let order = only_order(&app, ann).await;
+
+    app.emu()
+        .send_text(
+            app.operator(),
+            app.admin_chat(),
+            &format!("/refund {}", order.id),
+        )
+        .unwrap();
+
+    assert_eq!(
+        app.next_text(ann).await,
+        render(
+            Reply::RefundNotice {
+                credits: 10,
+                balance: 3
+            },
+            Locale::En
+        )
+    );
+    assert_eq!(stripe.refunds().len(), 1);
+    assert_eq!(only_order(&app, ann).await.status, "refunded");
+    app.say(ann, "/history");
+    assert!(app.next_text(ann).await.contains("purchase (card · $5.00)"));
+    app.stop().await;
+}

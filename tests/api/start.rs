@@ -251,7 +251,9 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
         .expect("admin group menu");
     assert_eq!(
         names(&admin),
-        ["status", "grant", "pass", "ban", "unban", "settings", "set"]
+        [
+            "status", "grant", "pass", "ban", "unban", "settings", "set", "refund"
+        ]
     );
     app.stop().await;
 }

@@ -52,16 +52,47 @@ async fn history_page(ctx: &AppCtx, user: &User, page: u32) -> Result<Reply, Bot
         page,
         has_newer: page > 0,
         has_older,
-        lines: rows
-            .into_iter()
-            .map(|r| HistoryLine {
-                date: r.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                amount: r.amount,
-                reason: r.reason,
-                balance: r.balance_after,
-            })
-            .collect(),
+        lines: {
+            let mut lines = Vec::with_capacity(rows.len());
+            for r in rows {
+                lines.push(HistoryLine {
+                    date: r.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    amount: r.amount,
+                    detail: receipt(ctx, r.reference.as_deref()).await?,
+                    reason: r.reason,
+                    balance: r.balance_after,
+                });
+            }
+            lines
+        },
     })
+}
+
+/// For entries about an order: how it was paid and how much.
+async fn receipt(ctx: &AppCtx, reference: Option<&str>) -> Result<Option<String>, BotError> {
+    let Some(id) = reference
+        .and_then(|r| r.strip_prefix("order:"))
+        .and_then(|i| i.parse().ok())
+    else {
+        return Ok(None);
+    };
+    let Some(order) = crate::services::orders::find(&ctx.db, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(match order.method.as_str() {
+        "stars" => format!("⭐ {}", order.amount_minor),
+        method => {
+            let how = if method == "stripe" {
+                "card"
+            } else {
+                "Telegram"
+            };
+            format!(
+                "{how} · {}",
+                crate::services::orders::format_price(order.amount_minor, &order.currency)
+            )
+        }
+    }))
 }
 
 /// `/history`: the newest page as a new message.

@@ -163,6 +163,31 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
             })
             .await
         }
+        AdminCommand::Refund(args) => {
+            let usage = || Reply::AdminUsage {
+                usage: "/refund <order id>".into(),
+            };
+            let Ok(id) = args.trim().parse::<i64>() else {
+                return say(usage()).await;
+            };
+            let Some(order) = crate::services::orders::find(&ctx.db, id).await? else {
+                return say(usage()).await;
+            };
+            let refused = |reason: &str| Reply::AdminRefundRefused {
+                order: order.id,
+                reason: reason.to_owned(),
+            };
+            if order.status != "paid" {
+                return say(refused(&format!("the order is {}", order.status))).await;
+            }
+            match crate::payments::refunds::refund(&ctx, &order).await {
+                Ok(()) => say(Reply::AdminRefundRequested { order: order.id }).await,
+                Err(e) => {
+                    tracing::warn!(order = order.id, error = %e, "refund failed");
+                    say(refused(&e.to_string())).await
+                }
+            }
+        }
         AdminCommand::Settings => {
             let list = settings::list(&ctx.db)
                 .await?
