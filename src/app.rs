@@ -94,10 +94,14 @@ fn job_runner(
     metrics: Metrics,
     tg: Telegram,
     default_locale: crate::i18n::Locale,
+    app: Arc<OnceLock<AppCtx>>,
 ) -> JobRunner {
     let (prune_db, prune_clock) = (db.clone(), clock.clone());
     let (remind_db, remind_clock) = (db.clone(), clock.clone());
     JobRunner::builder()
+        .handle(crate::payments::auto_recharge::JOB, move |job| {
+            crate::payments::auto_recharge::run(app.clone(), job)
+        })
         .handle(crate::services::passes::REMINDER_JOB, move |job| {
             bot::reminders::pass_reminder(
                 remind_db.clone(),
@@ -161,12 +165,15 @@ impl App {
         let metrics = Metrics::default();
         let bot = telegram::build_bot(token.expose(), &config.telegram_api_url);
         let tg = Telegram::new(bot, metrics.clone(), opts.limits);
+        // Jobs that need the whole context get it once it exists.
+        let app_cell: Arc<OnceLock<AppCtx>> = Arc::new(OnceLock::new());
         let jobs = job_runner(
             db.clone(),
             opts.clock.clone(),
             metrics.clone(),
             tg.clone(),
             config.default_locale,
+            app_cell.clone(),
         );
         let dialogues: Arc<DialogueStorage> = match &config.redis_url {
             Some(url) => teloxide::dispatching::dialogue::Storage::erase(
@@ -207,6 +214,7 @@ impl App {
             tg,
             jobs,
         };
+        let _ = app_cell.set(ctx.clone());
         let http_state = HttpState {
             ctx: ctx.clone(),
             me: Arc::new(OnceLock::new()),

@@ -1,7 +1,7 @@
-//! `tollgate bench`: updates per second of the `/start` flow against the in-process Telegram
-//! emulator, next to a bare teloxide echo bot measured on the same kind of emulator in the same
-//! run. Machines are noisy, so the figure to read is the ratio against that in-run baseline;
-//! see BENCHMARKS.md.
+//! `tollgate bench`: updates per second of the `/start` flow and of the paid support relay
+//! against the in-process Telegram emulator, next to a bare teloxide echo bot measured on the
+//! same kind of emulator in the same run. Machines are noisy, so the figure to read is the ratio
+//! against that in-run baseline; see BENCHMARKS.md.
 use std::{
     path::PathBuf,
     time::{Duration, Instant},
@@ -9,11 +9,16 @@ use std::{
 
 use anyhow::Context;
 use teloxide::{dispatching::ShutdownToken, prelude::*};
-use tg_emulator::{Emulator, EmulatorConfig, UserSpec};
+use tg_emulator::{Emulator, EmulatorConfig, Recorded, UserSpec};
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::{
     cli::BenchArgs,
     sandbox::{Harness, HarnessOptions},
+    services::{
+        credits::{self, Movement, Reason},
+        settings, tiers, users,
+    },
     storage::ScratchDatabase,
 };
 
@@ -21,6 +26,10 @@ use crate::{
 const WARMUP_USERS: usize = 50;
 /// How long one user's reply may take before the round is declared failed.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Plain messages each user sends in one measured relay round.
+pub const RELAY_MESSAGES_PER_USER: usize = 5;
+/// How long all copies of one relay phase may take before the round is declared failed.
+const RELAY_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// One scenario's result: updates per second of every measured round.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +73,25 @@ pub fn format_ratio(r: f64) -> String {
     } else {
         format!("{r:.4}")
     }
+}
+
+/// The shape of a relay round for `--updates`: `(users, messages per user)`, at most
+/// [`RELAY_MESSAGES_PER_USER`] messages each and at least `updates` messages in all.
+pub fn relay_shape(updates: usize) -> (usize, usize) {
+    let per_user = RELAY_MESSAGES_PER_USER.min(updates).max(1);
+    (updates.div_ceil(per_user).max(1), per_user)
+}
+
+/// Credits to grant a relay user so that the primer plus `per_user` messages at `cost` each
+/// never take the balance down to `threshold` (no low-credit note in the measured round).
+pub fn relay_grant(per_user: usize, cost: i64, threshold: i64) -> i64 {
+    let messages = i64::try_from(per_user)
+        .unwrap_or(i64::MAX)
+        .saturating_add(1);
+    cost.max(0)
+        .saturating_mul(messages)
+        .saturating_add(threshold.max(0))
+        .saturating_add(1)
 }
 
 /// The results table; ratios are against the first row (the echo baseline).
@@ -127,11 +155,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             .await
             .context("tollgate on SQLite")?,
     );
-    match &args.postgres_url {
-        Some(url) => results.push(
+    if let Some(url) = &args.postgres_url {
+        results.push(
             bench_tollgate_postgres(&args, url)
                 .await
                 .context("tollgate on PostgreSQL")?,
+        );
+    }
+    results.push(bench_relay_sqlite(&args).await.context("relay on SQLite")?);
+    match &args.postgres_url {
+        Some(url) => results.push(
+            bench_relay_postgres(&args, url)
+                .await
+                .context("relay on PostgreSQL")?,
         ),
         None => println!(
             "!!! PostgreSQL SKIPPED: set TEST_DATABASE_URL (or pass --postgres-url) to a \
@@ -280,6 +316,267 @@ async fn bench_tollgate_postgres(args: &BenchArgs, url: &str) -> anyhow::Result<
     Ok(result)
 }
 
+/// One relay round's users after the unmeasured setup.
+struct RelayUser {
+    id: i64,
+    cost: i64,
+    balance: i64,
+}
+
+/// Copies of user messages the bot has made in the admin group so far.
+fn copies_in(emu: &Emulator, admin: i64) -> usize {
+    emu.bot_messages(admin)
+        .iter()
+        .filter(|m| m.copied_from.is_some())
+        .count()
+}
+
+fn is_copy_into(m: &Recorded, admin: i64) -> bool {
+    m.chat_id == admin && m.from_bot && m.copied_from.is_some() && !m.edited
+}
+
+/// Waits for `expected` new copies into the admin group on a receiver subscribed before the
+/// messages were sent. The live feed costs O(1) a message; only if the receiver falls behind
+/// does it fall back to counting the whole chat (`known` copies existed before).
+async fn wait_for_copies(
+    emu: &Emulator,
+    mut rx: broadcast::Receiver<Recorded>,
+    admin: i64,
+    known: usize,
+    expected: usize,
+) -> anyhow::Result<()> {
+    let wait = async {
+        let mut seen = 0;
+        while seen < expected {
+            match rx.recv().await {
+                Ok(m) if is_copy_into(&m, admin) => seen += 1,
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    tracing::warn!("bench: live feed lagged; counting the admin chat instead");
+                    while copies_in(emu, admin) < known + expected {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    return Ok(());
+                }
+                Err(RecvError::Closed) => anyhow::bail!("the emulator stopped"),
+            }
+        }
+        Ok(())
+    };
+    tokio::time::timeout(RELAY_TIMEOUT, wait)
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{} of {expected} copies reached the admin group within {RELAY_TIMEOUT:?}",
+                copies_in(emu, admin).saturating_sub(known)
+            )
+        })?
+}
+
+/// Checks (outside the timer) that the admin group holds exactly `expected` copies.
+fn check_copies(emu: &Emulator, admin: i64, expected: usize, what: &str) -> anyhow::Result<()> {
+    let found = copies_in(emu, admin);
+    anyhow::ensure!(
+        found == expected,
+        "{what}: the admin group holds {found} copies, expected {expected}"
+    );
+    Ok(())
+}
+
+/// Unmeasured setup of a relay round: `count` new users, each `/start`ed (welcome received),
+/// granted enough credits and with one message relayed, so each has a forum topic.
+async fn relay_setup(
+    harness: &Harness,
+    admin: i64,
+    count: usize,
+    per_user: usize,
+    first_user: &mut usize,
+    copies: &mut usize,
+) -> anyhow::Result<Vec<RelayUser>> {
+    let emu = &harness.emulator;
+    let db = &harness.app.ctx.db;
+    let ids: Vec<i64> = (0..count)
+        .map(|i| {
+            let n = *first_user + i;
+            emu.add_user(UserSpec {
+                first_name: format!("Relay{n}"),
+                username: Some(format!("relay_user_{n}")),
+                language_code: Some("en".into()),
+                ..UserSpec::default()
+            })
+        })
+        .collect();
+    *first_user += count;
+    for &id in &ids {
+        emu.send_text(id, id, "/start")
+            .with_context(|| format!("user {id} could not send /start"))?;
+    }
+    for &id in &ids {
+        emu.wait_for_bot_messages(id, 1, REPLY_TIMEOUT)
+            .await
+            .map_err(|e| anyhow::anyhow!("no welcome for user {id}: {e}"))?;
+    }
+
+    let threshold = settings::get(db, &settings::LOW_CREDIT_THRESHOLD).await?;
+    let mut costs = Vec::with_capacity(ids.len());
+    for &id in &ids {
+        let user = users::find(db, id)
+            .await?
+            .with_context(|| format!("user {id} has no row after /start"))?;
+        let cost = tiers::of_user(db, &user).await?.message_cost;
+        let grant = Movement::new(
+            id,
+            relay_grant(per_user, cost, threshold),
+            Reason::AdminGrant,
+        );
+        credits::grant(db, harness.app.ctx.now(), &grant).await?;
+        costs.push(cost);
+    }
+
+    let rx = emu.subscribe();
+    for &id in &ids {
+        emu.send_text(id, id, "hello team")
+            .with_context(|| format!("user {id} could not send its first message"))?;
+    }
+    wait_for_copies(emu, rx, admin, *copies, ids.len())
+        .await
+        .context("first messages (topics)")?;
+    *copies += ids.len();
+    check_copies(emu, admin, *copies, "after the first messages")?;
+
+    let mut prepared = Vec::with_capacity(ids.len());
+    for (id, cost) in ids.into_iter().zip(costs) {
+        prepared.push(RelayUser {
+            id,
+            cost,
+            balance: credits::balance(db, id).await?,
+        });
+    }
+    Ok(prepared)
+}
+
+/// One relay round: setup (untimed), then every user sends `per_user` plain messages, timed
+/// until the admin group has every copy. Verifies the copies and the debits afterwards.
+/// Returns updates per second.
+async fn relay_round(
+    harness: &Harness,
+    admin: i64,
+    (count, per_user): (usize, usize),
+    first_user: &mut usize,
+    copies: &mut usize,
+) -> anyhow::Result<f64> {
+    let emu = &harness.emulator;
+    let users = relay_setup(harness, admin, count, per_user, first_user, copies)
+        .await
+        .context("setup")?;
+    let total = count * per_user;
+
+    let rx = emu.subscribe();
+    let started = Instant::now();
+    // Round-robin over the users, so every chat has work from the first message on.
+    for i in 0..per_user {
+        for user in &users {
+            emu.send_text(user.id, user.id, &format!("question {i}"))
+                .with_context(|| format!("user {} could not send", user.id))?;
+        }
+    }
+    wait_for_copies(emu, rx, admin, *copies, total).await?;
+    let elapsed = started.elapsed();
+
+    *copies += total;
+    check_copies(emu, admin, *copies, "after the measured messages")?;
+    let db = &harness.app.ctx.db;
+    for user in &users {
+        let now = credits::balance(db, user.id).await?;
+        let expected = user.balance - user.cost * per_user as i64;
+        anyhow::ensure!(
+            now == expected,
+            "user {}: balance {now} after the round, expected {expected} (one debit a message)",
+            user.id
+        );
+    }
+    Ok(total as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
+}
+
+async fn relay_rounds(
+    harness: &Harness,
+    args: &BenchArgs,
+    name: &str,
+) -> anyhow::Result<ScenarioResult> {
+    let admin = harness
+        .admin_chat_id
+        .context("the harness has no admin group")?;
+    let (count, per_user) = relay_shape(args.updates);
+    let mut next_user = 0;
+    let mut copies = 0;
+    relay_round(
+        harness,
+        admin,
+        (WARMUP_USERS, per_user),
+        &mut next_user,
+        &mut copies,
+    )
+    .await
+    .context("warm-up round")?;
+    let mut per_round = Vec::with_capacity(args.rounds);
+    for i in 1..=args.rounds {
+        let rate = relay_round(
+            harness,
+            admin,
+            (count, per_user),
+            &mut next_user,
+            &mut copies,
+        )
+        .await
+        .with_context(|| format!("round {i}"))?;
+        println!("  {name}: round {i}/{}: {rate:.1} updates/s", args.rounds);
+        per_round.push(rate);
+    }
+    Ok(ScenarioResult {
+        name: name.to_owned(),
+        updates: count * per_user,
+        rounds: per_round,
+    })
+}
+
+async fn bench_relay(
+    args: &BenchArgs,
+    database_url: String,
+    name: &str,
+) -> anyhow::Result<ScenarioResult> {
+    let harness = Harness::start(HarnessOptions {
+        stripe: false,
+        admin_group: true,
+        ..HarnessOptions::new(database_url)
+    })
+    .await
+    .context("starting the app")?;
+    let (count, per_user) = relay_shape(args.updates);
+    println!("  {name}: {count} users x {per_user} messages a round");
+    let result = relay_rounds(&harness, args, name).await;
+    let stopped = harness.stop().await;
+    let result = result?;
+    stopped.context("stopping the app")?;
+    Ok(result)
+}
+
+async fn bench_relay_sqlite(args: &BenchArgs) -> anyhow::Result<ScenarioResult> {
+    let dir = TempDir::create()?;
+    let url = format!("sqlite://{}?mode=rwc", dir.0.join("relay.db").display());
+    bench_relay(args, url, "tollgate relay (SQLite)").await
+}
+
+async fn bench_relay_postgres(args: &BenchArgs, url: &str) -> anyhow::Result<ScenarioResult> {
+    let scratch = ScratchDatabase::create(url, "tollgate_bench")
+        .await
+        .context("creating a scratch PostgreSQL database")?;
+    let result = bench_relay(args, scratch.url.clone(), "tollgate relay (PostgreSQL)").await;
+    let dropped = scratch.drop_now().await;
+    let result = result?;
+    dropped.context("dropping the scratch PostgreSQL database")?;
+    Ok(result)
+}
+
 /// A directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
 
@@ -350,6 +647,22 @@ mod tests {
         assert!(lines[0].starts_with("scenario"));
         assert!(lines[1].contains("200.0") && lines[1].contains("1.00"));
         assert!(lines[2].contains("100.0") && lines[2].contains("0.50"));
+    }
+
+    #[test]
+    fn relay_shape_splits_updates_into_users_and_messages() {
+        assert_eq!(relay_shape(1000), (200, 5));
+        assert_eq!(relay_shape(1001), (201, 5));
+        assert_eq!(relay_shape(3), (1, 3));
+        assert_eq!(relay_shape(0), (1, 1));
+    }
+
+    #[test]
+    fn relay_grant_keeps_the_balance_above_the_threshold() {
+        // The primer and 5 messages at 2 each cost 12; threshold 2 and one more on top.
+        assert_eq!(relay_grant(5, 2, 2), 15);
+        assert!(relay_grant(5, 2, 2) - 2 * 6 > 2);
+        assert_eq!(relay_grant(5, 0, 0), 1);
     }
 
     #[test]

@@ -153,3 +153,12 @@ cmd-billing = Cards and receipts
 admin-refund-requested = ↩️ Refund of order { $order } is under way; the user will be told.
 admin-refund-refused = ⚠️ Order { $order } was not refunded: { $reason }
 cmd-refund = /refund <order id> refunds a paid order
+
+# Auto-recharge
+autorecharge-status = 🔄 Auto-recharge is on: below { $threshold } credits, { $credits } credits are bought with your card. Card saved: { $card }. /autorecharge off switches it off.
+autorecharge-on = 🔄 Auto-recharge is on: below { $threshold } credits, { $credits } credits are bought with your card. Card saved: { $card }. If no card is saved yet, your next card purchase (/buy) saves it.
+autorecharge-off = Auto-recharge is off.
+autorecharge-usage = Auto-recharge buys credits when you run low. Example: /autorecharge 2 10 buys 10 credits whenever your balance falls below 2 (packs: 10, 25, 50, 100). /autorecharge off switches it off.
+autorecharge-failed = 😕 Auto-recharge could not charge your card. Nothing was bought; we will try again when you run low.
+autorecharge-disabled = 😕 Auto-recharge failed three times in a row and is now off. Buy with /buy, and switch it on again with /autorecharge.
+cmd-autorecharge = Buy credits automatically when low

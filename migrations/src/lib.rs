@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_foundation;
 mod m20261121_000002_credits_and_relay;
 mod m20261121_000003_payments;
+mod m20261121_000004_auto_recharge;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_credits_and_relay::Migration),
             Box::new(m20261121_000003_payments::Migration),
+            Box::new(m20261121_000004_auto_recharge::Migration),
         ]
     }
 }

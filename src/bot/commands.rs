@@ -16,6 +16,7 @@ pub enum UserCommand {
     Buy25,
     Buy50,
     Billing,
+    Autorecharge(String),
 }
 
 /// Commands of the admin group; the argument text is parsed by each handler.

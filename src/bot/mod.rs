@@ -154,6 +154,9 @@ async fn user_command(
         UserCommand::Buy25 => handlers::shop::quick_buy(&ctx, &user, "pack25").await,
         UserCommand::Buy50 => handlers::shop::quick_buy(&ctx, &user, "pack50").await,
         UserCommand::Billing => handlers::shop::billing(&ctx, &user, me.username()).await,
+        UserCommand::Autorecharge(args) => {
+            handlers::shop::autorecharge(&ctx, &user, args.trim()).await
+        }
     }
 }
 

@@ -204,6 +204,21 @@ pub enum Reply {
         order: i64,
         reason: String,
     },
+    // Auto-recharge
+    AutoRechargeStatus {
+        threshold: i64,
+        credits: i64,
+        card: bool,
+    },
+    AutoRechargeOn {
+        threshold: i64,
+        credits: i64,
+        card: bool,
+    },
+    AutoRechargeOff,
+    AutoRechargeUsage,
+    AutoRechargeFailed,
+    AutoRechargeDisabled,
 }
 
 /// One product as `/buy` lists it.
@@ -335,6 +350,12 @@ impl Reply {
             Reply::AdminRefundNote { .. } => "admin-refund-note",
             Reply::AdminDisputeNote { .. } => "admin-dispute-note",
             Reply::AdminRefundRequested { .. } => "admin-refund-requested",
+            Reply::AutoRechargeStatus { .. } => "autorecharge-status",
+            Reply::AutoRechargeOn { .. } => "autorecharge-on",
+            Reply::AutoRechargeOff => "autorecharge-off",
+            Reply::AutoRechargeUsage => "autorecharge-usage",
+            Reply::AutoRechargeFailed => "autorecharge-failed",
+            Reply::AutoRechargeDisabled => "autorecharge-disabled",
             Reply::AdminRefundRefused { .. } => "admin-refund-refused",
         }
     }
@@ -465,6 +486,20 @@ impl Reply {
                 ("debt", n(*debt)),
             ]),
             Reply::AdminRefundRequested { order } => args(vec![("order", s(&order.to_string()))]),
+            Reply::AutoRechargeStatus {
+                threshold,
+                credits,
+                card,
+            }
+            | Reply::AutoRechargeOn {
+                threshold,
+                credits,
+                card,
+            } => args(vec![
+                ("threshold", n(*threshold)),
+                ("credits", n(*credits)),
+                ("card", s(if *card { "yes" } else { "no" })),
+            ]),
             Reply::AdminRefundRefused { order, reason } => args(vec![
                 ("order", s(&order.to_string())),
                 ("reason", s(reason)),
@@ -495,7 +530,11 @@ impl Reply {
             | Reply::ProductUnavailable
             | Reply::PaymentFailed
             | Reply::BillingPortal { .. }
-            | Reply::BillingNoCard => Args::new(),
+            | Reply::BillingNoCard
+            | Reply::AutoRechargeOff
+            | Reply::AutoRechargeUsage
+            | Reply::AutoRechargeFailed
+            | Reply::AutoRechargeDisabled => Args::new(),
         }
     }
 
@@ -815,6 +854,20 @@ impl Reply {
             },
             Reply::AdminDisputeNote { user: 1, order: 2 },
             Reply::AdminRefundRequested { order: 2 },
+            Reply::AutoRechargeStatus {
+                threshold: 2,
+                credits: 10,
+                card: true,
+            },
+            Reply::AutoRechargeOn {
+                threshold: 2,
+                credits: 10,
+                card: false,
+            },
+            Reply::AutoRechargeOff,
+            Reply::AutoRechargeUsage,
+            Reply::AutoRechargeFailed,
+            Reply::AutoRechargeDisabled,
             Reply::AdminRefundRefused {
                 order: 2,
                 reason: "x".into(),

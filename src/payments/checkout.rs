@@ -140,6 +140,15 @@ pub async fn start_checkout(
     ];
     let mut intent = CreateCheckoutSessionPaymentIntentData::new();
     intent.metadata = Some(metadata(&ids));
+    // Users who opted in to auto-recharge get their card saved for off-session payments.
+    if crate::services::auto_recharge::get(&ctx.db, user.id)
+        .await?
+        .is_some_and(|a| crate::services::auto_recharge::wants_card(&a))
+    {
+        intent.setup_future_usage = Some(
+            stripe_checkout::checkout_session::CreateCheckoutSessionPaymentIntentDataSetupFutureUsage::OffSession,
+        );
+    }
     let base = ctx.public_base();
     let session = CreateCheckoutSession::new()
         .mode(CheckoutSessionMode::Payment)

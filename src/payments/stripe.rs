@@ -152,6 +152,9 @@ async fn session_paid(ctx: &AppCtx, session: &CheckoutSession) -> Result<(), Han
         },
     )
     .await?;
+    if let Some(pi) = &pi {
+        crate::payments::auto_recharge::remember_card(ctx, order.user_id, pi).await?;
+    }
     notify::paid(ctx, order.user_id, &paid).await?;
     Ok(())
 }

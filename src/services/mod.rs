@@ -1,5 +1,6 @@
 //! Use-cases over a [`Db`](crate::storage::Db) handle. Handlers (bot, HTTP, jobs) call these;
 //! these never see a Telegram or HTTP type.
+pub mod auto_recharge;
 pub mod credits;
 pub mod events;
 pub mod orders;

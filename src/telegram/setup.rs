@@ -35,6 +35,7 @@ pub fn user_commands(locale: Locale) -> Vec<BotCommand> {
             ("buy", "cmd-buy"),
             ("history", "cmd-history"),
             ("billing", "cmd-billing"),
+            ("autorecharge", "cmd-autorecharge"),
             ("language", "cmd-language"),
             ("help", "cmd-help"),
         ],

@@ -328,3 +328,35 @@ impl TestApp {
             .unwrap();
     }
 }
+
+impl TestApp {
+    /// Waits until the bot has sent `text` to `chat` at least `times` times (messages that
+    /// background jobs send arrive on their own schedule).
+    pub async fn wait_for_text(&self, chat: i64, text: &str, times: usize) {
+        let emu = self.emu().clone();
+        let found = tokio::time::timeout(Duration::from_secs(15), async {
+            loop {
+                let n = emu
+                    .bot_messages(chat)
+                    .iter()
+                    .filter(|m| m.body() == Some(text))
+                    .count();
+                if n >= times {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        let all: Vec<String> = self
+            .emu()
+            .bot_messages(chat)
+            .iter()
+            .filter_map(|m| m.body().map(str::to_owned))
+            .collect();
+        assert!(
+            found.is_ok(),
+            "{text:?} not sent {times} time(s) to {chat}: {all:#?}"
+        );
+    }
+}

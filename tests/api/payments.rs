@@ -571,3 +571,121 @@ async fn an_admin_refunds_a_card_purchase_through_stripe_and_the_webhook_takes_t
     assert!(app.next_text(ann).await.contains("purchase (card · $5.00)"));
     app.stop().await;
 }
+
+async fn opted_in_with_a_saved_card(app: &TestApp, ann: i64, balance_after: i64) {
+    app.say(ann, "/autorecharge 2 10");
+    assert_eq!(
+        app.next_text(ann).await,
+        render(
+            Reply::AutoRechargeOn {
+                threshold: 2,
+                credits: 10,
+                card: false
+            },
+            Locale::En
+        )
+    );
+    app.say(ann, "/buy10");
+    app.next_message(ann).await;
+    let stripe = app.h.stripe.clone().unwrap();
+    let session = stripe.checkout_sessions().pop().unwrap();
+    stripe
+        .complete_checkout(session["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.next_text(ann).await,
+        render(
+            Reply::PurchaseDone {
+                credits: 10,
+                balance: balance_after
+            },
+            Locale::En
+        )
+    );
+    let saved = tollgate::services::auto_recharge::get(app.db(), ann)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        saved.payment_method.is_some(),
+        "the checkout saved the card for off-session use"
+    );
+}
+
+#[tokio::test]
+async fn auto_recharge_buys_the_pack_off_session_when_the_balance_falls_below_the_threshold() {
+    let app = spawn_app().await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    opted_in_with_a_saved_card(&app, ann, 13).await;
+
+    for i in 0..12 {
+        app.say(ann, &format!("spend {i}"));
+    }
+    app.settle().await;
+    app.drain_jobs().await;
+
+    let done = render(
+        Reply::PurchaseDone {
+            credits: 10,
+            balance: 11,
+        },
+        Locale::En,
+    );
+    app.wait_for_text(ann, &done, 1).await;
+    let intents = app.h.stripe.as_ref().unwrap().payment_intents();
+    let off_session = intents
+        .iter()
+        .filter(|pi| pi["metadata"]["order_id"].is_string() && pi["status"] == "succeeded")
+        .count();
+    assert_eq!(off_session, 2, "the checkout's and the recharge's");
+    assert_eq!(app.balance(ann).await, 11);
+    assert_eq!(app.ledger_sum(ann).await, 11);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn three_declined_recharges_in_a_row_switch_auto_recharge_off() {
+    let clock = tollgate::clock::ManualClock::new(chrono::Utc::now());
+    let shared = std::sync::Arc::new(clock.clone());
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |o| o.clock = shared)
+        .await
+        .unwrap();
+    app.set("low_credit_threshold", "0").await;
+    app.set("welcome_credits", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    opted_in_with_a_saved_card(&app, ann, 10).await;
+    app.h.stripe.as_ref().unwrap().fail_next(
+        "/v1/payment_intents",
+        stripe_double::StripeFault::CardDeclined,
+        3,
+    );
+    // The ninth message leaves 1 credit, below 2: the first attempt (declined).
+    for i in 0..9 {
+        app.say(ann, &format!("spend {i}"));
+    }
+    app.settle().await;
+    app.drain_jobs().await;
+
+    let failed = render(Reply::AutoRechargeFailed, Locale::En);
+    let off = render(Reply::AutoRechargeDisabled, Locale::En);
+    // Then one more paid message (0 left) and one refused for lack of credits: two more attempts.
+    for round in 0..2 {
+        clock.advance(chrono::Duration::minutes(2));
+        app.say(ann, &format!("round {round}"));
+        app.settle().await;
+        app.drain_jobs().await;
+    }
+    app.settle().await;
+
+    app.wait_for_text(ann, &failed, 2).await;
+    app.wait_for_text(ann, &off, 1).await;
+    let a = tollgate::services::auto_recharge::get(app.db(), ann)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!a.enabled);
+    assert_eq!(app.ledger_sum(ann).await, app.balance(ann).await);
+    app.stop().await;
+}

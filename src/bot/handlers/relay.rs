@@ -200,8 +200,12 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx) -> HandlerResult {
             .reference(msg.id.0.to_string())
             .actor(format!("user:{}", user.id));
         match credits::debit(&ctx.db, now, &movement).await? {
-            Debited::Applied { before, after } => Some((before, after, cost)),
+            Debited::Applied { before, after } => {
+                crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, after).await?;
+                Some((before, after, cost))
+            }
             Debited::Insufficient { balance } => {
+                crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, balance).await?;
                 send_private(&ctx, user.id, &Reply::NoCredits { balance }, locale).await?;
                 return Ok(());
             }

@@ -295,3 +295,59 @@ pub(crate) async fn billing(ctx: &AppCtx, user: &User, bot_username: &str) -> Ha
         Err(e) => Err(e),
     }
 }
+
+/// `/autorecharge` (status), `/autorecharge <below> <pack>` (e.g. `2 10`), `/autorecharge off`.
+pub(crate) async fn autorecharge(ctx: &AppCtx, user: &User, args: &str) -> HandlerResult {
+    use crate::services::auto_recharge;
+    let locale = locale_of_user(ctx, user);
+    let credits_of = |product_id: i64| async move {
+        orders::product(&ctx.db, product_id)
+            .await
+            .map(|p| p.and_then(|p| p.credits).unwrap_or(0))
+    };
+    let reply = match args.split_whitespace().collect::<Vec<_>>()[..] {
+        [] => match auto_recharge::get(&ctx.db, user.id)
+            .await?
+            .filter(|a| a.enabled)
+        {
+            Some(a) => Reply::AutoRechargeStatus {
+                threshold: a.threshold,
+                credits: credits_of(a.product_id).await?,
+                card: a.payment_method.is_some(),
+            },
+            None => Reply::AutoRechargeUsage,
+        },
+        ["off"] => {
+            auto_recharge::disable(&ctx.db, ctx.now(), user.id).await?;
+            Reply::AutoRechargeOff
+        }
+        [below, pack] if ctx.stripe.is_some() => {
+            let product = match (below.parse::<i64>(), pack.parse::<i64>()) {
+                (Ok(b), Ok(p)) if (1..=1000).contains(&b) => {
+                    orders::product_by_code(&ctx.db, &format!("pack{p}"))
+                        .await?
+                        .filter(|x| x.active)
+                        .map(|x| (b, x))
+                }
+                _ => None,
+            };
+            match product {
+                Some((threshold, product)) => {
+                    let a =
+                        auto_recharge::enable(&ctx.db, ctx.now(), user.id, threshold, product.id)
+                            .await?;
+                    Reply::AutoRechargeOn {
+                        threshold,
+                        credits: product.credits.unwrap_or(0),
+                        card: a.payment_method.is_some(),
+                    }
+                }
+                None => Reply::AutoRechargeUsage,
+            }
+        }
+        [_, _] => Reply::PaymentUnavailable,
+        _ => Reply::AutoRechargeUsage,
+    };
+    send_private(ctx, user.id, &reply, locale).await?;
+    Ok(())
+}

@@ -1,4 +1,5 @@
 //! sea-orm entities, one module per table (see `migrations/`).
+pub mod auto_recharge;
 pub mod credit_ledger;
 pub mod debts;
 pub mod dialogue_states;
