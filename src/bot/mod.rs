@@ -73,10 +73,12 @@ pub fn schema() -> UpdateHandler<BotError> {
             dptree::filter(|msg: Message| msg.successful_payment().is_some())
                 .endpoint(handlers::shop::successful_payment),
         )
-        .enter_dialogue::<Message, DialogueStorage, State>()
+        // Only commands read the dialogue state: a relayed message needs none, and this saves
+        // a database round trip on the hottest path.
         .branch(
             dptree::entry()
                 .filter_command::<UserCommand>()
+                .enter_dialogue::<Message, DialogueStorage, State>()
                 .endpoint(user_command),
         )
         .branch(

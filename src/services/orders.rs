@@ -97,6 +97,24 @@ pub async fn create(
     .await?)
 }
 
+/// A pending order of the same user, product and method made since `since` (a double tap).
+pub async fn recent_pending(
+    db: &Db,
+    user_id: i64,
+    product_id: i64,
+    method: Method,
+    since: DateTime<Utc>,
+) -> ServiceResult<Option<Order>> {
+    Ok(orders::Entity::find()
+        .filter(orders::Column::UserId.eq(user_id))
+        .filter(orders::Column::ProductId.eq(product_id))
+        .filter(orders::Column::Method.eq(method.as_str()))
+        .filter(orders::Column::Status.eq("pending"))
+        .filter(orders::Column::CreatedAt.gte(since))
+        .one(db)
+        .await?)
+}
+
 pub async fn attach_session(db: &Db, order_id: i64, session_id: &str) -> ServiceResult<()> {
     orders::Entity::update_many()
         .col_expr(orders::Column::StripeSessionId, Expr::value(session_id))

@@ -689,3 +689,41 @@ async fn three_declined_recharges_in_a_row_switch_auto_recharge_off() {
     assert_eq!(app.ledger_sum(ann).await, app.balance(ann).await);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_double_tap_on_a_payment_button_starts_one_payment() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+    let pack = product_id(&app, "pack10").await;
+    app.say(ann, "/buy");
+    let menu = app.next_message(ann).await;
+    press_data(&app, ann, &Callback::Buy { product: pack }.data()).await;
+    let pay = Callback::Pay {
+        product: pack,
+        method: PayMethod::Card,
+    }
+    .data();
+
+    for _ in 0..2 {
+        let id = app
+            .emu()
+            .press_raw(ann, ann, menu.message_id, &pay)
+            .unwrap();
+        app.emu()
+            .wait_for_callback_answer(&id, std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+    }
+    app.settle().await;
+
+    only_order(&app, ann).await;
+    assert_eq!(app.h.stripe.as_ref().unwrap().checkout_sessions().len(), 1);
+    assert!(
+        app.emu()
+            .message(ann, menu.message_id)
+            .unwrap()
+            .buttons
+            .is_empty()
+    );
+    app.stop().await;
+}

@@ -268,6 +268,7 @@ async fn a_banned_user_is_told_once_and_nothing_more_is_relayed() {
     assert_eq!(app.balance(ann).await, 2);
 
     app.answer_in_topic(ann, "/unban").await;
+    app.settle().await;
     app.say(ann, "thanks");
     app.settle().await;
     assert_eq!(app.copies_from(ann).len(), 2);

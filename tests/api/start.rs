@@ -238,7 +238,14 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
             .collect()
     };
     let user_menu = [
-        "start", "balance", "buy", "history", "billing", "language", "help",
+        "start",
+        "balance",
+        "buy",
+        "history",
+        "billing",
+        "autorecharge",
+        "language",
+        "help",
     ];
     assert_eq!(names(&en), user_menu);
     assert_eq!(names(&ru), user_menu);

@@ -12,7 +12,7 @@ use std::{
 };
 
 use fluent_templates::fluent_bundle::FluentValue;
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use tg_emulator::{OutgoingMessage, PaymentOutcome, Recorded};
 use tollgate::{
     i18n::{self, Args, Locale},
@@ -20,7 +20,7 @@ use tollgate::{
 };
 
 use helpers::{Backend, TestApp, spawn_app_with};
-use script::{Expect, Line, Place, Recipient, Step};
+use script::{Expect, Line, Place, Recipient, Step, StripeAction};
 
 fn scripts() -> Vec<(PathBuf, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dialogues");
@@ -93,9 +93,39 @@ fn check(expect: &Expect, body: &str, locale: Locale) -> Result<(), String> {
             .contains(part.as_str())
             .then_some(())
             .ok_or(format!("… {part} …")),
+        Expect::Invoice { .. } => Err("an invoice".to_owned()),
         Expect::Nothing => (body.is_empty()).then_some(()).ok_or("nothing".to_owned()),
     };
     ok.map_err(|want| format!("expected {want:?}\n      got {body:?}"))
+}
+
+/// Like [`check`], for a whole message: an invoice is checked by its title, total and currency.
+fn check_message(expect: &Expect, m: &Recorded, locale: Locale) -> Result<(), String> {
+    let Expect::Invoice {
+        title,
+        amount,
+        currency,
+    } = expect
+    else {
+        return check(expect, m.body().unwrap_or_default(), locale);
+    };
+    let invoice = &m.raw["invoice"];
+    let got = (
+        invoice["title"].as_str().unwrap_or_default(),
+        invoice["total_amount"].as_i64().unwrap_or_default(),
+        invoice["currency"].as_str().unwrap_or_default(),
+    );
+    if m.kind != "invoice" || got != (title.as_str(), *amount, currency.as_str()) {
+        let got = if m.kind == "invoice" {
+            format!("an invoice {:?} for {} {}", got.0, got.1, got.2)
+        } else {
+            format!("{:?}", m.body().unwrap_or_default())
+        };
+        return Err(format!(
+            "expected an invoice {title:?} for {amount} {currency}\n      got {got}"
+        ));
+    }
+    Ok(())
 }
 
 impl Replay<'_> {
@@ -132,8 +162,73 @@ impl Replay<'_> {
             },
             Expect::Exact(t) => Expect::Exact(self.expand(t)),
             Expect::Contains(t) => Expect::Contains(self.expand(t)),
+            Expect::Invoice {
+                title,
+                amount,
+                currency,
+            } => Expect::Invoice {
+                title: self.expand(title),
+                amount: *amount,
+                currency: currency.clone(),
+            },
             Expect::Nothing => Expect::Nothing,
         }
+    }
+
+    /// A person's newest order (the newest card order, for `card`), once the app is idle.
+    async fn newest_order(
+        &self,
+        handle: &str,
+        card: bool,
+    ) -> Result<entities::orders::Model, String> {
+        use entities::orders::{Column, Entity};
+        let id = self.person(handle)?.id;
+        self.app.settle().await;
+        let mut query = Entity::find().filter(Column::UserId.eq(id));
+        if card {
+            query = query.filter(Column::StripeSessionId.is_not_null());
+        }
+        query
+            .order_by_desc(Column::Id)
+            .one(self.app.db())
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                let what = if card { "card order" } else { "order" };
+                format!("{handle} has no {what}")
+            })
+    }
+
+    /// What Stripe does to the Checkout session of a person's newest card order; its webhook
+    /// must be accepted.
+    async fn stripe(&self, action: StripeAction, who: &str) -> Result<(), String> {
+        let stripe = self
+            .app
+            .h
+            .stripe
+            .as_ref()
+            .ok_or("Stripe is not configured")?;
+        let order = self.newest_order(who, true).await?;
+        let session = order.stripe_session_id.unwrap_or_default();
+        let delivered = match action {
+            StripeAction::Complete => stripe.complete_checkout(&session).await,
+            StripeAction::Expire => stripe.expire_checkout(&session).await,
+            StripeAction::Refund => {
+                let pi = stripe
+                    .checkout_session(&session)
+                    .and_then(|s| s["payment_intent"].as_str().map(str::to_owned))
+                    .ok_or_else(|| format!("{who}'s checkout {session} was never paid"))?;
+                stripe.refund_payment(&pi, None).await
+            }
+        }
+        .map_err(|e| format!("Stripe: {e}"))?;
+        if delivered.status != 200 {
+            return Err(format!(
+                "the app answered {} to Stripe's {}",
+                delivered.status, delivered.event["type"]
+            ));
+        }
+        Ok(())
     }
 
     /// The live forum topic of a person: the admin group's topic whose name carries their
@@ -299,7 +394,7 @@ impl Replay<'_> {
                 let message = loop {
                     let latest = emu.last_bot_message(id);
                     let verdict = match &latest {
-                        Some(m) => check(&expect, m.body().unwrap_or_default(), locale),
+                        Some(m) => check_message(&expect, m, locale),
                         None => Err(format!("{who} has no message from the bot")),
                     };
                     match (verdict, latest) {
@@ -366,7 +461,7 @@ impl Replay<'_> {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 };
                 self.topic_read.insert(thread, message.message_id);
-                check(&expect, message.body().unwrap_or_default(), Locale::En)?;
+                check_message(&expect, &message, Locale::En)?;
                 self.last_read = Some(message);
             }
             Step::Bot { to, expect } => {
@@ -389,7 +484,7 @@ impl Replay<'_> {
                     return Ok(());
                 }
                 let message = app.try_next_message(chat).await?;
-                check(&expect, message.body().unwrap_or_default(), locale)?;
+                check_message(&expect, &message, locale)?;
                 if matches!(to, Recipient::Person(_)) {
                     self.remember_buttons(chat);
                 }
@@ -421,6 +516,7 @@ impl Replay<'_> {
                     "jobs" => entities::jobs::Entity::find().count(db).await,
                     "support_topics" => entities::support_topics::Entity::find().count(db).await,
                     "credit_ledger" => entities::credit_ledger::Entity::find().count(db).await,
+                    "orders" => entities::orders::Entity::find().count(db).await,
                     other => return Err(format!("db {other}: unknown table")),
                 }
                 .map_err(|e| e.to_string())?;
@@ -443,6 +539,16 @@ impl Replay<'_> {
                     ));
                 }
             }
+            Step::DbOrder { who, status } => {
+                let order = self.newest_order(who, false).await?;
+                if &order.status != status {
+                    return Err(format!(
+                        "db order of {who}: expected {status}, found {} (order {})",
+                        order.status, order.id
+                    ));
+                }
+            }
+            Step::Stripe { action, who } => self.stripe(*action, who).await?,
         }
         Ok(())
     }

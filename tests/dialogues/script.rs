@@ -21,13 +21,22 @@
 //!                                          # ': nothing' = answered without any text
 //! alice sees ~ "2/3"               # alice's newest bot message, as it stands now (edits
 //!                                  # applied), says this: for flows that edit in place
-//! alice pays                       # pay the latest invoice in alice's chat
+//! alice pays                       # pay the latest invoice in alice's chat (Stars)
+//! bot -> alice: invoice "25 credits" for 500 XTR   # the next bot message is an invoice:
+//!                                  # this title, this total (minor units), this currency
+//! stripe completes alice's checkout    # the Stripe customer pays alice's newest Checkout
+//!                                      # session (that of her newest card order), and
+//!                                      # Stripe's webhook is delivered to the app
+//! stripe expires alice's checkout      # ... or that session times out unpaid
+//! stripe refunds alice's payment       # ... or its payment is refunded in full
 //! alice blocks the bot             # (and: alice unblocks the bot)
 //! topic of alice is deleted        # an admin deletes alice's forum topic
 //! bot -> alice: nothing            # no further message to alice (also for @topic(alice))
 //! db users = 2                     # rows in a table (users, processed_events, jobs,
-//!                                  # support_topics, credit_ledger)
+//!                                  # support_topics, credit_ledger, orders)
 //! db credits of alice = 5          # alice's balance as stored
+//! db order of alice = paid         # the status of alice's newest order (pending, paid,
+//!                                  # failed, expired, refunded)
 //! ```
 use std::collections::BTreeMap;
 
@@ -55,7 +64,24 @@ pub enum Expect {
     },
     Exact(String),
     Contains(String),
+    /// An invoice (no text): its title, total in minor units and currency.
+    Invoice {
+        title: String,
+        amount: i64,
+        currency: String,
+    },
     Nothing,
+}
+
+/// What Stripe does to someone's newest card order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripeAction {
+    /// The Checkout session is paid.
+    Complete,
+    /// The Checkout session times out unpaid.
+    Expire,
+    /// The payment is refunded in full.
+    Refund,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +132,14 @@ pub enum Step {
     DbCredits {
         who: String,
         credits: i64,
+    },
+    DbOrder {
+        who: String,
+        status: String,
+    },
+    Stripe {
+        action: StripeAction,
+        who: String,
     },
 }
 
@@ -171,6 +205,23 @@ fn parse_expect(rest: &str) -> Result<Expect, String> {
     if body.starts_with('"') {
         return Ok(Expect::Exact(quoted(body)?));
     }
+    if let Some(rest) = body.strip_prefix("invoice ") {
+        let usage = "invoice \"TITLE\" for AMOUNT CURRENCY";
+        let w = words(rest)?;
+        let [title, for_, amount, currency] = w.as_slice() else {
+            return Err(usage.into());
+        };
+        if for_ != "for" {
+            return Err(usage.into());
+        }
+        return Ok(Expect::Invoice {
+            title: title.clone(),
+            amount: amount
+                .parse()
+                .map_err(|_| format!("{usage}: the amount must be a number"))?,
+            currency: currency.clone(),
+        });
+    }
     let mut parts = words(body)?.into_iter();
     let key = parts.next().ok_or("a reply key is missing")?;
     let mut args = BTreeMap::new();
@@ -189,6 +240,26 @@ fn topic_of(s: &str) -> Option<Result<(String, &str), String>> {
     Some(match inner.split_once(')') {
         Some((who, rest)) if !who.trim().is_empty() => Ok((who.trim().to_owned(), rest)),
         _ => Err("write @topic(HANDLE)".into()),
+    })
+}
+
+/// `stripe completes alice's checkout` and the like; None when the line is something else
+/// (someone called stripe may still speak).
+fn stripe_line(line: &str) -> Option<Result<Step, String>> {
+    let rest = line.strip_prefix("stripe ")?;
+    let (verb, object) = rest.split_once(' ')?;
+    let (action, thing) = match verb {
+        "completes" => (StripeAction::Complete, "checkout"),
+        "expires" => (StripeAction::Expire, "checkout"),
+        "refunds" => (StripeAction::Refund, "payment"),
+        _ => return None,
+    };
+    Some(match object.trim().strip_suffix(&format!("'s {thing}")) {
+        Some(who) if !who.is_empty() && !who.contains(' ') => Ok(Step::Stripe {
+            action,
+            who: who.to_owned(),
+        }),
+        _ => Err(format!("stripe {verb} WHO's {thing}")),
     })
 }
 
@@ -225,6 +296,16 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
             who: who.trim().to_owned(),
             credits,
         }));
+    }
+    if let Some(rest) = trimmed.strip_prefix("db order of ") {
+        let (who, status) = rest.split_once('=').ok_or("db order of WHO = STATUS")?;
+        return Ok(Some(Step::DbOrder {
+            who: who.trim().to_owned(),
+            status: status.trim().to_owned(),
+        }));
+    }
+    if let Some(step) = stripe_line(trimmed) {
+        return step.map(Some);
     }
     if let Some(rest) = trimmed.strip_prefix("db ") {
         let (table, count) = rest.split_once('=').ok_or("db TABLE = COUNT")?;
@@ -487,6 +568,68 @@ db credits of alice = 5
                 credits: 5
             }
         );
+    }
+
+    #[test]
+    fn payment_lines_parse() {
+        let src = r#"
+bot -> alice: invoice "25 credits" for 500 XTR
+alice sees: invoice "10 credits" for 250 XTR
+stripe completes alice's checkout
+stripe expires alice's checkout
+stripe refunds alice's payment   # in full
+db order of alice = refunded
+db orders = 2
+stripe: I am a person called stripe
+"#;
+        let steps: Vec<Step> = parse(src).unwrap().into_iter().map(|l| l.step).collect();
+        assert_eq!(
+            steps[0],
+            Step::Bot {
+                to: Recipient::Person("alice".into()),
+                expect: Expect::Invoice {
+                    title: "25 credits".into(),
+                    amount: 500,
+                    currency: "XTR".into()
+                }
+            }
+        );
+        assert!(matches!(
+            &steps[1],
+            Step::Sees {
+                expect: Expect::Invoice { amount: 250, .. },
+                ..
+            }
+        ));
+        let stripe = |action| Step::Stripe {
+            action,
+            who: "alice".into(),
+        };
+        assert_eq!(steps[2], stripe(StripeAction::Complete));
+        assert_eq!(steps[3], stripe(StripeAction::Expire));
+        assert_eq!(steps[4], stripe(StripeAction::Refund));
+        assert_eq!(
+            steps[5],
+            Step::DbOrder {
+                who: "alice".into(),
+                status: "refunded".into()
+            }
+        );
+        assert_eq!(
+            steps[6],
+            Step::DbCount {
+                table: "orders".into(),
+                count: 2
+            }
+        );
+        assert!(matches!(&steps[7], Step::Say { who, .. } if who == "stripe"));
+
+        assert!(parse("stripe completes alice's payment").is_err());
+        assert!(parse("stripe refunds alice's checkout").is_err());
+        assert!(parse("stripe expires 's checkout").is_err());
+        assert!(parse("bot -> alice: invoice \"25 credits\" 500 XTR").is_err());
+        assert!(parse("bot -> alice: invoice \"25 credits\" for many XTR").is_err());
+        assert!(parse("db order of alice").is_err());
     }
 
     #[test]

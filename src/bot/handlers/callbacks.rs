@@ -53,6 +53,12 @@ pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx, dialogue: BotDialogue
                     true
                 }
                 (Callback::Pay { product, method }, _) => {
+                    // The choice is made: its buttons go, so a second tap cannot start a second payment.
+                    let chat = ChatId(user.id);
+                    let _ = ctx
+                        .tg
+                        .send(chat, ctx.tg.bot().edit_message_reply_markup(chat, message))
+                        .await;
                     super::shop::pay(&ctx, &user, product, method).await?;
                     true
                 }

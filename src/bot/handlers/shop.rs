@@ -105,6 +105,14 @@ pub(crate) async fn pay(
             return Ok(());
         }
     };
+    // A second tap on the same button: the first order's link or invoice is already there.
+    let since = ctx.now() - chrono::Duration::minutes(1);
+    if orders::recent_pending(&ctx.db, user.id, product.id, method, since)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
     let order = orders::create(&ctx.db, ctx.now(), user.id, &product, method).await?;
     if method == Method::Stripe {
         match checkout::start_checkout(ctx, user, &order, &product).await {
