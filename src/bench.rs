@@ -1,23 +1,30 @@
 //! `tollgate bench`: updates per second of the `/start` flow and of the paid support relay
-//! against the in-process Telegram emulator, next to a bare teloxide echo bot measured on the
-//! same kind of emulator in the same run. Machines are noisy, so the figure to read is the ratio
-//! against that in-run baseline; see BENCHMARKS.md.
+//! against the in-process Telegram emulator, and signed Stripe `checkout.session.completed`
+//! webhooks per second, next to a bare teloxide echo bot measured on the same kind of emulator
+//! in the same run. Machines are noisy, so the figure to read is the ratio against that in-run
+//! baseline; see BENCHMARKS.md.
 use std::{
+    collections::{HashMap, HashSet},
     path::PathBuf,
     time::{Duration, Instant},
 };
 
 use anyhow::Context;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+use stripe_double::{DoubleError, StripeDouble};
 use teloxide::{dispatching::ShutdownToken, prelude::*};
 use tg_emulator::{Emulator, EmulatorConfig, Recorded, UserSpec};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::{
+    bot::Reply,
     cli::BenchArgs,
-    sandbox::{Harness, HarnessOptions},
+    i18n::Locale,
+    sandbox::{Harness, HarnessOptions, STRIPE_WEBHOOK_SECRET},
     services::{
         credits::{self, Movement, Reason},
-        settings, tiers, users,
+        orders, settings, tiers, users,
     },
     storage::ScratchDatabase,
 };
@@ -30,6 +37,15 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 pub const RELAY_MESSAGES_PER_USER: usize = 5;
 /// How long all copies of one relay phase may take before the round is declared failed.
 const RELAY_TIMEOUT: Duration = Duration::from_secs(180);
+/// Webhook deliveries in flight at once in a measured Stripe round (one HTTP client each).
+pub const STRIPE_IN_FLIGHT: usize = 16;
+/// What each Stripe bench user buys, and the command that buys it with a card.
+const STRIPE_PRODUCT: &str = "pack10";
+const STRIPE_BUY_COMMAND: &str = "/buy10";
+/// The Stripe event the ingest scenario posts.
+const CHECKOUT_COMPLETED: &str = "checkout.session.completed";
+/// How long all webhooks of one round may take before the round is declared failed.
+const STRIPE_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// One scenario's result: updates per second of every measured round.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,14 +114,14 @@ pub fn relay_grant(per_user: usize, cost: i64, threshold: i64) -> i64 {
 pub fn render_table(results: &[ScenarioResult]) -> String {
     let baseline = results.first().map(ScenarioResult::median).unwrap_or(0.0);
     let mut out = format!(
-        "{:<32}{:>8}{:>12}{:>16}   rounds (updates/s)\n",
+        "{:<36}{:>8}{:>12}{:>16}   rounds (updates/s)\n",
         "scenario", "updates", "median/s", "ratio vs echo"
     );
     for r in results {
         let median = r.median();
         let rounds: Vec<String> = r.rounds.iter().map(|v| format!("{v:.1}")).collect();
         out.push_str(&format!(
-            "{:<32}{:>8}{:>12.1}{:>16}   {}\n",
+            "{:<36}{:>8}{:>12.1}{:>16}   {}\n",
             r.name,
             r.updates,
             median,
@@ -163,11 +179,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
     }
     results.push(bench_relay_sqlite(&args).await.context("relay on SQLite")?);
-    match &args.postgres_url {
-        Some(url) => results.push(
+    if let Some(url) = &args.postgres_url {
+        results.push(
             bench_relay_postgres(&args, url)
                 .await
                 .context("relay on PostgreSQL")?,
+        );
+    }
+    results.push(
+        bench_stripe_sqlite(&args)
+            .await
+            .context("Stripe webhook ingest on SQLite")?,
+    );
+    match &args.postgres_url {
+        Some(url) => results.push(
+            bench_stripe_postgres(&args, url)
+                .await
+                .context("Stripe webhook ingest on PostgreSQL")?,
         ),
         None => println!(
             "!!! PostgreSQL SKIPPED: set TEST_DATABASE_URL (or pass --postgres-url) to a \
@@ -577,6 +605,341 @@ async fn bench_relay_postgres(args: &BenchArgs, url: &str) -> anyhow::Result<Sce
     Ok(result)
 }
 
+/// The id of the Checkout Session a `checkout.session.completed` event is about.
+pub fn completed_session_id(event: &Value) -> Option<&str> {
+    (event["type"].as_str() == Some(CHECKOUT_COMPLETED))
+        .then(|| event["data"]["object"]["id"].as_str())
+        .flatten()
+}
+
+/// The order a Checkout Session pays for (`metadata.order_id`, else `client_reference_id`).
+pub fn session_order_id(session: &Value) -> Option<i64> {
+    session["metadata"]["order_id"]
+        .as_str()
+        .or_else(|| session["client_reference_id"].as_str())
+        .and_then(|s| s.parse().ok())
+}
+
+/// One Stripe bench user after the unmeasured setup: a pending card order and the signed-later
+/// body of its session's `checkout.session.completed` event, which was never delivered.
+struct StripePurchase {
+    user: i64,
+    order: i64,
+    balance: i64,
+    bot_messages: usize,
+    body: String,
+}
+
+/// An address on 127.0.0.1 that nothing listens on: bound to an ephemeral port, then released.
+async fn closed_port_url() -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .context("binding a throwaway port")?;
+    let addr = listener.local_addr()?;
+    drop(listener);
+    Ok(format!("http://{addr}/closed"))
+}
+
+/// Unmeasured setup of a Stripe round: `count` new users, each `/start`ed and with one pending
+/// card order (`/buy10`, link received), and each order's session completed in the double while
+/// the webhook URL points at a closed port, so the events are made and stored but not applied.
+async fn stripe_setup(
+    harness: &Harness,
+    stripe: &StripeDouble,
+    count: usize,
+    first_user: &mut usize,
+) -> anyhow::Result<Vec<StripePurchase>> {
+    let emu = &harness.emulator;
+    let db = &harness.app.ctx.db;
+    let ids: Vec<i64> = (0..count)
+        .map(|i| {
+            let n = *first_user + i;
+            emu.add_user(UserSpec {
+                first_name: format!("Payer{n}"),
+                username: Some(format!("payer_user_{n}")),
+                language_code: Some("en".into()),
+                ..UserSpec::default()
+            })
+        })
+        .collect();
+    *first_user += count;
+    for &id in &ids {
+        emu.send_text(id, id, "/start")
+            .with_context(|| format!("user {id} could not send /start"))?;
+    }
+    let mut welcomed = HashMap::with_capacity(ids.len());
+    for &id in &ids {
+        let seen = emu
+            .wait_for_bot_messages(id, 1, REPLY_TIMEOUT)
+            .await
+            .map_err(|e| anyhow::anyhow!("no welcome for user {id}: {e}"))?;
+        welcomed.insert(id, seen.len());
+    }
+    for &id in &ids {
+        emu.send_text(id, id, STRIPE_BUY_COMMAND)
+            .with_context(|| format!("user {id} could not send {STRIPE_BUY_COMMAND}"))?;
+    }
+    let mut seen_after_link = HashMap::with_capacity(ids.len());
+    for &id in &ids {
+        let seen = emu
+            .wait_for_bot_messages(id, welcomed[&id] + 1, REPLY_TIMEOUT)
+            .await
+            .map_err(|e| anyhow::anyhow!("no checkout link for user {id}: {e}"))?;
+        let link = seen.last().context("no messages")?;
+        anyhow::ensure!(
+            link.buttons.iter().flatten().any(|b| b.url.is_some()),
+            "user {id}: the reply to {STRIPE_BUY_COMMAND} has no pay button: {:?}",
+            link.body()
+        );
+        seen_after_link.insert(id, seen.len());
+    }
+
+    // The round's sessions are the open ones: earlier rounds completed theirs.
+    let wanted: HashSet<i64> = ids.iter().copied().collect();
+    let mut sessions = Vec::with_capacity(ids.len());
+    for session in stripe.checkout_sessions() {
+        if session["status"].as_str() != Some("open") {
+            continue;
+        }
+        let session_id = session["id"].as_str().context("a session without id")?;
+        let order_id = session_order_id(&session)
+            .with_context(|| format!("session {session_id} names no order"))?;
+        let order = orders::find(db, order_id)
+            .await?
+            .with_context(|| format!("session {session_id}: no order {order_id}"))?;
+        anyhow::ensure!(
+            wanted.contains(&order.user_id) && order.status == "pending",
+            "session {session_id}: order {order_id} of user {} is {}, expected a pending order \
+             of this round",
+            order.user_id,
+            order.status
+        );
+        sessions.push((session_id.to_owned(), order));
+    }
+    let owners: HashSet<i64> = sessions.iter().map(|(_, o)| o.user_id).collect();
+    anyhow::ensure!(
+        sessions.len() == ids.len() && owners.len() == ids.len(),
+        "{} open sessions for {} users of {}, expected one each",
+        sessions.len(),
+        owners.len(),
+        ids.len()
+    );
+
+    // Complete every session without delivering its event, then point the double back.
+    stripe.set_webhook_url(&closed_port_url().await?);
+    let completed: Vec<Result<(), String>> = futures::stream::iter(&sessions)
+        .map(|(session_id, _)| async move {
+            match stripe.complete_checkout(session_id).await {
+                Err(DoubleError::Delivery(_)) => Ok(()),
+                Ok(d) => Err(format!(
+                    "session {session_id}: the completion was delivered (status {}) to the \
+                     closed port",
+                    d.status
+                )),
+                Err(e) => Err(format!("session {session_id}: {e}")),
+            }
+        })
+        .buffer_unordered(STRIPE_IN_FLIGHT)
+        .collect()
+        .await;
+    stripe.set_webhook_url(&harness.http_url("/webhooks/stripe"));
+    for outcome in completed {
+        outcome.map_err(anyhow::Error::msg)?;
+    }
+
+    let mut events: HashMap<String, Value> = stripe
+        .events_of_type(CHECKOUT_COMPLETED)
+        .into_iter()
+        .filter_map(|e| Some((completed_session_id(&e)?.to_owned(), e)))
+        .collect();
+    let mut prepared = Vec::with_capacity(sessions.len());
+    for (session_id, order) in sessions {
+        let event = events
+            .remove(&session_id)
+            .with_context(|| format!("session {session_id}: no {CHECKOUT_COMPLETED} event"))?;
+        prepared.push(StripePurchase {
+            user: order.user_id,
+            order: order.id,
+            balance: credits::balance(db, order.user_id).await?,
+            bot_messages: seen_after_link[&order.user_id],
+            // Stripe sends pretty-printed JSON, as the double does when it delivers.
+            body: serde_json::to_string_pretty(&event)?,
+        });
+    }
+    Ok(prepared)
+}
+
+/// POSTs one event body to the app's Stripe webhook, signed now; anything but 200 is an error.
+async fn post_stripe_event(
+    client: &reqwest::Client,
+    url: &str,
+    body: &str,
+    timestamp: i64,
+) -> anyhow::Result<()> {
+    let signature = StripeDouble::signature_header(STRIPE_WEBHOOK_SECRET, body, timestamp);
+    let res = client
+        .post(url)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("stripe-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .context("posting a Stripe event")?;
+    let status = res.status();
+    // Read the answer to the end so the connection goes back to the pool.
+    let answer = res.bytes().await.context("reading the webhook's answer")?;
+    anyhow::ensure!(
+        status == reqwest::StatusCode::OK,
+        "the webhook answered {status}: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    Ok(())
+}
+
+/// One Stripe round: setup (untimed), then every event POSTed with a fresh signature from
+/// [`STRIPE_IN_FLIGHT`] concurrent clients, timed until all answered 200. Verifies the orders,
+/// the balances and the Telegram confirmations afterwards. Returns events per second.
+async fn stripe_round(
+    harness: &Harness,
+    stripe: &StripeDouble,
+    client: &reqwest::Client,
+    count: usize,
+    first_user: &mut usize,
+) -> anyhow::Result<f64> {
+    let purchases = stripe_setup(harness, stripe, count, first_user)
+        .await
+        .context("setup")?;
+    let ctx = &harness.app.ctx;
+    let url = harness.http_url("/webhooks/stripe");
+
+    let started = Instant::now();
+    let deliveries = futures::stream::iter(purchases.iter().map(Ok))
+        .try_for_each_concurrent(STRIPE_IN_FLIGHT, |p| {
+            post_stripe_event(client, &url, &p.body, ctx.now().timestamp())
+        });
+    tokio::time::timeout(STRIPE_TIMEOUT, deliveries)
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!("the webhooks were not all answered within {STRIPE_TIMEOUT:?}")
+        })??;
+    let elapsed = started.elapsed();
+
+    let credits = orders::product_by_code(&ctx.db, STRIPE_PRODUCT)
+        .await?
+        .and_then(|p| p.credits)
+        .with_context(|| format!("product {STRIPE_PRODUCT} grants no credits"))?;
+    for p in &purchases {
+        let order = orders::find(&ctx.db, p.order)
+            .await?
+            .with_context(|| format!("order {} is gone", p.order))?;
+        anyhow::ensure!(
+            order.status == "paid",
+            "order {} of user {} is {} after its webhook, expected paid",
+            p.order,
+            p.user,
+            order.status
+        );
+        let balance = credits::balance(&ctx.db, p.user).await?;
+        let expected = p.balance + credits;
+        anyhow::ensure!(
+            balance == expected,
+            "user {}: balance {balance} after the round, expected {expected} (one grant an order)",
+            p.user
+        );
+        let told = harness.emulator.bot_messages(p.user);
+        let done = Reply::PurchaseDone {
+            credits,
+            balance: expected,
+        }
+        .render(Locale::En);
+        anyhow::ensure!(
+            told.len() == p.bot_messages + 1 && told.last().and_then(Recorded::body) == Some(&done),
+            "user {}: expected exactly one confirmation {done:?}, the bot sent {:?}",
+            p.user,
+            told[p.bot_messages.min(told.len())..]
+                .iter()
+                .map(Recorded::body)
+                .collect::<Vec<_>>()
+        );
+    }
+    Ok(purchases.len() as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
+}
+
+async fn stripe_rounds(
+    harness: &Harness,
+    args: &BenchArgs,
+    name: &str,
+) -> anyhow::Result<ScenarioResult> {
+    let stripe = harness
+        .stripe
+        .as_ref()
+        .context("the harness has no Stripe double")?;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(STRIPE_IN_FLIGHT)
+        .timeout(REPLY_TIMEOUT)
+        .build()
+        .context("building the webhook client")?;
+    let mut next_user = 0;
+    stripe_round(harness, stripe, &client, WARMUP_USERS, &mut next_user)
+        .await
+        .context("warm-up round")?;
+    let mut per_round = Vec::with_capacity(args.rounds);
+    for i in 1..=args.rounds {
+        let rate = stripe_round(harness, stripe, &client, args.updates, &mut next_user)
+            .await
+            .with_context(|| format!("round {i}"))?;
+        println!("  {name}: round {i}/{}: {rate:.1} events/s", args.rounds);
+        per_round.push(rate);
+    }
+    Ok(ScenarioResult {
+        name: name.to_owned(),
+        updates: args.updates,
+        rounds: per_round,
+    })
+}
+
+async fn bench_stripe(
+    args: &BenchArgs,
+    database_url: String,
+    name: &str,
+) -> anyhow::Result<ScenarioResult> {
+    let harness = Harness::start(HarnessOptions::new(database_url))
+        .await
+        .context("starting the app")?;
+    println!(
+        "  {name}: {} events a round, {STRIPE_IN_FLIGHT} in flight",
+        args.updates
+    );
+    let result = stripe_rounds(&harness, args, name).await;
+    let stopped = harness.stop().await;
+    let result = result?;
+    stopped.context("stopping the app")?;
+    Ok(result)
+}
+
+async fn bench_stripe_sqlite(args: &BenchArgs) -> anyhow::Result<ScenarioResult> {
+    let dir = TempDir::create()?;
+    let url = format!("sqlite://{}?mode=rwc", dir.0.join("stripe.db").display());
+    bench_stripe(args, url, "stripe webhook ingest (SQLite)").await
+}
+
+async fn bench_stripe_postgres(args: &BenchArgs, url: &str) -> anyhow::Result<ScenarioResult> {
+    let scratch = ScratchDatabase::create(url, "tollgate_bench")
+        .await
+        .context("creating a scratch PostgreSQL database")?;
+    let result = bench_stripe(
+        args,
+        scratch.url.clone(),
+        "stripe webhook ingest (PostgreSQL)",
+    )
+    .await;
+    let dropped = scratch.drop_now().await;
+    let result = result?;
+    dropped.context("dropping the scratch PostgreSQL database")?;
+    Ok(result)
+}
+
 /// A directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
 
@@ -689,5 +1052,30 @@ mod tests {
             reproduce_command(&args),
             "RUST_LOG=warn tollgate bench --updates 2000 --rounds 3"
         );
+    }
+
+    #[test]
+    fn completed_session_id_reads_only_checkout_completions() {
+        let event = serde_json::json!({
+            "type": "checkout.session.completed",
+            "data": {"object": {"id": "cs_test_1"}},
+        });
+        assert_eq!(completed_session_id(&event), Some("cs_test_1"));
+        let other = serde_json::json!({
+            "type": "checkout.session.expired",
+            "data": {"object": {"id": "cs_test_1"}},
+        });
+        assert_eq!(completed_session_id(&other), None);
+        assert_eq!(completed_session_id(&serde_json::json!({})), None);
+    }
+
+    #[test]
+    fn session_order_id_prefers_the_metadata() {
+        let both = serde_json::json!({"metadata": {"order_id": "7"}, "client_reference_id": "8"});
+        assert_eq!(session_order_id(&both), Some(7));
+        let reference = serde_json::json!({"metadata": {}, "client_reference_id": "8"});
+        assert_eq!(session_order_id(&reference), Some(8));
+        let neither = serde_json::json!({"metadata": {"order_id": "x"}});
+        assert_eq!(session_order_id(&neither), None);
     }
 }

@@ -3,7 +3,10 @@ welcome-new =
     👋 Hi { $name }, welcome!
     Write here and our team answers right in this chat. Each message costs credits, and you have { $credits } free credits to start.
     Want a 30-second tour? It comes with a bonus.
-welcome-back = 👋 Welcome back, { $name }! Your balance: { $balance } credits. Just write your message.
+welcome-back = 👋 Welcome back, { $name }! Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }. Just write your message.
 start-link-invalid = That link looks broken, so I ignored it. You are all set anyway.
 tour-1 =
     1/3 · 💳 Credits
@@ -14,8 +17,14 @@ tour-2 =
 tour-3 =
     3/3 · 🛒 Buying
     When you run low, buy more credits or a time pass for unlimited messages.
-tour-done = 🎉 Tour done! +{ $bonus } bonus credits. Your balance: { $balance } credits.
-tour-done-again = Tour done! You already got the bonus once. Your balance: { $balance } credits.
+tour-done = 🎉 Tour done! +{ $bonus } bonus credits. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+tour-done-again = Tour done! You already got the bonus once. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
 tour-skipped = No problem. Just write your message whenever you are ready.
 btn-tour-start = Take the tour
 btn-tour-skip = Skip
@@ -37,19 +46,34 @@ internal-error = Something went wrong on our side. Please try again in a minute.
 button-expired = This button has expired.
 
 # Relay
-no-credits = 😕 You are out of credits, so this message was not delivered. Your balance: { $balance } credits.
-low-credits = ⚠️ Only { $balance } credits left.
+no-credits = 😕 You are out of credits, so this message was not delivered. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+low-credits = ⚠️ Only { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    } left.
 relay-failed = We could not deliver that message, so it was not charged. Please try again.
 relay-unavailable = The team is not taking messages right now. Nothing was charged.
 cant-forward = I can't pass this kind of message on (polls, dice, games). Send text, photos, files or voice instead. Nothing was charged.
 banned = You can no longer message the team.
-credits-granted = 🎁 The team added { $amount } credits. Your balance: { $balance } credits.
+credits-granted = 🎁 The team added { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    }. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
 pass-granted = 🎟 Unlimited messaging until { $until }.
 pass-ending = ⏳ Your unlimited pass ends at { $until }.
 
 # Balance
 balance =
-    { $bar } { $balance } credits
+    { $bar } { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }
     Plan: { $tier } · { $cost } per message
     { $pass }
     { $tip }
@@ -58,7 +82,10 @@ balance-no-pass = No time pass
 tip-empty = 💡 You are out of credits: buy more to keep writing.
 tip-low = 💡 Running low: top up soon so your messages keep going through.
 tip-pass = 💡 Your pass makes every message free. Write away!
-tip-normal = 💡 Each message costs { $cost } credits.
+tip-normal = 💡 Each message costs { $cost } { $cost ->
+        [one] credit
+       *[other] credits
+    }.
 btn-history = History
 
 # History
@@ -101,7 +128,10 @@ admin-status =
     📊 Tollgate { $version }
     Users: { $users } (active in the last 24 h: { $active })
     Background jobs waiting: { $jobs_queued }, failed for good: { $jobs_dead }
-admin-granted = ✅ User { $user } got { $amount } credits (balance { $balance }).
+admin-granted = ✅ User { $user } got { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    } (balance { $balance }).
 admin-pass-granted = ✅ User { $user } has unlimited messaging until { $until }.
 admin-banned = ⛔ User { $user } is banned: their messages are no longer relayed.
 admin-unbanned = ✅ User { $user } can message the team again.
@@ -133,14 +163,32 @@ choose-method = { $title } for { $price }. How would you like to pay?
 checkout-link = { $title } for { $price }: tap the button to pay securely with Stripe. Your credits arrive here as soon as the payment is done.
 payment-unavailable = 😕 Payments are unavailable right now. Please try again later; nothing was charged.
 product-unavailable = That product is not sold anymore. Type /buy to see what is.
-purchase-done = ✅ Payment received: +{ $credits } credits. Your balance: { $balance } credits.
+purchase-done = ✅ Payment received: +{ $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    }. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
 payment-failed = 😕 Your payment did not go through, so nothing was charged. You can try again with /buy.
-refund-notice = ↩️ A payment was refunded, so { $credits } credits were taken back. Your balance: { $balance } credits.
+refund-notice = ↩️ A payment was refunded, so { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } were taken back. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
 billing-portal = 💳 Manage your cards and receipts:
 billing-no-card = You have not paid by card here yet, so there is nothing to manage.
-admin-refund-note = ↩️ Order { $order } of user { $user } was refunded: { $clawed_back } credits taken back, { $debt } left as debt.
+admin-refund-note = ↩️ Order { $order } of user { $user } was refunded: { $clawed_back } { $clawed_back ->
+        [one] credit
+       *[other] credits
+    } taken back, { $debt } left as debt.
 admin-dispute-note = ⚠️ User { $user } opened a payment dispute on order { $order }. The account is flagged.
-invoice-credits = { $credits } credits for messaging the team.
+invoice-credits = { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } for messaging the team.
 invoice-pass = Unlimited messages to the team for the length of the pass.
 btn-buy = 🛒 Buy credits
 btn-pay-card = 💳 Card · { $price }
@@ -155,8 +203,20 @@ admin-refund-refused = ⚠️ Order { $order } was not refunded: { $reason }
 cmd-refund = /refund <order id> refunds a paid order
 
 # Auto-recharge
-autorecharge-status = 🔄 Auto-recharge is on: below { $threshold } credits, { $credits } credits are bought with your card. Card saved: { $card }. /autorecharge off switches it off.
-autorecharge-on = 🔄 Auto-recharge is on: below { $threshold } credits, { $credits } credits are bought with your card. Card saved: { $card }. If no card is saved yet, your next card purchase (/buy) saves it.
+autorecharge-status = 🔄 Auto-recharge is on: below { $threshold } { $threshold ->
+        [one] credit
+       *[other] credits
+    }, { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } are bought with your card. Card saved: { $card }. /autorecharge off switches it off.
+autorecharge-on = 🔄 Auto-recharge is on: below { $threshold } { $threshold ->
+        [one] credit
+       *[other] credits
+    }, { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } are bought with your card. Card saved: { $card }. If no card is saved yet, your next card purchase (/buy) saves it.
 autorecharge-off = Auto-recharge is off.
 autorecharge-usage = Auto-recharge buys credits when you run low. Example: /autorecharge 2 10 buys 10 credits whenever your balance falls below 2 (packs: 10, 25, 50, 100). /autorecharge off switches it off.
 autorecharge-failed = 😕 Auto-recharge could not charge your card. Nothing was bought; we will try again when you run low.

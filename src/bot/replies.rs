@@ -916,7 +916,10 @@ mod tests {
                     .unwrap_or_else(|| panic!("{} missing in {}", reply.key(), locale.code()));
                 assert!(!text.trim().is_empty());
                 let full = reply.render(locale);
-                assert!(!full.contains("{ $") && !full.contains("reason-"), "{full}");
+                assert!(
+                    !full.contains("{ $") && !full.contains("{-") && !full.contains("reason-"),
+                    "{full}"
+                );
                 assert!(full.chars().count() <= 4096);
                 assert!(
                     !full.contains('\u{2068}'),

@@ -13,6 +13,7 @@ const HELP: &str = "\
   :in admin      write into the admin group (General topic)
   :topic N       write into topic N of the admin group
   :press N       press button N of the last message with buttons here
+  :pay           pay the last invoice here (Telegram Stars or a card in Telegram)
   :block         block the bot as the current person (:unblock undoes it)
   :jobs          run due background jobs now
   :who           list people and chats
@@ -67,10 +68,19 @@ fn show(rec: &Recorded, names: &HashMap<i64, String>, admin_chat: Option<i64>) -
             .unwrap_or_else(|| rec.chat_id.to_string())
     };
     let verb = if rec.edited { "edited" } else { "→" };
-    let body = rec
-        .body()
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("<{}>", rec.kind));
+    let body = match (rec.body(), rec.kind.as_str()) {
+        (Some(b), _) => b.to_owned(),
+        (None, "invoice") => {
+            let inv = &rec.raw["invoice"];
+            format!(
+                "🧾 {} · {} {} (type :pay to pay it)",
+                inv["title"].as_str().unwrap_or_default(),
+                inv["total_amount"],
+                inv["currency"].as_str().unwrap_or_default()
+            )
+        }
+        (None, kind) => format!("<{kind}>"),
+    };
     let mut out = format!("\n[bot {verb} {to}] {}", body.replace('\n', "\n    "));
     let mut n = 0;
     for row in &rec.buttons {
@@ -178,6 +188,7 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
                 _ => Err(anyhow::anyhow!("say :topic N with a topic number")),
             },
             ":press" => press(h, &session, arg),
+            ":pay" => pay(h, &session).await,
             ":block" => {
                 emu.block_bot(session.me().1);
                 Ok(())
@@ -202,7 +213,7 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
         match result {
             // The bot got an update: let it answer before the next prompt, so the chat reads
             // in order (and piped scripts behave like a person typing).
-            Ok(()) if cmd == ":press" || !cmd.starts_with(':') => {
+            Ok(()) if cmd == ":press" || cmd == ":pay" || !cmd.starts_with(':') => {
                 let _ = h
                     .app
                     .ctx
@@ -271,4 +282,21 @@ fn press(h: &Harness, s: &Session, arg: &str) -> anyhow::Result<()> {
         }
         _ => Err(anyhow::anyhow!("that button does nothing")),
     }
+}
+
+async fn pay(h: &Harness, s: &Session) -> anyhow::Result<()> {
+    let (chat, _) = s.chat().ok_or_else(|| anyhow::anyhow!("no admin group"))?;
+    let invoice = h
+        .emulator
+        .bot_messages(chat)
+        .into_iter()
+        .rev()
+        .find(|m| m.kind == "invoice")
+        .ok_or_else(|| anyhow::anyhow!("no invoice here (try /buy)"))?;
+    let outcome = h
+        .emulator
+        .pay_invoice(s.me().1, chat, invoice.message_id)
+        .await?;
+    println!("  ({outcome:?})");
+    Ok(())
 }

@@ -247,7 +247,7 @@ pub fn checkout_session(s: NewSession) -> Value {
         "subscription": null,
         "success_url": s.success_url,
         "total_details": { "amount_discount": 0, "amount_shipping": 0, "amount_tax": 0 },
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": url,
         "wallet_options": null
     })
