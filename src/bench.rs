@@ -152,6 +152,9 @@ pub fn reproduce_command(args: &BenchArgs) -> String {
     cmd
 }
 
+type BenchFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<ScenarioResult>> + 'a>>;
+
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.updates > 0, "--updates must be at least 1");
     anyhow::ensure!(args.rounds > 0, "--rounds must be at least 1");
@@ -166,41 +169,44 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     let mut results = Vec::new();
     results.push(bench_echo(&args).await.context("echo baseline")?);
-    results.push(
-        bench_tollgate_sqlite(&args)
-            .await
-            .context("tollgate on SQLite")?,
-    );
-    if let Some(url) = &args.postgres_url {
-        results.push(
-            bench_tollgate_postgres(&args, url)
-                .await
-                .context("tollgate on PostgreSQL")?,
-        );
-    }
-    results.push(bench_relay_sqlite(&args).await.context("relay on SQLite")?);
-    if let Some(url) = &args.postgres_url {
-        results.push(
-            bench_relay_postgres(&args, url)
-                .await
-                .context("relay on PostgreSQL")?,
-        );
-    }
-    results.push(
-        bench_stripe_sqlite(&args)
-            .await
-            .context("Stripe webhook ingest on SQLite")?,
-    );
-    match &args.postgres_url {
-        Some(url) => results.push(
-            bench_stripe_postgres(&args, url)
-                .await
-                .context("Stripe webhook ingest on PostgreSQL")?,
+    type Scenario = for<'a> fn(&'a BenchArgs, String, &'static str) -> BenchFuture<'a>;
+    // Each scenario on SQLite, then on a scratch PostgreSQL database when one is given.
+    let scenarios: [(&'static str, &'static str, Scenario); 3] = [
+        (
+            "tollgate /start (SQLite)",
+            "tollgate /start (PostgreSQL)",
+            |a, url, name| Box::pin(bench_tollgate(a, url, name)),
         ),
-        None => println!(
+        (
+            "tollgate relay (SQLite)",
+            "tollgate relay (PostgreSQL)",
+            |a, url, name| Box::pin(bench_relay(a, url, name)),
+        ),
+        (
+            "stripe webhook ingest (SQLite)",
+            "stripe webhook ingest (PostgreSQL)",
+            |a, url, name| Box::pin(bench_stripe(a, url, name)),
+        ),
+    ];
+    for (on_sqlite, on_postgres, scenario) in scenarios {
+        let dir = TempDir::create()?;
+        let url = format!("sqlite://{}?mode=rwc", dir.0.join("bench.db").display());
+        results.push(scenario(&args, url, on_sqlite).await.context(on_sqlite)?);
+        if let Some(server) = &args.postgres_url {
+            let scratch = ScratchDatabase::create(server, "tollgate_bench")
+                .await
+                .context("creating a scratch PostgreSQL database")?;
+            let result = scenario(&args, scratch.url.clone(), on_postgres).await;
+            let dropped = scratch.drop_now().await;
+            results.push(result.context(on_postgres)?);
+            dropped.context("dropping the scratch PostgreSQL database")?;
+        }
+    }
+    if args.postgres_url.is_none() {
+        println!(
             "!!! PostgreSQL SKIPPED: set TEST_DATABASE_URL (or pass --postgres-url) to a \
              PostgreSQL server to measure it too !!!"
-        ),
+        );
     }
 
     println!();
@@ -324,23 +330,6 @@ async fn bench_tollgate(
     let stopped = harness.stop().await;
     let result = result?;
     stopped.context("stopping the app")?;
-    Ok(result)
-}
-
-async fn bench_tollgate_sqlite(args: &BenchArgs) -> anyhow::Result<ScenarioResult> {
-    let dir = TempDir::create()?;
-    let url = format!("sqlite://{}?mode=rwc", dir.0.join("bench.db").display());
-    bench_tollgate(args, url, "tollgate /start (SQLite)").await
-}
-
-async fn bench_tollgate_postgres(args: &BenchArgs, url: &str) -> anyhow::Result<ScenarioResult> {
-    let scratch = ScratchDatabase::create(url, "tollgate_bench")
-        .await
-        .context("creating a scratch PostgreSQL database")?;
-    let result = bench_tollgate(args, scratch.url.clone(), "tollgate /start (PostgreSQL)").await;
-    let dropped = scratch.drop_now().await;
-    let result = result?;
-    dropped.context("dropping the scratch PostgreSQL database")?;
     Ok(result)
 }
 
@@ -585,23 +574,6 @@ async fn bench_relay(
     let stopped = harness.stop().await;
     let result = result?;
     stopped.context("stopping the app")?;
-    Ok(result)
-}
-
-async fn bench_relay_sqlite(args: &BenchArgs) -> anyhow::Result<ScenarioResult> {
-    let dir = TempDir::create()?;
-    let url = format!("sqlite://{}?mode=rwc", dir.0.join("relay.db").display());
-    bench_relay(args, url, "tollgate relay (SQLite)").await
-}
-
-async fn bench_relay_postgres(args: &BenchArgs, url: &str) -> anyhow::Result<ScenarioResult> {
-    let scratch = ScratchDatabase::create(url, "tollgate_bench")
-        .await
-        .context("creating a scratch PostgreSQL database")?;
-    let result = bench_relay(args, scratch.url.clone(), "tollgate relay (PostgreSQL)").await;
-    let dropped = scratch.drop_now().await;
-    let result = result?;
-    dropped.context("dropping the scratch PostgreSQL database")?;
     Ok(result)
 }
 
@@ -915,28 +887,6 @@ async fn bench_stripe(
     let stopped = harness.stop().await;
     let result = result?;
     stopped.context("stopping the app")?;
-    Ok(result)
-}
-
-async fn bench_stripe_sqlite(args: &BenchArgs) -> anyhow::Result<ScenarioResult> {
-    let dir = TempDir::create()?;
-    let url = format!("sqlite://{}?mode=rwc", dir.0.join("stripe.db").display());
-    bench_stripe(args, url, "stripe webhook ingest (SQLite)").await
-}
-
-async fn bench_stripe_postgres(args: &BenchArgs, url: &str) -> anyhow::Result<ScenarioResult> {
-    let scratch = ScratchDatabase::create(url, "tollgate_bench")
-        .await
-        .context("creating a scratch PostgreSQL database")?;
-    let result = bench_stripe(
-        args,
-        scratch.url.clone(),
-        "stripe webhook ingest (PostgreSQL)",
-    )
-    .await;
-    let dropped = scratch.drop_now().await;
-    let result = result?;
-    dropped.context("dropping the scratch PostgreSQL database")?;
     Ok(result)
 }
 
