@@ -149,18 +149,25 @@ impl App {
     ) -> Result<App, AppError> {
         let token = config.require_bot_token()?.clone();
         let db = storage::connect(config.database_url.expose()).await?;
-        // Claims a crash left half-done: let Telegram's redelivery through.
-        let released = events::release_interrupted(&db, events::EventSource::TelegramUpdate)
-            .await
-            .map_err(|e| match e {
-                crate::services::ServiceError::Storage(s) => s,
-                other => StorageError::Corrupt(other.to_string()),
-            })?;
-        if released > 0 {
-            tracing::warn!(
-                released,
-                "released updates interrupted by the last shutdown"
-            );
+        // Claims a crash left half-done: let the sender's redelivery through (Telegram resends
+        // an update we never answered; Stripe retries an event we never acknowledged).
+        for source in [
+            events::EventSource::TelegramUpdate,
+            events::EventSource::Stripe,
+        ] {
+            let released = events::release_interrupted(&db, source)
+                .await
+                .map_err(|e| match e {
+                    crate::services::ServiceError::Storage(s) => s,
+                    other => StorageError::Corrupt(other.to_string()),
+                })?;
+            if released > 0 {
+                tracing::warn!(
+                    released,
+                    source = source.as_str(),
+                    "released events interrupted by the last shutdown"
+                );
+            }
         }
         let metrics = Metrics::default();
         let bot = telegram::build_bot(token.expose(), &config.telegram_api_url);

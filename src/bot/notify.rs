@@ -26,13 +26,22 @@ pub async fn paid(ctx: &AppCtx, user_id: i64, paid: &Paid) -> Result<(), BotErro
     to_user(ctx, user_id, &reply).await
 }
 
+/// A notice to the user. Best effort: when it is about money already applied (a payment, a
+/// refund), failing the webhook over an undeliverable notice would only make the sender retry
+/// an event that is now a no-op, so a refusal from Telegram is logged, not returned.
 pub async fn to_user(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), BotError> {
     let Some(user) = users::find(&ctx.db, user_id).await? else {
         return Ok(());
     };
     let locale = handlers::locale_of_user(ctx, &user);
-    handlers::send_private(ctx, user_id, reply, locale).await?;
-    Ok(())
+    match handlers::send_private(ctx, user_id, reply, locale).await {
+        Ok(_) => Ok(()),
+        Err(BotError::Telegram(e)) => {
+            tracing::warn!(user_id, error = %e, notice = reply.key(), "notice not delivered");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A note for the team, in the user's topic when there is one.

@@ -31,6 +31,9 @@ pub enum PaymentError {
     NotConfigured,
     #[error("Stripe: {0}")]
     Stripe(String),
+    /// No answer from Stripe (network, timeout): nothing was decided there.
+    #[error("Stripe is unreachable: {0}")]
+    Unreachable(String),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -45,8 +48,11 @@ fn key(k: String) -> Result<RequestStrategy, PaymentError> {
         .map_err(|e| PaymentError::Stripe(e.to_string()))
 }
 
-fn stripe_err(e: impl std::fmt::Display) -> PaymentError {
-    PaymentError::Stripe(e.to_string())
+fn stripe_err(e: stripe::StripeError) -> PaymentError {
+    match e {
+        stripe::StripeError::Stripe(..) => PaymentError::Stripe(e.to_string()),
+        other => PaymentError::Unreachable(other.to_string()),
+    }
 }
 
 fn metadata(pairs: &[(&str, String)]) -> std::collections::HashMap<String, String> {

@@ -98,6 +98,8 @@ pub async fn create(
 }
 
 /// A pending order of the same user, product and method made since `since` (a double tap).
+/// A card order counts only once it has its Checkout session (an attempt that never reached
+/// Stripe must not block the retry).
 pub async fn recent_pending(
     db: &Db,
     user_id: i64,
@@ -105,14 +107,16 @@ pub async fn recent_pending(
     method: Method,
     since: DateTime<Utc>,
 ) -> ServiceResult<Option<Order>> {
-    Ok(orders::Entity::find()
+    let mut query = orders::Entity::find()
         .filter(orders::Column::UserId.eq(user_id))
         .filter(orders::Column::ProductId.eq(product_id))
         .filter(orders::Column::Method.eq(method.as_str()))
         .filter(orders::Column::Status.eq("pending"))
-        .filter(orders::Column::CreatedAt.gte(since))
-        .one(db)
-        .await?)
+        .filter(orders::Column::CreatedAt.gte(since));
+    if method == Method::Stripe {
+        query = query.filter(orders::Column::StripeSessionId.is_not_null());
+    }
+    Ok(query.one(db).await?)
 }
 
 pub async fn attach_session(db: &Db, order_id: i64, session_id: &str) -> ServiceResult<()> {

@@ -727,3 +727,22 @@ async fn a_double_tap_on_a_payment_button_starts_one_payment() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn stripe_unreachable_leaves_the_order_pending_and_grants_nothing() {
+    let app = spawn_app().await;
+    let ann = app.started_user("Ann", "en").await;
+    let stripe = app.h.stripe.clone().unwrap();
+    // Stripe cannot be reached at all: every connection is refused.
+    stripe.shutdown();
+
+    app.say(ann, "/buy10");
+
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::PaymentUnavailable, Locale::En)
+    );
+    assert_eq!(only_order(&app, ann).await.status, "pending");
+    assert_eq!(app.balance(ann).await, 3);
+    app.stop().await;
+}

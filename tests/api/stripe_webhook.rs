@@ -152,3 +152,82 @@ async fn the_stripe_endpoint_is_closed_when_stripe_is_not_configured() {
     assert_eq!(res.status(), 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_event_claimed_when_the_app_crashed_is_applied_when_stripe_retries_after_a_restart() {
+    use tollgate::services::events::{self, EventSource};
+
+    let db = crate::helpers::TestDb::new(Backend::Sqlite).await.unwrap();
+    let first =
+        tollgate::sandbox::Harness::start(tollgate::sandbox::HarnessOptions::new(db.url.clone()))
+            .await
+            .unwrap();
+    let ann = first.add_user("Ann", "en");
+    first.emulator.send_text(ann, ann, "/start").unwrap();
+    first.emulator.send_text(ann, ann, "/buy10").unwrap();
+    first
+        .emulator
+        .wait_for_bot_messages(ann, 2, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let stripe = first.stripe.clone().unwrap();
+    let session = stripe.checkout_sessions().pop().unwrap();
+    stripe.set_webhook_url("http://127.0.0.1:9/nowhere");
+    let _ = stripe
+        .complete_checkout(session["id"].as_str().unwrap())
+        .await;
+    let event = stripe
+        .events_of_type("checkout.session.completed")
+        .pop()
+        .unwrap();
+    // The process claimed the event, then died before applying it.
+    events::claim(
+        &first.app.ctx.db,
+        chrono::Utc::now(),
+        EventSource::Stripe,
+        event["id"].as_str().unwrap(),
+        "checkout.session.completed",
+        "processing",
+    )
+    .await
+    .unwrap();
+    first.stop().await.unwrap();
+
+    // A new process on the same database; Stripe retries the event (same id, new signature).
+    let second =
+        tollgate::sandbox::Harness::start(tollgate::sandbox::HarnessOptions::new(db.url.clone()))
+            .await
+            .unwrap();
+    assert_eq!(
+        second.add_user("Ann", "en"),
+        ann,
+        "the same person in the new emulator"
+    );
+    let payload = serde_json::to_string_pretty(&event).unwrap();
+    let signature = StripeDouble::signature_header(
+        STRIPE_WEBHOOK_SECRET,
+        &payload,
+        chrono::Utc::now().timestamp(),
+    );
+    let res = reqwest::Client::new()
+        .post(second.http_url("/webhooks/stripe"))
+        .header("Stripe-Signature", signature)
+        .body(payload)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["duplicate"], false,
+        "the retry is applied, not dropped"
+    );
+    assert_eq!(
+        tollgate::services::credits::balance(&second.app.ctx.db, ann)
+            .await
+            .unwrap(),
+        13
+    );
+    second.stop().await.unwrap();
+}

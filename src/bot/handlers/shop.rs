@@ -126,7 +126,11 @@ pub(crate) async fn pay(
             }
             Err(e) => {
                 tracing::error!(error = %e, order = order.id, "Stripe checkout failed");
-                orders::mark_failed(&ctx.db, ctx.now(), order.id).await?;
+                // Stripe refused: the attempt is over. Stripe unreachable: nothing was decided,
+                // the order stays pending (a later session may still complete it).
+                if !matches!(e, checkout::PaymentError::Unreachable(_)) {
+                    orders::mark_failed(&ctx.db, ctx.now(), order.id).await?;
+                }
                 send_private(ctx, user.id, &Reply::PaymentUnavailable, locale).await?;
             }
         }
