@@ -222,3 +222,7 @@ autorecharge-usage = Auto-recharge buys credits when you run low. Example: /auto
 autorecharge-failed = 😕 Auto-recharge could not charge your card. Nothing was bought; we will try again when you run low.
 autorecharge-disabled = 😕 Auto-recharge failed three times in a row and is now off. Buy with /buy, and switch it on again with /autorecharge.
 cmd-autorecharge = Buy credits automatically when low
+admin-tier-saved = ✅ Tier { $name }: { $cost } per message.
+admin-tier-assigned = ✅ User { $user } is now on tier { $name }.
+cmd-tier = /tier name cost [description] creates or changes a tier
+cmd-settier = In a user's topic: /settier name puts them on a tier

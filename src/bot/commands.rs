@@ -31,6 +31,8 @@ pub enum AdminCommand {
     Settings,
     Set(String),
     Refund(String),
+    Tier(String),
+    Settier(String),
 }
 
 #[cfg(test)]

@@ -219,6 +219,14 @@ pub enum Reply {
     AutoRechargeUsage,
     AutoRechargeFailed,
     AutoRechargeDisabled,
+    AdminTierSaved {
+        name: String,
+        cost: i64,
+    },
+    AdminTierAssigned {
+        user: i64,
+        name: String,
+    },
 }
 
 /// One product as `/buy` lists it.
@@ -356,6 +364,8 @@ impl Reply {
             Reply::AutoRechargeUsage => "autorecharge-usage",
             Reply::AutoRechargeFailed => "autorecharge-failed",
             Reply::AutoRechargeDisabled => "autorecharge-disabled",
+            Reply::AdminTierSaved { .. } => "admin-tier-saved",
+            Reply::AdminTierAssigned { .. } => "admin-tier-assigned",
             Reply::AdminRefundRefused { .. } => "admin-refund-refused",
         }
     }
@@ -486,6 +496,12 @@ impl Reply {
                 ("debt", n(*debt)),
             ]),
             Reply::AdminRefundRequested { order } => args(vec![("order", s(&order.to_string()))]),
+            Reply::AdminTierSaved { name, cost } => {
+                args(vec![("name", s(name)), ("cost", n(*cost))])
+            }
+            Reply::AdminTierAssigned { user, name } => {
+                args(vec![("user", s(&user.to_string())), ("name", s(name))])
+            }
             Reply::AutoRechargeStatus {
                 threshold,
                 credits,
@@ -867,6 +883,14 @@ impl Reply {
             Reply::AutoRechargeOff,
             Reply::AutoRechargeUsage,
             Reply::AutoRechargeFailed,
+            Reply::AdminTierSaved {
+                name: "vip".into(),
+                cost: 0,
+            },
+            Reply::AdminTierAssigned {
+                user: 1,
+                name: "vip".into(),
+            },
             Reply::AutoRechargeDisabled,
             Reply::AdminRefundRefused {
                 order: 2,

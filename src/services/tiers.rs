@@ -80,3 +80,10 @@ pub async fn assign(db: &Db, user_id: i64, tier_id: Option<i64>) -> ServiceResul
         .await?;
     Ok(())
 }
+
+pub async fn by_name(db: &Db, name: &str) -> ServiceResult<Option<tiers::Model>> {
+    Ok(tiers::Entity::find()
+        .filter(tiers::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}

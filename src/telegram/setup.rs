@@ -54,6 +54,8 @@ fn admin_commands(locale: Locale) -> Vec<BotCommand> {
             ("settings", "cmd-settings"),
             ("set", "cmd-set"),
             ("refund", "cmd-refund"),
+            ("tier", "cmd-tier"),
+            ("settier", "cmd-settier"),
         ],
     )
 }

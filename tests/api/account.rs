@@ -455,3 +455,53 @@ async fn a_thousand_concurrent_debits_never_overdraw_on_either_database() {
         test_db.drop_now().await;
     }
 }
+
+#[tokio::test]
+async fn admins_create_tiers_and_put_a_user_on_one_which_sets_their_message_cost() {
+    let app = spawn_app().await;
+    app.set("low_credit_threshold", "0").await;
+    app.set("welcome_credits", "10").await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "hi");
+    app.settle().await;
+    assert_eq!(app.balance(ann).await, 9);
+    let group = app.admin_chat();
+
+    app.emu()
+        .send_text(app.operator(), group, "/tier vip 3 Priority answers")
+        .unwrap();
+    app.settle().await;
+    assert_eq!(
+        app.emu().last_bot_message(group).unwrap().body().unwrap(),
+        render(
+            Reply::AdminTierSaved {
+                name: "vip".into(),
+                cost: 3
+            },
+            Locale::En
+        )
+    );
+    app.answer_in_topic(ann, "/settier gold").await;
+    app.settle().await;
+    assert!(
+        app.emu()
+            .last_bot_message(group)
+            .unwrap()
+            .body()
+            .unwrap()
+            .contains("no tier 'gold'")
+    );
+    app.answer_in_topic(ann, "/settier vip").await;
+    app.settle().await;
+
+    app.say(ann, "priority please");
+    app.settle().await;
+    assert_eq!(app.balance(ann).await, 6, "a vip message costs 3");
+    app.say(ann, "/balance");
+    assert!(
+        app.next_text(ann)
+            .await
+            .contains("Plan: vip · 3 per message")
+    );
+    app.stop().await;
+}

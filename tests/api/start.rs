@@ -259,7 +259,8 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
     assert_eq!(
         names(&admin),
         [
-            "status", "grant", "pass", "ban", "unban", "settings", "set", "refund"
+            "status", "grant", "pass", "ban", "unban", "settings", "set", "refund", "tier",
+            "settier"
         ]
     );
     app.stop().await;

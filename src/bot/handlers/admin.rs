@@ -188,6 +188,50 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
                 }
             }
         }
+        AdminCommand::Tier(args) => {
+            let usage = || Reply::AdminUsage {
+                usage: "/tier <name> <cost per message> [description]".into(),
+            };
+            let mut words = args.split_whitespace();
+            let (Some(name), Some(cost)) = (words.next(), words.next()) else {
+                return say(usage()).await;
+            };
+            let Some(cost) = cost
+                .parse::<i64>()
+                .ok()
+                .filter(|c| (0..=1_000_000).contains(c))
+            else {
+                return say(usage()).await;
+            };
+            if name.chars().count() > 64 {
+                return say(usage()).await;
+            }
+            let description = words.collect::<Vec<_>>().join(" ");
+            crate::services::tiers::upsert(&ctx.db, ctx.now(), name, cost, &description).await?;
+            say(Reply::AdminTierSaved {
+                name: name.to_owned(),
+                cost,
+            })
+            .await
+        }
+        AdminCommand::Settier(args) => {
+            let usage = "/settier <tier> (in a user's topic) or /settier <user id> <tier>";
+            let Some((user, rest)) = target(&ctx, &msg, &args, 1, usage).await? else {
+                return Ok(());
+            };
+            let Some(tier) = crate::services::tiers::by_name(&ctx.db, &rest[0]).await? else {
+                return say(Reply::AdminBadSetting {
+                    problem: format!("there is no tier '{}' (create it with /tier)", rest[0]),
+                })
+                .await;
+            };
+            crate::services::tiers::assign(&ctx.db, user.id, Some(tier.id)).await?;
+            say(Reply::AdminTierAssigned {
+                user: user.id,
+                name: tier.name,
+            })
+            .await
+        }
         AdminCommand::Settings => {
             let list = settings::list(&ctx.db)
                 .await?
