@@ -402,22 +402,21 @@ fn check_copies(emu: &Emulator, admin: i64, expected: usize, what: &str) -> anyh
 
 /// Unmeasured setup of a relay round: `count` new users, each `/start`ed (welcome received),
 /// granted enough credits and with one message relayed, so each has a forum topic.
-async fn relay_setup(
-    harness: &Harness,
-    admin: i64,
+/// `count` new emulated people (named `{prefix}{n}`, numbered on from `first_user`), each of
+/// whom sends `/start`. Setup for a round, before its timer.
+fn start_users(
+    emu: &Emulator,
+    prefix: &str,
+    username: &str,
     count: usize,
-    per_user: usize,
     first_user: &mut usize,
-    copies: &mut usize,
-) -> anyhow::Result<Vec<RelayUser>> {
-    let emu = &harness.emulator;
-    let db = &harness.app.ctx.db;
+) -> anyhow::Result<Vec<i64>> {
     let ids: Vec<i64> = (0..count)
         .map(|i| {
             let n = *first_user + i;
             emu.add_user(UserSpec {
-                first_name: format!("Relay{n}"),
-                username: Some(format!("relay_user_{n}")),
+                first_name: format!("{prefix}{n}"),
+                username: Some(format!("{username}_{n}")),
                 language_code: Some("en".into()),
                 ..UserSpec::default()
             })
@@ -428,6 +427,20 @@ async fn relay_setup(
         emu.send_text(id, id, "/start")
             .with_context(|| format!("user {id} could not send /start"))?;
     }
+    Ok(ids)
+}
+
+async fn relay_setup(
+    harness: &Harness,
+    admin: i64,
+    count: usize,
+    per_user: usize,
+    first_user: &mut usize,
+    copies: &mut usize,
+) -> anyhow::Result<Vec<RelayUser>> {
+    let emu = &harness.emulator;
+    let db = &harness.app.ctx.db;
+    let ids = start_users(emu, "Relay", "relay_user", count, first_user)?;
     for &id in &ids {
         emu.wait_for_bot_messages(id, 1, REPLY_TIMEOUT)
             .await
@@ -623,22 +636,7 @@ async fn stripe_setup(
 ) -> anyhow::Result<Vec<StripePurchase>> {
     let emu = &harness.emulator;
     let db = &harness.app.ctx.db;
-    let ids: Vec<i64> = (0..count)
-        .map(|i| {
-            let n = *first_user + i;
-            emu.add_user(UserSpec {
-                first_name: format!("Payer{n}"),
-                username: Some(format!("payer_user_{n}")),
-                language_code: Some("en".into()),
-                ..UserSpec::default()
-            })
-        })
-        .collect();
-    *first_user += count;
-    for &id in &ids {
-        emu.send_text(id, id, "/start")
-            .with_context(|| format!("user {id} could not send /start"))?;
-    }
+    let ids = start_users(emu, "Payer", "payer_user", count, first_user)?;
     let mut welcomed = HashMap::with_capacity(ids.len());
     for &id in &ids {
         let seen = emu

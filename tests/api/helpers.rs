@@ -360,3 +360,34 @@ impl TestApp {
         );
     }
 }
+
+impl TestApp {
+    /// `user` sends `/buy10`; the id of the Checkout session that opened.
+    pub async fn checkout_for_pack10(&self, user: i64) -> String {
+        self.say(user, "/buy10");
+        self.next_message(user).await;
+        let stripe = self.h.stripe.as_ref().expect("Stripe is on");
+        stripe.checkout_sessions().pop().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Stripe's events are produced but not delivered until [`Self::release_stripe_events`]
+    /// (for posting them by hand, in any order, any number of times).
+    pub fn hold_stripe_events(&self) {
+        self.h
+            .stripe
+            .as_ref()
+            .unwrap()
+            .set_webhook_url("http://127.0.0.1:9/nowhere");
+    }
+
+    pub fn release_stripe_events(&self) {
+        self.h
+            .stripe
+            .as_ref()
+            .unwrap()
+            .set_webhook_url(&self.url("/webhooks/stripe"));
+    }
+}

@@ -184,18 +184,14 @@ async fn the_same_completion_posted_ten_times_at_once_grants_once_with_one_messa
     let app = spawn_app().await;
     let ann = app.started_user("Ann", "en").await;
     let stripe = app.h.stripe.clone().unwrap();
-    app.say(ann, "/buy10");
-    app.next_message(ann).await;
-    let session = stripe.checkout_sessions().pop().unwrap();
-    stripe.set_webhook_url("http://127.0.0.1:9/nowhere");
-    let _ = stripe
-        .complete_checkout(session["id"].as_str().unwrap())
-        .await;
+    let session = app.checkout_for_pack10(ann).await;
+    app.hold_stripe_events();
+    let _ = stripe.complete_checkout(&session).await;
     let event = stripe
         .events_of_type("checkout.session.completed")
         .pop()
         .unwrap();
-    stripe.set_webhook_url(&app.url("/webhooks/stripe"));
+    app.release_stripe_events();
 
     let deliveries =
         futures::future::join_all((0..10).map(|_| stripe.redeliver(event["id"].as_str().unwrap())))
@@ -228,16 +224,10 @@ async fn a_refund_that_arrives_before_the_payment_leaves_the_right_balance() {
     let app = spawn_app().await;
     let ann = app.started_user("Ann", "en").await;
     let stripe = app.h.stripe.clone().unwrap();
-    app.say(ann, "/buy10");
-    app.next_message(ann).await;
-    let session = stripe.checkout_sessions().pop().unwrap();
-    stripe.set_webhook_url("http://127.0.0.1:9/nowhere");
-    let _ = stripe
-        .complete_checkout(session["id"].as_str().unwrap())
-        .await;
-    let pi = stripe
-        .checkout_session(session["id"].as_str().unwrap())
-        .unwrap()["payment_intent"]
+    let session = app.checkout_for_pack10(ann).await;
+    app.hold_stripe_events();
+    let _ = stripe.complete_checkout(&session).await;
+    let pi = stripe.checkout_session(&session).unwrap()["payment_intent"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -247,7 +237,7 @@ async fn a_refund_that_arrives_before_the_payment_leaves_the_right_balance() {
         .pop()
         .unwrap();
     let refunded = stripe.events_of_type("charge.refunded").pop().unwrap();
-    stripe.set_webhook_url(&app.url("/webhooks/stripe"));
+    app.release_stripe_events();
 
     assert_eq!(
         stripe
