@@ -20,7 +20,7 @@ use crate::{
     http::{self, HttpState},
     jobs::{self, JobError, JobRunner, NewJob},
     metrics::Metrics,
-    services::{events, settings},
+    services::{events, relay, relay_gate::RelayGate, settings},
     shutdown::Shutdown,
     storage::{self, StorageError},
     telegram::{self, ALLOWED_UPDATES, RateLimits, Telegram, UpdatePump},
@@ -52,7 +52,7 @@ pub struct AppOptions {
     pub limits: Option<RateLimits>,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
-    /// Update workers (chats handled concurrently).
+    /// Chats whose updates are handled at once (each chat in order).
     pub workers: usize,
     /// Prefix of Redis keys, so several apps can share one Redis (tests do).
     pub redis_prefix: String,
@@ -64,7 +64,7 @@ impl Default for AppOptions {
             clock: Arc::new(SystemClock),
             limits: Some(RateLimits::default()),
             poll_timeout: Duration::from_secs(25),
-            workers: 32,
+            workers: 128,
             redis_prefix: "tollgate:".into(),
         }
     }
@@ -213,6 +213,8 @@ impl App {
         };
         let ctx = AppCtx {
             stripe,
+            relay_gate: RelayGate::start(db.clone(), opts.clock.clone()),
+            relay_log: relay::Recorder::start(db.clone(), opts.clock.clone()),
             db,
             started_at: opts.clock.now(),
             clock: opts.clock.clone(),

@@ -149,6 +149,9 @@ pub fn reproduce_command(args: &BenchArgs) -> String {
         "tollgate bench --updates {} --rounds {}",
         args.updates, args.rounds
     ));
+    if let Some(only) = &args.only {
+        cmd.push_str(&format!(" --only '{only}'"));
+    }
     cmd
 }
 
@@ -188,10 +191,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             |a, url, name| Box::pin(bench_stripe(a, url, name)),
         ),
     ];
+    let wanted = |name: &str| args.only.as_deref().is_none_or(|only| name.contains(only));
     for (on_sqlite, on_postgres, scenario) in scenarios {
-        let dir = TempDir::create()?;
-        let url = format!("sqlite://{}?mode=rwc", dir.0.join("bench.db").display());
-        results.push(scenario(&args, url, on_sqlite).await.context(on_sqlite)?);
+        if wanted(on_sqlite) {
+            let dir = TempDir::create()?;
+            let url = format!("sqlite://{}?mode=rwc", dir.0.join("bench.db").display());
+            results.push(scenario(&args, url, on_sqlite).await.context(on_sqlite)?);
+        }
+        if !wanted(on_postgres) {
+            continue;
+        }
         if let Some(server) = &args.postgres_url {
             let scratch = ScratchDatabase::create(server, "tollgate_bench")
                 .await
@@ -982,6 +991,7 @@ mod tests {
             updates: 10,
             rounds: 2,
             postgres_url: Some("postgres://bob:secret@db:5432/x".into()),
+            only: None,
         };
         let cmd = reproduce_command(&args);
         assert!(!cmd.contains("secret"));
@@ -995,6 +1005,7 @@ mod tests {
             updates: 2000,
             rounds: 3,
             postgres_url: None,
+            only: None,
         };
         assert_eq!(
             reproduce_command(&args),

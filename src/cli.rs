@@ -51,6 +51,9 @@ pub struct BenchArgs {
     /// PostgreSQL to measure on as well (a fresh schema is made and dropped).
     #[arg(long, env = "TEST_DATABASE_URL")]
     pub postgres_url: Option<String>,
+    /// Runs only the scenarios whose name contains this text (the echo baseline always runs).
+    #[arg(long)]
+    pub only: Option<String>,
 }
 
 impl std::fmt::Debug for RawConfig {

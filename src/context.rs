@@ -4,7 +4,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    clock::SharedClock, config::Config, jobs::JobRunner, metrics::Metrics, storage::Db,
+    clock::SharedClock,
+    config::Config,
+    jobs::JobRunner,
+    metrics::Metrics,
+    services::{relay, relay_gate::RelayGate},
+    storage::Db,
     telegram::Telegram,
 };
 
@@ -19,6 +24,10 @@ pub struct AppCtx {
     /// The Stripe API client, when `STRIPE_SECRET_KEY` is set.
     pub stripe: Option<stripe::Client>,
     pub started_at: DateTime<Utc>,
+    /// Admits relayed messages in batches (see [`RelayGate`]).
+    pub relay_gate: RelayGate,
+    /// Remembers relayed message pairs in batches.
+    pub relay_log: relay::Recorder,
 }
 
 impl AppCtx {

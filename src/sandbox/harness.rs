@@ -52,7 +52,7 @@ impl HarnessOptions {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Arc::new(SystemClock),
             limits: None,
-            workers: 32,
+            workers: 128,
             emulator: EmulatorConfig::default(),
         }
     }

@@ -1,11 +1,13 @@
 //! Use-cases over a [`Db`](crate::storage::Db) handle. Handlers (bot, HTTP, jobs) call these;
 //! these never see a Telegram or HTTP type.
 pub mod auto_recharge;
+pub mod batch;
 pub mod credits;
 pub mod events;
 pub mod orders;
 pub mod passes;
 pub mod relay;
+pub mod relay_gate;
 pub mod settings;
 pub mod tiers;
 pub mod users;

@@ -5,10 +5,16 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 
-use super::ServiceResult;
-use crate::storage::{
-    Db,
-    entities::{relay_messages, support_topics},
+use super::{
+    ServiceResult,
+    batch::{Batcher, BatcherStopped},
+};
+use crate::{
+    clock::SharedClock,
+    storage::{
+        Db, StorageError,
+        entities::{relay_messages, support_topics},
+    },
 };
 
 pub type Topic = support_topics::Model;
@@ -72,6 +78,51 @@ pub async fn set_topic(
     Ok(())
 }
 
+/// One message and its copy on the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair {
+    pub user_id: i64,
+    pub user_message_id: i32,
+    pub admin_chat_id: i64,
+    pub admin_message_id: i32,
+    pub direction: Direction,
+}
+
+impl Pair {
+    fn row(&self, now: DateTime<Utc>) -> relay_messages::ActiveModel {
+        relay_messages::ActiveModel {
+            user_id: Set(self.user_id),
+            user_message_id: Set(self.user_message_id),
+            admin_chat_id: Set(self.admin_chat_id),
+            admin_message_id: Set(self.admin_message_id),
+            direction: Set(self.direction.as_str().to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }
+}
+
+fn keep_first() -> OnConflict {
+    OnConflict::columns([
+        relay_messages::Column::AdminChatId,
+        relay_messages::Column::AdminMessageId,
+    ])
+    .do_nothing()
+    .to_owned()
+}
+
+/// Remembers several pairs in one statement (a pair already known is kept as it was).
+pub async fn remember_all(db: &Db, now: DateTime<Utc>, pairs: &[Pair]) -> ServiceResult<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    relay_messages::Entity::insert_many(pairs.iter().map(|p| p.row(now)))
+        .on_conflict(keep_first())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn remember(
     db: &Db,
     now: DateTime<Utc>,
@@ -81,26 +132,47 @@ pub async fn remember(
     admin_message_id: i32,
     direction: Direction,
 ) -> ServiceResult<()> {
-    relay_messages::Entity::insert(relay_messages::ActiveModel {
-        user_id: Set(user_id),
-        user_message_id: Set(user_message_id),
-        admin_chat_id: Set(admin_chat_id),
-        admin_message_id: Set(admin_message_id),
-        direction: Set(direction.as_str().to_owned()),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            relay_messages::Column::AdminChatId,
-            relay_messages::Column::AdminMessageId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    let pair = Pair {
+        user_id,
+        user_message_id,
+        admin_chat_id,
+        admin_message_id,
+        direction,
+    };
+    remember_all(db, now, &[pair]).await
+}
+
+/// Remembers pairs from concurrent relays together ([`Batcher`]): one insert per batch.
+#[derive(Clone)]
+pub struct Recorder {
+    batcher: Batcher<Pair, ServiceResult<()>>,
+}
+
+impl Recorder {
+    pub fn start(db: Db, clock: SharedClock) -> Self {
+        let batcher = Batcher::spawn(256, move |pairs: Vec<Pair>| {
+            let db = db.clone();
+            let now = clock.now();
+            Box::pin(async move {
+                if remember_all(&db, now, &pairs).await.is_ok() {
+                    return pairs.iter().map(|_| Ok(())).collect();
+                }
+                // Each on its own, so one bad row fails only its own caller.
+                let mut out = Vec::with_capacity(pairs.len());
+                for pair in &pairs {
+                    out.push(remember_all(&db, now, std::slice::from_ref(pair)).await);
+                }
+                out
+            })
+        });
+        Self { batcher }
+    }
+
+    pub async fn remember(&self, pair: Pair) -> ServiceResult<()> {
+        self.batcher.call(pair).await.map_err(|BatcherStopped| {
+            StorageError::Corrupt("the relay recorder has stopped".into())
+        })?
+    }
 }
 
 /// The admin-side copy of a user's message (for edits and reply threading).

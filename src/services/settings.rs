@@ -1,6 +1,10 @@
 //! Operator settings: typed keys with defaults, stored as JSON text.
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait, sea_query::OnConflict};
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::ServiceResult;
@@ -12,17 +16,40 @@ pub struct Setting<T: 'static> {
     pub default: fn() -> T,
 }
 
+impl<T: DeserializeOwned> Setting<T> {
+    /// The value from its stored JSON text, or the default when nothing is stored.
+    pub fn parse(&self, stored: Option<&str>) -> ServiceResult<T> {
+        match stored {
+            None => Ok((self.default)()),
+            Some(json) => serde_json::from_str(json).map_err(|e| {
+                StorageError::Corrupt(format!("setting {} holds bad JSON: {e}", self.key)).into()
+            }),
+        }
+    }
+}
+
 /// Reads a setting, or its default when unset.
-pub async fn get<T>(db: &crate::storage::Db, setting: &Setting<T>) -> ServiceResult<T>
+pub async fn get<T>(db: &impl ConnectionTrait, setting: &Setting<T>) -> ServiceResult<T>
 where
     T: DeserializeOwned,
 {
-    match settings::Entity::find_by_id(setting.key).one(db).await? {
-        None => Ok((setting.default)()),
-        Some(row) => serde_json::from_str(&row.value).map_err(|e| {
-            StorageError::Corrupt(format!("setting {} holds bad JSON: {e}", setting.key)).into()
-        }),
-    }
+    let row = settings::Entity::find_by_id(setting.key).one(db).await?;
+    setting.parse(row.as_ref().map(|r| r.value.as_str()))
+}
+
+/// The stored JSON text of several settings in one query (absent keys are unset); read each
+/// with [`Setting::parse`].
+pub async fn stored(
+    db: &impl ConnectionTrait,
+    keys: &[&'static str],
+) -> ServiceResult<HashMap<String, String>> {
+    Ok(settings::Entity::find()
+        .filter(settings::Column::Key.is_in(keys.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.key, row.value))
+        .collect())
 }
 
 pub async fn set<T>(

@@ -1,13 +1,15 @@
 //! The update pump: takes updates from long polling or the webhook endpoint and runs the
 //! handler tree on them.
 //!
-//! Updates of one chat run one after another (a user's messages keep their order); different
-//! chats run concurrently on a fixed set of workers, chosen by hashing the chat id. Polling
+//! Updates of one chat run one after another (a user's messages keep their order) on a task of
+//! that chat's own, made when the chat has work; different chats never wait for each other
+//! (a fixed set of workers chosen by hashing the chat id made unrelated chats queue behind one
+//! another), up to a cap on chats handled at once. Polling
 //! confirms an offset to Telegram only after the whole batch was handled, so a crash means
 //! redelivery (handlers are idempotent), never loss.
 use std::{
-    hash::{Hash, Hasher},
-    sync::Arc,
+    collections::HashMap,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -17,7 +19,7 @@ use teloxide::{
     prelude::*,
     types::{AllowedUpdate, Update, UpdateKind},
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::{metrics::Metrics, shutdown::Shutdown};
 
@@ -28,9 +30,19 @@ struct Work {
     done: Option<oneshot::Sender<()>>,
 }
 
+/// Runs one update through the handler tree.
+type Runner = Arc<dyn Fn(Update) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// The queue of each chat that has work: updates of one chat run in order on its own task;
+/// the task ends (and leaves the map) when its queue is empty.
+type Queues = Arc<Mutex<HashMap<i64, mpsc::UnboundedSender<Work>>>>;
+
 #[derive(Clone)]
 pub struct UpdatePump {
-    workers: Arc<Vec<mpsc::Sender<Work>>>,
+    queues: Queues,
+    run: Runner,
+    /// At most this many chats are handled at once.
+    permits: Arc<Semaphore>,
     metrics: Metrics,
 }
 
@@ -66,51 +78,46 @@ fn chat_key(update: &Update) -> i64 {
 }
 
 impl UpdatePump {
-    /// Starts `workers` workers that run `handler` with `deps` (plus the update itself).
+    /// Runs `handler` with `deps` (plus the update itself): one task per chat with work, at
+    /// most `concurrency` chats at once.
     pub fn start<E>(
         handler: UpdateHandler<E>,
         deps: DependencyMap,
         metrics: Metrics,
         on_error: ErrorReporter<E>,
-        workers: usize,
+        concurrency: usize,
     ) -> Self
     where
         E: std::fmt::Debug + Send + Sync + 'static,
     {
         let handler = Arc::new(handler);
-        let mut senders = Vec::with_capacity(workers);
-        for _ in 0..workers.max(1) {
-            let (tx, mut rx) = mpsc::channel::<Work>(256);
-            senders.push(tx);
+        let run_metrics = metrics.clone();
+        let run: Runner = Arc::new(move |update: Update| {
             let handler = handler.clone();
-            let deps = deps.clone();
-            let metrics = metrics.clone();
+            let mut input = deps.clone();
+            let metrics = run_metrics.clone();
             let on_error = on_error.clone();
-            tokio::spawn(async move {
-                while let Some(Work { update, done }) = rx.recv().await {
-                    let started = Instant::now();
-                    let mut input = deps.clone();
-                    input.insert(update.clone());
-                    match handler.dispatch(input).await {
-                        std::ops::ControlFlow::Break(Ok(())) => {}
-                        std::ops::ControlFlow::Break(Err(err)) => on_error(update, err).await,
-                        std::ops::ControlFlow::Continue(_) => {
-                            tracing::debug!(
-                                update_id = update.id.0,
-                                kind = update_kind(&update),
-                                "no handler took this update"
-                            );
-                        }
-                    }
-                    metrics.update_handled(started.elapsed());
-                    if let Some(done) = done {
-                        let _ = done.send(());
+            Box::pin(async move {
+                let started = Instant::now();
+                input.insert(update.clone());
+                match handler.dispatch(input).await {
+                    std::ops::ControlFlow::Break(Ok(())) => {}
+                    std::ops::ControlFlow::Break(Err(err)) => on_error(update, err).await,
+                    std::ops::ControlFlow::Continue(_) => {
+                        tracing::debug!(
+                            update_id = update.id.0,
+                            kind = update_kind(&update),
+                            "no handler took this update"
+                        );
                     }
                 }
-            });
-        }
+                metrics.update_handled(started.elapsed());
+            })
+        });
         Self {
-            workers: Arc::new(senders),
+            queues: Arc::new(Mutex::new(HashMap::new())),
+            run,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
             metrics,
         }
     }
@@ -118,17 +125,36 @@ impl UpdatePump {
     /// Queues an update; the receiver fires once it has been handled.
     pub async fn submit(&self, update: Update) -> Result<oneshot::Receiver<()>, PumpClosed> {
         self.metrics.update_received(update_kind(&update));
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        chat_key(&update).hash(&mut hasher);
-        let worker = &self.workers[(hasher.finish() as usize) % self.workers.len()];
+        if self.permits.is_closed() {
+            return Err(PumpClosed);
+        }
+        let key = chat_key(&update);
         let (tx, rx) = oneshot::channel();
-        worker
-            .send(Work {
-                update,
-                done: Some(tx),
-            })
-            .await
-            .map_err(|_| PumpClosed)?;
+        let work = Work {
+            update,
+            done: Some(tx),
+        };
+        let mut queues = self.queues.lock().expect("pump queues lock");
+        // The chat's task is running: it takes this after what it has. (It leaves the map
+        // only under this lock and only with an empty queue, so the send can't be lost.)
+        let work = match queues.get(&key) {
+            Some(queue) => match queue.send(work) {
+                Ok(()) => return Ok(rx),
+                Err(mpsc::error::SendError(work)) => work,
+            },
+            None => work,
+        };
+        let (queue, inbox) = mpsc::unbounded_channel();
+        queue.send(work).map_err(|_| PumpClosed)?;
+        queues.insert(key, queue);
+        drop(queues);
+        tokio::spawn(chat_task(
+            key,
+            inbox,
+            self.queues.clone(),
+            self.run.clone(),
+            self.permits.clone(),
+        ));
         Ok(rx)
     }
 
@@ -189,5 +215,122 @@ impl UpdatePump {
                 .send()
                 .await;
         }
+    }
+}
+
+/// Works through one chat's queue, then leaves.
+async fn chat_task(
+    key: i64,
+    mut inbox: mpsc::UnboundedReceiver<Work>,
+    queues: Queues,
+    run: Runner,
+    permits: Arc<Semaphore>,
+) {
+    loop {
+        let work = match inbox.try_recv() {
+            Ok(work) => work,
+            Err(_) => {
+                let mut map = queues.lock().expect("pump queues lock");
+                // Re-checked under the lock that `submit` sends under.
+                match inbox.try_recv() {
+                    Ok(work) => work,
+                    Err(_) => {
+                        map.remove(&key);
+                        return;
+                    }
+                }
+            }
+        };
+        let Ok(_permit) = permits.acquire().await else {
+            return;
+        };
+        run(work.update).await;
+        if let Some(done) = work.done {
+            let _ = done.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex as StdMutex;
+
+    use super::*;
+
+    fn message(update_id: i32, chat: i64, text: &str) -> Update {
+        let message = serde_json::json!({
+            "message_id": update_id,
+            "date": 1_700_000_000,
+            "chat": {"id": chat, "type": "private", "first_name": "U"},
+            "from": {"id": chat, "is_bot": false, "first_name": "U"},
+            "text": text,
+        });
+        // Parsed from text, as updates arrive (the kind can't be read back from a `Value`).
+        let body = serde_json::json!({"update_id": update_id, "message": message}).to_string();
+        let update: Update = serde_json::from_str(&body).expect("a valid update");
+        assert!(matches!(update.kind, UpdateKind::Message(_)));
+        update
+    }
+
+    type Log = Arc<StdMutex<Vec<String>>>;
+
+    fn pump(log: Log, concurrency: usize) -> UpdatePump {
+        let handler: UpdateHandler<std::convert::Infallible> =
+            Update::filter_message().endpoint(|msg: Message, log: Log| async move {
+                let text = msg.text().unwrap_or_default().to_owned();
+                log.lock().unwrap().push(format!("start {text}"));
+                if text.starts_with("slow") {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                log.lock().unwrap().push(format!("end {text}"));
+                Ok(())
+            });
+        let on_error: ErrorReporter<std::convert::Infallible> = Arc::new(|_, _| Box::pin(async {}));
+        UpdatePump::start(
+            handler,
+            dptree::deps![log],
+            Metrics::default(),
+            on_error,
+            concurrency,
+        )
+    }
+
+    #[tokio::test]
+    async fn one_chat_runs_in_order_and_never_holds_up_another() {
+        let log: Log = Arc::default();
+        let pump = pump(log.clone(), 8);
+        let mut done = Vec::new();
+        done.push(pump.submit(message(1, 10, "slow a1")).await.unwrap());
+        done.push(pump.submit(message(2, 10, "a2")).await.unwrap());
+        done.push(pump.submit(message(3, 20, "b1")).await.unwrap());
+        for rx in done {
+            rx.await.unwrap();
+        }
+        let log = log.lock().unwrap().clone();
+        let at = |e: &str| log.iter().position(|l| l == e).unwrap();
+        assert!(
+            at("end slow a1") < at("start a2"),
+            "a chat's updates run in order: {log:?}"
+        );
+        assert!(
+            at("end b1") < at("end slow a1"),
+            "another chat did not wait: {log:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chat_that_went_quiet_gets_a_new_task_for_its_next_update() {
+        let log: Log = Arc::default();
+        let pump = pump(log.clone(), 1);
+        for i in 0..3 {
+            pump.submit(message(i, 10, &format!("m{i}")))
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(log.lock().unwrap().len(), 6);
+        assert!(pump.queues.lock().unwrap().len() <= 1);
     }
 }

@@ -391,3 +391,27 @@ impl TestApp {
             .set_webhook_url(&self.url("/webhooks/stripe"));
     }
 }
+
+/// A manual clock at a fixed moment, and the same clock as the app takes it.
+pub fn clock() -> (tollgate::clock::ManualClock, tollgate::clock::SharedClock) {
+    use chrono::TimeZone;
+    let c = tollgate::clock::ManualClock::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 21, 12, 0, 0)
+            .unwrap(),
+    );
+    (c.clone(), std::sync::Arc::new(c))
+}
+
+/// Runs `f` on a fresh SQLite file, then on a scratch PostgreSQL database when one is set.
+pub async fn each_backend(mut f: impl AsyncFnMut(tollgate::storage::Db)) {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(test_db) = TestDb::new(backend).await else {
+            continue;
+        };
+        let db = test_db.connect().await;
+        f(db.clone()).await;
+        db.close().await.unwrap();
+        test_db.drop_now().await;
+    }
+}

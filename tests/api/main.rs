@@ -6,6 +6,7 @@ mod cli;
 mod health;
 mod payments;
 mod relay;
+mod relay_gate;
 mod start;
 mod storage;
 mod stripe_webhook;

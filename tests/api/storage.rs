@@ -4,12 +4,12 @@ use std::sync::{
     atomic::{AtomicU32, Ordering},
 };
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use sea_orm::EntityTrait;
 use teloxide::{dispatching::dialogue::Storage, types::ChatId};
 use tollgate::{
     bot::dialogue_storage::{DbStorage, RedisStorage},
-    clock::{ManualClock, SharedClock},
+    clock::SharedClock,
     domain::TelegramProfile,
     jobs::{self, JobError, JobRunner, NewJob, Ran},
     metrics::Metrics,
@@ -20,29 +20,12 @@ use tollgate::{
     storage::{Db, entities},
 };
 
-use crate::helpers::{Backend, TestDb, redis_url};
+use crate::helpers::{Backend, TestDb, clock, each_backend, redis_url};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 enum Flow {
     Asking { name: String },
     Done,
-}
-
-fn clock() -> (ManualClock, SharedClock) {
-    let c = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap());
-    (c.clone(), Arc::new(c))
-}
-
-async fn each_backend(mut f: impl AsyncFnMut(Db)) {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(test_db) = TestDb::new(backend).await else {
-            continue;
-        };
-        let db = test_db.connect().await;
-        f(db.clone()).await;
-        db.close().await.unwrap();
-        test_db.drop_now().await;
-    }
 }
 
 async fn dialogue_round_trip<S>(storage: Arc<S>)

@@ -13,12 +13,15 @@ use crate::{
     domain::{UserStatus, crossed_low_threshold},
     i18n::Locale,
     services::{
-        credits::{self, Debited, Movement, Reason},
+        ServiceError,
+        credits::{self, Movement, Reason},
         passes,
-        relay::{self, Direction},
-        settings, tiers,
+        relay::{self, Direction, Pair},
+        relay_gate::{Admission, Admitted, Knock, KnownTopic, Verdict},
+        tiers,
         users::{self, User},
     },
+    storage::StorageError,
     telegram::TgError,
 };
 
@@ -125,14 +128,16 @@ async fn copy_in(
     ctx.tg.send(admin, req).await
 }
 
-/// Copies the message into the user's topic, creating or recreating the topic as needed.
+/// Copies the message into the user's topic (`known`, as the gate found it), creating or
+/// recreating the topic as needed.
 async fn relay_in(
     ctx: &AppCtx,
     user: &User,
     msg: &Message,
     admin: ChatId,
+    known: Option<KnownTopic>,
 ) -> Result<MessageId, BotError> {
-    let thread = match relay::topic_of_user(&ctx.db, user.id).await? {
+    let thread = match known {
         Some(t) if t.chat_id == admin.0 => {
             (t.thread_id != 0).then_some(ThreadId(MessageId(t.thread_id)))
         }
@@ -149,17 +154,57 @@ async fn relay_in(
         }
         other => other?,
     };
-    relay::remember(
-        &ctx.db,
-        ctx.now(),
-        user.id,
-        msg.id.0,
-        admin.0,
-        copied.0,
-        Direction::In,
-    )
-    .await?;
+    ctx.relay_log
+        .remember(Pair {
+            user_id: user.id,
+            user_message_id: msg.id.0,
+            admin_chat_id: admin.0,
+            admin_message_id: copied.0,
+            direction: Direction::In,
+        })
+        .await?;
     Ok(copied)
+}
+
+/// A message that can't go to the team (a poll, dice…) or a bot without an admin group: the
+/// user hears why, nothing is charged.
+async fn not_relayed(ctx: &AppCtx, from: &TgUser, can_relay: bool) -> HandlerResult {
+    let user = known_user(ctx, from).await?;
+    let locale = locale_for(ctx, from, Some(&user));
+    if UserStatus::parse(&user.status) == Ok(UserStatus::Banned) {
+        return banned(ctx, &user, locale).await;
+    }
+    let reply = if can_relay {
+        Reply::RelayUnavailable
+    } else {
+        Reply::CantForward
+    };
+    send_private(ctx, user.id, &reply, locale).await?;
+    Ok(())
+}
+
+/// A banned user is told once; their messages go nowhere.
+async fn banned(ctx: &AppCtx, user: &User, locale: Locale) -> HandlerResult {
+    if users::take_ban_notice(&ctx.db, user.id).await? {
+        send_private(ctx, user.id, &Reply::Banned, locale).await?;
+    }
+    Ok(())
+}
+
+/// Asks the gate; someone who never pressed Start is registered (and welcomed) first.
+async fn admit(ctx: &AppCtx, from: &TgUser, msg: &Message) -> Result<Box<Admission>, BotError> {
+    let user_id = from.id.0 as i64;
+    if let Admitted::Known(a) = ctx.relay_gate.admit(user_id, msg.id.0).await? {
+        return Ok(a);
+    }
+    known_user(ctx, from).await?;
+    match ctx.relay_gate.admit(user_id, msg.id.0).await? {
+        Admitted::Known(a) => Ok(a),
+        Admitted::Unknown => Err(ServiceError::from(StorageError::Corrupt(format!(
+            "user {user_id} has no row right after registering"
+        )))
+        .into()),
+    }
 }
 
 /// Any non-command message in the private chat.
@@ -170,72 +215,64 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx) -> HandlerResult {
     let Some(can_relay) = relayable(&msg) else {
         return Ok(());
     };
-    let user = known_user(&ctx, from).await?;
-    let locale = locale_for(&ctx, from, Some(&user));
-    if UserStatus::parse(&user.status) == Ok(UserStatus::Banned) {
-        if users::take_ban_notice(&ctx.db, user.id).await? {
-            send_private(&ctx, user.id, &Reply::Banned, locale).await?;
-        }
-        return Ok(());
-    }
-    if !can_relay {
-        send_private(&ctx, user.id, &Reply::CantForward, locale).await?;
-        return Ok(());
-    }
-    let Some(admin) = ctx.config.admin_chat_id.map(ChatId) else {
-        send_private(&ctx, user.id, &Reply::RelayUnavailable, locale).await?;
-        return Ok(());
+    let Some(admin) = ctx.config.admin_chat_id.map(ChatId).filter(|_| can_relay) else {
+        return not_relayed(&ctx, from, can_relay).await;
     };
 
     // Charge first (atomically, keyed by the message so a redelivered update pays once),
     // then relay; a relay Telegram finally refuses is refunded.
-    let now = ctx.now();
-    let key = format!("msg:{}:{}", user.id, msg.id.0);
-    let charged = if passes::active(&ctx.db, now, user.id).await?.is_some() {
-        None
-    } else {
-        let cost = tiers::of_user(&ctx.db, &user).await?.message_cost;
-        let movement = Movement::new(user.id, cost, Reason::Message)
-            .key(key.clone())
-            .reference(msg.id.0.to_string())
-            .actor(format!("user:{}", user.id));
-        match credits::debit(&ctx.db, now, &movement).await? {
-            Debited::Applied { before, after } => {
-                crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, after).await?;
-                Some((before, after, cost))
-            }
-            Debited::Insufficient { balance } => {
-                crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, balance).await?;
-                send_private(&ctx, user.id, &Reply::NoCredits { balance }, locale).await?;
+    let admission = admit(&ctx, from, &msg).await?;
+    let user = &admission.user;
+    let locale = locale_for(&ctx, from, Some(user));
+    if admission.wants_recharge() {
+        let balance = match admission.verdict {
+            Verdict::Charged { after, .. } => after,
+            Verdict::Insufficient { balance } => balance,
+            _ => user.credits,
+        };
+        crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, balance).await?;
+    }
+    let charged = match admission.verdict {
+        Verdict::Banned => return banned(&ctx, user, locale).await,
+        Verdict::Unlimited => None,
+        Verdict::Charged {
+            before,
+            after,
+            cost,
+        } => Some((before, after, cost)),
+        Verdict::Insufficient { balance } => {
+            send_private(&ctx, user.id, &Reply::NoCredits { balance }, locale).await?;
+            return Ok(());
+        }
+        // Seen before: relay only if the first attempt did not get that far.
+        Verdict::Duplicate => {
+            if relay::admin_side(&ctx.db, user.id, msg.id.0)
+                .await?
+                .is_some()
+            {
                 return Ok(());
             }
-            // Seen before: relay only if the first attempt did not get that far.
-            Debited::Duplicate => {
-                if relay::admin_side(&ctx.db, user.id, msg.id.0)
-                    .await?
-                    .is_some()
-                {
-                    return Ok(());
-                }
-                None
-            }
+            None
         }
     };
 
-    match relay_in(&ctx, &user, &msg, admin).await {
+    match relay_in(&ctx, user, &msg, admin, admission.topic).await {
         Ok(_) => {
-            if let Some((before, after, _)) = charged {
-                let threshold = settings::get(&ctx.db, &settings::LOW_CREDIT_THRESHOLD).await?;
-                if crossed_low_threshold(before, after, threshold) {
-                    send_private(&ctx, user.id, &Reply::LowCredits { balance: after }, locale)
-                        .await?;
-                }
+            if let Some((before, after, _)) = charged
+                && crossed_low_threshold(before, after, admission.low_credit_threshold)
+            {
+                send_private(&ctx, user.id, &Reply::LowCredits { balance: after }, locale).await?;
             }
             Ok(())
         }
         Err(err) => {
             tracing::warn!(user_id = user.id, error = %err, "relay failed; refunding");
             if let Some((_, _, cost)) = charged {
+                let key = Knock {
+                    user_id: user.id,
+                    message_id: msg.id.0,
+                }
+                .key();
                 let refund = Movement::new(user.id, cost, Reason::RelayRefund)
                     .key(format!("refund:{key}"))
                     .reference(msg.id.0.to_string());

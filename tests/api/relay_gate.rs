@@ -1,0 +1,248 @@
+//! The relay gate on real databases: batches charge exactly what one debit after another
+//! would, and fall back to one by one whenever a batch can't be exact.
+use chrono::Duration;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use tollgate::{
+    domain::TelegramProfile,
+    services::{
+        credits::{self, Movement, Reason},
+        passes::{self, PassKind},
+        relay_gate::{self, Admitted, Knock, RelayGate, Verdict},
+        tiers, users,
+    },
+    storage::{Db, entities::credit_ledger},
+};
+
+use crate::helpers::{clock, each_backend};
+
+async fn user_with(db: &Db, id: i64, credits_: i64) {
+    let (_, clock) = clock();
+    let profile = TelegramProfile {
+        id,
+        first_name: format!("User{id}"),
+        last_name: None,
+        username: None,
+        language_code: Some("en".into()),
+    };
+    users::register_start(db, clock.now(), &profile, None)
+        .await
+        .unwrap();
+    if credits_ > 0 {
+        let grant = Movement::new(id, credits_, Reason::AdminGrant);
+        credits::grant(db, clock.now(), &grant).await.unwrap();
+    }
+}
+
+fn knock(user_id: i64, message_id: i32) -> Knock {
+    Knock {
+        user_id,
+        message_id,
+    }
+}
+
+fn verdict(a: &tollgate::services::ServiceResult<Admitted>) -> Option<Verdict> {
+    match a.as_ref().expect("admitted") {
+        Admitted::Unknown => None,
+        Admitted::Known(a) => Some(a.verdict),
+    }
+}
+
+async fn message_entries(db: &Db, user_id: i64) -> Vec<credit_ledger::Model> {
+    credit_ledger::Entity::find()
+        .filter(credit_ledger::Column::UserId.eq(user_id))
+        .filter(credit_ledger::Column::Reason.eq(Reason::Message.as_str()))
+        .order_by_asc(credit_ledger::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_batch_decides_like_one_debit_after_another() {
+    each_backend(async |db| {
+        let (_, clock) = clock();
+        let now = clock.now();
+        user_with(&db, 1, 3).await; // three messages, then out
+        user_with(&db, 2, 5).await; // on a tier where a message costs 2
+        user_with(&db, 3, 0).await; // a day pass: free
+        user_with(&db, 4, 5).await; // banned
+        let tier = tiers::upsert(&db, now, "gold", 2, "").await.unwrap();
+        tiers::assign(&db, 2, Some(tier.id)).await.unwrap();
+        passes::grant(&db, now, 3, PassKind::Day, "test")
+            .await
+            .unwrap();
+        users::set_banned(&db, 4, true).await.unwrap();
+
+        let knocks = [
+            knock(1, 10),
+            knock(2, 10),
+            knock(1, 11),
+            knock(3, 10),
+            knock(1, 12),
+            knock(1, 13),
+            knock(4, 10),
+            knock(2, 10), // the same message twice in one batch
+            knock(99, 10),
+            knock(2, 11),
+        ];
+        let out = relay_gate::admit_all(&db, now, &knocks).await;
+        let got: Vec<_> = out.iter().map(verdict).collect();
+        let charged = |before, after, cost| {
+            Some(Verdict::Charged {
+                before,
+                after,
+                cost,
+            })
+        };
+        assert_eq!(
+            got,
+            vec![
+                charged(3, 2, 1),
+                charged(5, 3, 2),
+                charged(2, 1, 1),
+                Some(Verdict::Unlimited),
+                charged(1, 0, 1),
+                Some(Verdict::Insufficient { balance: 0 }),
+                Some(Verdict::Banned),
+                Some(Verdict::Duplicate),
+                None,
+                charged(3, 1, 2),
+            ]
+        );
+        for (id, balance) in [(1, 0), (2, 1), (3, 0), (4, 5)] {
+            assert_eq!(
+                credits::balance(&db, id).await.unwrap(),
+                balance,
+                "user {id}"
+            );
+            assert_eq!(
+                credits::ledger_sum(&db, id).await.unwrap(),
+                balance,
+                "user {id}"
+            );
+        }
+        let walk: Vec<_> = message_entries(&db, 1)
+            .await
+            .iter()
+            .map(|e| {
+                (
+                    e.amount,
+                    e.balance_after,
+                    e.idempotency_key.clone().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            walk,
+            vec![
+                (-1, 2, "msg:1:10".to_owned()),
+                (-1, 1, "msg:1:11".to_owned()),
+                (-1, 0, "msg:1:12".to_owned()),
+            ]
+        );
+        // The pass ends: the next message is charged again (and refused: no credits).
+        let later = now + Duration::days(2);
+        let out = relay_gate::admit_all(&db, later, &[knock(3, 11)]).await;
+        assert_eq!(verdict(&out[0]), Some(Verdict::Insufficient { balance: 0 }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_message_charged_before_is_a_duplicate_and_the_rest_of_its_batch_still_counts() {
+    each_backend(async |db| {
+        let (_, clock) = clock();
+        let now = clock.now();
+        user_with(&db, 1, 5).await;
+        user_with(&db, 2, 5).await;
+        let first = relay_gate::admit_all(&db, now, &[knock(1, 7)]).await;
+        assert!(matches!(verdict(&first[0]), Some(Verdict::Charged { .. })));
+        // Telegram delivers message 7 again, in a batch with someone else's message.
+        let again = relay_gate::admit_all(&db, now, &[knock(2, 1), knock(1, 7), knock(1, 8)]).await;
+        let got: Vec<_> = again.iter().map(verdict).collect();
+        assert_eq!(
+            got,
+            vec![
+                Some(Verdict::Charged {
+                    before: 5,
+                    after: 4,
+                    cost: 1
+                }),
+                Some(Verdict::Duplicate),
+                Some(Verdict::Charged {
+                    before: 4,
+                    after: 3,
+                    cost: 1
+                }),
+            ]
+        );
+        assert_eq!(credits::balance(&db, 1).await.unwrap(), 3);
+        assert_eq!(credits::ledger_sum(&db, 1).await.unwrap(), 3);
+        assert_eq!(credits::balance(&db, 2).await.unwrap(), 4);
+        assert_eq!(message_entries(&db, 1).await.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_knocks_charge_exactly_the_balance() {
+    each_backend(async |db| {
+        let (_, clock) = clock();
+        user_with(&db, 1, 10).await;
+        let gate = RelayGate::start(db.clone(), clock);
+        let verdicts = futures::future::join_all((0..1000).map(|i| {
+            let gate = gate.clone();
+            async move { verdict(&gate.admit(1, i).await) }
+        }))
+        .await;
+        let charged = verdicts
+            .iter()
+            .filter(|v| matches!(v, Some(Verdict::Charged { .. })))
+            .count();
+        let refused = verdicts
+            .iter()
+            .filter(|v| matches!(v, Some(Verdict::Insufficient { balance: 0 })))
+            .count();
+        assert_eq!((charged, refused), (10, 990));
+        assert_eq!(credits::balance(&db, 1).await.unwrap(), 0);
+        assert_eq!(credits::ledger_sum(&db, 1).await.unwrap(), 0);
+        assert_eq!(message_entries(&db, 1).await.len(), 10);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_grant_landing_between_read_and_write_never_makes_a_debit_wrong() {
+    // Gates of two app replicas and grants race on one user; whatever interleaving happens,
+    // every credit is accounted for and the balance never goes below zero.
+    each_backend(async |db| {
+        let (_, clock) = clock();
+        user_with(&db, 1, 50).await;
+        let (a, b) = (
+            RelayGate::start(db.clone(), clock.clone()),
+            RelayGate::start(db.clone(), clock.clone()),
+        );
+        let knocks = futures::future::join_all((0..200).map(|i| {
+            let gate = if i % 2 == 0 { a.clone() } else { b.clone() };
+            async move { verdict(&gate.admit(1, i).await) }
+        }));
+        let grants = futures::future::join_all((0..20).map(|i| {
+            let (db, now) = (db.clone(), clock.now());
+            async move {
+                let m = Movement::new(1, 1, Reason::AdminGrant).key(format!("g{i}"));
+                credits::grant(&db, now, &m).await.unwrap();
+            }
+        }));
+        let (verdicts, _) = tokio::join!(knocks, grants);
+        let charged = verdicts
+            .iter()
+            .filter(|v| matches!(v, Some(Verdict::Charged { .. })))
+            .count() as i64;
+        let balance = credits::balance(&db, 1).await.unwrap();
+        assert!(balance >= 0);
+        assert_eq!(balance, 50 + 20 - charged);
+        assert_eq!(credits::ledger_sum(&db, 1).await.unwrap(), balance);
+        assert_eq!(message_entries(&db, 1).await.len() as i64, charged);
+    })
+    .await;
+}
