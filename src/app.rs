@@ -20,7 +20,7 @@ use crate::{
     http::{self, HttpState},
     jobs::{self, JobError, JobRunner, NewJob},
     metrics::Metrics,
-    services::{events, relay, relay_gate::RelayGate, settings},
+    services::{events, relay_gate::RelayGate, settings, settlements::Settler},
     shutdown::Shutdown,
     storage::{self, StorageError},
     telegram::{self, ALLOWED_UPDATES, RateLimits, Telegram, UpdatePump},
@@ -214,7 +214,7 @@ impl App {
         let ctx = AppCtx {
             stripe,
             relay_gate: RelayGate::start(db.clone(), opts.clock.clone()),
-            relay_log: relay::Recorder::start(db.clone(), opts.clock.clone()),
+            settler: Settler::start(db.clone(), opts.clock.clone()),
             db,
             started_at: opts.clock.now(),
             clock: opts.clock.clone(),

@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     jobs::JobRunner,
     metrics::Metrics,
-    services::{relay, relay_gate::RelayGate},
+    services::{relay_gate::RelayGate, settlements::Settler},
     storage::Db,
     telegram::Telegram,
 };
@@ -24,10 +24,10 @@ pub struct AppCtx {
     /// The Stripe API client, when `STRIPE_SECRET_KEY` is set.
     pub stripe: Option<stripe::Client>,
     pub started_at: DateTime<Utc>,
-    /// Admits relayed messages in batches (see [`RelayGate`]).
+    /// Admits relayed messages and records their copies, in batches (see [`RelayGate`]).
     pub relay_gate: RelayGate,
-    /// Remembers relayed message pairs in batches.
-    pub relay_log: relay::Recorder,
+    /// Settles paid Checkout Sessions in batches (see [`Settler`]).
+    pub settler: Settler,
 }
 
 impl AppCtx {

@@ -13,17 +13,38 @@ use crate::{
 
 /// Tells the user what their payment bought (exactly one message per grant).
 pub async fn paid(ctx: &AppCtx, user_id: i64, paid: &Paid) -> Result<(), BotError> {
-    let reply = match paid {
-        Paid::Credits { amount, balance } => Reply::PurchaseDone {
+    match paid_reply(paid) {
+        Some(reply) => to_user(ctx, user_id, &reply).await,
+        None => Ok(()),
+    }
+}
+
+fn paid_reply(paid: &Paid) -> Option<Reply> {
+    match paid {
+        Paid::Credits { amount, balance } => Some(Reply::PurchaseDone {
             credits: *amount,
             balance: *balance,
-        },
-        Paid::Pass { until } => Reply::PassGranted {
+        }),
+        Paid::Pass { until } => Some(Reply::PassGranted {
             until: handlers::fmt_time(*until),
-        },
-        Paid::AlreadyPaid | Paid::NotPayable => return Ok(()),
+        }),
+        Paid::AlreadyPaid | Paid::NotPayable => None,
+    }
+}
+
+/// [`paid`] for a user whose languages the caller already has.
+pub async fn paid_in(
+    ctx: &AppCtx,
+    user_id: i64,
+    paid: &Paid,
+    locale: Option<&str>,
+    language_code: Option<&str>,
+) -> Result<(), BotError> {
+    let Some(reply) = paid_reply(paid) else {
+        return Ok(());
     };
-    to_user(ctx, user_id, &reply).await
+    let locale = crate::i18n::Locale::resolve(locale, language_code, ctx.config.default_locale);
+    deliver(ctx, user_id, &reply, locale).await
 }
 
 /// A notice to the user. Best effort: when it is about money already applied (a payment, a
@@ -34,6 +55,15 @@ pub async fn to_user(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), Bo
         return Ok(());
     };
     let locale = handlers::locale_of_user(ctx, &user);
+    deliver(ctx, user_id, reply, locale).await
+}
+
+async fn deliver(
+    ctx: &AppCtx,
+    user_id: i64,
+    reply: &Reply,
+    locale: crate::i18n::Locale,
+) -> Result<(), BotError> {
     match handlers::send_private(ctx, user_id, reply, locale).await {
         Ok(_) => Ok(()),
         Err(BotError::Telegram(e)) => {

@@ -14,6 +14,7 @@ use crate::{
         ServiceError,
         events::{self, Claim, EventSource},
         orders::{self, Order, PaymentRef},
+        settlements::{PaidSession, Settled},
     },
     storage::entities::orders as order_rows,
 };
@@ -69,6 +70,22 @@ pub enum HandleError {
 /// Claims the event, applies it, and marks it done; releases the claim if applying failed.
 #[tracing::instrument(skip_all, fields(event_id = %event.id.as_str(), kind = %event.type_.as_str()))]
 pub async fn apply(ctx: &AppCtx, event: &Event) -> Result<Applied, HandleError> {
+    if let Some(session) = paid_session(event) {
+        match ctx.settler.settle(session).await? {
+            Settled::Applied {
+                user_id,
+                paid,
+                locale,
+                language_code,
+            } => {
+                notify::paid_in(ctx, user_id, &paid, locale.as_deref(), language_code.as_deref())
+                    .await?;
+                return Ok(Applied::Applied);
+            }
+            Settled::Duplicate => return Ok(Applied::Duplicate),
+            Settled::OneByOne => {}
+        }
+    }
     let id = event.id.as_str();
     let claim = events::claim(
         &ctx.db,
@@ -92,6 +109,29 @@ pub async fn apply(ctx: &AppCtx, event: &Event) -> Result<Applied, HandleError> 
             Err(e)
         }
     }
+}
+
+/// A Checkout Session this event says was paid, for the batched settlement.
+fn paid_session(event: &Event) -> Option<PaidSession> {
+    use stripe_checkout::CheckoutSessionPaymentStatus as Status;
+    let session = match &event.data.object {
+        EventObject::CheckoutSessionCompleted(s) if s.payment_status == Status::Paid => s,
+        EventObject::CheckoutSessionAsyncPaymentSucceeded(s) => s,
+        _ => return None,
+    };
+    Some(PaidSession {
+        event_id: event.id.as_str().to_owned(),
+        event_kind: event.type_.as_str().to_owned(),
+        order_id: order_id_of(
+            session.metadata.as_ref(),
+            session.client_reference_id.as_deref(),
+        )?,
+        customer: session.customer.as_ref().map(|c| c.id().as_str().to_owned()),
+        payment_intent: session
+            .payment_intent
+            .as_ref()
+            .map(|p| p.id().as_str().to_owned()),
+    })
 }
 
 fn order_id_of(

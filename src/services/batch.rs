@@ -6,7 +6,9 @@
 //! batch holds whatever arrived while the one before it ran. Every statement on SQLite is a hop
 //! to its worker thread, so this is what keeps the relay's bookkeeping off the critical path.
 use futures::future::BoxFuture;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// How often the task steps aside before it takes a batch.
 const LINGER_YIELDS: usize = 4;
@@ -42,38 +44,59 @@ where
     where
         F: Fn(Vec<Req>) -> BoxFuture<'static, Vec<Resp>> + Send + Sync + 'static,
     {
+        Self::spawn_many(1, max_batch, run)
+    }
+
+    /// Like [`Batcher::spawn`] with `runners` tasks: while one batch waits on the database (a
+    /// PostgreSQL commit waits for its WAL flush), the next can already run. Each runner takes
+    /// what is queued when it becomes free.
+    pub fn spawn_many<F>(runners: usize, max_batch: usize, run: F) -> Self
+    where
+        F: Fn(Vec<Req>) -> BoxFuture<'static, Vec<Resp>> + Send + Sync + 'static,
+    {
         let max_batch = max_batch.max(1);
-        let (tx, mut rx) = mpsc::channel::<Pending<Req, Resp>>(max_batch * 8);
-        tokio::spawn(async move {
-            let mut requests = Vec::with_capacity(max_batch);
-            let mut replies = Vec::with_capacity(max_batch);
-            while let Some((request, reply)) = rx.recv().await {
-                requests.push(request);
-                replies.push(reply);
-                // Let the tasks that are ready right now (callers a moment behind this one) run
-                // and queue theirs; free when nothing else is runnable.
-                for _ in 0..LINGER_YIELDS {
-                    tokio::task::yield_now().await;
-                }
-                while requests.len() < max_batch {
-                    match rx.try_recv() {
-                        Ok((request, reply)) => {
-                            requests.push(request);
-                            replies.push(reply);
+        let (tx, rx) = mpsc::channel::<Pending<Req, Resp>>(max_batch * 8);
+        let rx = Arc::new(Mutex::new(rx));
+        let run = Arc::new(run);
+        for _ in 0..runners.max(1) {
+            let (rx, run) = (rx.clone(), run.clone());
+            tokio::spawn(async move {
+                let mut requests = Vec::with_capacity(max_batch);
+                let mut replies = Vec::with_capacity(max_batch);
+                loop {
+                    {
+                        let mut rx = rx.lock().await;
+                        let Some((request, reply)) = rx.recv().await else {
+                            return;
+                        };
+                        requests.push(request);
+                        replies.push(reply);
+                        // Let the tasks that are ready right now (callers a moment behind this
+                        // one) run and queue theirs; free when nothing else is runnable.
+                        for _ in 0..LINGER_YIELDS {
+                            tokio::task::yield_now().await;
                         }
-                        Err(_) => break,
+                        while requests.len() < max_batch {
+                            match rx.try_recv() {
+                                Ok((request, reply)) => {
+                                    requests.push(request);
+                                    replies.push(reply);
+                                }
+                                Err(_) => break,
+                            }
+                        }
                     }
+                    tracing::trace!(size = requests.len(), "batch");
+                    let responses = run(std::mem::take(&mut requests)).await;
+                    debug_assert_eq!(responses.len(), replies.len(), "one response per request");
+                    // A caller that went away just misses its answer; the work is done anyway.
+                    for (reply, response) in replies.drain(..).zip(responses) {
+                        let _ = reply.send(response);
+                    }
+                    replies.clear();
                 }
-                tracing::trace!(size = requests.len(), "batch");
-                let responses = run(std::mem::take(&mut requests)).await;
-                debug_assert_eq!(responses.len(), replies.len(), "one response per request");
-                // A caller that went away just misses its answer; the work is done either way.
-                for (reply, response) in replies.drain(..).zip(responses) {
-                    let _ = reply.send(response);
-                }
-                replies.clear();
-            }
-        });
+            });
+        }
         Self { tx }
     }
 

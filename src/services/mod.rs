@@ -9,6 +9,7 @@ pub mod passes;
 pub mod relay;
 pub mod relay_gate;
 pub mod settings;
+pub mod settlements;
 pub mod tiers;
 pub mod users;
 

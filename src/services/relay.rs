@@ -5,16 +5,12 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 
-use super::{
-    ServiceResult,
-    batch::{Batcher, BatcherStopped},
-};
-use crate::{
-    clock::SharedClock,
-    storage::{
-        Db, StorageError,
-        entities::{relay_messages, support_topics},
-    },
+use sea_orm::ConnectionTrait;
+
+use super::ServiceResult;
+use crate::storage::{
+    Db,
+    entities::{relay_messages, support_topics},
 };
 
 pub type Topic = support_topics::Model;
@@ -112,7 +108,7 @@ fn keep_first() -> OnConflict {
 }
 
 /// Remembers several pairs in one statement (a pair already known is kept as it was).
-pub async fn remember_all(db: &Db, now: DateTime<Utc>, pairs: &[Pair]) -> ServiceResult<()> {
+pub async fn remember_all(db: &impl ConnectionTrait, now: DateTime<Utc>, pairs: &[Pair]) -> ServiceResult<()> {
     if pairs.is_empty() {
         return Ok(());
     }
@@ -140,39 +136,6 @@ pub async fn remember(
         direction,
     };
     remember_all(db, now, &[pair]).await
-}
-
-/// Remembers pairs from concurrent relays together ([`Batcher`]): one insert per batch.
-#[derive(Clone)]
-pub struct Recorder {
-    batcher: Batcher<Pair, ServiceResult<()>>,
-}
-
-impl Recorder {
-    pub fn start(db: Db, clock: SharedClock) -> Self {
-        let batcher = Batcher::spawn(256, move |pairs: Vec<Pair>| {
-            let db = db.clone();
-            let now = clock.now();
-            Box::pin(async move {
-                if remember_all(&db, now, &pairs).await.is_ok() {
-                    return pairs.iter().map(|_| Ok(())).collect();
-                }
-                // Each on its own, so one bad row fails only its own caller.
-                let mut out = Vec::with_capacity(pairs.len());
-                for pair in &pairs {
-                    out.push(remember_all(&db, now, std::slice::from_ref(pair)).await);
-                }
-                out
-            })
-        });
-        Self { batcher }
-    }
-
-    pub async fn remember(&self, pair: Pair) -> ServiceResult<()> {
-        self.batcher.call(pair).await.map_err(|BatcherStopped| {
-            StorageError::Corrupt("the relay recorder has stopped".into())
-        })?
-    }
 }
 
 /// The admin-side copy of a user's message (for edits and reply threading).

@@ -24,6 +24,7 @@ use super::{
     ServiceResult,
     batch::{Batcher, BatcherStopped},
     credits::{self, Debited, Movement, Reason},
+    relay::{self, Pair},
     settings,
     tiers::Tier,
     users::User,
@@ -114,31 +115,92 @@ pub enum Admitted {
     Known(Box<Admission>),
 }
 
+/// What the gate is asked to do.
+enum Op {
+    Admit(Knock),
+    /// Remember a message and its copy (after the relay), in the next batch's transaction.
+    Record(Pair),
+}
+
+enum Done {
+    Admitted(Admitted),
+    Recorded,
+}
+
 /// One gate per app; clones share it.
 #[derive(Clone)]
 pub struct RelayGate {
-    batcher: Batcher<Knock, ServiceResult<Admitted>>,
+    batcher: Batcher<Op, ServiceResult<Done>>,
+}
+
+fn stopped(_: BatcherStopped) -> StorageError {
+    StorageError::Corrupt("the relay gate has stopped".into())
 }
 
 impl RelayGate {
     pub fn start(db: Db, clock: SharedClock) -> Self {
-        let batcher = Batcher::spawn(MAX_BATCH, move |knocks: Vec<Knock>| {
+        // SQLite has one connection: a second runner would only queue for it. PostgreSQL
+        // overlaps one batch's commit (a WAL flush) with the next batch.
+        let runners = if storage::is_postgres(&db) { std::env::var("XX_RUNNERS").ok().and_then(|v| v.parse().ok()).unwrap_or(3) } else { 1 };
+        let batcher = Batcher::spawn_many(runners, MAX_BATCH, move |ops: Vec<Op>| {
             let db = db.clone();
             let now = clock.now();
-            Box::pin(async move { admit_all(&db, now, &knocks).await })
+            Box::pin(async move { settle(&db, now, ops).await })
         });
         Self { batcher }
     }
 
     pub async fn admit(&self, user_id: i64, message_id: i32) -> ServiceResult<Admitted> {
-        self.batcher
-            .call(Knock {
-                user_id,
-                message_id,
-            })
-            .await
-            .map_err(|BatcherStopped| StorageError::Corrupt("the relay gate has stopped".into()))?
+        let knock = Knock {
+            user_id,
+            message_id,
+        };
+        match self.batcher.call(Op::Admit(knock)).await.map_err(stopped)?? {
+            Done::Admitted(admitted) => Ok(admitted),
+            Done::Recorded => unreachable!("an admission is answered with an admission"),
+        }
     }
+
+    /// Remembers a relayed pair durably (returns once committed).
+    pub async fn record(&self, pair: Pair) -> ServiceResult<()> {
+        self.batcher.call(Op::Record(pair)).await.map_err(stopped)??;
+        Ok(())
+    }
+}
+
+/// One batch of mixed work: pairs and admissions share one transaction.
+async fn settle(db: &Db, now: DateTime<Utc>, ops: Vec<Op>) -> Vec<ServiceResult<Done>> {
+    let mut knocks = Vec::new();
+    let mut pairs = Vec::new();
+    for op in &ops {
+        match op {
+            Op::Admit(k) => knocks.push(*k),
+            Op::Record(p) => pairs.push(*p),
+        }
+    }
+    let (mut admitted, recorded): (Vec<ServiceResult<Admitted>>, ServiceResult<()>) =
+        match admit_batch(db, now, &knocks, &pairs).await {
+            Ok(admitted) => (admitted.into_iter().map(Ok).collect(), Ok(())),
+            Err(why) => {
+                tracing::debug!(size = ops.len(), %why, "batch fell back to one by one");
+                let recorded = relay::remember_all(db, now, &pairs).await;
+                let mut admitted = Vec::with_capacity(knocks.len());
+                for knock in &knocks {
+                    admitted.push(admit_one(db, now, *knock).await);
+                }
+                (admitted, recorded)
+            }
+        };
+    admitted.reverse();
+    ops.iter()
+        .map(|op| match op {
+            Op::Admit(_) => admitted.pop().expect("one admission per knock").map(Done::Admitted),
+            Op::Record(_) => match &recorded {
+                Ok(()) => Ok(Done::Recorded),
+                Err(e) => Err(StorageError::Corrupt(format!("recording a relayed pair: {e}")).into()),
+            },
+        })
+        .collect()
 }
 
 /// Admits a batch together; when that can't be done exactly, each knock on its own.
@@ -147,7 +209,7 @@ pub async fn admit_all(
     now: DateTime<Utc>,
     knocks: &[Knock],
 ) -> Vec<ServiceResult<Admitted>> {
-    match admit_batch(db, now, knocks).await {
+    match admit_batch(db, now, knocks, &[]).await {
         Ok(admitted) => admitted.into_iter().map(Ok).collect(),
         Err(why) => {
             tracing::debug!(size = knocks.len(), %why, "batch admission fell back to one by one");
@@ -359,8 +421,14 @@ async fn admit_batch(
     db: &Db,
     now: DateTime<Utc>,
     knocks: &[Knock],
+    pairs: &[Pair],
 ) -> Result<Vec<Admitted>, BatchMiss> {
     let txn = db.begin().await?;
+    relay::remember_all(&txn, now, pairs).await?;
+    if knocks.is_empty() {
+        txn.commit().await?;
+        return Ok(Vec::new());
+    }
     let terms = terms(&txn).await?;
     let mut ids: Vec<i64> = knocks.iter().map(|k| k.user_id).collect();
     ids.sort_unstable();

@@ -154,8 +154,8 @@ async fn relay_in(
         }
         other => other?,
     };
-    ctx.relay_log
-        .remember(Pair {
+    ctx.relay_gate
+        .record(Pair {
             user_id: user.id,
             user_message_id: msg.id.0,
             admin_chat_id: admin.0,

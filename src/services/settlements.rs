@@ -1,0 +1,462 @@
+//! Paid Checkout Sessions, settled in batches.
+//!
+//! Paying one order one statement at a time (claim the event, read the order and product, set
+//! the payment intent, grant, move the order, remember the customer, mark the event done) is
+//! about fourteen statements in six transactions. Webhooks that arrive together are settled
+//! together instead ([`Batcher`]), in one transaction: seen event ids, orders with products,
+//! the claims (stored as done: they commit with their effects or not at all), one guarded
+//! order update, one balance update, one ledger insert, one customer insert.
+//!
+//! Only the plain case is settled here: a known order for a credit pack, of a user without
+//! auto-recharge (remembering the card needs a Stripe call). Anything else, and any batch that
+//! can't be settled exactly (an order that moved meanwhile, a grant already in the ledger, an
+//! error), is answered [`Settled::OneByOne`]: the caller applies that event the one-by-one way,
+//! which handles every case. Nothing of a batch that falls back is kept.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Statement, TransactionTrait, sea_query::OnConflict,
+};
+
+use super::{
+    ServiceResult,
+    batch::{Batcher, BatcherStopped},
+    credits::Reason,
+    events::EventSource,
+    orders::Paid,
+};
+use crate::{
+    clock::SharedClock,
+    storage::{
+        self, Db, StorageError,
+        entities::{credit_ledger, processed_events, stripe_customers},
+    },
+};
+
+pub const MAX_BATCH: usize = 64;
+
+/// Statuses a payment may still move to `paid` from.
+const PAYABLE: [&str; 3] = ["pending", "failed", "expired"];
+
+/// A Checkout Session that says it was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidSession {
+    pub event_id: String,
+    pub event_kind: String,
+    pub order_id: i64,
+    pub customer: Option<String>,
+    pub payment_intent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// Applied (the event is done); `paid` says what the user got, if anything.
+    Applied {
+        user_id: i64,
+        paid: Paid,
+        /// The user's chosen language and Telegram's, for the confirmation.
+        locale: Option<String>,
+        language_code: Option<String>,
+    },
+    /// This event was applied before.
+    Duplicate,
+    /// Not for a batch: apply this event one by one.
+    OneByOne,
+}
+
+/// One settler per app; clones share it.
+#[derive(Clone)]
+pub struct Settler {
+    batcher: Batcher<PaidSession, ServiceResult<Settled>>,
+}
+
+impl Settler {
+    pub fn start(db: Db, clock: SharedClock) -> Self {
+        let runners = if storage::is_postgres(&db) { 3 } else { 1 };
+        let batcher = Batcher::spawn_many(runners, MAX_BATCH, move |sessions: Vec<PaidSession>| {
+            let db = db.clone();
+            let now = clock.now();
+            Box::pin(async move { settle_all(&db, now, &sessions).await })
+        });
+        Self { batcher }
+    }
+
+    pub async fn settle(&self, session: PaidSession) -> ServiceResult<Settled> {
+        self.batcher.call(session).await.map_err(|BatcherStopped| {
+            StorageError::Corrupt("the settlement task has stopped".into())
+        })?
+    }
+}
+
+/// Settles a batch; when it can't be done exactly, every session goes one by one.
+pub async fn settle_all(
+    db: &Db,
+    now: DateTime<Utc>,
+    sessions: &[PaidSession],
+) -> Vec<ServiceResult<Settled>> {
+    match settle_batch(db, now, sessions).await {
+        Ok(settled) => settled.into_iter().map(Ok).collect(),
+        Err(why) => {
+            tracing::debug!(size = sessions.len(), error = %why, "settlement batch fell back to one by one");
+            sessions.iter().map(|_| Ok(Settled::OneByOne)).collect()
+        }
+    }
+}
+
+/// Why a batch was not settled as one.
+#[derive(Debug, thiserror::Error)]
+enum Miss {
+    #[error("an order or balance moved during the batch")]
+    Moved,
+    #[error(transparent)]
+    Service(#[from] super::ServiceError),
+}
+
+impl From<sea_orm::DbErr> for Miss {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Miss::Service(e.into())
+    }
+}
+
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the batch needs of an order.
+struct OrderFacts {
+    user_id: i64,
+    status: String,
+    credits: Option<i64>,
+    has_auto_recharge: bool,
+}
+
+async fn order_facts(
+    txn: &DatabaseTransaction,
+    ids: &[i64],
+) -> ServiceResult<HashMap<i64, OrderFacts>> {
+    let query = format!(
+        "SELECT o.id, o.user_id, o.status, p.credits, \
+           (ar.user_id IS NOT NULL) AS has_auto_recharge \
+         FROM orders o \
+         JOIN products p ON p.id = o.product_id \
+         LEFT JOIN auto_recharge ar ON ar.user_id = o.user_id \
+         WHERE o.id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let backend = txn.get_database_backend();
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            storage::sql(backend, &query),
+            ids.iter().map(|&id| sea_orm::Value::from(id)),
+        ))
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        out.insert(
+            row.try_get::<i64>("", "id")?,
+            OrderFacts {
+                user_id: row.try_get("", "user_id")?,
+                status: row.try_get("", "status")?,
+                credits: row.try_get("", "credits")?,
+                has_auto_recharge: row.try_get("", "has_auto_recharge")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn seen_events(txn: &DatabaseTransaction, ids: Vec<String>) -> ServiceResult<HashSet<String>> {
+    Ok(processed_events::Entity::find()
+        .select_only()
+        .column(processed_events::Column::ExternalId)
+        .filter(processed_events::Column::Source.eq(EventSource::Stripe.as_str()))
+        .filter(processed_events::Column::ExternalId.is_in(ids))
+        .into_tuple::<String>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Moves the orders to paid (with their payment intents); all of them, or `Moved`.
+async fn mark_paid(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    paying: &[(i64, Option<&str>)],
+) -> Result<(), Miss> {
+    let mut values: Vec<sea_orm::Value> = vec![now.into()];
+    let mut cases = String::new();
+    for (id, pi) in paying {
+        let n = values.len();
+        cases.push_str(&format!(" WHEN ${} THEN ${}", n + 1, n + 2));
+        values.push((*id).into());
+        values.push(pi.map(str::to_owned).into());
+    }
+    let first_status = values.len() + 1;
+    values.extend(PAYABLE.iter().map(|s| sea_orm::Value::from(*s)));
+    let ids = (0..paying.len())
+        .map(|i| format!("${}", 2 + 2 * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let query = format!(
+        "UPDATE orders SET status = 'paid', paid_at = $1, updated_at = $1, \
+           stripe_payment_intent = COALESCE((CASE id{cases} END), stripe_payment_intent) \
+         WHERE id IN ({ids}) AND status IN ({}) RETURNING id",
+        placeholders(first_status, PAYABLE.len())
+    );
+    let backend = txn.get_database_backend();
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            storage::sql(backend, &query),
+            values,
+        ))
+        .await?;
+    if rows.len() != paying.len() {
+        return Err(Miss::Moved);
+    }
+    Ok(())
+}
+
+/// A user's balance after the batch, and their languages.
+struct Credited {
+    balance: i64,
+    locale: Option<String>,
+    language_code: Option<String>,
+}
+
+/// Adds each user's total; all of them, or `Moved`.
+async fn credit(
+    txn: &DatabaseTransaction,
+    totals: &[(i64, i64)],
+) -> Result<HashMap<i64, Credited>, Miss> {
+    let mut cases = String::new();
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(totals.len() * 2);
+    for (i, &(user_id, amount)) in totals.iter().enumerate() {
+        cases.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
+        values.push(user_id.into());
+        values.push(amount.into());
+    }
+    let ids = (0..totals.len())
+        .map(|i| format!("${}", 2 * i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let query = format!(
+        "UPDATE users SET credits = credits + (CASE id{cases} END) WHERE id IN ({ids}) \
+         RETURNING id, credits, locale, language_code"
+    );
+    let backend = txn.get_database_backend();
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            storage::sql(backend, &query),
+            values,
+        ))
+        .await?;
+    if rows.len() != totals.len() {
+        return Err(Miss::Moved);
+    }
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        out.insert(
+            row.try_get::<i64>("", "id").map_err(super::ServiceError::from)?,
+            Credited {
+                balance: row.try_get("", "credits").map_err(super::ServiceError::from)?,
+                locale: row.try_get("", "locale").map_err(super::ServiceError::from)?,
+                language_code: row
+                    .try_get("", "language_code")
+                    .map_err(super::ServiceError::from)?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// What one session comes to before anything is written.
+enum Plan {
+    OneByOne,
+    Duplicate,
+    /// Claimed; the order is paid by this session (`pay`) or was not payable any more.
+    Claim { user_id: i64, pay: Option<i64>, outcome: Paid },
+}
+
+async fn settle_batch(
+    db: &Db,
+    now: DateTime<Utc>,
+    sessions: &[PaidSession],
+) -> Result<Vec<Settled>, Miss> {
+    let txn = db.begin().await?;
+    let seen = seen_events(&txn, sessions.iter().map(|s| s.event_id.clone()).collect()).await?;
+    let mut order_ids: Vec<i64> = sessions.iter().map(|s| s.order_id).collect();
+    order_ids.sort_unstable();
+    order_ids.dedup();
+    let facts = order_facts(&txn, &order_ids).await?;
+
+    let mut events_now = HashSet::new();
+    let mut orders_now = HashSet::new();
+    let mut plans = Vec::with_capacity(sessions.len());
+    for s in sessions {
+        let plan = match facts.get(&s.order_id) {
+            _ if seen.contains(&s.event_id) || events_now.contains(&s.event_id) => Plan::Duplicate,
+            Some(f) if f.credits.is_some() && !f.has_auto_recharge => {
+                events_now.insert(s.event_id.clone());
+                let payable = PAYABLE.contains(&f.status.as_str());
+                if payable && orders_now.insert(s.order_id) {
+                    Plan::Claim {
+                        user_id: f.user_id,
+                        pay: f.credits,
+                        outcome: Paid::AlreadyPaid, // filled in below
+                    }
+                } else {
+                    let outcome = if payable || f.status == "paid" {
+                        Paid::AlreadyPaid
+                    } else {
+                        Paid::NotPayable
+                    };
+                    Plan::Claim {
+                        user_id: f.user_id,
+                        pay: None,
+                        outcome,
+                    }
+                }
+            }
+            _ => Plan::OneByOne,
+        };
+        plans.push(plan);
+    }
+
+    // Claims, stored as done: they commit together with what they did.
+    let claims: Vec<processed_events::ActiveModel> = sessions
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::Claim { .. }))
+        .map(|(s, _)| processed_events::ActiveModel {
+            source: Set(EventSource::Stripe.as_str().to_owned()),
+            external_id: Set(s.event_id.clone()),
+            kind: Set(s.event_kind.chars().take(128).collect()),
+            status: Set("done".to_owned()),
+            received_at: Set(now),
+            processed_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .collect();
+    if !claims.is_empty() {
+        processed_events::Entity::insert_many(claims)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+
+    let paying: Vec<(i64, Option<&str>)> = sessions
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::Claim { pay: Some(_), .. }))
+        .map(|(s, _)| (s.order_id, s.payment_intent.as_deref()))
+        .collect();
+    let mut credited = HashMap::new();
+    if !paying.is_empty() {
+        mark_paid(&txn, now, &paying).await?;
+        let mut totals: HashMap<i64, i64> = HashMap::new();
+        for p in &plans {
+            if let Plan::Claim {
+                user_id,
+                pay: Some(amount),
+                ..
+            } = p
+            {
+                *totals.entry(*user_id).or_default() += amount;
+            }
+        }
+        let totals: Vec<(i64, i64)> = totals.into_iter().collect();
+        credited = credit(&txn, &totals).await?;
+
+        // The ledger walks each user's balance up to where it ended, in session order.
+        let mut running: HashMap<i64, i64> = totals
+            .iter()
+            .map(|(id, total)| (*id, credited[id].balance - total))
+            .collect();
+        let mut entries = Vec::with_capacity(paying.len());
+        for (s, plan) in sessions.iter().zip(plans.iter_mut()) {
+            if let Plan::Claim {
+                user_id,
+                pay: Some(amount),
+                outcome,
+            } = plan
+            {
+                let balance = running.get_mut(user_id).expect("a total per paying user");
+                *balance += *amount;
+                *outcome = Paid::Credits {
+                    amount: *amount,
+                    balance: *balance,
+                };
+                let key = format!("order:{}", s.order_id);
+                entries.push(credit_ledger::ActiveModel {
+                    user_id: Set(*user_id),
+                    amount: Set(*amount),
+                    balance_after: Set(*balance),
+                    reason: Set(Reason::Purchase.as_str().to_owned()),
+                    reference: Set(Some(key.clone())),
+                    idempotency_key: Set(Some(key)),
+                    actor: Set("system".to_owned()),
+                    created_at: Set(now),
+                    ..Default::default()
+                });
+            }
+        }
+        // A grant for one of these orders already in the ledger trips its key: fall back.
+        credit_ledger::Entity::insert_many(entries)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+
+    let customers: Vec<stripe_customers::ActiveModel> = sessions
+        .iter()
+        .zip(&plans)
+        .filter_map(|(s, p)| match p {
+            Plan::Claim { user_id, .. } => s.customer.as_ref().map(|c| (*user_id, c)),
+            _ => None,
+        })
+        .collect::<HashMap<i64, &String>>()
+        .into_iter()
+        .map(|(user_id, customer)| stripe_customers::ActiveModel {
+            user_id: Set(user_id),
+            customer_id: Set(customer.clone()),
+            created_at: Set(now),
+        })
+        .collect();
+    if !customers.is_empty() {
+        stripe_customers::Entity::insert_many(customers)
+            .on_conflict(
+                OnConflict::column(stripe_customers::Column::UserId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+
+    Ok(plans
+        .into_iter()
+        .map(|plan| match plan {
+            Plan::OneByOne => Settled::OneByOne,
+            Plan::Duplicate => Settled::Duplicate,
+            Plan::Claim {
+                user_id, outcome, ..
+            } => {
+                let languages = credited.get(&user_id);
+                Settled::Applied {
+                    user_id,
+                    paid: outcome,
+                    locale: languages.and_then(|c| c.locale.clone()),
+                    language_code: languages.and_then(|c| c.language_code.clone()),
+                }
+            }
+        })
+        .collect())
+}
