@@ -78,8 +78,14 @@ pub async fn apply(ctx: &AppCtx, event: &Event) -> Result<Applied, HandleError> 
                 locale,
                 language_code,
             } => {
-                notify::paid_in(ctx, user_id, &paid, locale.as_deref(), language_code.as_deref())
-                    .await?;
+                notify::paid_in(
+                    ctx,
+                    user_id,
+                    &paid,
+                    locale.as_deref(),
+                    language_code.as_deref(),
+                )
+                .await?;
                 return Ok(Applied::Applied);
             }
             Settled::Duplicate => return Ok(Applied::Duplicate),
@@ -126,7 +132,10 @@ fn paid_session(event: &Event) -> Option<PaidSession> {
             session.metadata.as_ref(),
             session.client_reference_id.as_deref(),
         )?,
-        customer: session.customer.as_ref().map(|c| c.id().as_str().to_owned()),
+        customer: session
+            .customer
+            .as_ref()
+            .map(|c| c.id().as_str().to_owned()),
         payment_intent: session
             .payment_intent
             .as_ref()

@@ -108,7 +108,11 @@ fn keep_first() -> OnConflict {
 }
 
 /// Remembers several pairs in one statement (a pair already known is kept as it was).
-pub async fn remember_all(db: &impl ConnectionTrait, now: DateTime<Utc>, pairs: &[Pair]) -> ServiceResult<()> {
+pub async fn remember_all(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    pairs: &[Pair],
+) -> ServiceResult<()> {
     if pairs.is_empty() {
         return Ok(());
     }

@@ -141,7 +141,14 @@ impl RelayGate {
     pub fn start(db: Db, clock: SharedClock) -> Self {
         // SQLite has one connection: a second runner would only queue for it. PostgreSQL
         // overlaps one batch's commit (a WAL flush) with the next batch.
-        let runners = if storage::is_postgres(&db) { std::env::var("XX_RUNNERS").ok().and_then(|v| v.parse().ok()).unwrap_or(3) } else { 1 };
+        let runners = if storage::is_postgres(&db) {
+            std::env::var("XX_RUNNERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(3)
+        } else {
+            1
+        };
         let batcher = Batcher::spawn_many(runners, MAX_BATCH, move |ops: Vec<Op>| {
             let db = db.clone();
             let now = clock.now();
@@ -155,7 +162,12 @@ impl RelayGate {
             user_id,
             message_id,
         };
-        match self.batcher.call(Op::Admit(knock)).await.map_err(stopped)?? {
+        match self
+            .batcher
+            .call(Op::Admit(knock))
+            .await
+            .map_err(stopped)??
+        {
             Done::Admitted(admitted) => Ok(admitted),
             Done::Recorded => unreachable!("an admission is answered with an admission"),
         }
@@ -163,7 +175,10 @@ impl RelayGate {
 
     /// Remembers a relayed pair durably (returns once committed).
     pub async fn record(&self, pair: Pair) -> ServiceResult<()> {
-        self.batcher.call(Op::Record(pair)).await.map_err(stopped)??;
+        self.batcher
+            .call(Op::Record(pair))
+            .await
+            .map_err(stopped)??;
         Ok(())
     }
 }
@@ -194,10 +209,15 @@ async fn settle(db: &Db, now: DateTime<Utc>, ops: Vec<Op>) -> Vec<ServiceResult<
     admitted.reverse();
     ops.iter()
         .map(|op| match op {
-            Op::Admit(_) => admitted.pop().expect("one admission per knock").map(Done::Admitted),
+            Op::Admit(_) => admitted
+                .pop()
+                .expect("one admission per knock")
+                .map(Done::Admitted),
             Op::Record(_) => match &recorded {
                 Ok(()) => Ok(Done::Recorded),
-                Err(e) => Err(StorageError::Corrupt(format!("recording a relayed pair: {e}")).into()),
+                Err(e) => {
+                    Err(StorageError::Corrupt(format!("recording a relayed pair: {e}")).into())
+                }
             },
         })
         .collect()

@@ -171,7 +171,10 @@ async fn order_facts(
     Ok(out)
 }
 
-async fn seen_events(txn: &DatabaseTransaction, ids: Vec<String>) -> ServiceResult<HashSet<String>> {
+async fn seen_events(
+    txn: &DatabaseTransaction,
+    ids: Vec<String>,
+) -> ServiceResult<HashSet<String>> {
     Ok(processed_events::Entity::find()
         .select_only()
         .column(processed_events::Column::ExternalId)
@@ -265,10 +268,15 @@ async fn credit(
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         out.insert(
-            row.try_get::<i64>("", "id").map_err(super::ServiceError::from)?,
+            row.try_get::<i64>("", "id")
+                .map_err(super::ServiceError::from)?,
             Credited {
-                balance: row.try_get("", "credits").map_err(super::ServiceError::from)?,
-                locale: row.try_get("", "locale").map_err(super::ServiceError::from)?,
+                balance: row
+                    .try_get("", "credits")
+                    .map_err(super::ServiceError::from)?,
+                locale: row
+                    .try_get("", "locale")
+                    .map_err(super::ServiceError::from)?,
                 language_code: row
                     .try_get("", "language_code")
                     .map_err(super::ServiceError::from)?,
@@ -283,7 +291,11 @@ enum Plan {
     OneByOne,
     Duplicate,
     /// Claimed; the order is paid by this session (`pay`) or was not payable any more.
-    Claim { user_id: i64, pay: Option<i64>, outcome: Paid },
+    Claim {
+        user_id: i64,
+        pay: Option<i64>,
+        outcome: Paid,
+    },
 }
 
 async fn settle_batch(

@@ -7,6 +7,7 @@ mod health;
 mod payments;
 mod relay;
 mod relay_gate;
+mod settlements;
 mod start;
 mod storage;
 mod stripe_webhook;
