@@ -141,14 +141,7 @@ impl RelayGate {
     pub fn start(db: Db, clock: SharedClock) -> Self {
         // SQLite has one connection: a second runner would only queue for it. PostgreSQL
         // overlaps one batch's commit (a WAL flush) with the next batch.
-        let runners = if storage::is_postgres(&db) {
-            std::env::var("XX_RUNNERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(3)
-        } else {
-            1
-        };
+        let runners = if storage::is_postgres(&db) { 3 } else { 1 };
         let batcher = Batcher::spawn_many(runners, MAX_BATCH, move |ops: Vec<Op>| {
             let db = db.clone();
             let now = clock.now();
