@@ -123,14 +123,14 @@ async fn add(
     })
 }
 
-async fn record(
-    txn: &DatabaseTransaction,
+/// The ledger row of a movement (`signed`: positive for a grant, negative for a debit).
+pub(crate) fn ledger_row(
     now: DateTime<Utc>,
     m: &Movement,
     signed: i64,
     balance_after: i64,
-) -> Result<(), sea_orm::DbErr> {
-    credit_ledger::Entity::insert(credit_ledger::ActiveModel {
+) -> credit_ledger::ActiveModel {
+    credit_ledger::ActiveModel {
         user_id: Set(m.user_id),
         amount: Set(signed),
         balance_after: Set(balance_after),
@@ -140,10 +140,20 @@ async fn record(
         actor: Set(m.actor.clone()),
         created_at: Set(now),
         ..Default::default()
-    })
-    .exec_without_returning(txn)
-    .await
-    .map(|_| ())
+    }
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    m: &Movement,
+    signed: i64,
+    balance_after: i64,
+) -> Result<(), sea_orm::DbErr> {
+    credit_ledger::Entity::insert(ledger_row(now, m, signed, balance_after))
+        .exec_without_returning(txn)
+        .await
+        .map(|_| ())
 }
 
 fn unknown_user(id: i64) -> ServiceError {

@@ -16,8 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
-    Statement, TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, TransactionTrait,
 };
 
 use super::{
@@ -33,7 +32,7 @@ use crate::{
     clock::SharedClock,
     domain::UserStatus,
     storage::{
-        self, Db, StorageError,
+        self, Db, PerId, StorageError,
         entities::{credit_ledger, users},
     },
 };
@@ -285,13 +284,6 @@ struct Profile {
     recharge: Option<RechargeWish>,
 }
 
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The users (by id) with tier, topic, pass and auto-recharge, in one query.
 async fn profiles(
     db: &impl ConnectionTrait,
@@ -314,18 +306,11 @@ async fn profiles(
          LEFT JOIN support_topics st ON st.user_id = u.id \
          LEFT JOIN auto_recharge ar ON ar.user_id = u.id \
          WHERE u.id IN ({})",
-        placeholders(3, ids.len())
+        storage::placeholders(3, ids.len())
     );
     let mut values: Vec<sea_orm::Value> = vec![now.into(), terms.default_tier.clone().into()];
     values.extend(ids.iter().map(|&id| sea_orm::Value::from(id)));
-    let backend = db.get_database_backend();
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            storage::sql(backend, &query),
-            values,
-        ))
-        .await?;
+    let rows = storage::query_all(db, &query, values).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let user = users::Model::from_query_result(&row, "")?;
@@ -396,32 +381,14 @@ async fn take(
     txn: &DatabaseTransaction,
     totals: &[(i64, i64)],
 ) -> ServiceResult<HashMap<i64, i64>> {
-    let mut cases = String::new();
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(totals.len() * 2);
-    for (i, &(user_id, amount)) in totals.iter().enumerate() {
-        cases.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
-        values.push(user_id.into());
-        values.push(amount.into());
-    }
-    let ids = (0..totals.len())
-        .map(|i| format!("${}", 2 * i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let PerId { case, ids, values } = storage::per_id(1, totals.iter().copied());
     let query = format!(
-        "UPDATE users SET credits = credits - (CASE id{cases} END) \
-         WHERE id IN ({ids}) AND credits >= (CASE id{cases} END) \
+        "UPDATE users SET credits = credits - (CASE id{case} END) \
+         WHERE id IN ({ids}) AND credits >= (CASE id{case} END) \
          RETURNING id, credits"
     );
-    let backend = txn.get_database_backend();
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            storage::sql(backend, &query),
-            values,
-        ))
-        .await?;
-    let mut left = HashMap::with_capacity(rows.len());
-    for row in rows {
+    let mut left = HashMap::with_capacity(totals.len());
+    for row in storage::query_all(txn, &query, values).await? {
         left.insert(
             row.try_get::<i64>("", "id")?,
             row.try_get::<i64>("", "credits")?,
@@ -502,19 +469,11 @@ async fn admit_batch(
             txn.rollback().await?;
             return Err(BatchMiss::Moved);
         }
-        credit_ledger::Entity::insert_many(entries.iter().map(|(m, after)| {
-            credit_ledger::ActiveModel {
-                user_id: Set(m.user_id),
-                amount: Set(-m.amount),
-                balance_after: Set(*after),
-                reason: Set(m.reason.as_str().to_owned()),
-                reference: Set(m.reference.clone()),
-                idempotency_key: Set(m.idempotency_key.clone()),
-                actor: Set(m.actor.clone()),
-                created_at: Set(now),
-                ..Default::default()
-            }
-        }))
+        credit_ledger::Entity::insert_many(
+            entries
+                .iter()
+                .map(|(m, after)| credits::ledger_row(now, m, -m.amount, *after)),
+        )
         .exec_without_returning(&txn)
         .await?;
     }

@@ -16,21 +16,21 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Statement, TransactionTrait, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait, sea_query::OnConflict,
 };
 
 use super::{
     ServiceResult,
     batch::{Batcher, BatcherStopped},
-    credits::Reason,
+    credits::{self, Movement, Reason},
     events::EventSource,
     orders::Paid,
 };
 use crate::{
     clock::SharedClock,
     storage::{
-        self, Db, StorageError,
+        self, Db, PerId, StorageError,
         entities::{credit_ledger, processed_events, stripe_customers},
     },
 };
@@ -120,13 +120,6 @@ impl From<sea_orm::DbErr> for Miss {
     }
 }
 
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// What the batch needs of an order.
 struct OrderFacts {
     user_id: i64,
@@ -146,16 +139,10 @@ async fn order_facts(
          JOIN products p ON p.id = o.product_id \
          LEFT JOIN auto_recharge ar ON ar.user_id = o.user_id \
          WHERE o.id IN ({})",
-        placeholders(1, ids.len())
+        storage::placeholders(1, ids.len())
     );
-    let backend = txn.get_database_backend();
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            storage::sql(backend, &query),
-            ids.iter().map(|&id| sea_orm::Value::from(id)),
-        ))
-        .await?;
+    let values = ids.iter().map(|&id| sea_orm::Value::from(id)).collect();
+    let rows = storage::query_all(txn, &query, values).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         out.insert(
@@ -193,34 +180,24 @@ async fn mark_paid(
     now: DateTime<Utc>,
     paying: &[(i64, Option<&str>)],
 ) -> Result<(), Miss> {
-    let mut values: Vec<sea_orm::Value> = vec![now.into()];
-    let mut cases = String::new();
-    for (id, pi) in paying {
-        let n = values.len();
-        cases.push_str(&format!(" WHEN ${} THEN ${}", n + 1, n + 2));
-        values.push((*id).into());
-        values.push(pi.map(str::to_owned).into());
-    }
+    let PerId {
+        case,
+        ids,
+        mut values,
+    } = storage::per_id(
+        2,
+        paying.iter().map(|(id, pi)| (*id, pi.map(str::to_owned))),
+    );
+    values.insert(0, now.into());
     let first_status = values.len() + 1;
     values.extend(PAYABLE.iter().map(|s| sea_orm::Value::from(*s)));
-    let ids = (0..paying.len())
-        .map(|i| format!("${}", 2 + 2 * i))
-        .collect::<Vec<_>>()
-        .join(", ");
     let query = format!(
         "UPDATE orders SET status = 'paid', paid_at = $1, updated_at = $1, \
-           stripe_payment_intent = COALESCE((CASE id{cases} END), stripe_payment_intent) \
+           stripe_payment_intent = COALESCE((CASE id{case} END), stripe_payment_intent) \
          WHERE id IN ({ids}) AND status IN ({}) RETURNING id",
-        placeholders(first_status, PAYABLE.len())
+        storage::placeholders(first_status, PAYABLE.len())
     );
-    let backend = txn.get_database_backend();
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            storage::sql(backend, &query),
-            values,
-        ))
-        .await?;
+    let rows = storage::query_all(txn, &query, values).await?;
     if rows.len() != paying.len() {
         return Err(Miss::Moved);
     }
@@ -239,29 +216,12 @@ async fn credit(
     txn: &DatabaseTransaction,
     totals: &[(i64, i64)],
 ) -> Result<HashMap<i64, Credited>, Miss> {
-    let mut cases = String::new();
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(totals.len() * 2);
-    for (i, &(user_id, amount)) in totals.iter().enumerate() {
-        cases.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
-        values.push(user_id.into());
-        values.push(amount.into());
-    }
-    let ids = (0..totals.len())
-        .map(|i| format!("${}", 2 * i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let PerId { case, ids, values } = storage::per_id(1, totals.iter().copied());
     let query = format!(
-        "UPDATE users SET credits = credits + (CASE id{cases} END) WHERE id IN ({ids}) \
+        "UPDATE users SET credits = credits + (CASE id{case} END) WHERE id IN ({ids}) \
          RETURNING id, credits, locale, language_code"
     );
-    let backend = txn.get_database_backend();
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            storage::sql(backend, &query),
-            values,
-        ))
-        .await?;
+    let rows = storage::query_all(txn, &query, values).await?;
     if rows.len() != totals.len() {
         return Err(Miss::Moved);
     }
@@ -407,17 +367,10 @@ async fn settle_batch(
                     balance: *balance,
                 };
                 let key = format!("order:{}", s.order_id);
-                entries.push(credit_ledger::ActiveModel {
-                    user_id: Set(*user_id),
-                    amount: Set(*amount),
-                    balance_after: Set(*balance),
-                    reason: Set(Reason::Purchase.as_str().to_owned()),
-                    reference: Set(Some(key.clone())),
-                    idempotency_key: Set(Some(key)),
-                    actor: Set("system".to_owned()),
-                    created_at: Set(now),
-                    ..Default::default()
-                });
+                let grant = Movement::new(*user_id, *amount, Reason::Purchase)
+                    .key(key.clone())
+                    .reference(key);
+                entries.push(credits::ledger_row(now, &grant, *amount, *balance));
             }
         }
         // A grant for one of these orders already in the ledger trips its key: fall back.

@@ -78,6 +78,59 @@ pub fn sql(backend: DbBackend, postgres_sql: &str) -> String {
     }
 }
 
+/// `$from, $from+1, …` (`count` of them), for an `IN (…)` list in [`sql`] text.
+pub fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A value per row id, for multi-row updates: `case` is ` WHEN $i THEN $v …` (wrap it in
+/// `CASE id … END`), `ids` the ids' placeholders for `IN (…)`; numbering starts at `first`.
+pub struct PerId {
+    pub case: String,
+    pub ids: String,
+    pub values: Vec<sea_orm::Value>,
+}
+
+pub fn per_id<V: Into<sea_orm::Value>>(
+    first: usize,
+    rows: impl IntoIterator<Item = (i64, V)>,
+) -> PerId {
+    let mut out = PerId {
+        case: String::new(),
+        ids: String::new(),
+        values: Vec::new(),
+    };
+    for (i, (id, value)) in rows.into_iter().enumerate() {
+        let (k, v) = (first + 2 * i, first + 2 * i + 1);
+        out.case.push_str(&format!(" WHEN ${k} THEN ${v}"));
+        if i > 0 {
+            out.ids.push_str(", ");
+        }
+        out.ids.push_str(&format!("${k}"));
+        out.values.push(id.into());
+        out.values.push(value.into());
+    }
+    out
+}
+
+/// Runs [`sql`] text with its values and returns every row.
+pub async fn query_all(
+    db: &impl ConnectionTrait,
+    postgres_sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+    let backend = db.get_database_backend();
+    db.query_all_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql(backend, postgres_sql),
+        values,
+    ))
+    .await
+}
+
 pub fn is_postgres(db: &Db) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }

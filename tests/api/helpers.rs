@@ -415,3 +415,17 @@ pub async fn each_backend(mut f: impl AsyncFnMut(tollgate::storage::Db)) {
         test_db.drop_now().await;
     }
 }
+
+/// A user row as `/start` makes it (no credits), with this Telegram language.
+pub async fn registered(db: &tollgate::storage::Db, id: i64, language: &str) {
+    let profile = tollgate::domain::TelegramProfile {
+        id,
+        first_name: format!("User{id}"),
+        last_name: None,
+        username: None,
+        language_code: Some(language.into()),
+    };
+    tollgate::services::users::register_start(db, clock().1.now(), &profile, None)
+        .await
+        .unwrap();
+}

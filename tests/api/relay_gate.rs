@@ -3,7 +3,6 @@
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tollgate::{
-    domain::TelegramProfile,
     services::{
         credits::{self, Movement, Reason},
         passes::{self, PassKind},
@@ -13,23 +12,13 @@ use tollgate::{
     storage::{Db, entities::credit_ledger},
 };
 
-use crate::helpers::{clock, each_backend};
+use crate::helpers::{clock, each_backend, registered};
 
 async fn user_with(db: &Db, id: i64, credits_: i64) {
-    let (_, clock) = clock();
-    let profile = TelegramProfile {
-        id,
-        first_name: format!("User{id}"),
-        last_name: None,
-        username: None,
-        language_code: Some("en".into()),
-    };
-    users::register_start(db, clock.now(), &profile, None)
-        .await
-        .unwrap();
+    registered(db, id, "en").await;
     if credits_ > 0 {
         let grant = Movement::new(id, credits_, Reason::AdminGrant);
-        credits::grant(db, clock.now(), &grant).await.unwrap();
+        credits::grant(db, clock().1.now(), &grant).await.unwrap();
     }
 }
 

@@ -2,32 +2,20 @@
 //! orders one by one would do, and nothing at all when a batch can't be exact.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tollgate::{
-    domain::TelegramProfile,
     services::{
         auto_recharge,
         credits::{self, Movement, Reason},
         events::{self, EventSource},
         orders::{self, Method, Order, Paid},
         settlements::{self, PaidSession, Settled},
-        users,
     },
     storage::{Db, entities::credit_ledger},
 };
 
-use crate::helpers::{clock, each_backend};
+use crate::helpers::{clock, each_backend, registered};
 
 async fn user(db: &Db, id: i64) {
-    let (_, clock) = clock();
-    let profile = TelegramProfile {
-        id,
-        first_name: format!("User{id}"),
-        last_name: None,
-        username: None,
-        language_code: Some("ru".into()),
-    };
-    users::register_start(db, clock.now(), &profile, None)
-        .await
-        .unwrap();
+    registered(db, id, "ru").await;
 }
 
 async fn order(db: &Db, user_id: i64, code: &str) -> Order {
