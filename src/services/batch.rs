@@ -28,6 +28,21 @@ impl<Req, Resp> Clone for Batcher<Req, Resp> {
     }
 }
 
+/// Why a batch could not be applied as one (its callers then go one by one).
+#[derive(Debug, thiserror::Error)]
+pub enum Miss {
+    #[error("a row moved while the batch was being applied")]
+    Moved,
+    #[error(transparent)]
+    Service(#[from] super::ServiceError),
+}
+
+impl From<sea_orm::DbErr> for Miss {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Miss::Service(e.into())
+    }
+}
+
 /// The batch task is gone (the app is stopping, or a batch panicked).
 #[derive(Debug, thiserror::Error)]
 #[error("the batch task has stopped")]

@@ -21,7 +21,7 @@ use sea_orm::{
 
 use super::{
     ServiceResult,
-    batch::{Batcher, BatcherStopped},
+    batch::{Batcher, BatcherStopped, Miss},
     credits::{self, Debited, Movement, Reason},
     relay::{self, Pair},
     settings,
@@ -96,14 +96,16 @@ pub struct Admission {
 }
 
 impl Admission {
-    /// The balance now falls below the user's auto-recharge threshold.
-    pub fn wants_recharge(&self) -> bool {
+    /// The balance, when it now falls below the user's auto-recharge threshold.
+    pub fn recharge_due(&self) -> Option<i64> {
         let balance = match self.verdict {
             Verdict::Charged { after, .. } => after,
             Verdict::Insufficient { balance } => balance,
-            _ => return false,
+            _ => return None,
         };
-        self.recharge.is_some_and(|r| balance < r.threshold)
+        self.recharge
+            .is_some_and(|r| balance < r.threshold)
+            .then_some(balance)
     }
 }
 
@@ -221,32 +223,15 @@ pub async fn admit_all(
     now: DateTime<Utc>,
     knocks: &[Knock],
 ) -> Vec<ServiceResult<Admitted>> {
-    match admit_batch(db, now, knocks, &[]).await {
-        Ok(admitted) => admitted.into_iter().map(Ok).collect(),
-        Err(why) => {
-            tracing::debug!(size = knocks.len(), %why, "batch admission fell back to one by one");
-            let mut out = Vec::with_capacity(knocks.len());
-            for knock in knocks {
-                out.push(admit_one(db, now, *knock).await);
-            }
-            out
-        }
-    }
-}
-
-/// Why a batch was not admitted as one.
-#[derive(Debug, thiserror::Error)]
-enum BatchMiss {
-    #[error("a balance moved during the batch")]
-    Moved,
-    #[error(transparent)]
-    Service(#[from] super::ServiceError),
-}
-
-impl From<sea_orm::DbErr> for BatchMiss {
-    fn from(e: sea_orm::DbErr) -> Self {
-        BatchMiss::Service(e.into())
-    }
+    let ops = knocks.iter().map(|k| Op::Admit(*k)).collect();
+    settle(db, now, ops)
+        .await
+        .into_iter()
+        .map(|done| match done? {
+            Done::Admitted(admitted) => Ok(admitted),
+            Done::Recorded => unreachable!("only admissions were asked for"),
+        })
+        .collect()
 }
 
 /// Settings every admission needs.
@@ -402,7 +387,7 @@ async fn admit_batch(
     now: DateTime<Utc>,
     knocks: &[Knock],
     pairs: &[Pair],
-) -> Result<Vec<Admitted>, BatchMiss> {
+) -> Result<Vec<Admitted>, Miss> {
     let txn = db.begin().await?;
     relay::remember_all(&txn, now, pairs).await?;
     if knocks.is_empty() {
@@ -467,7 +452,7 @@ async fn admit_batch(
             .any(|(id, _)| left.get(id) != balances.get(id))
         {
             txn.rollback().await?;
-            return Err(BatchMiss::Moved);
+            return Err(Miss::Moved);
         }
         credit_ledger::Entity::insert_many(
             entries

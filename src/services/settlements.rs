@@ -22,7 +22,7 @@ use sea_orm::{
 
 use super::{
     ServiceResult,
-    batch::{Batcher, BatcherStopped},
+    batch::{Batcher, BatcherStopped, Miss},
     credits::{self, Movement, Reason},
     events::EventSource,
     orders::Paid,
@@ -102,21 +102,6 @@ pub async fn settle_all(
             tracing::debug!(size = sessions.len(), error = %why, "settlement batch fell back to one by one");
             sessions.iter().map(|_| Ok(Settled::OneByOne)).collect()
         }
-    }
-}
-
-/// Why a batch was not settled as one.
-#[derive(Debug, thiserror::Error)]
-enum Miss {
-    #[error("an order or balance moved during the batch")]
-    Moved,
-    #[error(transparent)]
-    Service(#[from] super::ServiceError),
-}
-
-impl From<sea_orm::DbErr> for Miss {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Miss::Service(e.into())
     }
 }
 
@@ -228,18 +213,11 @@ async fn credit(
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         out.insert(
-            row.try_get::<i64>("", "id")
-                .map_err(super::ServiceError::from)?,
+            row.try_get::<i64>("", "id")?,
             Credited {
-                balance: row
-                    .try_get("", "credits")
-                    .map_err(super::ServiceError::from)?,
-                locale: row
-                    .try_get("", "locale")
-                    .map_err(super::ServiceError::from)?,
-                language_code: row
-                    .try_get("", "language_code")
-                    .map_err(super::ServiceError::from)?,
+                balance: row.try_get("", "credits")?,
+                locale: row.try_get("", "locale")?,
+                language_code: row.try_get("", "language_code")?,
             },
         );
     }

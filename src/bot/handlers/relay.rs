@@ -224,12 +224,7 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx) -> HandlerResult {
     let admission = admit(&ctx, from, &msg).await?;
     let user = &admission.user;
     let locale = locale_for(&ctx, from, Some(user));
-    if admission.wants_recharge() {
-        let balance = match admission.verdict {
-            Verdict::Charged { after, .. } => after,
-            Verdict::Insufficient { balance } => balance,
-            _ => user.credits,
-        };
+    if let Some(balance) = admission.recharge_due() {
         crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, balance).await?;
     }
     let charged = match admission.verdict {
