@@ -124,7 +124,7 @@ async fn add(
 }
 
 /// The ledger row of a movement (`signed`: positive for a grant, negative for a debit).
-pub(crate) fn ledger_row(
+fn ledger_row(
     now: DateTime<Utc>,
     m: &Movement,
     signed: i64,
@@ -141,6 +141,71 @@ pub(crate) fn ledger_row(
         created_at: Set(now),
         ..Default::default()
     }
+}
+
+/// One ledger entry to append: the movement, its signed amount and the balance after it.
+pub(crate) struct Entry<'a> {
+    pub movement: &'a Movement,
+    pub signed: i64,
+    pub balance_after: i64,
+}
+
+/// Appends entries in one statement whose text is the same however many there are (the rows
+/// travel as one JSON parameter, see [`storage::json_rows`]), in the given order. An entry
+/// whose idempotency key is already in the ledger fails the whole statement.
+pub(crate) async fn append_all(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    entries: &[Entry<'_>],
+) -> Result<(), sea_orm::DbErr> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let backend = conn.get_database_backend();
+    let rows = storage::json_rows(
+        backend,
+        1,
+        "d",
+        &[
+            ("n", "BIGINT"),
+            ("uid", "BIGINT"),
+            ("amount", "BIGINT"),
+            ("bal", "BIGINT"),
+            ("reason", "TEXT"),
+            ("reference", "TEXT"),
+            ("ikey", "TEXT"),
+            ("actor", "TEXT"),
+        ],
+    );
+    let query = format!(
+        "INSERT INTO credit_ledger \
+           (user_id, amount, balance_after, reason, reference, idempotency_key, actor, created_at) \
+         SELECT d.uid, d.amount, d.bal, d.reason, d.reference, d.ikey, d.actor, $2 FROM {rows} \
+         ORDER BY d.n"
+    );
+    let json = entries
+        .iter()
+        .enumerate()
+        .map(|(n, e)| {
+            serde_json::json!({
+                "n": n,
+                "uid": e.movement.user_id,
+                "amount": e.signed,
+                "bal": e.balance_after,
+                "reason": e.movement.reason.as_str(),
+                "reference": e.movement.reference,
+                "ikey": e.movement.idempotency_key,
+                "actor": e.movement.actor,
+            })
+        })
+        .collect();
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        storage::sql(backend, &query),
+        [storage::json_param(json), now.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 async fn record(

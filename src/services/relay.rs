@@ -5,11 +5,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Statement};
 
 use super::ServiceResult;
 use crate::storage::{
-    Db,
+    self, Db,
     entities::{relay_messages, support_topics},
 };
 
@@ -84,30 +84,8 @@ pub struct Pair {
     pub direction: Direction,
 }
 
-impl Pair {
-    fn row(&self, now: DateTime<Utc>) -> relay_messages::ActiveModel {
-        relay_messages::ActiveModel {
-            user_id: Set(self.user_id),
-            user_message_id: Set(self.user_message_id),
-            admin_chat_id: Set(self.admin_chat_id),
-            admin_message_id: Set(self.admin_message_id),
-            direction: Set(self.direction.as_str().to_owned()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-    }
-}
-
-fn keep_first() -> OnConflict {
-    OnConflict::columns([
-        relay_messages::Column::AdminChatId,
-        relay_messages::Column::AdminMessageId,
-    ])
-    .do_nothing()
-    .to_owned()
-}
-
-/// Remembers several pairs in one statement (a pair already known is kept as it was).
+/// Remembers several pairs in one statement (a pair already known is kept as it was); the
+/// statement's text is the same however many there are (see [`storage::json_rows`]).
 pub async fn remember_all(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -116,10 +94,47 @@ pub async fn remember_all(
     if pairs.is_empty() {
         return Ok(());
     }
-    relay_messages::Entity::insert_many(pairs.iter().map(|p| p.row(now)))
-        .on_conflict(keep_first())
-        .exec_without_returning(db)
-        .await?;
+    let backend = db.get_database_backend();
+    let rows = storage::json_rows(
+        backend,
+        1,
+        "d",
+        &[
+            ("n", "BIGINT"),
+            ("uid", "BIGINT"),
+            ("umid", "INTEGER"),
+            ("chat", "BIGINT"),
+            ("amid", "INTEGER"),
+            ("dir", "TEXT"),
+        ],
+    );
+    // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
+    let query = format!(
+        "INSERT INTO relay_messages \
+           (user_id, user_message_id, admin_chat_id, admin_message_id, direction, created_at) \
+         SELECT d.uid, d.umid, d.chat, d.amid, d.dir, $2 FROM {rows} WHERE true ORDER BY d.n \
+         ON CONFLICT (admin_chat_id, admin_message_id) DO NOTHING"
+    );
+    let json = pairs
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            serde_json::json!({
+                "n": n,
+                "uid": p.user_id,
+                "umid": p.user_message_id,
+                "chat": p.admin_chat_id,
+                "amid": p.admin_message_id,
+                "dir": p.direction.as_str(),
+            })
+        })
+        .collect();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        storage::sql(backend, &query),
+        [storage::json_param(json), now.into()],
+    ))
+    .await?;
     Ok(())
 }
 

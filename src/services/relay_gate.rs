@@ -15,9 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, TransactionTrait};
 
 use super::{
     ServiceResult,
@@ -31,10 +29,7 @@ use super::{
 use crate::{
     clock::SharedClock,
     domain::UserStatus,
-    storage::{
-        self, Db, PerId, StorageError,
-        entities::{credit_ledger, users},
-    },
+    storage::{self, Db, StorageError, entities::users},
 };
 
 /// The most messages one batch admits (keeps statements well under SQLite's variable limit).
@@ -290,11 +285,18 @@ async fn profiles(
          LEFT JOIN tiers dt ON dt.name = $2 \
          LEFT JOIN support_topics st ON st.user_id = u.id \
          LEFT JOIN auto_recharge ar ON ar.user_id = u.id \
-         WHERE u.id IN ({})",
-        storage::placeholders(3, ids.len())
+         WHERE u.id IN (SELECT d.uid FROM {})",
+        storage::json_rows(db.get_database_backend(), 3, "d", &[("uid", "BIGINT")])
     );
-    let mut values: Vec<sea_orm::Value> = vec![now.into(), terms.default_tier.clone().into()];
-    values.extend(ids.iter().map(|&id| sea_orm::Value::from(id)));
+    let ids = ids
+        .iter()
+        .map(|uid| serde_json::json!({ "uid": uid }))
+        .collect();
+    let values = vec![
+        now.into(),
+        terms.default_tier.clone().into(),
+        storage::json_param(ids),
+    ];
     let rows = storage::query_all(db, &query, values).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
@@ -366,14 +368,23 @@ async fn take(
     txn: &DatabaseTransaction,
     totals: &[(i64, i64)],
 ) -> ServiceResult<HashMap<i64, i64>> {
-    let PerId { case, ids, values } = storage::per_id(1, totals.iter().copied());
+    let rows = storage::json_rows(
+        txn.get_database_backend(),
+        1,
+        "d",
+        &[("uid", "BIGINT"), ("amount", "BIGINT")],
+    );
     let query = format!(
-        "UPDATE users SET credits = credits - (CASE id{case} END) \
-         WHERE id IN ({ids}) AND credits >= (CASE id{case} END) \
+        "UPDATE users SET credits = credits - d.amount FROM {rows} \
+         WHERE users.id = d.uid AND users.credits >= d.amount \
          RETURNING id, credits"
     );
-    let mut left = HashMap::with_capacity(totals.len());
-    for row in storage::query_all(txn, &query, values).await? {
+    let totals = totals
+        .iter()
+        .map(|(uid, amount)| serde_json::json!({"uid": uid, "amount": amount}))
+        .collect();
+    let mut left = HashMap::new();
+    for row in storage::query_all(txn, &query, vec![storage::json_param(totals)]).await? {
         left.insert(
             row.try_get::<i64>("", "id")?,
             row.try_get::<i64>("", "credits")?,
@@ -454,13 +465,15 @@ async fn admit_batch(
             txn.rollback().await?;
             return Err(Miss::Moved);
         }
-        credit_ledger::Entity::insert_many(
-            entries
-                .iter()
-                .map(|(m, after)| credits::ledger_row(now, m, -m.amount, *after)),
-        )
-        .exec_without_returning(&txn)
-        .await?;
+        let entries: Vec<credits::Entry> = entries
+            .iter()
+            .map(|(m, after)| credits::Entry {
+                movement: m,
+                signed: -m.amount,
+                balance_after: *after,
+            })
+            .collect();
+        credits::append_all(&txn, now, &entries).await?;
     }
     txn.commit().await?;
 

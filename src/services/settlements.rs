@@ -31,7 +31,7 @@ use crate::{
     clock::SharedClock,
     storage::{
         self, Db, PerId, StorageError,
-        entities::{credit_ledger, processed_events, stripe_customers},
+        entities::{processed_events, stripe_customers},
     },
 };
 
@@ -348,13 +348,19 @@ async fn settle_batch(
                 let grant = Movement::new(*user_id, *amount, Reason::Purchase)
                     .key(key.clone())
                     .reference(key);
-                entries.push(credits::ledger_row(now, &grant, *amount, *balance));
+                entries.push((grant, *amount, *balance));
             }
         }
         // A grant for one of these orders already in the ledger trips its key: fall back.
-        credit_ledger::Entity::insert_many(entries)
-            .exec_without_returning(&txn)
-            .await?;
+        let entries: Vec<credits::Entry> = entries
+            .iter()
+            .map(|(grant, amount, balance)| credits::Entry {
+                movement: grant,
+                signed: *amount,
+                balance_after: *balance,
+            })
+            .collect();
+        credits::append_all(&txn, now, &entries).await?;
     }
 
     let customers: Vec<stripe_customers::ActiveModel> = sessions
