@@ -1002,7 +1002,6 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
                 .chats
                 .get(&from_chat)
                 .and_then(|c| c.msg(mid))
-                .cloned()
                 .ok_or_else(|| ApiError::bad(format!("message to {what} not found")))?;
             w.check_can_send(chat_id)?;
             let kind = crate::state::kind_of(&src.json);

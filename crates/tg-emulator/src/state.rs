@@ -129,16 +129,24 @@ impl ChatRec {
         }
     }
 
+    /// Where message `id` is or would go: `messages` is kept in id order (see
+    /// [`World::store_message`]), so a lookup is a binary search, not a walk through a busy
+    /// group's whole history.
+    fn msg_index(&self, id: i32) -> usize {
+        self.messages.partition_point(|m| m.message_id < id)
+    }
+
     pub fn msg(&self, id: i32) -> Option<&MsgRec> {
         self.messages
-            .iter()
-            .find(|m| m.message_id == id && !m.deleted)
+            .get(self.msg_index(id))
+            .filter(|m| m.message_id == id && !m.deleted)
     }
 
     pub fn msg_mut(&mut self, id: i32) -> Option<&mut MsgRec> {
+        let i = self.msg_index(id);
         self.messages
-            .iter_mut()
-            .find(|m| m.message_id == id && !m.deleted)
+            .get_mut(i)
+            .filter(|m| m.message_id == id && !m.deleted)
     }
 
     pub fn status_of(&self, user: i64) -> MemberStatus {
@@ -449,8 +457,11 @@ impl World {
     pub fn store_message(&mut self, chat_id: i64, rec: MsgRec) -> Recorded {
         let from_bot = rec.from_bot;
         let c = self.chats.get_mut(&chat_id).expect("chat exists");
-        c.messages.push(rec);
-        let r = recorded(chat_id, c.messages.last().expect("just pushed"));
+        // Ids are handed out in order, so this is the end unless two were allocated and
+        // stored the other way round; either way the list stays sorted for lookups.
+        let at = c.msg_index(rec.message_id);
+        c.messages.insert(at, rec);
+        let r = recorded(chat_id, &c.messages[at]);
         if from_bot {
             let _ = self.live.send(r.clone());
         }
