@@ -20,6 +20,7 @@ use teloxide::{
         dialogue::{Dialogue, ErasedStorage},
     },
     prelude::*,
+    types::UpdateKind,
 };
 
 pub use commands::{AdminCommand, UserCommand};
@@ -63,18 +64,35 @@ fn is_admin_chat(msg: Message, ctx: AppCtx) -> bool {
     ctx.config.admin_chat_id == Some(msg.chat.id.0)
 }
 
+/// A person's message in the private chat that is neither a command nor a payment receipt:
+/// it goes to the relay. The hottest path, so it is recognised first and from the update
+/// itself: dptree hands every filter its own deep copy of the message, and the branches
+/// below would copy it four more times before getting here.
+fn relayed_message(update: Update) -> Option<Message> {
+    let UpdateKind::Message(msg) = update.kind else {
+        return None;
+    };
+    let plain = msg.chat.is_private()
+        && msg.from.is_some()
+        && msg.successful_payment().is_none()
+        && !msg.text().is_some_and(|t| t.starts_with('/'));
+    plain.then_some(msg)
+}
+
 /// The whole handler tree.
 pub fn schema() -> UpdateHandler<BotError> {
     use teloxide::dispatching::HandlerExt;
 
+    let relayed = dptree::filter_map(relayed_message).endpoint(handlers::relay::user_message);
+
+    // Everything else a person sends privately starts with '/' or is a payment receipt.
     let private_messages = Update::filter_message()
         .filter(|msg: Message| msg.chat.is_private() && msg.from.is_some())
         .branch(
             dptree::filter(|msg: Message| msg.successful_payment().is_some())
                 .endpoint(handlers::shop::successful_payment),
         )
-        // Only commands read the dialogue state: a relayed message needs none, and this saves
-        // a database round trip on the hottest path.
+        // Only commands read the dialogue state.
         .branch(
             dptree::entry()
                 .filter_command::<UserCommand>()
@@ -84,8 +102,7 @@ pub fn schema() -> UpdateHandler<BotError> {
         .branch(
             dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(unknown_command),
-        )
-        .endpoint(handlers::relay::user_message);
+        );
 
     let private_edits = Update::filter_edited_message()
         .filter(|msg: Message| msg.chat.is_private())
@@ -113,6 +130,7 @@ pub fn schema() -> UpdateHandler<BotError> {
     let payments = Update::filter_pre_checkout_query().endpoint(handlers::shop::pre_checkout);
 
     dptree::entry()
+        .branch(relayed)
         .branch(payments)
         .branch(private_messages)
         .branch(private_edits)
