@@ -143,8 +143,10 @@ pub fn json_rows(
                 .iter()
                 .map(|(c, _)| format!("j.value ->> '{c}' AS {c}"))
                 .collect();
+            // jsonb_each hands each row over in SQLite's binary JSON, so picking a column
+            // does not parse the row's text again (json_each made every `->>` re-parse it).
             format!(
-                "(SELECT {} FROM json_each(${param}) AS j) AS {alias}",
+                "(SELECT {} FROM jsonb_each(${param}) AS j) AS {alias}",
                 picks.join(", ")
             )
         }
