@@ -246,3 +246,64 @@ pub fn error_reporter(ctx: AppCtx) -> ErrorReporterFn<BotError> {
         .boxed()
     })
 }
+
+#[cfg(test)]
+mod routing_tests {
+    use super::*;
+
+    fn update(chat: serde_json::Value, extra: serde_json::Value) -> Update {
+        let mut message = serde_json::json!({
+            "message_id": 7,
+            "date": 1_700_000_000,
+            "chat": chat,
+            "from": {"id": 42, "is_bot": false, "first_name": "Ann"},
+        });
+        for (k, v) in extra.as_object().expect("an object") {
+            message[k] = v.clone();
+        }
+        // From text, as it arrives (teloxide reads an update's kind from borrowed JSON).
+        let raw = serde_json::json!({"update_id": 1, "message": message}).to_string();
+        let update: Update = serde_json::from_str(&raw).expect("a valid update");
+        assert!(
+            matches!(update.kind, UpdateKind::Message(_)),
+            "teloxide did not read the message: {:?}",
+            update.kind
+        );
+        update
+    }
+
+    fn private() -> serde_json::Value {
+        serde_json::json!({"id": 42, "type": "private", "first_name": "Ann"})
+    }
+
+    #[test]
+    fn plain_private_messages_go_straight_to_the_relay() {
+        let text = update(private(), serde_json::json!({"text": "hello team"}));
+        assert!(relayed_message(text).is_some());
+        let location = update(
+            private(),
+            serde_json::json!({"location": {"latitude": 52.5, "longitude": 13.4}}),
+        );
+        assert!(relayed_message(location).is_some());
+    }
+
+    #[test]
+    fn commands_receipts_and_groups_take_the_long_way() {
+        let command = update(private(), serde_json::json!({"text": "/balance"}));
+        assert!(relayed_message(command).is_none());
+        let unknown = update(private(), serde_json::json!({"text": "/nope"}));
+        assert!(relayed_message(unknown).is_none());
+        let receipt = update(
+            private(),
+            serde_json::json!({"successful_payment": {"currency": "XTR", "total_amount": 10,
+                "invoice_payload": "order:1", "telegram_payment_charge_id": "c",
+                "provider_payment_charge_id": "p"}}),
+        );
+        assert!(relayed_message(receipt).is_none());
+        let group = update(
+            serde_json::json!({"id": -100, "type": "supergroup", "title": "Team"}),
+            serde_json::json!({"text": "hello"}),
+        );
+        assert!(relayed_message(group).is_none());
+    }
+}

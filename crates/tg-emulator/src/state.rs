@@ -668,3 +668,44 @@ pub(crate) fn recorded(chat_id: i64, m: &MsgRec) -> Recorded {
         raw: m.json.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn rec(message_id: i32) -> MsgRec {
+        MsgRec {
+            message_id,
+            thread_id: None,
+            from_bot: true,
+            from_id: None,
+            json: json!({ "message_id": message_id }),
+            deleted: false,
+            edited: false,
+            copied_from: None,
+            reply_keyboard: None,
+            invoice: None,
+        }
+    }
+
+    #[test]
+    fn messages_are_found_by_id_whatever_order_they_were_stored_in() {
+        let mut chat = ChatRec::new(-100, ChatKind::Supergroup);
+        for id in [1, 2, 5, 3, 4, 7, 6] {
+            let at = chat.msg_index(id);
+            chat.messages.insert(at, rec(id));
+        }
+        let ids: Vec<i32> = chat.messages.iter().map(|m| m.message_id).collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5, 6, 7]);
+        for id in 1..=7 {
+            assert_eq!(chat.msg(id).map(|m| m.message_id), Some(id));
+        }
+        assert!(chat.msg(0).is_none() && chat.msg(8).is_none());
+        chat.msg_mut(4).expect("stored").deleted = true;
+        assert!(chat.msg(4).is_none(), "a deleted message is not found");
+        assert!(chat.msg_mut(4).is_none());
+        assert_eq!(chat.msg(5).map(|m| m.message_id), Some(5));
+    }
+}
