@@ -4,7 +4,7 @@
 //! is applied once: a retried update, webhook or job changes nothing the second time.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
@@ -144,6 +144,7 @@ fn ledger_row(
 }
 
 /// One ledger entry to append: the movement, its signed amount and the balance after it.
+#[derive(Clone, Copy)]
 pub(crate) struct Entry<'a> {
     pub movement: &'a Movement,
     pub signed: i64,
@@ -162,9 +163,22 @@ pub(crate) async fn append_all(
         return Ok(());
     }
     let backend = conn.get_database_backend();
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        storage::sql(backend, &append_sql(backend, 1, 2, "true")),
+        [entries_param(entries), now.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The statement behind [`append_all`]: rows in parameter `rows` ([`entries_param`]), the time
+/// in `now`, and only the rows `filter` keeps (a condition on `d.uid`, `d.amount`, …), so that
+/// other statements can embed it (a PostgreSQL batch appends in a CTE).
+pub(crate) fn append_sql(backend: DbBackend, rows: usize, now: usize, filter: &str) -> String {
     let rows = storage::json_rows(
         backend,
-        1,
+        rows,
         "d",
         &[
             ("n", "BIGINT"),
@@ -177,35 +191,34 @@ pub(crate) async fn append_all(
             ("actor", "TEXT"),
         ],
     );
-    let query = format!(
+    format!(
         "INSERT INTO credit_ledger \
            (user_id, amount, balance_after, reason, reference, idempotency_key, actor, created_at) \
-         SELECT d.uid, d.amount, d.bal, d.reason, d.reference, d.ikey, d.actor, $2 FROM {rows} \
-         ORDER BY d.n"
-    );
-    let json = entries
-        .iter()
-        .enumerate()
-        .map(|(n, e)| {
-            serde_json::json!({
-                "n": n,
-                "uid": e.movement.user_id,
-                "amount": e.signed,
-                "bal": e.balance_after,
-                "reason": e.movement.reason.as_str(),
-                "reference": e.movement.reference,
-                "ikey": e.movement.idempotency_key,
-                "actor": e.movement.actor,
+         SELECT d.uid, d.amount, d.bal, d.reason, d.reference, d.ikey, d.actor, ${now} \
+         FROM {rows} WHERE {filter} ORDER BY d.n"
+    )
+}
+
+/// The rows parameter of [`append_sql`].
+pub(crate) fn entries_param(entries: &[Entry<'_>]) -> sea_orm::Value {
+    storage::json_param(
+        entries
+            .iter()
+            .enumerate()
+            .map(|(n, e)| {
+                serde_json::json!({
+                    "n": n,
+                    "uid": e.movement.user_id,
+                    "amount": e.signed,
+                    "bal": e.balance_after,
+                    "reason": e.movement.reason.as_str(),
+                    "reference": e.movement.reference,
+                    "ikey": e.movement.idempotency_key,
+                    "actor": e.movement.actor,
+                })
             })
-        })
-        .collect();
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        storage::sql(backend, &query),
-        [storage::json_param(json), now.into()],
-    ))
-    .await?;
-    Ok(())
+            .collect(),
+    )
 }
 
 async fn record(

@@ -5,7 +5,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::ServiceResult;
 use crate::storage::{
@@ -95,9 +95,21 @@ pub async fn remember_all(
         return Ok(());
     }
     let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        storage::sql(backend, &insert_pairs_sql(backend, 1, 2)),
+        [pairs_param(pairs), now.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The statement behind [`remember_all`], rows in parameter `rows` ([`pairs_param`]) and the
+/// time in `now`; other statements embed it (a PostgreSQL batch writes it in a CTE).
+pub(crate) fn insert_pairs_sql(backend: DbBackend, rows: usize, now: usize) -> String {
     let rows = storage::json_rows(
         backend,
-        1,
+        rows,
         "d",
         &[
             ("n", "BIGINT"),
@@ -109,33 +121,32 @@ pub async fn remember_all(
         ],
     );
     // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
-    let query = format!(
+    format!(
         "INSERT INTO relay_messages \
            (user_id, user_message_id, admin_chat_id, admin_message_id, direction, created_at) \
-         SELECT d.uid, d.umid, d.chat, d.amid, d.dir, $2 FROM {rows} WHERE true ORDER BY d.n \
+         SELECT d.uid, d.umid, d.chat, d.amid, d.dir, ${now} FROM {rows} WHERE true ORDER BY d.n \
          ON CONFLICT (admin_chat_id, admin_message_id) DO NOTHING"
-    );
-    let json = pairs
-        .iter()
-        .enumerate()
-        .map(|(n, p)| {
-            serde_json::json!({
-                "n": n,
-                "uid": p.user_id,
-                "umid": p.user_message_id,
-                "chat": p.admin_chat_id,
-                "amid": p.admin_message_id,
-                "dir": p.direction.as_str(),
+    )
+}
+
+/// The rows parameter of [`insert_pairs_sql`].
+pub(crate) fn pairs_param(pairs: &[Pair]) -> sea_orm::Value {
+    storage::json_param(
+        pairs
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                serde_json::json!({
+                    "n": n,
+                    "uid": p.user_id,
+                    "umid": p.user_message_id,
+                    "chat": p.admin_chat_id,
+                    "amid": p.admin_message_id,
+                    "dir": p.direction.as_str(),
+                })
             })
-        })
-        .collect();
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        storage::sql(backend, &query),
-        [storage::json_param(json), now.into()],
-    ))
-    .await?;
-    Ok(())
+            .collect(),
+    )
 }
 
 pub async fn remember(

@@ -3,19 +3,20 @@
 //! Every relayed message needs the user, their tier, pass, topic and auto-recharge wish, three
 //! settings, and a debit (balance update plus ledger entry). Done one message at a time that is
 //! about a dozen statements. The gate answers for all messages that arrive while the previous
-//! batch is being answered, in one transaction of a few statements however many there are
-//! ([`Batcher`]): settings, users (joined with the rest), one `UPDATE … CASE` for every
-//! balance, one multi-row ledger insert, commit. A message charged before (a redelivered
-//! update) trips the ledger's unique key, which sends the batch down the one-by-one path.
+//! batch is being answered ([`Batcher`]), in two round trips however many there are: one read
+//! (users joined with everything else, settings included) and one write (the pairs relayed
+//! since, the balances, the ledger entries: a single statement on PostgreSQL, one short
+//! transaction on SQLite). A message charged before (a redelivered update) trips the ledger's
+//! unique key, which fails the write and sends the batch down the one-by-one path.
 //!
-//! Money stays exact: the balance update is guarded (`credits >= debit` per user, like
-//! [`credits::debit`]) and must land exactly where the batch computed it. Anything else (a
-//! concurrent grant on PostgreSQL, a duplicate key racing in, an error) rolls the batch back and
-//! each message is then admitted on its own through [`credits::debit`].
+//! Money stays exact: each balance moves only if it is still what the batch read (a
+//! compare-and-set per user), and a user's ledger entries are written only with their balance.
+//! A user whose balance moved meanwhile (another batch, a grant) has their messages admitted one
+//! by one through [`credits::debit`], like any error sends the whole batch there.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, TransactionTrait};
 
 use super::{
     ServiceResult,
@@ -172,7 +173,7 @@ impl RelayGate {
     }
 }
 
-/// One batch of mixed work: pairs and admissions share one transaction.
+/// One batch of mixed work: pairs and admissions are written together.
 async fn settle(db: &Db, now: DateTime<Utc>, ops: Vec<Op>) -> Vec<ServiceResult<Done>> {
     let mut knocks = Vec::new();
     let mut pairs = Vec::new();
@@ -182,19 +183,23 @@ async fn settle(db: &Db, now: DateTime<Utc>, ops: Vec<Op>) -> Vec<ServiceResult<
             Op::Record(p) => pairs.push(*p),
         }
     }
-    let (mut admitted, recorded): (Vec<ServiceResult<Admitted>>, ServiceResult<()>) =
+    let (batched, recorded): (Vec<Option<Admitted>>, ServiceResult<()>) =
         match admit_batch(db, now, &knocks, &pairs).await {
-            Ok(admitted) => (admitted.into_iter().map(Ok).collect(), Ok(())),
+            Ok(batched) => (batched, Ok(())),
             Err(why) => {
                 tracing::debug!(size = ops.len(), %why, "batch fell back to one by one");
                 let recorded = relay::remember_all(db, now, &pairs).await;
-                let mut admitted = Vec::with_capacity(knocks.len());
-                for knock in &knocks {
-                    admitted.push(admit_one(db, now, *knock).await);
-                }
-                (admitted, recorded)
+                (vec![None; knocks.len()], recorded)
             }
         };
+    // Knocks the batch could not settle go one by one, in their order.
+    let mut admitted = Vec::with_capacity(knocks.len());
+    for (knock, batched) in knocks.iter().zip(batched) {
+        admitted.push(match batched {
+            Some(done) => Ok(done),
+            None => admit_one(db, now, *knock).await,
+        });
+    }
     admitted.reverse();
     ops.iter()
         .map(|op| match op {
@@ -229,32 +234,6 @@ pub async fn admit_all(
         .collect()
 }
 
-/// Settings every admission needs.
-struct Terms {
-    message_cost: i64,
-    default_tier: String,
-    low_credit_threshold: i64,
-}
-
-async fn terms(db: &impl ConnectionTrait) -> ServiceResult<Terms> {
-    let stored = settings::stored(
-        db,
-        &[
-            settings::MESSAGE_COST.key,
-            settings::DEFAULT_TIER.key,
-            settings::LOW_CREDIT_THRESHOLD.key,
-        ],
-    )
-    .await?;
-    let value = |key: &str| stored.get(key).map(String::as_str);
-    Ok(Terms {
-        message_cost: settings::MESSAGE_COST.parse(value(settings::MESSAGE_COST.key))?,
-        default_tier: settings::DEFAULT_TIER.parse(value(settings::DEFAULT_TIER.key))?,
-        low_credit_threshold: settings::LOW_CREDIT_THRESHOLD
-            .parse(value(settings::LOW_CREDIT_THRESHOLD.key))?,
-    })
-}
-
 /// A user with everything the gate needs to know about them.
 struct Profile {
     user: User,
@@ -262,31 +241,68 @@ struct Profile {
     topic: Option<KnownTopic>,
     has_pass: bool,
     recharge: Option<RechargeWish>,
+    low_credit_threshold: i64,
 }
 
-/// The users (by id) with tier, topic, pass and auto-recharge, in one query.
+/// Settings every admission needs, as stored (JSON text, or nothing for the default).
+struct StoredTerms {
+    message_cost: Option<String>,
+    default_tier: Option<String>,
+    low_credit_threshold: Option<String>,
+}
+
+/// The settings, parsed.
+struct Terms {
+    message_cost: i64,
+    default_tier: String,
+    low_credit_threshold: i64,
+}
+
+impl StoredTerms {
+    fn parse(&self) -> ServiceResult<Terms> {
+        Ok(Terms {
+            message_cost: settings::MESSAGE_COST.parse(self.message_cost.as_deref())?,
+            default_tier: settings::DEFAULT_TIER.parse(self.default_tier.as_deref())?,
+            low_credit_threshold: settings::LOW_CREDIT_THRESHOLD
+                .parse(self.low_credit_threshold.as_deref())?,
+        })
+    }
+}
+
+/// The users (by id) with tier, topic, pass, auto-recharge and the settings that price their
+/// messages, in one query.
 async fn profiles(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    terms: &Terms,
     ids: &[i64],
 ) -> ServiceResult<HashMap<i64, Profile>> {
+    let backend = db.get_database_backend();
+    // The default tier's name is a setting (JSON text); the join needs it decoded.
+    let default_tier = match backend {
+        DbBackend::Postgres => "CAST(s.tier AS jsonb) #>> '{}'",
+        _ => "json_array(json(s.tier)) ->> 0",
+    };
     let query = format!(
         "SELECT u.*, \
-           COALESCE(t.name, dt.name) AS g_tier_name, \
-           COALESCE(t.message_cost, dt.message_cost) AS g_tier_cost, \
+           s.cost AS g_s_cost, s.tier AS g_s_tier, s.low AS g_s_low, \
+           t.name AS g_tier_name, t.message_cost AS g_tier_cost, \
+           dt.name AS g_dt_name, dt.message_cost AS g_dt_cost, \
            st.chat_id AS g_topic_chat, st.thread_id AS g_topic_thread, \
            EXISTS (SELECT 1 FROM time_passes p WHERE p.user_id = u.id AND p.ends_at > $1) \
              AS g_has_pass, \
            ar.enabled AS g_ar_enabled, ar.threshold AS g_ar_threshold, \
            ar.payment_method AS g_ar_card \
          FROM users u \
+         CROSS JOIN (SELECT \
+           (SELECT value FROM settings WHERE key = $4) AS cost, \
+           (SELECT value FROM settings WHERE key = $5) AS tier, \
+           (SELECT value FROM settings WHERE key = $6) AS low) s \
          LEFT JOIN tiers t ON t.id = u.tier_id \
-         LEFT JOIN tiers dt ON dt.name = $2 \
+         LEFT JOIN tiers dt ON dt.name = COALESCE({default_tier}, $2) \
          LEFT JOIN support_topics st ON st.user_id = u.id \
          LEFT JOIN auto_recharge ar ON ar.user_id = u.id \
          WHERE u.id IN (SELECT d.uid FROM {})",
-        storage::json_rows(db.get_database_backend(), 3, "d", &[("uid", "BIGINT")])
+        storage::json_rows(backend, 3, "d", &[("uid", "BIGINT")])
     );
     let ids = ids
         .iter()
@@ -294,21 +310,39 @@ async fn profiles(
         .collect();
     let values = vec![
         now.into(),
-        terms.default_tier.clone().into(),
+        (settings::DEFAULT_TIER.default)().into(),
         storage::json_param(ids),
+        settings::MESSAGE_COST.key.into(),
+        settings::DEFAULT_TIER.key.into(),
+        settings::LOW_CREDIT_THRESHOLD.key.into(),
     ];
     let rows = storage::query_all(db, &query, values).await?;
+    let mut terms: Option<Terms> = None;
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
+        // The same on every row: parsed once.
+        let terms = match &terms {
+            Some(terms) => terms,
+            None => terms.insert(
+                StoredTerms {
+                    message_cost: row.try_get("", "g_s_cost")?,
+                    default_tier: row.try_get("", "g_s_tier")?,
+                    low_credit_threshold: row.try_get("", "g_s_low")?,
+                }
+                .parse()?,
+            ),
+        };
         let user = users::Model::from_query_result(&row, "")?;
         let tier = match (
             row.try_get::<Option<String>>("", "g_tier_name")?,
             row.try_get::<Option<i64>>("", "g_tier_cost")?,
+            row.try_get::<Option<i64>>("", "g_dt_cost")?,
         ) {
-            (Some(name), Some(message_cost)) => Tier { name, message_cost },
-            _ => Tier {
+            (Some(name), Some(message_cost), _) => Tier { name, message_cost },
+            // The default tier, as a row or (when nobody created one) the setting's cost.
+            (_, _, message_cost) => Tier {
                 name: terms.default_tier.clone(),
-                message_cost: terms.message_cost,
+                message_cost: message_cost.unwrap_or(terms.message_cost),
             },
         };
         let topic = match (
@@ -335,19 +369,20 @@ async fn profiles(
                 topic,
                 has_pass,
                 recharge,
+                low_credit_threshold: terms.low_credit_threshold,
             },
         );
     }
     Ok(out)
 }
 
-fn admission(profile: &Profile, terms: &Terms, verdict: Verdict) -> Admitted {
+fn admission(profile: &Profile, verdict: Verdict) -> Admitted {
     Admitted::Known(Box::new(Admission {
         user: profile.user.clone(),
         tier: profile.tier.clone(),
         topic: profile.topic,
         verdict,
-        low_credit_threshold: terms.low_credit_threshold,
+        low_credit_threshold: profile.low_credit_threshold,
         recharge: profile.recharge,
     }))
 }
@@ -363,53 +398,107 @@ fn movement(knock: &Knock, cost: i64) -> Movement {
         .actor(format!("user:{}", knock.user_id))
 }
 
-/// Takes each user's total in one guarded statement; returns the balances it left.
-async fn take(
-    txn: &DatabaseTransaction,
-    totals: &[(i64, i64)],
-) -> ServiceResult<HashMap<i64, i64>> {
-    let rows = storage::json_rows(
-        txn.get_database_backend(),
-        1,
-        "d",
-        &[("uid", "BIGINT"), ("amount", "BIGINT")],
-    );
-    let query = format!(
-        "UPDATE users SET credits = credits - d.amount FROM {rows} \
-         WHERE users.id = d.uid AND users.credits >= d.amount \
-         RETURNING id, credits"
-    );
-    let totals = totals
-        .iter()
-        .map(|(uid, amount)| serde_json::json!({"uid": uid, "amount": amount}))
-        .collect();
-    let mut left = HashMap::new();
-    for row in storage::query_all(txn, &query, vec![storage::json_param(totals)]).await? {
-        left.insert(
-            row.try_get::<i64>("", "id")?,
-            row.try_get::<i64>("", "credits")?,
-        );
-    }
-    Ok(left)
+/// A balance the batch moves: from what it read to what its walk left.
+#[derive(Debug, Clone, Copy)]
+struct Move {
+    user_id: i64,
+    read: i64,
+    left: i64,
 }
 
+/// The guarded balance update: each balance moves only if it is still what the batch read.
+/// Returns the ids that moved.
+fn move_sql(backend: DbBackend, rows: usize) -> String {
+    let rows = storage::json_rows(
+        backend,
+        rows,
+        "d",
+        &[("uid", "BIGINT"), ("was", "BIGINT"), ("goes", "BIGINT")],
+    );
+    format!(
+        "UPDATE users SET credits = d.goes FROM {rows} \
+         WHERE users.id = d.uid AND users.credits = d.was \
+         RETURNING users.id"
+    )
+}
+
+fn moves_param(moves: &[Move]) -> sea_orm::Value {
+    storage::json_param(
+        moves
+            .iter()
+            .map(|m| serde_json::json!({"uid": m.user_id, "was": m.read, "goes": m.left}))
+            .collect(),
+    )
+}
+
+/// Writes a batch: the pairs, the balances that are still where the batch read them, and the
+/// ledger entries of exactly those users. All of it or nothing; returns the users whose balance
+/// moved (the others' knocks must go one by one).
+///
+/// PostgreSQL does it in one statement (data-modifying CTEs), so the batch costs one round trip
+/// and one commit; SQLite, which has no such CTEs, in one transaction of up to three.
+async fn land(
+    db: &Db,
+    now: DateTime<Utc>,
+    pairs: &[Pair],
+    moves: &[Move],
+    entries: &[credits::Entry<'_>],
+) -> Result<HashSet<i64>, Miss> {
+    let backend = db.get_database_backend();
+    let mut landed = HashSet::with_capacity(moves.len());
+    if moves.is_empty() {
+        relay::remember_all(db, now, pairs).await?;
+        return Ok(landed);
+    }
+    if backend == DbBackend::Postgres {
+        let query = format!(
+            "WITH p AS ({pairs}), m AS ({moves}), l AS ({ledger}) SELECT id FROM m",
+            pairs = relay::insert_pairs_sql(backend, 1, 4),
+            moves = move_sql(backend, 2),
+            ledger = credits::append_sql(backend, 3, 4, "d.uid IN (SELECT id FROM m)"),
+        );
+        let values = vec![
+            relay::pairs_param(pairs),
+            moves_param(moves),
+            credits::entries_param(entries),
+            now.into(),
+        ];
+        for row in storage::query_all(db, &query, values).await? {
+            landed.insert(row.try_get::<i64>("", "id")?);
+        }
+        return Ok(landed);
+    }
+    let txn = db.begin().await?;
+    relay::remember_all(&txn, now, pairs).await?;
+    for row in storage::query_all(&txn, &move_sql(backend, 1), vec![moves_param(moves)]).await? {
+        landed.insert(row.try_get::<i64>("", "id")?);
+    }
+    let kept: Vec<credits::Entry> = entries
+        .iter()
+        .filter(|e| landed.contains(&e.movement.user_id))
+        .copied()
+        .collect();
+    credits::append_all(&txn, now, &kept).await?;
+    txn.commit().await?;
+    Ok(landed)
+}
+
+/// Admits a batch together and records the pairs. `None` for a knock whose user must go one by
+/// one: their balance moved between the batch's read and its write (another batch, a grant).
 async fn admit_batch(
     db: &Db,
     now: DateTime<Utc>,
     knocks: &[Knock],
     pairs: &[Pair],
-) -> Result<Vec<Admitted>, Miss> {
-    let txn = db.begin().await?;
-    relay::remember_all(&txn, now, pairs).await?;
-    if knocks.is_empty() {
-        txn.commit().await?;
-        return Ok(Vec::new());
-    }
-    let terms = terms(&txn).await?;
-    let mut ids: Vec<i64> = knocks.iter().map(|k| k.user_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let profiles = profiles(&txn, now, &terms, &ids).await?;
+) -> Result<Vec<Option<Admitted>>, Miss> {
+    let profiles = if knocks.is_empty() {
+        HashMap::new()
+    } else {
+        let mut ids: Vec<i64> = knocks.iter().map(|k| k.user_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        profiles(db, now, &ids).await?
+    };
 
     // Walk the knocks in order, as one debit after another would.
     let mut balances: HashMap<i64, i64> = profiles
@@ -418,7 +507,7 @@ async fn admit_batch(
         .collect();
     let mut keys_now = HashSet::new();
     let mut verdicts = Vec::with_capacity(knocks.len());
-    let mut entries = Vec::new();
+    let mut charges = Vec::new();
     for knock in knocks {
         let Some(profile) = profiles.get(&knock.user_id) else {
             verdicts.push(None);
@@ -437,7 +526,7 @@ async fn admit_batch(
             let cost = profile.tier.message_cost;
             if *balance >= cost {
                 *balance -= cost;
-                entries.push((movement(knock, cost), *balance));
+                charges.push((movement(knock, cost), *balance));
                 Verdict::Charged {
                     before: *balance + cost,
                     after: *balance,
@@ -450,47 +539,54 @@ async fn admit_batch(
         verdicts.push(Some(verdict));
     }
 
-    if !entries.is_empty() {
-        let mut totals: HashMap<i64, i64> = HashMap::new();
-        for (m, _) in &entries {
-            *totals.entry(m.user_id).or_default() += m.amount;
-        }
-        let totals: Vec<(i64, i64)> = totals.into_iter().collect();
-        let left = take(&txn, &totals).await?;
-        // Exactly where the walk said, or someone else moved a balance meanwhile.
-        if totals
-            .iter()
-            .any(|(id, _)| left.get(id) != balances.get(id))
-        {
-            txn.rollback().await?;
-            return Err(Miss::Moved);
-        }
-        let entries: Vec<credits::Entry> = entries
-            .iter()
-            .map(|(m, after)| credits::Entry {
-                movement: m,
-                signed: -m.amount,
-                balance_after: *after,
-            })
-            .collect();
-        credits::append_all(&txn, now, &entries).await?;
+    let mut moved: Vec<i64> = charges.iter().map(|(m, _)| m.user_id).collect();
+    moved.sort_unstable();
+    moved.dedup();
+    let moves: Vec<Move> = moved
+        .iter()
+        .map(|&user_id| Move {
+            user_id,
+            read: profiles[&user_id].user.credits,
+            left: balances[&user_id],
+        })
+        .collect();
+    let entries: Vec<credits::Entry> = charges
+        .iter()
+        .map(|(m, after)| credits::Entry {
+            movement: m,
+            signed: -m.amount,
+            balance_after: *after,
+        })
+        .collect();
+    let landed = land(db, now, pairs, &moves, &entries).await?;
+    if landed.len() < moves.len() {
+        tracing::debug!(
+            moved = moves.len() - landed.len(),
+            of = moves.len(),
+            "balances moved under the batch; their users go one by one"
+        );
     }
-    txn.commit().await?;
 
     Ok(knocks
         .iter()
         .zip(verdicts)
         .map(|(knock, verdict)| match verdict {
-            None => Admitted::Unknown,
-            Some(verdict) => admission(&profiles[&knock.user_id], &terms, verdict),
+            None => Some(Admitted::Unknown),
+            // The balance moved under the batch: this user's knocks go one by one.
+            Some(_)
+                if moved.binary_search(&knock.user_id).is_ok()
+                    && !landed.contains(&knock.user_id) =>
+            {
+                None
+            }
+            Some(verdict) => Some(admission(&profiles[&knock.user_id], verdict)),
         })
         .collect())
 }
 
 /// One knock without batching: the plain debit, which settles any race on its own.
 async fn admit_one(db: &Db, now: DateTime<Utc>, knock: Knock) -> ServiceResult<Admitted> {
-    let terms = terms(db).await?;
-    let mut profiles = profiles(db, now, &terms, &[knock.user_id]).await?;
+    let mut profiles = profiles(db, now, &[knock.user_id]).await?;
     let Some(profile) = profiles.remove(&knock.user_id) else {
         return Ok(Admitted::Unknown);
     };
@@ -510,5 +606,149 @@ async fn admit_one(db: &Db, now: DateTime<Utc>, knock: Knock) -> ServiceResult<A
             Debited::Duplicate => Verdict::Duplicate,
         }
     };
-    Ok(admission(&profile, &terms, verdict))
+    Ok(admission(&profile, verdict))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use super::*;
+    use crate::{
+        domain::TelegramProfile,
+        services::{relay::Direction, users},
+        storage::{ScratchDatabase, entities::credit_ledger},
+    };
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap()
+    }
+
+    async fn user(db: &Db, id: i64, credits_: i64) {
+        let profile = TelegramProfile {
+            id,
+            first_name: format!("User{id}"),
+            last_name: None,
+            username: None,
+            language_code: Some("en".into()),
+        };
+        users::register_start(db, now(), &profile, None)
+            .await
+            .unwrap();
+        let grant = Movement::new(id, credits_, Reason::AdminGrant);
+        credits::grant(db, now(), &grant).await.unwrap();
+    }
+
+    async fn message_entries(db: &Db, user_id: i64) -> Vec<credit_ledger::Model> {
+        credit_ledger::Entity::find()
+            .filter(credit_ledger::Column::UserId.eq(user_id))
+            .filter(credit_ledger::Column::Reason.eq(Reason::Message.as_str()))
+            .all(db)
+            .await
+            .unwrap()
+    }
+
+    /// A balance that is no longer where the batch read it stays, and so do its user's ledger
+    /// entries; everyone else's write lands, pairs included.
+    async fn a_moved_balance_keeps_only_its_users_writes(db: Db) {
+        user(&db, 1, 10).await;
+        user(&db, 2, 10).await;
+        let knocks = [
+            Knock {
+                user_id: 1,
+                message_id: 7,
+            },
+            Knock {
+                user_id: 2,
+                message_id: 8,
+            },
+        ];
+        let movements: Vec<Movement> = knocks.iter().map(|k| movement(k, 3)).collect();
+        let entries: Vec<credits::Entry> = movements
+            .iter()
+            .map(|m| credits::Entry {
+                movement: m,
+                signed: -3,
+                balance_after: 7,
+            })
+            .collect();
+        let moves = [
+            Move {
+                user_id: 1,
+                read: 10,
+                left: 7,
+            },
+            // The batch read 9: a grant or another batch moved it since.
+            Move {
+                user_id: 2,
+                read: 9,
+                left: 6,
+            },
+        ];
+        let pair = Pair {
+            user_id: 1,
+            user_message_id: 6,
+            admin_chat_id: -100,
+            admin_message_id: 60,
+            direction: Direction::In,
+        };
+        let landed = land(&db, now(), &[pair], &moves, &entries).await.unwrap();
+        assert_eq!(landed, HashSet::from([1]));
+        assert_eq!(credits::balance(&db, 1).await.unwrap(), 7);
+        assert_eq!(credits::balance(&db, 2).await.unwrap(), 10);
+        assert_eq!(credits::ledger_sum(&db, 1).await.unwrap(), 7);
+        assert_eq!(credits::ledger_sum(&db, 2).await.unwrap(), 10);
+        let kept = message_entries(&db, 1).await;
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].idempotency_key.as_deref(), Some("msg:1:7"));
+        assert_eq!(kept[0].balance_after, 7);
+        assert!(message_entries(&db, 2).await.is_empty());
+        let copy = relay::admin_side(&db, 1, 6)
+            .await
+            .unwrap()
+            .expect("pair kept");
+        assert_eq!(copy.admin_message_id, 60);
+
+        // A ledger key already taken fails the whole write: nothing of it stays.
+        let again = [Move {
+            user_id: 1,
+            read: 7,
+            left: 4,
+        }];
+        let pair = Pair {
+            user_message_id: 9,
+            admin_message_id: 90,
+            ..pair
+        };
+        assert!(
+            land(&db, now(), &[pair], &again, &entries[..1])
+                .await
+                .is_err()
+        );
+        assert_eq!(credits::balance(&db, 1).await.unwrap(), 7);
+        assert_eq!(message_entries(&db, 1).await.len(), 1);
+        assert!(relay::admin_side(&db, 1, 9).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn land_on_sqlite() {
+        let db = storage::connect("sqlite::memory:").await.unwrap();
+        a_moved_balance_keeps_only_its_users_writes(db).await;
+    }
+
+    #[tokio::test]
+    async fn land_on_postgres() {
+        let Ok(server) = std::env::var("TEST_DATABASE_URL") else {
+            eprintln!("land_on_postgres: skipped (TEST_DATABASE_URL is not set)");
+            return;
+        };
+        let scratch = ScratchDatabase::create(&server, "tollgate_gate")
+            .await
+            .unwrap();
+        let db = storage::connect(&scratch.url).await.unwrap();
+        a_moved_balance_keeps_only_its_users_writes(db.clone()).await;
+        db.close().await.unwrap();
+        scratch.drop_now().await.unwrap();
+    }
 }
