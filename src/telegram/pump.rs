@@ -4,9 +4,9 @@
 //! Updates of one chat run one after another (a user's messages keep their order) on a task of
 //! that chat's own, made when the chat has work; different chats never wait for each other
 //! (a fixed set of workers chosen by hashing the chat id made unrelated chats queue behind one
-//! another), up to a cap on chats handled at once. Polling
-//! confirms an offset to Telegram only after the whole batch was handled, so a crash means
-//! redelivery (handlers are idempotent), never loss.
+//! another), up to a cap on chats handled at once. Polling confirms an update to Telegram
+//! only after it was handled, so a crash means redelivery (handlers are idempotent), never
+//! loss, and keeps polling while earlier updates are handled ([`UpdatePump::run_polling`]).
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -158,7 +158,16 @@ impl UpdatePump {
         Ok(rx)
     }
 
-    /// Long polling until shutdown.
+    /// Long polling until shutdown, with a window of updates in flight.
+    ///
+    /// getUpdates confirms every update below the offset it is called with, so the offset
+    /// stays at the oldest update not yet handled: nothing is confirmed before it was handled,
+    /// and a crash means redelivery (handlers are idempotent), never loss. Telegram answers
+    /// from that offset, so updates still in flight come back with the new ones; they are
+    /// recognised by id and skipped. The next poll goes out as soon as half a batch of room has
+    /// opened at the old end, so handling one batch overlaps with fetching the next (waiting for
+    /// a whole batch left the process idle on its slowest update; a slow update still holds
+    /// the window's old end, as it held the whole batch before).
     pub async fn run_polling(
         self,
         bot: Bot,
@@ -166,13 +175,32 @@ impl UpdatePump {
         poll_timeout: Duration,
         shutdown: Shutdown,
     ) {
-        let mut offset: i32 = 0;
+        let mut window = Window::default();
         let mut failures: u32 = 0;
-        loop {
+        'poll: loop {
+            // Room for new updates (Telegram sends the window's updates first), or nothing new
+            // came last time: wait for the old end to move, or a while (growing) so that new
+            // updates behind a slow one are not held up for long.
+            window.retire_handled();
+            while window.len() > POLL_LIMIT / 2 || (window.stalled > 0 && window.len() > 0) {
+                let retry = STALLED_RETRY * (1 << window.stalled.min(4));
+                tokio::select! {
+                    _ = shutdown.wait() => break 'poll,
+                    _ = window.oldest_handled() => window.stalled = 0,
+                    _ = tokio::time::sleep(retry), if window.stalled > 0 => break,
+                }
+                window.retire_handled();
+            }
+            let timeout = if window.len() == 0 {
+                poll_timeout.as_secs() as u32
+            } else {
+                0
+            };
             let request = bot
                 .get_updates()
-                .offset(offset)
-                .timeout(poll_timeout.as_secs() as u32)
+                .offset(window.offset())
+                .limit(POLL_LIMIT as u8)
+                .timeout(timeout)
                 .allowed_updates(allowed.clone());
             let result = tokio::select! {
                 _ = shutdown.wait() => break,
@@ -193,27 +221,101 @@ impl UpdatePump {
                     }
                 }
             };
-            let mut pending = Vec::with_capacity(updates.len());
+            let mut fresh = 0;
             for update in updates {
-                offset = offset.max(update.id.0 as i32 + 1);
+                let id = update.id.0 as i32;
+                if !window.is_new(id) {
+                    continue; // in flight or handled, not yet confirmed
+                }
                 match self.submit(update).await {
-                    Ok(rx) => pending.push(rx),
+                    Ok(rx) => window.push(id, rx),
                     Err(PumpClosed) => return,
                 }
+                fresh += 1;
             }
-            for rx in pending {
-                let _ = rx.await;
-            }
+            window.stalled = if fresh == 0 { window.stalled + 1 } else { 0 };
         }
-        // Tell Telegram what we handled, so a restart does not see it again.
-        if offset > 0 {
+        // Let what is in flight finish, then tell Telegram what we handled, so a restart does
+        // not see it again.
+        window.finish().await;
+        if window.offset() > 0 {
             let _ = bot
                 .get_updates()
-                .offset(offset)
+                .offset(window.offset())
                 .timeout(0)
                 .limit(1)
                 .send()
                 .await;
+        }
+    }
+}
+
+/// The most updates one getUpdates answers with (Telegram's maximum).
+const POLL_LIMIT: usize = 100;
+
+/// How soon to poll again when the last poll brought nothing new while updates are in flight
+/// (Telegram answers at once with those, so a long poll can't wait for new ones); doubled for
+/// each such poll in a row, up to 16 times.
+const STALLED_RETRY: Duration = Duration::from_millis(25);
+
+/// The updates polled and not yet confirmed, oldest first.
+#[derive(Default)]
+struct Window {
+    flight: std::collections::VecDeque<(i32, oneshot::Receiver<()>)>,
+    /// One past the newest update id handed to the pump.
+    next: i32,
+    /// Polls in a row that brought nothing new.
+    stalled: u32,
+}
+
+impl Window {
+    fn len(&self) -> usize {
+        self.flight.len()
+    }
+
+    /// What to confirm: the oldest update not yet handled (or the next to come).
+    fn offset(&self) -> i32 {
+        self.flight.front().map_or(self.next, |(id, _)| *id)
+    }
+
+    fn is_new(&self, id: i32) -> bool {
+        id >= self.next
+    }
+
+    fn push(&mut self, id: i32, done: oneshot::Receiver<()>) {
+        self.next = id + 1;
+        self.flight.push_back((id, done));
+    }
+
+    /// Drops the handled updates at the old end.
+    fn retire_handled(&mut self) {
+        while let Some((_, done)) = self.flight.front_mut() {
+            match done.try_recv() {
+                // Closed: the handler's task is gone (it panicked and was reported); waiting
+                // would hold the window forever and redelivery would only repeat it.
+                Ok(()) | Err(oneshot::error::TryRecvError::Closed) => {
+                    self.flight.pop_front();
+                }
+                Err(oneshot::error::TryRecvError::Empty) => break,
+            }
+        }
+    }
+
+    /// Resolves once the oldest update in flight is handled (never, when there is none).
+    async fn oldest_handled(&mut self) {
+        match self.flight.front_mut() {
+            Some((_, done)) => {
+                let _ = done.await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Waits for everything in flight.
+    async fn finish(&mut self) {
+        while let Some((_, done)) = self.flight.front_mut() {
+            let _ = done.await;
+            self.flight.pop_front();
         }
     }
 }
@@ -316,6 +418,119 @@ mod tests {
             at("end b1") < at("end slow a1"),
             "another chat did not wait: {log:?}"
         );
+    }
+
+    /// A pump on the emulator whose handler logs each text and holds "slow" ones until
+    /// `release` has a permit.
+    fn gated_pump(log: Log, release: Arc<Semaphore>) -> UpdatePump {
+        let handler: UpdateHandler<std::convert::Infallible> = Update::filter_message().endpoint(
+            |msg: Message, log: Log, release: Arc<Semaphore>| async move {
+                let text = msg.text().unwrap_or_default().to_owned();
+                if text.starts_with("slow") {
+                    release.acquire().await.expect("open").forget();
+                }
+                log.lock().unwrap().push(text);
+                Ok(())
+            },
+        );
+        let on_error: ErrorReporter<std::convert::Infallible> = Arc::new(|_, _| Box::pin(async {}));
+        UpdatePump::start(
+            handler,
+            dptree::deps![log, release],
+            Metrics::default(),
+            on_error,
+            128,
+        )
+    }
+
+    async fn until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_update_holds_no_one_else_and_is_confirmed_only_once_handled() {
+        use tg_emulator::{Emulator, EmulatorConfig, UserSpec};
+
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let bot = Bot::new(emu.token()).set_api_url(emu.api_url().parse().unwrap());
+        let users: Vec<i64> = (0..3)
+            .map(|i| {
+                emu.add_user(UserSpec {
+                    first_name: format!("U{i}"),
+                    ..UserSpec::default()
+                })
+            })
+            .collect();
+        // One slow update first, then more than a getUpdates batch from others.
+        emu.send_text(users[0], users[0], "slow one").unwrap();
+        for i in 0..150 {
+            let user = users[1 + i % 2];
+            emu.send_text(user, user, &format!("m{i}")).unwrap();
+        }
+
+        let log: Log = Arc::default();
+        let release = Arc::new(Semaphore::new(0));
+        let (trigger, shutdown) = crate::shutdown::channel();
+        let polling = tokio::spawn(gated_pump(log.clone(), release.clone()).run_polling(
+            bot.clone(),
+            vec![AllowedUpdate::Message],
+            Duration::from_secs(1),
+            shutdown,
+        ));
+        // The window's old end is stuck on the slow update: what fits behind it (a batch less
+        // the slow one) is handled meanwhile, and nothing is confirmed.
+        until("the rest of the first batch is handled", || {
+            log.lock().unwrap().len() == POLL_LIMIT - 1
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(log.lock().unwrap().len(), POLL_LIMIT - 1);
+        assert_eq!(
+            emu.pending_updates(),
+            151,
+            "nothing confirmed before it was handled"
+        );
+
+        // A crash now: the next process gets the slow update again, and everything after it.
+        polling.abort();
+        let _ = polling.await;
+        assert_eq!(emu.pending_updates(), 151);
+
+        let log: Log = Arc::default();
+        let (trigger2, shutdown) = crate::shutdown::channel();
+        let polling = tokio::spawn(gated_pump(log.clone(), release.clone()).run_polling(
+            bot,
+            vec![AllowedUpdate::Message],
+            Duration::from_secs(1),
+            shutdown,
+        ));
+        until("the rest of the first batch is handled again", || {
+            log.lock().unwrap().len() == POLL_LIMIT - 1
+        })
+        .await;
+        // (Two: the first pump's handler is still waiting too; an abort leaves its tasks.)
+        release.add_permits(2);
+        until("everything is handled", || log.lock().unwrap().len() == 151).await;
+        trigger2.fire();
+        polling.await.unwrap();
+        drop(trigger);
+
+        // Each update once, although Telegram sent the ones in flight again with every poll;
+        // a chat's updates in order.
+        let log = log.lock().unwrap().clone();
+        let unique: std::collections::HashSet<&String> = log.iter().collect();
+        assert_eq!(unique.len(), 151, "an update was handled twice: {log:?}");
+        let second: Vec<&String> = log
+            .iter()
+            .filter(|t| t[1..].parse::<usize>().is_ok_and(|i| i % 2 == 0))
+            .collect();
+        let expected: Vec<String> = (0..150).step_by(2).map(|i| format!("m{i}")).collect();
+        assert_eq!(second, expected.iter().collect::<Vec<_>>());
+        until("everything is confirmed", || emu.pending_updates() == 0).await;
     }
 
     #[tokio::test]
