@@ -164,10 +164,10 @@ impl UpdatePump {
     /// stays at the oldest update not yet handled: nothing is confirmed before it was handled,
     /// and a crash means redelivery (handlers are idempotent), never loss. Telegram answers
     /// from that offset, so updates still in flight come back with the new ones; they are
-    /// recognised by id and skipped. The next poll goes out as soon as half a batch of room has
-    /// opened at the old end, so handling one batch overlaps with fetching the next (waiting for
-    /// a whole batch left the process idle on its slowest update; a slow update still holds
-    /// the window's old end, as it held the whole batch before).
+    /// recognised by id and skipped. The next poll goes out once only a quarter of a batch is
+    /// still in flight ([`POLL_AT`]), so the end of one batch overlaps with fetching the next,
+    /// and one slow update no longer stops polling: what fits behind it keeps flowing (it
+    /// still holds the window's old end, as it held the whole batch before).
     pub async fn run_polling(
         self,
         bot: Bot,
@@ -182,7 +182,7 @@ impl UpdatePump {
             // came last time: wait for the old end to move, or a while (growing) so that new
             // updates behind a slow one are not held up for long.
             window.retire_handled();
-            while window.len() > POLL_LIMIT / 2 || (window.stalled > 0 && window.len() > 0) {
+            while window.len() > POLL_AT || (window.stalled > 0 && window.len() > 0) {
                 let retry = STALLED_RETRY * (1 << window.stalled.min(4));
                 tokio::select! {
                     _ = shutdown.wait() => break 'poll,
@@ -252,6 +252,12 @@ impl UpdatePump {
 
 /// The most updates one getUpdates answers with (Telegram's maximum).
 const POLL_LIMIT: usize = 100;
+
+/// Poll again once no more than this many updates are in flight. Each poll brings those again
+/// (Telegram answers from the oldest one not confirmed), and they cost parsing on both ends for
+/// nothing: a quarter of a batch keeps that small while the next batch is still fetched before
+/// the window runs dry.
+const POLL_AT: usize = POLL_LIMIT / 4;
 
 /// How soon to poll again when the last poll brought nothing new while updates are in flight
 /// (Telegram answers at once with those, so a long poll can't wait for new ones); doubled for
