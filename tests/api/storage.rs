@@ -5,7 +5,7 @@ use std::sync::{
 };
 
 use chrono::Duration;
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use teloxide::{dispatching::dialogue::Storage, types::ChatId};
 use tollgate::{
     bot::dialogue_storage::{DbStorage, RedisStorage},
@@ -273,4 +273,28 @@ async fn a_dedupe_key_admits_one_job_and_an_expired_lease_is_taken_over() {
         assert!(matches!(jobs.drain().await.unwrap()[..], [Ran::Done(_)]));
     })
     .await;
+}
+
+#[tokio::test]
+async fn postgres_connections_plan_each_statement_once() {
+    // Batched statements take a JSON parameter; with PostgreSQL's default plan cache mode they
+    // were planned afresh on every run, and planning cost more than running them.
+    let Some(test_db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let db = test_db.connect().await;
+    for _ in 0..3 {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SHOW plan_cache_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let mode: String = row.try_get("", "plan_cache_mode").unwrap();
+        assert_eq!(mode, "force_generic_plan");
+    }
+    db.close().await.unwrap();
+    test_db.drop_now().await;
 }
