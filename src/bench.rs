@@ -110,22 +110,37 @@ pub fn relay_grant(per_user: usize, cost: i64, threshold: i64) -> i64 {
         .saturating_add(1)
 }
 
-/// The results table; ratios are against the first row (the echo baseline).
+/// The median of a scenario's per-round ratios against the baseline's rounds: round `i` of
+/// the scenario ran right after round `i` of the baseline, so both met the same machine.
+pub fn paired_ratio(rounds: &[f64], baseline: &[f64]) -> f64 {
+    let ratios: Vec<f64> = rounds
+        .iter()
+        .zip(baseline)
+        .map(|(&r, &b)| ratio(r, b))
+        .collect();
+    median(&ratios)
+}
+
+/// The results table; ratios are against the first row (the echo baseline): the ratio of the
+/// medians, and the paired ratio ([`paired_ratio`]).
 pub fn render_table(results: &[ScenarioResult]) -> String {
-    let baseline = results.first().map(ScenarioResult::median).unwrap_or(0.0);
+    let (baseline, baseline_rounds) = results
+        .first()
+        .map_or((0.0, &[][..]), |b| (b.median(), &b.rounds[..]));
     let mut out = format!(
-        "{:<36}{:>8}{:>12}{:>16}   rounds (updates/s)\n",
-        "scenario", "updates", "median/s", "ratio vs echo"
+        "{:<36}{:>8}{:>12}{:>16}{:>8}   rounds (updates/s)\n",
+        "scenario", "updates", "median/s", "ratio vs echo", "paired"
     );
     for r in results {
         let median = r.median();
         let rounds: Vec<String> = r.rounds.iter().map(|v| format!("{v:.1}")).collect();
         out.push_str(&format!(
-            "{:<36}{:>8}{:>12.1}{:>16}   {}\n",
+            "{:<36}{:>8}{:>12.1}{:>16}{:>8}   {}\n",
             r.name,
             r.updates,
             median,
             format_ratio(ratio(median, baseline)),
+            format_ratio(paired_ratio(&r.rounds, baseline_rounds)),
             rounds.join(", ")
         ));
     }
@@ -155,8 +170,215 @@ pub fn reproduce_command(args: &BenchArgs) -> String {
     cmd
 }
 
-type BenchFuture<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<ScenarioResult>> + 'a>>;
+/// What a scenario measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Echo,
+    Start,
+    Relay,
+    Stripe,
+}
+
+/// Where a scenario's app keeps its data, kept until the scenario stops.
+enum Store {
+    None,
+    Sqlite(TempDir),
+    Postgres(ScratchDatabase),
+}
+
+/// A scenario between its rounds: its app (or the echo bot) stays up, so that the rounds of
+/// all scenarios can take turns.
+enum Live {
+    Echo {
+        emu: Emulator,
+        token: ShutdownToken,
+        task: tokio::task::JoinHandle<()>,
+    },
+    Start {
+        harness: Harness,
+    },
+    Relay {
+        harness: Harness,
+        admin: i64,
+        copies: usize,
+    },
+    Stripe {
+        harness: Harness,
+        client: reqwest::Client,
+    },
+}
+
+/// A started scenario and its rounds so far.
+struct Running {
+    name: &'static str,
+    live: Live,
+    store: Store,
+    next_user: usize,
+    rounds: Vec<f64>,
+}
+
+impl Running {
+    /// Starts the scenario and runs its unmeasured warm-up round.
+    async fn start(
+        kind: Kind,
+        name: &'static str,
+        store: Store,
+        args: &BenchArgs,
+    ) -> anyhow::Result<Self> {
+        let url = match &store {
+            Store::None => String::new(),
+            Store::Sqlite(dir) => format!("sqlite://{}?mode=rwc", dir.0.join("bench.db").display()),
+            Store::Postgres(scratch) => scratch.url.clone(),
+        };
+        let live = match kind {
+            Kind::Echo => {
+                let emu = Emulator::start(EmulatorConfig::default())
+                    .await
+                    .context("starting the Telegram emulator")?;
+                let bot = Bot::new(emu.token()).set_api_url(emu.api_url().parse()?);
+                let handler =
+                    Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+                        bot.send_message(msg.chat.id, msg.text().unwrap_or_default())
+                            .await?;
+                        respond(())
+                    });
+                let mut dispatcher = Dispatcher::builder(bot, handler).build();
+                let token = dispatcher.shutdown_token();
+                let task = tokio::spawn(async move { dispatcher.dispatch().await });
+                Live::Echo { emu, token, task }
+            }
+            Kind::Start => Live::Start {
+                harness: Harness::start(HarnessOptions {
+                    stripe: false,
+                    ..HarnessOptions::new(url)
+                })
+                .await
+                .context("starting the app")?,
+            },
+            Kind::Relay => {
+                let harness = Harness::start(HarnessOptions {
+                    stripe: false,
+                    admin_group: true,
+                    ..HarnessOptions::new(url)
+                })
+                .await
+                .context("starting the app")?;
+                let admin = harness
+                    .admin_chat_id
+                    .context("the harness has no admin group")?;
+                let (count, per_user) = relay_shape(args.updates);
+                println!("  {name}: {count} users x {per_user} messages a round");
+                Live::Relay {
+                    harness,
+                    admin,
+                    copies: 0,
+                }
+            }
+            Kind::Stripe => {
+                let harness = Harness::start(HarnessOptions::new(url))
+                    .await
+                    .context("starting the app")?;
+                let client = reqwest::Client::builder()
+                    .no_proxy()
+                    .pool_max_idle_per_host(STRIPE_IN_FLIGHT)
+                    .timeout(REPLY_TIMEOUT)
+                    .build()
+                    .context("building the webhook client")?;
+                println!(
+                    "  {name}: {} events a round, {STRIPE_IN_FLIGHT} in flight",
+                    args.updates
+                );
+                Live::Stripe { harness, client }
+            }
+        };
+        let mut running = Self {
+            name,
+            live,
+            store,
+            next_user: 0,
+            rounds: Vec::with_capacity(args.rounds),
+        };
+        let warmed = running.round(true, args).await;
+        if let Err(e) = warmed {
+            running.stop().await;
+            return Err(e.context("warm-up round"));
+        }
+        Ok(running)
+    }
+
+    /// One round (the small warm-up or a measured one); returns its rate.
+    async fn round(&mut self, warm_up: bool, args: &BenchArgs) -> anyhow::Result<f64> {
+        let size = if warm_up { WARMUP_USERS } else { args.updates };
+        let next_user = &mut self.next_user;
+        match &mut self.live {
+            Live::Echo { emu, .. } => round(emu, size, "hello", self.name, next_user).await,
+            Live::Start { harness } => {
+                round(&harness.emulator, size, "/start", self.name, next_user).await
+            }
+            Live::Relay {
+                harness,
+                admin,
+                copies,
+            } => {
+                let (users, per_user) = relay_shape(args.updates);
+                let users = if warm_up { WARMUP_USERS } else { users };
+                relay_round(harness, *admin, (users, per_user), next_user, copies).await
+            }
+            Live::Stripe { harness, client } => {
+                let stripe = harness
+                    .stripe
+                    .as_ref()
+                    .context("the harness has no Stripe double")?;
+                stripe_round(harness, stripe, client, size, next_user).await
+            }
+        }
+    }
+
+    /// Stops the app (or the echo bot) and drops its data.
+    async fn stop(self) {
+        match self.live {
+            Live::Echo { emu, token, task } => {
+                stop_dispatcher(&token).await;
+                let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+                emu.shutdown();
+            }
+            Live::Start { harness }
+            | Live::Relay { harness, .. }
+            | Live::Stripe { harness, .. } => {
+                if let Err(e) = harness.stop().await {
+                    eprintln!("  {}: stopping the app: {e:#}", self.name);
+                }
+            }
+        }
+        if let Store::Postgres(scratch) = self.store
+            && let Err(e) = scratch.drop_now().await
+        {
+            eprintln!("  {}: dropping the scratch database: {e:#}", self.name);
+        }
+    }
+
+    fn unit(&self) -> &'static str {
+        match self.live {
+            Live::Stripe { .. } => "events/s",
+            _ => "updates/s",
+        }
+    }
+
+    fn result(&self, args: &BenchArgs) -> ScenarioResult {
+        let updates = match self.live {
+            Live::Relay { .. } => {
+                let (count, per_user) = relay_shape(args.updates);
+                count * per_user
+            }
+            _ => args.updates,
+        };
+        ScenarioResult {
+            name: self.name.to_owned(),
+            updates,
+            rounds: self.rounds.clone(),
+        }
+    }
+}
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.updates > 0, "--updates must be at least 1");
@@ -166,51 +388,46 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         eprintln!("note: RUST_LOG is not set, so the app logs at info; RUST_LOG=warn is quieter");
     }
     println!(
-        "tollgate bench: {} updates x {} rounds per scenario, {cores} cores",
+        "tollgate bench: {} updates x {} rounds per scenario, {cores} cores; the scenarios take \
+         turns round by round",
         args.updates, args.rounds
     );
 
-    let mut results = Vec::new();
-    results.push(bench_echo(&args).await.context("echo baseline")?);
-    type Scenario = for<'a> fn(&'a BenchArgs, String, &'static str) -> BenchFuture<'a>;
     // Each scenario on SQLite, then on a scratch PostgreSQL database when one is given.
-    let scenarios: [(&'static str, &'static str, Scenario); 3] = [
+    let scenarios: [(&'static str, &'static str, Kind); 3] = [
         (
             "tollgate /start (SQLite)",
             "tollgate /start (PostgreSQL)",
-            |a, url, name| Box::pin(bench_tollgate(a, url, name)),
+            Kind::Start,
         ),
         (
             "tollgate relay (SQLite)",
             "tollgate relay (PostgreSQL)",
-            |a, url, name| Box::pin(bench_relay(a, url, name)),
+            Kind::Relay,
         ),
         (
             "stripe webhook ingest (SQLite)",
             "stripe webhook ingest (PostgreSQL)",
-            |a, url, name| Box::pin(bench_stripe(a, url, name)),
+            Kind::Stripe,
         ),
     ];
     let wanted = |name: &str| args.only.as_deref().is_none_or(|only| name.contains(only));
-    for (on_sqlite, on_postgres, scenario) in scenarios {
+    let mut plan = vec![(Kind::Echo, ECHO, false)];
+    for (on_sqlite, on_postgres, kind) in scenarios {
         if wanted(on_sqlite) {
-            let dir = TempDir::create()?;
-            let url = format!("sqlite://{}?mode=rwc", dir.0.join("bench.db").display());
-            results.push(scenario(&args, url, on_sqlite).await.context(on_sqlite)?);
+            plan.push((kind, on_sqlite, false));
         }
-        if !wanted(on_postgres) {
-            continue;
-        }
-        if let Some(server) = &args.postgres_url {
-            let scratch = ScratchDatabase::create(server, "tollgate_bench")
-                .await
-                .context("creating a scratch PostgreSQL database")?;
-            let result = scenario(&args, scratch.url.clone(), on_postgres).await;
-            let dropped = scratch.drop_now().await;
-            results.push(result.context(on_postgres)?);
-            dropped.context("dropping the scratch PostgreSQL database")?;
+        if wanted(on_postgres) && args.postgres_url.is_some() {
+            plan.push((kind, on_postgres, true));
         }
     }
+
+    let mut running: Vec<Running> = Vec::with_capacity(plan.len());
+    let outcome = measure(&args, &plan, &mut running).await;
+    for scenario in running.drain(..).rev() {
+        scenario.stop().await;
+    }
+    let results = outcome?;
     if args.postgres_url.is_none() {
         println!(
             "!!! PostgreSQL SKIPPED: set TEST_DATABASE_URL (or pass --postgres-url) to a \
@@ -224,9 +441,61 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!("machine: {cores} cores (std::thread::available_parallelism)");
     println!("reproduce: {}", reproduce_command(&args));
     println!(
-        "Absolute numbers move with the machine's load; compare the ratio against the echo row."
+        "Absolute numbers move with the machine's load; compare the ratios against the echo row \
+         (paired: the median of each round against the echo round just before it)."
     );
     Ok(())
+}
+
+/// The baseline's name (the first row of the table).
+const ECHO: &str = "echo (bare teloxide)";
+
+/// Starts every scenario of the plan (into `running`, so the caller stops them whatever
+/// happens), then runs the rounds in turns: echo, then each scenario, round after round, so a
+/// slow spell of the machine hits the baseline and the scenarios alike.
+async fn measure(
+    args: &BenchArgs,
+    plan: &[(Kind, &'static str, bool)],
+    running: &mut Vec<Running>,
+) -> anyhow::Result<Vec<ScenarioResult>> {
+    for &(kind, name, on_postgres) in plan {
+        let store = match (kind, on_postgres) {
+            (Kind::Echo, _) => Store::None,
+            (_, false) => Store::Sqlite(TempDir::create()?),
+            (_, true) => {
+                let server = args
+                    .postgres_url
+                    .as_deref()
+                    .context("no PostgreSQL server")?;
+                Store::Postgres(
+                    ScratchDatabase::create(server, "tollgate_bench")
+                        .await
+                        .context("creating a scratch PostgreSQL database")?,
+                )
+            }
+        };
+        running.push(
+            Running::start(kind, name, store, args)
+                .await
+                .context(name)?,
+        );
+    }
+    for i in 1..=args.rounds {
+        for scenario in running.iter_mut() {
+            let rate = scenario
+                .round(false, args)
+                .await
+                .with_context(|| format!("{}: round {i}", scenario.name))?;
+            println!(
+                "  {}: round {i}/{}: {rate:.1} {}",
+                scenario.name,
+                args.rounds,
+                scenario.unit()
+            );
+            scenario.rounds.push(rate);
+        }
+    }
+    Ok(running.iter().map(|r| r.result(args)).collect())
 }
 
 /// Runs one round: `updates` new users, each sends `text` in their private chat; timed from the
@@ -265,52 +534,6 @@ async fn round(
     Ok(updates as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
 }
 
-/// The warm-up round and the measured rounds of one scenario.
-async fn rounds(
-    emu: &Emulator,
-    args: &BenchArgs,
-    text: &str,
-    name: &str,
-) -> anyhow::Result<ScenarioResult> {
-    let mut next_user = 0;
-    round(emu, WARMUP_USERS, text, name, &mut next_user)
-        .await
-        .context("warm-up round")?;
-    let mut per_round = Vec::with_capacity(args.rounds);
-    for i in 1..=args.rounds {
-        let rate = round(emu, args.updates, text, name, &mut next_user)
-            .await
-            .with_context(|| format!("round {i}"))?;
-        println!("  {name}: round {i}/{}: {rate:.1} updates/s", args.rounds);
-        per_round.push(rate);
-    }
-    Ok(ScenarioResult {
-        name: name.to_owned(),
-        updates: args.updates,
-        rounds: per_round,
-    })
-}
-
-async fn bench_echo(args: &BenchArgs) -> anyhow::Result<ScenarioResult> {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .context("starting the Telegram emulator")?;
-    let bot = Bot::new(emu.token()).set_api_url(emu.api_url().parse()?);
-    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
-        bot.send_message(msg.chat.id, msg.text().unwrap_or_default())
-            .await?;
-        respond(())
-    });
-    let mut dispatcher = Dispatcher::builder(bot, handler).build();
-    let token = dispatcher.shutdown_token();
-    let task = tokio::spawn(async move { dispatcher.dispatch().await });
-    let result = rounds(&emu, args, "hello", "echo (bare teloxide)").await;
-    stop_dispatcher(&token).await;
-    let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
-    emu.shutdown();
-    result
-}
-
 /// Stops the dispatcher; it may still be starting, in which case the token says so: retry.
 async fn stop_dispatcher(token: &ShutdownToken) {
     for _ in 0..100 {
@@ -322,24 +545,6 @@ async fn stop_dispatcher(token: &ShutdownToken) {
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
-}
-
-async fn bench_tollgate(
-    args: &BenchArgs,
-    database_url: String,
-    name: &str,
-) -> anyhow::Result<ScenarioResult> {
-    let harness = Harness::start(HarnessOptions {
-        stripe: false,
-        ..HarnessOptions::new(database_url)
-    })
-    .await
-    .context("starting the app")?;
-    let result = rounds(&harness.emulator, args, "/start", name).await;
-    let stopped = harness.stop().await;
-    let result = result?;
-    stopped.context("stopping the app")?;
-    Ok(result)
 }
 
 /// One relay round's users after the unmeasured setup.
@@ -535,68 +740,6 @@ async fn relay_round(
         );
     }
     Ok(total as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
-}
-
-async fn relay_rounds(
-    harness: &Harness,
-    args: &BenchArgs,
-    name: &str,
-) -> anyhow::Result<ScenarioResult> {
-    let admin = harness
-        .admin_chat_id
-        .context("the harness has no admin group")?;
-    let (count, per_user) = relay_shape(args.updates);
-    let mut next_user = 0;
-    let mut copies = 0;
-    relay_round(
-        harness,
-        admin,
-        (WARMUP_USERS, per_user),
-        &mut next_user,
-        &mut copies,
-    )
-    .await
-    .context("warm-up round")?;
-    let mut per_round = Vec::with_capacity(args.rounds);
-    for i in 1..=args.rounds {
-        let rate = relay_round(
-            harness,
-            admin,
-            (count, per_user),
-            &mut next_user,
-            &mut copies,
-        )
-        .await
-        .with_context(|| format!("round {i}"))?;
-        println!("  {name}: round {i}/{}: {rate:.1} updates/s", args.rounds);
-        per_round.push(rate);
-    }
-    Ok(ScenarioResult {
-        name: name.to_owned(),
-        updates: count * per_user,
-        rounds: per_round,
-    })
-}
-
-async fn bench_relay(
-    args: &BenchArgs,
-    database_url: String,
-    name: &str,
-) -> anyhow::Result<ScenarioResult> {
-    let harness = Harness::start(HarnessOptions {
-        stripe: false,
-        admin_group: true,
-        ..HarnessOptions::new(database_url)
-    })
-    .await
-    .context("starting the app")?;
-    let (count, per_user) = relay_shape(args.updates);
-    println!("  {name}: {count} users x {per_user} messages a round");
-    let result = relay_rounds(&harness, args, name).await;
-    let stopped = harness.stop().await;
-    let result = result?;
-    stopped.context("stopping the app")?;
-    Ok(result)
 }
 
 /// The id of the Checkout Session a `checkout.session.completed` event is about.
@@ -844,59 +987,6 @@ async fn stripe_round(
     Ok(purchases.len() as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
 }
 
-async fn stripe_rounds(
-    harness: &Harness,
-    args: &BenchArgs,
-    name: &str,
-) -> anyhow::Result<ScenarioResult> {
-    let stripe = harness
-        .stripe
-        .as_ref()
-        .context("the harness has no Stripe double")?;
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(STRIPE_IN_FLIGHT)
-        .timeout(REPLY_TIMEOUT)
-        .build()
-        .context("building the webhook client")?;
-    let mut next_user = 0;
-    stripe_round(harness, stripe, &client, WARMUP_USERS, &mut next_user)
-        .await
-        .context("warm-up round")?;
-    let mut per_round = Vec::with_capacity(args.rounds);
-    for i in 1..=args.rounds {
-        let rate = stripe_round(harness, stripe, &client, args.updates, &mut next_user)
-            .await
-            .with_context(|| format!("round {i}"))?;
-        println!("  {name}: round {i}/{}: {rate:.1} events/s", args.rounds);
-        per_round.push(rate);
-    }
-    Ok(ScenarioResult {
-        name: name.to_owned(),
-        updates: args.updates,
-        rounds: per_round,
-    })
-}
-
-async fn bench_stripe(
-    args: &BenchArgs,
-    database_url: String,
-    name: &str,
-) -> anyhow::Result<ScenarioResult> {
-    let harness = Harness::start(HarnessOptions::new(database_url))
-        .await
-        .context("starting the app")?;
-    println!(
-        "  {name}: {} events a round, {STRIPE_IN_FLIGHT} in flight",
-        args.updates
-    );
-    let result = stripe_rounds(&harness, args, name).await;
-    let stopped = harness.stop().await;
-    let result = result?;
-    stopped.context("stopping the app")?;
-    Ok(result)
-}
-
 /// A directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
 
@@ -967,6 +1057,20 @@ mod tests {
         assert!(lines[0].starts_with("scenario"));
         assert!(lines[1].contains("200.0") && lines[1].contains("1.00"));
         assert!(lines[2].contains("100.0") && lines[2].contains("0.50"));
+    }
+
+    #[test]
+    fn paired_ratios_compare_each_round_with_the_baseline_round_beside_it() {
+        // The machine was slow during the scenario's best round and the baseline's median
+        // round: the medians alone say 0.9, each round against its neighbour says 0.5.
+        let baseline = [100.0, 60.0, 200.0];
+        let scenario = [90.0, 30.0, 100.0];
+        assert_eq!(ratio(median(&scenario), median(&baseline)), 0.9);
+        assert_eq!(paired_ratio(&scenario, &baseline), 0.5);
+        // The baseline's own row pairs with itself.
+        assert_eq!(paired_ratio(&baseline, &baseline), 1.0);
+        // A zero baseline round does not divide by zero.
+        assert_eq!(paired_ratio(&[1.0], &[0.0]), 0.0);
     }
 
     #[test]
