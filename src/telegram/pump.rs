@@ -235,9 +235,14 @@ impl UpdatePump {
             }
             window.stalled = if fresh == 0 { window.stalled + 1 } else { 0 };
         }
-        // Let what is in flight finish, then tell Telegram what we handled, so a restart does
-        // not see it again.
-        window.finish().await;
+        // Let what is in flight finish (for a while), then tell Telegram what was handled, so
+        // a restart does not see it again; what was not is sent again after the restart.
+        if !window.finish_within(SHUTDOWN_GRACE).await {
+            tracing::warn!(
+                in_flight = window.len(),
+                "updates still being handled at shutdown; Telegram will send them again"
+            );
+        }
         if window.offset() > 0 {
             let _ = bot
                 .get_updates()
@@ -263,6 +268,9 @@ const POLL_AT: usize = POLL_LIMIT / 4;
 /// (Telegram answers at once with those, so a long poll can't wait for new ones); doubled for
 /// each such poll in a row, up to 16 times.
 const STALLED_RETRY: Duration = Duration::from_millis(25);
+
+/// How long a stopping pump waits for the updates in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// The updates polled and not yet confirmed, oldest first.
 #[derive(Default)]
@@ -317,12 +325,16 @@ impl Window {
         }
     }
 
-    /// Waits for everything in flight.
-    async fn finish(&mut self) {
-        while let Some((_, done)) = self.flight.front_mut() {
-            let _ = done.await;
-            self.flight.pop_front();
-        }
+    /// Waits for everything in flight, at most `grace`; true if all of it was handled. What
+    /// is left stays in the window (and unconfirmed).
+    async fn finish_within(&mut self, grace: Duration) -> bool {
+        let all = async {
+            while let Some((_, done)) = self.flight.front_mut() {
+                let _ = done.await;
+                self.flight.pop_front();
+            }
+        };
+        tokio::time::timeout(grace, all).await.is_ok()
     }
 }
 
@@ -537,6 +549,28 @@ mod tests {
         let expected: Vec<String> = (0..150).step_by(2).map(|i| format!("m{i}")).collect();
         assert_eq!(second, expected.iter().collect::<Vec<_>>());
         until("everything is confirmed", || emu.pending_updates() == 0).await;
+    }
+
+    #[tokio::test]
+    async fn a_stopping_window_confirms_only_what_was_handled() {
+        let mut window = Window::default();
+        let (done1, rx1) = oneshot::channel();
+        let (_stuck, rx2) = oneshot::channel::<()>();
+        let (done3, rx3) = oneshot::channel();
+        window.push(7, rx1);
+        window.push(8, rx2);
+        window.push(9, rx3);
+        done1.send(()).unwrap();
+        done3.send(()).unwrap();
+        assert!(window.is_new(10) && !window.is_new(9));
+        assert!(!window.finish_within(Duration::from_millis(50)).await);
+        // 7 is handled; 8 is not, so neither it nor 9 behind it is confirmed.
+        assert_eq!(window.offset(), 8);
+        assert_eq!(window.len(), 2);
+
+        let mut empty = Window::default();
+        assert!(empty.finish_within(Duration::from_millis(50)).await);
+        assert_eq!(empty.offset(), 0);
     }
 
     #[tokio::test]
