@@ -235,3 +235,83 @@ async fn a_grant_landing_between_read_and_write_never_makes_a_debit_wrong() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn stored_settings_price_a_batch_like_one_debit_after_another() {
+    // The gate reads the settings inside its users query (the default tier's name decoded
+    // from its stored JSON in SQL); a batch must price exactly like `tiers::of_user` does.
+    use tollgate::services::settings;
+    each_backend(async |db| {
+        let (_, clock) = clock();
+        let now = clock.now();
+        for id in 1..=3 {
+            user_with(&db, id, 20).await;
+        }
+        settings::set(&db, now, &settings::MESSAGE_COST, &4)
+            .await
+            .unwrap();
+        settings::set(&db, now, &settings::LOW_CREDIT_THRESHOLD, &7)
+            .await
+            .unwrap();
+        // A default tier with a name that needs JSON escaping and no row yet: the setting's
+        // cost applies.
+        let name = "Ünïcode \"vip\"".to_owned();
+        settings::set(&db, now, &settings::DEFAULT_TIER, &name)
+            .await
+            .unwrap();
+        let gold = tiers::upsert(&db, now, "gold", 1, "").await.unwrap();
+        tiers::assign(&db, 3, Some(gold.id)).await.unwrap();
+
+        let admitted = relay_gate::admit_all(&db, now, &[knock(1, 1), knock(3, 1)]).await;
+        let (one, three) = match (&admitted[0], &admitted[1]) {
+            (Ok(Admitted::Known(a)), Ok(Admitted::Known(b))) => (a, b),
+            other => panic!("both known: {other:?}"),
+        };
+        assert_eq!(one.tier.name, name);
+        assert_eq!(one.tier.message_cost, 4);
+        assert_eq!(one.low_credit_threshold, 7);
+        assert_eq!(
+            one.verdict,
+            Verdict::Charged {
+                before: 20,
+                after: 16,
+                cost: 4
+            }
+        );
+        assert_eq!(three.tier.name, "gold");
+        assert_eq!(
+            three.verdict,
+            Verdict::Charged {
+                before: 20,
+                after: 19,
+                cost: 1
+            }
+        );
+
+        // Now the default tier has a row: its cost wins over the setting, for batch and
+        // one-by-one pricing alike.
+        tiers::upsert(&db, now, &name, 2, "").await.unwrap();
+        let user = users::find(&db, 2).await.unwrap().unwrap();
+        assert_eq!(tiers::of_user(&db, &user).await.unwrap().message_cost, 2);
+        let admitted = relay_gate::admit_all(&db, now, &[knock(1, 2), knock(2, 1)]).await;
+        for (a, before) in admitted.iter().zip([16, 20]) {
+            match a {
+                Ok(Admitted::Known(a)) => {
+                    assert_eq!(a.tier.name, name);
+                    assert_eq!(
+                        a.verdict,
+                        Verdict::Charged {
+                            before,
+                            after: before - 2,
+                            cost: 2
+                        }
+                    );
+                }
+                other => panic!("known: {other:?}"),
+            }
+        }
+        assert_eq!(credits::ledger_sum(&db, 1).await.unwrap(), 14);
+        assert_eq!(credits::ledger_sum(&db, 2).await.unwrap(), 18);
+    })
+    .await;
+}
