@@ -461,6 +461,22 @@ mod tests {
         )
     }
 
+    /// Long polling with [`gated_pump`] on its own task, and the trigger that stops it.
+    fn spawn_polling(
+        bot: Bot,
+        log: Log,
+        release: Arc<Semaphore>,
+    ) -> (crate::shutdown::Trigger, tokio::task::JoinHandle<()>) {
+        let (trigger, shutdown) = crate::shutdown::channel();
+        let polling = tokio::spawn(gated_pump(log, release).run_polling(
+            bot,
+            vec![AllowedUpdate::Message],
+            Duration::from_secs(1),
+            shutdown,
+        ));
+        (trigger, polling)
+    }
+
     async fn until(what: &str, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !done() {
@@ -492,13 +508,7 @@ mod tests {
 
         let log: Log = Arc::default();
         let release = Arc::new(Semaphore::new(0));
-        let (trigger, shutdown) = crate::shutdown::channel();
-        let polling = tokio::spawn(gated_pump(log.clone(), release.clone()).run_polling(
-            bot.clone(),
-            vec![AllowedUpdate::Message],
-            Duration::from_secs(1),
-            shutdown,
-        ));
+        let (trigger, polling) = spawn_polling(bot.clone(), log.clone(), release.clone());
         // The window's old end is stuck on the slow update: what fits behind it (a batch less
         // the slow one) is handled meanwhile, and nothing is confirmed.
         until("the rest of the first batch is handled", || {
@@ -519,13 +529,7 @@ mod tests {
         assert_eq!(emu.pending_updates(), 151);
 
         let log: Log = Arc::default();
-        let (trigger2, shutdown) = crate::shutdown::channel();
-        let polling = tokio::spawn(gated_pump(log.clone(), release.clone()).run_polling(
-            bot,
-            vec![AllowedUpdate::Message],
-            Duration::from_secs(1),
-            shutdown,
-        ));
+        let (trigger2, polling) = spawn_polling(bot, log.clone(), release.clone());
         until("the rest of the first batch is handled again", || {
             log.lock().unwrap().len() == POLL_LIMIT - 1
         })
