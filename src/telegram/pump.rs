@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt, future::BoxFuture};
 use teloxide::{
     dispatching::UpdateHandler,
     prelude::*,
@@ -164,10 +164,11 @@ impl UpdatePump {
     /// stays at the oldest update not yet handled: nothing is confirmed before it was handled,
     /// and a crash means redelivery (handlers are idempotent), never loss. Telegram answers
     /// from that offset, so updates still in flight come back with the new ones; they are
-    /// recognised by id and skipped. The next poll goes out once only a quarter of a batch is
-    /// still in flight ([`POLL_AT`]), so the end of one batch overlaps with fetching the next,
-    /// and one slow update no longer stops polling: what fits behind it keeps flowing (it
-    /// still holds the window's old end, as it held the whole batch before).
+    /// recognised by id and skipped. The next poll goes out once at most a quarter of a batch
+    /// is left in the window ([`POLL_AT`]), so the end of one batch overlaps with fetching the
+    /// next; and one slow update ([`SLOW_UPDATE`]) no longer stops polling: updates keep
+    /// flowing behind it until a whole batch's worth has piled up behind it (Telegram answers
+    /// from the oldest update not confirmed, so the window can't reach past that).
     pub async fn run_polling(
         self,
         bot: Bot,
@@ -178,18 +179,29 @@ impl UpdatePump {
         let mut window = Window::default();
         let mut failures: u32 = 0;
         'poll: loop {
-            // Room for new updates (Telegram sends the window's updates first), or nothing new
-            // came last time: wait for the old end to move, or a while (growing) so that new
-            // updates behind a slow one are not held up for long.
-            window.retire_handled();
-            while window.len() > POLL_AT || (window.stalled > 0 && window.len() > 0) {
+            // Poll when the window has room (Telegram answers from its old end, up to a
+            // batch) and is due. After a poll that brought nothing new, wait for a handler to
+            // finish, or a while (growing) so that new updates behind a slow one are not held
+            // up for long.
+            loop {
+                let busy = window.refresh();
+                let room = window.len() < POLL_LIMIT;
+                let slow_at = window.slow_at();
+                let slow = slow_at.is_some_and(|at| at <= Instant::now());
+                // Normally once the window has (nearly) emptied, so batches stay whole; behind
+                // a slow update, as soon as few others are still being handled.
+                let due = window.len() <= POLL_AT || (slow && busy <= POLL_AT);
+                if room && due && (window.stalled == 0 || busy == 0) {
+                    break;
+                }
                 let retry = STALLED_RETRY * (1 << window.stalled.min(4));
+                let slow_at = slow_at.unwrap_or_else(Instant::now);
                 tokio::select! {
                     _ = shutdown.wait() => break 'poll,
-                    _ = window.oldest_handled() => window.stalled = 0,
-                    _ = tokio::time::sleep(retry), if window.stalled > 0 => break,
+                    _ = window.one_handled() => window.stalled = 0,
+                    _ = tokio::time::sleep(retry), if room && window.stalled > 0 => break,
+                    _ = tokio::time::sleep_until(slow_at.into()), if room && !slow => {}
                 }
-                window.retire_handled();
             }
             let timeout = if window.len() == 0 {
                 poll_timeout.as_secs() as u32
@@ -258,10 +270,10 @@ impl UpdatePump {
 /// The most updates one getUpdates answers with (Telegram's maximum).
 const POLL_LIMIT: usize = 100;
 
-/// Poll again once no more than this many updates are in flight. Each poll brings those again
-/// (Telegram answers from the oldest one not confirmed), and they cost parsing on both ends for
-/// nothing: a quarter of a batch keeps that small while the next batch is still fetched before
-/// the window runs dry.
+/// Poll again once no more than this many updates are left in the window. Each poll brings the
+/// window's updates again (Telegram answers from the oldest one not confirmed), and they cost
+/// parsing on both ends for nothing: a quarter of a batch keeps that small while the next batch
+/// is still fetched before the window runs dry.
 const POLL_AT: usize = POLL_LIMIT / 4;
 
 /// How soon to poll again when the last poll brought nothing new while updates are in flight
@@ -269,13 +281,21 @@ const POLL_AT: usize = POLL_LIMIT / 4;
 /// each such poll in a row, up to 16 times.
 const STALLED_RETRY: Duration = Duration::from_millis(25);
 
+/// An update still being handled this long after it was polled is slow: the pump then polls
+/// past it as soon as few others are busy, instead of waiting for the window to empty (which
+/// keeps the batches whole, and the database prefers whole batches).
+const SLOW_UPDATE: Duration = Duration::from_millis(250);
+
 /// How long a stopping pump waits for the updates in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// The updates polled and not yet confirmed, oldest first.
 #[derive(Default)]
 struct Window {
-    flight: std::collections::VecDeque<(i32, oneshot::Receiver<()>)>,
+    /// Update ids in order, each with whether it was handled and when it was polled.
+    flight: std::collections::VecDeque<(i32, bool, Instant)>,
+    /// The handlers' answers, each resolving to its update's id.
+    busy: futures::stream::FuturesUnordered<BoxFuture<'static, i32>>,
     /// One past the newest update id handed to the pump.
     next: i32,
     /// Polls in a row that brought nothing new.
@@ -289,7 +309,7 @@ impl Window {
 
     /// What to confirm: the oldest update not yet handled (or the next to come).
     fn offset(&self) -> i32 {
-        self.flight.front().map_or(self.next, |(id, _)| *id)
+        self.flight.front().map_or(self.next, |(id, _, _)| *id)
     }
 
     fn is_new(&self, id: i32) -> bool {
@@ -298,29 +318,45 @@ impl Window {
 
     fn push(&mut self, id: i32, done: oneshot::Receiver<()>) {
         self.next = id + 1;
-        self.flight.push_back((id, done));
+        self.flight.push_back((id, false, Instant::now()));
+        // A closed channel counts as handled too: the handler's task is gone (it panicked and
+        // was reported); waiting would hold the window forever and redelivery would only
+        // repeat it.
+        self.busy.push(Box::pin(async move {
+            let _ = done.await;
+            id
+        }));
     }
 
-    /// Drops the handled updates at the old end.
-    fn retire_handled(&mut self) {
-        while let Some((_, done)) = self.flight.front_mut() {
-            match done.try_recv() {
-                // Closed: the handler's task is gone (it panicked and was reported); waiting
-                // would hold the window forever and redelivery would only repeat it.
-                Ok(()) | Err(oneshot::error::TryRecvError::Closed) => {
-                    self.flight.pop_front();
-                }
-                Err(oneshot::error::TryRecvError::Empty) => break,
-            }
+    fn handled(&mut self, id: i32) {
+        if let Ok(at) = self.flight.binary_search_by_key(&id, |(id, _, _)| *id) {
+            self.flight[at].1 = true;
+        }
+        while self.flight.front().is_some_and(|(_, handled, _)| *handled) {
+            self.flight.pop_front();
         }
     }
 
-    /// Resolves once the oldest update in flight is handled (never, when there is none).
-    async fn oldest_handled(&mut self) {
-        match self.flight.front_mut() {
-            Some((_, done)) => {
-                let _ = done.await;
-            }
+    /// When the oldest update still being handled counts as slow (it was polled
+    /// [`SLOW_UPDATE`] ago), or None when nothing is in flight.
+    fn slow_at(&self) -> Option<Instant> {
+        self.flight
+            .front()
+            .map(|(_, _, polled)| *polled + SLOW_UPDATE)
+    }
+
+    /// Takes in the handlers that have finished and returns how many are still busy.
+    fn refresh(&mut self) -> usize {
+        while let Some(Some(id)) = self.busy.next().now_or_never() {
+            self.handled(id);
+        }
+        self.busy.len()
+    }
+
+    /// Resolves once another update is handled (never, when none is being handled).
+    async fn one_handled(&mut self) {
+        match self.busy.next().await {
+            Some(id) => self.handled(id),
             None => std::future::pending().await,
         }
     }
@@ -329,9 +365,8 @@ impl Window {
     /// is left stays in the window (and unconfirmed).
     async fn finish_within(&mut self, grace: Duration) -> bool {
         let all = async {
-            while let Some((_, done)) = self.flight.front_mut() {
-                let _ = done.await;
-                self.flight.pop_front();
+            while self.refresh() > 0 {
+                self.one_handled().await;
             }
         };
         tokio::time::timeout(grace, all).await.is_ok()
@@ -553,6 +588,57 @@ mod tests {
         let expected: Vec<String> = (0..150).step_by(2).map(|i| format!("m{i}")).collect();
         assert_eq!(second, expected.iter().collect::<Vec<_>>());
         until("everything is confirmed", || emu.pending_updates() == 0).await;
+    }
+
+    #[tokio::test]
+    async fn updates_keep_flowing_behind_a_slow_one_until_a_batch_has_piled_up() {
+        use tg_emulator::{Emulator, EmulatorConfig, UserSpec};
+
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let bot = Bot::new(emu.token()).set_api_url(emu.api_url().parse().unwrap());
+        let (slow, other) = (
+            emu.add_user(UserSpec::default()),
+            emu.add_user(UserSpec::default()),
+        );
+        let send = |from: usize, to: usize| {
+            for i in from..to {
+                emu.send_text(other, other, &format!("m{i}")).unwrap();
+            }
+        };
+        emu.send_text(slow, slow, "slow one").unwrap();
+        send(0, 30);
+        let log: Log = Arc::default();
+        let release = Arc::new(Semaphore::new(0));
+        let (trigger, polling) = spawn_polling(bot, log.clone(), release.clone());
+        let handled = |n: usize| {
+            let log = log.clone();
+            move || log.lock().unwrap().len() == n
+        };
+        until("the first 30 are handled", handled(30)).await;
+        // More than a quarter of a batch sits unconfirmed behind the slow update; new ones
+        // still come in and are handled…
+        send(30, 60);
+        until("30 more are handled behind the slow one", handled(60)).await;
+        // …until a batch's worth (the slow one and 99 behind it) fills the window.
+        send(60, 110);
+        until("the window is full", handled(99)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(log.lock().unwrap().len(), 99);
+        assert_eq!(
+            emu.pending_updates(),
+            111,
+            "nothing confirmed behind the slow one"
+        );
+
+        release.add_permits(1);
+        until("everything is handled", handled(111)).await;
+        until("everything is confirmed", || emu.pending_updates() == 0).await;
+        trigger.fire();
+        polling.await.unwrap();
+        let log = log.lock().unwrap().clone();
+        let mut expected: Vec<String> = (0..110).map(|i| format!("m{i}")).collect();
+        expected.insert(99, "slow one".into());
+        assert_eq!(log, expected, "each update once, in order per chat");
     }
 
     #[tokio::test]
