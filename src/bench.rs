@@ -53,6 +53,83 @@ pub struct ScenarioResult {
     pub name: String,
     pub updates: usize,
     pub rounds: Vec<f64>,
+    /// How busy the machine's cores were during each measured round (0–1), where the system
+    /// says ([`CpuTimes`]).
+    pub busy: Vec<f64>,
+}
+
+/// The machine's CPU time so far (all cores, in clock ticks), from `/proc/stat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuTimes {
+    pub busy: u64,
+    pub total: u64,
+}
+
+impl CpuTimes {
+    /// Now, or `None` where the system does not say (not Linux).
+    pub fn now() -> Option<Self> {
+        Self::parse(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    /// The aggregate `cpu` line of `/proc/stat`: user nice system idle iowait irq softirq
+    /// steal…; idle and iowait count as not busy.
+    pub fn parse(stat: &str) -> Option<Self> {
+        let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+        let ticks: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        // guest and guest_nice are already counted in user and nice.
+        let total: u64 = ticks.iter().take(8).sum();
+        let idle = ticks.get(3)? + ticks.get(4).copied().unwrap_or(0);
+        Some(Self {
+            busy: total - idle,
+            total,
+        })
+    }
+
+    /// The busy share of the cores between `self` and `later` (None if no tick passed).
+    pub fn busy_until(&self, later: &Self) -> Option<f64> {
+        let total = later.total.checked_sub(self.total)?;
+        (total > 0).then(|| later.busy.saturating_sub(self.busy) as f64 / total as f64)
+    }
+}
+
+/// A measured stretch: wall time and, where the system says, how busy the cores were.
+struct Stopwatch {
+    started: Instant,
+    cpu: Option<CpuTimes>,
+}
+
+/// A measured round's rate (per second) and busy share of the cores.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    pub per_second: f64,
+    pub busy: Option<f64>,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Self {
+            cpu: CpuTimes::now(),
+            started: Instant::now(),
+        }
+    }
+
+    /// `count` things done since the start.
+    fn rate(&self, count: usize) -> Rate {
+        let elapsed = self.started.elapsed();
+        let busy = self
+            .cpu
+            .zip(CpuTimes::now())
+            .and_then(|(then, now)| then.busy_until(&now));
+        Rate {
+            per_second: count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
+            busy,
+        }
+    }
 }
 
 impl ScenarioResult {
@@ -122,25 +199,32 @@ pub fn paired_ratio(rounds: &[f64], baseline: &[f64]) -> f64 {
 }
 
 /// The results table; ratios are against the first row (the echo baseline): the ratio of the
-/// medians, and the paired ratio ([`paired_ratio`]).
+/// medians, and the paired ratio ([`paired_ratio`]); "busy" is the median share of the cores
+/// in use during the measured rounds (all processes: the database server's too).
 pub fn render_table(results: &[ScenarioResult]) -> String {
     let (baseline, baseline_rounds) = results
         .first()
         .map_or((0.0, &[][..]), |b| (b.median(), &b.rounds[..]));
     let mut out = format!(
-        "{:<36}{:>8}{:>12}{:>16}{:>8}   rounds (updates/s)\n",
-        "scenario", "updates", "median/s", "ratio vs echo", "paired"
+        "{:<36}{:>8}{:>12}{:>16}{:>8}{:>7}   rounds (updates/s)\n",
+        "scenario", "updates", "median/s", "ratio vs echo", "paired", "busy"
     );
     for r in results {
         let median = r.median();
         let rounds: Vec<String> = r.rounds.iter().map(|v| format!("{v:.1}")).collect();
+        let busy = if r.busy.is_empty() {
+            "—".to_owned()
+        } else {
+            format!("{:.0}%", self::median(&r.busy) * 100.0)
+        };
         out.push_str(&format!(
-            "{:<36}{:>8}{:>12.1}{:>16}{:>8}   {}\n",
+            "{:<36}{:>8}{:>12.1}{:>16}{:>8}{:>7}   {}\n",
             r.name,
             r.updates,
             median,
             format_ratio(ratio(median, baseline)),
             format_ratio(paired_ratio(&r.rounds, baseline_rounds)),
+            busy,
             rounds.join(", ")
         ));
     }
@@ -215,6 +299,7 @@ struct Running {
     store: Store,
     next_user: usize,
     rounds: Vec<f64>,
+    busy: Vec<f64>,
 }
 
 impl Running {
@@ -297,6 +382,7 @@ impl Running {
             store,
             next_user: 0,
             rounds: Vec::with_capacity(args.rounds),
+            busy: Vec::with_capacity(args.rounds),
         };
         let warmed = running.round(true, args).await;
         if let Err(e) = warmed {
@@ -307,7 +393,7 @@ impl Running {
     }
 
     /// One round (the small warm-up or a measured one); returns its rate.
-    async fn round(&mut self, warm_up: bool, args: &BenchArgs) -> anyhow::Result<f64> {
+    async fn round(&mut self, warm_up: bool, args: &BenchArgs) -> anyhow::Result<Rate> {
         let size = if warm_up { WARMUP_USERS } else { args.updates };
         let next_user = &mut self.next_user;
         match &mut self.live {
@@ -376,6 +462,7 @@ impl Running {
             name: self.name.to_owned(),
             updates,
             rounds: self.rounds.clone(),
+            busy: self.busy.clone(),
         }
     }
 }
@@ -486,13 +573,18 @@ async fn measure(
                 .round(false, args)
                 .await
                 .with_context(|| format!("{}: round {i}", scenario.name))?;
+            let busy = rate
+                .busy
+                .map_or(String::new(), |b| format!(", cores {:.0}% busy", b * 100.0));
             println!(
-                "  {}: round {i}/{}: {rate:.1} {}",
+                "  {}: round {i}/{}: {:.1} {}{busy}",
                 scenario.name,
                 args.rounds,
+                rate.per_second,
                 scenario.unit()
             );
-            scenario.rounds.push(rate);
+            scenario.rounds.push(rate.per_second);
+            scenario.busy.extend(rate.busy);
         }
     }
     Ok(running.iter().map(|r| r.result(args)).collect())
@@ -506,7 +598,7 @@ async fn round(
     text: &str,
     label: &str,
     first_user: &mut usize,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Rate> {
     let users: Vec<i64> = (0..updates)
         .map(|i| {
             let n = *first_user + i;
@@ -520,7 +612,7 @@ async fn round(
         .collect();
     *first_user += updates;
 
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     for &user in &users {
         emu.send_text(user, user, text)
             .with_context(|| format!("{label}: user {user} could not send"))?;
@@ -530,8 +622,7 @@ async fn round(
             .await
             .map_err(|e| anyhow::anyhow!("{label}: no reply to user {user}: {e}"))?;
     }
-    let elapsed = started.elapsed();
-    Ok(updates as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
+    Ok(stopwatch.rate(updates))
 }
 
 /// Stops the dispatcher; it may still be starting, in which case the token says so: retry.
@@ -708,7 +799,7 @@ async fn relay_round(
     (count, per_user): (usize, usize),
     first_user: &mut usize,
     copies: &mut usize,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Rate> {
     let emu = &harness.emulator;
     let users = relay_setup(harness, admin, count, per_user, first_user, copies)
         .await
@@ -716,7 +807,7 @@ async fn relay_round(
     let total = count * per_user;
 
     let rx = emu.subscribe();
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     // Round-robin over the users, so every chat has work from the first message on.
     for i in 0..per_user {
         for user in &users {
@@ -725,7 +816,7 @@ async fn relay_round(
         }
     }
     wait_for_copies(emu, rx, admin, *copies, total).await?;
-    let elapsed = started.elapsed();
+    let rate = stopwatch.rate(total);
 
     *copies += total;
     check_copies(emu, admin, *copies, "after the measured messages")?;
@@ -739,7 +830,7 @@ async fn relay_round(
             user.id
         );
     }
-    Ok(total as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
+    Ok(rate)
 }
 
 /// The id of the Checkout Session a `checkout.session.completed` event is about.
@@ -927,14 +1018,14 @@ async fn stripe_round(
     client: &reqwest::Client,
     count: usize,
     first_user: &mut usize,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Rate> {
     let purchases = stripe_setup(harness, stripe, count, first_user)
         .await
         .context("setup")?;
     let ctx = &harness.app.ctx;
     let url = harness.http_url("/webhooks/stripe");
 
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let deliveries = futures::stream::iter(purchases.iter().map(Ok))
         .try_for_each_concurrent(STRIPE_IN_FLIGHT, |p| {
             post_stripe_event(client, &url, &p.body, ctx.now().timestamp())
@@ -944,7 +1035,7 @@ async fn stripe_round(
         .map_err(|_| {
             anyhow::anyhow!("the webhooks were not all answered within {STRIPE_TIMEOUT:?}")
         })??;
-    let elapsed = started.elapsed();
+    let rate = stopwatch.rate(purchases.len());
 
     let credits = orders::product_by_code(&ctx.db, STRIPE_PRODUCT)
         .await?
@@ -984,7 +1075,7 @@ async fn stripe_round(
                 .collect::<Vec<_>>()
         );
     }
-    Ok(purchases.len() as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE))
+    Ok(rate)
 }
 
 /// A directory under the system temp dir, removed on drop.
@@ -1014,6 +1105,7 @@ mod tests {
             name: name.into(),
             updates: 100,
             rounds: rounds.to_vec(),
+            busy: vec![],
         }
     }
 
@@ -1057,6 +1149,36 @@ mod tests {
         assert!(lines[0].starts_with("scenario"));
         assert!(lines[1].contains("200.0") && lines[1].contains("1.00"));
         assert!(lines[2].contains("100.0") && lines[2].contains("0.50"));
+        assert!(lines[0].contains("busy") && lines[1].contains('—'));
+    }
+
+    #[test]
+    fn table_shows_the_median_busy_share() {
+        let mut busy = result("echo (bare teloxide)", &[100.0, 300.0, 200.0]);
+        busy.busy = vec![0.5, 0.9, 0.75];
+        let table = render_table(&[busy]);
+        assert!(table.lines().nth(1).unwrap().contains("75%"), "{table}");
+    }
+
+    #[test]
+    fn cpu_times_read_the_aggregate_line_and_count_iowait_as_idle() {
+        let before = CpuTimes::parse(
+            "cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\nintr 1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            before,
+            CpuTimes {
+                busy: 150,
+                total: 1000
+            }
+        );
+        let later = CpuTimes::parse("cpu  250 0 100 850 50 0 0 0 0 0\n").unwrap();
+        assert_eq!(before.busy_until(&later), Some(200.0 / 250.0));
+        assert_eq!(before.busy_until(&before), None, "no tick passed");
+        assert_eq!(later.busy_until(&before), None, "time runs forward");
+        assert_eq!(CpuTimes::parse("intr 1\n"), None);
+        assert_eq!(CpuTimes::parse("cpu  1 x 3 4\n"), None);
     }
 
     #[test]
