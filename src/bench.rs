@@ -56,19 +56,37 @@ pub struct ScenarioResult {
     /// How busy the machine's cores were during each measured round (0–1), where the system
     /// says ([`CpuTimes`]).
     pub busy: Vec<f64>,
+    /// The part of `busy` that was this process's (the rest: the PostgreSQL server, others).
+    pub own: Vec<f64>,
 }
 
-/// The machine's CPU time so far (all cores, in clock ticks), from `/proc/stat`.
+/// The machine's CPU time so far (all cores, in clock ticks), from `/proc/stat`, and this
+/// process's (the bench, the app and the emulators; not the PostgreSQL server) from
+/// `/proc/self/stat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CpuTimes {
     pub busy: u64,
     pub total: u64,
+    pub own: u64,
 }
 
 impl CpuTimes {
     /// Now, or `None` where the system does not say (not Linux).
     pub fn now() -> Option<Self> {
-        Self::parse(&std::fs::read_to_string("/proc/stat").ok()?)
+        let mut times = Self::parse(&std::fs::read_to_string("/proc/stat").ok()?)?;
+        times.own = Self::parse_own(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
+        Some(times)
+    }
+
+    /// utime + stime of a `/proc/<pid>/stat` line (fields 14 and 15; the command name in
+    /// parentheses may hold spaces, so fields are counted after its closing parenthesis).
+    pub fn parse_own(stat: &str) -> Option<u64> {
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // `rest` starts at field 3 (state).
+        let utime: u64 = fields.get(11)?.parse().ok()?;
+        let stime: u64 = fields.get(12)?.parse().ok()?;
+        Some(utime + stime)
     }
 
     /// The aggregate `cpu` line of `/proc/stat`: user nice system idle iowait irq softirq
@@ -87,6 +105,7 @@ impl CpuTimes {
         Some(Self {
             busy: total - idle,
             total,
+            own: 0,
         })
     }
 
@@ -94,6 +113,12 @@ impl CpuTimes {
     pub fn busy_until(&self, later: &Self) -> Option<f64> {
         let total = later.total.checked_sub(self.total)?;
         (total > 0).then(|| later.busy.saturating_sub(self.busy) as f64 / total as f64)
+    }
+
+    /// The share of the cores this process used between `self` and `later`.
+    pub fn own_until(&self, later: &Self) -> Option<f64> {
+        let total = later.total.checked_sub(self.total)?;
+        (total > 0).then(|| later.own.saturating_sub(self.own) as f64 / total as f64)
     }
 }
 
@@ -103,11 +128,13 @@ struct Stopwatch {
     cpu: Option<CpuTimes>,
 }
 
-/// A measured round's rate (per second) and busy share of the cores.
+/// A measured round's rate (per second), busy share of the cores, and the part of it that
+/// was this process's.
 #[derive(Debug, Clone, Copy)]
 pub struct Rate {
     pub per_second: f64,
     pub busy: Option<f64>,
+    pub own: Option<f64>,
 }
 
 impl Stopwatch {
@@ -121,13 +148,11 @@ impl Stopwatch {
     /// `count` things done since the start.
     fn rate(&self, count: usize) -> Rate {
         let elapsed = self.started.elapsed();
-        let busy = self
-            .cpu
-            .zip(CpuTimes::now())
-            .and_then(|(then, now)| then.busy_until(&now));
+        let cpu = self.cpu.zip(CpuTimes::now());
         Rate {
             per_second: count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
-            busy,
+            busy: cpu.and_then(|(then, now)| then.busy_until(&now)),
+            own: cpu.and_then(|(then, now)| then.own_until(&now)),
         }
     }
 }
@@ -200,31 +225,35 @@ pub fn paired_ratio(rounds: &[f64], baseline: &[f64]) -> f64 {
 
 /// The results table; ratios are against the first row (the echo baseline): the ratio of the
 /// medians, and the paired ratio ([`paired_ratio`]); "busy" is the median share of the cores
-/// in use during the measured rounds (all processes: the database server's too).
+/// in use during the measured rounds (all processes: the database server's too), "self" the
+/// part of it that was this process's.
 pub fn render_table(results: &[ScenarioResult]) -> String {
     let (baseline, baseline_rounds) = results
         .first()
         .map_or((0.0, &[][..]), |b| (b.median(), &b.rounds[..]));
     let mut out = format!(
-        "{:<36}{:>8}{:>12}{:>16}{:>8}{:>7}   rounds (updates/s)\n",
-        "scenario", "updates", "median/s", "ratio vs echo", "paired", "busy"
+        "{:<36}{:>8}{:>12}{:>16}{:>8}{:>7}{:>7}   rounds (updates/s)\n",
+        "scenario", "updates", "median/s", "ratio vs echo", "paired", "busy", "self"
     );
     for r in results {
         let median = r.median();
         let rounds: Vec<String> = r.rounds.iter().map(|v| format!("{v:.1}")).collect();
-        let busy = if r.busy.is_empty() {
-            "—".to_owned()
-        } else {
-            format!("{:.0}%", self::median(&r.busy) * 100.0)
+        let share = |v: &[f64]| {
+            if v.is_empty() {
+                "—".to_owned()
+            } else {
+                format!("{:.0}%", self::median(v) * 100.0)
+            }
         };
         out.push_str(&format!(
-            "{:<36}{:>8}{:>12.1}{:>16}{:>8}{:>7}   {}\n",
+            "{:<36}{:>8}{:>12.1}{:>16}{:>8}{:>7}{:>7}   {}\n",
             r.name,
             r.updates,
             median,
             format_ratio(ratio(median, baseline)),
             format_ratio(paired_ratio(&r.rounds, baseline_rounds)),
-            busy,
+            share(&r.busy),
+            share(&r.own),
             rounds.join(", ")
         ));
     }
@@ -300,6 +329,7 @@ struct Running {
     next_user: usize,
     rounds: Vec<f64>,
     busy: Vec<f64>,
+    own: Vec<f64>,
 }
 
 impl Running {
@@ -383,6 +413,7 @@ impl Running {
             next_user: 0,
             rounds: Vec::with_capacity(args.rounds),
             busy: Vec::with_capacity(args.rounds),
+            own: Vec::with_capacity(args.rounds),
         };
         let warmed = running.round(true, args).await;
         if let Err(e) = warmed {
@@ -463,6 +494,7 @@ impl Running {
             updates,
             rounds: self.rounds.clone(),
             busy: self.busy.clone(),
+            own: self.own.clone(),
         }
     }
 }
@@ -573,9 +605,15 @@ async fn measure(
                 .round(false, args)
                 .await
                 .with_context(|| format!("{}: round {i}", scenario.name))?;
-            let busy = rate
-                .busy
-                .map_or(String::new(), |b| format!(", cores {:.0}% busy", b * 100.0));
+            let busy = match (rate.busy, rate.own) {
+                (Some(b), Some(o)) => format!(
+                    ", cores {:.0}% busy ({:.0}% this process, {:.0}% others)",
+                    b * 100.0,
+                    o * 100.0,
+                    (b - o).max(0.0) * 100.0
+                ),
+                _ => String::new(),
+            };
             println!(
                 "  {}: round {i}/{}: {:.1} {}{busy}",
                 scenario.name,
@@ -585,6 +623,7 @@ async fn measure(
             );
             scenario.rounds.push(rate.per_second);
             scenario.busy.extend(rate.busy);
+            scenario.own.extend(rate.own);
         }
     }
     Ok(running.iter().map(|r| r.result(args)).collect())
@@ -1106,6 +1145,7 @@ mod tests {
             updates: 100,
             rounds: rounds.to_vec(),
             busy: vec![],
+            own: vec![],
         }
     }
 
@@ -1156,8 +1196,10 @@ mod tests {
     fn table_shows_the_median_busy_share() {
         let mut busy = result("echo (bare teloxide)", &[100.0, 300.0, 200.0]);
         busy.busy = vec![0.5, 0.9, 0.75];
+        busy.own = vec![0.4, 0.45, 0.5];
         let table = render_table(&[busy]);
-        assert!(table.lines().nth(1).unwrap().contains("75%"), "{table}");
+        let row = table.lines().nth(1).unwrap();
+        assert!(row.contains("75%") && row.contains("45%"), "{table}");
     }
 
     #[test]
@@ -1170,7 +1212,8 @@ mod tests {
             before,
             CpuTimes {
                 busy: 150,
-                total: 1000
+                total: 1000,
+                own: 0
             }
         );
         let later = CpuTimes::parse("cpu  250 0 100 850 50 0 0 0 0 0\n").unwrap();
@@ -1179,6 +1222,20 @@ mod tests {
         assert_eq!(later.busy_until(&before), None, "time runs forward");
         assert_eq!(CpuTimes::parse("intr 1\n"), None);
         assert_eq!(CpuTimes::parse("cpu  1 x 3 4\n"), None);
+    }
+
+    #[test]
+    fn own_cpu_time_is_utime_plus_stime_whatever_the_command_name() {
+        let line = "4242 (tokio rt) (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 70 30 5 6 20 0 \
+                    8 0 100 1000 10 0";
+        assert_eq!(CpuTimes::parse_own(line), Some(100));
+        assert_eq!(CpuTimes::parse_own("4242 (short) S 1"), None);
+        let (mut then, mut now) = (
+            CpuTimes::parse("cpu  0 0 0 100 0 0 0 0\n").unwrap(),
+            CpuTimes::parse("cpu  60 0 20 120 0 0 0 0\n").unwrap(),
+        );
+        (then.own, now.own) = (10, 35);
+        assert_eq!(then.own_until(&now), Some(0.25));
     }
 
     #[test]
