@@ -5,7 +5,7 @@
 //! baseline; see BENCHMARKS.md.
 use std::{
     collections::{HashMap, HashSet},
-    path::PathBuf,
+    path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
@@ -123,9 +123,21 @@ impl CpuTimes {
 }
 
 /// A measured stretch: wall time and, where the system says, how busy the cores were.
-struct Stopwatch {
+struct Stopwatch<'a> {
     started: Instant,
     cpu: Option<CpuTimes>,
+    /// `perf`'s control FIFO, enabled for the stretch (`--perf-control`).
+    perf: Option<&'a Path>,
+}
+
+/// Tells `perf` (its `--control` FIFO) to start or stop sampling; a profile that can't be
+/// steered is not worth failing a bench run for, so a failed write is only reported.
+fn perf_control(fifo: Option<&Path>, command: &str) {
+    if let Some(fifo) = fifo
+        && let Err(e) = std::fs::write(fifo, format!("{command}\n"))
+    {
+        eprintln!("  perf control {}: {e}", fifo.display());
+    }
 }
 
 /// A measured round's rate (per second), busy share of the cores, and the part of it that
@@ -137,17 +149,20 @@ pub struct Rate {
     pub own: Option<f64>,
 }
 
-impl Stopwatch {
-    fn start() -> Self {
+impl<'a> Stopwatch<'a> {
+    fn start(perf: Option<&'a Path>) -> Self {
+        perf_control(perf, "enable");
         Self {
             cpu: CpuTimes::now(),
             started: Instant::now(),
+            perf,
         }
     }
 
     /// `count` things done since the start.
     fn rate(&self, count: usize) -> Rate {
         let elapsed = self.started.elapsed();
+        perf_control(self.perf, "disable");
         let cpu = self.cpu.zip(CpuTimes::now());
         Rate {
             per_second: count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
@@ -427,10 +442,22 @@ impl Running {
     async fn round(&mut self, warm_up: bool, args: &BenchArgs) -> anyhow::Result<Rate> {
         let size = if warm_up { WARMUP_USERS } else { args.updates };
         let next_user = &mut self.next_user;
+        let perf = args
+            .perf_control
+            .as_deref()
+            .filter(|_| !warm_up && !matches!(self.live, Live::Echo { .. }));
         match &mut self.live {
-            Live::Echo { emu, .. } => round(emu, size, "hello", self.name, next_user).await,
+            Live::Echo { emu, .. } => round(emu, size, "hello", self.name, next_user, None).await,
             Live::Start { harness } => {
-                round(&harness.emulator, size, "/start", self.name, next_user).await
+                round(
+                    &harness.emulator,
+                    size,
+                    "/start",
+                    self.name,
+                    next_user,
+                    perf,
+                )
+                .await
             }
             Live::Relay {
                 harness,
@@ -439,14 +466,14 @@ impl Running {
             } => {
                 let (users, per_user) = relay_shape(args.updates);
                 let users = if warm_up { WARMUP_USERS } else { users };
-                relay_round(harness, *admin, (users, per_user), next_user, copies).await
+                relay_round(harness, *admin, (users, per_user), next_user, copies, perf).await
             }
             Live::Stripe { harness, client } => {
                 let stripe = harness
                     .stripe
                     .as_ref()
                     .context("the harness has no Stripe double")?;
-                stripe_round(harness, stripe, client, size, next_user).await
+                stripe_round(harness, stripe, client, size, next_user, perf).await
             }
         }
     }
@@ -637,6 +664,7 @@ async fn round(
     text: &str,
     label: &str,
     first_user: &mut usize,
+    perf: Option<&Path>,
 ) -> anyhow::Result<Rate> {
     let users: Vec<i64> = (0..updates)
         .map(|i| {
@@ -651,7 +679,7 @@ async fn round(
         .collect();
     *first_user += updates;
 
-    let stopwatch = Stopwatch::start();
+    let stopwatch = Stopwatch::start(perf);
     for &user in &users {
         emu.send_text(user, user, text)
             .with_context(|| format!("{label}: user {user} could not send"))?;
@@ -838,6 +866,7 @@ async fn relay_round(
     (count, per_user): (usize, usize),
     first_user: &mut usize,
     copies: &mut usize,
+    perf: Option<&Path>,
 ) -> anyhow::Result<Rate> {
     let emu = &harness.emulator;
     let users = relay_setup(harness, admin, count, per_user, first_user, copies)
@@ -846,7 +875,7 @@ async fn relay_round(
     let total = count * per_user;
 
     let rx = emu.subscribe();
-    let stopwatch = Stopwatch::start();
+    let stopwatch = Stopwatch::start(perf);
     // Round-robin over the users, so every chat has work from the first message on.
     for i in 0..per_user {
         for user in &users {
@@ -1057,6 +1086,7 @@ async fn stripe_round(
     client: &reqwest::Client,
     count: usize,
     first_user: &mut usize,
+    perf: Option<&Path>,
 ) -> anyhow::Result<Rate> {
     let purchases = stripe_setup(harness, stripe, count, first_user)
         .await
@@ -1064,7 +1094,7 @@ async fn stripe_round(
     let ctx = &harness.app.ctx;
     let url = harness.http_url("/webhooks/stripe");
 
-    let stopwatch = Stopwatch::start();
+    let stopwatch = Stopwatch::start(perf);
     let deliveries = futures::stream::iter(purchases.iter().map(Ok))
         .try_for_each_concurrent(STRIPE_IN_FLIGHT, |p| {
             post_stripe_event(client, &url, &p.body, ctx.now().timestamp())
@@ -1225,6 +1255,20 @@ mod tests {
     }
 
     #[test]
+    fn a_measured_stretch_steers_perf_and_a_missing_fifo_is_no_failure() {
+        let dir = TempDir::create().unwrap();
+        let fifo = dir.0.join("ctl");
+        let stopwatch = Stopwatch::start(Some(&fifo));
+        assert_eq!(std::fs::read_to_string(&fifo).unwrap(), "enable\n");
+        let rate = stopwatch.rate(10);
+        assert!(rate.per_second > 0.0);
+        assert_eq!(std::fs::read_to_string(&fifo).unwrap(), "disable\n");
+        let gone = dir.0.join("no-such-dir").join("ctl");
+        Stopwatch::start(Some(&gone)).rate(1);
+        assert!(!gone.exists());
+    }
+
+    #[test]
     fn own_cpu_time_is_utime_plus_stime_whatever_the_command_name() {
         let line = "4242 (tokio rt) (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 70 30 5 6 20 0 \
                     8 0 100 1000 10 0";
@@ -1275,6 +1319,7 @@ mod tests {
             rounds: 2,
             postgres_url: Some("postgres://bob:secret@db:5432/x".into()),
             only: None,
+            perf_control: None,
         };
         let cmd = reproduce_command(&args);
         assert!(!cmd.contains("secret"));
@@ -1289,6 +1334,7 @@ mod tests {
             rounds: 3,
             postgres_url: None,
             only: None,
+            perf_control: None,
         };
         assert_eq!(
             reproduce_command(&args),

@@ -54,6 +54,11 @@ pub struct BenchArgs {
     /// Runs only the scenarios whose name contains this text (the echo baseline always runs).
     #[arg(long)]
     pub only: Option<String>,
+    /// A `perf record --control=fifo:<FIFO>` control FIFO: the bench writes `enable` and
+    /// `disable` to it around each measured stretch of the scenarios (not the echo rounds,
+    /// not the setup), so a profile holds only what the table measures.
+    #[arg(long, value_name = "FIFO")]
+    pub perf_control: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for RawConfig {
