@@ -111,14 +111,18 @@ impl CpuTimes {
 
     /// The busy share of the cores between `self` and `later` (None if no tick passed).
     pub fn busy_until(&self, later: &Self) -> Option<f64> {
-        let total = later.total.checked_sub(self.total)?;
-        (total > 0).then(|| later.busy.saturating_sub(self.busy) as f64 / total as f64)
+        self.share_until(later, later.busy.saturating_sub(self.busy))
     }
 
     /// The share of the cores this process used between `self` and `later`.
     pub fn own_until(&self, later: &Self) -> Option<f64> {
+        self.share_until(later, later.own.saturating_sub(self.own))
+    }
+
+    /// `ticks` as a share of all the cores' ticks between `self` and `later`.
+    fn share_until(&self, later: &Self, ticks: u64) -> Option<f64> {
         let total = later.total.checked_sub(self.total)?;
-        (total > 0).then(|| later.own.saturating_sub(self.own) as f64 / total as f64)
+        (total > 0).then(|| ticks as f64 / total as f64)
     }
 }
 
@@ -342,9 +346,7 @@ struct Running {
     live: Live,
     store: Store,
     next_user: usize,
-    rounds: Vec<f64>,
-    busy: Vec<f64>,
-    own: Vec<f64>,
+    rates: Vec<Rate>,
 }
 
 impl Running {
@@ -426,9 +428,7 @@ impl Running {
             live,
             store,
             next_user: 0,
-            rounds: Vec::with_capacity(args.rounds),
-            busy: Vec::with_capacity(args.rounds),
-            own: Vec::with_capacity(args.rounds),
+            rates: Vec::with_capacity(args.rounds),
         };
         let warmed = running.round(true, args).await;
         if let Err(e) = warmed {
@@ -519,9 +519,9 @@ impl Running {
         ScenarioResult {
             name: self.name.to_owned(),
             updates,
-            rounds: self.rounds.clone(),
-            busy: self.busy.clone(),
-            own: self.own.clone(),
+            rounds: self.rates.iter().map(|r| r.per_second).collect(),
+            busy: self.rates.iter().filter_map(|r| r.busy).collect(),
+            own: self.rates.iter().filter_map(|r| r.own).collect(),
         }
     }
 }
@@ -648,9 +648,7 @@ async fn measure(
                 rate.per_second,
                 scenario.unit()
             );
-            scenario.rounds.push(rate.per_second);
-            scenario.busy.extend(rate.busy);
-            scenario.own.extend(rate.own);
+            scenario.rates.push(rate);
         }
     }
     Ok(running.iter().map(|r| r.result(args)).collect())
