@@ -27,6 +27,7 @@ use crate::{
         orders, settings, tiers, users,
     },
     storage::ScratchDatabase,
+    timeline::{self, Occupancy, PhaseLog},
 };
 
 /// Users in the unmeasured warm-up round of every scenario.
@@ -151,6 +152,8 @@ pub struct Rate {
     pub per_second: f64,
     pub busy: Option<f64>,
     pub own: Option<f64>,
+    /// When the measured stretch started and ended.
+    pub window: (Instant, Instant),
 }
 
 impl<'a> Stopwatch<'a> {
@@ -165,10 +168,12 @@ impl<'a> Stopwatch<'a> {
 
     /// `count` things done since the start.
     fn rate(&self, count: usize) -> Rate {
-        let elapsed = self.started.elapsed();
+        let ended = Instant::now();
+        let elapsed = ended - self.started;
         perf_control(self.perf, "disable");
         let cpu = self.cpu.zip(CpuTimes::now());
         Rate {
+            window: (self.started, ended),
             per_second: count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
             busy: cpu.and_then(|(then, now)| then.busy_until(&now)),
             own: cpu.and_then(|(then, now)| then.own_until(&now)),
@@ -242,6 +247,29 @@ pub fn paired_ratio(rounds: &[f64], baseline: &[f64]) -> f64 {
     median(&ratios)
 }
 
+/// The `--phases` table: per relay scenario, the share of its measured time with at least one
+/// span of each phase open (they overlap, so the shares add up to more than 100 %), and with
+/// none: the handlers' own work, parsing, dispatch, and waiting for the cores.
+pub fn render_phases(split: &[(&str, Occupancy)]) -> String {
+    let mut out = String::from(
+        "where the relay rounds' time goes: share of the measured time with at least one … in \
+         flight (they overlap)\n",
+    );
+    out.push_str(&format!("{:<34}", "scenario"));
+    for (_, heading) in RELAY_PHASES {
+        out.push_str(&format!(" {heading:>12}"));
+    }
+    out.push_str(&format!(" {:>14}\n", "none of these"));
+    for (name, o) in split {
+        out.push_str(&format!("{name:<34}"));
+        for (_, time) in &o.by_phase {
+            out.push_str(&format!(" {:>11.0}%", o.share(*time) * 100.0));
+        }
+        out.push_str(&format!(" {:>13.0}%\n", o.share(o.none) * 100.0));
+    }
+    out
+}
+
 /// The results table; ratios are against the first row (the echo baseline): the ratio of the
 /// medians, and the paired ratio ([`paired_ratio`]); "busy" is the median share of the cores
 /// in use during the measured rounds (all processes: the database server's too), "self" the
@@ -298,6 +326,9 @@ pub fn reproduce_command(args: &BenchArgs) -> String {
     ));
     if let Some(only) = &args.only {
         cmd.push_str(&format!(" --only '{only}'"));
+    }
+    if args.phases {
+        cmd.push_str(" --phases");
     }
     cmd
 }
@@ -501,6 +532,32 @@ impl Running {
         }
     }
 
+    /// Its measured rounds' wall time, split by the relay's phases (its own app's, where a
+    /// span says whose it is).
+    fn occupancy(&self, log: &PhaseLog) -> Occupancy {
+        let phases = RELAY_PHASES.map(|(p, _)| p);
+        let scope = match &self.live {
+            Live::Relay { harness, .. } => harness
+                .emulator
+                .api_url()
+                .parse()
+                .ok()
+                .map(|url| timeline::scope_of(&url)),
+            _ => None,
+        };
+        let mut sum = Occupancy::new(&phases);
+        for rate in &self.rates {
+            let (from, to) = rate.window;
+            sum.add(&timeline::occupancy(
+                &phases,
+                &log.overlapping(from, to, scope),
+                from,
+                to,
+            ));
+        }
+        sum
+    }
+
     fn unit(&self) -> &'static str {
         match self.live {
             Live::Stripe { .. } => "events/s",
@@ -526,7 +583,15 @@ impl Running {
     }
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+/// The phases the `--phases` table splits a relay round's wall time by, with their headings.
+const RELAY_PHASES: [(&str, &str); 3] = [
+    (timeline::POLL, "getUpdates"),
+    (timeline::GATE, "gate batch"),
+    (timeline::COPY, "copyMessage"),
+];
+
+/// `phases`: the log of the app's phase spans, when `--phases` installed one.
+pub async fn run(args: BenchArgs, phases: Option<PhaseLog>) -> anyhow::Result<()> {
     anyhow::ensure!(args.updates > 0, "--updates must be at least 1");
     anyhow::ensure!(args.rounds > 0, "--rounds must be at least 1");
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -570,6 +635,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     let mut running: Vec<Running> = Vec::with_capacity(plan.len());
     let outcome = measure(&args, &plan, &mut running).await;
+    let split: Vec<(&str, Occupancy)> = match &phases {
+        Some(log) => running
+            .iter()
+            .filter(|r| matches!(r.live, Live::Relay { .. }))
+            .map(|r| (r.name, r.occupancy(log)))
+            .collect(),
+        None => Vec::new(),
+    };
     for scenario in running.drain(..).rev() {
         scenario.stop().await;
     }
@@ -584,6 +657,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!();
     print!("{}", render_table(&results));
     println!();
+    if !split.is_empty() {
+        println!();
+        print!("{}", render_phases(&split));
+    } else if args.phases {
+        println!();
+        println!("--phases: no relay scenario ran, so there is no split to show");
+    }
     println!("machine: {cores} cores (std::thread::available_parallelism)");
     println!("reproduce: {}", reproduce_command(&args));
     println!(
@@ -1311,6 +1391,37 @@ mod tests {
     }
 
     #[test]
+    fn the_phase_table_shows_each_share_of_the_measured_time() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let spans = [
+            timeline::Interval {
+                phase: timeline::POLL,
+                start: t0,
+                end: t0 + ms(10),
+                scope: None,
+            },
+            timeline::Interval {
+                phase: timeline::COPY,
+                start: t0 + ms(20),
+                end: t0 + ms(70),
+                scope: None,
+            },
+        ];
+        let phases = RELAY_PHASES.map(|(p, _)| p);
+        let split = timeline::occupancy(&phases, &spans, t0, t0 + ms(100));
+        let table = render_phases(&[("tollgate relay (SQLite)", split)]);
+        let row = table
+            .lines()
+            .find(|l| l.starts_with("tollgate relay (SQLite)"))
+            .expect("a row for the scenario");
+        let cells: Vec<&str> = row.split_whitespace().skip(3).collect();
+        // getUpdates 10 %, gate 0 %, copies 50 %, none of them 40 %.
+        assert_eq!(cells, ["10%", "0%", "50%", "40%"]);
+        assert!(table.contains("getUpdates") && table.contains("none of these"));
+    }
+
+    #[test]
     fn reproduce_command_masks_the_password() {
         let args = BenchArgs {
             updates: 10,
@@ -1318,6 +1429,7 @@ mod tests {
             postgres_url: Some("postgres://bob:secret@db:5432/x".into()),
             only: None,
             perf_control: None,
+            phases: false,
         };
         let cmd = reproduce_command(&args);
         assert!(!cmd.contains("secret"));
@@ -1333,6 +1445,7 @@ mod tests {
             postgres_url: None,
             only: None,
             perf_control: None,
+            phases: false,
         };
         assert_eq!(
             reproduce_command(&args),

@@ -59,6 +59,11 @@ pub struct BenchArgs {
     /// not the setup), so a profile holds only what the table measures.
     #[arg(long, value_name = "FIFO")]
     pub perf_control: Option<std::path::PathBuf>,
+    /// Also reports where the relay rounds' wall time goes: the share of it with a getUpdates
+    /// poll, a relay gate batch or a copyMessage in flight, and with none of them
+    /// (`tollgate::timeline`).
+    #[arg(long)]
+    pub phases: bool,
 }
 
 impl std::fmt::Debug for RawConfig {

@@ -20,3 +20,4 @@ pub mod services;
 pub mod shutdown;
 pub mod storage;
 pub mod telegram;
+pub mod timeline;

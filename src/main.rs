@@ -1,21 +1,33 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use tollgate::timeline::{self, PhaseLog};
 use tollgate::{
     app::{App, AppOptions},
     cli::{Cli, Command},
     config::{Config, LogFormat},
     shutdown, storage,
 };
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{
+    EnvFilter, Layer, filter::Targets, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
-fn init_tracing(format: LogFormat) {
+/// Logs as `RUST_LOG` says; with `phases`, the phase spans also go to that log, whatever
+/// `RUST_LOG` says of them.
+fn init_tracing(format: LogFormat, phases: Option<&PhaseLog>) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Pretty => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    let fmt = match format {
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer().json().boxed(),
+    };
+    let phases = phases.map(|log| {
+        log.layer()
+            .with_filter(Targets::new().with_target(timeline::TARGET, tracing::Level::DEBUG))
+    });
+    tracing_subscriber::registry()
+        .with(fmt.with_filter(filter))
+        .with(phases)
+        .init();
 }
 
 /// Ctrl-C or SIGTERM (what `docker stop` sends) fires the shutdown trigger.
@@ -64,7 +76,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(config.log_format);
+    let phases =
+        matches!(&cli.command, Some(Command::Bench(args)) if args.phases).then(PhaseLog::default);
+    init_tracing(config.log_format, phases.as_ref());
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
     runtime.block_on(async move {
         let command = cli.command.unwrap_or(Command::Run);
@@ -90,7 +104,7 @@ fn main() -> ExitCode {
                 .map(|_| tracing::info!("database is up to date"))
                 .map_err(Into::into),
             Command::Sandbox(args) => tollgate::sandbox::run(config, args).await,
-            Command::Bench(args) => tollgate::bench::run(args).await,
+            Command::Bench(args) => tollgate::bench::run(args, phases).await,
             Command::Healthcheck => healthcheck(config.http_addr).await,
         };
         match result {

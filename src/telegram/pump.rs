@@ -214,10 +214,16 @@ impl UpdatePump {
                 .limit(POLL_LIMIT as u8)
                 .timeout(timeout)
                 .allowed_updates(allowed.clone());
+            let phase = tracing::debug_span!(
+                target: crate::timeline::TARGET,
+                "poll",
+                scope = crate::timeline::scope_of(&bot.api_url())
+            );
             let result = tokio::select! {
                 _ = shutdown.wait() => break,
                 r = request.send() => r,
             };
+            drop(phase);
             let updates = match result {
                 Ok(u) => {
                     failures = 0;

@@ -143,6 +143,7 @@ async fn relay_in(
         }
         _ => open_topic(ctx, user, admin).await?,
     };
+    let phase = tracing::debug_span!(target: crate::timeline::TARGET, "copy");
     let copied = match copy_in(ctx, user, msg, admin, thread).await {
         Err(e) if e.is_thread_not_found() => {
             tracing::info!(
@@ -154,6 +155,7 @@ async fn relay_in(
         }
         other => other?,
     };
+    drop(phase);
     ctx.relay_gate
         .record(Pair {
             user_id: user.id,
