@@ -13,21 +13,34 @@ use tracing_subscriber::{
 };
 
 /// Logs as `RUST_LOG` says; with `phases`, the phase spans also go to that log, whatever
-/// `RUST_LOG` says of them.
+/// `RUST_LOG` says of them (the log's filter is then its own, not the whole subscriber's).
 fn init_tracing(format: LogFormat, phases: Option<&PhaseLog>) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let fmt = match format {
+    match phases {
+        None => tracing_subscriber::registry()
+            .with(filter)
+            .with(fmt_layer(format))
+            .init(),
+        Some(log) => {
+            tracing_subscriber::registry()
+                .with(fmt_layer(format).with_filter(filter))
+                .with(log.layer().with_filter(
+                    Targets::new().with_target(timeline::TARGET, tracing::Level::DEBUG),
+                ))
+                .init()
+        }
+    }
+}
+
+/// The log's layer, in the configured format.
+fn fmt_layer<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    match format {
         LogFormat::Pretty => tracing_subscriber::fmt::layer().boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer().json().boxed(),
-    };
-    let phases = phases.map(|log| {
-        log.layer()
-            .with_filter(Targets::new().with_target(timeline::TARGET, tracing::Level::DEBUG))
-    });
-    tracing_subscriber::registry()
-        .with(fmt.with_filter(filter))
-        .with(phases)
-        .init();
+    }
 }
 
 /// Ctrl-C or SIGTERM (what `docker stop` sends) fires the shutdown trigger.

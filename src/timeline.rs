@@ -195,6 +195,7 @@ pub fn occupancy(
 }
 
 impl Occupancy {
+    /// Adds `span` to each phase with a span open (`open`: how many, per phase), or to none.
     fn count(&mut self, open: &[i32], span: Duration) {
         if span.is_zero() {
             return;
