@@ -154,6 +154,23 @@ impl Occupancy {
             part.as_secs_f64() / self.total.as_secs_f64()
         }
     }
+
+    /// Adds `span` to each phase with a span open (`open`: how many, per phase), or to none.
+    fn count(&mut self, open: &[i32], span: Duration) {
+        if span.is_zero() {
+            return;
+        }
+        let mut any = false;
+        for ((_, time), &n) in self.by_phase.iter_mut().zip(open) {
+            if n > 0 {
+                *time += span;
+                any = true;
+            }
+        }
+        if !any {
+            self.none += span;
+        }
+    }
 }
 
 /// Splits `from..to` by which of `phases` had a span open (spans of other phases are ignored;
@@ -192,25 +209,6 @@ pub fn occupancy(
     }
     tally.count(&open, to - now);
     tally
-}
-
-impl Occupancy {
-    /// Adds `span` to each phase with a span open (`open`: how many, per phase), or to none.
-    fn count(&mut self, open: &[i32], span: Duration) {
-        if span.is_zero() {
-            return;
-        }
-        let mut any = false;
-        for ((_, time), &n) in self.by_phase.iter_mut().zip(open) {
-            if n > 0 {
-                *time += span;
-                any = true;
-            }
-        }
-        if !any {
-            self.none += span;
-        }
-    }
 }
 
 #[cfg(test)]

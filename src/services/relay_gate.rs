@@ -175,7 +175,7 @@ impl RelayGate {
 
 /// One batch of mixed work: pairs and admissions are written together.
 async fn settle(db: &Db, now: DateTime<Utc>, ops: Vec<Op>) -> Vec<ServiceResult<Done>> {
-    let _phase = tracing::debug_span!(target: crate::timeline::TARGET, "gate");
+    let _phase = tracing::debug_span!(target: crate::timeline::TARGET, crate::timeline::GATE);
     let mut knocks = Vec::new();
     let mut pairs = Vec::new();
     for op in &ops {

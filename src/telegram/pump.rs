@@ -216,7 +216,7 @@ impl UpdatePump {
                 .allowed_updates(allowed.clone());
             let phase = tracing::debug_span!(
                 target: crate::timeline::TARGET,
-                "poll",
+                crate::timeline::POLL,
                 scope = crate::timeline::scope_of(&bot.api_url())
             );
             let result = tokio::select! {

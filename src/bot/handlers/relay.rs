@@ -143,7 +143,7 @@ async fn relay_in(
         }
         _ => open_topic(ctx, user, admin).await?,
     };
-    let phase = tracing::debug_span!(target: crate::timeline::TARGET, "copy");
+    let phase = tracing::debug_span!(target: crate::timeline::TARGET, crate::timeline::COPY);
     let copied = match copy_in(ctx, user, msg, admin, thread).await {
         Err(e) if e.is_thread_not_found() => {
             tracing::info!(
