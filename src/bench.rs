@@ -6,6 +6,7 @@
 use std::{
     collections::{HashMap, HashSet},
     path::{Path, PathBuf},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -330,6 +331,9 @@ pub fn reproduce_command(args: &BenchArgs) -> String {
     if args.phases {
         cmd.push_str(" --phases");
     }
+    if let Some(threads) = args.emulator_threads {
+        cmd.push_str(&format!(" --emulator-threads {threads}"));
+    }
     cmd
 }
 
@@ -395,7 +399,7 @@ impl Running {
         };
         let live = match kind {
             Kind::Echo => {
-                let emu = Emulator::start(EmulatorConfig::default())
+                let emu = Emulator::start(emulator_config(args))
                     .await
                     .context("starting the Telegram emulator")?;
                 let bot = Bot::new(emu.token()).set_api_url(emu.api_url().parse()?);
@@ -413,6 +417,7 @@ impl Running {
             Kind::Start => Live::Start {
                 harness: Harness::start(HarnessOptions {
                     stripe: false,
+                    emulator: emulator_config(args),
                     ..HarnessOptions::new(url)
                 })
                 .await
@@ -422,6 +427,7 @@ impl Running {
                 let harness = Harness::start(HarnessOptions {
                     stripe: false,
                     admin_group: true,
+                    emulator: emulator_config(args),
                     ..HarnessOptions::new(url)
                 })
                 .await
@@ -438,9 +444,12 @@ impl Running {
                 }
             }
             Kind::Stripe => {
-                let harness = Harness::start(HarnessOptions::new(url))
-                    .await
-                    .context("starting the app")?;
+                let harness = Harness::start(HarnessOptions {
+                    emulator: emulator_config(args),
+                    ..HarnessOptions::new(url)
+                })
+                .await
+                .context("starting the app")?;
                 let client = reqwest::Client::builder()
                     .no_proxy()
                     .pool_max_idle_per_host(STRIPE_IN_FLIGHT)
@@ -757,17 +766,78 @@ async fn round(
         .collect();
     *first_user += updates;
 
+    let rx = emu.subscribe();
     let stopwatch = Stopwatch::start(perf);
     for &user in &users {
         emu.send_text(user, user, text)
             .with_context(|| format!("{label}: user {user} could not send"))?;
     }
-    for &user in &users {
-        emu.wait_for_bot_messages(user, 1, REPLY_TIMEOUT)
-            .await
-            .map_err(|e| anyhow::anyhow!("{label}: no reply to user {user}: {e}"))?;
-    }
+    wait_for_replies(emu, rx, &users)
+        .await
+        .with_context(|| label.to_owned())?;
     Ok(stopwatch.rate(updates))
+}
+
+/// The emulator every scenario talks to, served as `--emulator-threads` asks.
+fn emulator_config(args: &BenchArgs) -> EmulatorConfig {
+    EmulatorConfig {
+        server_threads: args.emulator_threads.map(usize::from),
+        ..EmulatorConfig::default()
+    }
+}
+
+/// Waits until the bot has written to each of `users`, on a feed subscribed before they wrote:
+/// a set lookup a message, so the wait costs next to nothing beside what it measures (and the
+/// same for every scenario). If the feed falls behind, asks the emulator chat by chat.
+async fn wait_for_replies(
+    emu: &Emulator,
+    rx: broadcast::Receiver<Arc<Recorded>>,
+    users: &[i64],
+) -> anyhow::Result<()> {
+    let mut waiting: HashSet<i64> = users.iter().copied().collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let replied = |m: &Recorded| {
+        waiting.remove(&m.chat_id);
+        waiting.is_empty()
+    };
+    let ask_each = async {
+        for &user in users {
+            emu.wait_for_bot_messages(user, 1, REPLY_TIMEOUT)
+                .await
+                .map_err(|e| anyhow::anyhow!("no reply to user {user}: {e}"))?;
+        }
+        Ok(())
+    };
+    tokio::time::timeout(RELAY_TIMEOUT, follow_feed(rx, replied, ask_each))
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "some of {} users had no reply within {RELAY_TIMEOUT:?}",
+                users.len()
+            )
+        })?
+}
+
+/// Reads the emulator's live feed (every bot message once) until `done` says that was the last
+/// one it waited for. If the feed fell behind, `catch_up` finishes the wait another way.
+async fn follow_feed(
+    mut rx: broadcast::Receiver<Arc<Recorded>>,
+    mut done: impl FnMut(&Recorded) -> bool,
+    catch_up: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    loop {
+        match rx.recv().await {
+            Ok(m) if done(&m) => return Ok(()),
+            Ok(_) => {}
+            Err(RecvError::Lagged(_)) => {
+                tracing::warn!("bench: the live feed lagged; asking the emulator instead");
+                return catch_up.await;
+            }
+            Err(RecvError::Closed) => anyhow::bail!("the emulator stopped"),
+        }
+    }
 }
 
 /// Stops the dispatcher; it may still be starting, in which case the token says so: retry.
@@ -807,28 +877,29 @@ fn is_copy_into(m: &Recorded, admin: i64) -> bool {
 /// does it fall back to counting the whole chat (`known` copies existed before).
 async fn wait_for_copies(
     emu: &Emulator,
-    mut rx: broadcast::Receiver<Recorded>,
+    rx: broadcast::Receiver<Arc<Recorded>>,
     admin: i64,
     known: usize,
     expected: usize,
 ) -> anyhow::Result<()> {
-    let wait = async {
-        let mut seen = 0;
-        while seen < expected {
-            match rx.recv().await {
-                Ok(m) if is_copy_into(&m, admin) => seen += 1,
-                Ok(_) => {}
-                Err(RecvError::Lagged(_)) => {
-                    tracing::warn!("bench: live feed lagged; counting the admin chat instead");
-                    while copies_in(emu, admin) < known + expected {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                    return Ok(());
-                }
-                Err(RecvError::Closed) => anyhow::bail!("the emulator stopped"),
-            }
+    let mut seen = 0;
+    let copied = |m: &Recorded| {
+        if is_copy_into(m, admin) {
+            seen += 1;
+        }
+        seen >= expected
+    };
+    let count_chat = async {
+        while copies_in(emu, admin) < known + expected {
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(())
+    };
+    let wait = async {
+        if expected == 0 {
+            return Ok(());
+        }
+        follow_feed(rx, copied, count_chat).await
     };
     tokio::time::timeout(RELAY_TIMEOUT, wait)
         .await
@@ -1430,6 +1501,7 @@ mod tests {
             only: None,
             perf_control: None,
             phases: false,
+            emulator_threads: None,
         };
         let cmd = reproduce_command(&args);
         assert!(!cmd.contains("secret"));
@@ -1446,10 +1518,19 @@ mod tests {
             only: None,
             perf_control: None,
             phases: false,
+            emulator_threads: None,
         };
         assert_eq!(
             reproduce_command(&args),
             "RUST_LOG=warn tollgate bench --updates 2000 --rounds 3"
+        );
+        let args = BenchArgs {
+            emulator_threads: Some(1),
+            ..args
+        };
+        assert_eq!(
+            reproduce_command(&args),
+            "RUST_LOG=warn tollgate bench --updates 2000 --rounds 3 --emulator-threads 1"
         );
     }
 

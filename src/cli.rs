@@ -64,6 +64,13 @@ pub struct BenchArgs {
     /// (`tollgate::timeline`).
     #[arg(long)]
     pub phases: bool,
+
+    /// Serves every scenario's Telegram emulator on a runtime of this many threads of its own,
+    /// instead of as tasks on the runtime the bots run on (the default, as in the readings
+    /// BENCHMARKS.md compares against). The real Bot API runs elsewhere: on its own threads the
+    /// emulator's lock can't park the bots' workers, though it still shares the cores.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub emulator_threads: Option<u16>,
 }
 
 impl std::fmt::Debug for RawConfig {

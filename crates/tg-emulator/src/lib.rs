@@ -37,7 +37,26 @@ pub(crate) struct Inner {
     pub world: Mutex<World>,
     pub shutdown: AtomicBool,
     pub shutdown_notify: Notify,
-    pub server: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    pub server: Mutex<Option<Server>>,
+}
+
+/// Where the HTTP server runs, to stop it.
+pub(crate) enum Server {
+    /// A task of the runtime that started the emulator.
+    Task(tokio::task::JoinHandle<()>),
+    /// A thread with a runtime of its own: it stops when this is sent (or dropped).
+    Thread(tokio::sync::oneshot::Sender<()>),
+}
+
+impl Server {
+    fn stop(self) {
+        match self {
+            Server::Task(task) => task.abort(),
+            Server::Thread(stop) => {
+                let _ = stop.send(());
+            }
+        }
+    }
 }
 
 impl Inner {
@@ -63,7 +82,8 @@ impl std::fmt::Debug for Emulator {
 impl Emulator {
     /// Bind the address and serve the Bot API in a background task.
     pub async fn start(cfg: EmulatorConfig) -> std::io::Result<Emulator> {
-        let listener = tokio::net::TcpListener::bind(cfg.addr).await?;
+        let listener = std::net::TcpListener::bind(cfg.addr)?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner {
             token: cfg.token.clone(),
@@ -78,12 +98,41 @@ impl Emulator {
             server: Mutex::new(None),
         });
         let app = server::router(inner.clone());
-        let handle = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::warn!(error = %e, "tg-emulator server stopped");
+        let serve = |listener| async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, app).await
+        };
+        let server = match cfg.server_threads {
+            None => Server::Task(tokio::spawn(async move {
+                if let Err(e) = serve(listener).await {
+                    tracing::warn!(error = %e, "tg-emulator server stopped");
+                }
+            })),
+            Some(threads) => {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(threads.max(1))
+                    .thread_name("tg-emulator")
+                    .enable_all()
+                    .build()?;
+                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+                std::thread::Builder::new()
+                    .name("tg-emulator".into())
+                    .spawn(move || {
+                        runtime.block_on(async move {
+                            tokio::select! {
+                                r = serve(listener) => if let Err(e) = r {
+                                    tracing::warn!(error = %e, "tg-emulator server stopped");
+                                },
+                                _ = stopped => {}
+                            }
+                        });
+                        // Long polls and webhook deliveries still pending go with the runtime.
+                        runtime.shutdown_background();
+                    })?;
+                Server::Thread(stop)
             }
-        });
-        *inner.server.lock().expect("server lock") = Some(handle);
+        };
+        *inner.server.lock().expect("server lock") = Some(server);
         tracing::debug!(%addr, "tg-emulator listening");
         Ok(Emulator { inner })
     }
@@ -117,8 +166,8 @@ impl Emulator {
     pub fn shutdown(&self) {
         self.inner.shutdown.store(true, Ordering::SeqCst);
         self.inner.shutdown_notify.notify_waiters();
-        if let Some(h) = self.inner.server.lock().expect("server lock").take() {
-            h.abort();
+        if let Some(server) = self.inner.server.lock().expect("server lock").take() {
+            server.stop();
         }
     }
 
@@ -361,7 +410,7 @@ impl Emulator {
     }
 
     /// Every message the bot sends or edits, live.
-    pub fn subscribe(&self) -> broadcast::Receiver<Recorded> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Recorded>> {
         self.world().live.subscribe()
     }
 
@@ -485,9 +534,9 @@ impl Emulator {
 impl Drop for Inner {
     fn drop(&mut self) {
         if let Ok(mut s) = self.server.lock()
-            && let Some(h) = s.take()
+            && let Some(server) = s.take()
         {
-            h.abort();
+            server.stop();
         }
     }
 }

@@ -464,8 +464,11 @@ impl World {
         next["edit_date"] = json!(now());
         m.json = next.clone();
         m.edited = true;
-        let r = crate::state::recorded(chat_id, m);
-        let _ = self.live.send(r);
+        if self.live.receiver_count() > 0 {
+            let _ = self
+                .live
+                .send(std::sync::Arc::new(crate::state::recorded(chat_id, m)));
+        }
         self.messages_notify.notify_waiters();
         Ok(next)
     }

@@ -202,7 +202,8 @@ pub(crate) struct World {
     pub rng: u64,
     pub updates_notify: Arc<Notify>,
     pub messages_notify: Arc<Notify>,
-    pub live: broadcast::Sender<Recorded>,
+    /// Bot messages as they are stored or edited; shared, so a listener's copy costs a count.
+    pub live: broadcast::Sender<Arc<Recorded>>,
 }
 
 pub(crate) const DEFAULT_EXCLUDED: [&str; 3] =
@@ -462,8 +463,8 @@ impl World {
         let at = c.msg_index(rec.message_id);
         c.messages.insert(at, rec);
         let r = recorded(chat_id, &c.messages[at]);
-        if from_bot {
-            let _ = self.live.send(r.clone());
+        if from_bot && self.live.receiver_count() > 0 {
+            let _ = self.live.send(Arc::new(r.clone()));
         }
         self.messages_notify.notify_waiters();
         r

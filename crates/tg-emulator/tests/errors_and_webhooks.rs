@@ -450,3 +450,53 @@ async fn shutdown_stops_the_server() {
     emu.shutdown();
     assert!(bot.get_me().await.is_err());
 }
+
+#[tokio::test]
+async fn every_listener_of_the_live_feed_shares_one_copy() {
+    let (emu, bot) = setup().await;
+    let u = started(&emu).await;
+    let (mut one, mut two) = (emu.subscribe(), emu.subscribe());
+    bot.send_message(ChatId(u), "shared").await.unwrap();
+    let (a, b) = (one.recv().await.unwrap(), two.recv().await.unwrap());
+    assert_eq!(a.text.as_deref(), Some("shared"));
+    assert!(Arc::ptr_eq(&a, &b));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn on_threads_of_its_own_the_emulator_serves_long_polls_and_stops() {
+    // A current-thread test runtime: the emulator answers while this thread waits on it, so it
+    // really runs elsewhere.
+    let emu = Emulator::start(EmulatorConfig {
+        server_threads: Some(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let bot = Bot::new(emu.token()).set_api_url(emu.api_url().parse().unwrap());
+    let u = emu.add_user(UserSpec::default());
+    let poll = {
+        let bot = bot.clone();
+        tokio::spawn(async move { bot.get_updates().timeout(20).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    emu.send_text(u, u, "/start").unwrap();
+    let updates = tokio::time::timeout(Duration::from_secs(10), poll)
+        .await
+        .expect("the long poll returns once the user writes")
+        .unwrap()
+        .unwrap();
+    assert_eq!(updates.len(), 1);
+    bot.send_message(ChatId(u), "hi").await.unwrap();
+    assert_eq!(emu.bot_messages(u).len(), 1);
+
+    emu.shutdown();
+    let mut refused = false;
+    for _ in 0..50 {
+        if bot.get_me().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "the emulator still answers after shutdown");
+}
