@@ -80,7 +80,8 @@ impl std::fmt::Debug for Emulator {
 }
 
 impl Emulator {
-    /// Bind the address and serve the Bot API in a background task.
+    /// Bind the address and serve the Bot API in the background: a task of the caller's runtime,
+    /// or a runtime of its own ([`EmulatorConfig::server_threads`]).
     pub async fn start(cfg: EmulatorConfig) -> std::io::Result<Emulator> {
         let listener = std::net::TcpListener::bind(cfg.addr)?;
         listener.set_nonblocking(true)?;

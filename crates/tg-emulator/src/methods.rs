@@ -464,11 +464,7 @@ impl World {
         next["edit_date"] = json!(now());
         m.json = next.clone();
         m.edited = true;
-        if self.live.receiver_count() > 0 {
-            let _ = self
-                .live
-                .send(std::sync::Arc::new(crate::state::recorded(chat_id, m)));
-        }
+        crate::state::publish(&self.live, || crate::state::recorded(chat_id, m));
         self.messages_notify.notify_waiters();
         Ok(next)
     }

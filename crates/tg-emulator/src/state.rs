@@ -463,8 +463,8 @@ impl World {
         let at = c.msg_index(rec.message_id);
         c.messages.insert(at, rec);
         let r = recorded(chat_id, &c.messages[at]);
-        if from_bot && self.live.receiver_count() > 0 {
-            let _ = self.live.send(Arc::new(r.clone()));
+        if from_bot {
+            publish(&self.live, || r.clone());
         }
         self.messages_notify.notify_waiters();
         r
@@ -650,6 +650,13 @@ pub(crate) fn buttons_of(msg: &Value) -> Vec<Vec<Button>> {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// Hands a bot message to the live feed; the view is built only when someone listens.
+pub(crate) fn publish(live: &broadcast::Sender<Arc<Recorded>>, view: impl FnOnce() -> Recorded) {
+    if live.receiver_count() > 0 {
+        let _ = live.send(Arc::new(view()));
+    }
 }
 
 pub(crate) fn recorded(chat_id: i64, m: &MsgRec) -> Recorded {
