@@ -33,11 +33,26 @@ pub async fn connect(url: &str) -> Result<Db, StorageError> {
 }
 
 pub async fn connect_without_migrating(url: &str) -> Result<Db, StorageError> {
+    open(options(url, PING_IF_IDLE_FOR)).await
+}
+
+/// A pooled connection idle at least this long is pinged before it is handed out.
+///
+/// sqlx pings every connection before handing it out by default (`test_before_acquire`),
+/// and again when it comes back: each statement costs three round trips to the server
+/// instead of one, and the ping before it is on the caller's path. A connection lost to a
+/// server restart, a proxy or a firewall is one that sat idle; one used moments ago is
+/// trusted. Should it have died meanwhile, its one statement fails, the ping on its return
+/// finds it dead, and the pool drops it.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+fn options(url: &str, ping_if_idle_for: Duration) -> ConnectOptions {
     let is_sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(ping_if_idle_for)
         .sqlx_logging(false);
     if is_sqlite {
         // One connection: SQLite takes one writer at a time anyway, and with several pooled
@@ -62,6 +77,10 @@ pub async fn connect_without_migrating(url: &str) -> Result<Db, StorageError> {
         // which the generic plan is the plan.
         options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
     }
+    options
+}
+
+async fn open(options: ConnectOptions) -> Result<Db, StorageError> {
     Database::connect(options)
         .await
         .map_err(StorageError::Connect)
@@ -235,5 +254,110 @@ impl ScratchDatabase {
             .await?;
         self.server.close().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Statement;
+
+    use super::*;
+
+    async fn backend_pid(db: &Db) -> Result<i32, DbErr> {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pg_backend_pid() AS pid",
+            ))
+            .await?
+            .expect("one row");
+        row.try_get("", "pid")
+    }
+
+    /// Ends the server process of the pool's one connection (as a restart or a proxy would),
+    /// once the pool has it back, and waits until it is gone.
+    async fn kill_backend(db: &Db, server: &Db, pid: i32) {
+        // The connection goes back to the pool after a ping of its own (sqlx): killing it
+        // during that ping would make the pool drop it there and then.
+        let pool = db.get_postgres_connection_pool();
+        for _ in 0..200 {
+            if pool.num_idle() == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(pool.num_idle(), 1, "the connection did not come back");
+        server
+            .execute_unprepared(&format!("SELECT pg_terminate_backend({pid})"))
+            .await
+            .unwrap();
+        for _ in 0..200 {
+            let row = server
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    format!("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = {pid}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            if row.try_get::<i64>("", "n").unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("backend {pid} did not end");
+    }
+
+    async fn server() -> Option<(String, Db)> {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            eprintln!("storage pool tests: skipped (TEST_DATABASE_URL is not set)");
+            return None;
+        };
+        let server = connect_without_migrating(&url).await.unwrap();
+        Some((url, server))
+    }
+
+    /// A pool of one connection, so that the next statement surely gets the one killed.
+    async fn one_connection(url: &str, ping_if_idle_for: Duration) -> Db {
+        let mut options = options(url, ping_if_idle_for);
+        options.max_connections(1).min_connections(1);
+        open(options).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_connection_idle_past_the_threshold_is_pinged_and_replaced_when_dead() {
+        let Some((url, server)) = server().await else {
+            return;
+        };
+        let db = open(options(&url, Duration::from_millis(100)))
+            .await
+            .unwrap();
+        let before = backend_pid(&db).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        kill_backend(&db, &server, before).await;
+
+        // The ping finds the idle connection dead; the statement runs on a new one.
+        let after = backend_pid(&db).await.unwrap();
+        assert_ne!(after, before);
+        db.close().await.unwrap();
+        server.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_connection_used_moments_ago_is_not_pinged_and_a_dead_one_fails_only_once() {
+        let Some((url, server)) = server().await else {
+            return;
+        };
+        let db = one_connection(&url, PING_IF_IDLE_FOR).await;
+        let before = backend_pid(&db).await.unwrap();
+        kill_backend(&db, &server, before).await;
+
+        // Not pinged: the statement goes to the dead connection and fails…
+        assert!(backend_pid(&db).await.is_err());
+        // …which the pool then drops, so the next one runs on a new connection.
+        let after = backend_pid(&db).await.unwrap();
+        assert_ne!(after, before);
+        db.close().await.unwrap();
+        server.close().await.unwrap();
     }
 }
