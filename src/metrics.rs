@@ -30,9 +30,10 @@ struct Histogram {
 
 #[derive(Default)]
 struct Inner {
-    updates: Mutex<BTreeMap<String, u64>>,
+    /// Keyed by static names: counting an update or a call allocates nothing.
+    updates: Mutex<BTreeMap<&'static str, u64>>,
     latency: Mutex<Histogram>,
-    api_calls: Mutex<BTreeMap<(String, String), u64>>,
+    api_calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     jobs: Mutex<BTreeMap<(String, String), u64>>,
     handled: AtomicU64,
     handled_changed: Notify,
@@ -46,8 +47,8 @@ fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
 }
 
 impl Metrics {
-    pub fn update_received(&self, kind: &str) {
-        bump(&self.0.updates, kind.to_owned());
+    pub fn update_received(&self, kind: &'static str) {
+        bump(&self.0.updates, kind);
     }
 
     /// One update went all the way through the handlers.
@@ -67,8 +68,8 @@ impl Metrics {
         self.0.handled_changed.notify_waiters();
     }
 
-    pub fn api_call(&self, method: &str, outcome: &str) {
-        bump(&self.0.api_calls, (method.to_owned(), outcome.to_owned()));
+    pub fn api_call(&self, method: &'static str, outcome: &'static str) {
+        bump(&self.0.api_calls, (method, outcome));
     }
 
     pub fn job_ran(&self, kind: &str, ran: &Ran) {
@@ -104,9 +105,9 @@ impl Metrics {
             .api_calls
             .lock()
             .expect("metrics lock")
-            .get(&(method.to_owned(), outcome.to_owned()))
-            .copied()
-            .unwrap_or(0)
+            .iter()
+            .find(|((m, o), _)| *m == method && *o == outcome)
+            .map_or(0, |(_, n)| *n)
     }
 
     /// The Prometheus text exposition; `job_states` are read from the database by the caller.
