@@ -9,7 +9,12 @@ use sea_orm::{
 };
 
 use super::{ServiceError, ServiceResult};
-use crate::storage::{self, Db, StorageError, entities::credit_ledger, is_unique_violation};
+use crate::storage::{
+    self, Db, StorageError,
+    entities::credit_ledger,
+    is_unique_violation,
+    rows::{self, ColumnType},
+};
 
 pub type LedgerEntry = credit_ledger::Model;
 
@@ -151,9 +156,9 @@ pub(crate) struct Entry<'a> {
     pub balance_after: i64,
 }
 
-/// Appends entries in one statement whose text is the same however many there are (the rows
-/// travel as one JSON parameter, see [`storage::json_rows`]), in the given order. An entry
-/// whose idempotency key is already in the ledger fails the whole statement.
+/// Appends entries in one statement whose text is the same however many there are (see
+/// [`storage::rows`]), in the given order. An entry whose idempotency key is already in the
+/// ledger fails the whole statement.
 pub(crate) async fn append_all(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -163,34 +168,34 @@ pub(crate) async fn append_all(
         return Ok(());
     }
     let backend = conn.get_database_backend();
+    let mut values = vec![now.into()];
+    values.extend(entries_rows(backend, entries));
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
         storage::sql(backend, &append_sql(backend, 1, 2, "true")),
-        [entries_param(entries), now.into()],
+        values,
     ))
     .await?;
     Ok(())
 }
 
-/// The statement behind [`append_all`]: rows in parameter `rows` ([`entries_param`]), the time
-/// in `now`, and only the rows `filter` keeps (a condition on `d.uid`, `d.amount`, …), so that
-/// other statements can embed it (a PostgreSQL batch appends in a CTE).
-pub(crate) fn append_sql(backend: DbBackend, rows: usize, now: usize, filter: &str) -> String {
-    let rows = storage::json_rows(
-        backend,
-        rows,
-        "d",
-        &[
-            ("n", "BIGINT"),
-            ("uid", "BIGINT"),
-            ("amount", "BIGINT"),
-            ("bal", "BIGINT"),
-            ("reason", "TEXT"),
-            ("reference", "TEXT"),
-            ("ikey", "TEXT"),
-            ("actor", "TEXT"),
-        ],
-    );
+/// The columns of the entries [`append_sql`] takes.
+pub(crate) const ENTRY_COLUMNS: &[rows::Column] = &[
+    ("uid", ColumnType::BigInt),
+    ("amount", ColumnType::BigInt),
+    ("bal", ColumnType::BigInt),
+    ("reason", ColumnType::Text),
+    ("reference", ColumnType::Text),
+    ("ikey", ColumnType::Text),
+    ("actor", ColumnType::Text),
+];
+
+/// The statement behind [`append_all`]: the time in parameter `now`, the entries in the
+/// parameters from `rows` on ([`entries_rows`]), and only the rows `filter` keeps (a
+/// condition on `d.uid`, `d.amount`, …), so that other statements can embed it (a PostgreSQL
+/// batch appends in a CTE).
+pub(crate) fn append_sql(backend: DbBackend, now: usize, rows: usize, filter: &str) -> String {
+    let rows = rows::from(backend, rows, "d", ENTRY_COLUMNS);
     format!(
         "INSERT INTO credit_ledger \
            (user_id, amount, balance_after, reason, reference, idempotency_key, actor, created_at) \
@@ -199,26 +204,20 @@ pub(crate) fn append_sql(backend: DbBackend, rows: usize, now: usize, filter: &s
     )
 }
 
-/// The rows parameter of [`append_sql`].
-pub(crate) fn entries_param(entries: &[Entry<'_>]) -> sea_orm::Value {
-    storage::json_param(
-        entries
-            .iter()
-            .enumerate()
-            .map(|(n, e)| {
-                serde_json::json!({
-                    "n": n,
-                    "uid": e.movement.user_id,
-                    "amount": e.signed,
-                    "bal": e.balance_after,
-                    "reason": e.movement.reason.as_str(),
-                    "reference": e.movement.reference,
-                    "ikey": e.movement.idempotency_key,
-                    "actor": e.movement.actor,
-                })
-            })
-            .collect(),
-    )
+/// The rows parameters of [`append_sql`].
+pub(crate) fn entries_rows(backend: DbBackend, entries: &[Entry<'_>]) -> Vec<sea_orm::Value> {
+    let mut rows = rows::Rows::new(backend, ENTRY_COLUMNS, entries.len());
+    for e in entries {
+        let m = e.movement;
+        rows.big_int(m.user_id)
+            .big_int(e.signed)
+            .big_int(e.balance_after)
+            .text(Some(m.reason.as_str()))
+            .text(m.reference.as_deref())
+            .text(m.idempotency_key.as_deref())
+            .text(Some(&m.actor));
+    }
+    rows.into_values()
 }
 
 async fn record(

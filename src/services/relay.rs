@@ -11,6 +11,7 @@ use super::ServiceResult;
 use crate::storage::{
     self, Db,
     entities::{relay_messages, support_topics},
+    rows::{self, ColumnType},
 };
 
 pub type Topic = support_topics::Model;
@@ -85,7 +86,7 @@ pub struct Pair {
 }
 
 /// Remembers several pairs in one statement (a pair already known is kept as it was); the
-/// statement's text is the same however many there are (see [`storage::json_rows`]).
+/// statement's text is the same however many there are (see [`storage::rows`]).
 pub async fn remember_all(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -95,31 +96,31 @@ pub async fn remember_all(
         return Ok(());
     }
     let backend = db.get_database_backend();
+    let mut values = vec![now.into()];
+    values.extend(pairs_rows(backend, pairs));
     db.execute_raw(Statement::from_sql_and_values(
         backend,
         storage::sql(backend, &insert_pairs_sql(backend, 1, 2)),
-        [pairs_param(pairs), now.into()],
+        values,
     ))
     .await?;
     Ok(())
 }
 
-/// The statement behind [`remember_all`], rows in parameter `rows` ([`pairs_param`]) and the
-/// time in `now`; other statements embed it (a PostgreSQL batch writes it in a CTE).
-pub(crate) fn insert_pairs_sql(backend: DbBackend, rows: usize, now: usize) -> String {
-    let rows = storage::json_rows(
-        backend,
-        rows,
-        "d",
-        &[
-            ("n", "BIGINT"),
-            ("uid", "BIGINT"),
-            ("umid", "INTEGER"),
-            ("chat", "BIGINT"),
-            ("amid", "INTEGER"),
-            ("dir", "TEXT"),
-        ],
-    );
+/// The columns of the pairs [`insert_pairs_sql`] takes.
+pub(crate) const PAIR_COLUMNS: &[rows::Column] = &[
+    ("uid", ColumnType::BigInt),
+    ("umid", ColumnType::Integer),
+    ("chat", ColumnType::BigInt),
+    ("amid", ColumnType::Integer),
+    ("dir", ColumnType::Text),
+];
+
+/// The statement behind [`remember_all`]: the time in parameter `now`, the pairs in the
+/// parameters from `rows` on ([`pairs_rows`]); other statements embed it (a PostgreSQL batch
+/// writes it in a CTE).
+pub(crate) fn insert_pairs_sql(backend: DbBackend, now: usize, rows: usize) -> String {
+    let rows = rows::from(backend, rows, "d", PAIR_COLUMNS);
     // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
     format!(
         "INSERT INTO relay_messages \
@@ -129,24 +130,17 @@ pub(crate) fn insert_pairs_sql(backend: DbBackend, rows: usize, now: usize) -> S
     )
 }
 
-/// The rows parameter of [`insert_pairs_sql`].
-pub(crate) fn pairs_param(pairs: &[Pair]) -> sea_orm::Value {
-    storage::json_param(
-        pairs
-            .iter()
-            .enumerate()
-            .map(|(n, p)| {
-                serde_json::json!({
-                    "n": n,
-                    "uid": p.user_id,
-                    "umid": p.user_message_id,
-                    "chat": p.admin_chat_id,
-                    "amid": p.admin_message_id,
-                    "dir": p.direction.as_str(),
-                })
-            })
-            .collect(),
-    )
+/// The rows parameters of [`insert_pairs_sql`].
+pub(crate) fn pairs_rows(backend: DbBackend, pairs: &[Pair]) -> Vec<sea_orm::Value> {
+    let mut rows = rows::Rows::new(backend, PAIR_COLUMNS, pairs.len());
+    for p in pairs {
+        rows.big_int(p.user_id)
+            .integer(p.user_message_id)
+            .big_int(p.admin_chat_id)
+            .integer(p.admin_message_id)
+            .text(Some(p.direction.as_str()));
+    }
+    rows.into_values()
 }
 
 pub async fn remember(

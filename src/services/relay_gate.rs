@@ -30,7 +30,11 @@ use super::{
 use crate::{
     clock::SharedClock,
     domain::UserStatus,
-    storage::{self, Db, StorageError, entities::users},
+    storage::{
+        self, Db, StorageError,
+        entities::users,
+        rows::{self, ColumnType},
+    },
 };
 
 /// The most messages one batch admits (keeps statements well under SQLite's variable limit).
@@ -302,17 +306,18 @@ async fn profiles(
          LEFT JOIN tiers dt ON dt.name = COALESCE({default_tier}, $2) \
          LEFT JOIN support_topics st ON st.user_id = u.id \
          LEFT JOIN auto_recharge ar ON ar.user_id = u.id \
-         WHERE u.id IN (SELECT d.uid FROM {})",
-        storage::json_rows(backend, 3, "d", &[("uid", "BIGINT")])
+         WHERE {among}",
+        among = rows::any_of(backend, "u.id", 3, ID_COLUMNS[0])
     );
-    let ids = ids
-        .iter()
-        .map(|uid| serde_json::json!({ "uid": uid }))
-        .collect();
+    let mut among = rows::Rows::new(backend, ID_COLUMNS, ids.len());
+    for &id in ids {
+        among.big_int(id);
+    }
+    let [among] = <[_; 1]>::try_from(among.into_values()).expect("one column, one parameter");
     let values = vec![
         now.into(),
         (settings::DEFAULT_TIER.default)().into(),
-        storage::json_param(ids),
+        among,
         settings::MESSAGE_COST.key.into(),
         settings::DEFAULT_TIER.key.into(),
         settings::LOW_CREDIT_THRESHOLD.key.into(),
@@ -407,15 +412,20 @@ struct Move {
     left: i64,
 }
 
-/// The guarded balance update: each balance moves only if it is still what the batch read.
-/// Returns the ids that moved.
+/// The users a batch reads.
+const ID_COLUMNS: &[rows::Column] = &[("uid", ColumnType::BigInt)];
+
+/// The balances a batch moves.
+const MOVE_COLUMNS: &[rows::Column] = &[
+    ("uid", ColumnType::BigInt),
+    ("was", ColumnType::BigInt),
+    ("goes", ColumnType::BigInt),
+];
+
+/// The guarded balance update: each balance moves only if it is still what the batch read
+/// (the parameters from `rows` on, [`moves_rows`]). Returns the ids that moved.
 fn move_sql(backend: DbBackend, rows: usize) -> String {
-    let rows = storage::json_rows(
-        backend,
-        rows,
-        "d",
-        &[("uid", "BIGINT"), ("was", "BIGINT"), ("goes", "BIGINT")],
-    );
+    let rows = rows::from(backend, rows, "d", MOVE_COLUMNS);
     format!(
         "UPDATE users SET credits = d.goes FROM {rows} \
          WHERE users.id = d.uid AND users.credits = d.was \
@@ -423,13 +433,12 @@ fn move_sql(backend: DbBackend, rows: usize) -> String {
     )
 }
 
-fn moves_param(moves: &[Move]) -> sea_orm::Value {
-    storage::json_param(
-        moves
-            .iter()
-            .map(|m| serde_json::json!({"uid": m.user_id, "was": m.read, "goes": m.left}))
-            .collect(),
-    )
+fn moves_rows(backend: DbBackend, moves: &[Move]) -> Vec<sea_orm::Value> {
+    let mut rows = rows::Rows::new(backend, MOVE_COLUMNS, moves.len());
+    for m in moves {
+        rows.big_int(m.user_id).big_int(m.read).big_int(m.left);
+    }
+    rows.into_values()
 }
 
 /// Writes a batch: the pairs, the balances that are still where the batch read them, and the
@@ -452,18 +461,20 @@ async fn land(
         return Ok(landed);
     }
     if backend == DbBackend::Postgres {
+        // $1 the time, then each row set's columns.
+        let pairs_at = 2;
+        let moves_at = pairs_at + rows::params_for(backend, relay::PAIR_COLUMNS);
+        let entries_at = moves_at + rows::params_for(backend, MOVE_COLUMNS);
         let query = format!(
             "WITH p AS ({pairs}), m AS ({moves}), l AS ({ledger}) SELECT id FROM m",
-            pairs = relay::insert_pairs_sql(backend, 1, 4),
-            moves = move_sql(backend, 2),
-            ledger = credits::append_sql(backend, 3, 4, "d.uid IN (SELECT id FROM m)"),
+            pairs = relay::insert_pairs_sql(backend, 1, pairs_at),
+            moves = move_sql(backend, moves_at),
+            ledger = credits::append_sql(backend, 1, entries_at, "d.uid IN (SELECT id FROM m)"),
         );
-        let values = vec![
-            relay::pairs_param(pairs),
-            moves_param(moves),
-            credits::entries_param(entries),
-            now.into(),
-        ];
+        let mut values = vec![now.into()];
+        values.extend(relay::pairs_rows(backend, pairs));
+        values.extend(moves_rows(backend, moves));
+        values.extend(credits::entries_rows(backend, entries));
         for row in storage::query_all(db, &query, values).await? {
             landed.insert(row.try_get::<i64>("", "id")?);
         }
@@ -471,7 +482,7 @@ async fn land(
     }
     let txn = db.begin().await?;
     relay::remember_all(&txn, now, pairs).await?;
-    for row in storage::query_all(&txn, &move_sql(backend, 1), vec![moves_param(moves)]).await? {
+    for row in storage::query_all(&txn, &move_sql(backend, 1), moves_rows(backend, moves)).await? {
         landed.insert(row.try_get::<i64>("", "id")?);
     }
     let kept: Vec<credits::Entry> = entries

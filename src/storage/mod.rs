@@ -8,6 +8,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 pub mod entities;
+pub mod rows;
 
 pub type Db = DatabaseConnection;
 
@@ -141,48 +142,6 @@ pub fn per_id<V: Into<sea_orm::Value>>(
         out.values.push(value.into());
     }
     out
-}
-
-/// A `FROM` item (aliased `alias`) that reads rows out of one JSON array parameter (`$param`,
-/// an array of objects, one key per column), with the given columns and their SQL types.
-///
-/// Batched statements written this way keep one text whatever the number of rows, so the
-/// driver prepares them once per connection (its statement cache is keyed by the text) and
-/// PostgreSQL parses and plans them once, where `IN ($1, $2, …)` lists made a new statement for
-/// every batch size and pushed the everyday statements out of the cache. Fill the parameter
-/// with [`json_param`]. Column names must be plain identifiers (they are spliced into the text).
-pub fn json_rows(
-    backend: DbBackend,
-    param: usize,
-    alias: &str,
-    columns: &[(&str, &str)],
-) -> String {
-    match backend {
-        DbBackend::Postgres => {
-            let defs: Vec<String> = columns.iter().map(|(c, t)| format!("{c} {t}")).collect();
-            format!(
-                "json_to_recordset(CAST(${param} AS json)) AS {alias}({})",
-                defs.join(", ")
-            )
-        }
-        _ => {
-            let picks: Vec<String> = columns
-                .iter()
-                .map(|(c, _)| format!("j.value ->> '{c}' AS {c}"))
-                .collect();
-            // jsonb_each hands each row over in SQLite's binary JSON, so picking a column
-            // does not parse the row's text again (json_each made every `->>` re-parse it).
-            format!(
-                "(SELECT {} FROM jsonb_each(${param}) AS j) AS {alias}",
-                picks.join(", ")
-            )
-        }
-    }
-}
-
-/// The value for a [`json_rows`] parameter.
-pub fn json_param(rows: Vec<serde_json::Value>) -> sea_orm::Value {
-    serde_json::Value::Array(rows).to_string().into()
 }
 
 /// Runs [`sql`] text with its values and returns every row.
