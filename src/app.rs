@@ -258,6 +258,7 @@ impl App {
             http_state,
             dialogues,
         } = self;
+        let started = ctx.now();
         let addr = listener.local_addr().map_err(AppError::Server)?;
         tracing::info!(%addr, "HTTP server listening");
         let server = {
@@ -284,6 +285,15 @@ impl App {
             {
                 tracing::warn!(error = %e, "could not set the command menus");
             }
+            // Messages charged before the last stop and never relayed: their updates were
+            // confirmed, so Telegram won't send them again. In the background: a paced
+            // admin group may take a while.
+            let recovering = ctx.clone();
+            tokio::spawn(async move {
+                if let Err(e) = bot::recover_relays(&recovering, started).await {
+                    tracing::warn!(error = %e, "could not relay what was charged before the stop");
+                }
+            });
             let deps = bot::dependencies(ctx.clone(), me, dialogues);
             bot::type_check(&deps);
             let pump = UpdatePump::start(

@@ -216,7 +216,23 @@ pub fn dependencies(
 /// Panics at start-up (not at the first update) when a handler asks for a dependency nobody
 /// provides.
 pub fn type_check(deps: &DependencyMap) {
-    dptree::type_check(schema().sig(), deps, &[dptree::Type::of::<Update>()]);
+    dptree::type_check(
+        schema().sig(),
+        deps,
+        &[
+            dptree::Type::of::<Update>(),
+            dptree::Type::of::<crate::telegram::Confirm>(),
+        ],
+    );
+}
+
+/// Relays the messages charged before `before` that a stop kept from reaching the team (see
+/// [`crate::telegram::Confirm`]); returns how many. The app runs it once at start-up.
+pub async fn recover_relays(
+    ctx: &AppCtx,
+    before: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, BotError> {
+    handlers::relay::recover(ctx, before).await
 }
 
 /// A handler failed: log the whole cause chain, and tell the person politely.

@@ -52,6 +52,66 @@ impl Knock {
     pub fn key(&self) -> String {
         format!("msg:{}:{}", self.user_id, self.message_id)
     }
+
+    /// The ledger key of the refund for a message that could not be relayed.
+    pub fn refund_key(&self) -> String {
+        format!("{REFUND_PREFIX}{}", self.key())
+    }
+}
+
+/// A refund's ledger key is the charge's, after this.
+const REFUND_PREFIX: &str = "refund:";
+
+/// A message that was charged but neither relayed nor refunded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unrelayed {
+    pub knock: Knock,
+    pub cost: i64,
+}
+
+/// The messages charged in `[since, before)` that have no copy in the admin group and no
+/// refund, oldest first: the process stopped after it charged them (and confirmed their
+/// updates to Telegram, which will not send them again) and before they were relayed.
+pub async fn unrelayed(
+    db: &Db,
+    since: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> ServiceResult<Vec<Unrelayed>> {
+    let query = "SELECT l.user_id, l.reference, l.amount FROM credit_ledger l \
+         WHERE l.reason = $1 AND l.created_at >= $2 AND l.created_at < $3 \
+           AND l.reference IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM relay_messages r \
+             WHERE r.user_id = l.user_id AND r.direction = $4 \
+               AND CAST(r.user_message_id AS TEXT) = l.reference) \
+           AND NOT EXISTS (SELECT 1 FROM credit_ledger f \
+             WHERE f.idempotency_key = $5 || l.idempotency_key) \
+         ORDER BY l.id";
+    let values = vec![
+        Reason::Message.as_str().into(),
+        since.into(),
+        before.into(),
+        relay::Direction::In.as_str().into(),
+        REFUND_PREFIX.into(),
+    ];
+    let mut out = Vec::new();
+    for row in storage::query_all(db, query, values).await? {
+        let user_id: i64 = row.try_get("", "user_id")?;
+        let reference: String = row.try_get("", "reference")?;
+        let amount: i64 = row.try_get("", "amount")?;
+        let message_id = reference.parse().map_err(|_| {
+            StorageError::Corrupt(format!(
+                "ledger: a message charge of user {user_id} refers to {reference:?}"
+            ))
+        })?;
+        out.push(Unrelayed {
+            knock: Knock {
+                user_id,
+                message_id,
+            },
+            cost: -amount,
+        });
+    }
+    Ok(out)
 }
 
 /// What the gate decided.

@@ -7,6 +7,10 @@
 //! another), up to a cap on chats handled at once. Polling confirms an update to Telegram
 //! only after it was handled, so a crash means redelivery (handlers are idempotent), never
 //! loss, and keeps polling while earlier updates are handled ([`UpdatePump::run_polling`]).
+//!
+//! A handler whose remaining work is on record may confirm its update before it is done
+//! ([`Confirm`]): the relay does once a message is charged, so a copy that Telegram paces (20
+//! messages a minute into one group) holds neither the window nor a concurrency permit.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -19,7 +23,7 @@ use teloxide::{
     prelude::*,
     types::{AllowedUpdate, Update, UpdateKind},
 };
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::{metrics::Metrics, shutdown::Shutdown};
 
@@ -31,7 +35,55 @@ struct Work {
 }
 
 /// Runs one update through the handler tree.
-type Runner = Arc<dyn Fn(Update) -> BoxFuture<'static, ()> + Send + Sync>;
+type Runner = Arc<dyn Fn(Update, Confirm) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Lets a handler confirm its update before it has finished (every handler gets one).
+///
+/// Confirming says: what this update still has to do is on record, and will be done even if
+/// the process stops now (the relay confirms once the message is charged: the ledger entry is
+/// the record, and [`crate::bot::handlers::relay::recover`] relays what a stop left behind).
+/// From then on the update counts as handled: polling may confirm it to Telegram (a webhook
+/// request is answered), and the chat gives back its concurrency permit, so work that waits
+/// (Telegram's pacing of a busy group) holds up neither other chats nor new updates. The
+/// chat's next update still waits until this one has finished. An update not confirmed by
+/// its handler is confirmed when the handler returns, as before.
+#[derive(Clone)]
+pub struct Confirm(Arc<Mutex<Option<Confirmation>>>);
+
+struct Confirmation {
+    done: Option<oneshot::Sender<()>>,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Confirm {
+    fn new(done: Option<oneshot::Sender<()>>, permit: Option<OwnedSemaphorePermit>) -> Self {
+        Self(Arc::new(Mutex::new(Some(Confirmation {
+            done,
+            _permit: permit,
+        }))))
+    }
+
+    /// For handlers run outside the pump (tests): confirming does nothing.
+    pub fn detached() -> Self {
+        Self::new(None, None)
+    }
+
+    /// Confirms the update now (once; later calls do nothing).
+    pub fn now(&self) {
+        let taken = self.0.lock().expect("confirm lock").take();
+        if let Some(Confirmation {
+            done: Some(done), ..
+        }) = taken
+        {
+            let _ = done.send(());
+        }
+    }
+
+    /// Whether the update was confirmed.
+    pub fn is_done(&self) -> bool {
+        self.0.lock().expect("confirm lock").is_none()
+    }
+}
 
 /// The queue of each chat that has work: updates of one chat run in order on its own task;
 /// the task ends (and leaves the map) when its queue is empty.
@@ -92,7 +144,7 @@ impl UpdatePump {
     {
         let handler = Arc::new(handler);
         let run_metrics = metrics.clone();
-        let run: Runner = Arc::new(move |update: Update| {
+        let run: Runner = Arc::new(move |update: Update, confirm: Confirm| {
             let handler = handler.clone();
             let mut input = deps.clone();
             let metrics = run_metrics.clone();
@@ -100,6 +152,7 @@ impl UpdatePump {
             Box::pin(async move {
                 let started = Instant::now();
                 input.insert(update.clone());
+                input.insert(confirm.clone());
                 match handler.dispatch(input).await {
                     std::ops::ControlFlow::Break(Ok(())) => {}
                     std::ops::ControlFlow::Break(Err(err)) => on_error(update, err).await,
@@ -112,6 +165,7 @@ impl UpdatePump {
                     }
                 }
                 metrics.update_handled(started.elapsed());
+                confirm.now();
             })
         });
         Self {
@@ -122,7 +176,8 @@ impl UpdatePump {
         }
     }
 
-    /// Queues an update; the receiver fires once it has been handled.
+    /// Queues an update; the receiver fires once it has been handled (or its handler confirmed
+    /// it: [`Confirm`]).
     pub async fn submit(&self, update: Update) -> Result<oneshot::Receiver<()>, PumpClosed> {
         self.metrics.update_received(update_kind(&update));
         if self.permits.is_closed() {
@@ -156,6 +211,20 @@ impl UpdatePump {
             self.permits.clone(),
         ));
         Ok(rx)
+    }
+
+    /// Waits until no chat has work, at most `grace`; true if none has.
+    pub async fn idle_within(&self, grace: Duration) -> bool {
+        let deadline = Instant::now() + grace;
+        loop {
+            if self.queues.lock().expect("pump queues lock").is_empty() {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Long polling until shutdown, with a window of updates in flight.
@@ -261,6 +330,13 @@ impl UpdatePump {
                 "updates still being handled at shutdown; Telegram will send them again"
             );
         }
+        // Work confirmed before it was done (a paced relay copy) gets a moment to finish;
+        // what does not is on record and is done after the restart.
+        if !self.idle_within(CONFIRMED_GRACE).await {
+            tracing::info!(
+                "confirmed work still running at shutdown; it resumes after the restart"
+            );
+        }
         if window.offset() > 0 {
             let _ = bot
                 .get_updates()
@@ -294,6 +370,9 @@ const SLOW_UPDATE: Duration = Duration::from_millis(250);
 
 /// How long a stopping pump waits for the updates in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// How long a stopping pump then waits for work its handlers confirmed before finishing it.
+const CONFIRMED_GRACE: Duration = Duration::from_secs(2);
 
 /// The updates polled and not yet confirmed, oldest first.
 #[derive(Default)]
@@ -402,13 +481,11 @@ async fn chat_task(
                 }
             }
         };
-        let Ok(_permit) = permits.acquire().await else {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
             return;
         };
-        run(work.update).await;
-        if let Some(done) = work.done {
-            let _ = done.send(());
-        }
+        // The permit goes back when the update is confirmed, which may be before it is done.
+        run(work.update, Confirm::new(work.done, Some(permit))).await;
     }
 }
 
@@ -667,6 +744,76 @@ mod tests {
         let mut empty = Window::default();
         assert!(empty.finish_within(Duration::from_millis(50)).await);
         assert_eq!(empty.offset(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_confirmed_update_frees_its_slot_and_permit_but_still_holds_its_chat() {
+        let log: Log = Arc::default();
+        let release = Arc::new(Semaphore::new(0));
+        let handler: UpdateHandler<std::convert::Infallible> = Update::filter_message().endpoint(
+            |msg: Message, log: Log, release: Arc<Semaphore>, confirm: Confirm| async move {
+                let text = msg.text().unwrap_or_default().to_owned();
+                log.lock().unwrap().push(format!("start {text}"));
+                if text.starts_with("early") {
+                    confirm.now();
+                    assert!(confirm.is_done());
+                    release.acquire().await.expect("open").forget();
+                }
+                log.lock().unwrap().push(format!("end {text}"));
+                Ok(())
+            },
+        );
+        let on_error: ErrorReporter<std::convert::Infallible> = Arc::new(|_, _| Box::pin(async {}));
+        // One chat at a time.
+        let pump = UpdatePump::start(
+            handler,
+            dptree::deps![log.clone(), release.clone()],
+            Metrics::default(),
+            on_error,
+            1,
+        );
+        let logged = |e: &str| log.lock().unwrap().iter().any(|l| l == e);
+
+        // Confirmed while its handler still waits.
+        pump.submit(message(1, 10, "early a1"))
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        assert!(logged("start early a1") && !logged("end early a1"));
+        // Its permit is back: another chat runs meanwhile, although only one may at a time.
+        pump.submit(message(2, 20, "b1"))
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        assert!(logged("end b1") && !logged("end early a1"));
+        // Its own chat waits for it to finish.
+        let next = pump.submit(message(3, 10, "a2")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!logged("start a2"), "a chat's updates stay in order");
+        assert!(!pump.idle_within(Duration::from_millis(50)).await);
+
+        release.add_permits(1);
+        next.await.unwrap();
+        let log = log.lock().unwrap().clone();
+        let at = |e: &str| log.iter().position(|l| l == e).unwrap();
+        assert!(at("end early a1") < at("start a2"), "{log:?}");
+        assert!(pump.idle_within(Duration::from_secs(5)).await);
+    }
+
+    #[test]
+    fn confirming_twice_or_outside_the_pump_is_harmless() {
+        let (done, mut rx) = oneshot::channel();
+        let confirm = Confirm::new(Some(done), None);
+        assert!(!confirm.is_done());
+        confirm.clone().now();
+        confirm.now();
+        assert!(confirm.is_done());
+        assert_eq!(rx.try_recv(), Ok(()));
+        let detached = Confirm::detached();
+        detached.now();
+        assert!(detached.is_done());
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
 //! The paid relay: users' messages into their forum topics, admins' answers back.
+use sea_orm::ConnectionTrait;
 use tg_emulator::{Fault, OutgoingKind, OutgoingMessage};
 use tollgate::{bot::Reply, i18n::Locale};
 
@@ -368,3 +369,120 @@ async fn without_topics_copies_carry_a_reply_mapping_both_ways() {
     assert_eq!(app.next_text(ann).await, "Hello Ann");
     app.stop().await;
 }
+
+/// Telegram lets a bot post about 20 messages a minute into one group, so a burst of users
+/// writing at once leaves their copies waiting for minutes. A charged message is confirmed
+/// at once (its charge is the record), so the wait holds up no one else: more users than
+/// one getUpdates batch (100) write at once, and someone asking for their balance is still
+/// answered right away.
+#[tokio::test]
+async fn a_burst_paced_by_the_admin_group_holds_up_no_one_else() {
+    let app = spawn_app_with(Backend::Sqlite, |o| {
+        o.limits = Some(tollgate::telegram::RateLimits::default());
+    })
+    .await
+    .unwrap();
+    let zed = app.started_user("Zed", "en").await;
+    let crowd: Vec<i64> = (0..105)
+        .map(|i| app.user(&format!("Crowd{i}"), "en"))
+        .collect();
+    for &user in &crowd {
+        app.say(user, "hello team");
+    }
+    // Every one of them is charged, although few copies are through yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut charged = 0;
+        for &user in &crowd {
+            if app.ledger_sum(user).await == 2 {
+                charged += 1;
+            }
+        }
+        if charged == crowd.len() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {charged} of {} were charged",
+            crowd.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let copied: usize = crowd.iter().map(|&u| app.copies_from(u).len()).sum();
+    assert!(
+        copied < 20,
+        "the admin group is paced: {copied} copies so far"
+    );
+
+    app.say(zed, "/balance");
+    let reply = app.next_text(zed).await;
+    assert!(reply.contains('3'), "Zed's balance (3 credits): {reply}");
+    app.stop().await;
+}
+
+/// A stop between charging a message (and confirming its update) and copying it: at the next
+/// start the message is relayed after all, once; one Telegram refuses is refunded instead.
+async fn a_message_charged_before_a_stop_is_relayed_after_it(app: TestApp) {
+    app.set("welcome_credits", "10").await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    let sent: Vec<i32> = (0..4)
+        .map(|i| app.emu().send_text(ann, ann, &format!("m{i}")).unwrap())
+        .collect();
+    app.settle().await;
+    assert_eq!(app.copies_from(ann).len(), 4);
+    assert_eq!(app.balance(ann).await, 6);
+    // m1 and m3 never got their copy (as after a stop): their pairs are gone.
+    for id in [sent[1], sent[3]] {
+        app.db()
+            .execute_unprepared(&format!(
+                "DELETE FROM relay_messages WHERE user_id = {ann} AND user_message_id = {id}"
+            ))
+            .await
+            .unwrap();
+    }
+    let ctx = &app.h.app.ctx;
+    let after_all = ctx.now() + chrono::Duration::seconds(1);
+    // Charges made after the start are not this sweep's business.
+    assert_eq!(
+        tollgate::bot::recover_relays(ctx, ctx.now() - chrono::Duration::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Telegram refuses m1 (the user deleted it meanwhile), takes m3.
+    app.emu().fail_next(
+        "copyMessage",
+        Fault::BadRequest("Bad Request: message to copy not found".into()),
+        1,
+    );
+    let notes = app.bot_message_count(ann);
+    assert_eq!(
+        tollgate::bot::recover_relays(ctx, after_all).await.unwrap(),
+        1
+    );
+    let copies = app.copies_from(ann);
+    assert_eq!(copies.len(), 5);
+    assert_eq!(copies.last().unwrap().copied_from, Some((ann, sent[3])));
+    assert_eq!(app.balance(ann).await, 7, "m1 refunded");
+    assert_eq!(app.ledger_sum(ann).await, 7);
+    let replies = app.emu().bot_messages(ann);
+    assert_eq!(replies.len(), notes + 1);
+    assert_eq!(
+        replies.last().unwrap().body().unwrap(),
+        render(Reply::RelayFailed, Locale::En)
+    );
+
+    // Both are settled now: relayed (with a pair) or refunded. Nothing more to do.
+    assert_eq!(
+        tollgate::bot::recover_relays(ctx, after_all).await.unwrap(),
+        0
+    );
+    assert_eq!(app.copies_from(ann).len(), 5);
+    app.stop().await;
+}
+on_both_databases!(
+    relay_recovery,
+    a_message_charged_before_a_stop_is_relayed_after_it
+);

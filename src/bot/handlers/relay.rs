@@ -1,5 +1,6 @@
 //! The paid support relay: a user's message is charged and copied into their forum topic in
 //! the admin group; whatever an admin writes in that topic is copied back to the user.
+use chrono::{DateTime, Utc};
 use teloxide::{
     payloads::{CopyMessageSetters, CreateForumTopicSetters, SendMessageSetters},
     prelude::*,
@@ -17,12 +18,12 @@ use crate::{
         credits::{self, Movement, Reason},
         passes,
         relay::{self, Direction, Pair},
-        relay_gate::{Admission, Admitted, Knock, KnownTopic, Verdict},
+        relay_gate::{self, Admission, Admitted, Knock, KnownTopic, Unrelayed, Verdict},
         tiers,
         users::{self, User},
     },
     storage::StorageError,
-    telegram::TgError,
+    telegram::{Confirm, TgError},
 };
 
 /// Kinds Telegram lets a bot copy and a person would expect to reach the team.
@@ -106,20 +107,38 @@ async fn open_topic(
     Ok(thread)
 }
 
+/// The user's message to copy: where it is and what it answers.
+#[derive(Debug, Clone, Copy)]
+struct Original {
+    chat: ChatId,
+    id: MessageId,
+    reply_to: Option<MessageId>,
+}
+
+impl Original {
+    fn of(msg: &Message) -> Self {
+        Self {
+            chat: msg.chat.id,
+            id: msg.id,
+            reply_to: msg.reply_to_message().map(|r| r.id),
+        }
+    }
+}
+
 async fn copy_in(
     ctx: &AppCtx,
     user: &User,
-    msg: &Message,
+    msg: Original,
     admin: ChatId,
     thread: Option<ThreadId>,
 ) -> Result<MessageId, TgError> {
-    let mut req = ctx.tg.bot().copy_message(admin, msg.chat.id, msg.id);
+    let mut req = ctx.tg.bot().copy_message(admin, msg.chat, msg.id);
     if let Some(t) = thread {
         req = req.message_thread_id(t);
     }
     // The user answered one of the team's messages: thread it under the original.
-    if let Some(reply_to) = msg.reply_to_message()
-        && let Ok(Some(m)) = relay::admin_side(&ctx.db, user.id, reply_to.id.0).await
+    if let Some(reply_to) = msg.reply_to
+        && let Ok(Some(m)) = relay::admin_side(&ctx.db, user.id, reply_to.0).await
     {
         req = req.reply_parameters(
             ReplyParameters::new(MessageId(m.admin_message_id)).allow_sending_without_reply(),
@@ -133,7 +152,7 @@ async fn copy_in(
 async fn relay_in(
     ctx: &AppCtx,
     user: &User,
-    msg: &Message,
+    msg: Original,
     admin: ChatId,
     known: Option<KnownTopic>,
 ) -> Result<MessageId, BotError> {
@@ -210,7 +229,7 @@ async fn admit(ctx: &AppCtx, from: &TgUser, msg: &Message) -> Result<Box<Admissi
 }
 
 /// Any non-command message in the private chat.
-pub(crate) async fn user_message(msg: Message, ctx: AppCtx) -> HandlerResult {
+pub(crate) async fn user_message(msg: Message, ctx: AppCtx, confirm: Confirm) -> HandlerResult {
     let Some(from) = msg.from.as_ref() else {
         return Ok(());
     };
@@ -252,33 +271,96 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx) -> HandlerResult {
             None
         }
     };
+    // A charge is on record (the ledger entry, found by `recover` after a stop), so the
+    // update needs no redelivery: confirm it, and let the copy wait for Telegram's pacing
+    // without holding up other updates.
+    if charged.is_some() {
+        confirm.now();
+    }
 
-    match relay_in(&ctx, user, &msg, admin, admission.topic).await {
-        Ok(_) => {
-            if let Some((before, after, _)) = charged
-                && crossed_low_threshold(before, after, admission.low_credit_threshold)
-            {
-                send_private(&ctx, user.id, &Reply::LowCredits { balance: after }, locale).await?;
-            }
-            Ok(())
-        }
-        Err(err) => {
-            tracing::warn!(user_id = user.id, error = %err, "relay failed; refunding");
-            if let Some((_, _, cost)) = charged {
-                let key = Knock {
-                    user_id: user.id,
-                    message_id: msg.id.0,
-                }
-                .key();
-                let refund = Movement::new(user.id, cost, Reason::RelayRefund)
-                    .key(format!("refund:{key}"))
-                    .reference(msg.id.0.to_string());
-                credits::grant(&ctx.db, ctx.now(), &refund).await?;
-            }
-            send_private(&ctx, user.id, &Reply::RelayFailed, locale).await?;
-            Ok(())
+    let original = Original::of(&msg);
+    let cost = charged.map(|(_, _, cost)| cost);
+    if deliver(&ctx, user, original, admin, admission.topic, cost, locale).await?
+        && let Some((before, after, _)) = charged
+        && crossed_low_threshold(before, after, admission.low_credit_threshold)
+    {
+        send_private(&ctx, user.id, &Reply::LowCredits { balance: after }, locale).await?;
+    }
+    Ok(())
+}
+
+/// Relays a (charged, at `cost`) message into the user's topic; when Telegram finally refuses,
+/// refunds the charge and tells the user. True when the message was relayed.
+async fn deliver(
+    ctx: &AppCtx,
+    user: &User,
+    original: Original,
+    admin: ChatId,
+    topic: Option<KnownTopic>,
+    cost: Option<i64>,
+    locale: Locale,
+) -> Result<bool, BotError> {
+    let err = match relay_in(ctx, user, original, admin, topic).await {
+        Ok(_) => return Ok(true),
+        Err(err) => err,
+    };
+    tracing::warn!(user_id = user.id, error = %err, "relay failed; refunding");
+    if let Some(cost) = cost {
+        let knock = Knock {
+            user_id: user.id,
+            message_id: original.id.0,
+        };
+        let refund = Movement::new(user.id, cost, Reason::RelayRefund)
+            .key(knock.refund_key())
+            .reference(original.id.0.to_string());
+        credits::grant(&ctx.db, ctx.now(), &refund).await?;
+    }
+    send_private(ctx, user.id, &Reply::RelayFailed, locale).await?;
+    Ok(false)
+}
+
+/// How far back [`recover`] looks: Telegram keeps an update for a day, so a message older than
+/// that would not have been redelivered before charges were confirmed early either.
+const RECOVER_HOURS: i64 = 24;
+
+/// Relays the messages charged before `before` (this process's start) that never reached the
+/// team: the process stopped between confirming a charged message and copying it. Each is
+/// copied into its user's topic now, or refunded (with a note to the user) when Telegram
+/// refuses (the user deleted it meanwhile). Returns how many it relayed.
+///
+/// A stop right after the copy and before its pair was recorded means a second copy: the
+/// relay delivers at least once, never not at all.
+pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotError> {
+    let Some(admin) = ctx.config.admin_chat_id.map(ChatId) else {
+        return Ok(0);
+    };
+    let since = before - chrono::Duration::hours(RECOVER_HOURS);
+    let pending = relay_gate::unrelayed(&ctx.db, since, before).await?;
+    let mut relayed = 0;
+    for Unrelayed { knock, cost } in pending {
+        let Some(user) = users::find(&ctx.db, knock.user_id).await? else {
+            continue;
+        };
+        let topic = relay::topic_of_user(&ctx.db, user.id)
+            .await?
+            .map(|t| KnownTopic {
+                chat_id: t.chat_id,
+                thread_id: t.thread_id,
+            });
+        let original = Original {
+            chat: ChatId(user.id),
+            id: MessageId(knock.message_id),
+            reply_to: None,
+        };
+        let locale = user_locale(ctx, &user);
+        if deliver(ctx, &user, original, admin, topic, Some(cost), locale).await? {
+            relayed += 1;
         }
     }
+    if relayed > 0 {
+        tracing::info!(relayed, "relayed messages charged before a stop");
+    }
+    Ok(relayed)
 }
 
 /// The user's row, creating it (with the welcome) for someone who never pressed Start.
