@@ -30,7 +30,7 @@ use crate::{
     context::AppCtx,
     i18n::Locale,
     services::ServiceError,
-    telegram::{ErrorReporterFn, TgError},
+    telegram::{ErrorReporterFn, Origin, TgError},
 };
 
 /// Where a private conversation stands. Later flows (tutorial, purchases) add variants; the
@@ -237,23 +237,25 @@ pub async fn recover_relays(
 
 /// A handler failed: log the whole cause chain, and tell the person politely.
 pub fn error_reporter(ctx: AppCtx) -> ErrorReporterFn<BotError> {
-    Arc::new(move |update: Update, err: BotError| {
+    Arc::new(move |origin: Origin, err: BotError| {
         let ctx = ctx.clone();
         async move {
             let chain = anyhow::Error::new(err);
-            tracing::error!(update_id = update.id.0, error = ?chain, "handler failed");
-            let Some(chat) = update.chat().filter(|c| c.is_private()) else {
+            tracing::error!(
+                update_id = origin.update_id,
+                kind = origin.kind,
+                error = ?chain,
+                "handler failed"
+            );
+            let Some(chat) = origin.private_chat else {
                 return;
             };
-            let locale = Locale::resolve(
-                None,
-                update.from().and_then(|u| u.language_code.as_deref()),
-                ctx.config.default_locale,
-            );
+            let locale =
+                Locale::resolve(None, origin.language.as_deref(), ctx.config.default_locale);
             let text = Reply::InternalError.render(locale);
             if let Err(e) = ctx
                 .tg
-                .send(chat.id, ctx.tg.bot().send_message(chat.id, text))
+                .send(chat, ctx.tg.bot().send_message(chat, text))
                 .await
             {
                 tracing::warn!(error = %e, "could not apologise for a failed handler");

@@ -7,7 +7,9 @@ mod setup;
 
 pub use api::{Telegram, TgError};
 pub use limiter::{RateLimiter, RateLimits};
-pub use pump::{Confirm, ErrorReporter as ErrorReporterFn, PumpClosed, UpdatePump, update_kind};
+pub use pump::{
+    Confirm, ErrorReporter as ErrorReporterFn, Origin, PumpClosed, UpdatePump, update_kind,
+};
 pub use setup::{ALLOWED_UPDATES, register_commands, user_commands};
 
 use std::time::Duration;

@@ -27,7 +27,31 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::{metrics::Metrics, shutdown::Shutdown};
 
-pub type ErrorReporter<E> = Arc<dyn Fn(Update, E) -> BoxFuture<'static, ()> + Send + Sync>;
+pub type ErrorReporter<E> = Arc<dyn Fn(Origin, E) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// What reporting a failed update needs of it, taken before the update goes to the handlers
+/// (a deep copy of every update, kept only for the rare failure, cost more than the failures).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub update_id: u32,
+    /// [`update_kind`].
+    pub kind: &'static str,
+    /// The private chat it came from, where the person can be told something went wrong.
+    pub private_chat: Option<ChatId>,
+    /// The sender's language code, as Telegram gave it.
+    pub language: Option<String>,
+}
+
+impl Origin {
+    pub fn of(update: &Update) -> Self {
+        Self {
+            update_id: update.id.0,
+            kind: update_kind(update),
+            private_chat: update.chat().filter(|c| c.is_private()).map(|c| c.id),
+            language: update.from().and_then(|u| u.language_code.clone()),
+        }
+    }
+}
 
 struct Work {
     update: Update,
@@ -151,15 +175,16 @@ impl UpdatePump {
             let on_error = on_error.clone();
             Box::pin(async move {
                 let started = Instant::now();
-                input.insert(update.clone());
+                let origin = Origin::of(&update);
+                input.insert(update);
                 input.insert(confirm.clone());
                 match handler.dispatch(input).await {
                     std::ops::ControlFlow::Break(Ok(())) => {}
-                    std::ops::ControlFlow::Break(Err(err)) => on_error(update, err).await,
+                    std::ops::ControlFlow::Break(Err(err)) => on_error(origin, err).await,
                     std::ops::ControlFlow::Continue(_) => {
                         tracing::debug!(
-                            update_id = update.id.0,
-                            kind = update_kind(&update),
+                            update_id = origin.update_id,
+                            kind = origin.kind,
                             "no handler took this update"
                         );
                     }
@@ -553,6 +578,63 @@ mod tests {
         assert!(
             at("end b1") < at("end slow a1"),
             "another chat did not wait: {log:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_update_is_reported_with_where_it_came_from() {
+        let handler: UpdateHandler<String> =
+            Update::filter_message().endpoint(|msg: Message| async move {
+                Err(format!("failed on {}", msg.text().unwrap_or_default()))
+            });
+        let reports: Arc<StdMutex<Vec<(Origin, String)>>> = Arc::default();
+        let sink = reports.clone();
+        let on_error: ErrorReporter<String> = Arc::new(move |origin, err| {
+            sink.lock().unwrap().push((origin, err));
+            Box::pin(async {})
+        });
+        let pump = UpdatePump::start(
+            handler,
+            DependencyMap::new(),
+            Metrics::default(),
+            on_error,
+            8,
+        );
+        let from = serde_json::json!({"id": 10, "is_bot": false, "first_name": "U",
+            "language_code": "ru"});
+        let private = serde_json::json!({"update_id": 5, "message": {"message_id": 1,
+            "date": 1_700_000_000, "chat": {"id": 10, "type": "private", "first_name": "U"},
+            "from": from, "text": "one"}});
+        let group = serde_json::json!({"update_id": 6, "message": {"message_id": 2,
+            "date": 1_700_000_000, "chat": {"id": -100, "type": "supergroup", "title": "G"},
+            "from": from, "text": "two"}});
+        for body in [private, group] {
+            let update: Update = serde_json::from_str(&body.to_string()).expect("an update");
+            pump.submit(update).await.unwrap().await.unwrap();
+        }
+        let reports = reports.lock().unwrap().clone();
+        assert_eq!(
+            reports,
+            vec![
+                (
+                    Origin {
+                        update_id: 5,
+                        kind: "message",
+                        private_chat: Some(ChatId(10)),
+                        language: Some("ru".into()),
+                    },
+                    "failed on one".to_owned()
+                ),
+                (
+                    Origin {
+                        update_id: 6,
+                        kind: "message",
+                        private_chat: None,
+                        language: Some("ru".into()),
+                    },
+                    "failed on two".to_owned()
+                ),
+            ]
         );
     }
 

@@ -193,6 +193,26 @@ async fn history_pages_through_the_ledger_in_place() {
     app.stop().await;
 }
 
+/// A handler that fails (here: the ledger is gone) is logged, and the person hears that
+/// something went wrong, in their language, instead of silence.
+#[tokio::test]
+async fn a_failing_command_gets_an_apology_in_the_senders_language() {
+    use sea_orm::ConnectionTrait;
+
+    let app = spawn_app().await;
+    let olga = app.started_user("Olga", "ru").await;
+    app.db()
+        .execute_unprepared("DROP TABLE credit_ledger")
+        .await
+        .unwrap();
+    app.say(olga, "/history");
+    assert_eq!(
+        app.next_text(olga).await,
+        render(Reply::InternalError, Locale::Ru)
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_language_choice_sticks() {
     let app = spawn_app().await;
