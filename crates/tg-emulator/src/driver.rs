@@ -1,5 +1,6 @@
 //! Acting as people: each action emits the update Telegram would emit.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -193,7 +194,7 @@ impl World {
                 thread_id: thread,
                 from_bot: false,
                 from_id: Some(from),
-                json: json.clone(),
+                json: Arc::new(json.clone()),
                 deleted: false,
                 edited: false,
                 copied_from: None,
@@ -247,7 +248,7 @@ impl World {
         {
             return Err(EmulatorError::NoSuchButton(data.to_owned()));
         }
-        let message = m.json.clone();
+        let message = Value::clone(&m.json);
         let id = self.rand_digits();
         let q = json!({
             "id": id,
@@ -325,18 +326,19 @@ impl Emulator {
         if m.from_id != Some(from) || m.json.get("text").is_none() {
             return Err(EmulatorError::Invalid("message can't be edited".into()));
         }
-        m.json["text"] = json!(text);
+        let edited = Arc::make_mut(&mut m.json);
+        edited["text"] = json!(text);
         let ents = auto_entities(text);
         if ents.is_empty() {
-            if let Some(o) = m.json.as_object_mut() {
+            if let Some(o) = edited.as_object_mut() {
                 o.remove("entities");
             }
         } else {
-            m.json["entities"] = json!(ents);
+            edited["entities"] = json!(ents);
         }
-        m.json["edit_date"] = json!(now());
+        edited["edit_date"] = json!(now());
+        let json = edited.clone();
         m.edited = true;
-        let json = m.json.clone();
         w.messages_notify.notify_waiters();
         w.push_update(
             if is_channel {
@@ -614,7 +616,7 @@ impl Emulator {
                 thread_id: None,
                 from_bot: false,
                 from_id: Some(user),
-                json: msg.clone(),
+                json: Arc::new(msg.clone()),
                 deleted: false,
                 edited: false,
                 copied_from: None,

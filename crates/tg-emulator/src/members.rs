@@ -113,7 +113,7 @@ impl World {
                 thread_id: None,
                 from_bot,
                 from_id: Some(actor),
-                json: msg.clone(),
+                json: std::sync::Arc::new(msg.clone()),
                 deleted: false,
                 edited: false,
                 copied_from: None,

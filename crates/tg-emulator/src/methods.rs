@@ -1,5 +1,7 @@
 //! Bot API methods (everything except the long-polling part of getUpdates).
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use crate::members::ChangeCtx;
@@ -266,6 +268,18 @@ impl World {
         content: Map<String, Value>,
         extra: PostExtra,
     ) -> ApiResult<Value> {
+        self.post(chat_id, p, content, extra)
+            .map(|msg| Value::clone(&msg))
+    }
+
+    /// [`Self::bot_post`], the message as stored (for methods that answer with less of it).
+    fn post(
+        &mut self,
+        chat_id: i64,
+        p: &Params,
+        content: Map<String, Value>,
+        extra: PostExtra,
+    ) -> ApiResult<Arc<Value>> {
         let (thread, reply) = self.placement(chat_id, p)?;
         self.rate_check(chat_id)?;
         if chat_id > 0 {
@@ -305,7 +319,7 @@ impl World {
         if let Some(i) = inline {
             m.insert("reply_markup".into(), i);
         }
-        let msg = Value::Object(m);
+        let msg = Arc::new(Value::Object(m));
         self.store_message(
             chat_id,
             MsgRec {
@@ -313,7 +327,7 @@ impl World {
                 thread_id: thread,
                 from_bot: true,
                 from_id: Some(self.bot_id),
-                json: msg.clone(),
+                json: Arc::clone(&msg),
                 deleted: false,
                 edited: false,
                 copied_from: extra.copied_from,
@@ -434,7 +448,7 @@ impl World {
         let m = c
             .msg_mut(mid)
             .ok_or_else(|| ApiError::bad("message to edit not found"))?;
-        let mut next = m.json.clone();
+        let mut next = Value::clone(&m.json);
         let obj = next.as_object_mut().expect("message is an object");
         for k in remove {
             obj.remove(*k);
@@ -451,7 +465,7 @@ impl World {
             }
             None => {}
         }
-        let mut cmp_old = m.json.clone();
+        let mut cmp_old = Value::clone(&m.json);
         if let Some(o) = cmp_old.as_object_mut() {
             o.remove("edit_date");
         }
@@ -462,7 +476,7 @@ impl World {
             ));
         }
         next["edit_date"] = json!(now());
-        m.json = next.clone();
+        m.json = Arc::new(next.clone());
         m.edited = true;
         crate::state::publish(&self.live, || crate::state::recorded(chat_id, m));
         self.messages_notify.notify_waiters();
@@ -1073,7 +1087,8 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
                     content.remove("caption_entities");
                     w.caption_content(p, &mut content)?;
                 }
-                let msg = w.bot_post(
+                // Telegram answers a copy with its id only (`MessageId`).
+                let msg = w.post(
                     chat_id,
                     p,
                     content,
@@ -1152,7 +1167,7 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
                     thread_id: Some(id),
                     from_bot: true,
                     from_id: Some(bot_id),
-                    json: msg,
+                    json: Arc::new(msg),
                     deleted: false,
                     edited: false,
                     copied_from: None,
@@ -1223,7 +1238,7 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
                     thread_id: Some(t),
                     from_bot: true,
                     from_id: Some(bot_id),
-                    json: msg,
+                    json: Arc::new(msg),
                     deleted: false,
                     edited: false,
                     copied_from: None,

@@ -57,7 +57,8 @@ pub(crate) struct MsgRec {
     pub thread_id: Option<i32>,
     pub from_bot: bool,
     pub from_id: Option<i64>,
-    pub json: Value,
+    /// Shared with the views handed out ([`Recorded::raw`]); an edit copies it if one is alive.
+    pub json: Arc<Value>,
     pub deleted: bool,
     pub edited: bool,
     pub copied_from: Option<(i64, i32)>,
@@ -454,20 +455,18 @@ impl World {
         id
     }
 
-    /// Store a message and notify observers; returns the recorded view.
-    pub fn store_message(&mut self, chat_id: i64, rec: MsgRec) -> Recorded {
+    /// Store a message and notify observers (the live feed sees the bot's own).
+    pub fn store_message(&mut self, chat_id: i64, rec: MsgRec) {
         let from_bot = rec.from_bot;
         let c = self.chats.get_mut(&chat_id).expect("chat exists");
         // Ids are handed out in order, so this is the end unless two were allocated and
         // stored the other way round; either way the list stays sorted for lookups.
         let at = c.msg_index(rec.message_id);
         c.messages.insert(at, rec);
-        let r = recorded(chat_id, &c.messages[at]);
         if from_bot {
-            publish(&self.live, || r.clone());
+            publish(&self.live, || recorded(chat_id, &c.messages[at]));
         }
         self.messages_notify.notify_waiters();
-        r
     }
 
     pub fn chat_instance(&self, chat_id: i64) -> String {
@@ -673,7 +672,7 @@ pub(crate) fn recorded(chat_id: i64, m: &MsgRec) -> Recorded {
         reply_keyboard: m.reply_keyboard.clone(),
         copied_from: m.copied_from,
         edited: m.edited,
-        raw: m.json.clone(),
+        raw: Arc::clone(&m.json),
     }
 }
 
@@ -689,7 +688,7 @@ mod tests {
             thread_id: None,
             from_bot: true,
             from_id: None,
-            json: json!({ "message_id": message_id }),
+            json: Arc::new(json!({ "message_id": message_id })),
             deleted: false,
             edited: false,
             copied_from: None,

@@ -1,6 +1,7 @@
 //! Public data types of the emulator.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -237,8 +238,8 @@ pub struct Recorded {
     /// `(from_chat_id, message_id)` when the bot made this with `copyMessage`.
     pub copied_from: Option<(i64, i32)>,
     pub edited: bool,
-    /// The Bot API `Message` object.
-    pub raw: Value,
+    /// The Bot API `Message` object (shared with the emulator's record of it).
+    pub raw: Arc<Value>,
 }
 
 impl Recorded {

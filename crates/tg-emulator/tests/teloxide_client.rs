@@ -274,6 +274,31 @@ async fn edit_message_text_applies_and_identical_edit_is_not_modified() {
 }
 
 #[tokio::test]
+async fn a_message_view_keeps_what_it_saw_when_the_message_is_edited_later() {
+    let (emu, bot) = setup().await;
+    let alice = user(&emu, "Alice");
+    let mid = emu.send_text(alice, alice, "typo").unwrap();
+    let sent = bot.send_message(ChatId(alice), "one").await.unwrap();
+    let before = emu.messages(alice);
+    emu.edit_text(alice, alice, mid, "fixed").unwrap();
+    bot.edit_message_text(ChatId(alice), sent.id, "two")
+        .await
+        .unwrap();
+    let text_of = |views: &[tg_emulator::Recorded], id: i32| {
+        let m = views.iter().find(|m| m.message_id == id).unwrap();
+        (m.raw["text"].clone(), m.raw.get("edit_date").is_some())
+    };
+    assert_eq!(text_of(&before, mid), (serde_json::json!("typo"), false));
+    assert_eq!(
+        text_of(&before, sent.id.0),
+        (serde_json::json!("one"), false)
+    );
+    let after = emu.messages(alice);
+    assert_eq!(text_of(&after, mid), (serde_json::json!("fixed"), true));
+    assert_eq!(text_of(&after, sent.id.0), (serde_json::json!("two"), true));
+}
+
+#[tokio::test]
 async fn create_forum_topic_copy_into_it_and_deleted_topic_is_thread_not_found() {
     let (emu, bot) = setup().await;
     let alice = user(&emu, "Alice");
