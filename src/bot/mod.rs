@@ -144,13 +144,15 @@ async fn user_command(
     ctx: AppCtx,
     me: teloxide::types::Me,
     dialogue: BotDialogue,
+    state: State,
 ) -> HandlerResult {
     let Some(from) = msg.from.as_ref() else {
         return Ok(());
     };
     match &cmd {
         UserCommand::Start(payload) => {
-            return handlers::onboarding::start(&ctx, from, payload.trim(), &dialogue).await;
+            return handlers::onboarding::start(&ctx, from, payload.trim(), &dialogue, &state)
+                .await;
         }
         UserCommand::Help => {
             let user = crate::services::users::find(&ctx.db, from.id.0 as i64).await?;
@@ -161,7 +163,7 @@ async fn user_command(
     }
     let Some(user) = crate::services::users::find(&ctx.db, from.id.0 as i64).await? else {
         // Never pressed Start (or reset): begin there.
-        return handlers::onboarding::start(&ctx, from, "", &dialogue).await;
+        return handlers::onboarding::start(&ctx, from, "", &dialogue, &state).await;
     };
     match cmd {
         UserCommand::Start(_) | UserCommand::Help => Ok(()), // answered above

@@ -220,7 +220,7 @@ pub(crate) fn entries_rows(backend: DbBackend, entries: &[Entry<'_>]) -> Vec<sea
     rows.into_values()
 }
 
-async fn record(
+pub(super) async fn record(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     m: &Movement,

@@ -705,7 +705,7 @@ mod tests {
             username: None,
             language_code: Some("en".into()),
         };
-        users::register_start(db, now(), &profile, None)
+        users::register_start(db, now(), &profile, None, None)
             .await
             .unwrap();
         let grant = Movement::new(id, credits_, Reason::AdminGrant);

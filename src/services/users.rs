@@ -1,13 +1,17 @@
 //! Users: created once on first contact, kept up to date on every visit.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    sea_query::OnConflict,
 };
 
-use super::ServiceResult;
+use super::{
+    ServiceResult,
+    credits::{self, Movement},
+};
 use crate::{
     domain::{StartPayload, TelegramProfile, UserStatus},
-    storage::{Db, entities::users},
+    storage::{Db, entities::users, is_unique_violation},
 };
 
 pub type User = users::Model;
@@ -29,13 +33,51 @@ impl StartOutcome {
 /// `/start`: creates the user exactly once, even when two `/start`s race (the insert is
 /// `ON CONFLICT DO NOTHING`; whoever loses the race is a returning user). A returning user's
 /// profile is refreshed. The first valid payload is kept (it says where the user came from).
+///
+/// A new user starts with `welcome` (the gift, if any) already granted: the row and the gift's
+/// ledger entry are one transaction, so there is never a user without their gift. Should the
+/// ledger already hold that gift's key (a user row removed by hand), the user is created without
+/// a second one.
 #[tracing::instrument(skip_all, fields(user_id = profile.id))]
 pub async fn register_start(
     db: &Db,
     now: DateTime<Utc>,
     profile: &TelegramProfile,
     payload: Option<&StartPayload>,
+    welcome: Option<&Movement>,
 ) -> ServiceResult<StartOutcome> {
+    let mut created = create(db, now, profile, payload, welcome).await?;
+    if created == Created::GiftTaken {
+        tracing::warn!(
+            user_id = profile.id,
+            "the welcome gift is on the ledger already; creating the user without it"
+        );
+        created = create(db, now, profile, payload, None).await?;
+    }
+    match created {
+        Created::New(user) => Ok(StartOutcome::New(*user)),
+        Created::Exists => Ok(StartOutcome::Returning(seen(db, now, profile).await?)),
+        Created::GiftTaken => unreachable!("no gift, no gift taken"),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Created {
+    New(Box<User>),
+    Exists,
+    /// The gift's ledger key is taken; nothing was written.
+    GiftTaken,
+}
+
+/// Inserts the user with `welcome` granted, in one transaction.
+async fn create(
+    db: &Db,
+    now: DateTime<Utc>,
+    profile: &TelegramProfile,
+    payload: Option<&StartPayload>,
+    welcome: Option<&Movement>,
+) -> ServiceResult<Created> {
+    let gift = welcome.map_or(0, |m| m.amount);
     let row = users::ActiveModel {
         id: Set(profile.id),
         first_name: Set(profile.first_name.clone()),
@@ -48,27 +90,38 @@ pub async fn register_start(
         created_at: Set(now),
         last_seen_at: Set(now),
         unreachable_at: Set(None),
-        credits: Set(0),
+        credits: Set(gift),
         tier_id: Set(None),
         banned_notice_sent: Set(false),
         flagged_at: Set(None),
     };
+    let txn = db.begin().await?;
     let inserted = users::Entity::insert(row)
         .on_conflict(
             OnConflict::column(users::Column::Id)
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(db)
-        .await?;
-    if inserted == 1 {
-        let user = find(db, profile.id).await?.ok_or_else(|| {
-            crate::storage::StorageError::Corrupt("user vanished after insert".into())
-        })?;
-        return Ok(StartOutcome::New(user));
+        // RETURNING gives no row when the user exists (DO NOTHING).
+        .exec_with_returning_many(&txn)
+        .await?
+        .pop();
+    let Some(user) = inserted else {
+        txn.rollback().await?;
+        return Ok(Created::Exists);
+    };
+    if let Some(m) = welcome {
+        match credits::record(&txn, now, m, gift, gift).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => {
+                txn.rollback().await?;
+                return Ok(Created::GiftTaken);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    let user = seen(db, now, profile).await?;
-    Ok(StartOutcome::Returning(user))
+    txn.commit().await?;
+    Ok(Created::New(Box::new(user)))
 }
 
 /// Records a visit: refreshes the profile and `last_seen_at`. A user who wrote to us is

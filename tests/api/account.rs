@@ -432,7 +432,7 @@ async fn a_thousand_concurrent_debits_never_overdraw_on_either_database() {
             username: None,
             language_code: None,
         };
-        tollgate::services::users::register_start(&db, now, &profile, None)
+        tollgate::services::users::register_start(&db, now, &profile, None, None)
             .await
             .unwrap();
         credits::grant(&db, now, &Movement::new(7, 10, Reason::AdminGrant))

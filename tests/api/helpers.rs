@@ -425,7 +425,7 @@ pub async fn registered(db: &tollgate::storage::Db, id: i64, language: &str) {
         username: None,
         language_code: Some(language.into()),
     };
-    tollgate::services::users::register_start(db, clock().1.now(), &profile, None)
+    tollgate::services::users::register_start(db, clock().1.now(), &profile, None, None)
         .await
         .unwrap();
 }

@@ -368,3 +368,93 @@ async fn a_telegram_server_error_is_retried_and_nothing_is_lost() {
     assert!(calls[1].ok);
     app.stop().await;
 }
+
+/// A new user and their welcome gift are one transaction: the row carries the gift and the
+/// ledger says why; a second /start pays nothing; a ledger that already holds the gift's key
+/// (the user's row removed by hand) gives no second gift; and when the gift can't be written,
+/// no user is left behind without it.
+async fn a_new_user_and_their_welcome_gift_are_written_together(app: TestApp) {
+    use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+    use tollgate::{
+        domain::TelegramProfile,
+        services::{
+            credits::{Movement, Reason},
+            users::{StartOutcome, register_start},
+        },
+        storage::entities::credit_ledger,
+    };
+
+    let db = app.db();
+    let now = chrono::Utc::now();
+    let profile = |id: i64| TelegramProfile {
+        id,
+        first_name: format!("User{id}"),
+        last_name: None,
+        username: None,
+        language_code: Some("en".into()),
+    };
+    let welcome = |id: i64| Movement::new(id, 3, Reason::Welcome).key(format!("welcome:{id}"));
+    let ledger = |id: i64| async move {
+        credit_ledger::Entity::find()
+            .filter(credit_ledger::Column::UserId.eq(id))
+            .all(db)
+            .await
+            .unwrap()
+    };
+
+    let first = register_start(db, now, &profile(4242), None, Some(&welcome(4242)))
+        .await
+        .unwrap();
+    let StartOutcome::New(user) = first else {
+        panic!("a new user: {first:?}")
+    };
+    assert_eq!(user.credits, 3);
+    let rows = ledger(4242).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].amount,
+            rows[0].balance_after,
+            rows[0].reason.as_str()
+        ),
+        (3, 3, "welcome")
+    );
+
+    let again = register_start(db, now, &profile(4242), None, Some(&welcome(4242)))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&again, StartOutcome::Returning(u) if u.credits == 3),
+        "{again:?}"
+    );
+    assert_eq!(ledger(4242).await.len(), 1);
+
+    users::Entity::delete_by_id(4242).exec(db).await.unwrap();
+    let recreated = register_start(db, now, &profile(4242), None, Some(&welcome(4242)))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&recreated, StartOutcome::New(u) if u.credits == 0),
+        "{recreated:?}"
+    );
+    assert_eq!(ledger(4242).await.len(), 1);
+
+    db.execute_unprepared("DROP TABLE credit_ledger")
+        .await
+        .unwrap();
+    register_start(db, now, &profile(4343), None, Some(&welcome(4343)))
+        .await
+        .expect_err("no ledger, no gift");
+    assert!(
+        users::Entity::find_by_id(4343)
+            .one(db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    app.stop().await;
+}
+on_both_databases!(
+    welcome_gift,
+    a_new_user_and_their_welcome_gift_are_written_together
+);

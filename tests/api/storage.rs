@@ -141,7 +141,7 @@ async fn racing_starts_create_one_user() {
         let outcomes = futures::future::join_all((0..8).map(|_| {
             let (db, profile, now) = (db.clone(), profile.clone(), clock.now());
             async move {
-                users::register_start(&db, now, &profile, None)
+                users::register_start(&db, now, &profile, None, None)
                     .await
                     .unwrap()
             }

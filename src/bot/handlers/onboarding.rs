@@ -13,21 +13,26 @@ use crate::{
     },
 };
 
-/// Creates the user (once) with the welcome gift. Also used when someone writes without ever
-/// having pressed Start. The gift is keyed per user, so a retry never pays twice and a crash
-/// between the two steps heals at the next visit.
+/// Creates the user (once) with the welcome gift, in one transaction. Also used when someone
+/// writes without ever having pressed Start. The gift is keyed per user, so a retry never pays
+/// twice; a returning user is offered it again, which only pays someone who was created
+/// without it (before the two were one transaction, a crash between them could do that).
 pub(crate) async fn register(
     ctx: &AppCtx,
     from: &TgUser,
     payload: Option<&StartPayload>,
 ) -> Result<(StartOutcome, i64), crate::bot::BotError> {
-    let outcome = users::register_start(&ctx.db, ctx.now(), &profile(from), payload).await?;
-    let user_id = outcome.user().id;
+    let user_id = from.id.0 as i64;
     let gift = settings::get(&ctx.db, &settings::WELCOME_CREDITS).await?;
-    let movement = Movement::new(user_id, gift, Reason::Welcome).key(format!("welcome:{user_id}"));
-    let balance = match credits::grant(&ctx.db, ctx.now(), &movement).await? {
-        Granted::Applied { balance } => balance,
-        Granted::Duplicate => credits::balance(&ctx.db, user_id).await?,
+    let welcome = Movement::new(user_id, gift, Reason::Welcome).key(format!("welcome:{user_id}"));
+    let outcome =
+        users::register_start(&ctx.db, ctx.now(), &profile(from), payload, Some(&welcome)).await?;
+    let balance = match &outcome {
+        StartOutcome::New(user) => user.credits,
+        StartOutcome::Returning(_) => match credits::grant(&ctx.db, ctx.now(), &welcome).await? {
+            Granted::Applied { balance } => balance,
+            Granted::Duplicate => credits::balance(&ctx.db, user_id).await?,
+        },
     };
     Ok((outcome, balance))
 }
@@ -37,6 +42,7 @@ pub(crate) async fn start(
     from: &TgUser,
     raw_payload: &str,
     dialogue: &BotDialogue,
+    state: &State,
 ) -> HandlerResult {
     let (payload, link_invalid) = match raw_payload {
         "" => (None, false),
@@ -59,10 +65,13 @@ pub(crate) async fn start(
         },
         StartOutcome::Returning(_) => Reply::WelcomeBack { name, balance },
     };
-    dialogue
-        .update(State::Idle)
-        .await
-        .map_err(|e| crate::bot::BotError::Dialogue(e.to_string()))?;
+    // /start ends whatever was under way (a tour, a reset question); idle needs no write.
+    if *state != State::Idle {
+        dialogue
+            .update(State::Idle)
+            .await
+            .map_err(|e| crate::bot::BotError::Dialogue(e.to_string()))?;
+    }
     send_private(ctx, user.id, &reply, locale).await?;
     Ok(())
 }
