@@ -9,6 +9,7 @@ mod m20261121_000001_foundation;
 mod m20261121_000002_credits_and_relay;
 mod m20261121_000003_payments;
 mod m20261121_000004_auto_recharge;
+mod m20261204_000005_profile_versions;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_credits_and_relay::Migration),
             Box::new(m20261121_000003_payments::Migration),
             Box::new(m20261121_000004_auto_recharge::Migration),
+            Box::new(m20261204_000005_profile_versions::Migration),
         ]
     }
 }

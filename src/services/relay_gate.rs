@@ -9,6 +9,13 @@
 //! transaction on SQLite). A message charged before (a redelivered update) trips the ledger's
 //! unique key, which fails the write and sends the batch down the one-by-one path.
 //!
+//! The gate remembers the profiles it read and wrote ([`Remembered`]): a user who writes again
+//! is not read again, so a steady conversation costs the write alone. Triggers move
+//! `users.version` with every change of the user's row, pass, topic or auto-recharge, and
+//! `profile_epoch` with every change of settings or tiers (migration `profile_versions`); the
+//! write proves a remembered profile current by both, so a stale one never decides. Its knocks
+//! are decided again in a second round that reads.
+//!
 //! Money stays exact: each balance moves only if it is still what the batch read (a
 //! compare-and-set per user), and a user's ledger entries are written only with their balance.
 //! A user whose balance moved meanwhile (another batch, a grant) has their messages admitted one
@@ -194,6 +201,47 @@ pub struct RelayGate {
     batcher: Batcher<Op, ServiceResult<Done>>,
 }
 
+/// The most profiles the gate remembers; past it, it forgets them all and starts over.
+const MAX_REMEMBERED: usize = 65_536;
+
+/// Profiles the gate read or wrote, each with the version and epoch it was read at. A batch
+/// uses a remembered profile instead of reading it again, and its write proves the profile
+/// still current (the user's version and the epoch unchanged, in the same statement or
+/// transaction as the debit); a profile that isn't is forgotten and its knocks go one by one.
+/// So nothing remembered ever decides on its own, and replicas need no invalidation.
+#[derive(Default)]
+struct Remembered {
+    profiles: std::sync::Mutex<HashMap<i64, Profile>>,
+}
+
+impl Remembered {
+    /// Takes out the profiles remembered of `ids` and leaves in `ids` the ones to read. A
+    /// batch owns its users' profiles until it puts them back, so two batches never both
+    /// use one.
+    fn take(&self, ids: &mut Vec<i64>) -> HashMap<i64, Profile> {
+        let mut remembered = self.profiles.lock().expect("the gate's memory");
+        let mut taken = HashMap::new();
+        ids.retain(|id| match remembered.remove(id) {
+            Some(profile) => {
+                taken.insert(*id, profile);
+                false
+            }
+            None => true,
+        });
+        taken
+    }
+
+    fn put_back(&self, profiles: Vec<Profile>) {
+        let mut remembered = self.profiles.lock().expect("the gate's memory");
+        if remembered.len() + profiles.len() > MAX_REMEMBERED {
+            remembered.clear();
+        }
+        for profile in profiles {
+            remembered.insert(profile.user.id, profile);
+        }
+    }
+}
+
 fn stopped(_: BatcherStopped) -> StorageError {
     StorageError::Corrupt("the relay gate has stopped".into())
 }
@@ -203,10 +251,11 @@ impl RelayGate {
         // SQLite has one connection: a second runner would only queue for it. PostgreSQL
         // overlaps one batch's commit (a WAL flush) with the next batch.
         let runners = if storage::is_postgres(&db) { 3 } else { 1 };
+        let memory = std::sync::Arc::new(Remembered::default());
         let batcher = Batcher::spawn_many(runners, MAX_BATCH, move |ops: Vec<Op>| {
-            let db = db.clone();
+            let (db, memory) = (db.clone(), memory.clone());
             let now = clock.now();
-            Box::pin(async move { settle(&db, now, ops).await })
+            Box::pin(async move { settle(&db, now, ops, Some(&memory)).await })
         });
         Self { batcher }
     }
@@ -238,7 +287,12 @@ impl RelayGate {
 }
 
 /// One batch of mixed work: pairs and admissions are written together.
-async fn settle(db: &Db, now: DateTime<Utc>, ops: Vec<Op>) -> Vec<ServiceResult<Done>> {
+async fn settle(
+    db: &Db,
+    now: DateTime<Utc>,
+    ops: Vec<Op>,
+    memory: Option<&Remembered>,
+) -> Vec<ServiceResult<Done>> {
     let _phase = tracing::debug_span!(target: crate::timeline::TARGET, crate::timeline::GATE);
     let mut knocks = Vec::new();
     let mut pairs = Vec::new();
@@ -249,7 +303,7 @@ async fn settle(db: &Db, now: DateTime<Utc>, ops: Vec<Op>) -> Vec<ServiceResult<
         }
     }
     let (batched, recorded): (Vec<Option<Admitted>>, ServiceResult<()>) =
-        match admit_batch(db, now, &knocks, &pairs).await {
+        match admit_batch(db, now, &knocks, &pairs, memory).await {
             Ok(batched) => (batched, Ok(())),
             Err(why) => {
                 tracing::debug!(size = ops.len(), %why, "batch fell back to one by one");
@@ -289,7 +343,7 @@ pub async fn admit_all(
     knocks: &[Knock],
 ) -> Vec<ServiceResult<Admitted>> {
     let ops = knocks.iter().map(|k| Op::Admit(*k)).collect();
-    settle(db, now, ops)
+    settle(db, now, ops, None)
         .await
         .into_iter()
         .map(|done| match done? {
@@ -304,9 +358,20 @@ struct Profile {
     user: User,
     tier: Tier,
     topic: Option<KnownTopic>,
-    has_pass: bool,
+    /// When the last of the user's passes that ran when this was read ends.
+    pass_ends: Option<DateTime<Utc>>,
     recharge: Option<RechargeWish>,
     low_credit_threshold: i64,
+    /// `users.version` when this was read (or written).
+    version: i64,
+    /// `profile_epoch` when this was read.
+    epoch: i64,
+}
+
+impl Profile {
+    fn has_pass(&self, now: DateTime<Utc>) -> bool {
+        self.pass_ends.is_some_and(|ends| ends > now)
+    }
 }
 
 /// Settings every admission needs, as stored (JSON text, or nothing for the default).
@@ -349,19 +414,20 @@ async fn profiles(
     };
     let query = format!(
         "SELECT u.*, \
-           s.cost AS g_s_cost, s.tier AS g_s_tier, s.low AS g_s_low, \
+           s.cost AS g_s_cost, s.tier AS g_s_tier, s.low AS g_s_low, s.epoch AS g_epoch, \
            t.name AS g_tier_name, t.message_cost AS g_tier_cost, \
            dt.name AS g_dt_name, dt.message_cost AS g_dt_cost, \
            st.chat_id AS g_topic_chat, st.thread_id AS g_topic_thread, \
-           EXISTS (SELECT 1 FROM time_passes p WHERE p.user_id = u.id AND p.ends_at > $1) \
-             AS g_has_pass, \
+           (SELECT MAX(p.ends_at) FROM time_passes p WHERE p.user_id = u.id AND p.ends_at > $1) \
+             AS g_pass_ends, \
            ar.enabled AS g_ar_enabled, ar.threshold AS g_ar_threshold, \
            ar.payment_method AS g_ar_card \
          FROM users u \
          CROSS JOIN (SELECT \
            (SELECT value FROM settings WHERE key = $4) AS cost, \
            (SELECT value FROM settings WHERE key = $5) AS tier, \
-           (SELECT value FROM settings WHERE key = $6) AS low) s \
+           (SELECT value FROM settings WHERE key = $6) AS low, \
+           (SELECT epoch FROM profile_epoch) AS epoch) s \
          LEFT JOIN tiers t ON t.id = u.tier_id \
          LEFT JOIN tiers dt ON dt.name = COALESCE({default_tier}, $2) \
          LEFT JOIN support_topics st ON st.user_id = u.id \
@@ -426,14 +492,15 @@ async fn profiles(
             (Some(true), Some(threshold), Some(_card)) => Some(RechargeWish { threshold }),
             _ => None,
         };
-        let has_pass = row.try_get::<bool>("", "g_has_pass")?;
         out.insert(
             user.id,
             Profile {
+                pass_ends: row.try_get("", "g_pass_ends")?,
+                version: row.try_get("", "version")?,
+                epoch: row.try_get("", "g_epoch")?,
                 user,
                 tier,
                 topic,
-                has_pass,
                 recharge,
                 low_credit_threshold: terms.low_credit_threshold,
             },
@@ -464,12 +531,33 @@ fn movement(knock: &Knock, cost: i64) -> Movement {
         .actor(format!("user:{}", knock.user_id))
 }
 
-/// A balance the batch moves: from what it read to what its walk left.
+/// A balance the batch moves: from what it read to what its walk left, if the profile it
+/// priced with is still current.
 #[derive(Debug, Clone, Copy)]
 struct Move {
     user_id: i64,
     read: i64,
     left: i64,
+    version: i64,
+    epoch: i64,
+}
+
+/// A remembered profile the batch decided with but moves no balance of: the write checks it
+/// is still current.
+#[derive(Debug, Clone, Copy)]
+struct Check {
+    user_id: i64,
+    version: i64,
+    epoch: i64,
+}
+
+/// What a batch's write found.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Landed {
+    /// The users whose balance moved, with their version after it.
+    moved: HashMap<i64, i64>,
+    /// The checked users whose profile is still current.
+    current: HashSet<i64>,
 }
 
 /// The users a batch reads.
@@ -480,97 +568,221 @@ const MOVE_COLUMNS: &[rows::Column] = &[
     ("uid", ColumnType::BigInt),
     ("was", ColumnType::BigInt),
     ("goes", ColumnType::BigInt),
+    ("ver", ColumnType::BigInt),
+    ("epoch", ColumnType::BigInt),
 ];
 
-/// The guarded balance update: each balance moves only if it is still what the batch read
-/// (the parameters from `rows` on, [`moves_rows`]). Returns the ids that moved.
+/// The remembered profiles a batch checks.
+const CHECK_COLUMNS: &[rows::Column] = &[
+    ("uid", ColumnType::BigInt),
+    ("ver", ColumnType::BigInt),
+    ("epoch", ColumnType::BigInt),
+];
+
+/// The guarded balance update: each balance moves only if it is still what the batch read and
+/// the profile it was priced with is still current (the parameters from `rows` on,
+/// [`moves_rows`]). Moves the version itself (SQLite's trigger then stays out). Returns the
+/// ids that moved, with their new version.
 fn move_sql(backend: DbBackend, rows: usize) -> String {
     let rows = rows::from(backend, rows, "d", MOVE_COLUMNS);
     format!(
-        "UPDATE users SET credits = d.goes FROM {rows} \
-         WHERE users.id = d.uid AND users.credits = d.was \
-         RETURNING users.id"
+        "UPDATE users SET credits = d.goes, version = users.version + 1 FROM {rows} \
+         WHERE users.id = d.uid AND users.credits = d.was AND users.version = d.ver \
+           AND d.epoch = (SELECT epoch FROM profile_epoch) \
+         RETURNING users.id, users.version"
     )
 }
 
 fn moves_rows(backend: DbBackend, moves: &[Move]) -> Vec<sea_orm::Value> {
     let mut rows = rows::Rows::new(backend, MOVE_COLUMNS, moves.len());
     for m in moves {
-        rows.big_int(m.user_id).big_int(m.read).big_int(m.left);
+        rows.big_int(m.user_id)
+            .big_int(m.read)
+            .big_int(m.left)
+            .big_int(m.version)
+            .big_int(m.epoch);
     }
     rows.into_values()
 }
 
-/// Writes a batch: the pairs, the balances that are still where the batch read them, and the
-/// ledger entries of exactly those users. All of it or nothing; returns the users whose balance
-/// moved (the others' knocks must go one by one).
+/// The checked profiles that are still current (the parameters from `rows` on,
+/// [`checks_rows`]): their ids and versions.
+fn check_sql(backend: DbBackend, rows: usize) -> String {
+    let rows = rows::from(backend, rows, "c", CHECK_COLUMNS);
+    format!(
+        "SELECT users.id, users.version FROM users, {rows} \
+         WHERE users.id = c.uid AND users.version = c.ver \
+           AND c.epoch = (SELECT epoch FROM profile_epoch)"
+    )
+}
+
+fn checks_rows(backend: DbBackend, checks: &[Check]) -> Vec<sea_orm::Value> {
+    let mut rows = rows::Rows::new(backend, CHECK_COLUMNS, checks.len());
+    for c in checks {
+        rows.big_int(c.user_id).big_int(c.version).big_int(c.epoch);
+    }
+    rows.into_values()
+}
+
+/// Reads `(id, version)` rows.
+fn versions(rows: Vec<sea_orm::QueryResult>) -> Result<Vec<(i64, i64)>, Miss> {
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "version")?)))
+        .collect()
+}
+
+/// Writes a batch: the pairs, the balances that are still where the batch read them (with
+/// profiles still current), the ledger entries of exactly those users, and checks the other
+/// remembered profiles it decided with. All of it or nothing.
 ///
 /// PostgreSQL does it in one statement (data-modifying CTEs), so the batch costs one round trip
-/// and one commit; SQLite, which has no such CTEs, in one transaction of up to three.
+/// and one commit; SQLite, which has no such CTEs, in one transaction of up to four.
 async fn land(
     db: &Db,
     now: DateTime<Utc>,
     pairs: &[Pair],
     moves: &[Move],
+    checks: &[Check],
     entries: &[credits::Entry<'_>],
-) -> Result<HashSet<i64>, Miss> {
+) -> Result<Landed, Miss> {
     let backend = db.get_database_backend();
-    let mut landed = HashSet::with_capacity(moves.len());
-    if moves.is_empty() {
+    let mut landed = Landed::default();
+    if moves.is_empty() && checks.is_empty() {
         relay::remember_all(db, now, pairs).await?;
         return Ok(landed);
     }
     if backend == DbBackend::Postgres {
-        // $1 the time, then each row set's columns.
+        // $1 the time, then each row set's columns. The moved and the checked users are
+        // different users, so one list of (id, version) answers for both.
         let pairs_at = 2;
         let moves_at = pairs_at + rows::params_for(backend, relay::PAIR_COLUMNS);
         let entries_at = moves_at + rows::params_for(backend, MOVE_COLUMNS);
+        let checks_at = entries_at + rows::params_for(backend, credits::ENTRY_COLUMNS);
         let query = format!(
-            "WITH p AS ({pairs}), m AS ({moves}), l AS ({ledger}) SELECT id FROM m",
+            "WITH p AS ({pairs}), m AS ({moves}), l AS ({ledger}), c AS ({checks}) \
+             SELECT id, version FROM m UNION ALL SELECT id, version FROM c",
             pairs = relay::insert_pairs_sql(backend, 1, pairs_at),
             moves = move_sql(backend, moves_at),
             ledger = credits::append_sql(backend, 1, entries_at, "d.uid IN (SELECT id FROM m)"),
+            checks = check_sql(backend, checks_at),
         );
         let mut values = vec![now.into()];
         values.extend(relay::pairs_rows(backend, pairs));
         values.extend(moves_rows(backend, moves));
         values.extend(credits::entries_rows(backend, entries));
-        for row in storage::query_all(db, &query, values).await? {
-            landed.insert(row.try_get::<i64>("", "id")?);
+        values.extend(checks_rows(backend, checks));
+        let moving: HashSet<i64> = moves.iter().map(|m| m.user_id).collect();
+        for (id, version) in versions(storage::query_all(db, &query, values).await?)? {
+            if moving.contains(&id) {
+                landed.moved.insert(id, version);
+            } else {
+                landed.current.insert(id);
+            }
         }
         return Ok(landed);
     }
     let txn = db.begin().await?;
     relay::remember_all(&txn, now, pairs).await?;
-    for row in storage::query_all(&txn, &move_sql(backend, 1), moves_rows(backend, moves)).await? {
-        landed.insert(row.try_get::<i64>("", "id")?);
+    if !moves.is_empty() {
+        let query = move_sql(backend, 1);
+        landed.moved =
+            versions(storage::query_all(&txn, &query, moves_rows(backend, moves)).await?)?
+                .into_iter()
+                .collect();
+        let kept: Vec<credits::Entry> = entries
+            .iter()
+            .filter(|e| landed.moved.contains_key(&e.movement.user_id))
+            .copied()
+            .collect();
+        credits::append_all(&txn, now, &kept).await?;
     }
-    let kept: Vec<credits::Entry> = entries
-        .iter()
-        .filter(|e| landed.contains(&e.movement.user_id))
-        .copied()
-        .collect();
-    credits::append_all(&txn, now, &kept).await?;
+    if !checks.is_empty() {
+        let query = check_sql(backend, 1);
+        landed.current =
+            versions(storage::query_all(&txn, &query, checks_rows(backend, checks)).await?)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+    }
     txn.commit().await?;
     Ok(landed)
 }
 
+/// How a round of a batch answered a knock.
+enum Outcome {
+    Admitted(Admitted),
+    /// The profile remembered of the user is no longer current: read it and try again.
+    Stale,
+    /// The user's balance moved between the batch's read and its write (another batch, a
+    /// grant): their knocks go one by one.
+    OneByOne,
+}
+
 /// Admits a batch together and records the pairs. `None` for a knock whose user must go one by
-/// one: their balance moved between the batch's read and its write (another batch, a grant).
+/// one. Knocks decided on a remembered profile that turned out stale get a second round that
+/// reads their users (one more round trip for those, instead of one by one).
 async fn admit_batch(
     db: &Db,
     now: DateTime<Utc>,
     knocks: &[Knock],
     pairs: &[Pair],
+    memory: Option<&Remembered>,
 ) -> Result<Vec<Option<Admitted>>, Miss> {
-    let profiles = if knocks.is_empty() {
-        HashMap::new()
+    let first = admit_round(db, now, knocks, pairs, memory, true).await?;
+    let again: Vec<Knock> = knocks
+        .iter()
+        .zip(&first)
+        .filter(|(_, outcome)| matches!(outcome, Outcome::Stale))
+        .map(|(knock, _)| *knock)
+        .collect();
+    // The first round has committed: an error now must not undo its answers (its charges
+    // would look like duplicates one by one), so only the stale knocks go one by one.
+    let mut second = if again.is_empty() {
+        Vec::new()
     } else {
-        let mut ids: Vec<i64> = knocks.iter().map(|k| k.user_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        profiles(db, now, &ids).await?
+        admit_round(db, now, &again, &[], memory, false)
+            .await
+            .unwrap_or_else(|why| {
+                tracing::debug!(size = again.len(), %why, "stale knocks go one by one");
+                Vec::new()
+            })
+    }
+    .into_iter();
+    Ok(first
+        .into_iter()
+        .map(|outcome| match outcome {
+            Outcome::Admitted(admitted) => Some(admitted),
+            Outcome::OneByOne => None,
+            Outcome::Stale => match second.next() {
+                Some(Outcome::Admitted(admitted)) => Some(admitted),
+                _ => None,
+            },
+        })
+        .collect())
+}
+
+/// One round of a batch: decides with the profiles remembered (when `recall`) or read, and
+/// writes.
+async fn admit_round(
+    db: &Db,
+    now: DateTime<Utc>,
+    knocks: &[Knock],
+    pairs: &[Pair],
+    memory: Option<&Remembered>,
+    recall: bool,
+) -> Result<Vec<Outcome>, Miss> {
+    let mut ids: Vec<i64> = knocks.iter().map(|k| k.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // What is remembered is not read again, but checked by the write.
+    let mut profiles = match memory {
+        Some(memory) if recall => memory.take(&mut ids),
+        _ => HashMap::new(),
     };
+    let recalled: HashSet<i64> = profiles.keys().copied().collect();
+    if !ids.is_empty() {
+        profiles.extend(self::profiles(db, now, &ids).await?);
+    }
 
     // Walk the knocks in order, as one debit after another would.
     let mut balances: HashMap<i64, i64> = profiles
@@ -587,7 +799,7 @@ async fn admit_batch(
         };
         let verdict = if is_banned(&profile.user) {
             Verdict::Banned
-        } else if profile.has_pass {
+        } else if profile.has_pass(now) {
             Verdict::Unlimited
         } else if !keys_now.insert(knock.key()) {
             Verdict::Duplicate
@@ -616,10 +828,24 @@ async fn admit_batch(
     moved.dedup();
     let moves: Vec<Move> = moved
         .iter()
-        .map(|&user_id| Move {
+        .map(|&user_id| {
+            let profile = &profiles[&user_id];
+            Move {
+                user_id,
+                read: profile.user.credits,
+                left: balances[&user_id],
+                version: profile.version,
+                epoch: profile.epoch,
+            }
+        })
+        .collect();
+    let checks: Vec<Check> = recalled
+        .iter()
+        .filter(|id| moved.binary_search(id).is_err())
+        .map(|&user_id| Check {
             user_id,
-            read: profiles[&user_id].user.credits,
-            left: balances[&user_id],
+            version: profiles[&user_id].version,
+            epoch: profiles[&user_id].epoch,
         })
         .collect();
     let entries: Vec<credits::Entry> = charges
@@ -630,30 +856,52 @@ async fn admit_batch(
             balance_after: *after,
         })
         .collect();
-    let landed = land(db, now, pairs, &moves, &entries).await?;
-    if landed.len() < moves.len() {
-        tracing::debug!(
-            moved = moves.len() - landed.len(),
-            of = moves.len(),
-            "balances moved under the batch; their users go one by one"
-        );
+    let landed = land(db, now, pairs, &moves, &checks, &entries).await?;
+    // A user the batch can't answer for: balance or profile moved under it.
+    let stale = |id: &i64| {
+        if moved.binary_search(id).is_ok() {
+            !landed.moved.contains_key(id)
+        } else {
+            recalled.contains(id) && !landed.current.contains(id)
+        }
+    };
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let stale = profiles.keys().filter(|id| stale(id)).count();
+        if stale > 0 {
+            tracing::debug!(
+                stale,
+                of = profiles.len(),
+                "balances or profiles moved under the batch; their users go one by one"
+            );
+        }
     }
 
-    Ok(knocks
+    let admitted = knocks
         .iter()
         .zip(verdicts)
         .map(|(knock, verdict)| match verdict {
-            None => Some(Admitted::Unknown),
-            // The balance moved under the batch: this user's knocks go one by one.
-            Some(_)
-                if moved.binary_search(&knock.user_id).is_ok()
-                    && !landed.contains(&knock.user_id) =>
-            {
-                None
-            }
-            Some(verdict) => Some(admission(&profiles[&knock.user_id], verdict)),
+            None => Outcome::Admitted(Admitted::Unknown),
+            Some(_) if stale(&knock.user_id) && recalled.contains(&knock.user_id) => Outcome::Stale,
+            Some(_) if stale(&knock.user_id) => Outcome::OneByOne,
+            Some(verdict) => Outcome::Admitted(admission(&profiles[&knock.user_id], verdict)),
         })
-        .collect())
+        .collect();
+
+    if let Some(memory) = memory {
+        let current = profiles
+            .into_iter()
+            .filter(|(id, _)| !stale(id))
+            .map(|(id, mut profile)| {
+                if let Some(&version) = landed.moved.get(&id) {
+                    profile.user.credits = balances[&id];
+                    profile.version = version;
+                }
+                profile
+            })
+            .collect();
+        memory.put_back(current);
+    }
+    Ok(admitted)
 }
 
 /// One knock without batching: the plain debit, which settles any race on its own.
@@ -664,7 +912,7 @@ async fn admit_one(db: &Db, now: DateTime<Utc>, knock: Knock) -> ServiceResult<A
     };
     let verdict = if is_banned(&profile.user) {
         Verdict::Banned
-    } else if profile.has_pass {
+    } else if profile.has_pass(now) {
         Verdict::Unlimited
     } else {
         let cost = profile.tier.message_cost;
@@ -712,6 +960,17 @@ mod tests {
         credits::grant(db, now(), &grant).await.unwrap();
     }
 
+    async fn version(db: &Db, user_id: i64) -> i64 {
+        let row = storage::query_all(
+            db,
+            "SELECT version FROM users WHERE id = $1",
+            vec![user_id.into()],
+        )
+        .await
+        .unwrap();
+        row[0].try_get("", "version").unwrap()
+    }
+
     async fn message_entries(db: &Db, user_id: i64) -> Vec<credit_ledger::Model> {
         credit_ledger::Entity::find()
             .filter(credit_ledger::Column::UserId.eq(user_id))
@@ -745,17 +1004,22 @@ mod tests {
                 balance_after: 7,
             })
             .collect();
+        let (v1, v2) = (version(&db, 1).await, version(&db, 2).await);
         let moves = [
             Move {
                 user_id: 1,
                 read: 10,
                 left: 7,
+                version: v1,
+                epoch: 0,
             },
             // The batch read 9: a grant or another batch moved it since.
             Move {
                 user_id: 2,
                 read: 9,
                 left: 6,
+                version: v2,
+                epoch: 0,
             },
         ];
         let pair = Pair {
@@ -765,8 +1029,12 @@ mod tests {
             admin_message_id: 60,
             direction: Direction::In,
         };
-        let landed = land(&db, now(), &[pair], &moves, &entries).await.unwrap();
-        assert_eq!(landed, HashSet::from([1]));
+        let landed = land(&db, now(), &[pair], &moves, &[], &entries)
+            .await
+            .unwrap();
+        assert_eq!(landed.moved, HashMap::from([(1, v1 + 1)]));
+        assert_eq!(version(&db, 1).await, v1 + 1);
+        assert_eq!(version(&db, 2).await, v2);
         assert_eq!(credits::balance(&db, 1).await.unwrap(), 7);
         assert_eq!(credits::balance(&db, 2).await.unwrap(), 10);
         assert_eq!(credits::ledger_sum(&db, 1).await.unwrap(), 7);
@@ -787,6 +1055,8 @@ mod tests {
             user_id: 1,
             read: 7,
             left: 4,
+            version: v1 + 1,
+            epoch: 0,
         }];
         let pair = Pair {
             user_message_id: 9,
@@ -794,7 +1064,7 @@ mod tests {
             ..pair
         };
         assert!(
-            land(&db, now(), &[pair], &again, &entries[..1])
+            land(&db, now(), &[pair], &again, &[], &entries[..1])
                 .await
                 .is_err()
         );
@@ -803,24 +1073,89 @@ mod tests {
         assert!(relay::admin_side(&db, 1, 9).await.unwrap().is_none());
     }
 
+    /// A batch remembers what it read and wrote, exactly as the database has it now, and the
+    /// next batch goes from there without reading.
+    async fn a_batch_remembers_its_users_as_they_are(db: Db) {
+        user(&db, 1, 10).await;
+        let memory = Remembered::default();
+        let remembered = |memory: &Remembered| {
+            let profiles = memory.profiles.lock().unwrap();
+            profiles.get(&1).map(|p| (p.user.credits, p.version))
+        };
+        for (message_id, credits_) in [(1, 9), (2, 8)] {
+            let knock = Knock {
+                user_id: 1,
+                message_id,
+            };
+            admit_batch(&db, now(), &[knock], &[], Some(&memory))
+                .await
+                .unwrap();
+            assert_eq!(remembered(&memory), Some((credits_, version(&db, 1).await)));
+            assert_eq!(credits::balance(&db, 1).await.unwrap(), credits_);
+        }
+        // A change elsewhere moves the version: the next batch finds out, reads, and charges
+        // from the real balance.
+        let grant = Movement::new(1, 5, Reason::AdminGrant);
+        credits::grant(&db, now(), &grant).await.unwrap();
+        let knock = Knock {
+            user_id: 1,
+            message_id: 3,
+        };
+        let out = admit_batch(&db, now(), &[knock], &[], Some(&memory))
+            .await
+            .unwrap();
+        match &out[0] {
+            Some(Admitted::Known(a)) => assert_eq!(
+                a.verdict,
+                Verdict::Charged {
+                    before: 13,
+                    after: 12,
+                    cost: 1
+                }
+            ),
+            other => panic!("charged: {other:?}"),
+        }
+        assert_eq!(remembered(&memory), Some((12, version(&db, 1).await)));
+    }
+
+    /// Runs `test` on a scratch PostgreSQL database when `TEST_DATABASE_URL` names a server.
+    async fn on_postgres(name: &str, test: impl AsyncFnOnce(Db)) {
+        let Ok(server) = std::env::var("TEST_DATABASE_URL") else {
+            eprintln!("{name}: skipped (TEST_DATABASE_URL is not set)");
+            return;
+        };
+        let scratch = ScratchDatabase::create(&server, name).await.unwrap();
+        let db = storage::connect(&scratch.url).await.unwrap();
+        test(db.clone()).await;
+        db.close().await.unwrap();
+        scratch.drop_now().await.unwrap();
+    }
+
+    async fn on_sqlite(test: impl AsyncFnOnce(Db)) {
+        test(storage::connect("sqlite::memory:").await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn memory_on_sqlite() {
+        on_sqlite(a_batch_remembers_its_users_as_they_are).await;
+    }
+
+    #[tokio::test]
+    async fn memory_on_postgres() {
+        on_postgres(
+            "tollgate_gate_memory",
+            a_batch_remembers_its_users_as_they_are,
+        )
+        .await;
+    }
+
     #[tokio::test]
     async fn land_on_sqlite() {
-        let db = storage::connect("sqlite::memory:").await.unwrap();
-        a_moved_balance_keeps_only_its_users_writes(db).await;
+        on_sqlite(a_moved_balance_keeps_only_its_users_writes).await;
     }
 
     #[tokio::test]
     async fn land_on_postgres() {
-        let Ok(server) = std::env::var("TEST_DATABASE_URL") else {
-            eprintln!("land_on_postgres: skipped (TEST_DATABASE_URL is not set)");
-            return;
-        };
-        let scratch = ScratchDatabase::create(&server, "tollgate_gate")
-            .await
-            .unwrap();
-        let db = storage::connect(&scratch.url).await.unwrap();
-        a_moved_balance_keeps_only_its_users_writes(db.clone()).await;
-        db.close().await.unwrap();
-        scratch.drop_now().await.unwrap();
+        on_postgres("tollgate_gate", a_moved_balance_keeps_only_its_users_writes).await;
     }
 }

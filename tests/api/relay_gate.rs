@@ -315,3 +315,124 @@ async fn stored_settings_price_a_batch_like_one_debit_after_another() {
     })
     .await;
 }
+
+/// One message through `gate`, which must know the user.
+async fn admitted(gate: &RelayGate, user_id: i64, message_id: i32) -> relay_gate::Admission {
+    match gate.admit(user_id, message_id).await.expect("admitted") {
+        Admitted::Known(admission) => *admission,
+        Admitted::Unknown => panic!("user {user_id} is unknown"),
+    }
+}
+
+fn charged(before: i64, after: i64, cost: i64) -> Verdict {
+    Verdict::Charged {
+        before,
+        after,
+        cost,
+    }
+}
+
+#[tokio::test]
+async fn a_remembered_profile_decides_only_while_nothing_that_prices_it_has_changed() {
+    // The gate remembers the profiles it read and does not read them again; every change
+    // below lands between two messages, through the services as the app makes it, and the
+    // very next message must be decided as a fresh read would decide it.
+    use tollgate::services::{auto_recharge, relay, settings};
+    each_backend(async |db| {
+        let (manual, clock) = clock();
+        user_with(&db, 1, 10).await;
+        user_with(&db, 2, 10).await;
+        let gate = RelayGate::start(db.clone(), clock.clone());
+
+        assert_eq!(admitted(&gate, 1, 1).await.verdict, charged(10, 9, 1));
+        assert_eq!(admitted(&gate, 1, 2).await.verdict, charged(9, 8, 1));
+
+        let grant = Movement::new(1, 5, Reason::AdminGrant);
+        credits::grant(&db, clock.now(), &grant).await.unwrap();
+        assert_eq!(admitted(&gate, 1, 3).await.verdict, charged(13, 12, 1));
+
+        passes::grant(&db, clock.now(), 1, PassKind::Day, "test")
+            .await
+            .unwrap();
+        assert_eq!(admitted(&gate, 1, 4).await.verdict, Verdict::Unlimited);
+        // The pass ends with time alone, nothing written.
+        manual.advance(Duration::days(2));
+        assert_eq!(admitted(&gate, 1, 5).await.verdict, charged(12, 11, 1));
+
+        users::set_banned(&db, 1, true).await.unwrap();
+        assert_eq!(admitted(&gate, 1, 6).await.verdict, Verdict::Banned);
+        users::set_banned(&db, 1, false).await.unwrap();
+        assert_eq!(admitted(&gate, 1, 7).await.verdict, charged(11, 10, 1));
+
+        let gold = tiers::upsert(&db, clock.now(), "gold", 3, "")
+            .await
+            .unwrap();
+        tiers::assign(&db, 1, Some(gold.id)).await.unwrap();
+        let a = admitted(&gate, 1, 8).await;
+        assert_eq!(
+            (a.tier.name.as_str(), a.verdict),
+            ("gold", charged(10, 7, 3))
+        );
+        // The tier itself changes price: nothing of user 1's row moves.
+        tiers::upsert(&db, clock.now(), "gold", 2, "")
+            .await
+            .unwrap();
+        assert_eq!(admitted(&gate, 1, 9).await.verdict, charged(7, 5, 2));
+
+        settings::set(&db, clock.now(), &settings::LOW_CREDIT_THRESHOLD, &4)
+            .await
+            .unwrap();
+        assert_eq!(admitted(&gate, 1, 10).await.low_credit_threshold, 4);
+
+        assert_eq!(admitted(&gate, 1, 11).await.topic, None); // 5 -> 3 -> 1
+        relay::set_topic(&db, clock.now(), 1, -100, 42)
+            .await
+            .unwrap();
+        // Refused (balance 1, cost 2): nothing is written, the gate still checks the profile.
+        assert_eq!(
+            admitted(&gate, 1, 12).await.topic,
+            Some(relay_gate::KnownTopic {
+                chat_id: -100,
+                thread_id: 42
+            })
+        );
+
+        auto_recharge::enable(&db, clock.now(), 1, 3, 1)
+            .await
+            .unwrap();
+        auto_recharge::save_payment_method(&db, clock.now(), 1, "pm_card")
+            .await
+            .unwrap();
+        let a = admitted(&gate, 1, 13).await;
+        assert_eq!(a.recharge, Some(relay_gate::RechargeWish { threshold: 3 }));
+        assert_eq!(a.verdict, Verdict::Insufficient { balance: 1 });
+        assert_eq!(a.recharge_due(), Some(1));
+
+        // Another replica's gate charges the same user: this gate's memory is behind.
+        let replica = RelayGate::start(db.clone(), clock.clone());
+        let grant = Movement::new(1, 10, Reason::AdminGrant);
+        credits::grant(&db, clock.now(), &grant).await.unwrap();
+        let balance = credits::balance(&db, 1).await.unwrap();
+        assert_eq!(
+            admitted(&replica, 1, 14).await.verdict,
+            charged(balance, balance - 2, 2)
+        );
+        assert_eq!(
+            admitted(&gate, 1, 15).await.verdict,
+            charged(balance - 2, balance - 4, 2)
+        );
+
+        // User 2 is on the default tier, priced by the setting.
+        assert_eq!(admitted(&gate, 2, 1).await.verdict, charged(10, 9, 1));
+        settings::set(&db, clock.now(), &settings::MESSAGE_COST, &4)
+            .await
+            .unwrap();
+        assert_eq!(admitted(&gate, 2, 2).await.verdict, charged(9, 5, 4));
+
+        for id in [1, 2] {
+            let balance = credits::balance(&db, id).await.unwrap();
+            assert_eq!(credits::ledger_sum(&db, id).await.unwrap(), balance);
+        }
+    })
+    .await;
+}

@@ -298,3 +298,75 @@ async fn postgres_connections_plan_each_statement_once() {
     db.close().await.unwrap();
     test_db.drop_now().await;
 }
+
+#[tokio::test]
+async fn every_change_that_prices_a_message_moves_a_version() {
+    // The relay gate trusts a remembered profile only while the user's version and the epoch
+    // stand still; the migration's triggers must move them on every such change, whoever
+    // writes it, and a user's version only for changes of theirs.
+    use tollgate::services::{
+        auto_recharge,
+        credits::{self, Movement, Reason},
+        passes::{self, PassKind},
+        relay, settings, tiers,
+    };
+    async fn versions(db: &Db) -> (i64, i64, i64) {
+        let rows = tollgate::storage::query_all(
+            db,
+            "SELECT COALESCE((SELECT version FROM users WHERE id = 1), -1) AS one, \
+               (SELECT version FROM users WHERE id = 2) AS two, \
+               (SELECT epoch FROM profile_epoch) AS epoch",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let get = |c| rows[0].try_get::<i64>("", c).unwrap();
+        (get("one"), get("two"), get("epoch"))
+    }
+    each_backend(async |db| {
+        let (_, clock) = clock();
+        let now = clock.now();
+        crate::helpers::registered(&db, 1, "en").await;
+        crate::helpers::registered(&db, 2, "en").await;
+        let mut last = versions(&db).await;
+        // (what, whether user 1's version moves, whether the epoch moves)
+        let mut step = async |what: &str, user: bool, epoch: bool| {
+            let now = versions(&db).await;
+            assert_eq!(
+                (now.0 > last.0, now.1, now.2 > last.2),
+                (user, last.1, epoch),
+                "{what}: {last:?} -> {now:?}"
+            );
+            last = now;
+        };
+        credits::grant(&db, now, &Movement::new(1, 5, Reason::AdminGrant))
+            .await
+            .unwrap();
+        step("a grant", true, false).await;
+        users::set_banned(&db, 1, true).await.unwrap();
+        step("a ban", true, false).await;
+        passes::grant(&db, now, 1, PassKind::Day, "test")
+            .await
+            .unwrap();
+        step("a pass", true, false).await;
+        relay::set_topic(&db, now, 1, -100, 7).await.unwrap();
+        step("a topic", true, false).await;
+        auto_recharge::enable(&db, now, 1, 2, 1).await.unwrap();
+        step("auto-recharge on", true, false).await;
+        auto_recharge::disable(&db, now, 1).await.unwrap();
+        step("auto-recharge off", true, false).await;
+        let gold = tiers::upsert(&db, now, "gold", 3, "").await.unwrap();
+        step("a new tier", false, true).await;
+        tiers::assign(&db, 1, Some(gold.id)).await.unwrap();
+        step("a tier for the user", true, false).await;
+        settings::set(&db, now, &settings::MESSAGE_COST, &2)
+            .await
+            .unwrap();
+        step("a setting", false, true).await;
+        // A user deleted (`/reset`) comes back at version 0: the epoch moves so that nothing
+        // remembered of them before can pass for them after.
+        users::reset(&db, 1).await.unwrap();
+        step("a reset", false, true).await;
+    })
+    .await;
+}
