@@ -207,8 +207,9 @@ const MAX_REMEMBERED: usize = 65_536;
 /// Profiles the gate read or wrote, each with the version and epoch it was read at. A batch
 /// uses a remembered profile instead of reading it again, and its write proves the profile
 /// still current (the user's version and the epoch unchanged, in the same statement or
-/// transaction as the debit); a profile that isn't is forgotten and its knocks go one by one.
-/// So nothing remembered ever decides on its own, and replicas need no invalidation.
+/// transaction as the debit); a profile that isn't is forgotten, and its knocks are decided
+/// again on a fresh read. So nothing remembered ever decides on its own, and replicas need no
+/// invalidation.
 #[derive(Default)]
 struct Remembered {
     profiles: std::sync::Mutex<HashMap<i64, Profile>>,
