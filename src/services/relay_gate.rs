@@ -872,7 +872,7 @@ async fn admit_round(
             tracing::debug!(
                 stale,
                 of = profiles.len(),
-                "balances or profiles moved under the batch; their users go one by one"
+                "balances or profiles moved under the batch; their users are decided again"
             );
         }
     }
@@ -882,9 +882,12 @@ async fn admit_round(
         .zip(verdicts)
         .map(|(knock, verdict)| match verdict {
             None => Outcome::Admitted(Admitted::Unknown),
-            Some(_) if stale(&knock.user_id) && recalled.contains(&knock.user_id) => Outcome::Stale,
-            Some(_) if stale(&knock.user_id) => Outcome::OneByOne,
-            Some(verdict) => Outcome::Admitted(admission(&profiles[&knock.user_id], verdict)),
+            Some(verdict) if !stale(&knock.user_id) => {
+                Outcome::Admitted(admission(&profiles[&knock.user_id], verdict))
+            }
+            // Decided on what was remembered: read and decide again.
+            Some(_) if recalled.contains(&knock.user_id) => Outcome::Stale,
+            Some(_) => Outcome::OneByOne,
         })
         .collect();
 
