@@ -211,12 +211,18 @@ impl App {
             ),
             None => None,
         };
+        let admins = Arc::new(crate::admin::AdminAccess::new(
+            config.admin_chat_id,
+            config.admin_user_ids.clone(),
+        ));
         let ctx = AppCtx {
+            admins,
             stripe,
             relay_gate: RelayGate::start(db.clone(), opts.clock.clone()),
             settler: Settler::start(db.clone(), opts.clock.clone()),
             db,
             started_at: opts.clock.now(),
+            instance: uuid::Uuid::new_v4().simple().to_string().into(),
             clock: opts.clock.clone(),
             config: Arc::new(config),
             metrics,

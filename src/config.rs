@@ -404,10 +404,6 @@ impl Config {
         url.set_path(&path);
         Some(url)
     }
-
-    pub fn is_admin_user(&self, user_id: i64) -> bool {
-        self.admin_user_ids.contains(&user_id)
-    }
 }
 
 #[cfg(test)]

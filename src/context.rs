@@ -4,6 +4,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::{
+    admin::AdminAccess,
     clock::SharedClock,
     config::Config,
     jobs::JobRunner,
@@ -24,10 +25,14 @@ pub struct AppCtx {
     /// The Stripe API client, when `STRIPE_SECRET_KEY` is set.
     pub stripe: Option<stripe::Client>,
     pub started_at: DateTime<Utc>,
+    /// Names this process (a fresh id each start) where rows record who holds them.
+    pub instance: Arc<str>,
     /// Admits relayed messages and records their copies, in batches (see [`RelayGate`]).
     pub relay_gate: RelayGate,
     /// Settles paid Checkout Sessions in batches (see [`Settler`]).
     pub settler: Settler,
+    /// Who may run admin commands (see [`AdminAccess`]).
+    pub admins: Arc<AdminAccess>,
 }
 
 impl AppCtx {

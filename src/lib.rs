@@ -2,6 +2,7 @@
 //!
 //! Layers, outside in: `http` and `telegram` (edges) → `bot` (thin handlers) → `services`
 //! (use-cases) → `storage` (sea-orm); `domain` holds rules and value types with no I/O.
+pub mod admin;
 pub mod app;
 pub mod bench;
 pub mod bot;

@@ -137,6 +137,7 @@ admin-banned = ⛔ User { $user } is banned: their messages are no longer relaye
 admin-unbanned = ✅ User { $user } can message the team again.
 admin-usage = Usage: { $usage }
 admin-unknown-user = There is no user { $user }.
+admin-only = Only administrators of this group can do that. You can still answer users in their topics.
 admin-settings =
     ⚙️ Settings
     { $list }

@@ -99,6 +99,17 @@ pub fn schema() -> UpdateHandler<BotError> {
                 .enter_dialogue::<Message, DialogueStorage, State>()
                 .endpoint(user_command),
         )
+        // Admins listed in ADMIN_USER_IDS may run admin commands here too (naming the user
+        // by id); to anyone else they are unknown commands.
+        .branch(
+            dptree::filter(|msg: Message, ctx: AppCtx| {
+                msg.from
+                    .as_ref()
+                    .is_some_and(|u| ctx.admins.is_listed(u.id.0 as i64))
+            })
+            .filter_command::<AdminCommand>()
+            .endpoint(handlers::admin::command),
+        )
         .branch(
             dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(unknown_command),

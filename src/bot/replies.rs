@@ -145,6 +145,8 @@ pub enum Reply {
     AdminUnknownUser {
         user: i64,
     },
+    /// A plain member of the admin group (or anyone else) tried an admin command.
+    AdminOnly,
     AdminSettings {
         list: String,
     },
@@ -342,6 +344,7 @@ impl Reply {
             Reply::AdminUnbanned { .. } => "admin-unbanned",
             Reply::AdminUsage { .. } => "admin-usage",
             Reply::AdminUnknownUser { .. } => "admin-unknown-user",
+            Reply::AdminOnly => "admin-only",
             Reply::AdminSettings { .. } => "admin-settings",
             Reply::AdminSettingSet { .. } => "admin-setting-set",
             Reply::AdminBadSetting { .. } => "admin-bad-setting",
@@ -541,6 +544,7 @@ impl Reply {
             | Reply::ResetCancelled
             | Reply::ResetDisabled
             | Reply::UserBlockedBot
+            | Reply::AdminOnly
             | Reply::Catalog { .. }
             | Reply::PaymentUnavailable
             | Reply::ProductUnavailable
@@ -816,6 +820,7 @@ impl Reply {
                 usage: "/grant 5".into(),
             },
             Reply::AdminUnknownUser { user: 1 },
+            Reply::AdminOnly,
             Reply::AdminSettings {
                 list: "a = 1".into(),
             },

@@ -3,6 +3,7 @@ use teloxide::prelude::*;
 
 use super::{fmt_time, send_admin, send_private};
 use crate::{
+    admin::Standing,
     bot::{AdminCommand, BotError, HandlerResult, Reply, handlers::relay::user_locale},
     context::AppCtx,
     domain::split_target,
@@ -62,6 +63,23 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
         let chat = msg.chat.id;
         async move { send_admin(&ctx, chat, thread, &reply).await.map(|_| ()) }
     };
+    // Checked on every command: plain members of the admin group answer users, nothing more.
+    let standing = match msg.from.as_ref() {
+        Some(from) if !from.is_bot => {
+            ctx.admins
+                .standing(&ctx.tg, ctx.now(), from.id.0 as i64)
+                .await
+        }
+        _ => Standing::None,
+    };
+    if !standing.is_admin() {
+        tracing::info!(
+            user_id = admin_id,
+            command = ?cmd,
+            "admin command refused: not an administrator"
+        );
+        return say(Reply::AdminOnly).await;
+    }
     match cmd {
         AdminCommand::Status => {
             let counts = users::counts(&ctx.db, ctx.now() - chrono::Duration::hours(24)).await?;
@@ -177,7 +195,7 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
                 order: order.id,
                 reason: reason.to_owned(),
             };
-            if order.status != "paid" {
+            if !matches!(order.status.as_str(), "paid" | "partially_refunded") {
                 return say(refused(&format!("the order is {}", order.status))).await;
             }
             match crate::payments::refunds::refund(&ctx, &order).await {
