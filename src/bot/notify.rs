@@ -128,7 +128,7 @@ pub async fn refunded(
             )
             .await
         }
-        Refunded::PassEnded => {
+        Refunded::PassEnded | Refunded::PassKept => {
             to_admins(
                 ctx,
                 user_id,

@@ -283,6 +283,42 @@ pub async fn debit(db: &Db, now: DateTime<Utc>, m: &Movement) -> ServiceResult<D
     }
 }
 
+/// Takes as much of `m.amount` as the balance covers, inside the caller's transaction (the
+/// user's row is locked until it ends); returns what was taken and the balance after. Taking
+/// nothing writes no ledger entry.
+pub(crate) async fn take_up_to(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    m: &Movement,
+) -> ServiceResult<(i64, i64)> {
+    let backend = txn.get_database_backend();
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE",
+        _ => "",
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            storage::sql(
+                backend,
+                &format!("SELECT credits FROM users WHERE id = $1{lock}"),
+            ),
+            [m.user_id.into()],
+        ))
+        .await?
+        .ok_or_else(|| unknown_user(m.user_id))?;
+    let balance: i64 = row.try_get("", "credits")?;
+    let take = m.amount.min(balance.max(0));
+    if take <= 0 {
+        return Ok((0, balance));
+    }
+    let after = add(txn, m.user_id, -take, Some(0))
+        .await?
+        .ok_or_else(|| unknown_user(m.user_id))?;
+    record(txn, now, m, -take, after).await?;
+    Ok((take, after))
+}
+
 /// The cached balance (0 for an unknown user).
 pub async fn balance(db: &Db, user_id: i64) -> ServiceResult<i64> {
     Ok(crate::storage::entities::users::Entity::find_by_id(user_id)

@@ -3,13 +3,14 @@
 //! can never both fulfil it, and a refund that arrives first stops a later grant.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
-    sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 
 use super::{
     ServiceResult,
-    credits::{self, Debited, Granted, Movement, Reason},
+    credits::{self, Granted, Movement, Reason},
     passes::{self, PassKind},
 };
 use crate::storage::{
@@ -245,92 +246,143 @@ pub async fn pay(
 /// What a refund did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refunded {
-    /// Credits taken back, and what the balance could not cover (recorded as debt).
+    /// Credits taken back for the part refunded now, and what the balance could not cover
+    /// (recorded as debt).
     Credits {
         clawed_back: i64,
         debt: i64,
         balance: i64,
     },
     PassEnded,
+    /// Part of a pass was refunded: the pass runs on.
+    PassKept,
     /// The payment had not been applied yet: nothing to take back, and it never will be.
     BeforePayment,
+    /// Nothing new: this refund (or a larger one) was applied before.
     AlreadyRefunded,
 }
 
-/// Takes back what a refunded order gave (in proportion to the refunded amount).
+/// The credits that `refunded_minor` of an order paying `amount_minor` for `credits` stands
+/// for: rounded down, so that the parts of a refund never add up to more than the purchase.
+pub fn refunded_credits(credits: i64, amount_minor: i64, refunded_minor: i64) -> i64 {
+    if amount_minor <= 0 {
+        return credits;
+    }
+    let refunded = refunded_minor.clamp(0, amount_minor);
+    (i128::from(credits) * i128::from(refunded) / i128::from(amount_minor)) as i64
+}
+
+/// Applies a refund of `refunded_minor` in total (Stripe's `amount_refunded` is cumulative):
+/// takes back what the part refunded since the last call gave, in proportion. The order moves
+/// to `partially_refunded`, then `refunded` once the whole amount is back. The new total, the
+/// clawback and any debt are written in one transaction that only lands while the order still
+/// shows the total it was read with, so a repeated or concurrent event applies once, and an
+/// older event arriving after a newer one changes nothing.
 pub async fn refund(
     db: &Db,
     now: DateTime<Utc>,
     order: &Order,
     refunded_minor: i64,
 ) -> ServiceResult<Refunded> {
-    let was = find(db, order.id)
-        .await?
-        .map(|o| o.status)
-        .unwrap_or_default();
-    if was == "refunded" {
-        return Ok(Refunded::AlreadyRefunded);
-    }
-    if !transition(
-        db,
-        now,
-        order.id,
-        &["pending", "failed", "expired", "paid"],
-        "refunded",
-    )
-    .await?
-    {
-        return Ok(Refunded::AlreadyRefunded);
-    }
-    if was != "paid" {
-        return Ok(Refunded::BeforePayment);
-    }
-    let product = product(db, order.product_id)
-        .await?
-        .ok_or_else(|| StorageError::Corrupt(format!("order {} has no product", order.id)))?;
-    if let Some(credits_bought) = product.credits {
-        let share = if order.amount_minor > 0 {
-            (credits_bought * refunded_minor.min(order.amount_minor)) / order.amount_minor
-        } else {
-            credits_bought
+    let total = refunded_minor.clamp(0, order.amount_minor.max(0));
+    loop {
+        let Some(current) = find(db, order.id).await? else {
+            return Err(StorageError::Corrupt(format!("order {} vanished", order.id)).into());
         };
-        let balance = credits::balance(db, order.user_id).await?;
-        let take = share.min(balance.max(0));
-        let debt = share - take;
-        if take > 0 {
-            let movement = Movement::new(order.user_id, take, Reason::Clawback)
-                .key(format!("clawback:{}", order.id))
-                .reference(format!("order:{}", order.id));
-            if let Debited::Insufficient { .. } = credits::debit(db, now, &movement).await? {
-                // Spent in between: all of it becomes debt.
-                record_debt(db, now, order, share).await?;
-                return Ok(Refunded::Credits {
-                    clawed_back: 0,
-                    debt: share,
-                    balance: credits::balance(db, order.user_id).await?,
-                });
+        match current.status.as_str() {
+            "refunded" => return Ok(Refunded::AlreadyRefunded),
+            "paid" | "partially_refunded" => {}
+            _ => {
+                // Refunded before the payment was applied: it never will be.
+                if transition(
+                    db,
+                    now,
+                    order.id,
+                    &["pending", "failed", "expired"],
+                    "refunded",
+                )
+                .await?
+                {
+                    return Ok(Refunded::BeforePayment);
+                }
+                continue;
             }
         }
-        if debt > 0 {
-            record_debt(db, now, order, debt).await?;
+        let before = current.refunded_minor;
+        // A zero-amount order (free) counts as wholly refunded by any refund.
+        let whole = total >= current.amount_minor;
+        if total <= before && !whole {
+            return Ok(Refunded::AlreadyRefunded);
         }
+        let to = if whole {
+            "refunded"
+        } else {
+            "partially_refunded"
+        };
+        let txn = db.begin().await?;
+        let moved = orders::Entity::update_many()
+            .col_expr(orders::Column::Status, Expr::value(to))
+            .col_expr(orders::Column::RefundedMinor, Expr::value(total))
+            .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+            .filter(orders::Column::Id.eq(order.id))
+            .filter(orders::Column::RefundedMinor.eq(before))
+            .filter(orders::Column::Status.eq(current.status.as_str()))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if !moved {
+            // Another refund of this order landed meanwhile: read it again.
+            txn.rollback().await?;
+            continue;
+        }
+        let product = products::Entity::find_by_id(order.product_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StorageError::Corrupt(format!("order {} has no product", order.id)))?;
+        let Some(credits_bought) = product.credits else {
+            if whole {
+                // A refunded pass ends now.
+                time_passes::Entity::update_many()
+                    .col_expr(time_passes::Column::EndsAt, Expr::value(now))
+                    .filter(time_passes::Column::Source.eq(format!("order:{}", order.id)))
+                    .filter(time_passes::Column::EndsAt.gt(now))
+                    .exec(&txn)
+                    .await?;
+            }
+            txn.commit().await?;
+            return Ok(if whole {
+                Refunded::PassEnded
+            } else {
+                Refunded::PassKept
+            });
+        };
+        let share = refunded_credits(credits_bought, current.amount_minor, total)
+            - refunded_credits(credits_bought, current.amount_minor, before);
+        let movement = Movement::new(order.user_id, share, Reason::Clawback)
+            .key(format!("clawback:{}:{}", order.id, total))
+            .reference(format!("order:{}", order.id));
+        let (clawed_back, balance) = credits::take_up_to(&txn, now, &movement).await?;
+        let debt = share - clawed_back;
+        if debt > 0 {
+            record_debt(&txn, now, order, debt).await?;
+        }
+        txn.commit().await?;
         return Ok(Refunded::Credits {
-            clawed_back: take,
+            clawed_back,
             debt,
-            balance: credits::balance(db, order.user_id).await?,
+            balance,
         });
     }
-    // A refunded pass ends now.
-    time_passes::Entity::update_many()
-        .col_expr(time_passes::Column::EndsAt, Expr::value(now))
-        .filter(time_passes::Column::Source.eq(format!("order:{}", order.id)))
-        .filter(time_passes::Column::EndsAt.gt(now))
-        .exec(db)
-        .await?;
-    Ok(Refunded::PassEnded)
 }
 
-async fn record_debt(db: &Db, now: DateTime<Utc>, order: &Order, amount: i64) -> ServiceResult<()> {
+/// Adds `amount` to the order's debt (one row an order, growing with each partial refund).
+async fn record_debt(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    order: &Order,
+    amount: i64,
+) -> ServiceResult<()> {
     debts::Entity::insert(debts::ActiveModel {
         user_id: Set(order.user_id),
         order_id: Set(order.id),
@@ -340,10 +392,13 @@ async fn record_debt(db: &Db, now: DateTime<Utc>, order: &Order, amount: i64) ->
     })
     .on_conflict(
         OnConflict::column(debts::Column::OrderId)
-            .do_nothing()
+            .value(
+                debts::Column::Amount,
+                Expr::cust("debts.amount + excluded.amount"),
+            )
             .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_without_returning(conn)
     .await?;
     Ok(())
 }

@@ -2,9 +2,11 @@
 mod helpers;
 
 mod account;
+mod admin_access;
 mod cli;
 mod health;
 mod payments;
+mod refunds;
 mod relay;
 mod relay_gate;
 mod settlements;

@@ -9,7 +9,7 @@ pub struct Model {
     pub product_id: i64,
     /// `stripe`, `stars` or `provider`.
     pub method: String,
-    /// `pending`, `paid`, `failed`, `expired` or `refunded`.
+    /// `pending`, `paid`, `failed`, `expired`, `partially_refunded` or `refunded`.
     pub status: String,
     pub amount_minor: i64,
     pub currency: String,
@@ -19,6 +19,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
+    /// How much Stripe has refunded so far (cumulative), in minor units.
+    pub refunded_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,78 @@
+//! Partial refunds and relay claims.
+//!
+//! - `orders.refunded_minor`: how much of the order Stripe has refunded so far (its
+//!   `amount_refunded` is cumulative), so each later refund takes back only the difference;
+//!   `orders.status` grows to hold `partially_refunded` (SQLite does not enforce the length).
+//! - `relay_claims`: one row per user message that a recovery path is about to copy into the
+//!   admin group. The start-up recovery and a redelivered update both insert it first; only
+//!   the one whose insert lands copies the message.
+use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Orders {
+    Table,
+    RefundedMinor,
+}
+
+#[derive(DeriveIden)]
+enum RelayClaims {
+    Table,
+    UserId,
+    MessageId,
+    Owner,
+    ClaimedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Orders::Table)
+                    .add_column(big_integer(Orders::RefundedMinor).default(0))
+                    .to_owned(),
+            )
+            .await?;
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("ALTER TABLE orders ALTER COLUMN status TYPE VARCHAR(32)")
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(RelayClaims::Table)
+                    .if_not_exists()
+                    .col(big_integer(RelayClaims::UserId))
+                    .col(integer(RelayClaims::MessageId))
+                    .col(string_len(RelayClaims::Owner, 64))
+                    .col(timestamp_with_time_zone(RelayClaims::ClaimedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(RelayClaims::UserId)
+                            .col(RelayClaims::MessageId),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(RelayClaims::Table).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Orders::Table)
+                    .drop_column(Orders::RefundedMinor)
+                    .to_owned(),
+            )
+            .await
+    }
+}
