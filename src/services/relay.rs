@@ -188,3 +188,41 @@ pub async fn user_side(
         .one(db)
         .await?)
 }
+
+/// Claims the right to copy a user's message into the admin group on a recovery path (the
+/// start-up recovery of charged messages, or a redelivered update of one). Both paths call it
+/// before copying; only the caller that gets `true` copies, so the two never both copy.
+///
+/// `owner` names this process and `started` is when it started: a claim left by another
+/// process before this one started belongs to a process that is gone (it stopped between
+/// claiming and recording the copy), and is taken over. What remains at-least-once: a process
+/// that stops after Telegram made the copy and before the pair was recorded leaves a message
+/// that the next start copies again (Telegram has no way to ask "did this copy happen?").
+pub async fn claim(
+    db: &Db,
+    user_id: i64,
+    message_id: i32,
+    owner: &str,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    let query = "INSERT INTO relay_claims (user_id, message_id, owner, claimed_at) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, message_id) DO UPDATE \
+           SET owner = excluded.owner, claimed_at = excluded.claimed_at \
+           WHERE relay_claims.owner <> excluded.owner AND relay_claims.claimed_at < $5 \
+         RETURNING user_id";
+    let rows = storage::query_all(
+        db,
+        query,
+        vec![
+            user_id.into(),
+            message_id.into(),
+            owner.into(),
+            now.into(),
+            started.into(),
+        ],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}

@@ -486,3 +486,80 @@ on_both_databases!(
     relay_recovery,
     a_message_charged_before_a_stop_is_relayed_after_it
 );
+
+/// After a stop, the start-up recovery and Telegram's redelivery of the same update both find
+/// a charged message without its copy: exactly one of them copies it.
+async fn recovery_and_a_redelivered_update_copy_a_message_once(app: TestApp) {
+    app.set("welcome_credits", "10").await;
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    let sent: Vec<i32> = (0..3)
+        .map(|i| app.emu().send_text(ann, ann, &format!("m{i}")).unwrap())
+        .collect();
+    app.settle().await;
+    assert_eq!(app.copies_from(ann).len(), 3);
+    // As after a stop: none of them has a recorded copy.
+    app.db()
+        .execute_unprepared(&format!("DELETE FROM relay_messages WHERE user_id = {ann}"))
+        .await
+        .unwrap();
+    let ctx = &app.h.app.ctx;
+    let after_all = ctx.now() + chrono::Duration::seconds(1);
+    // Telegram sends the updates of all three again while the recovery runs.
+    for id in &sent {
+        let raw = app.emu().message(ann, *id).unwrap().raw.clone();
+        app.emu()
+            .inject_update(serde_json::json!({ "message": *raw }));
+    }
+    let recovered = tollgate::bot::recover_relays(ctx, after_all).await.unwrap();
+    app.settle().await;
+    assert_eq!(
+        app.copies_from(ann).len(),
+        6,
+        "each message copied once more (the recovery took {recovered})"
+    );
+    for id in &sent {
+        let copies = app
+            .copies_from(ann)
+            .iter()
+            .filter(|c| c.copied_from == Some((ann, *id)))
+            .count();
+        assert_eq!(copies, 2, "message {id}: the first copy and one recovery");
+    }
+    assert_eq!(app.balance(ann).await, 7, "charged once each");
+    // Nothing is left to recover, and a further redelivery copies nothing.
+    assert_eq!(
+        tollgate::bot::recover_relays(ctx, after_all).await.unwrap(),
+        0
+    );
+    let raw = app.emu().message(ann, sent[0]).unwrap().raw.clone();
+    app.emu()
+        .inject_update(serde_json::json!({ "message": *raw }));
+    app.settle().await;
+    assert_eq!(app.copies_from(ann).len(), 6);
+    app.stop().await;
+}
+on_both_databases!(
+    recovery_races_redelivery,
+    recovery_and_a_redelivered_update_copy_a_message_once
+);
+
+#[tokio::test]
+async fn a_claim_left_by_a_stopped_process_is_taken_over_and_a_live_one_is_not() {
+    crate::helpers::each_backend(async |db| {
+        use tollgate::services::relay::claim;
+        let (_, clock) = crate::helpers::clock();
+        let t0 = clock.now();
+        let later = t0 + chrono::Duration::minutes(5);
+        assert!(claim(&db, 1, 10, "old", t0, t0).await.unwrap());
+        // The same process, or a process that started before the claim: refused.
+        assert!(!claim(&db, 1, 10, "old", t0, t0).await.unwrap());
+        assert!(!claim(&db, 1, 10, "other", t0, t0).await.unwrap());
+        // A process that started after the claim: the claimant is gone.
+        assert!(claim(&db, 1, 10, "new", later, later).await.unwrap());
+        assert!(!claim(&db, 1, 10, "new", later, later).await.unwrap());
+        // Another message is its own claim.
+        assert!(claim(&db, 1, 11, "new", later, later).await.unwrap());
+    })
+    .await;
+}

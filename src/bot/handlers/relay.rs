@@ -260,11 +260,13 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx, confirm: Confirm) ->
             send_private(&ctx, user.id, &Reply::NoCredits { balance }, locale).await?;
             return Ok(());
         }
-        // Seen before: relay only if the first attempt did not get that far.
+        // Seen before: relay only if the first attempt did not get that far, and only if
+        // the start-up recovery is not copying it already.
         Verdict::Duplicate => {
             if relay::admin_side(&ctx.db, user.id, msg.id.0)
                 .await?
                 .is_some()
+                || !claim(&ctx, user.id, msg.id).await?
             {
                 return Ok(());
             }
@@ -319,6 +321,19 @@ async fn deliver(
     Ok(false)
 }
 
+/// Claims a message for one of the recovery paths (see [`relay::claim`]).
+async fn claim(ctx: &AppCtx, user_id: i64, message: MessageId) -> Result<bool, BotError> {
+    Ok(relay::claim(
+        &ctx.db,
+        user_id,
+        message.0,
+        &ctx.instance,
+        ctx.started_at,
+        ctx.now(),
+    )
+    .await?)
+}
+
 /// How far back [`recover`] looks: Telegram keeps an update for a day, so a message older than
 /// that would not have been redelivered before charges were confirmed early either.
 const RECOVER_HOURS: i64 = 24;
@@ -328,8 +343,9 @@ const RECOVER_HOURS: i64 = 24;
 /// copied into its user's topic now, or refunded (with a note to the user) when Telegram
 /// refuses (the user deleted it meanwhile). Returns how many it relayed.
 ///
-/// A stop right after the copy and before its pair was recorded means a second copy: the
-/// relay delivers at least once, never not at all.
+/// Each message is claimed first ([`relay::claim`]), so a redelivered update of it does not
+/// copy it a second time. A stop right after the copy and before its pair was recorded still
+/// means a second copy at the next start: the relay delivers at least once, never not at all.
 pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotError> {
     let Some(admin) = ctx.config.admin_chat_id.map(ChatId) else {
         return Ok(0);
@@ -341,6 +357,10 @@ pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotEr
         let Some(user) = users::find(&ctx.db, knock.user_id).await? else {
             continue;
         };
+        // A redelivered update of the same message may be copying it right now.
+        if !claim(ctx, user.id, MessageId(knock.message_id)).await? {
+            continue;
+        }
         let topic = relay::topic_of_user(&ctx.db, user.id)
             .await?
             .map(|t| KnownTopic {
