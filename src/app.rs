@@ -56,6 +56,8 @@ pub struct AppOptions {
     pub workers: usize,
     /// Prefix of Redis keys, so several apps can share one Redis (tests do).
     pub redis_prefix: String,
+    /// How long a Bot API call may take before the client gives up on its answer.
+    pub telegram_timeout: Duration,
 }
 
 impl Default for AppOptions {
@@ -66,6 +68,7 @@ impl Default for AppOptions {
             poll_timeout: Duration::from_secs(25),
             workers: 128,
             redis_prefix: "tollgate:".into(),
+            telegram_timeout: telegram::CLIENT_TIMEOUT,
         }
     }
 }
@@ -170,7 +173,11 @@ impl App {
             }
         }
         let metrics = Metrics::default();
-        let bot = telegram::build_bot(token.expose(), &config.telegram_api_url);
+        let bot = telegram::build_bot(
+            token.expose(),
+            &config.telegram_api_url,
+            opts.telegram_timeout,
+        );
         let tg = Telegram::new(bot, metrics.clone(), opts.limits);
         // Jobs that need the whole context get it once it exists.
         let app_cell: Arc<OnceLock<AppCtx>> = Arc::new(OnceLock::new());

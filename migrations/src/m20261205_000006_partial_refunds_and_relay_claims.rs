@@ -5,7 +5,8 @@
 //!   `orders.status` grows to hold `partially_refunded` (SQLite does not enforce the length).
 //! - `relay_claims`: one row per user message that a recovery path is about to copy into the
 //!   admin group. The start-up recovery and a redelivered update both insert it first; only
-//!   the one whose insert lands copies the message.
+//!   the one whose insert lands copies the message. `state` is `copying`, or `uncertain` when
+//!   Telegram never answered the copy (it may have happened; it is not sent again).
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]
@@ -23,6 +24,7 @@ enum RelayClaims {
     UserId,
     MessageId,
     Owner,
+    State,
     ClaimedAt,
 }
 
@@ -51,6 +53,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(RelayClaims::UserId))
                     .col(integer(RelayClaims::MessageId))
                     .col(string_len(RelayClaims::Owner, 64))
+                    .col(string_len(RelayClaims::State, 16).default("copying"))
                     .col(timestamp_with_time_zone(RelayClaims::ClaimedAt))
                     .primary_key(
                         Index::create()

@@ -37,6 +37,8 @@ pub struct HarnessOptions {
     pub limits: Option<telegram::RateLimits>,
     pub workers: usize,
     pub emulator: EmulatorConfig,
+    /// How long the app's Bot API client waits for an answer.
+    pub telegram_timeout: Duration,
 }
 
 impl HarnessOptions {
@@ -54,6 +56,7 @@ impl HarnessOptions {
             limits: None,
             workers: 128,
             emulator: EmulatorConfig::default(),
+            telegram_timeout: telegram::CLIENT_TIMEOUT,
         }
     }
 }
@@ -129,6 +132,7 @@ impl Harness {
             poll_timeout: Duration::from_secs(10),
             workers: opts.workers,
             redis_prefix: opts.redis_prefix.clone(),
+            telegram_timeout: opts.telegram_timeout,
         };
         let app = App::build_on(config, app_opts, listener).await?;
         let handle = app.handle();

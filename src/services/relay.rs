@@ -211,6 +211,7 @@ pub async fn claim(
          ON CONFLICT (user_id, message_id) DO UPDATE \
            SET owner = excluded.owner, claimed_at = excluded.claimed_at \
            WHERE relay_claims.owner <> excluded.owner AND relay_claims.claimed_at < $5 \
+             AND relay_claims.state = 'copying' \
          RETURNING user_id";
     let rows = storage::query_all(
         db,
@@ -225,4 +226,26 @@ pub async fn claim(
     )
     .await?;
     Ok(!rows.is_empty())
+}
+
+/// Telegram never answered the copy of this message: it may have been made. Recorded so that
+/// no recovery copies it again (at most once, for this one case: the Bot API cannot say
+/// whether the copy exists).
+pub async fn mark_uncertain(
+    db: &Db,
+    user_id: i64,
+    message_id: i32,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let query = "INSERT INTO relay_claims (user_id, message_id, owner, state, claimed_at) \
+         VALUES ($1, $2, $3, 'uncertain', $4) \
+         ON CONFLICT (user_id, message_id) DO UPDATE SET state = 'uncertain'";
+    storage::query_all(
+        db,
+        query,
+        vec![user_id.into(), message_id.into(), owner.into(), now.into()],
+    )
+    .await?;
+    Ok(())
 }

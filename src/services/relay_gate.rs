@@ -76,8 +76,8 @@ pub struct Unrelayed {
     pub cost: i64,
 }
 
-/// The messages charged in `[since, before)` that have no copy in the admin group and no
-/// refund, oldest first: the process stopped after it charged them (and confirmed their
+/// The messages charged in `[since, before)` that have no copy in the admin group, no
+/// refund and no copy left unanswered by Telegram ([`relay::mark_uncertain`]), oldest first: the process stopped after it charged them (and confirmed their
 /// updates to Telegram, which will not send them again) and before they were relayed.
 pub async fn unrelayed(
     db: &Db,
@@ -92,6 +92,9 @@ pub async fn unrelayed(
                AND CAST(r.user_message_id AS TEXT) = l.reference) \
            AND NOT EXISTS (SELECT 1 FROM credit_ledger f \
              WHERE f.idempotency_key = $5 || l.idempotency_key) \
+           AND NOT EXISTS (SELECT 1 FROM relay_claims c \
+             WHERE c.user_id = l.user_id AND c.state = 'uncertain' \
+               AND CAST(c.message_id AS TEXT) = l.reference) \
          ORDER BY l.id";
     let values = vec![
         Reason::Message.as_str().into(),

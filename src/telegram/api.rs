@@ -2,7 +2,11 @@
 //!
 //! - 429 → wait `retry_after` and try again, as long as the total wait stays within budget
 //!   (a flood wait of hours becomes [`TgError::RateLimited`] for the caller to reschedule);
-//! - 5xx, network and unparsable answers → back off and retry a few times;
+//! - 5xx, network and unparsable answers → back off and retry a few times, except when the
+//!   request may have been carried out (it was sent, and its answer never came: a timeout) by
+//!   a method that must not run twice (a send, a copy, a new topic): that is
+//!   [`TgError::Uncertain`], for the caller to decide (the Bot API has no way to ask whether a
+//!   message was sent, so such a call is at most once from here);
 //! - 403 "blocked", "deactivated", "can't initiate" → [`TgError::Unreachable`], never retried:
 //!   the caller records the user as unreachable;
 //! - any other 4xx → [`TgError::Rejected`], never retried.
@@ -25,6 +29,9 @@ pub enum TgError {
     RateLimited { retry_after: Duration },
     #[error("Telegram is unavailable: {0}")]
     Unavailable(RequestError),
+    /// The request was sent and its answer never came: it may have been carried out.
+    #[error("no answer from Telegram; it may have been carried out: {0}")]
+    Uncertain(RequestError),
 }
 
 impl TgError {
@@ -55,6 +62,33 @@ enum Verdict {
     Rejected(ApiError),
     Wait(Duration),
     Transient(RequestError),
+    Uncertain(RequestError),
+}
+
+/// Whether a second run of `method` (teloxide's payload name, e.g. `CopyMessage`) could do
+/// its work twice (a second message, topic, link).
+fn creates_something(method: &str) -> bool {
+    method.starts_with("Send")
+        || matches!(
+            method,
+            "CopyMessage"
+                | "CopyMessages"
+                | "ForwardMessage"
+                | "ForwardMessages"
+                | "CreateForumTopic"
+                | "CreateChatInviteLink"
+                | "CreateInvoiceLink"
+        )
+}
+
+/// [`classify`] for a call of `method`: a request that may have been carried out is not
+/// repeated when repeating it could do the work twice.
+fn classify_call(method: &str, err: RequestError) -> Verdict {
+    let maybe_done = matches!(&err, RequestError::Network(e) if !e.is_connect() && !e.is_builder());
+    match classify(err) {
+        Verdict::Transient(e) if maybe_done && creates_something(method) => Verdict::Uncertain(e),
+        other => other,
+    }
 }
 
 fn classify(err: RequestError) -> Verdict {
@@ -141,7 +175,12 @@ impl Telegram {
                 }
                 Err(e) => e,
             };
-            match classify(err) {
+            match classify_call(method, err) {
+                Verdict::Uncertain(e) => {
+                    self.metrics.api_call(method, "uncertain");
+                    tracing::warn!(method, error = %e, "no answer from Telegram; not repeated");
+                    return Err(TgError::Uncertain(e));
+                }
                 Verdict::Unreachable(api) => {
                     self.metrics.api_call(method, "unreachable");
                     return Err(TgError::Unreachable(api));
@@ -177,9 +216,19 @@ impl Telegram {
 
 #[cfg(test)]
 mod tests {
-    use teloxide::types::Seconds;
+    use teloxide::{
+        payloads::{CopyMessage, GetMe, SendMessage},
+        types::Seconds,
+    };
 
     use super::*;
+
+    #[test]
+    fn sends_and_copies_create_something_reads_do_not() {
+        assert!(creates_something(<SendMessage as Payload>::NAME));
+        assert!(creates_something(<CopyMessage as Payload>::NAME));
+        assert!(!creates_something(<GetMe as Payload>::NAME));
+    }
 
     #[test]
     fn forbidden_answers_mean_unreachable_and_are_never_retried() {

@@ -20,10 +20,15 @@ use url::Url;
 /// The plain Bot API client. Pacing and retries live in [`Telegram`].
 pub type AppBot = Bot;
 
-pub fn build_bot(token: &str, api_url: &Url) -> AppBot {
+/// How long the client waits for the Bot API's answer. Longer than the longest a request is
+/// held open on purpose (a long poll, 25 s) with room for a slow server, so that a call
+/// Telegram carries out is rarely given up on. A call given up on after it was sent is
+/// [`TgError::Uncertain`], not retried blindly.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(90);
+
+pub fn build_bot(token: &str, api_url: &Url, timeout: Duration) -> AppBot {
     let client = teloxide::net::default_reqwest_settings()
-        // Long polling holds a request open for up to the poll timeout.
-        .timeout(Duration::from_secs(60))
+        .timeout(timeout)
         .build()
         .expect("the HTTP client builds with static settings");
     Bot::with_client(token, client).set_api_url(api_url.clone())

@@ -563,3 +563,51 @@ async fn a_claim_left_by_a_stopped_process_is_taken_over_and_a_live_one_is_not()
     })
     .await;
 }
+
+/// Telegram carries out a copy but its answer comes after the client gave up: the copy is not
+/// sent again (that would be a second copy), not refunded, and not recovered later.
+#[tokio::test]
+async fn a_copy_answered_after_the_client_gave_up_is_neither_repeated_nor_refunded() {
+    let app = spawn_app_with(Backend::Sqlite, |o| {
+        o.telegram_timeout = std::time::Duration::from_millis(500);
+    })
+    .await
+    .unwrap();
+    app.set("low_credit_threshold", "0").await;
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "first");
+    app.settle().await;
+    assert_eq!(app.copies_from(ann).len(), 1);
+    let notes = app.bot_message_count(ann);
+
+    app.emu().fail_next(
+        "copyMessage",
+        Fault::SlowAnswer {
+            delay: std::time::Duration::from_millis(1500),
+        },
+        1,
+    );
+    app.say(ann, "second");
+    app.settle().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let metrics = &app.h.app.ctx.metrics;
+    assert_eq!(metrics.api_call_count("CopyMessage", "uncertain"), 1);
+    assert_eq!(app.copies_from(ann).len(), 2, "copied once");
+    assert_eq!(
+        app.emu().calls_to("copyMessage").len(),
+        2,
+        "and not repeated"
+    );
+    assert_eq!(app.balance(ann).await, 1, "charged, not refunded");
+    assert_eq!(app.bot_message_count(ann), notes, "no 'relay failed' note");
+    let ctx = &app.h.app.ctx;
+    assert_eq!(
+        tollgate::bot::recover_relays(ctx, ctx.now() + chrono::Duration::seconds(1))
+            .await
+            .unwrap(),
+        0,
+        "a later start does not copy it again"
+    );
+    assert_eq!(app.copies_from(ann).len(), 2);
+    app.stop().await;
+}

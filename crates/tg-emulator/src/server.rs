@@ -53,10 +53,15 @@ async fn handle(
     let name = methods::canonical(&method)
         .map(str::to_owned)
         .unwrap_or(method.clone());
+    let mut answer_after = None;
     let res = {
         let mut w = inner.world.lock().expect("world lock");
         let fault = take_fault(&mut w.faults, &lower);
         let res = match fault {
+            Some(Fault::SlowAnswer { delay }) => {
+                answer_after = Some(delay);
+                methods::call(&mut w, &lower, &params)
+            }
             Some(f) => Err(fault_error(f)),
             None => methods::call(&mut w, &lower, &params),
         };
@@ -71,6 +76,9 @@ async fn handle(
     };
     if res.is_ok() && lower == "setwebhook" {
         crate::webhook::spawn_delivery(inner.clone());
+    }
+    if let Some(delay) = answer_after {
+        tokio::time::sleep(delay).await;
     }
     reply(res)
 }
@@ -103,6 +111,7 @@ fn fault_error(f: Fault) -> ApiError {
         }
         Fault::Forbidden(s) => ApiError::forbidden(s),
         Fault::BadRequest(s) => ApiError::bad(s),
+        Fault::SlowAnswer { .. } => unreachable!("a slow answer is an answer, not an error"),
     }
 }
 

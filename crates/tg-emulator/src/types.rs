@@ -272,8 +272,17 @@ pub struct ApiCall {
 /// An injected failure (see [`crate::Emulator::fail_next`]).
 #[derive(Clone, Debug)]
 pub enum Fault {
-    TooManyRequests { retry_after: u32 },
-    Server { code: u16 },
+    TooManyRequests {
+        retry_after: u32,
+    },
+    /// The call is carried out, but its answer leaves only after this long (a client with a
+    /// shorter timeout gives up on a request that did happen).
+    SlowAnswer {
+        delay: std::time::Duration,
+    },
+    Server {
+        code: u16,
+    },
     Forbidden(String),
     BadRequest(String),
 }

@@ -304,6 +304,13 @@ async fn deliver(
 ) -> Result<bool, BotError> {
     let err = match relay_in(ctx, user, original, admin, topic).await {
         Ok(_) => return Ok(true),
+        Err(BotError::Telegram(TgError::Uncertain(e))) => {
+            // The copy may be in the group: neither refunded nor sent again.
+            tracing::warn!(user_id = user.id, error = %e, "no answer to a relay copy; kept as sent");
+            relay::mark_uncertain(&ctx.db, user.id, original.id.0, &ctx.instance, ctx.now())
+                .await?;
+            return Ok(true);
+        }
         Err(err) => err,
     };
     tracing::warn!(user_id = user.id, error = %err, "relay failed; refunding");
