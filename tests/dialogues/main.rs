@@ -425,6 +425,15 @@ impl Replay<'_> {
                     other => return Err(format!("payment did not go through: {other:?}")),
                 }
             }
+            Step::JoinAdmin { who, administrator } => {
+                let id = self.person(who)?.id;
+                let status = if *administrator {
+                    tg_emulator::MemberStatus::Administrator
+                } else {
+                    tg_emulator::MemberStatus::Member
+                };
+                emu.add_member(self.admin_chat()?, id, status);
+            }
             Step::Block { who, blocked } => {
                 let id = self.person(who)?.id;
                 if *blocked {

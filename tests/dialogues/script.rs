@@ -30,6 +30,8 @@
 //! stripe expires alice's checkout      # ... or that session times out unpaid
 //! stripe refunds alice's payment       # ... or its payment is refunded in full
 //! alice blocks the bot             # (and: alice unblocks the bot)
+//! mia joins @admin as member       # mia is put into the admin group as a plain member
+//!                                  # (or: as administrator)
 //! topic of alice is deleted        # an admin deletes alice's forum topic
 //! bot -> alice: nothing            # no further message to alice (also for @topic(alice))
 //! db users = 2                     # rows in a table (users, processed_events, jobs,
@@ -119,6 +121,11 @@ pub enum Step {
     Block {
         who: String,
         blocked: bool,
+    },
+    /// The person becomes a member of the admin group: `administrator` or not.
+    JoinAdmin {
+        who: String,
+        administrator: bool,
     },
     Bot {
         to: Recipient,
@@ -405,6 +412,14 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
             who,
             blocked: false,
         })),
+        "joins @admin as member" => Ok(Some(Step::JoinAdmin {
+            who,
+            administrator: false,
+        })),
+        "joins @admin as administrator" => Ok(Some(Step::JoinAdmin {
+            who,
+            administrator: true,
+        })),
         _ => Err(format!("cannot read this line: {trimmed}")),
     }
 }
@@ -457,9 +472,17 @@ alice presses old "Finish"
 bot answers alice: button-expired
 bot answers alice: nothing
 db credits of alice = 5
+mia joins @admin as member
 "#;
         let steps: Vec<Step> = parse(src).unwrap().into_iter().map(|l| l.step).collect();
-        assert_eq!(steps.len(), 25);
+        assert_eq!(steps.len(), 26);
+        assert_eq!(
+            steps[25],
+            Step::JoinAdmin {
+                who: "mia".into(),
+                administrator: false
+            }
+        );
         assert_eq!(
             steps[0],
             Step::Person {
