@@ -23,9 +23,9 @@ use serde_json::Value;
 use tokio::sync::{Notify, broadcast};
 
 pub use types::{
-    AdminRights, ApiCall, Button, CallbackAnswer, Charge, EmulatorConfig, EmulatorError, Fault,
-    JoinOutcome, MemberStatus, OutgoingKind, OutgoingMessage, PaymentOutcome, Recorded, Topic,
-    UserSpec,
+    AdminRights, ApiCall, Button, CallbackAnswer, Charge, EmulatorConfig, EmulatorError,
+    EmulatorLimits, Fault, JoinOutcome, MemberStatus, OutgoingKind, OutgoingMessage,
+    PaymentOutcome, Recorded, Topic, UserSpec,
 };
 
 use members::ChangeCtx;
@@ -93,6 +93,7 @@ impl Emulator {
                 &cfg.token,
                 &cfg.bot_username,
                 cfg.enforce_rate_limits,
+                cfg.limits,
             )),
             shutdown: AtomicBool::new(false),
             shutdown_notify: Notify::new(),
@@ -529,6 +530,23 @@ impl Emulator {
     /// Turn Telegram-like flood limits on or off at runtime.
     pub fn set_rate_limits(&self, enforce: bool) {
         self.world().enforce_rate_limits = enforce;
+    }
+
+    /// Change the flood limits at runtime (they apply while limits are enforced). Each bucket
+    /// keeps what it has left, cut to its new size, and refills at its new rate from now on.
+    pub fn set_limits(&self, limits: EmulatorLimits) {
+        self.world().rate.set_limits(limits);
+    }
+
+    /// The flood limits in force (or that would be, were they enforced).
+    pub fn limits(&self) -> EmulatorLimits {
+        self.world().rate.limits()
+    }
+
+    /// How many 429s the emulator's own flood limits have answered (faults injected with
+    /// [`Self::fail_next`] are not counted).
+    pub fn rate_limited_count(&self) -> u64 {
+        self.world().rate.limited_count()
     }
 }
 

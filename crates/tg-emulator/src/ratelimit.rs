@@ -3,6 +3,11 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use crate::types::EmulatorLimits;
+
+/// The slowest refill a bucket takes: a rate of zero would never refill (nor say when).
+const MIN_RATE: f64 = 1e-6;
+
 #[derive(Clone, Debug)]
 struct Bucket {
     tokens: f64,
@@ -12,12 +17,13 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new(capacity: f64, per_sec: f64, now: Instant) -> Self {
+    fn new(capacity: u32, per_sec: f64, now: Instant) -> Self {
+        let capacity = f64::from(capacity);
         Self {
             tokens: capacity,
             last: now,
             capacity,
-            per_sec,
+            per_sec: per_sec.max(MIN_RATE),
         }
     }
 
@@ -25,6 +31,14 @@ impl Bucket {
         let dt = now.duration_since(self.last).as_secs_f64();
         self.tokens = (self.tokens + dt * self.per_sec).min(self.capacity);
         self.last = now;
+    }
+
+    /// New size and rate: what is left stays, cut to the new size.
+    fn resize(&mut self, capacity: u32, per_sec: f64, now: Instant) {
+        self.refill(now);
+        self.capacity = f64::from(capacity);
+        self.per_sec = per_sec.max(MIN_RATE);
+        self.tokens = self.tokens.min(self.capacity);
     }
 
     /// Seconds until one token is available (0 if available now).
@@ -37,37 +51,74 @@ impl Bucket {
     }
 }
 
-/// Per chat ~1 msg/s (burst 3), per group 20 msg/min, overall 30 msg/s.
+/// A global bucket, one per chat and one per group (per minute); sizes and rates from
+/// [`EmulatorLimits`] (by default ~1 msg/s per chat with bursts of 3, 20 msg/min per group,
+/// 30 msg/s overall).
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
+    limits: EmulatorLimits,
     per_chat: HashMap<i64, Bucket>,
     per_group_minute: HashMap<i64, Bucket>,
     global: Option<Bucket>,
+    /// 429s answered so far.
+    limited: u64,
 }
 
 impl RateLimiter {
+    pub fn new(limits: EmulatorLimits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    pub fn limits(&self) -> EmulatorLimits {
+        self.limits
+    }
+
+    pub fn limited_count(&self) -> u64 {
+        self.limited
+    }
+
+    /// Apply new limits to the buckets there are and to those still to come.
+    pub fn set_limits(&mut self, limits: EmulatorLimits) {
+        let now = Instant::now();
+        self.limits = limits;
+        if let Some(g) = self.global.as_mut() {
+            g.resize(limits.global_burst, limits.global_per_sec, now);
+        }
+        for c in self.per_chat.values_mut() {
+            c.resize(limits.chat_burst, limits.chat_per_sec, now);
+        }
+        for g in self.per_group_minute.values_mut() {
+            g.resize(limits.group_burst, limits.group_per_min / 60.0, now);
+        }
+    }
+
     /// Take a slot for a message to `chat_id`, or return `retry_after` seconds.
     pub fn check(&mut self, chat_id: i64) -> Result<(), u32> {
         let now = Instant::now();
+        let l = self.limits;
         let global = self
             .global
-            .get_or_insert_with(|| Bucket::new(30.0, 30.0, now));
+            .get_or_insert_with(|| Bucket::new(l.global_burst, l.global_per_sec, now));
         global.refill(now);
         let chat = self
             .per_chat
             .entry(chat_id)
-            .or_insert_with(|| Bucket::new(3.0, 1.0, now));
+            .or_insert_with(|| Bucket::new(l.chat_burst, l.chat_per_sec, now));
         chat.refill(now);
         let mut wait = global.wait().max(chat.wait());
         if chat_id < 0 {
             let g = self
                 .per_group_minute
                 .entry(chat_id)
-                .or_insert_with(|| Bucket::new(20.0, 20.0 / 60.0, now));
+                .or_insert_with(|| Bucket::new(l.group_burst, l.group_per_min / 60.0, now));
             g.refill(now);
             wait = wait.max(g.wait());
         }
         if wait > 0 {
+            self.limited += 1;
             return Err(wait);
         }
         if let Some(g) = self.global.as_mut() {

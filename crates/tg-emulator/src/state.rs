@@ -9,7 +9,8 @@ use tokio::sync::{Notify, broadcast, oneshot};
 
 use crate::ratelimit::RateLimiter;
 use crate::types::{
-    AdminRights, ApiCall, Button, CallbackAnswer, Charge, Fault, MemberStatus, Recorded, Topic,
+    AdminRights, ApiCall, Button, CallbackAnswer, Charge, EmulatorLimits, Fault, MemberStatus,
+    Recorded, Topic,
 };
 
 pub(crate) fn now() -> i64 {
@@ -211,7 +212,7 @@ pub(crate) const DEFAULT_EXCLUDED: [&str; 3] =
     ["chat_member", "message_reaction", "message_reaction_count"];
 
 impl World {
-    pub fn new(token: &str, bot_username: &str, enforce: bool) -> Self {
+    pub fn new(token: &str, bot_username: &str, enforce: bool, limits: EmulatorLimits) -> Self {
         let bot_id = token
             .split(':')
             .next()
@@ -244,7 +245,7 @@ impl World {
             charges: Vec::new(),
             invoice_links: HashMap::new(),
             commands: HashMap::new(),
-            rate: RateLimiter::default(),
+            rate: RateLimiter::new(limits),
             enforce_rate_limits: enforce,
             rng: seed,
             updates_notify: Arc::new(Notify::new()),

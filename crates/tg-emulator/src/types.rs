@@ -15,6 +15,8 @@ pub struct EmulatorConfig {
     pub addr: SocketAddr,
     /// Answer 429 like Telegram when the bot sends too fast.
     pub enforce_rate_limits: bool,
+    /// The flood limits applied when [`Self::enforce_rate_limits`] is on.
+    pub limits: EmulatorLimits,
     /// Serve on a runtime of this many threads of the emulator's own instead of the caller's.
     /// The real Bot API runs on someone else's machine: with its own threads a busy emulator
     /// (its one lock held by a request while another waits for it) can't park a worker of the
@@ -30,7 +32,43 @@ impl Default for EmulatorConfig {
             bot_username: "tollgate_test_bot".to_owned(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             enforce_rate_limits: false,
+            limits: EmulatorLimits::default(),
             server_threads: None,
+        }
+    }
+}
+
+/// Flood limits of the emulator, as token buckets: a bucket holds up to `*_burst` messages
+/// and refills at its rate. A message the bot sends takes one token from the global bucket,
+/// the bucket of its chat and, in a group, supergroup or channel, that chat's per-minute
+/// bucket; when one of them is empty the answer is 429 with the `retry_after` of the emptiest.
+/// The default is Telegram's documented advice: 30 messages a second overall, about one a
+/// second per chat (bursts of 3) and 20 a minute per group. Rates must be positive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EmulatorLimits {
+    /// Messages per second over all chats.
+    pub global_per_sec: f64,
+    /// Messages the global bucket holds.
+    pub global_burst: u32,
+    /// Messages per second into one chat.
+    pub chat_per_sec: f64,
+    /// Messages one chat's bucket holds.
+    pub chat_burst: u32,
+    /// Messages per minute into one group (a chat with a negative id).
+    pub group_per_min: f64,
+    /// Messages one group's per-minute bucket holds.
+    pub group_burst: u32,
+}
+
+impl Default for EmulatorLimits {
+    fn default() -> Self {
+        Self {
+            global_per_sec: 30.0,
+            global_burst: 30,
+            chat_per_sec: 1.0,
+            chat_burst: 3,
+            group_per_min: 20.0,
+            group_burst: 20,
         }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, ParseMode};
 use teloxide::{ApiError, RequestError};
-use tg_emulator::{Emulator, EmulatorConfig, Fault, UserSpec};
+use tg_emulator::{Emulator, EmulatorConfig, EmulatorLimits, Fault, UserSpec};
 
 /// (secret header, body) of one webhook POST.
 type Delivered = (Option<String>, Value);
@@ -499,4 +499,50 @@ async fn on_threads_of_its_own_the_emulator_serves_long_polls_and_stops() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(refused, "the emulator still answers after shutdown");
+}
+
+#[tokio::test]
+async fn flood_limits_can_be_changed_and_apply_only_when_enforced() {
+    let tight = EmulatorLimits {
+        chat_burst: 1,
+        chat_per_sec: 0.5,
+        ..Default::default()
+    };
+    assert_eq!(EmulatorConfig::default().limits, EmulatorLimits::default());
+    // Not enforced: the limits are there but nothing is refused.
+    let emu = Emulator::start(EmulatorConfig {
+        limits: tight,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let u = started(&emu).await;
+    for _ in 0..5 {
+        let (code, _) = raw(&emu, "sendMessage", json!({"chat_id": u, "text": "hi"})).await;
+        assert_eq!(code, 200);
+    }
+    assert_eq!(emu.limits(), tight);
+    assert_eq!(emu.rate_limited_count(), 0);
+    // Enforced with the defaults: a burst of 3 into one chat.
+    emu.set_limits(EmulatorLimits::default());
+    emu.set_rate_limits(true);
+    let v = started(&emu).await;
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        codes.push(
+            raw(&emu, "sendMessage", json!({"chat_id": v, "text": "hi"}))
+                .await
+                .0,
+        );
+    }
+    assert_eq!(codes, [200, 200, 200, 429]);
+    // Tightened at runtime: a fresh chat gets one message, then waits two seconds.
+    emu.set_limits(tight);
+    let w = started(&emu).await;
+    let (code, _) = raw(&emu, "sendMessage", json!({"chat_id": w, "text": "hi"})).await;
+    assert_eq!(code, 200);
+    let (code, body) = raw(&emu, "sendMessage", json!({"chat_id": w, "text": "hi"})).await;
+    assert_eq!(code, 429);
+    assert_eq!(body["parameters"]["retry_after"], 2);
+    assert_eq!(emu.rate_limited_count(), 2);
 }
