@@ -33,7 +33,9 @@ pub(crate) fn canonical(method: &str) -> Option<&'static str> {
         "deleteMessages",
         "answerCallbackQuery",
         "copyMessage",
+        "copyMessages",
         "forwardMessage",
+        "forwardMessages",
         "sendPhoto",
         "sendDocument",
         "sendVideo",
@@ -282,6 +284,20 @@ impl World {
     ) -> ApiResult<Arc<Value>> {
         let (thread, reply) = self.placement(chat_id, p)?;
         self.rate_check(chat_id)?;
+        self.post_placed(chat_id, thread, reply, p, content, extra)
+    }
+
+    /// [`Self::post`] once the message is placed and its flood slot taken (a method that sends
+    /// several messages as one, like `copyMessages`, places them and takes the slot once).
+    fn post_placed(
+        &mut self,
+        chat_id: i64,
+        thread: Option<i32>,
+        reply: Option<Value>,
+        p: &Params,
+        content: Map<String, Value>,
+        extra: PostExtra,
+    ) -> ApiResult<Arc<Value>> {
         if chat_id > 0 {
             self.ensure_private_chat(chat_id);
         }
@@ -336,6 +352,24 @@ impl World {
             },
         );
         Ok(msg)
+    }
+
+    /// `forward_origin` of a forward of message `mid` of `from_chat`.
+    fn forward_origin(&self, from_chat: i64, mid: i32, src: &MsgRec) -> Value {
+        match src.from_id {
+            Some(u)
+                if from_chat > 0
+                    || self
+                        .chats
+                        .get(&from_chat)
+                        .is_some_and(|c| c.kind != ChatKind::Channel) =>
+            {
+                json!({"type": "user", "sender_user": self.user_json(u), "date": src.json["date"]})
+            }
+            _ => {
+                json!({"type": "channel", "chat": self.chat_json(from_chat), "message_id": mid, "date": src.json["date"]})
+            }
+        }
     }
 
     fn gen_file(&mut self, prefix: &str) -> (String, String) {
@@ -646,6 +680,88 @@ impl World {
 pub(crate) struct PostExtra {
     pub copied_from: Option<(i64, i32)>,
     pub invoice: Option<InvoiceRec>,
+}
+
+/// What a copy or a forward of `src` carries, or `None` when it can be neither (service
+/// messages, invoices, protected content).
+fn copied_content(src: &MsgRec) -> Option<Map<String, Value>> {
+    const COPYABLE: [&str; 15] = [
+        "text",
+        "photo",
+        "document",
+        "video",
+        "voice",
+        "video_note",
+        "audio",
+        "sticker",
+        "animation",
+        "location",
+        "contact",
+        "poll",
+        "dice",
+        "venue",
+        "game",
+    ];
+    const KEEP: [&str; 18] = [
+        "text",
+        "entities",
+        "photo",
+        "document",
+        "video",
+        "voice",
+        "video_note",
+        "audio",
+        "sticker",
+        "animation",
+        "location",
+        "contact",
+        "poll",
+        "dice",
+        "venue",
+        "caption",
+        "caption_entities",
+        "game",
+    ];
+    let kind = crate::state::kind_of(&src.json);
+    if !COPYABLE.contains(&kind.as_str()) || src.json.get("has_protected_content").is_some() {
+        return None;
+    }
+    Some(
+        KEEP.iter()
+            .filter_map(|&k| src.json.get(k).map(|v| (k.to_owned(), v.clone())))
+            .collect(),
+    )
+}
+
+/// `message_ids` of `copyMessages` and `forwardMessages`, checked as the Bot API server does.
+fn message_ids(p: &Params) -> ApiResult<Vec<i32>> {
+    let list = match p.json("message_ids")? {
+        None => return Err(ApiError::bad("message identifiers are not specified")),
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err(ApiError::bad("expected an Array of message identifiers")),
+    };
+    if list.len() > 100 {
+        return Err(ApiError::bad("too many message identifiers specified"));
+    }
+    let mut ids = Vec::with_capacity(list.len());
+    for v in &list {
+        let parsed = match v {
+            Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+            Value::String(s) => s.parse::<i32>().ok(),
+            _ => return Err(ApiError::bad("message identifier must be a Number")),
+        };
+        match parsed {
+            None => return Err(ApiError::bad("can't parse message identifier as a Number")),
+            Some(id) if id <= 0 => {
+                return Err(ApiError::bad("invalid message identifier specified"));
+            }
+            Some(id) => ids.push(id),
+        }
+    }
+    if ids.is_empty() {
+        return Err(ApiError::bad("message identifiers are not specified"));
+    }
+    Ok(ids)
 }
 
 /// A message as embedded in `reply_to_message` (no nested reply).
@@ -1006,82 +1122,21 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
             let chat_id = w.resolve_chat(p, "chat_id")?;
             let from_chat = w.resolve_chat(p, "from_chat_id")?;
             let mid = p.req_i64("message_id")? as i32;
-            let what = if method == "copymessage" {
-                "copy"
-            } else {
-                "forward"
-            };
+            let copy = method == "copymessage";
+            let what = if copy { "copy" } else { "forward" };
             let src = w
                 .chats
                 .get(&from_chat)
                 .and_then(|c| c.msg(mid))
                 .ok_or_else(|| ApiError::bad(format!("message to {what} not found")))?;
             w.check_can_send(chat_id)?;
-            let kind = crate::state::kind_of(&src.json);
-            const COPYABLE: [&str; 15] = [
-                "text",
-                "photo",
-                "document",
-                "video",
-                "voice",
-                "video_note",
-                "audio",
-                "sticker",
-                "animation",
-                "location",
-                "contact",
-                "poll",
-                "dice",
-                "venue",
-                "game",
-            ];
-            if !COPYABLE.contains(&kind.as_str()) {
+            let Some(mut content) = copied_content(src) else {
                 return Err(ApiError::bad(format!(
                     "message can't be {}",
-                    if what == "copy" {
-                        "copied"
-                    } else {
-                        "forwarded"
-                    }
+                    if copy { "copied" } else { "forwarded" }
                 )));
-            }
-            if src.json.get("has_protected_content").is_some() {
-                return Err(ApiError::bad(format!(
-                    "message can't be {}",
-                    if what == "copy" {
-                        "copied"
-                    } else {
-                        "forwarded"
-                    }
-                )));
-            }
-            let mut content = Map::new();
-            const KEEP: [&str; 18] = [
-                "text",
-                "entities",
-                "photo",
-                "document",
-                "video",
-                "voice",
-                "video_note",
-                "audio",
-                "sticker",
-                "animation",
-                "location",
-                "contact",
-                "poll",
-                "dice",
-                "venue",
-                "caption",
-                "caption_entities",
-                "game",
-            ];
-            for k in KEEP {
-                if let Some(v) = src.json.get(k) {
-                    content.insert(k.into(), v.clone());
-                }
-            }
-            if method == "copymessage" {
+            };
+            if copy {
                 if p.has("caption") {
                     content.remove("caption");
                     content.remove("caption_entities");
@@ -1099,25 +1154,82 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
                 )?;
                 Ok(json!({"message_id": msg["message_id"]}))
             } else {
-                let origin = match src.from_id {
-                    Some(u)
-                        if from_chat > 0
-                            || w.chats
-                                .get(&from_chat)
-                                .is_some_and(|c| c.kind != ChatKind::Channel) =>
-                    {
-                        json!({"type": "user", "sender_user": w.user_json(u), "date": src.json["date"]})
-                    }
-                    _ => {
-                        json!({"type": "channel", "chat": w.chat_json(from_chat), "message_id": mid, "date": src.json["date"]})
-                    }
-                };
+                let origin = w.forward_origin(from_chat, mid, src);
                 content.insert("forward_origin".into(), origin);
                 // Forwarded messages carry no keyboard of their own.
                 let mut q = p.clone();
                 q.0.remove("reply_markup");
                 w.bot_post(chat_id, &q, content, PostExtra::default())
             }
+        }
+        "copymessages" | "forwardmessages" => {
+            let copy = method == "copymessages";
+            // The Bot API server checks the list before it looks at any chat.
+            let ids = message_ids(p)?;
+            let chat_id = w.resolve_chat(p, "chat_id")?;
+            let from_chat = w.resolve_chat(p, "from_chat_id")?;
+            w.check_can_send(chat_id)?;
+            // Only these parameters apply: no reply, no keyboard, no caption of the bot's own.
+            let mut q = Params::default();
+            for k in [
+                "chat_id",
+                "message_thread_id",
+                "disable_notification",
+                "protect_content",
+            ] {
+                if let Some(v) = p.raw(k) {
+                    q.0.insert(k.into(), v.clone());
+                }
+            }
+            let (thread, reply) = w.placement(chat_id, &q)?;
+            // Messages that can't be found are skipped before anything else (the Bot API
+            // server asks for them with `allow_empty`); TDLib then wants the rest in order.
+            let src_chat = w.chats.get(&from_chat);
+            let found: Vec<&MsgRec> = ids
+                .iter()
+                .filter_map(|&id| src_chat.and_then(|c| c.msg(id)))
+                .collect();
+            if found.is_empty() {
+                // TDLib's wording, for copies too.
+                return Err(ApiError::bad("there are no messages to forward"));
+            }
+            if found.windows(2).any(|m| m[0].message_id >= m[1].message_id) {
+                return Err(ApiError::bad(
+                    "message identifiers must be in a strictly increasing order",
+                ));
+            }
+            let remove_caption = copy && p.bool("remove_caption");
+            let mut batch = Vec::with_capacity(found.len());
+            for src in found {
+                // Those that can't be copied are skipped too.
+                let Some(mut content) = copied_content(src) else {
+                    continue;
+                };
+                if remove_caption {
+                    content.remove("caption");
+                    content.remove("caption_entities");
+                }
+                if !copy {
+                    let origin = w.forward_origin(from_chat, src.message_id, src);
+                    content.insert("forward_origin".into(), origin);
+                }
+                batch.push((src.message_id, content));
+            }
+            if batch.is_empty() {
+                return Err(ApiError::bad("messages can't be forwarded"));
+            }
+            // One call, one message against the flood limits, taken before anything is sent.
+            w.rate_check(chat_id)?;
+            let mut sent = Vec::with_capacity(batch.len());
+            for (mid, content) in batch {
+                let extra = PostExtra {
+                    copied_from: copy.then_some((from_chat, mid)),
+                    invoice: None,
+                };
+                let msg = w.post_placed(chat_id, thread, reply.clone(), &q, content, extra)?;
+                sent.push(json!({"message_id": msg["message_id"]}));
+            }
+            Ok(Value::Array(sent))
         }
         "createforumtopic" => {
             let chat_id = w.topic_chat(p, true, "create a topic")?;

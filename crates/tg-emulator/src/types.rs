@@ -273,7 +273,7 @@ pub struct Recorded {
     pub buttons: Vec<Vec<Button>>,
     /// Reply keyboard shown with the message, if any (button texts).
     pub reply_keyboard: Option<Vec<Vec<String>>>,
-    /// `(from_chat_id, message_id)` when the bot made this with `copyMessage`.
+    /// `(from_chat_id, message_id)` when the bot made this with `copyMessage` or `copyMessages`.
     pub copied_from: Option<(i64, i32)>,
     pub edited: bool,
     /// The Bot API `Message` object (shared with the emulator's record of it).

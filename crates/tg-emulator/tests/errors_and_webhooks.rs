@@ -502,6 +502,139 @@ async fn on_threads_of_its_own_the_emulator_serves_long_polls_and_stops() {
 }
 
 #[tokio::test]
+async fn copy_messages_checks_its_list_of_ids_like_telegram() {
+    let (emu, _bot) = setup().await;
+    let alice = started(&emu).await;
+    let a = emu.send_text(alice, alice, "a").unwrap();
+    let b = emu.send_text(alice, alice, "b").unwrap();
+    let group = emu.create_supergroup("Team", false);
+    let cases = [
+        (json!(null), "message identifiers are not specified"),
+        (json!([]), "message identifiers are not specified"),
+        (json!(a), "expected an Array of message identifiers"),
+        (
+            json!((1..=101).collect::<Vec<i32>>()),
+            "too many message identifiers specified",
+        ),
+        (json!([a, true]), "message identifier must be a Number"),
+        (
+            json!([a, "x"]),
+            "can't parse message identifier as a Number",
+        ),
+        (json!([0, a]), "invalid message identifier specified"),
+        (
+            json!([b, a]),
+            "message identifiers must be in a strictly increasing order",
+        ),
+        (
+            json!([a, a]),
+            "message identifiers must be in a strictly increasing order",
+        ),
+        (json!([b + 50, b + 60]), "there are no messages to forward"),
+    ];
+    for method in ["copyMessages", "forwardMessages"] {
+        for (ids, want) in &cases {
+            let (code, body) = raw(
+                &emu,
+                method,
+                json!({"chat_id": group, "from_chat_id": alice, "message_ids": ids}),
+            )
+            .await;
+            assert_eq!(code, 400, "{method} {ids}: {body}");
+            assert_eq!(
+                body["description"],
+                format!("Bad Request: {want}"),
+                "{method} {ids}"
+            );
+        }
+    }
+    assert!(emu.bot_messages(group).is_empty());
+    // As a form (the list a JSON string), with ids as strings, 100 of them at most.
+    let mut ids: Vec<String> = vec![a.to_string(), b.to_string()];
+    ids.extend((1..=98).map(|i| (b + i).to_string()));
+    let (code, body) = raw(
+        &emu,
+        "copyMessages",
+        json!({"chat_id": group, "from_chat_id": alice, "message_ids": serde_json::to_string(&ids).unwrap()}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let sent = body["result"].as_array().unwrap();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0]["message_id"].as_i64() < sent[1]["message_id"].as_i64());
+    assert_eq!(sent[0].as_object().unwrap().len(), 1, "a MessageId: {body}");
+    // Service messages and invoices are skipped; with nothing else there is nothing to copy.
+    let (_, inv) = raw(
+        &emu,
+        "sendInvoice",
+        json!({"chat_id": alice, "title": "T", "description": "D", "payload": "p",
+               "currency": "XTR", "prices": [{"label": "x", "amount": 1}]}),
+    )
+    .await;
+    let inv = inv["result"]["message_id"].as_i64().unwrap();
+    let (code, body) = raw(
+        &emu,
+        "copyMessages",
+        json!({"chat_id": group, "from_chat_id": alice, "message_ids": [inv]}),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert_eq!(
+        body["description"],
+        "Bad Request: messages can't be forwarded"
+    );
+    let (code, body) = raw(
+        &emu,
+        "copyMessages",
+        json!({"chat_id": group, "from_chat_id": alice, "message_ids": [a, inv]}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["result"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn one_copy_messages_call_takes_one_flood_slot() {
+    let emu = Emulator::start(EmulatorConfig {
+        enforce_rate_limits: true,
+        limits: EmulatorLimits {
+            group_burst: 2,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let alice = started(&emu).await;
+    let ids: Vec<i32> = (0..5)
+        .map(|i| emu.send_text(alice, alice, &format!("m{i}")).unwrap())
+        .collect();
+    let group = emu.create_supergroup("Team", false);
+    let copy = json!({"chat_id": group, "from_chat_id": alice, "message_ids": ids});
+    for _ in 0..2 {
+        let (code, body) = raw(&emu, "copyMessages", copy.clone()).await;
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["result"].as_array().unwrap().len(), 5);
+    }
+    assert_eq!(emu.bot_messages(group).len(), 10);
+    assert_eq!(emu.rate_limited_count(), 0);
+    let (code, body) = raw(&emu, "copyMessages", copy.clone()).await;
+    assert_eq!(code, 429, "{body}");
+    assert!(body["parameters"]["retry_after"].as_u64().unwrap() >= 1);
+    // Refused as a whole: nothing of the third call was sent.
+    assert_eq!(emu.bot_messages(group).len(), 10);
+    assert_eq!(emu.rate_limited_count(), 1);
+    let calls = emu.calls_to("copyMessages");
+    assert_eq!(calls.len(), 3);
+    assert_eq!(calls[2].error_code, Some(429));
+    // A 429 injected as a fault is not the limiter's.
+    emu.fail_next("sendMessage", Fault::TooManyRequests { retry_after: 3 }, 1);
+    let (code, _) = raw(&emu, "sendMessage", json!({"chat_id": alice, "text": "x"})).await;
+    assert_eq!(code, 429);
+    assert_eq!(emu.rate_limited_count(), 1);
+}
+
+#[tokio::test]
 async fn flood_limits_can_be_changed_and_apply_only_when_enforced() {
     let tight = EmulatorLimits {
         chat_burst: 1,

@@ -706,3 +706,95 @@ async fn long_poll_wakes_up_when_an_update_arrives() {
         .unwrap();
     assert_eq!(ups.len(), 1);
 }
+
+#[tokio::test]
+async fn copy_messages_copies_in_order_into_a_topic_and_skips_what_is_gone() {
+    let (emu, bot) = setup().await;
+    let alice = user(&emu, "Alice");
+    let forum = emu.create_supergroup("Support", true);
+    let one = emu.send_text(alice, alice, "one").unwrap();
+    let two = emu.send_text(alice, alice, "two").unwrap();
+    let photo = emu
+        .send(
+            alice,
+            alice,
+            OutgoingMessage::new(OutgoingKind::Photo {
+                caption: Some("three".into()),
+            }),
+        )
+        .unwrap();
+    bot.delete_message(ChatId(alice), MessageId(two))
+        .await
+        .unwrap();
+    let topic = bot
+        .create_forum_topic(ChatId(forum), "Alice #1")
+        .await
+        .unwrap();
+    let tid = topic.thread_id;
+    let mut live = emu.subscribe();
+    let ids = [one, two, photo, photo + 1000].map(MessageId);
+    let copied = bot
+        .copy_messages(ChatId(forum), ChatId(alice), ids)
+        .message_thread_id(tid)
+        .await
+        .unwrap();
+    // The deleted message and the one that never was are skipped; the rest keep their order.
+    assert_eq!(copied.len(), 2);
+    assert!(copied[0].0 < copied[1].0);
+    let recs: Vec<_> = copied
+        .iter()
+        .map(|id| emu.message(forum, id.0).unwrap())
+        .collect();
+    assert_eq!(recs[0].text.as_deref(), Some("one"));
+    assert_eq!(recs[0].copied_from, Some((alice, one)));
+    assert_eq!(recs[1].kind, "photo");
+    assert_eq!(recs[1].caption.as_deref(), Some("three"));
+    assert_eq!(recs[1].copied_from, Some((alice, photo)));
+    for r in &recs {
+        assert!(r.from_bot);
+        assert_eq!(r.thread_id, Some(tid.0.0));
+        assert_eq!(r.raw["is_topic_message"], true);
+    }
+    // Each copy is published on the live feed like any message of the bot.
+    for id in &copied {
+        let got = tokio::time::timeout(Duration::from_secs(5), live.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((got.chat_id, got.message_id), (forum, id.0));
+    }
+    let calls = emu.calls_to("copyMessages");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].method, "copyMessages");
+    assert!(calls[0].ok);
+
+    // remove_caption drops the caption of a copy; forwardMessages shares the code.
+    let bare = bot
+        .copy_messages(ChatId(forum), ChatId(alice), [MessageId(photo)])
+        .remove_caption(true)
+        .await
+        .unwrap();
+    let rec = emu.message(forum, bare[0].0).unwrap();
+    assert_eq!(rec.kind, "photo");
+    assert_eq!(rec.caption, None);
+    let forwarded = bot
+        .forward_messages(ChatId(forum), ChatId(alice), [one, photo].map(MessageId))
+        .await
+        .unwrap();
+    assert_eq!(forwarded.len(), 2);
+    let rec = emu.message(forum, forwarded[1].0).unwrap();
+    assert_eq!(rec.copied_from, None);
+    assert_eq!(rec.raw["forward_origin"]["type"], "user");
+    assert_eq!(rec.raw["forward_origin"]["sender_user"]["id"], alice);
+    assert_eq!(emu.calls_to("forwardMessages")[0].method, "forwardMessages");
+
+    // None left to copy: Telegram's answer (TDLib's wording, "forward" for copies too).
+    let err = bot
+        .copy_messages(ChatId(forum), ChatId(alice), [MessageId(two)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, RequestError::Api(ApiError::Unknown(d)) if d == "Bad Request: there are no messages to forward"),
+        "{err:?}"
+    );
+}
