@@ -222,7 +222,10 @@ impl App {
             config.admin_chat_id,
             config.admin_user_ids.clone(),
         ));
+        let backlog = Arc::new(crate::services::relay_backlog::Backlog::default());
+        backlog.load(&db).await?;
         let ctx = AppCtx {
+            backlog,
             admins,
             stripe,
             relay_gate: RelayGate::start(db.clone(), opts.clock.clone()),
@@ -284,6 +287,19 @@ impl App {
             })
         };
         let worker = tokio::spawn(ctx.jobs.clone().run(shutdown.clone()));
+        // One drainer per admin group: the configured ones, and any other a user still has
+        // messages waiting for.
+        let mut groups: Vec<i64> = ctx.config.admin_chat_id.into_iter().collect();
+        match crate::services::relay_backlog::groups(&ctx.db).await {
+            Ok(waiting) => groups.extend(waiting),
+            Err(e) => tracing::error!(error = %e, "could not read the relay backlog"),
+        }
+        groups.sort_unstable();
+        groups.dedup();
+        let drainers: Vec<_> = groups
+            .into_iter()
+            .map(|chat| tokio::spawn(bot::run_relay_backlog(ctx.clone(), chat, shutdown.clone())))
+            .collect();
         let scheduler = tokio::spawn(schedule_housekeeping(ctx.clone(), shutdown.clone()));
 
         if let Some(me) = identify(&ctx, &shutdown).await {
@@ -344,6 +360,9 @@ impl App {
         }
         shutdown.wait().await;
         let _ = worker.await;
+        for drainer in drainers {
+            let _ = drainer.await;
+        }
         let _ = scheduler.await;
         match server.await {
             Ok(result) => result.map_err(AppError::Server),

@@ -9,7 +9,7 @@ use crate::{
     config::Config,
     jobs::JobRunner,
     metrics::Metrics,
-    services::{relay_gate::RelayGate, settlements::Settler},
+    services::{relay_backlog::Backlog, relay_gate::RelayGate, settlements::Settler},
     storage::Db,
     telegram::Telegram,
 };
@@ -31,6 +31,8 @@ pub struct AppCtx {
     pub relay_gate: RelayGate,
     /// Settles paid Checkout Sessions in batches (see [`Settler`]).
     pub settler: Settler,
+    /// Who has relayed messages waiting for the admin group (see [`Backlog`]).
+    pub backlog: Arc<Backlog>,
     /// Who may run admin commands (see [`AdminAccess`]).
     pub admins: Arc<AdminAccess>,
 }

@@ -160,6 +160,20 @@ impl Metrics {
         }
         out
     }
+
+    /// The relay backlog's gauges: messages waiting for the admin group, and how long the
+    /// oldest has waited (0 when none waits). Read from the database by the caller.
+    pub fn render_relay_backlog(waiting: u64, oldest_seconds: i64) -> String {
+        format!(
+            "# HELP tollgate_relay_backlog Relayed messages waiting for the admin group.\n\
+             # TYPE tollgate_relay_backlog gauge\n\
+             tollgate_relay_backlog {waiting}\n\
+             # HELP tollgate_relay_backlog_oldest_seconds How long the oldest waiting message has waited.\n\
+             # TYPE tollgate_relay_backlog_oldest_seconds gauge\n\
+             tollgate_relay_backlog_oldest_seconds {}\n",
+            oldest_seconds.max(0)
+        )
+    }
 }
 
 #[cfg(test)]
@@ -182,5 +196,8 @@ mod tests {
             text.contains("tollgate_bot_api_calls_total{method=\"SendMessage\",outcome=\"ok\"} 1")
         );
         assert!(text.contains("tollgate_jobs{status=\"queued\"} 2"));
+        let backlog = Metrics::render_relay_backlog(3, 42);
+        assert!(backlog.contains("tollgate_relay_backlog 3\n"));
+        assert!(backlog.contains("tollgate_relay_backlog_oldest_seconds 42\n"));
     }
 }

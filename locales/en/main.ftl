@@ -128,6 +128,7 @@ admin-status =
     📊 Tollgate { $version }
     Users: { $users } (active in the last 24 h: { $active })
     Background jobs waiting: { $jobs_queued }, failed for good: { $jobs_dead }
+    Relayed messages waiting for the admin group: { $relay_waiting } (oldest: { $relay_oldest })
 admin-granted = ✅ User { $user } got { $amount } { $amount ->
         [one] credit
        *[other] credits

@@ -137,6 +137,7 @@ admin-status =
     📊 Tollgate { $version }
     Пользователей: { $users } (активны за последние 24 ч: { $active })
     Фоновых задач в очереди: { $jobs_queued }, окончательно не выполнено: { $jobs_dead }
+    Сообщений ждут отправки в группу админов: { $relay_waiting } (дольше всех: { $relay_oldest })
 admin-granted = ✅ Пользователь { $user } получил { $amount } { $amount ->
         [one] кредит
         [few] кредита

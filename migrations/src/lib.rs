@@ -10,7 +10,7 @@ mod m20261121_000002_credits_and_relay;
 mod m20261121_000003_payments;
 mod m20261121_000004_auto_recharge;
 mod m20261204_000005_profile_versions;
-mod m20261205_000006_partial_refunds_and_relay_claims;
+mod m20261205_000006_refunds_relay_claims_backlog;
 
 pub struct Migrator;
 
@@ -23,7 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_payments::Migration),
             Box::new(m20261121_000004_auto_recharge::Migration),
             Box::new(m20261204_000005_profile_versions::Migration),
-            Box::new(m20261205_000006_partial_refunds_and_relay_claims::Migration),
+            Box::new(m20261205_000006_refunds_relay_claims_backlog::Migration),
         ]
     }
 }

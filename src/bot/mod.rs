@@ -248,6 +248,37 @@ pub async fn recover_relays(
     handlers::relay::recover(ctx, before).await
 }
 
+/// Copies the next batch of the admin group `chat`'s relay backlog; false when nothing was
+/// due (see [`handlers::relay::drain_backlog`]).
+pub async fn drain_relay_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
+    handlers::relay::drain_backlog(ctx, chat).await
+}
+
+/// Drains the relay backlog of the admin group `chat` until shutdown: batch after batch while
+/// messages wait (the Telegram client paces them), otherwise waits for the next one.
+pub async fn run_relay_backlog(ctx: AppCtx, chat: i64, shutdown: crate::shutdown::Shutdown) {
+    loop {
+        // A stop in the middle of a batch leaves its rows leased: after the lease they go
+        // again (a copy Telegram made meanwhile would then be made twice: at least once).
+        let drained = tokio::select! {
+            _ = shutdown.wait() => return,
+            drained = drain_relay_backlog(&ctx, chat) => drained,
+        };
+        let pause = match drained {
+            Ok(true) => continue,
+            Ok(false) => std::time::Duration::from_secs(1),
+            Err(e) => {
+                tracing::error!(chat, error = %e, "relay backlog: a batch failed; retrying");
+                std::time::Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = ctx.backlog.rung(pause) => {}
+        }
+    }
+}
+
 /// A handler failed: log the whole cause chain, and tell the person politely.
 pub fn error_reporter(ctx: AppCtx) -> ErrorReporterFn<BotError> {
     Arc::new(move |origin: Origin, err: BotError| {

@@ -123,6 +123,10 @@ pub enum Reply {
         active: u64,
         jobs_queued: u64,
         jobs_dead: u64,
+        /// Relayed messages waiting for the admin group, and how long the oldest has waited
+        /// (e.g. "4 min"; "—" when none waits).
+        relay_waiting: u64,
+        relay_oldest: String,
     },
     AdminGranted {
         user: i64,
@@ -450,12 +454,16 @@ impl Reply {
                 active,
                 jobs_queued,
                 jobs_dead,
+                relay_waiting,
+                relay_oldest,
             } => args(vec![
                 ("version", s(version)),
                 ("users", n(*users as i64)),
                 ("active", n(*active as i64)),
                 ("jobs_queued", n(*jobs_queued as i64)),
                 ("jobs_dead", n(*jobs_dead as i64)),
+                ("relay_waiting", n(*relay_waiting as i64)),
+                ("relay_oldest", s(relay_oldest)),
             ]),
             Reply::AdminGranted {
                 user,
@@ -804,6 +812,8 @@ impl Reply {
                 active: 2,
                 jobs_queued: 1,
                 jobs_dead: 0,
+                relay_waiting: 2,
+                relay_oldest: "4 min".into(),
             },
             Reply::AdminGranted {
                 user: 1,

@@ -63,10 +63,18 @@ async fn metrics(State(s): State<HttpState>) -> Result<impl IntoResponse, ApiErr
     let counts = jobs::counts(&s.ctx.db).await?;
     let mut states: Vec<(String, u64)> = counts.into_iter().collect();
     states.sort();
-    Ok((
-        [("content-type", "text/plain; version=0.0.4")],
-        s.ctx.metrics.render(&states),
-    ))
+    let backlog = crate::services::relay_backlog::stats(&s.ctx.db)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let oldest = backlog
+        .oldest
+        .map_or(0, |t| (s.ctx.now() - t).num_seconds());
+    let mut text = s.ctx.metrics.render(&states);
+    text.push_str(&crate::metrics::Metrics::render_relay_backlog(
+        backlog.waiting,
+        oldest,
+    ));
+    Ok(([("content-type", "text/plain; version=0.0.4")], text))
 }
 
 /// A Stripe event whose signature was verified: handlers only ever see these.

@@ -70,6 +70,8 @@ pub struct Harness {
     pub operator_id: Option<i64>,
     trigger: Trigger,
     task: JoinHandle<Result<(), AppError>>,
+    config: Config,
+    app_opts: AppOptions,
 }
 
 impl Harness {
@@ -134,7 +136,7 @@ impl Harness {
             redis_prefix: opts.redis_prefix.clone(),
             telegram_timeout: opts.telegram_timeout,
         };
-        let app = App::build_on(config, app_opts, listener).await?;
+        let app = App::build_on(config.clone(), app_opts.clone(), listener).await?;
         let handle = app.handle();
         let (trigger, shutdown) = shutdown::channel();
         let task = tokio::spawn(app.run(shutdown));
@@ -146,6 +148,8 @@ impl Harness {
             operator_id,
             trigger,
             task,
+            config,
+            app_opts,
         };
         harness.wait_ready(Duration::from_secs(15)).await?;
         Ok(harness)
@@ -199,6 +203,30 @@ impl Harness {
             self.app.ctx.metrics.handled()
         );
         Ok(())
+    }
+
+    /// Stops the app and starts a new process of it on the same database, address, Telegram
+    /// and Stripe (as after a restart or a crash that lost nothing but memory).
+    pub async fn restart(self) -> anyhow::Result<Harness> {
+        self.trigger.fire();
+        tokio::time::timeout(Duration::from_secs(15), self.task)
+            .await
+            .context("the app did not stop within 15 s")???;
+        let listener = TcpListener::bind(self.config.http_addr)
+            .await
+            .with_context(|| format!("binding {} again", self.config.http_addr))?;
+        let app = App::build_on(self.config.clone(), self.app_opts.clone(), listener).await?;
+        let handle = app.handle();
+        let (trigger, shutdown) = shutdown::channel();
+        let task = tokio::spawn(app.run(shutdown));
+        let harness = Harness {
+            app: handle,
+            trigger,
+            task,
+            ..self
+        };
+        harness.wait_ready(Duration::from_secs(15)).await?;
+        Ok(harness)
     }
 
     pub async fn stop(self) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@ pub mod events;
 pub mod orders;
 pub mod passes;
 pub mod relay;
+pub mod relay_backlog;
 pub mod relay_gate;
 pub mod settings;
 pub mod settlements;

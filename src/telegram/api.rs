@@ -140,6 +140,11 @@ impl Telegram {
         &self.bot
     }
 
+    /// Whether a message to `chat` could go now without waiting for Telegram's limits.
+    pub fn has_room(&self, chat: teloxide::types::ChatId) -> bool {
+        self.limiter.as_ref().is_none_or(|l| l.has_room(chat.0))
+    }
+
     /// A request that is not a message to a chat (getMe, answerCallbackQuery, setWebhook…),
     /// retried as the module docs say.
     pub async fn call<R>(&self, req: R) -> Result<Output<R>, TgError>

@@ -124,6 +124,28 @@ impl RateLimiter {
         wait
     }
 
+    /// Whether a message to `chat` could go right now (nothing is taken).
+    pub fn has_room(&self, chat: i64) -> bool {
+        let now = Instant::now();
+        let l = self.limits;
+        let mut guard = self.state.lock().expect("limiter lock");
+        let (overall, chats) = &mut *guard;
+        overall.refill(now);
+        if !overall.wait().is_zero() {
+            return false;
+        }
+        match chats.get_mut(&chat) {
+            None => l.chat_burst >= 1.0 && (chat >= 0 || l.group_burst >= 1.0),
+            Some(c) => {
+                c.per_sec.refill(now);
+                if let Some(b) = c.per_min.as_mut() {
+                    b.refill(now);
+                }
+                c.per_sec.wait().is_zero() && c.per_min.is_none_or(|b| b.wait().is_zero())
+            }
+        }
+    }
+
     /// Waits until a message to `chat` may go.
     pub async fn acquire(&self, chat: i64) {
         loop {
@@ -173,6 +195,24 @@ mod tests {
         }
         // 5 at once, then one every 3 s: the 25th after 60 s.
         assert_eq!((Instant::now() - start).as_secs(), 60);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn room_is_seen_without_taking_it() {
+        let limiter = RateLimiter::new(RateLimits {
+            chat_per_sec: 100.0,
+            chat_burst: 100.0,
+            ..RateLimits::default()
+        });
+        for _ in 0..5 {
+            assert!(limiter.has_room(-100));
+            assert!(limiter.has_room(-100), "looking takes nothing");
+            limiter.acquire(-100).await;
+        }
+        assert!(!limiter.has_room(-100), "the group's burst of 5 is used up");
+        assert!(limiter.has_room(-200), "another group has room");
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert!(limiter.has_room(-100));
     }
 
     #[tokio::test(start_paused = true)]

@@ -213,6 +213,18 @@ impl TestApp {
         self.h.app.ctx.jobs.drain().await.expect("jobs run")
     }
 
+    /// Stops the app and starts it again on the same database and Telegram.
+    pub async fn restart(mut self) -> TestApp {
+        let db = self.db.take();
+        let h = self.h.restart().await.expect("the app restarts");
+        TestApp {
+            h,
+            http: self.http,
+            read: self.read,
+            db,
+        }
+    }
+
     pub async fn stop(mut self) {
         let db = self.db.take();
         self.h.stop().await.expect("the app stops cleanly");

@@ -8,6 +8,7 @@ mod health;
 mod payments;
 mod refunds;
 mod relay;
+mod relay_backlog;
 mod relay_gate;
 mod settlements;
 mod start;

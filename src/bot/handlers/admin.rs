@@ -1,7 +1,7 @@
 //! Commands of the admin group. Inside a user's topic they act on that user.
 use teloxide::prelude::*;
 
-use super::{fmt_time, send_admin, send_private};
+use super::{fmt_time, fmt_wait, send_admin, send_private};
 use crate::{
     admin::Standing,
     bot::{AdminCommand, BotError, HandlerResult, Reply, handlers::relay::user_locale},
@@ -86,12 +86,17 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
             let jobs = jobs::counts(&ctx.db)
                 .await
                 .map_err(|e| BotError::Service(e.into()))?;
+            let backlog = crate::services::relay_backlog::stats(&ctx.db).await?;
             say(Reply::AdminStatus {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 users: counts.total,
                 active: counts.active_since,
                 jobs_queued: jobs.get("queued").copied().unwrap_or(0),
                 jobs_dead: jobs.get("dead").copied().unwrap_or(0),
+                relay_waiting: backlog.waiting,
+                relay_oldest: backlog
+                    .oldest
+                    .map_or("—".to_owned(), |t| fmt_wait(ctx.now() - t)),
             })
             .await
         }

@@ -49,6 +49,16 @@ pub(crate) fn locale_of_user(ctx: &AppCtx, user: &User) -> Locale {
     )
 }
 
+/// A wait as people say it: "40 s", "4 min", "2 h 5 min".
+pub(crate) fn fmt_wait(d: chrono::Duration) -> String {
+    let secs = d.num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
 pub(crate) fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -117,4 +127,16 @@ pub(crate) async fn send_admin(
         req = req.message_thread_id(thread);
     }
     Ok(ctx.tg.send(chat, req).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn waits_read_as_people_say_them() {
+        use chrono::Duration;
+        assert_eq!(super::fmt_wait(Duration::seconds(40)), "40 s");
+        assert_eq!(super::fmt_wait(Duration::seconds(250)), "4 min");
+        assert_eq!(super::fmt_wait(Duration::seconds(7500)), "2 h 5 min");
+        assert_eq!(super::fmt_wait(Duration::seconds(-3)), "0 s");
+    }
 }

@@ -2,7 +2,9 @@
 //! the admin group; whatever an admin writes in that topic is copied back to the user.
 use chrono::{DateTime, Utc};
 use teloxide::{
-    payloads::{CopyMessageSetters, CreateForumTopicSetters, SendMessageSetters},
+    payloads::{
+        CopyMessageSetters, CopyMessagesSetters, CreateForumTopicSetters, SendMessageSetters,
+    },
     prelude::*,
     types::{MediaKind, MessageId, MessageKind, ReplyParameters, ThreadId, User as TgUser},
 };
@@ -18,6 +20,7 @@ use crate::{
         credits::{self, Movement, Reason},
         passes,
         relay::{self, Direction, Pair},
+        relay_backlog::{self, Queued, Waiting},
         relay_gate::{self, Admission, Admitted, Knock, KnownTopic, Unrelayed, Verdict},
         tiers,
         users::{self, User},
@@ -291,8 +294,11 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx, confirm: Confirm) ->
     Ok(())
 }
 
-/// Relays a (charged, at `cost`) message into the user's topic; when Telegram finally refuses,
-/// refunds the charge and tells the user. True when the message was relayed.
+/// Relays a (charged, at `cost`) message into the user's topic. When it cannot go now (no
+/// room under the admin group's sending limit, messages of the user already waiting, a 429
+/// or Telegram unavailable) it waits in the backlog instead: charged, never refunded for
+/// waiting. When Telegram finally refuses it, the charge is refunded and the user told.
+/// True when the message was relayed or queued.
 async fn deliver(
     ctx: &AppCtx,
     user: &User,
@@ -302,6 +308,10 @@ async fn deliver(
     cost: Option<i64>,
     locale: Locale,
 ) -> Result<bool, BotError> {
+    if ctx.backlog.has_waiting(user.id) || !ctx.tg.has_room(admin) {
+        queue(ctx, user, original, admin, cost, ctx.now()).await?;
+        return Ok(true);
+    }
     let err = match relay_in(ctx, user, original, admin, topic).await {
         Ok(_) => return Ok(true),
         Err(BotError::Telegram(TgError::Uncertain(e))) => {
@@ -311,21 +321,217 @@ async fn deliver(
                 .await?;
             return Ok(true);
         }
+        Err(BotError::Telegram(e)) if e.is_transient() => {
+            tracing::info!(user_id = user.id, error = %e, "relay waits in the backlog");
+            let wait = match e {
+                TgError::RateLimited { retry_after } => {
+                    chrono::Duration::from_std(retry_after).unwrap_or_default()
+                }
+                _ => relay_backlog::backoff(0),
+            };
+            queue(ctx, user, original, admin, cost, ctx.now() + wait).await?;
+            return Ok(true);
+        }
         Err(err) => err,
     };
     tracing::warn!(user_id = user.id, error = %err, "relay failed; refunding");
-    if let Some(cost) = cost {
+    refund(ctx, user, original.id, cost.unwrap_or(0), locale).await?;
+    Ok(false)
+}
+
+/// Puts a charged message into the backlog of its admin group, to go from `not_before` on.
+async fn queue(
+    ctx: &AppCtx,
+    user: &User,
+    original: Original,
+    admin: ChatId,
+    cost: Option<i64>,
+    not_before: chrono::DateTime<Utc>,
+) -> Result<(), BotError> {
+    let waiting = Waiting {
+        user_id: user.id,
+        message_id: original.id.0,
+        admin_chat_id: admin.0,
+        cost: cost.unwrap_or(0),
+        reply_to: original.reply_to.map(|m| m.0),
+    };
+    relay_backlog::enqueue(&ctx.db, &ctx.backlog, ctx.now(), not_before, waiting).await?;
+    Ok(())
+}
+
+/// Gives back what a message Telegram refused was charged, and tells the user.
+async fn refund(
+    ctx: &AppCtx,
+    user: &User,
+    message: MessageId,
+    cost: i64,
+    locale: Locale,
+) -> Result<(), BotError> {
+    if cost > 0 {
         let knock = Knock {
             user_id: user.id,
-            message_id: original.id.0,
+            message_id: message.0,
         };
         let refund = Movement::new(user.id, cost, Reason::RelayRefund)
             .key(knock.refund_key())
-            .reference(original.id.0.to_string());
+            .reference(message.0.to_string());
         credits::grant(&ctx.db, ctx.now(), &refund).await?;
     }
     send_private(ctx, user.id, &Reply::RelayFailed, locale).await?;
-    Ok(false)
+    Ok(())
+}
+
+/// Copies the next batch of the admin group `chat`'s backlog: the messages of the user who
+/// has waited longest, in one call (`copyMessages`) or, for one message, as a reply-threaded
+/// copy. Returns false when nothing was due.
+///
+/// A 429 or an outage puts the batch back for later; a refusal (the group is gone, the bot
+/// was removed, the user deleted the message) refunds each message and tells the user; no
+/// answer at all keeps them as sent (they may be in the group).
+pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
+    let batch = relay_backlog::take(&ctx.db, chat, ctx.now()).await?;
+    let Some(first) = batch.first() else {
+        return Ok(false);
+    };
+    let Some(user) = users::find(&ctx.db, first.waiting.user_id).await? else {
+        relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+        return Ok(true);
+    };
+    let admin = ChatId(chat);
+    let known = relay::topic_of_user(&ctx.db, user.id)
+        .await?
+        .map(|t| KnownTopic {
+            chat_id: t.chat_id,
+            thread_id: t.thread_id,
+        });
+    match copy_batch(ctx, &user, admin, known, &batch).await {
+        Ok(Some(pairs)) => {
+            relay_backlog::delivered(&ctx.db, &ctx.backlog, ctx.now(), &batch, &pairs).await?;
+        }
+        Ok(None) => {
+            // Fewer copies than messages (some were deleted meanwhile): which is which is
+            // unknown, so none is refunded or copied again.
+            tracing::warn!(
+                user_id = user.id,
+                "a batch copy skipped messages; kept as sent"
+            );
+            for q in &batch {
+                relay::mark_uncertain(
+                    &ctx.db,
+                    user.id,
+                    q.waiting.message_id,
+                    &ctx.instance,
+                    ctx.now(),
+                )
+                .await?;
+            }
+            relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+        }
+        Err(BotError::Telegram(TgError::RateLimited { retry_after })) => {
+            let later = ctx.now() + chrono::Duration::from_std(retry_after).unwrap_or_default();
+            relay_backlog::later(&ctx.db, &batch, later).await?;
+        }
+        Err(BotError::Telegram(e @ TgError::Unavailable(_))) => {
+            tracing::warn!(chat, error = %e, "Telegram unavailable; the backlog waits");
+            let later = ctx.now() + relay_backlog::backoff(first.attempts);
+            relay_backlog::later(&ctx.db, &batch, later).await?;
+        }
+        Err(BotError::Telegram(TgError::Uncertain(e))) => {
+            tracing::warn!(user_id = user.id, error = %e, "no answer to a batch copy; kept as sent");
+            for q in &batch {
+                relay::mark_uncertain(
+                    &ctx.db,
+                    user.id,
+                    q.waiting.message_id,
+                    &ctx.instance,
+                    ctx.now(),
+                )
+                .await?;
+            }
+            relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+        }
+        Err(BotError::Telegram(e)) => {
+            tracing::warn!(user_id = user.id, error = %e, "Telegram refused queued messages; refunding");
+            let locale = user_locale(ctx, &user);
+            for q in &batch {
+                refund(
+                    ctx,
+                    &user,
+                    MessageId(q.waiting.message_id),
+                    q.waiting.cost,
+                    locale,
+                )
+                .await?;
+            }
+            relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(true)
+}
+
+/// Copies a batch into the user's topic (opening or reopening it as needed); the pairs to
+/// record, or None when Telegram copied fewer messages than it was given.
+async fn copy_batch(
+    ctx: &AppCtx,
+    user: &User,
+    admin: ChatId,
+    known: Option<KnownTopic>,
+    batch: &[Queued],
+) -> Result<Option<Vec<Pair>>, BotError> {
+    let mut thread = match known {
+        Some(t) if t.chat_id == admin.0 => {
+            (t.thread_id != 0).then_some(ThreadId(MessageId(t.thread_id)))
+        }
+        _ => open_topic(ctx, user, admin).await?,
+    };
+    let mut reopened = false;
+    loop {
+        let copied = if let [one] = batch {
+            let original = Original {
+                chat: ChatId(user.id),
+                id: MessageId(one.waiting.message_id),
+                reply_to: one.waiting.reply_to.map(MessageId),
+            };
+            copy_in(ctx, user, original, admin, thread)
+                .await
+                .map(|m| vec![m])
+        } else {
+            let ids = batch.iter().map(|q| MessageId(q.waiting.message_id));
+            let mut req = ctx.tg.bot().copy_messages(admin, ChatId(user.id), ids);
+            if let Some(t) = thread {
+                req = req.message_thread_id(t);
+            }
+            ctx.tg.send(admin, req).await
+        };
+        match copied {
+            Ok(ids) if ids.len() == batch.len() => {
+                return Ok(Some(
+                    batch
+                        .iter()
+                        .zip(ids)
+                        .map(|(q, copy)| Pair {
+                            user_id: user.id,
+                            user_message_id: q.waiting.message_id,
+                            admin_chat_id: admin.0,
+                            admin_message_id: copy.0,
+                            direction: Direction::In,
+                        })
+                        .collect(),
+                ));
+            }
+            Ok(_) => return Ok(None),
+            Err(e) if e.is_thread_not_found() && !reopened => {
+                tracing::info!(
+                    user_id = user.id,
+                    "support topic was deleted; opening a new one"
+                );
+                thread = open_topic(ctx, user, admin).await?;
+                reopened = true;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Claims a message for one of the recovery paths (see [`relay::claim`]).

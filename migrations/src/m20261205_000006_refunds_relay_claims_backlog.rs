@@ -1,4 +1,4 @@
-//! Partial refunds and relay claims.
+//! Partial refunds, relay claims and the relay backlog.
 //!
 //! - `orders.refunded_minor`: how much of the order Stripe has refunded so far (its
 //!   `amount_refunded` is cumulative), so each later refund takes back only the difference;
@@ -7,6 +7,9 @@
 //!   admin group. The start-up recovery and a redelivered update both insert it first; only
 //!   the one whose insert lands copies the message. `state` is `copying`, or `uncertain` when
 //!   Telegram never answered the copy (it may have happened; it is not sent again).
+//! - `relay_backlog`: charged messages waiting for their turn to be copied into the admin group
+//!   (its sending limit, a 429, a Telegram outage). Rows, so that a restart loses none; one
+//!   row per user message; deleted once the copy is recorded.
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]
@@ -26,6 +29,21 @@ enum RelayClaims {
     Owner,
     State,
     ClaimedAt,
+}
+
+#[derive(DeriveIden)]
+enum RelayBacklog {
+    Table,
+    Id,
+    UserId,
+    MessageId,
+    AdminChatId,
+    Cost,
+    ReplyTo,
+    EnqueuedAt,
+    Attempts,
+    NotBefore,
+    LockedUntil,
 }
 
 #[async_trait::async_trait]
@@ -62,10 +80,52 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(RelayBacklog::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(RelayBacklog::Id))
+                    .col(big_integer(RelayBacklog::UserId))
+                    .col(integer(RelayBacklog::MessageId))
+                    .col(big_integer(RelayBacklog::AdminChatId))
+                    .col(big_integer(RelayBacklog::Cost))
+                    .col(integer_null(RelayBacklog::ReplyTo))
+                    .col(timestamp_with_time_zone(RelayBacklog::EnqueuedAt))
+                    .col(integer(RelayBacklog::Attempts).default(0))
+                    .col(timestamp_with_time_zone(RelayBacklog::NotBefore))
+                    .col(timestamp_with_time_zone_null(RelayBacklog::LockedUntil))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_relay_backlog_message")
+                    .table(RelayBacklog::Table)
+                    .col(RelayBacklog::UserId)
+                    .col(RelayBacklog::MessageId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_relay_backlog_group")
+                    .table(RelayBacklog::Table)
+                    .col(RelayBacklog::AdminChatId)
+                    .col(RelayBacklog::Id)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(RelayBacklog::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(RelayClaims::Table).to_owned())
             .await?;
