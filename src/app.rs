@@ -98,9 +98,13 @@ fn job_runner(
 ) -> JobRunner {
     let (prune_db, prune_clock) = (db.clone(), clock.clone());
     let (remind_db, remind_clock) = (db.clone(), clock.clone());
+    let notice_app = app.clone();
     JobRunner::builder()
         .handle(crate::payments::auto_recharge::JOB, move |job| {
             crate::payments::auto_recharge::run(app.clone(), job)
+        })
+        .handle(crate::services::notices::JOB, move |job| {
+            bot::notify::run_notice(notice_app.clone(), job)
         })
         .handle(crate::services::passes::REMINDER_JOB, move |job| {
             bot::reminders::pass_reminder(

@@ -4,6 +4,7 @@ mod helpers;
 mod account;
 mod cli;
 mod health;
+mod notices;
 mod payments;
 mod relay;
 mod relay_gate;
