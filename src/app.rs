@@ -56,6 +56,8 @@ pub struct AppOptions {
     pub workers: usize,
     /// Prefix of Redis keys, so several apps can share one Redis (tests do).
     pub redis_prefix: String,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub http: http::ServerLimits,
 }
 
 impl Default for AppOptions {
@@ -66,6 +68,7 @@ impl Default for AppOptions {
             poll_timeout: Duration::from_secs(25),
             workers: 128,
             redis_prefix: "tollgate:".into(),
+            http: http::ServerLimits::default(),
         }
     }
 }
@@ -233,6 +236,7 @@ impl App {
             me: Arc::new(OnceLock::new()),
             pump: Arc::new(OnceLock::new()),
             telegram_webhook_secret,
+            limits: opts.http,
         };
         Ok(App {
             ctx,
@@ -268,11 +272,7 @@ impl App {
         let server = {
             let shutdown = shutdown.clone();
             let router = http::router(http_state.clone());
-            tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(async move { shutdown.wait().await })
-                    .await
-            })
+            tokio::spawn(http::serve(listener, router, opts.http, shutdown))
         };
         let worker = tokio::spawn(ctx.jobs.clone().run(shutdown.clone()));
         let scheduler = tokio::spawn(schedule_housekeeping(ctx.clone(), shutdown.clone()));

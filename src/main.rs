@@ -92,6 +92,16 @@ fn main() -> ExitCode {
     let phases =
         matches!(&cli.command, Some(Command::Bench(args)) if args.phases).then(PhaseLog::default);
     init_tracing(config.log_format, phases.as_ref());
+    if matches!(
+        &cli.command,
+        None | Some(Command::Run) | Some(Command::Sandbox(_))
+    ) {
+        // Each HTTP connection is a file descriptor; the usual soft limit of 1024 is too few.
+        match tollgate::http::raise_open_file_limit() {
+            Ok(limit) => tracing::debug!(limit, "open-file limit"),
+            Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+        }
+    }
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
     runtime.block_on(async move {
         let command = cli.command.unwrap_or(Command::Run);

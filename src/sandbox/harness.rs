@@ -37,6 +37,7 @@ pub struct HarnessOptions {
     pub limits: Option<telegram::RateLimits>,
     pub workers: usize,
     pub emulator: EmulatorConfig,
+    pub http: crate::http::ServerLimits,
 }
 
 impl HarnessOptions {
@@ -54,6 +55,7 @@ impl HarnessOptions {
             limits: None,
             workers: 128,
             emulator: EmulatorConfig::default(),
+            http: crate::http::ServerLimits::default(),
         }
     }
 }
@@ -129,6 +131,7 @@ impl Harness {
             poll_timeout: Duration::from_secs(10),
             workers: opts.workers,
             redis_prefix: opts.redis_prefix.clone(),
+            http: opts.http,
         };
         let app = App::build_on(config, app_opts, listener).await?;
         let handle = app.handle();

@@ -4,6 +4,7 @@ mod helpers;
 mod account;
 mod cli;
 mod health;
+mod http_limits;
 mod notices;
 mod payments;
 mod relay;
