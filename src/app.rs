@@ -32,6 +32,9 @@ pub enum AppError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The database `DATABASE_URL` names cannot be reached (a configuration error: exit 2).
+    #[error("DATABASE_URL: {0}")]
+    Database(StorageError),
     #[error("HTTP_ADDR: cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -155,7 +158,12 @@ impl App {
         listener: TcpListener,
     ) -> Result<App, AppError> {
         let token = config.require_bot_token()?.clone();
-        let db = storage::connect(config.database_url.expose()).await?;
+        let db = storage::connect(config.database_url.expose())
+            .await
+            .map_err(|e| match e {
+                StorageError::Connect(_) => AppError::Database(e),
+                other => AppError::Storage(other),
+            })?;
         // Claims a crash left half-done: let the sender's redelivery through (Telegram resends
         // an update we never answered; Stripe retries an event we never acknowledged).
         for source in [
