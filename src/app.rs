@@ -32,6 +32,9 @@ pub enum AppError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The database `DATABASE_URL` names cannot be reached (a configuration error: exit 2).
+    #[error("DATABASE_URL: {0}")]
+    Database(StorageError),
     #[error("HTTP_ADDR: cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -58,6 +61,8 @@ pub struct AppOptions {
     pub redis_prefix: String,
     /// How long a Bot API call may take before the client gives up on its answer.
     pub telegram_timeout: Duration,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub http: http::ServerLimits,
 }
 
 impl Default for AppOptions {
@@ -69,6 +74,7 @@ impl Default for AppOptions {
             workers: 128,
             redis_prefix: "tollgate:".into(),
             telegram_timeout: telegram::CLIENT_TIMEOUT,
+            http: http::ServerLimits::default(),
         }
     }
 }
@@ -101,9 +107,13 @@ fn job_runner(
 ) -> JobRunner {
     let (prune_db, prune_clock) = (db.clone(), clock.clone());
     let (remind_db, remind_clock) = (db.clone(), clock.clone());
+    let notice_app = app.clone();
     JobRunner::builder()
         .handle(crate::payments::auto_recharge::JOB, move |job| {
             crate::payments::auto_recharge::run(app.clone(), job)
+        })
+        .handle(crate::services::notices::JOB, move |job| {
+            bot::notify::run_notice(notice_app.clone(), job)
         })
         .handle(crate::services::passes::REMINDER_JOB, move |job| {
             bot::reminders::pass_reminder(
@@ -151,7 +161,12 @@ impl App {
         listener: TcpListener,
     ) -> Result<App, AppError> {
         let token = config.require_bot_token()?.clone();
-        let db = storage::connect(config.database_url.expose()).await?;
+        let db = storage::connect(config.database_url.expose())
+            .await
+            .map_err(|e| match e {
+                StorageError::Connect(_) => AppError::Database(e),
+                other => AppError::Storage(other),
+            })?;
         // Claims a crash left half-done: let the sender's redelivery through (Telegram resends
         // an update we never answered; Stripe retries an event we never acknowledged).
         for source in [
@@ -245,6 +260,7 @@ impl App {
             me: Arc::new(OnceLock::new()),
             pump: Arc::new(OnceLock::new()),
             telegram_webhook_secret,
+            limits: opts.http,
         };
         Ok(App {
             ctx,
@@ -280,11 +296,7 @@ impl App {
         let server = {
             let shutdown = shutdown.clone();
             let router = http::router(http_state.clone());
-            tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(async move { shutdown.wait().await })
-                    .await
-            })
+            tokio::spawn(http::serve(listener, router, opts.http, shutdown))
         };
         let worker = tokio::spawn(ctx.jobs.clone().run(shutdown.clone()));
         // One drainer per admin group: the configured ones, and any other a user still has

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tollgate::timeline::{self, PhaseLog};
 use tollgate::{
-    app::{App, AppOptions},
+    app::{App, AppError, AppOptions},
     cli::{Cli, Command},
     config::{Config, LogFormat},
     shutdown, storage,
@@ -79,6 +79,19 @@ async fn healthcheck(addr: std::net::SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A database that cannot be reached is the operator's to fix, like a malformed variable: one
+/// line naming `DATABASE_URL` (its password blanked, should the cause quote it), exit 2.
+fn database_unreachable(e: &AppError, url: &str) -> ExitCode {
+    let mut line = e.to_string();
+    if let Ok(parsed) = url::Url::parse(url)
+        && let Some(password) = parsed.password().filter(|p| !p.is_empty())
+    {
+        line = line.replace(password, "***");
+    }
+    eprintln!("error: {}", line.replace('\n', " "));
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
@@ -92,6 +105,16 @@ fn main() -> ExitCode {
     let phases =
         matches!(&cli.command, Some(Command::Bench(args)) if args.phases).then(PhaseLog::default);
     init_tracing(config.log_format, phases.as_ref());
+    if matches!(
+        &cli.command,
+        None | Some(Command::Run) | Some(Command::Sandbox(_))
+    ) {
+        // Each HTTP connection is a file descriptor; the usual soft limit of 1024 is too few.
+        match tollgate::http::raise_open_file_limit() {
+            Ok(limit) => tracing::debug!(limit, "open-file limit"),
+            Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+        }
+    }
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
     runtime.block_on(async move {
         let command = cli.command.unwrap_or(Command::Run);
@@ -107,15 +130,28 @@ fn main() -> ExitCode {
                     tracing::info!("shutting down");
                     trigger.fire();
                 });
+                let database_url = config.database_url.clone();
                 match App::build(config, AppOptions::default()).await {
                     Ok(app) => app.run(shutdown).await.map_err(Into::into),
+                    Err(e @ AppError::Database(_)) => {
+                        return database_unreachable(&e, database_url.expose());
+                    }
                     Err(e) => Err(e.into()),
                 }
             }
-            Command::Migrate => storage::connect(config.database_url.expose())
-                .await
-                .map(|_| tracing::info!("database is up to date"))
-                .map_err(Into::into),
+            Command::Migrate => match storage::connect(config.database_url.expose()).await {
+                Ok(_) => {
+                    tracing::info!("database is up to date");
+                    Ok(())
+                }
+                Err(e @ storage::StorageError::Connect(_)) => {
+                    return database_unreachable(
+                        &AppError::Database(e),
+                        config.database_url.expose(),
+                    );
+                }
+                Err(e) => Err(e.into()),
+            },
             Command::Sandbox(args) => tollgate::sandbox::run(config, args).await,
             Command::Bench(args) => tollgate::bench::run(args, phases).await,
             Command::Healthcheck => healthcheck(config.http_addr).await,

@@ -1,13 +1,18 @@
 //! Messages the bot sends on its own initiative (payments settled, refunds, disputes), for the
-//! payment webhooks and jobs.
+//! payment webhooks and jobs; [`run_notice`] sends the notices the payment webhooks queue.
+use std::sync::{Arc, OnceLock};
+
 use teloxide::types::{ChatId, MessageId, ThreadId};
 
 use super::{BotError, Reply, handlers};
 use crate::{
     context::AppCtx,
+    jobs::{Job, JobError},
     services::{
-        orders::{Paid, Refunded},
-        relay, users,
+        credits,
+        notices::Notice,
+        orders::{self, Paid, Refunded},
+        passes, relay, users,
     },
 };
 
@@ -30,21 +35,6 @@ fn paid_reply(paid: &Paid) -> Option<Reply> {
         }),
         Paid::AlreadyPaid | Paid::NotPayable => None,
     }
-}
-
-/// [`paid`] for a user whose languages the caller already has.
-pub async fn paid_in(
-    ctx: &AppCtx,
-    user_id: i64,
-    paid: &Paid,
-    locale: Option<&str>,
-    language_code: Option<&str>,
-) -> Result<(), BotError> {
-    let Some(reply) = paid_reply(paid) else {
-        return Ok(());
-    };
-    let locale = crate::i18n::Locale::resolve(locale, language_code, ctx.config.default_locale);
-    deliver(ctx, user_id, &reply, locale).await
 }
 
 /// A notice to the user. Best effort: when it is about money already applied (a payment, a
@@ -143,4 +133,110 @@ pub async fn refunded(
         }
         Refunded::BeforePayment | Refunded::AlreadyRefunded => Ok(()),
     }
+}
+
+/// The notice job ([`crate::services::notices::JOB`]): renders the notice in its reader's
+/// language and sends it. Telegram being slow, flooded or down (429, 5xx, network) retries the
+/// job later; a user who blocked the bot is marked unreachable and the job ends; any other
+/// refusal ends it as dead.
+pub async fn run_notice(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobError> {
+    let ctx = app
+        .get()
+        .ok_or_else(|| JobError::Retry("the app is starting".into()))?;
+    let notice: Notice = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let sent = match notice {
+        Notice::Credits {
+            user_id,
+            amount,
+            balance,
+        } => {
+            let reply = Reply::PurchaseDone {
+                credits: amount,
+                balance,
+            };
+            send_to_user(ctx, user_id, &reply).await
+        }
+        Notice::Pass { user_id, until } => {
+            let reply = Reply::PassGranted {
+                until: handlers::fmt_time(until),
+            };
+            send_to_user(ctx, user_id, &reply).await
+        }
+        Notice::PaidOrder { user_id, order_id } => match paid_order_reply(ctx, order_id).await {
+            Ok(Some(reply)) => send_to_user(ctx, user_id, &reply).await,
+            other => other.map(|_| ()),
+        },
+        Notice::PaymentFailed { user_id } => {
+            send_to_user(ctx, user_id, &Reply::PaymentFailed).await
+        }
+        Notice::Refund {
+            user_id,
+            credits,
+            balance,
+        } => send_to_user(ctx, user_id, &Reply::RefundNotice { credits, balance }).await,
+        Notice::AdminRefund {
+            user_id,
+            order_id,
+            clawed_back,
+            debt,
+        } => {
+            let reply = Reply::AdminRefundNote {
+                user: user_id,
+                order: order_id,
+                clawed_back,
+                debt,
+            };
+            to_admins(ctx, user_id, &reply).await
+        }
+        Notice::AdminDispute { user_id, order_id } => {
+            let reply = Reply::AdminDisputeNote {
+                user: user_id,
+                order: order_id,
+            };
+            to_admins(ctx, user_id, &reply).await
+        }
+    };
+    sent.map_err(|e| match &e {
+        BotError::Telegram(tg) if !tg.is_transient() => JobError::Permanent(e.to_string()),
+        _ => JobError::Retry(e.to_string()),
+    })
+}
+
+/// What a paid order bought, told from the order as it stands (see [`Notice::PaidOrder`]).
+async fn paid_order_reply(ctx: &AppCtx, order_id: i64) -> Result<Option<Reply>, BotError> {
+    let Some(order) = orders::find(&ctx.db, order_id).await? else {
+        return Ok(None);
+    };
+    if order.status != "paid" {
+        return Ok(None);
+    }
+    let Some(product) = orders::product(&ctx.db, order.product_id).await? else {
+        return Ok(None);
+    };
+    let paid = match product.credits {
+        Some(amount) => Paid::Credits {
+            amount,
+            balance: credits::balance(&ctx.db, order.user_id).await?,
+        },
+        None => match passes::active(&ctx.db, ctx.now(), order.user_id).await? {
+            Some(pass) => Paid::Pass {
+                until: pass.ends_at,
+            },
+            None => return Ok(None),
+        },
+    };
+    Ok(paid_reply(&paid))
+}
+
+/// A notice to the user in their language; a user who blocked the bot is marked unreachable
+/// (not an error), every other failure is the caller's.
+async fn send_to_user(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), BotError> {
+    let Some(user) = users::find(&ctx.db, user_id).await? else {
+        return Ok(());
+    };
+    let locale = handlers::locale_of_user(ctx, &user);
+    handlers::send_private(ctx, user_id, reply, locale)
+        .await
+        .map(|_| ())
 }

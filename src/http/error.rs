@@ -18,6 +18,10 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("not ready: {0}")]
     Unavailable(&'static str),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the body did not arrive in time")]
+    BodyTimeout,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -41,6 +45,8 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized".to_owned()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, (*m).to_owned()),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, (*m).to_owned()),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, self.to_string()),
+            ApiError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, self.to_string()),
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (

@@ -1,5 +1,6 @@
 //! The one HTTP server: health, readiness, metrics, the Telegram and Stripe webhooks.
 mod error;
+mod server;
 mod telegram_webhook;
 
 use std::sync::{Arc, OnceLock};
@@ -15,6 +16,7 @@ use serde_json::json;
 use teloxide::types::Me;
 
 pub use error::ApiError;
+pub use server::{ServerLimits, raise_open_file_limit, serve};
 
 use crate::{
     config::Secret, context::AppCtx, jobs, payments::stripe, storage, telegram::UpdatePump,
@@ -29,6 +31,50 @@ pub struct HttpState {
     pub pump: Arc<OnceLock<UpdatePump>>,
     /// Some in webhook mode.
     pub telegram_webhook_secret: Option<Secret>,
+    pub limits: ServerLimits,
+}
+
+/// The largest Stripe webhook body taken: Stripe's events are a few KiB.
+pub const STRIPE_BODY_LIMIT: usize = 256 * 1024;
+/// The largest Telegram update taken: a message with a 4096-character text, its entities and a
+/// reply to another is well under this.
+pub const TELEGRAM_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A request body of at most `MAX` bytes, received within the server's body timeout: 413 when
+/// larger (said by `Content-Length` or found while reading), 408 when it stalls.
+pub struct LimitedBody<const MAX: usize>(pub axum::body::Bytes);
+
+impl<const MAX: usize> FromRequest<HttpState> for LimitedBody<MAX> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &HttpState) -> Result<Self, Self::Rejection> {
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX as u64) {
+            return Err(ApiError::TooLarge(MAX));
+        }
+        let read = axum::body::to_bytes(req.into_body(), MAX);
+        match tokio::time::timeout(state.limits.body_timeout, read).await {
+            Err(_) => Err(ApiError::BodyTimeout),
+            Ok(Ok(bytes)) => Ok(Self(bytes)),
+            Ok(Err(e)) if is_length_limit(&e) => Err(ApiError::TooLarge(MAX)),
+            Ok(Err(e)) => Err(ApiError::BadRequest(format!("cannot read the body: {e}"))),
+        }
+    }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 pub fn router(state: HttpState) -> Router {
@@ -88,8 +134,8 @@ impl FromRequest<HttpState> for VerifiedStripeEvent {
             return Err(ApiError::NotFound("Stripe is not configured"));
         };
         let signature = header(req.headers(), "stripe-signature");
-        let body = String::from_request(req, state)
-            .await
+        let LimitedBody(bytes) = LimitedBody::<STRIPE_BODY_LIMIT>::from_request(req, state).await?;
+        let body = String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::BadRequest("body is not UTF-8 text".into()))?;
         let event = stripe::verify(
             &body,

@@ -7,13 +7,12 @@
 use std::time::Duration;
 
 use axum::{
-    body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode},
 };
 use teloxide::types::Update;
 
-use super::{ApiError, HttpState, header};
+use super::{ApiError, HttpState, LimitedBody, TELEGRAM_BODY_LIMIT, header};
 use crate::{
     services::events::{self, Claim, EventSource},
     telegram::update_kind,
@@ -32,7 +31,7 @@ fn same_secret(given: &str, expected: &str) -> bool {
 pub(super) async fn receive(
     State(s): State<HttpState>,
     headers: HeaderMap,
-    body: Bytes,
+    LimitedBody(body): LimitedBody<TELEGRAM_BODY_LIMIT>,
 ) -> Result<StatusCode, ApiError> {
     let Some(expected) = s.telegram_webhook_secret.as_ref() else {
         return Err(ApiError::NotFound("webhook mode is off"));

@@ -63,7 +63,32 @@ pub async fn enqueue(
     now: DateTime<Utc>,
     job: NewJob,
 ) -> Result<bool, StorageError> {
-    let row = jobs::ActiveModel {
+    Ok(enqueue_many(db, now, [job]).await? == 1)
+}
+
+/// Adds jobs in one statement; returns how many were new (the others' dedupe keys exist).
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    jobs: impl IntoIterator<Item = NewJob>,
+) -> Result<u64, StorageError> {
+    let rows: Vec<jobs::ActiveModel> = jobs.into_iter().map(|job| row(now, job)).collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let n = jobs::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(jobs::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(n)
+}
+
+fn row(now: DateTime<Utc>, job: NewJob) -> jobs::ActiveModel {
+    jobs::ActiveModel {
         kind: Set(job.kind.to_owned()),
         payload: Set(job.payload.to_string()),
         status: Set("queued".into()),
@@ -76,16 +101,7 @@ pub async fn enqueue(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    };
-    let n = jobs::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(jobs::Column::DedupeKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(n == 1)
+    }
 }
 
 /// Job counts by status, for `/metrics` and the admin status.

@@ -3,16 +3,19 @@
 //! 500, so Stripe's retry is applied rather than dropped. Every effect is idempotent on its own
 //! (orders move forward by conditional updates, grants are keyed by order), so two different
 //! events about one order grant once, and a refund that arrives before the payment stops it.
+//! What people are told about it (payment received, refunds, failures, disputes) is queued as
+//! notice jobs ([`notices`]) and sent by the job worker: the answer to Stripe never waits on
+//! Telegram.
 use chrono::{DateTime, Utc};
 use stripe_checkout::CheckoutSession;
 use stripe_webhook::{Event, EventObject, Webhook, WebhookError};
 
 use crate::{
-    bot::{BotError, Reply, notify},
     context::AppCtx,
     services::{
         ServiceError,
         events::{self, Claim, EventSource},
+        notices::{self, Keyed},
         orders::{self, Order, PaymentRef},
         settlements::{PaidSession, Settled},
     },
@@ -63,8 +66,12 @@ pub enum Applied {
 pub enum HandleError {
     #[error(transparent)]
     Service(#[from] ServiceError),
-    #[error(transparent)]
-    Bot(#[from] BotError),
+}
+
+impl From<crate::storage::StorageError> for HandleError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        HandleError::Service(e.into())
+    }
 }
 
 /// Claims the event, applies it, and marks it done; releases the claim if applying failed.
@@ -72,20 +79,9 @@ pub enum HandleError {
 pub async fn apply(ctx: &AppCtx, event: &Event) -> Result<Applied, HandleError> {
     if let Some(session) = paid_session(event) {
         match ctx.settler.settle(session).await? {
-            Settled::Applied {
-                user_id,
-                paid,
-                locale,
-                language_code,
-            } => {
-                notify::paid_in(
-                    ctx,
-                    user_id,
-                    &paid,
-                    locale.as_deref(),
-                    language_code.as_deref(),
-                )
-                .await?;
+            Settled::Applied { .. } => {
+                // The batch queued the notice with the grant.
+                ctx.jobs.notify();
                 return Ok(Applied::Applied);
             }
             Settled::Duplicate => return Ok(Applied::Duplicate),
@@ -115,6 +111,16 @@ pub async fn apply(ctx: &AppCtx, event: &Event) -> Result<Applied, HandleError> 
             Err(e)
         }
     }
+}
+
+/// Queues notices (each once per key) and wakes the worker. Called after the effect is stored
+/// and before the event is marked done: a crash in between leaves the event to Stripe's retry,
+/// which finds the effect applied and queues the same keys again.
+async fn tell(ctx: &AppCtx, owed: impl IntoIterator<Item = Keyed>) -> Result<(), HandleError> {
+    if notices::enqueue(&ctx.db, ctx.now(), owed).await? {
+        ctx.jobs.notify();
+    }
+    Ok(())
 }
 
 /// A Checkout Session this event says was paid, for the batched settlement.
@@ -204,15 +210,14 @@ async fn session_paid(ctx: &AppCtx, session: &CheckoutSession) -> Result<(), Han
     if let Some(pi) = &pi {
         crate::payments::auto_recharge::remember_card(ctx, order.user_id, pi).await?;
     }
-    notify::paid(ctx, order.user_id, &paid).await?;
-    Ok(())
+    tell(ctx, notices::paid(order.user_id, order.id, &paid)).await
 }
 
 async fn payment_failed(ctx: &AppCtx, order: Option<Order>) -> Result<(), HandleError> {
     if let Some(order) = order
         && orders::mark_failed(&ctx.db, ctx.now(), order.id).await?
     {
-        notify::to_user(ctx, order.user_id, &Reply::PaymentFailed).await?;
+        tell(ctx, [notices::payment_failed(order.user_id, order.id)]).await?;
     }
     Ok(())
 }
@@ -266,8 +271,12 @@ async fn dispatch(ctx: &AppCtx, event: &Event) -> Result<(), HandleError> {
             };
             let refunded =
                 orders::refund(&ctx.db, ctx.now(), &order, charge.amount_refunded).await?;
-            notify::refunded(ctx, order.user_id, order.id, &refunded).await?;
-            Ok(())
+            let total = charge.amount_refunded.clamp(0, order.amount_minor);
+            tell(
+                ctx,
+                notices::refunded(order.user_id, order.id, total, &refunded),
+            )
+            .await
         }
         EventObject::ChargeDisputeCreated(dispute) => {
             let Some(pi) = &dispute.payment_intent else {
@@ -275,13 +284,13 @@ async fn dispatch(ctx: &AppCtx, event: &Event) -> Result<(), HandleError> {
             };
             if let Some(order) = order_by_payment_intent(ctx, pi.id().as_str()).await? {
                 orders::flag_user(&ctx.db, ctx.now(), order.user_id).await?;
-                notify::to_admins(
+                tell(
                     ctx,
-                    order.user_id,
-                    &Reply::AdminDisputeNote {
-                        user: order.user_id,
-                        order: order.id,
-                    },
+                    [notices::dispute(
+                        order.user_id,
+                        order.id,
+                        dispute.id.as_str(),
+                    )],
                 )
                 .await?;
             }

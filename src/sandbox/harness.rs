@@ -39,6 +39,7 @@ pub struct HarnessOptions {
     pub emulator: EmulatorConfig,
     /// How long the app's Bot API client waits for an answer.
     pub telegram_timeout: Duration,
+    pub http: crate::http::ServerLimits,
 }
 
 impl HarnessOptions {
@@ -57,6 +58,7 @@ impl HarnessOptions {
             workers: 128,
             emulator: EmulatorConfig::default(),
             telegram_timeout: telegram::CLIENT_TIMEOUT,
+            http: crate::http::ServerLimits::default(),
         }
     }
 }
@@ -135,6 +137,7 @@ impl Harness {
             workers: opts.workers,
             redis_prefix: opts.redis_prefix.clone(),
             telegram_timeout: opts.telegram_timeout,
+            http: opts.http,
         };
         let app = App::build_on(config.clone(), app_opts.clone(), listener).await?;
         let handle = app.handle();

@@ -4,6 +4,7 @@ pub mod auto_recharge;
 pub mod batch;
 pub mod credits;
 pub mod events;
+pub mod notices;
 pub mod orders;
 pub mod passes;
 pub mod relay;

@@ -5,7 +5,9 @@
 //! about fourteen statements in six transactions. Webhooks that arrive together are settled
 //! together instead ([`Batcher`]), in one transaction: seen event ids, orders with products,
 //! the claims (stored as done: they commit with their effects or not at all), one guarded
-//! order update, one balance update, one ledger insert, one customer insert.
+//! order update, one balance update, one ledger insert, one customer insert, and one insert of
+//! the "payment received" notices ([`notices`]), so that a grant never commits without its
+//! notice.
 //!
 //! Only the plain case is settled here: a known order for a credit pack, of a user without
 //! auto-recharge (remembering the card needs a Stripe call). Anything else, and any batch that
@@ -25,6 +27,7 @@ use super::{
     batch::{Batcher, BatcherStopped, Miss},
     credits::{self, Movement, Reason},
     events::EventSource,
+    notices,
     orders::Paid,
 };
 use crate::{
@@ -388,6 +391,22 @@ async fn settle_batch(
             .exec_without_returning(&txn)
             .await?;
     }
+    // The "payment received" notices commit with the grants they tell of.
+    let owed: Vec<notices::Keyed> = sessions
+        .iter()
+        .zip(&plans)
+        .filter_map(|(s, p)| match p {
+            // Already paid: queued again in case the payment was stored by an attempt that
+            // crashed before queueing its notice; the key keeps it to one.
+            Plan::Claim {
+                user_id, outcome, ..
+            } => notices::paid(*user_id, s.order_id, outcome),
+            _ => None,
+        })
+        .collect();
+    notices::enqueue(&txn, now, owed)
+        .await
+        .map_err(super::ServiceError::from)?;
     txn.commit().await?;
 
     Ok(plans

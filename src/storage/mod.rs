@@ -24,8 +24,16 @@ pub enum StorageError {
     Corrupt(String),
 }
 
-/// Connects, tunes SQLite, and brings the schema up to date.
+/// How long the first connection at start may take. The pool would keep retrying an
+/// unreachable server until its acquire timeout; at start, failing fast says more.
+pub const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connects, tunes SQLite, and brings the schema up to date. A PostgreSQL server that refuses
+/// or does not answer fails within [`FIRST_CONNECT_TIMEOUT`], with its own reason.
 pub async fn connect(url: &str) -> Result<Db, StorageError> {
+    if url.starts_with("postgres") {
+        reach_postgres(url).await?;
+    }
     let db = connect_without_migrating(url).await?;
     Migrator::up(&db, None)
         .await
@@ -79,6 +87,24 @@ fn options(url: &str, ping_if_idle_for: Duration) -> ConnectOptions {
         options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
     }
     options
+}
+
+/// One connection, once: the server's answer (or its silence) without the pool's retries.
+async fn reach_postgres(url: &str) -> Result<(), StorageError> {
+    use sea_orm::sqlx::{Connection, postgres::PgConnection};
+    let failed =
+        |why: String| StorageError::Connect(DbErr::Conn(sea_orm::RuntimeErr::Internal(why)));
+    match tokio::time::timeout(FIRST_CONNECT_TIMEOUT, PgConnection::connect(url)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(failed(e.to_string())),
+        Err(_) => Err(failed(format!(
+            "no answer within {} s",
+            FIRST_CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
 }
 
 async fn open(options: ConnectOptions) -> Result<Db, StorageError> {

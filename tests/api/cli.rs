@@ -144,3 +144,91 @@ async fn the_real_binary_answers_start_on_any_bot_api_compatible_server() {
     );
     emu.shutdown();
 }
+
+/// `GET /healthz` with a few seconds' patience.
+async fn healthz_at(addr: &str) -> Result<reqwest::StatusCode, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .map(|r| r.status())
+}
+
+#[tokio::test]
+async fn the_binary_raises_its_open_file_limit_and_answers_healthz_past_1100_idle_connections() {
+    tollgate::http::raise_open_file_limit().unwrap();
+    let emu = tg_emulator::Emulator::start(tg_emulator::EmulatorConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    // Started with the soft limit many systems default to (or lower).
+    let mut cmd = tollgate();
+    cmd.env("PATH", "/usr/bin:/bin")
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" run")
+        .arg(env!("CARGO_BIN_EXE_tollgate"));
+    let mut sh = std::process::Command::new("sh");
+    sh.args(cmd.get_args())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("BOT_TOKEN", emu.token())
+        .env("TELEGRAM_API_URL", emu.api_url())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", dir.path().join("fd.db").display()),
+        )
+        .env("HTTP_ADDR", &addr)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null());
+    let _app = Running(sh.spawn().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while healthz_at(&addr).await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the binary never listened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let mut held = Vec::with_capacity(1100);
+    for _ in 0..1100 {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+
+    assert_eq!(healthz_at(&addr).await.expect("/healthz answers"), 200);
+    drop(held);
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up_at_once_with_one_line_naming_database_url() {
+    for command in ["run", "migrate"] {
+        let started = std::time::Instant::now();
+        let out = tollgate()
+            .arg(command)
+            .env("BOT_TOKEN", "123:abc")
+            .env(
+                "DATABASE_URL",
+                "postgres://postgres:SUPERSECRET@127.0.0.1:1/test",
+            )
+            .output()
+            .unwrap();
+
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{command}: {err}");
+        assert_eq!(err.matches("DATABASE_URL").count(), 1, "{command}: {err}");
+        assert!(!err.contains("SUPERSECRET"), "{command}: {err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "{command} took {:?}",
+            started.elapsed()
+        );
+    }
+}

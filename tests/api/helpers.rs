@@ -225,6 +225,24 @@ impl TestApp {
         }
     }
 
+    /// Runs the jobs that are due until none is due or running: the app's own worker takes
+    /// jobs too, so a job it holds is waited for (notices of payment events are jobs).
+    pub async fn finish_jobs(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            self.drain_jobs().await;
+            let counts = tollgate::jobs::counts(self.db()).await.unwrap();
+            if counts.get("running").copied().unwrap_or(0) == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "jobs still running: {counts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn stop(mut self) {
         let db = self.db.take();
         self.h.stop().await.expect("the app stops cleanly");

@@ -5,6 +5,8 @@ mod account;
 mod admin_access;
 mod cli;
 mod health;
+mod http_limits;
+mod notices;
 mod payments;
 mod refunds;
 mod relay;

@@ -201,6 +201,7 @@ async fn the_same_completion_posted_ten_times_at_once_grants_once_with_one_messa
         assert_eq!(d.unwrap().status, 200);
     }
     app.settle().await;
+    app.finish_jobs().await;
     let done = render(
         Reply::PurchaseDone {
             credits: 10,
@@ -294,6 +295,7 @@ async fn a_refund_claws_credits_back_and_what_was_spent_becomes_debt_for_the_adm
 
     assert_eq!(stripe.refund_payment(&pi, None).await.unwrap().status, 200);
     app.settle().await;
+    app.finish_jobs().await;
 
     assert_eq!(app.balance(ann).await, 0);
     assert_eq!(app.ledger_sum(ann).await, 0);
@@ -319,6 +321,7 @@ async fn a_refund_claws_credits_back_and_what_was_spent_becomes_debt_for_the_adm
     // A dispute flags the user for the team.
     stripe.dispute_payment(&pi).await.unwrap();
     app.settle().await;
+    app.finish_jobs().await;
     let user = tollgate::services::users::find(app.db(), ann)
         .await
         .unwrap()

@@ -247,5 +247,20 @@ async fn a_card_purchase_refunded_in_two_parts_through_stripe() {
         .unwrap();
     app.settle().await;
     assert_eq!(app.balance(ann).await, 3);
+    // Ann hears of each part once.
+    app.finish_jobs().await;
+    let notices: Vec<String> = app
+        .emu()
+        .bot_messages(ann)
+        .iter()
+        .filter_map(|m| m.body().map(str::to_owned))
+        .filter(|b| {
+            [(5, 8), (5, 3)].iter().any(|&(credits, balance)| {
+                *b == tollgate::bot::Reply::RefundNotice { credits, balance }
+                    .render(tollgate::i18n::Locale::En)
+            })
+        })
+        .collect();
+    assert_eq!(notices.len(), 2, "{notices:?}");
     app.stop().await;
 }

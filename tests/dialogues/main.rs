@@ -228,6 +228,8 @@ impl Replay<'_> {
                 delivered.status, delivered.event["type"]
             ));
         }
+        // What people are told about it is sent by the job worker.
+        self.app.finish_jobs().await;
         Ok(())
     }
 

@@ -527,6 +527,11 @@ impl Emulator {
         self.world().faults.push((method.to_owned(), fault, times));
     }
 
+    /// Forget the faults still pending: Telegram is back.
+    pub fn clear_faults(&self) {
+        self.world().faults.clear();
+    }
+
     /// Turn Telegram-like flood limits on or off at runtime.
     pub fn set_rate_limits(&self, enforce: bool) {
         self.world().enforce_rate_limits = enforce;
