@@ -234,7 +234,7 @@ impl App {
             None => None,
         };
         let admins = Arc::new(crate::admin::AdminAccess::new(
-            config.admin_chat_id,
+            config.admin_chat_ids.clone(),
             config.admin_user_ids.clone(),
         ));
         let backlog = Arc::new(crate::services::relay_backlog::Backlog::default());
@@ -301,7 +301,7 @@ impl App {
         let worker = tokio::spawn(ctx.jobs.clone().run(shutdown.clone()));
         // One drainer per admin group: the configured ones, and any other a user still has
         // messages waiting for.
-        let mut groups: Vec<i64> = ctx.config.admin_chat_id.into_iter().collect();
+        let mut groups: Vec<i64> = ctx.config.admin_chat_ids.clone();
         match crate::services::relay_backlog::groups(&ctx.db).await {
             Ok(waiting) => groups.extend(waiting),
             Err(e) => tracing::error!(error = %e, "could not read the relay backlog"),
@@ -320,7 +320,12 @@ impl App {
             if let Err(e) = telegram::register_commands(
                 &ctx.tg,
                 ctx.config.default_locale,
-                ctx.config.admin_chat_id.map(ChatId),
+                &ctx.config
+                    .admin_chat_ids
+                    .iter()
+                    .copied()
+                    .map(ChatId)
+                    .collect::<Vec<_>>(),
             )
             .await
             {

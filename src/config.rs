@@ -9,7 +9,7 @@ use base64::Engine;
 use clap::Args;
 use url::Url;
 
-use crate::i18n::Locale;
+use crate::{i18n::Locale, telegram::RateLimits};
 
 /// Raw values as given on the command line or in the environment (`.env` included).
 #[derive(Args, Clone, Default)]
@@ -26,9 +26,14 @@ pub struct RawConfig {
     /// Enables Redis-backed dialogue state.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
     pub redis_url: Option<String>,
-    /// The admin group (a forum supergroup is best).
+    /// The admin group (a forum supergroup is best); several, comma separated, share the
+    /// users between them.
     #[arg(long, env = "ADMIN_CHAT_ID", global = true, allow_hyphen_values = true)]
     pub admin_chat_id: Option<String>,
+    /// Telegram's sending limits the bot keeps to: `default`, `off` (a local Bot API server
+    /// or the emulator only), or e.g. `overall=30/s,chat=1/s,group=20/min,group_burst=5`.
+    #[arg(long, env = "TELEGRAM_LIMITS", global = true)]
+    pub telegram_limits: Option<String>,
     /// Extra admin user ids, comma separated.
     #[arg(long, env = "ADMIN_USER_IDS", global = true)]
     pub admin_user_ids: Option<String>,
@@ -118,8 +123,13 @@ pub struct Config {
     pub telegram_api_url: Url,
     pub database_url: Secret,
     pub redis_url: Option<Secret>,
+    /// The first admin group (command menus, notes about users without a group go there).
     pub admin_chat_id: Option<i64>,
+    /// Every admin group; each user is served in one of them (see [`Config::admin_group_for`]).
+    pub admin_chat_ids: Vec<i64>,
     pub admin_user_ids: Vec<i64>,
+    /// None: unpaced (a local Bot API server or the emulator).
+    pub telegram_limits: Option<RateLimits>,
     pub http_addr: SocketAddr,
     pub public_url: Option<Url>,
     pub telegram_webhook_secret: Option<Secret>,
@@ -161,6 +171,74 @@ fn parse_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
 fn is_token_charset(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// `TELEGRAM_LIMITS`: `default`, `off`, or `key=value` pairs over the defaults (rates as
+/// `N/s` or `N/min`; bursts as whole numbers).
+fn parse_limits(raw: &str, api: &Url) -> Result<Option<RateLimits>, ConfigError> {
+    const VAR: &str = "TELEGRAM_LIMITS";
+    match raw {
+        "default" => return Ok(Some(RateLimits::default())),
+        "off" => {
+            if api.host_str() == Some("api.telegram.org") {
+                return Err(bad(
+                    VAR,
+                    "'off' is only for a local Bot API server or the emulator \
+                     (set TELEGRAM_API_URL); Telegram itself answers 429 to an unpaced bot",
+                ));
+            }
+            return Ok(None);
+        }
+        _ => {}
+    }
+    let mut l = RateLimits::default();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| bad(VAR, format!("'{pair}' is not key=value")))?;
+        let (key, value) = (key.trim(), value.trim());
+        let rate = |v: &str| -> Result<f64, ConfigError> {
+            let (n, unit) = v
+                .split_once('/')
+                .ok_or_else(|| bad(VAR, format!("{key}: '{v}' is not a rate like 20/min")))?;
+            let n: f64 = n
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite() && *n > 0.0)
+                .ok_or_else(|| bad(VAR, format!("{key}: '{n}' is not a positive number")))?;
+            match unit.trim() {
+                "s" => Ok(n),
+                "min" => Ok(n / 60.0),
+                other => Err(bad(VAR, format!("{key}: unit '{other}' (use s or min)"))),
+            }
+        };
+        let burst = |v: &str| -> Result<f64, ConfigError> {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .map(f64::from)
+                .ok_or_else(|| bad(VAR, format!("{key}: '{v}' is not a whole number ≥ 1")))
+        };
+        match key {
+            "overall" => l.overall_per_sec = rate(value)?,
+            "chat" => l.chat_per_sec = rate(value)?,
+            "group" => l.group_per_min = rate(value)? * 60.0,
+            "overall_burst" => l.overall_burst = burst(value)?,
+            "chat_burst" => l.chat_burst = burst(value)?,
+            "group_burst" => l.group_burst = burst(value)?,
+            other => {
+                return Err(bad(
+                    VAR,
+                    format!(
+                        "unknown limit '{other}' (overall, chat, group, overall_burst, \
+                         chat_burst, group_burst)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Some(l))
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db?mode=rwc";
@@ -214,21 +292,34 @@ impl Config {
             }
         };
 
-        let admin_chat_id = match present(&raw.admin_chat_id) {
-            None => None,
-            Some(v) => {
-                let id: i64 = v
-                    .parse()
-                    .map_err(|_| bad("ADMIN_CHAT_ID", format!("'{v}' is not a whole number")))?;
-                if id >= 0 {
-                    return Err(bad(
-                        "ADMIN_CHAT_ID",
-                        "must be a group id, which is negative (e.g. -1001234567890)",
-                    ));
+        let admin_chat_ids: Vec<i64> = match present(&raw.admin_chat_id) {
+            None => Vec::new(),
+            Some(list) => {
+                let mut ids = Vec::new();
+                for v in list.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                    let id: i64 = v.parse().map_err(|_| {
+                        bad("ADMIN_CHAT_ID", format!("'{v}' is not a whole number"))
+                    })?;
+                    if id >= 0 {
+                        return Err(bad(
+                            "ADMIN_CHAT_ID",
+                            "must be a group id, which is negative (e.g. -1001234567890)",
+                        ));
+                    }
+                    if ids.contains(&id) {
+                        return Err(bad("ADMIN_CHAT_ID", format!("{id} is listed twice")));
+                    }
+                    ids.push(id);
                 }
-                Some(id)
+                ids
             }
         };
+        let admin_chat_id = admin_chat_ids.first().copied();
+
+        let telegram_limits = parse_limits(
+            present(&raw.telegram_limits).unwrap_or("default"),
+            &telegram_api_url,
+        )?;
 
         let admin_user_ids = match present(&raw.admin_user_ids) {
             None => Vec::new(),
@@ -374,6 +465,8 @@ impl Config {
             database_url: Secret::new(database_url),
             redis_url,
             admin_chat_id,
+            admin_chat_ids,
+            telegram_limits,
             admin_user_ids,
             http_addr,
             public_url,
@@ -394,6 +487,22 @@ impl Config {
                 "required by `tollgate run` (get one from @BotFather), or try `tollgate sandbox`",
             )
         })
+    }
+
+    /// Whether `chat` is one of the admin groups.
+    pub fn is_admin_group(&self, chat: i64) -> bool {
+        self.admin_chat_ids.contains(&chat)
+    }
+
+    /// The admin group that serves `user_id`: the one they already have a topic in (`current`)
+    /// while it is still an admin group, else one picked by their id (the same one every
+    /// time, so users spread evenly and stay put).
+    pub fn admin_group_for(&self, user_id: i64, current: Option<i64>) -> Option<i64> {
+        if let Some(chat) = current.filter(|c| self.is_admin_group(*c)) {
+            return Some(chat);
+        }
+        let n = self.admin_chat_ids.len() as i64;
+        (n > 0).then(|| self.admin_chat_ids[user_id.rem_euclid(n) as usize])
     }
 
     /// The webhook URL Telegram posts to, in webhook mode.
@@ -459,6 +568,38 @@ mod tests {
                 Box::new(|r| r.admin_chat_id = Some("42".into())),
             ),
             (
+                "ADMIN_CHAT_ID",
+                Box::new(|r| r.admin_chat_id = Some("-100,-100".into())),
+            ),
+            (
+                "ADMIN_CHAT_ID",
+                Box::new(|r| r.admin_chat_id = Some("-100,7".into())),
+            ),
+            (
+                "TELEGRAM_LIMITS",
+                Box::new(|r| r.telegram_limits = Some("off".into())),
+            ),
+            (
+                "TELEGRAM_LIMITS",
+                Box::new(|r| r.telegram_limits = Some("group=20".into())),
+            ),
+            (
+                "TELEGRAM_LIMITS",
+                Box::new(|r| r.telegram_limits = Some("group=0/min".into())),
+            ),
+            (
+                "TELEGRAM_LIMITS",
+                Box::new(|r| r.telegram_limits = Some("group=20/hour".into())),
+            ),
+            (
+                "TELEGRAM_LIMITS",
+                Box::new(|r| r.telegram_limits = Some("speed=1/s".into())),
+            ),
+            (
+                "TELEGRAM_LIMITS",
+                Box::new(|r| r.telegram_limits = Some("group_burst=0".into())),
+            ),
+            (
                 "ADMIN_USER_IDS",
                 Box::new(|r| r.admin_user_ids = Some("1,x".into())),
             ),
@@ -515,6 +656,45 @@ mod tests {
             assert!(err.to_string().starts_with(variable));
             assert!(!err.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn several_admin_groups_share_the_users_and_each_keeps_theirs() {
+        let mut r = raw();
+        r.admin_chat_id = Some("-100, -200".into());
+        let c = Config::from_raw(&r).unwrap();
+        assert_eq!(c.admin_chat_ids, vec![-100, -200]);
+        assert_eq!(c.admin_chat_id, Some(-100));
+        assert!(c.is_admin_group(-200) && !c.is_admin_group(-300));
+        assert_eq!(c.admin_group_for(4, None), Some(-100));
+        assert_eq!(c.admin_group_for(5, None), Some(-200));
+        assert_eq!(c.admin_group_for(4, Some(-200)), Some(-200), "kept");
+        assert_eq!(
+            c.admin_group_for(5, Some(-999)),
+            Some(-200),
+            "a group no longer listed is left"
+        );
+        assert_eq!(
+            Config::from_raw(&raw()).unwrap().admin_group_for(5, None),
+            None
+        );
+    }
+
+    #[test]
+    fn sending_limits_are_telegrams_unless_told_otherwise() {
+        let c = Config::from_raw(&raw()).unwrap();
+        assert_eq!(c.telegram_limits, Some(RateLimits::default()));
+        let mut r = raw();
+        r.telegram_limits = Some("group=40/min, group_burst=8,overall=25/s".into());
+        let l = Config::from_raw(&r).unwrap().telegram_limits.unwrap();
+        assert!((l.group_per_min - 40.0).abs() < 1e-9);
+        assert_eq!(l.group_burst, 8.0);
+        assert_eq!(l.overall_per_sec, 25.0);
+        assert_eq!(l.chat_per_sec, RateLimits::default().chat_per_sec);
+        // Off only against a Bot API server of one's own.
+        r.telegram_limits = Some("off".into());
+        r.telegram_api_url = Some("http://127.0.0.1:8081".into());
+        assert_eq!(Config::from_raw(&r).unwrap().telegram_limits, None);
     }
 
     #[test]

@@ -131,7 +131,11 @@ fn main() -> ExitCode {
                     trigger.fire();
                 });
                 let database_url = config.database_url.clone();
-                match App::build(config, AppOptions::default()).await {
+                let opts = AppOptions {
+                    limits: config.telegram_limits,
+                    ..AppOptions::default()
+                };
+                match App::build(config, opts).await {
                     Ok(app) => app.run(shutdown).await.map_err(Into::into),
                     Err(e @ AppError::Database(_)) => {
                         return database_unreachable(&e, database_url.expose());

@@ -1,6 +1,6 @@
-//! Who may run admin commands: an administrator or the owner of the admin group (asked of
-//! Telegram with `getChatMember`, remembered for at most [`CACHE_FOR`]), or a user listed in
-//! `ADMIN_USER_IDS`. A plain member of the admin group may answer users in their topics but
+//! Who may run admin commands: an administrator or the owner of the admin group the command
+//! was written in (asked of Telegram with `getChatMember`, remembered for at most
+//! [`CACHE_FOR`]), or a user listed in `ADMIN_USER_IDS`. A plain member of the admin group may answer users in their topics but
 //! runs no admin command.
 use std::{collections::HashMap, sync::Mutex};
 
@@ -21,7 +21,7 @@ pub const CACHE_FOR: Duration = Duration::minutes(1);
 pub enum Standing {
     /// Listed in `ADMIN_USER_IDS`: an admin anywhere, the private chat included.
     Listed,
-    /// An administrator or the owner of the admin group.
+    /// An administrator or the owner of the admin group the command came from.
     GroupAdmin,
     /// Anyone else (plain members of the admin group included).
     None,
@@ -33,18 +33,23 @@ impl Standing {
     }
 }
 
+/// A user in an admin group: (group, user).
+type GroupMember = (i64, i64);
+/// Whether they administer it, and when Telegram said so.
+type Answer = (bool, DateTime<Utc>);
+
 /// The admin check, shared by every handler (cheap to call; one `getChatMember` a user a
 /// minute at most).
 pub struct AdminAccess {
-    group: Option<i64>,
+    groups: Vec<i64>,
     listed: Vec<i64>,
-    seen: Mutex<HashMap<i64, (bool, DateTime<Utc>)>>,
+    seen: Mutex<HashMap<GroupMember, Answer>>,
 }
 
 impl AdminAccess {
-    pub fn new(group: Option<i64>, listed: Vec<i64>) -> Self {
+    pub fn new(groups: Vec<i64>, listed: Vec<i64>) -> Self {
         Self {
-            group,
+            groups,
             listed,
             seen: Mutex::new(HashMap::new()),
         }
@@ -55,16 +60,24 @@ impl AdminAccess {
         self.listed.contains(&user_id)
     }
 
-    /// What `user_id` is, at `now`. A Telegram failure counts as "not an admin" (and is not
+    /// What `user_id`, writing in `chat`, is at `now`: group rights count only in the admin
+    /// group they are held in. A Telegram failure counts as "not an admin" (and is not
     /// remembered), so an outage never grants rights.
-    pub async fn standing(&self, tg: &Telegram, now: DateTime<Utc>, user_id: i64) -> Standing {
+    pub async fn standing(
+        &self,
+        tg: &Telegram,
+        now: DateTime<Utc>,
+        user_id: i64,
+        chat: i64,
+    ) -> Standing {
         if self.is_listed(user_id) {
             return Standing::Listed;
         }
-        let Some(group) = self.group else {
+        if !self.groups.contains(&chat) {
             return Standing::None;
-        };
-        if let Some(admin) = self.remembered(now, user_id) {
+        }
+        let group = chat;
+        if let Some(admin) = self.remembered(now, group, user_id) {
             return if admin {
                 Standing::GroupAdmin
             } else {
@@ -81,7 +94,7 @@ impl AdminAccess {
         self.seen
             .lock()
             .expect("admin cache poisoned")
-            .insert(user_id, (admin, now));
+            .insert((group, user_id), (admin, now));
         if admin {
             Standing::GroupAdmin
         } else {
@@ -89,12 +102,12 @@ impl AdminAccess {
         }
     }
 
-    fn remembered(&self, now: DateTime<Utc>, user_id: i64) -> Option<bool> {
+    fn remembered(&self, now: DateTime<Utc>, group: i64, user_id: i64) -> Option<bool> {
         let mut seen = self.seen.lock().expect("admin cache poisoned");
-        match seen.get(&user_id) {
+        match seen.get(&(group, user_id)) {
             Some(&(admin, at)) if now >= at && now - at < CACHE_FOR => Some(admin),
             Some(_) => {
-                seen.remove(&user_id);
+                seen.remove(&(group, user_id));
                 None
             }
             None => None,

@@ -61,7 +61,7 @@ pub enum BotError {
 pub type HandlerResult = Result<(), BotError>;
 
 fn is_admin_chat(msg: Message, ctx: AppCtx) -> bool {
-    ctx.config.admin_chat_id == Some(msg.chat.id.0)
+    ctx.config.is_admin_group(msg.chat.id.0)
 }
 
 /// A person's message in the private chat that is neither a command nor a payment receipt:

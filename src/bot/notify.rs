@@ -66,12 +66,15 @@ async fn deliver(
 
 /// A note for the team, in the user's topic when there is one.
 pub async fn to_admins(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), BotError> {
-    let Some(admin) = ctx.config.admin_chat_id else {
+    let topic = relay::topic_of_user(&ctx.db, user_id).await?;
+    let Some(admin) = ctx
+        .config
+        .admin_group_for(user_id, topic.as_ref().map(|t| t.chat_id))
+    else {
         tracing::warn!(user_id, note = ?reply, "no admin group to tell");
         return Ok(());
     };
-    let thread = relay::topic_of_user(&ctx.db, user_id)
-        .await?
+    let thread = topic
         .filter(|t| t.chat_id == admin && t.thread_id != 0)
         .map(|t| ThreadId(MessageId(t.thread_id)));
     match handlers::send_admin(ctx, ChatId(admin), thread, reply).await {

@@ -31,6 +31,8 @@ pub struct HarnessOptions {
     pub admin_group: bool,
     /// ...with topics turned on (the recommended set-up).
     pub admin_forum: bool,
+    /// How many admin groups (the operator administers each; users are spread over them).
+    pub admin_groups: usize,
     pub http_addr: SocketAddr,
     pub clock: SharedClock,
     /// Telegram's sending limits (None: unpaced, as the emulator enforces none by default).
@@ -52,6 +54,7 @@ impl HarnessOptions {
             stripe: true,
             admin_group: true,
             admin_forum: true,
+            admin_groups: 1,
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: Arc::new(SystemClock),
             limits: None,
@@ -67,8 +70,10 @@ pub struct Harness {
     pub emulator: Emulator,
     pub stripe: Option<StripeDouble>,
     pub app: AppHandle,
-    /// The admin forum group and its operator, when `admin_group` was asked for.
+    /// The (first) admin forum group and its operator, when `admin_group` was asked for.
     pub admin_chat_id: Option<i64>,
+    /// Every admin group.
+    pub admin_chat_ids: Vec<i64>,
     pub operator_id: Option<i64>,
     trigger: Trigger,
     task: JoinHandle<Result<(), AppError>>,
@@ -81,19 +86,29 @@ impl Harness {
         let emulator = Emulator::start(opts.emulator.clone())
             .await
             .context("starting the Telegram emulator")?;
-        let (admin_chat_id, operator_id) = if opts.admin_group {
-            let group = emulator.create_supergroup("Tollgate Admins", opts.admin_forum);
+        let (admin_chat_ids, operator_id) = if opts.admin_group {
             let operator = emulator.add_user(UserSpec {
                 first_name: "Olga".into(),
                 username: Some("olga_operator".into()),
                 language_code: Some("en".into()),
                 ..UserSpec::default()
             });
-            emulator.add_member(group, operator, MemberStatus::Administrator);
-            (Some(group), Some(operator))
+            let groups: Vec<i64> = (0..opts.admin_groups.max(1))
+                .map(|i| {
+                    let title = match i {
+                        0 => "Tollgate Admins".to_owned(),
+                        n => format!("Tollgate Admins {}", n + 1),
+                    };
+                    let group = emulator.create_supergroup(&title, opts.admin_forum);
+                    emulator.add_member(group, operator, MemberStatus::Administrator);
+                    group
+                })
+                .collect();
+            (groups, Some(operator))
         } else {
-            (None, None)
+            (Vec::new(), None)
         };
+        let admin_chat_id = admin_chat_ids.first().copied();
         let stripe = if opts.stripe {
             Some(
                 StripeDouble::start(StripeDoubleConfig {
@@ -116,7 +131,14 @@ impl Harness {
             telegram_api_url: Some(emulator.api_url()),
             database_url: Some(opts.database_url.clone()),
             redis_url: opts.redis_url.clone(),
-            admin_chat_id: admin_chat_id.map(|id| id.to_string()),
+            admin_chat_id: (!admin_chat_ids.is_empty()).then(|| {
+                admin_chat_ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
+            telegram_limits: Some("off".into()),
             admin_user_ids: operator_id.map(|id| id.to_string()),
             http_addr: Some(addr.to_string()),
             public_url: opts.webhook.then(|| format!("http://{addr}")),
@@ -148,6 +170,7 @@ impl Harness {
             stripe,
             app: handle,
             admin_chat_id,
+            admin_chat_ids,
             operator_id,
             trigger,
             task,

@@ -65,7 +65,7 @@ fn admin_commands(locale: Locale) -> Vec<BotCommand> {
 pub async fn register_commands(
     tg: &Telegram,
     default: Locale,
-    admin_chat: Option<ChatId>,
+    admin_chats: &[ChatId],
 ) -> Result<(), TgError> {
     let bot = tg.bot();
     tg.call(
@@ -81,7 +81,7 @@ pub async fn register_commands(
         )
         .await?;
     }
-    if let Some(chat) = admin_chat {
+    for &chat in admin_chats {
         tg.call(
             bot.set_my_commands(admin_commands(default))
                 .scope(BotCommandScope::Chat {

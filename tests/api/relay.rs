@@ -611,3 +611,97 @@ async fn a_copy_answered_after_the_client_gave_up_is_neither_repeated_nor_refund
     assert_eq!(app.copies_from(ann).len(), 2);
     app.stop().await;
 }
+
+/// Several admin groups share the users: each user is served in one group (their messages and
+/// topic live there), answers from that group reach them, and rights are per group.
+#[tokio::test]
+async fn two_admin_groups_share_the_users_and_each_user_stays_in_theirs() {
+    let app = spawn_app_with(Backend::Sqlite, |o| o.admin_groups = 2)
+        .await
+        .unwrap();
+    let groups = app.h.admin_chat_ids.clone();
+    assert_eq!(groups.len(), 2);
+    app.set("low_credit_threshold", "0").await;
+    let people: Vec<i64> = ["Ann", "Bob", "Cid", "Dan"]
+        .iter()
+        .map(|n| app.user(n, "en"))
+        .collect();
+    for &p in &people {
+        app.say(p, "/start");
+        app.next_message(p).await;
+        app.say(p, "hello");
+    }
+    app.settle().await;
+    let mut per_group = [0, 0];
+    for &p in &people {
+        let group = groups[p.rem_euclid(2) as usize];
+        let copies: Vec<_> = app
+            .emu()
+            .bot_messages(group)
+            .into_iter()
+            .filter(|m| m.copied_from.is_some_and(|(chat, _)| chat == p))
+            .collect();
+        assert_eq!(copies.len(), 1, "user {p} is served in group {group}");
+        per_group[p.rem_euclid(2) as usize] += 1;
+        let other = groups[(p.rem_euclid(2) as usize + 1) % 2];
+        assert!(
+            app.emu()
+                .bot_messages(other)
+                .iter()
+                .all(|m| m.copied_from.is_none_or(|(chat, _)| chat != p))
+        );
+        // The team answers from that group's topic.
+        let thread = copies[0].thread_id.expect("in a topic");
+        app.emu()
+            .send(
+                app.operator(),
+                group,
+                tg_emulator::OutgoingMessage::text("hi from the team").in_thread(thread),
+            )
+            .unwrap();
+        let seen = app.bot_message_count(p);
+        let answer = app
+            .emu()
+            .wait_for_bot_messages(p, seen + 1, std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(answer[seen].body(), Some("hi from the team"));
+    }
+    assert_eq!(per_group, [2, 2], "spread over both");
+
+    // An administrator of the second group only has no rights in the first.
+    let max = app.user("Max", "en");
+    app.emu()
+        .add_member(groups[1], max, tg_emulator::MemberStatus::Administrator);
+    app.emu()
+        .add_member(groups[0], max, tg_emulator::MemberStatus::Member);
+    let seen = app.bot_message_count(groups[0]);
+    app.emu()
+        .send_text(max, groups[0], &format!("/grant {} 5", people[0]))
+        .unwrap();
+    let replies = app
+        .emu()
+        .wait_for_bot_messages(groups[0], seen + 1, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        replies[seen].body().unwrap(),
+        render(Reply::AdminOnly, Locale::En)
+    );
+    let seen = app.bot_message_count(groups[1]);
+    app.emu()
+        .send_text(max, groups[1], &format!("/grant {} 5", people[0]))
+        .unwrap();
+    let replies = app
+        .emu()
+        .wait_for_bot_messages(groups[1], seen + 1, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        replies[seen]
+            .body()
+            .unwrap()
+            .contains(&people[0].to_string())
+    );
+    app.stop().await;
+}

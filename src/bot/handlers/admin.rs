@@ -67,7 +67,7 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
     let standing = match msg.from.as_ref() {
         Some(from) if !from.is_bot => {
             ctx.admins
-                .standing(&ctx.tg, ctx.now(), from.id.0 as i64)
+                .standing(&ctx.tg, ctx.now(), from.id.0 as i64, msg.chat.id.0)
                 .await
         }
         _ => Standing::None,

@@ -239,15 +239,22 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx, confirm: Confirm) ->
     let Some(can_relay) = relayable(&msg) else {
         return Ok(());
     };
-    let Some(admin) = ctx.config.admin_chat_id.map(ChatId).filter(|_| can_relay) else {
+    if !can_relay || ctx.config.admin_chat_ids.is_empty() {
         return not_relayed(&ctx, from, can_relay).await;
-    };
+    }
 
     // Charge first (atomically, keyed by the message so a redelivered update pays once),
     // then relay; a relay Telegram finally refuses is refunded.
     let admission = admit(&ctx, from, &msg).await?;
     let user = &admission.user;
     let locale = locale_for(&ctx, from, Some(user));
+    let Some(admin) = ctx
+        .config
+        .admin_group_for(user.id, admission.topic.map(|t| t.chat_id))
+        .map(ChatId)
+    else {
+        return Ok(());
+    };
     if let Some(balance) = admission.recharge_due() {
         crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, balance).await?;
     }
@@ -560,9 +567,9 @@ const RECOVER_HOURS: i64 = 24;
 /// copy it a second time. A stop right after the copy and before its pair was recorded still
 /// means a second copy at the next start: the relay delivers at least once, never not at all.
 pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotError> {
-    let Some(admin) = ctx.config.admin_chat_id.map(ChatId) else {
+    if ctx.config.admin_chat_ids.is_empty() {
         return Ok(0);
-    };
+    }
     let since = before - chrono::Duration::hours(RECOVER_HOURS);
     let pending = relay_gate::unrelayed(&ctx.db, since, before).await?;
     let mut relayed = 0;
@@ -580,6 +587,13 @@ pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotEr
                 chat_id: t.chat_id,
                 thread_id: t.thread_id,
             });
+        let Some(admin) = ctx
+            .config
+            .admin_group_for(user.id, topic.map(|t| t.chat_id))
+            .map(ChatId)
+        else {
+            continue;
+        };
         let original = Original {
             chat: ChatId(user.id),
             id: MessageId(knock.message_id),
@@ -614,14 +628,15 @@ async fn known_user(ctx: &AppCtx, from: &TgUser) -> Result<User, BotError> {
 
 /// An edited private message: the team sees a note under the copy; nothing is charged.
 pub(crate) async fn user_edited(msg: Message, ctx: AppCtx) -> HandlerResult {
-    let (Some(from), Some(admin)) = (msg.from.as_ref(), ctx.config.admin_chat_id.map(ChatId))
-    else {
+    let Some(from) = msg.from.as_ref() else {
         return Ok(());
     };
     let user_id = from.id.0 as i64;
     let Some(copy) = relay::admin_side(&ctx.db, user_id, msg.id.0).await? else {
         return Ok(());
     };
+    // The note goes where the copy is.
+    let admin = ChatId(copy.admin_chat_id);
     let text = msg.text().or(msg.caption()).unwrap_or("…").to_owned();
     let topic = relay::topic_of_user(&ctx.db, user_id).await?;
     let mut req = ctx
@@ -634,7 +649,7 @@ pub(crate) async fn user_edited(msg: Message, ctx: AppCtx) -> HandlerResult {
         .reply_parameters(
             ReplyParameters::new(MessageId(copy.admin_message_id)).allow_sending_without_reply(),
         );
-    if let Some(t) = topic.filter(|t| t.thread_id != 0) {
+    if let Some(t) = topic.filter(|t| t.thread_id != 0 && t.chat_id == admin.0) {
         req = req.message_thread_id(ThreadId(MessageId(t.thread_id)));
     }
     match ctx.tg.send(admin, req).await {
