@@ -601,6 +601,9 @@ const RELAY_PHASES: [(&str, &str); 3] = [
 
 /// `phases`: the log of the app's phase spans, when `--phases` installed one.
 pub async fn run(args: BenchArgs, phases: Option<PhaseLog>) -> anyhow::Result<()> {
+    if args.backlog {
+        return crate::bench_backlog::run(&args).await;
+    }
     anyhow::ensure!(args.updates > 0, "--updates must be at least 1");
     anyhow::ensure!(args.rounds > 0, "--rounds must be at least 1");
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -1502,6 +1505,10 @@ mod tests {
             perf_control: None,
             phases: false,
             emulator_threads: None,
+            backlog: false,
+            backlog_users: 100,
+            backlog_messages: 5,
+            limit_scale: 10.0,
         };
         let cmd = reproduce_command(&args);
         assert!(!cmd.contains("secret"));
@@ -1519,6 +1526,10 @@ mod tests {
             perf_control: None,
             phases: false,
             emulator_threads: None,
+            backlog: false,
+            backlog_users: 100,
+            backlog_messages: 5,
+            limit_scale: 10.0,
         };
         assert_eq!(
             reproduce_command(&args),

@@ -71,6 +71,22 @@ pub struct BenchArgs {
     /// emulator's lock can't park the bots' workers, though it still shares the cores.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub emulator_threads: Option<u16>,
+
+    /// Instead of the throughput scenarios: how fast a burst of paid messages drains into
+    /// admin groups held to Telegram's sending limits, against the least time they allow
+    /// (one admin group, then two).
+    #[arg(long)]
+    pub backlog: bool,
+    /// With --backlog: people sending at once.
+    #[arg(long, default_value_t = 100)]
+    pub backlog_users: usize,
+    /// With --backlog: messages each of them sends.
+    #[arg(long, default_value_t = 5)]
+    pub backlog_messages: usize,
+    /// With --backlog: every sending limit this many times Telegram's (the run's length
+    /// shrinks by as much; the ratio to the least time is what compares).
+    #[arg(long, default_value_t = 10.0)]
+    pub limit_scale: f64,
 }
 
 impl std::fmt::Debug for RawConfig {

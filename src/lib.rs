@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod app;
 pub mod bench;
+pub mod bench_backlog;
 pub mod bot;
 pub mod cli;
 pub mod clock;
