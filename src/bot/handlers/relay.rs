@@ -422,17 +422,7 @@ pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
                 user_id = user.id,
                 "a batch copy skipped messages; kept as sent"
             );
-            for q in &batch {
-                relay::mark_uncertain(
-                    &ctx.db,
-                    user.id,
-                    q.waiting.message_id,
-                    &ctx.instance,
-                    ctx.now(),
-                )
-                .await?;
-            }
-            relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+            keep_as_sent(ctx, user.id, &batch).await?;
         }
         Err(BotError::Telegram(TgError::RateLimited { retry_after })) => {
             let later = ctx.now() + chrono::Duration::from_std(retry_after).unwrap_or_default();
@@ -445,17 +435,7 @@ pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
         }
         Err(BotError::Telegram(TgError::Uncertain(e))) => {
             tracing::warn!(user_id = user.id, error = %e, "no answer to a batch copy; kept as sent");
-            for q in &batch {
-                relay::mark_uncertain(
-                    &ctx.db,
-                    user.id,
-                    q.waiting.message_id,
-                    &ctx.instance,
-                    ctx.now(),
-                )
-                .await?;
-            }
-            relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+            keep_as_sent(ctx, user.id, &batch).await?;
         }
         Err(BotError::Telegram(e)) => {
             tracing::warn!(user_id = user.id, error = %e, "Telegram refused queued messages; refunding");
@@ -475,6 +455,23 @@ pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
         Err(other) => return Err(other),
     }
     Ok(true)
+}
+
+/// A batch that may be in the group: recorded as uncertain (never copied again, never
+/// refunded) and out of the backlog.
+async fn keep_as_sent(ctx: &AppCtx, user_id: i64, batch: &[Queued]) -> Result<(), BotError> {
+    for q in batch {
+        relay::mark_uncertain(
+            &ctx.db,
+            user_id,
+            q.waiting.message_id,
+            &ctx.instance,
+            ctx.now(),
+        )
+        .await?;
+    }
+    relay_backlog::done(&ctx.db, &ctx.backlog, batch).await?;
+    Ok(())
 }
 
 /// Copies a batch into the user's topic (opening or reopening it as needed); the pairs to
