@@ -733,6 +733,7 @@ impl Reply {
     }
 
     /// One example of every reply, for the render-in-every-locale test.
+    #[cfg(test)]
     pub fn samples() -> Vec<Reply> {
         let line = |reason: &str| HistoryLine {
             date: "2026-11-21 12:00".into(),
