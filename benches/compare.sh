@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Compares builds of tollgate by their bench ratios: runs `tollgate bench` of each binary in
+# Compares builds of tollgate by their bench ratios: runs each `tollgate-bench` binary in
 # turn, RUNS times (A B A B …, so a slow spell of the box hits every build alike), and prints
 # each scenario's paired ratio against the echo per run, then per build the median, mean and
 # spread over the runs. One run's paired ratio moves by about ±0.05 on a 2-core box; compare
 # medians of 8 or more runs.
 #
-#   cargo build --release && cp target/release/tollgate /tmp/tollgate-a
-#   (change, build again)    && cp target/release/tollgate /tmp/tollgate-b
-#   benches/compare.sh /tmp/tollgate-a /tmp/tollgate-b
+#   cargo build --release -p tollgate-bench && cp target/release/tollgate-bench /tmp/bench-a
+#   (change, build again)                   && cp target/release/tollgate-bench /tmp/bench-b
+#   benches/compare.sh /tmp/bench-a /tmp/bench-b
 #
 # Environment: RUNS (8), ONLY (the bench's --only, "relay"), UPDATES (1000), ROUNDS (5),
 # TEST_DATABASE_URL (the PostgreSQL rows run only with it, as in the bench).
@@ -25,7 +25,7 @@ trap 'rm -f "$out" "$out.err"' EXIT
 
 for run in $(seq 1 "$RUNS"); do
   for bin in "$@"; do
-    if ! table=$(RUST_LOG=warn "$bin" bench --updates "$UPDATES" --rounds "$ROUNDS" \
+    if ! table=$(RUST_LOG=warn "$bin" --updates "$UPDATES" --rounds "$ROUNDS" \
       --only "$ONLY" 2>"$out.err"); then
       echo "$bin bench failed (run $run):" >&2
       tail -n 5 "$out.err" >&2

@@ -4,8 +4,6 @@
 //! (use-cases) → `storage` (sea-orm); `domain` holds rules and value types with no I/O.
 pub mod admin;
 pub mod app;
-pub mod bench;
-pub mod bench_backlog;
 pub mod bot;
 pub mod cli;
 pub mod clock;

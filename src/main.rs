@@ -1,35 +1,21 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tollgate::timeline::{self, PhaseLog};
 use tollgate::{
     app::{App, AppError, AppOptions},
     cli::{Cli, Command},
     config::{Config, LogFormat},
     shutdown, storage,
 };
-use tracing_subscriber::{
-    EnvFilter, Layer, filter::Targets, layer::SubscriberExt, util::SubscriberInitExt,
-};
+use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
-/// Logs as `RUST_LOG` says; with `phases`, the phase spans also go to that log, whatever
-/// `RUST_LOG` says of them (the log's filter is then its own, not the whole subscriber's).
-fn init_tracing(format: LogFormat, phases: Option<&PhaseLog>) {
+/// Logs as `RUST_LOG` says.
+fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    match phases {
-        None => tracing_subscriber::registry()
-            .with(filter)
-            .with(fmt_layer(format))
-            .init(),
-        Some(log) => {
-            tracing_subscriber::registry()
-                .with(fmt_layer(format).with_filter(filter))
-                .with(log.layer().with_filter(
-                    Targets::new().with_target(timeline::TARGET, tracing::Level::DEBUG),
-                ))
-                .init()
-        }
-    }
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt_layer(format))
+        .init();
 }
 
 /// The log's layer, in the configured format.
@@ -102,9 +88,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let phases =
-        matches!(&cli.command, Some(Command::Bench(args)) if args.phases).then(PhaseLog::default);
-    init_tracing(config.log_format, phases.as_ref());
+    init_tracing(config.log_format);
     if matches!(
         &cli.command,
         None | Some(Command::Run) | Some(Command::Sandbox(_))
@@ -157,7 +141,6 @@ fn main() -> ExitCode {
                 Err(e) => Err(e.into()),
             },
             Command::Sandbox(args) => tollgate::sandbox::run(config, args).await,
-            Command::Bench(args) => tollgate::bench::run(args, phases).await,
             Command::Healthcheck => healthcheck(config.http_addr).await,
         };
         match result {

@@ -1,5 +1,5 @@
 //! The whole product wired to the built-in doubles: the Telegram Bot API emulator and the
-//! Stripe double. `tollgate sandbox`, the benchmark and the integration tests all start it.
+//! Stripe double. `tollgate sandbox` starts it; so do the integration tests and the benchmark.
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
@@ -161,24 +161,17 @@ impl Harness {
             telegram_timeout: opts.telegram_timeout,
             http: opts.http,
         };
-        let app = App::build_on(config.clone(), app_opts.clone(), listener).await?;
-        let handle = app.handle();
-        let (trigger, shutdown) = shutdown::channel();
-        let task = tokio::spawn(app.run(shutdown));
-        let harness = Harness {
+        StoppedHarness {
             emulator,
             stripe,
-            app: handle,
             admin_chat_id,
             admin_chat_ids,
             operator_id,
-            trigger,
-            task,
             config,
             app_opts,
-        };
-        harness.wait_ready(Duration::from_secs(15)).await?;
-        Ok(harness)
+        }
+        .launch(listener)
+        .await
     }
 
     /// Waits until the app knows its bot identity and listens for updates.
@@ -203,10 +196,6 @@ impl Harness {
         }
     }
 
-    pub fn http_url(&self, path: &str) -> String {
-        format!("http://{}{}", self.app.http_addr, path)
-    }
-
     /// Adds a person to the emulated world.
     pub fn add_user(&self, first_name: &str, language: &str) -> i64 {
         self.emulator.add_user(UserSpec {
@@ -217,42 +206,22 @@ impl Harness {
         })
     }
 
-    /// Waits until the app has handled `n` updates in total.
-    pub async fn wait_handled(&self, n: u64) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.app
-                .ctx
-                .metrics
-                .wait_handled(n, Duration::from_secs(15))
-                .await,
-            "the app handled {} updates, expected {n}",
-            self.app.ctx.metrics.handled()
-        );
-        Ok(())
-    }
-
-    /// Stops the app and starts a new process of it on the same database, address, Telegram
-    /// and Stripe (as after a restart or a crash that lost nothing but memory).
-    pub async fn restart(self) -> anyhow::Result<Harness> {
+    /// Stops the app and leaves the emulator and the Stripe double up, with what they hold;
+    /// [`StoppedHarness::start_app`] starts a new process of the app in them.
+    pub async fn stop_app(self) -> anyhow::Result<StoppedHarness> {
         self.trigger.fire();
         tokio::time::timeout(Duration::from_secs(15), self.task)
             .await
             .context("the app did not stop within 15 s")???;
-        let listener = TcpListener::bind(self.config.http_addr)
-            .await
-            .with_context(|| format!("binding {} again", self.config.http_addr))?;
-        let app = App::build_on(self.config.clone(), self.app_opts.clone(), listener).await?;
-        let handle = app.handle();
-        let (trigger, shutdown) = shutdown::channel();
-        let task = tokio::spawn(app.run(shutdown));
-        let harness = Harness {
-            app: handle,
-            trigger,
-            task,
-            ..self
-        };
-        harness.wait_ready(Duration::from_secs(15)).await?;
-        Ok(harness)
+        Ok(StoppedHarness {
+            emulator: self.emulator,
+            stripe: self.stripe,
+            admin_chat_id: self.admin_chat_id,
+            admin_chat_ids: self.admin_chat_ids,
+            operator_id: self.operator_id,
+            config: self.config,
+            app_opts: self.app_opts,
+        })
     }
 
     pub async fn stop(self) -> anyhow::Result<()> {
@@ -266,5 +235,50 @@ impl Harness {
         }
         result??;
         Ok(())
+    }
+}
+
+/// A harness whose app was stopped ([`Harness::stop_app`]): the emulator and the Stripe double
+/// still run, with what they hold.
+pub struct StoppedHarness {
+    pub emulator: Emulator,
+    pub stripe: Option<StripeDouble>,
+    admin_chat_id: Option<i64>,
+    admin_chat_ids: Vec<i64>,
+    operator_id: Option<i64>,
+    config: Config,
+    app_opts: AppOptions,
+}
+
+impl StoppedHarness {
+    /// Starts a new process of the app on the same database, address, Telegram and Stripe (as
+    /// after a restart or a crash that lost nothing but memory).
+    pub async fn start_app(self) -> anyhow::Result<Harness> {
+        let listener = TcpListener::bind(self.config.http_addr)
+            .await
+            .with_context(|| format!("binding {} again", self.config.http_addr))?;
+        self.launch(listener).await
+    }
+
+    /// Starts the app on `listener` and waits until it is ready.
+    async fn launch(self, listener: TcpListener) -> anyhow::Result<Harness> {
+        let app = App::build_on(self.config.clone(), self.app_opts.clone(), listener).await?;
+        let handle = app.handle();
+        let (trigger, shutdown) = shutdown::channel();
+        let task = tokio::spawn(app.run(shutdown));
+        let harness = Harness {
+            emulator: self.emulator,
+            stripe: self.stripe,
+            app: handle,
+            admin_chat_id: self.admin_chat_id,
+            admin_chat_ids: self.admin_chat_ids,
+            operator_id: self.operator_id,
+            trigger,
+            task,
+            config: self.config,
+            app_opts: self.app_opts,
+        };
+        harness.wait_ready(Duration::from_secs(15)).await?;
+        Ok(harness)
     }
 }

@@ -4,7 +4,8 @@ mod harness;
 mod terminal;
 
 pub use harness::{
-    Harness, HarnessOptions, STRIPE_KEY, STRIPE_WEBHOOK_SECRET, TELEGRAM_WEBHOOK_SECRET,
+    Harness, HarnessOptions, STRIPE_KEY, STRIPE_WEBHOOK_SECRET, StoppedHarness,
+    TELEGRAM_WEBHOOK_SECRET,
 };
 
 use crate::{cli::SandboxArgs, config::Config};

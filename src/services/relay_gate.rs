@@ -945,8 +945,9 @@ mod tests {
     use crate::{
         domain::TelegramProfile,
         services::{relay::Direction, users},
-        storage::{ScratchDatabase, entities::credit_ledger},
+        storage::entities::credit_ledger,
     };
+    use tollgate_testkit::ScratchDatabase;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap()

@@ -8,7 +8,7 @@
 //! arrays, the rows travel as one JSON array of objects (`jsonb_each`). Arrays cost PostgreSQL
 //! less than JSON (`json_to_recordset`): a write of a batch ~10 % less, and a read by id
 //! (`= ANY`) gets the index plan that a semi join against a set-returning function did not,
-//! ~25 % less (BENCHMARKS.md, eighth session).
+//! ~25 % less (`benches/gate_sql/run.sh` measures both forms).
 use std::fmt::Write as _;
 
 use sea_orm::{DbBackend, Value};
@@ -239,7 +239,9 @@ mod tests {
     use sea_orm::{ConnectionTrait, Statement};
 
     use super::*;
-    use crate::storage::{self, Db, ScratchDatabase};
+    use tollgate_testkit::ScratchDatabase;
+
+    use crate::storage::{self, Db};
 
     const COLUMNS: &[Column] = &[
         ("id", ColumnType::BigInt),

@@ -11,6 +11,26 @@ fn tollgate() -> Command {
 }
 
 #[test]
+fn help_lists_what_an_operator_runs_and_nothing_else() {
+    let out = tollgate().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let commands: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .and_then(|rest| rest.split("Options:").next())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        commands,
+        ["run", "migrate", "sandbox", "healthcheck", "help"],
+        "{help}"
+    );
+}
+
+#[test]
 fn a_malformed_variable_stops_start_up_with_one_line_naming_it() {
     let out = tollgate()
         .env("BOT_TOKEN", "123:abc")

@@ -12,8 +12,9 @@ use tg_emulator::{Emulator, Recorded};
 use tollgate::{
     i18n::Locale,
     sandbox::{Harness, HarnessOptions},
-    storage::{Db, ScratchDatabase},
+    storage::Db,
 };
+use tollgate_testkit::{HarnessExt, ScratchDatabase};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

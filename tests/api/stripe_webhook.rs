@@ -156,6 +156,7 @@ async fn the_stripe_endpoint_is_closed_when_stripe_is_not_configured() {
 #[tokio::test]
 async fn an_event_claimed_when_the_app_crashed_is_applied_when_stripe_retries_after_a_restart() {
     use tollgate::services::events::{self, EventSource};
+    use tollgate_testkit::HarnessExt;
 
     let db = crate::helpers::TestDb::new(Backend::Sqlite).await.unwrap();
     let first =

@@ -238,6 +238,7 @@ async fn remembered_update_ids_are_forgotten_by_the_housekeeping_job() {
 #[tokio::test]
 async fn an_update_claimed_when_the_app_crashed_is_accepted_again_after_a_restart() {
     use tollgate::services::events::{self, Claim, EventSource};
+    use tollgate_testkit::HarnessExt;
 
     let db = crate::helpers::TestDb::new(Backend::Sqlite).await.unwrap();
     {

@@ -1,4 +1,4 @@
-//! `tollgate bench --backlog`: how fast a burst of paid messages drains into admin groups that
+//! `tollgate-bench --backlog`: how fast a burst of paid messages drains into admin groups that
 //! Telegram limits to 20 messages a minute, against the least time those limits allow.
 //!
 //! The whole app runs against the emulator, which enforces the limits (and answers 429 past
@@ -14,13 +14,14 @@ use std::{collections::HashMap, time::Duration};
 use anyhow::Context;
 use tg_emulator::{EmulatorConfig, EmulatorLimits};
 
-use crate::{
-    cli::BenchArgs,
+use tollgate::{
     sandbox::{Harness, HarnessOptions},
     services::{relay_backlog, settings},
-    storage::ScratchDatabase,
     telegram::RateLimits,
 };
+use tollgate_testkit::ScratchDatabase;
+
+use crate::BenchArgs;
 
 /// Posts each user needs in their admin group at the least: topic, user card, one batch copy.
 const POSTS_PER_USER: f64 = 3.0;
@@ -74,7 +75,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let scale = args.limit_scale;
     anyhow::ensure!(scale >= 1.0, "--limit-scale must be at least 1");
     println!(
-        "tollgate bench --backlog: {users} users x {messages} messages, Telegram's limits x{scale}"
+        "tollgate-bench --backlog: {users} users x {messages} messages, Telegram's limits x{scale}"
     );
     let mut runs = Vec::new();
     for groups in [1, 2] {
@@ -103,7 +104,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "reproduce: tollgate bench --backlog --backlog-users {users} --backlog-messages \
+        "reproduce: tollgate-bench --backlog --backlog-users {users} --backlog-messages \
          {messages} --limit-scale {scale}"
     );
     Ok(())
@@ -233,7 +234,7 @@ async fn drive(
             "user {u}: copies {copied:?}, sent {ids:?} (each once, in order)"
         );
     }
-    let refunds = crate::storage::query_all(
+    let refunds = tollgate::storage::query_all(
         &ctx.db,
         "SELECT COUNT(*) AS n FROM credit_ledger WHERE reason = 'relay_refund'",
         vec![],

@@ -1,4 +1,4 @@
-//! `tollgate bench`: updates per second of the `/start` flow and of the paid support relay
+//! `tollgate-bench`: updates per second of the `/start` flow and of the paid support relay
 //! against the in-process Telegram emulator, and signed Stripe `checkout.session.completed`
 //! webhooks per second, next to a bare teloxide echo bot measured on the same kind of emulator
 //! in the same run. Machines are noisy, so the figure to read is the ratio against that in-run
@@ -18,17 +18,20 @@ use teloxide::{dispatching::ShutdownToken, prelude::*};
 use tg_emulator::{Emulator, EmulatorConfig, Recorded, UserSpec};
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::{
+use tollgate::{
     bot::Reply,
-    cli::BenchArgs,
     i18n::Locale,
     sandbox::{Harness, HarnessOptions, STRIPE_WEBHOOK_SECRET},
     services::{
         credits::{self, Movement, Reason},
         orders, settings, tiers, users,
     },
-    storage::ScratchDatabase,
-    timeline::{self, Occupancy, PhaseLog},
+};
+use tollgate_testkit::{HarnessExt, ScratchDatabase};
+
+use crate::{
+    BenchArgs,
+    phases::{self as timeline, Occupancy, PhaseLog},
 };
 
 /// Users in the unmeasured warm-up round of every scenario.
@@ -322,7 +325,7 @@ pub fn reproduce_command(args: &BenchArgs) -> String {
         cmd.push_str(&format!("TEST_DATABASE_URL={shown} "));
     }
     cmd.push_str(&format!(
-        "tollgate bench --updates {} --rounds {}",
+        "tollgate-bench --updates {} --rounds {}",
         args.updates, args.rounds
     ));
     if let Some(only) = &args.only {
@@ -602,7 +605,7 @@ const RELAY_PHASES: [(&str, &str); 3] = [
 /// `phases`: the log of the app's phase spans, when `--phases` installed one.
 pub async fn run(args: BenchArgs, phases: Option<PhaseLog>) -> anyhow::Result<()> {
     if args.backlog {
-        return crate::bench_backlog::run(&args).await;
+        return crate::backlog::run(&args).await;
     }
     anyhow::ensure!(args.updates > 0, "--updates must be at least 1");
     anyhow::ensure!(args.rounds > 0, "--rounds must be at least 1");
@@ -611,7 +614,7 @@ pub async fn run(args: BenchArgs, phases: Option<PhaseLog>) -> anyhow::Result<()
         eprintln!("note: RUST_LOG is not set, so the app logs at info; RUST_LOG=warn is quieter");
     }
     println!(
-        "tollgate bench: {} updates x {} rounds per scenario, {cores} cores; the scenarios take \
+        "tollgate-bench: {} updates x {} rounds per scenario, {cores} cores; the scenarios take \
          turns round by round",
         args.updates, args.rounds
     );
@@ -1509,11 +1512,12 @@ mod tests {
             backlog_users: 100,
             backlog_messages: 5,
             limit_scale: 10.0,
+            log_format: "pretty".into(),
         };
         let cmd = reproduce_command(&args);
         assert!(!cmd.contains("secret"));
         assert!(cmd.contains("postgres://bob:***@db:5432/x"));
-        assert!(cmd.ends_with("tollgate bench --updates 10 --rounds 2"));
+        assert!(cmd.ends_with("tollgate-bench --updates 10 --rounds 2"));
     }
 
     #[test]
@@ -1530,10 +1534,11 @@ mod tests {
             backlog_users: 100,
             backlog_messages: 5,
             limit_scale: 10.0,
+            log_format: "pretty".into(),
         };
         assert_eq!(
             reproduce_command(&args),
-            "RUST_LOG=warn tollgate bench --updates 2000 --rounds 3"
+            "RUST_LOG=warn tollgate-bench --updates 2000 --rounds 3"
         );
         let args = BenchArgs {
             emulator_threads: Some(1),
@@ -1541,7 +1546,7 @@ mod tests {
         };
         assert_eq!(
             reproduce_command(&args),
-            "RUST_LOG=warn tollgate bench --updates 2000 --rounds 3 --emulator-threads 1"
+            "RUST_LOG=warn tollgate-bench --updates 2000 --rounds 3 --emulator-threads 1"
         );
     }
 
