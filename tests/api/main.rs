@@ -13,6 +13,7 @@ mod relay;
 mod relay_backlog;
 mod relay_gate;
 mod settlements;
+mod sqlite_schema;
 mod start;
 mod storage;
 mod stripe_webhook;
