@@ -2,7 +2,8 @@
 //! about one a second per chat (short bursts pass) and 20 a minute per group.
 //!
 //! This replaces teloxide's `Throttle`, whose worker wakes on a fixed 250 ms tick: every reply
-//! waited up to a quarter of a second and throughput was bounded by ticks (see BENCHMARKS.md).
+//! waited up to a quarter of a second and throughput was bounded by ticks
+//! (docs/decisions/0004-own-token-buckets.md).
 //! Here a request waits only as long as a bucket says, and not at all when there is room.
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
