@@ -65,9 +65,11 @@ fn options(url: &str, ping_if_idle_for: Duration) -> ConnectOptions {
         .sqlx_logging(false);
     if is_sqlite {
         // One connection: SQLite takes one writer at a time anyway, and with several pooled
-        // connections the bundled SQLite (3.51) intermittently refused upserts on some of them
-        // ("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint") although
-        // every connection lists the unique index. PostgreSQL is the path to scale out.
+        // connections one that had read the schema before a migration added a unique index
+        // refused upserts naming it ("ON CONFLICT clause does not match any PRIMARY KEY or
+        // UNIQUE constraint": SQLite checks the target while preparing, against its cached
+        // schema, and does not reload the schema for that error; tests/api/sqlite_schema.rs,
+        // docs/decisions/0003). PostgreSQL is the path to scale out.
         options.max_connections(1).min_connections(1);
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
