@@ -19,7 +19,8 @@ mod throughput;
 
 use phases::PhaseLog;
 
-/// Throughput of the whole app against the in-process Telegram emulator (see BENCHMARKS.md).
+/// Tollgate's benchmark: the whole app against the in-process Telegram emulator (see
+/// BENCHMARKS.md).
 #[derive(Parser, Debug, Clone)]
 #[command(name = "tollgate-bench", version)]
 pub struct BenchArgs {
@@ -42,7 +43,7 @@ pub struct BenchArgs {
     pub perf_control: Option<std::path::PathBuf>,
     /// Also reports where the relay rounds' wall time goes: the share of it with a getUpdates
     /// poll, a relay gate batch or a copyMessage in flight, and with none of them
-    /// (`tollgate::timeline`, timed by [`phases`]).
+    /// (the app's spans of target `tollgate::phase`).
     #[arg(long)]
     pub phases: bool,
 
