@@ -113,7 +113,7 @@ fn job_runner(
             crate::payments::auto_recharge::run(app.clone(), job)
         })
         .handle(crate::services::notices::JOB, move |job| {
-            bot::notify::run_notice(notice_app.clone(), job)
+            crate::delivery::notify::run_notice(notice_app.clone(), job)
         })
         .handle(crate::services::passes::REMINDER_JOB, move |job| {
             bot::reminders::pass_reminder(

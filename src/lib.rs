@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod delivery;
 pub mod domain;
 pub mod http;
 pub mod i18n;

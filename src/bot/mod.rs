@@ -2,13 +2,10 @@
 //!
 //! A handler extracts typed input, calls one service, picks a [`Reply`], sends it. Business
 //! rules live in `services` and `domain`.
-pub mod callbacks;
 pub mod commands;
 pub mod dialogue_storage;
 mod handlers;
-pub mod notify;
 pub mod reminders;
-pub mod replies;
 
 use std::sync::Arc;
 
@@ -23,11 +20,12 @@ use teloxide::{
     types::UpdateKind,
 };
 
+pub use crate::delivery::Reply;
 pub use commands::{AdminCommand, UserCommand};
-pub use replies::Reply;
 
 use crate::{
     context::AppCtx,
+    delivery::DeliveryError,
     i18n::Locale,
     services::ServiceError,
     telegram::{ErrorReporterFn, Origin, TgError},
@@ -56,6 +54,15 @@ pub enum BotError {
     Telegram(#[from] TgError),
     #[error("dialogue storage: {0}")]
     Dialogue(String),
+}
+
+impl From<DeliveryError> for BotError {
+    fn from(e: DeliveryError) -> Self {
+        match e {
+            DeliveryError::Service(e) => BotError::Service(e),
+            DeliveryError::Telegram(e) => BotError::Telegram(e),
+        }
+    }
 }
 
 pub type HandlerResult = Result<(), BotError>;

@@ -1,7 +1,7 @@
 //! Background messages to users, run as jobs.
 use teloxide::prelude::*;
 
-use super::Reply;
+use crate::delivery::Reply;
 use crate::{
     clock::SharedClock,
     i18n::Locale,

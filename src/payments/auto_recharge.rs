@@ -8,8 +8,8 @@ use stripe_core::payment_intent::{CreatePaymentIntent, RetrievePaymentIntent};
 use stripe_types::Currency;
 
 use crate::{
-    bot::{Reply, notify},
     context::AppCtx,
+    delivery::{Reply, notify},
     jobs::{self, Job, JobError, NewJob},
     services::{
         ServiceError,

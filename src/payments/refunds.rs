@@ -7,8 +7,8 @@ use teloxide::{prelude::*, types::TelegramTransactionId};
 
 use super::checkout::PaymentError;
 use crate::{
-    bot::notify,
     context::AppCtx,
+    delivery::notify,
     services::orders::{self, Order},
     telegram::TgError,
 };

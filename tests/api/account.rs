@@ -3,8 +3,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use tollgate::{
-    bot::{Reply, callbacks::Callback},
+    bot::Reply,
     clock::ManualClock,
+    delivery::callbacks::Callback,
     i18n::Locale,
     services::credits::{self, Debited, Movement, Reason},
 };
@@ -155,7 +156,7 @@ async fn balance_shows_a_bar_the_plan_and_a_tip() {
                 tier: "standard".into(),
                 cost: 1,
                 pass_until: None,
-                tip: tollgate::bot::replies::Tip::Normal,
+                tip: tollgate::delivery::replies::Tip::Normal,
             },
             Locale::En
         )

@@ -2,10 +2,8 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tg_emulator::PaymentOutcome;
 use tollgate::{
-    bot::{
-        Reply,
-        callbacks::{Callback, PayMethod},
-    },
+    bot::Reply,
+    delivery::callbacks::{Callback, PayMethod},
     i18n::Locale,
     services::orders,
     storage::entities::{debts, orders as order_rows},

@@ -3,8 +3,9 @@ use teloxide::{prelude::*, types::MessageId};
 
 use super::{edit_private, fmt_time, locale_of_user, send_private};
 use crate::{
-    bot::{BotDialogue, BotError, HandlerResult, Reply, State, replies::HistoryLine, replies::Tip},
+    bot::{BotDialogue, BotError, HandlerResult, Reply, State},
     context::AppCtx,
+    delivery::replies::{HistoryLine, Tip},
     i18n::Locale,
     services::{
         credits, passes, settings, tiers,

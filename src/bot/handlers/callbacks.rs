@@ -5,8 +5,9 @@ use teloxide::prelude::*;
 
 use super::{account, locale_of_user, onboarding};
 use crate::{
-    bot::{BotDialogue, BotError, HandlerResult, Reply, State, callbacks::Callback},
+    bot::{BotDialogue, BotError, HandlerResult, Reply, State},
     context::AppCtx,
+    delivery::callbacks::Callback,
     services::users,
 };
 

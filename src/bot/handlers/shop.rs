@@ -8,8 +8,9 @@ use teloxide::{
 
 use super::{edit_private, locale_of_user, send_private};
 use crate::{
-    bot::{BotError, HandlerResult, Reply, callbacks::PayMethod, notify, replies::CatalogItem},
+    bot::{BotError, HandlerResult, Reply},
     context::AppCtx,
+    delivery::{callbacks::PayMethod, notify, replies::CatalogItem},
     domain::UserStatus,
     i18n::{self, Args},
     payments::checkout,
@@ -283,7 +284,7 @@ pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResu
         },
     )
     .await?;
-    notify::paid(&ctx, order.user_id, &paid).await
+    Ok(notify::paid(&ctx, order.user_id, &paid).await?)
 }
 
 /// `/billing`: the Stripe customer portal for users who paid by card.

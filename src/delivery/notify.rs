@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use teloxide::types::{ChatId, MessageId, ThreadId};
 
-use super::{BotError, Reply, handlers};
+use super::{DeliveryError, Reply, fmt_time, locale_of_user, send_admin, send_private};
 use crate::{
     context::AppCtx,
     jobs::{Job, JobError},
@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Tells the user what their payment bought (exactly one message per grant).
-pub async fn paid(ctx: &AppCtx, user_id: i64, paid: &Paid) -> Result<(), BotError> {
+pub async fn paid(ctx: &AppCtx, user_id: i64, paid: &Paid) -> Result<(), DeliveryError> {
     match paid_reply(paid) {
         Some(reply) => to_user(ctx, user_id, &reply).await,
         None => Ok(()),
@@ -31,7 +31,7 @@ fn paid_reply(paid: &Paid) -> Option<Reply> {
             balance: *balance,
         }),
         Paid::Pass { until } => Some(Reply::PassGranted {
-            until: handlers::fmt_time(*until),
+            until: fmt_time(*until),
         }),
         Paid::AlreadyPaid | Paid::NotPayable => None,
     }
@@ -40,11 +40,11 @@ fn paid_reply(paid: &Paid) -> Option<Reply> {
 /// A notice to the user. Best effort: when it is about money already applied (a payment, a
 /// refund), failing the webhook over an undeliverable notice would only make the sender retry
 /// an event that is now a no-op, so a refusal from Telegram is logged, not returned.
-pub async fn to_user(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), BotError> {
+pub async fn to_user(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), DeliveryError> {
     let Some(user) = users::find(&ctx.db, user_id).await? else {
         return Ok(());
     };
-    let locale = handlers::locale_of_user(ctx, &user);
+    let locale = locale_of_user(ctx, &user);
     deliver(ctx, user_id, reply, locale).await
 }
 
@@ -53,10 +53,10 @@ async fn deliver(
     user_id: i64,
     reply: &Reply,
     locale: crate::i18n::Locale,
-) -> Result<(), BotError> {
-    match handlers::send_private(ctx, user_id, reply, locale).await {
+) -> Result<(), DeliveryError> {
+    match send_private(ctx, user_id, reply, locale).await {
         Ok(_) => Ok(()),
-        Err(BotError::Telegram(e)) => {
+        Err(DeliveryError::Telegram(e)) => {
             tracing::warn!(user_id, error = %e, notice = reply.key(), "notice not delivered");
             Ok(())
         }
@@ -65,7 +65,7 @@ async fn deliver(
 }
 
 /// A note for the team, in the user's topic when there is one.
-pub async fn to_admins(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), BotError> {
+pub async fn to_admins(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), DeliveryError> {
     let topic = relay::topic_of_user(&ctx.db, user_id).await?;
     let Some(admin) = ctx
         .config
@@ -77,9 +77,9 @@ pub async fn to_admins(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), 
     let thread = topic
         .filter(|t| t.chat_id == admin && t.thread_id != 0)
         .map(|t| ThreadId(MessageId(t.thread_id)));
-    match handlers::send_admin(ctx, ChatId(admin), thread, reply).await {
-        Err(BotError::Telegram(e)) if e.is_thread_not_found() => {
-            handlers::send_admin(ctx, ChatId(admin), None, reply).await?;
+    match send_admin(ctx, ChatId(admin), thread, reply).await {
+        Err(DeliveryError::Telegram(e)) if e.is_thread_not_found() => {
+            send_admin(ctx, ChatId(admin), None, reply).await?;
             Ok(())
         }
         other => other.map(|_| ()),
@@ -93,7 +93,7 @@ pub async fn refunded(
     user_id: i64,
     order_id: i64,
     refunded: &Refunded,
-) -> Result<(), BotError> {
+) -> Result<(), DeliveryError> {
     match refunded {
         Refunded::Credits {
             clawed_back,
@@ -162,7 +162,7 @@ pub async fn run_notice(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobE
         }
         Notice::Pass { user_id, until } => {
             let reply = Reply::PassGranted {
-                until: handlers::fmt_time(until),
+                until: fmt_time(until),
             };
             send_to_user(ctx, user_id, &reply).await
         }
@@ -201,13 +201,13 @@ pub async fn run_notice(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobE
         }
     };
     sent.map_err(|e| match &e {
-        BotError::Telegram(tg) if !tg.is_transient() => JobError::Permanent(e.to_string()),
+        DeliveryError::Telegram(tg) if !tg.is_transient() => JobError::Permanent(e.to_string()),
         _ => JobError::Retry(e.to_string()),
     })
 }
 
 /// What a paid order bought, told from the order as it stands (see [`Notice::PaidOrder`]).
-async fn paid_order_reply(ctx: &AppCtx, order_id: i64) -> Result<Option<Reply>, BotError> {
+async fn paid_order_reply(ctx: &AppCtx, order_id: i64) -> Result<Option<Reply>, DeliveryError> {
     let Some(order) = orders::find(&ctx.db, order_id).await? else {
         return Ok(None);
     };
@@ -234,12 +234,10 @@ async fn paid_order_reply(ctx: &AppCtx, order_id: i64) -> Result<Option<Reply>, 
 
 /// A notice to the user in their language; a user who blocked the bot is marked unreachable
 /// (not an error), every other failure is the caller's.
-async fn send_to_user(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), BotError> {
+async fn send_to_user(ctx: &AppCtx, user_id: i64, reply: &Reply) -> Result<(), DeliveryError> {
     let Some(user) = users::find(&ctx.db, user_id).await? else {
         return Ok(());
     };
-    let locale = handlers::locale_of_user(ctx, &user);
-    handlers::send_private(ctx, user_id, reply, locale)
-        .await
-        .map(|_| ())
+    let locale = locale_of_user(ctx, &user);
+    send_private(ctx, user_id, reply, locale).await.map(|_| ())
 }
