@@ -20,10 +20,10 @@ use crate::{
     http::{self, HttpState},
     jobs::{self, JobError, JobRunner, NewJob},
     metrics::Metrics,
-    services::{events, relay_gate::RelayGate, settings, settlements::Settler},
     shutdown::Shutdown,
     storage::{self, StorageError},
     telegram::{self, ALLOWED_UPDATES, RateLimits, Telegram, UpdatePump},
+    {billing::settlements::Settler, relay::gate::RelayGate, services::events, services::settings},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -109,13 +109,13 @@ fn job_runner(
     let (remind_db, remind_clock) = (db.clone(), clock.clone());
     let notice_app = app.clone();
     JobRunner::builder()
-        .handle(crate::payments::auto_recharge::JOB, move |job| {
-            crate::payments::auto_recharge::run(app.clone(), job)
+        .handle(crate::billing::recharge::JOB, move |job| {
+            crate::billing::recharge::run(app.clone(), job)
         })
-        .handle(crate::services::notices::JOB, move |job| {
+        .handle(crate::billing::notices::JOB, move |job| {
             crate::delivery::notify::run_notice(notice_app.clone(), job)
         })
-        .handle(crate::services::passes::REMINDER_JOB, move |job| {
+        .handle(crate::billing::passes::REMINDER_JOB, move |job| {
             bot::reminders::pass_reminder(
                 remind_db.clone(),
                 tg.clone(),
@@ -237,7 +237,7 @@ impl App {
             config.admin_chat_ids.clone(),
             config.admin_user_ids.clone(),
         ));
-        let backlog = Arc::new(crate::services::relay_backlog::Backlog::default());
+        let backlog = Arc::new(crate::relay::backlog::Backlog::default());
         backlog.load(&db).await?;
         let ctx = AppCtx {
             backlog,
@@ -302,7 +302,7 @@ impl App {
         // One drainer per admin group: the configured ones, and any other a user still has
         // messages waiting for.
         let mut groups: Vec<i64> = ctx.config.admin_chat_ids.clone();
-        match crate::services::relay_backlog::groups(&ctx.db).await {
+        match crate::relay::backlog::groups(&ctx.db).await {
             Ok(waiting) => groups.extend(waiting),
             Err(e) => tracing::error!(error = %e, "could not read the relay backlog"),
         }
@@ -310,7 +310,13 @@ impl App {
         groups.dedup();
         let drainers: Vec<_> = groups
             .into_iter()
-            .map(|chat| tokio::spawn(bot::run_relay_backlog(ctx.clone(), chat, shutdown.clone())))
+            .map(|chat| {
+                tokio::spawn(crate::relay::copy::run_backlog(
+                    ctx.clone(),
+                    chat,
+                    shutdown.clone(),
+                ))
+            })
             .collect();
         let scheduler = tokio::spawn(schedule_housekeeping(ctx.clone(), shutdown.clone()));
 
@@ -336,7 +342,7 @@ impl App {
             // admin group may take a while.
             let recovering = ctx.clone();
             tokio::spawn(async move {
-                if let Err(e) = bot::recover_relays(&recovering, started).await {
+                if let Err(e) = crate::relay::copy::recover(&recovering, started).await {
                     tracing::warn!(error = %e, "could not relay what was charged before the stop");
                 }
             });

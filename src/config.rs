@@ -1,4 +1,4 @@
-//! The configuration contract (`shared/DESIGN.md` §2): environment variables, each also a flag.
+//! The configuration contract: environment variables, each also a flag.
 //!
 //! clap only collects raw strings; [`Config::from_raw`] parses them into types and, on the
 //! first bad value, returns a [`ConfigError`] that names the variable and what is wrong with

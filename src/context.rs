@@ -9,9 +9,9 @@ use crate::{
     config::Config,
     jobs::JobRunner,
     metrics::Metrics,
-    services::{relay_backlog::Backlog, relay_gate::RelayGate, settlements::Settler},
     storage::Db,
     telegram::Telegram,
+    {billing::settlements::Settler, relay::backlog::Backlog, relay::gate::RelayGate},
 };
 
 #[derive(Clone)]

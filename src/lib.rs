@@ -2,8 +2,10 @@
 //!
 //! Layers, outside in: `http` and `telegram` (edges) → `bot` (thin handlers) → `services`
 //! (use-cases) → `storage` (sea-orm); `domain` holds rules and value types with no I/O.
+pub mod accounts;
 pub mod admin;
 pub mod app;
+pub mod billing;
 pub mod bot;
 pub mod cli;
 pub mod clock;
@@ -15,7 +17,7 @@ pub mod http;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
-pub mod payments;
+pub mod relay;
 pub mod sandbox;
 pub mod services;
 pub mod shutdown;

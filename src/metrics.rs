@@ -15,8 +15,6 @@ use std::{
 
 use tokio::sync::Notify;
 
-use crate::jobs::Ran;
-
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
@@ -72,12 +70,8 @@ impl Metrics {
         bump(&self.0.api_calls, (method, outcome));
     }
 
-    pub fn job_ran(&self, kind: &str, ran: &Ran) {
-        let outcome = match ran {
-            Ran::Done(_) => "done",
-            Ran::Retrying(_) => "retry",
-            Ran::Dead(_) => "dead",
-        };
+    /// A job run of `kind` ended with `outcome` (`done`, `retry` or `dead`).
+    pub fn job_ran(&self, kind: &str, outcome: &str) {
         bump(&self.0.jobs, (kind.to_owned(), outcome.to_owned()));
     }
 

@@ -1,4 +1,7 @@
-//! The admin side: who may act as an admin. The control center's screens will live here too.
+//! The admin side: who may act as an admin ([`access`]) and the admin group's commands
+//! ([`bot`]). The control center's screens live here too.
+
 pub mod access;
+pub mod bot;
 
 pub use access::{AdminAccess, Standing};

@@ -4,7 +4,7 @@
 //! rules live in `services` and `domain`.
 pub mod commands;
 pub mod dialogue_storage;
-mod handlers;
+pub(crate) mod handlers;
 pub mod reminders;
 
 use std::sync::Arc;
@@ -90,14 +90,14 @@ fn relayed_message(update: Update) -> Option<Message> {
 pub fn schema() -> UpdateHandler<BotError> {
     use teloxide::dispatching::HandlerExt;
 
-    let relayed = dptree::filter_map(relayed_message).endpoint(handlers::relay::user_message);
+    let relayed = dptree::filter_map(relayed_message).endpoint(crate::relay::bot::user_message);
 
     // Everything else a person sends privately starts with '/' or is a payment receipt.
     let private_messages = Update::filter_message()
         .filter(|msg: Message| msg.chat.is_private() && msg.from.is_some())
         .branch(
             dptree::filter(|msg: Message| msg.successful_payment().is_some())
-                .endpoint(handlers::shop::successful_payment),
+                .endpoint(crate::billing::bot::successful_payment),
         )
         // Only commands read the dialogue state.
         .branch(
@@ -115,7 +115,7 @@ pub fn schema() -> UpdateHandler<BotError> {
                     .is_some_and(|u| ctx.admins.is_listed(u.id.0 as i64))
             })
             .filter_command::<AdminCommand>()
-            .endpoint(handlers::admin::command),
+            .endpoint(crate::admin::bot::command),
         )
         .branch(
             dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
@@ -124,7 +124,7 @@ pub fn schema() -> UpdateHandler<BotError> {
 
     let private_edits = Update::filter_edited_message()
         .filter(|msg: Message| msg.chat.is_private())
-        .endpoint(handlers::relay::user_edited);
+        .endpoint(crate::relay::bot::user_edited);
 
     let private_buttons = Update::filter_callback_query()
         .filter(|q: CallbackQuery| q.regular_message().is_some_and(|m| m.chat.is_private()))
@@ -136,16 +136,16 @@ pub fn schema() -> UpdateHandler<BotError> {
         .branch(
             dptree::entry()
                 .filter_command::<AdminCommand>()
-                .endpoint(handlers::admin::command),
+                .endpoint(crate::admin::bot::command),
         )
         // Other commands (for other bots, typos) are not relayed to anyone.
         .branch(
             dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(|| async { Ok(()) }),
         )
-        .endpoint(handlers::relay::admin_message);
+        .endpoint(crate::relay::bot::admin_message);
 
-    let payments = Update::filter_pre_checkout_query().endpoint(handlers::shop::pre_checkout);
+    let payments = Update::filter_pre_checkout_query().endpoint(crate::billing::bot::pre_checkout);
 
     dptree::entry()
         .branch(relayed)
@@ -169,33 +169,41 @@ async fn user_command(
     };
     match &cmd {
         UserCommand::Start(payload) => {
-            return handlers::onboarding::start(&ctx, from, payload.trim(), &dialogue, &state)
-                .await;
+            return crate::accounts::bot::onboarding::start(
+                &ctx,
+                from,
+                payload.trim(),
+                &dialogue,
+                &state,
+            )
+            .await;
         }
         UserCommand::Help => {
-            let user = crate::services::users::find(&ctx.db, from.id.0 as i64).await?;
+            let user = crate::accounts::users::find(&ctx.db, from.id.0 as i64).await?;
             let locale = handlers::locale_for(&ctx, from, user.as_ref());
-            return handlers::account::help(&ctx, from.id.0 as i64, locale).await;
+            return crate::accounts::bot::account::help(&ctx, from.id.0 as i64, locale).await;
         }
         _ => {}
     }
-    let Some(user) = crate::services::users::find(&ctx.db, from.id.0 as i64).await? else {
+    let Some(user) = crate::accounts::users::find(&ctx.db, from.id.0 as i64).await? else {
         // Never pressed Start (or reset): begin there.
-        return handlers::onboarding::start(&ctx, from, "", &dialogue, &state).await;
+        return crate::accounts::bot::onboarding::start(&ctx, from, "", &dialogue, &state).await;
     };
     match cmd {
         UserCommand::Start(_) | UserCommand::Help => Ok(()), // answered above
-        UserCommand::Balance => handlers::account::balance(&ctx, &user).await,
-        UserCommand::History => handlers::account::history(&ctx, &user).await,
-        UserCommand::Language => handlers::account::language_prompt(&ctx, &user).await,
-        UserCommand::Reset => handlers::account::reset_prompt(&ctx, &user, &dialogue).await,
-        UserCommand::Buy => handlers::shop::catalog(&ctx, &user).await,
-        UserCommand::Buy10 => handlers::shop::quick_buy(&ctx, &user, "pack10").await,
-        UserCommand::Buy25 => handlers::shop::quick_buy(&ctx, &user, "pack25").await,
-        UserCommand::Buy50 => handlers::shop::quick_buy(&ctx, &user, "pack50").await,
-        UserCommand::Billing => handlers::shop::billing(&ctx, &user, me.username()).await,
+        UserCommand::Balance => crate::accounts::bot::account::balance(&ctx, &user).await,
+        UserCommand::History => crate::accounts::bot::account::history(&ctx, &user).await,
+        UserCommand::Language => crate::accounts::bot::account::language_prompt(&ctx, &user).await,
+        UserCommand::Reset => {
+            crate::accounts::bot::account::reset_prompt(&ctx, &user, &dialogue).await
+        }
+        UserCommand::Buy => crate::billing::bot::catalog(&ctx, &user).await,
+        UserCommand::Buy10 => crate::billing::bot::quick_buy(&ctx, &user, "pack10").await,
+        UserCommand::Buy25 => crate::billing::bot::quick_buy(&ctx, &user, "pack25").await,
+        UserCommand::Buy50 => crate::billing::bot::quick_buy(&ctx, &user, "pack50").await,
+        UserCommand::Billing => crate::billing::bot::billing(&ctx, &user, me.username()).await,
         UserCommand::Autorecharge(args) => {
-            handlers::shop::autorecharge(&ctx, &user, args.trim()).await
+            crate::billing::bot::autorecharge(&ctx, &user, args.trim()).await
         }
     }
 }
@@ -212,7 +220,7 @@ async fn unknown_command(msg: Message, ctx: AppCtx) -> HandlerResult {
         .chars()
         .take(64)
         .collect();
-    let user = crate::services::users::find(&ctx.db, from.id.0 as i64).await?;
+    let user = crate::accounts::users::find(&ctx.db, from.id.0 as i64).await?;
     let locale = handlers::locale_for(&ctx, from, user.as_ref());
     handlers::send_private(
         &ctx,
@@ -244,46 +252,6 @@ pub fn type_check(deps: &DependencyMap) {
             dptree::Type::of::<crate::telegram::Confirm>(),
         ],
     );
-}
-
-/// Relays the messages charged before `before` that a stop kept from reaching the team (see
-/// [`crate::telegram::Confirm`]); returns how many. The app runs it once at start-up.
-pub async fn recover_relays(
-    ctx: &AppCtx,
-    before: chrono::DateTime<chrono::Utc>,
-) -> Result<usize, BotError> {
-    handlers::relay::recover(ctx, before).await
-}
-
-/// Copies the next batch of the admin group `chat`'s relay backlog; false when nothing was
-/// due (see [`handlers::relay::drain_backlog`]).
-pub async fn drain_relay_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
-    handlers::relay::drain_backlog(ctx, chat).await
-}
-
-/// Drains the relay backlog of the admin group `chat` until shutdown: batch after batch while
-/// messages wait (the Telegram client paces them), otherwise waits for the next one.
-pub async fn run_relay_backlog(ctx: AppCtx, chat: i64, shutdown: crate::shutdown::Shutdown) {
-    loop {
-        // A stop in the middle of a batch leaves its rows leased: after the lease they go
-        // again (a copy Telegram made meanwhile would then be made twice: at least once).
-        let drained = tokio::select! {
-            _ = shutdown.wait() => return,
-            drained = drain_relay_backlog(&ctx, chat) => drained,
-        };
-        let pause = match drained {
-            Ok(true) => continue,
-            Ok(false) => std::time::Duration::from_secs(1),
-            Err(e) => {
-                tracing::error!(chat, error = %e, "relay backlog: a batch failed; retrying");
-                std::time::Duration::from_secs(5)
-            }
-        };
-        tokio::select! {
-            _ = shutdown.wait() => return,
-            _ = ctx.backlog.rung(pause) => {}
-        }
-    }
 }
 
 /// A handler failed: log the whole cause chain, and tell the person politely.

@@ -6,9 +6,9 @@ use crate::{
     clock::SharedClock,
     i18n::Locale,
     jobs::{Job, JobError},
-    services::{passes, users},
     storage::Db,
     telegram::{Telegram, TgError},
+    {accounts::users, billing::passes},
 };
 
 #[derive(serde::Deserialize)]

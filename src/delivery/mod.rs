@@ -18,11 +18,11 @@ pub use replies::Reply;
 use crate::{
     context::AppCtx,
     i18n::Locale,
-    services::{
-        ServiceError,
-        users::{self, User},
-    },
     telegram::TgError,
+    {
+        accounts::users::{self, User},
+        services::ServiceError,
+    },
 };
 
 /// Why a message did not go out.

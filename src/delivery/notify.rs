@@ -8,11 +8,13 @@ use super::{DeliveryError, Reply, fmt_time, locale_of_user, send_admin, send_pri
 use crate::{
     context::AppCtx,
     jobs::{Job, JobError},
-    services::{
-        credits,
-        notices::Notice,
-        orders::{self, Paid, Refunded},
-        passes, relay, users,
+    {
+        accounts::credits,
+        accounts::users,
+        billing::notices::Notice,
+        billing::orders::{self, OrderStatus, Paid, Refunded},
+        billing::passes,
+        relay::threads as relay,
     },
 };
 
@@ -138,7 +140,7 @@ pub async fn refunded(
     }
 }
 
-/// The notice job ([`crate::services::notices::JOB`]): renders the notice in its reader's
+/// The notice job ([`crate::billing::notices::JOB`]): renders the notice in its reader's
 /// language and sends it. Telegram being slow, flooded or down (429, 5xx, network) retries the
 /// job later; a user who blocked the bot is marked unreachable and the job ends; any other
 /// refusal ends it as dead.
@@ -211,7 +213,7 @@ async fn paid_order_reply(ctx: &AppCtx, order_id: i64) -> Result<Option<Reply>, 
     let Some(order) = orders::find(&ctx.db, order_id).await? else {
         return Ok(None);
     };
-    if order.status != "paid" {
+    if order.status != OrderStatus::Paid {
         return Ok(None);
     }
     let Some(product) = orders::product(&ctx.db, order.product_id).await? else {

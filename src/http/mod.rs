@@ -19,7 +19,7 @@ pub use error::ApiError;
 pub use server::{ServerLimits, raise_open_file_limit, serve};
 
 use crate::{
-    config::Secret, context::AppCtx, jobs, payments::stripe, storage, telegram::UpdatePump,
+    billing::stripe, config::Secret, context::AppCtx, jobs, storage, telegram::UpdatePump,
 };
 
 #[derive(Clone)]
@@ -109,7 +109,7 @@ async fn metrics(State(s): State<HttpState>) -> Result<impl IntoResponse, ApiErr
     let counts = jobs::counts(&s.ctx.db).await?;
     let mut states: Vec<(String, u64)> = counts.into_iter().collect();
     states.sort();
-    let backlog = crate::services::relay_backlog::stats(&s.ctx.db)
+    let backlog = crate::relay::backlog::stats(&s.ctx.db)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     let oldest = backlog

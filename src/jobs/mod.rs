@@ -253,7 +253,12 @@ impl JobRunner {
             update = update.col_expr(jobs::Column::LastError, Expr::value(error));
         }
         update.exec(&self.db).await?;
-        self.metrics.job_ran(&kind, &ran);
+        let outcome = match ran {
+            Ran::Done(_) => "done",
+            Ran::Retrying(_) => "retry",
+            Ran::Dead(_) => "dead",
+        };
+        self.metrics.job_ran(&kind, outcome);
         Ok(Some(ran))
     }
 

@@ -1,19 +1,11 @@
-//! Use-cases over a [`Db`](crate::storage::Db) handle. Handlers (bot, HTTP, jobs) call these;
-//! these never see a Telegram or HTTP type.
-pub mod auto_recharge;
+//! Services shared by every feature: operator [`settings`], idempotency of external
+//! [`events`], the group-commit [`batch`] runner, and the service error type. Each feature's
+//! own services live in its folder (`relay`, `billing`, `accounts`, `admin`); they take a
+//! [`Db`](crate::storage::Db) handle and never see a Telegram or HTTP type.
+
 pub mod batch;
-pub mod credits;
 pub mod events;
-pub mod notices;
-pub mod orders;
-pub mod passes;
-pub mod relay;
-pub mod relay_backlog;
-pub mod relay_gate;
 pub mod settings;
-pub mod settlements;
-pub mod tiers;
-pub mod users;
 
 use crate::{domain::DomainError, storage::StorageError};
 

@@ -65,7 +65,7 @@ type Runner = Arc<dyn Fn(Update, Confirm) -> BoxFuture<'static, ()> + Send + Syn
 ///
 /// Confirming says: what this update still has to do is on record, and will be done even if
 /// the process stops now (the relay confirms once the message is charged: the ledger entry is
-/// the record, and [`crate::bot::handlers::relay::recover`] relays what a stop left behind).
+/// the record, and [`crate::relay::bot::recover`] relays what a stop left behind).
 /// From then on the update counts as handled: polling may confirm it to Telegram (a webhook
 /// request is answered), and the chat gives back its concurrency permit, so work that waits
 /// (Telegram's pacing of a busy group) holds up neither other chats nor new updates. The

@@ -3,11 +3,11 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use tollgate::{
+    accounts::credits::{self, Debited, Movement, Reason},
     bot::Reply,
     clock::ManualClock,
     delivery::callbacks::Callback,
     i18n::Locale,
-    services::credits::{self, Debited, Movement, Reason},
 };
 
 use crate::helpers::{Backend, TestApp, TestDb, render, spawn_app, spawn_app_with};
@@ -127,7 +127,7 @@ async fn forged_or_unknown_buttons_are_refused_and_change_nothing() {
         );
     }
     assert!(
-        tollgate::services::users::find(app.db(), ann)
+        tollgate::accounts::users::find(app.db(), ann)
             .await
             .unwrap()
             .is_some()
@@ -253,7 +253,7 @@ async fn reset_is_off_by_default_and_wipes_the_account_after_confirmation_when_o
         render(Reply::ResetCancelled, Locale::En)
     );
     assert!(
-        tollgate::services::users::find(app.db(), ann)
+        tollgate::accounts::users::find(app.db(), ann)
             .await
             .unwrap()
             .is_some()
@@ -266,7 +266,7 @@ async fn reset_is_off_by_default_and_wipes_the_account_after_confirmation_when_o
         render(Reply::ResetDone, Locale::En)
     );
     assert!(
-        tollgate::services::users::find(app.db(), ann)
+        tollgate::accounts::users::find(app.db(), ann)
             .await
             .unwrap()
             .is_none()
@@ -433,7 +433,7 @@ async fn a_thousand_concurrent_debits_never_overdraw_on_either_database() {
             username: None,
             language_code: None,
         };
-        tollgate::services::users::register_start(&db, now, &profile, None, None)
+        tollgate::accounts::users::register_start(&db, now, &profile, None, None)
             .await
             .unwrap();
         credits::grant(&db, now, &Movement::new(7, 10, Reason::AdminGrant))

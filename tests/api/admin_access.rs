@@ -67,7 +67,7 @@ async fn a_plain_member_of_the_admin_group_cannot_grant_credits(app: TestApp) {
             .await
             .unwrap();
     assert_eq!(cost, 1, "the price is unchanged");
-    let user = tollgate::services::users::find(app.db(), ann)
+    let user = tollgate::accounts::users::find(app.db(), ann)
         .await
         .unwrap()
         .unwrap();

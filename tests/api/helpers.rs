@@ -303,7 +303,7 @@ impl TestApp {
 
     /// The forum topic of `user` in the admin group, as the app recorded it.
     pub async fn topic_of(&self, user: i64) -> Option<i32> {
-        tollgate::services::relay::topic_of_user(self.db(), user)
+        tollgate::relay::threads::topic_of_user(self.db(), user)
             .await
             .unwrap()
             .map(|t| t.thread_id)
@@ -341,13 +341,13 @@ impl TestApp {
     }
 
     pub async fn balance(&self, user: i64) -> i64 {
-        tollgate::services::credits::balance(self.db(), user)
+        tollgate::accounts::credits::balance(self.db(), user)
             .await
             .unwrap()
     }
 
     pub async fn ledger_sum(&self, user: i64) -> i64 {
-        tollgate::services::credits::ledger_sum(self.db(), user)
+        tollgate::accounts::credits::ledger_sum(self.db(), user)
             .await
             .unwrap()
     }
@@ -456,7 +456,7 @@ pub async fn registered(db: &tollgate::storage::Db, id: i64, language: &str) {
         username: None,
         language_code: Some(language.into()),
     };
-    tollgate::services::users::register_start(db, clock().1.now(), &profile, None, None)
+    tollgate::accounts::users::register_start(db, clock().1.now(), &profile, None, None)
         .await
         .unwrap();
 }

@@ -6,6 +6,7 @@ mod admin_access;
 mod cli;
 mod health;
 mod http_limits;
+mod layering;
 mod notices;
 mod payments;
 mod refunds;

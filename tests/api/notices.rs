@@ -1,6 +1,7 @@
 //! Payment notices go through the jobs outbox: Stripe is answered once the event is stored,
 //! whatever Telegram is doing, and the user is told exactly once.
 use std::{sync::Arc, time::Duration};
+use tollgate::billing::orders::OrderStatus;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tg_emulator::Fault;
@@ -8,11 +9,11 @@ use tollgate::{
     bot::Reply,
     clock::ManualClock,
     i18n::Locale,
-    services::{
-        notices,
-        orders::{self, PaymentRef},
-    },
     storage::entities::{jobs, orders as order_rows},
+    {
+        billing::notices,
+        billing::orders::{self, PaymentRef},
+    },
 };
 
 use crate::helpers::{Backend, TestApp, render, spawn_app_with};
@@ -87,7 +88,7 @@ async fn a_paid_checkout_is_acknowledged_while_telegram_is_flooded_and_the_user_
 
     assert_eq!(delivered.status, 200);
     let order = only_order(&app, ann).await;
-    assert_eq!(order.status, "paid");
+    assert_eq!(order.status, OrderStatus::Paid);
     assert_eq!(app.balance(ann).await, 13);
     let job = notice_job(&app, &notices::paid_key(order.id), 1).await;
     assert_eq!(job.status, "queued", "Telegram's 429 retries the notice");
@@ -164,7 +165,7 @@ async fn a_notice_to_a_user_who_blocked_the_bot_ends_without_retrying() {
 
     assert_eq!(job.status, "done");
     assert_eq!(job.attempts, 1);
-    let user = tollgate::services::users::find(app.db(), ann)
+    let user = tollgate::accounts::users::find(app.db(), ann)
         .await
         .unwrap()
         .unwrap();

@@ -1,11 +1,12 @@
 //! Buying: Telegram Stars invoices, Stripe Checkout and its webhooks, refunds, disputes.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tg_emulator::PaymentOutcome;
+use tollgate::billing::orders::OrderStatus;
 use tollgate::{
+    billing::orders,
     bot::Reply,
     delivery::callbacks::{Callback, PayMethod},
     i18n::Locale,
-    services::orders,
     storage::entities::{debts, orders as order_rows},
 };
 
@@ -96,7 +97,7 @@ async fn buying_with_stars_grants_once_per_charge(app: TestApp) {
         )
     );
     let order = only_order(&app, ann).await;
-    assert_eq!(order.status, "paid");
+    assert_eq!(order.status, OrderStatus::Paid);
     assert_eq!((order.amount_minor, order.currency.as_str()), (500, "XTR"));
     assert_eq!(
         order.telegram_charge_id.as_deref(),
@@ -160,7 +161,7 @@ async fn buying_with_a_card_through_stripe_checkout(app: TestApp) {
             Locale::En
         )
     );
-    assert_eq!(only_order(&app, ann).await.status, "paid");
+    assert_eq!(only_order(&app, ann).await.status, OrderStatus::Paid);
 
     // The second purchase reuses the customer; /billing opens the portal for it.
     app.say(ann, "/buy10");
@@ -261,7 +262,7 @@ async fn a_refund_that_arrives_before_the_payment_leaves_the_right_balance() {
         3,
         "nothing granted for a refunded payment"
     );
-    assert_eq!(only_order(&app, ann).await.status, "refunded");
+    assert_eq!(only_order(&app, ann).await.status, OrderStatus::Refunded);
     app.stop().await;
 }
 
@@ -314,13 +315,13 @@ async fn a_refund_claws_credits_back_and_what_was_spent_becomes_debt_for_the_adm
             Locale::En
         )
     );
-    assert_eq!(order.status, "refunded");
+    assert_eq!(order.status, OrderStatus::Refunded);
 
     // A dispute flags the user for the team.
     stripe.dispute_payment(&pi).await.unwrap();
     app.settle().await;
     app.finish_jobs().await;
-    let user = tollgate::services::users::find(app.db(), ann)
+    let user = tollgate::accounts::users::find(app.db(), ann)
         .await
         .unwrap()
         .unwrap();
@@ -355,7 +356,7 @@ async fn a_failed_async_payment_tells_the_user_and_grants_nothing() {
         app.next_text(ann).await,
         render(Reply::PaymentFailed, Locale::En)
     );
-    assert_eq!(only_order(&app, ann).await.status, "failed");
+    assert_eq!(only_order(&app, ann).await.status, OrderStatus::Failed);
     assert_eq!(app.balance(ann).await, 3);
     app.stop().await;
 }
@@ -376,7 +377,7 @@ async fn stripe_errors_leave_the_order_failed_and_the_user_told_to_try_later() {
         app.next_text(ann).await,
         render(Reply::PaymentUnavailable, Locale::En)
     );
-    assert_eq!(only_order(&app, ann).await.status, "failed");
+    assert_eq!(only_order(&app, ann).await.status, OrderStatus::Failed);
     assert_eq!(app.balance(ann).await, 3);
     app.stop().await;
 }
@@ -491,7 +492,7 @@ async fn an_admin_refunds_a_stars_purchase_and_history_shows_both_with_the_metho
     );
     assert_eq!(app.emu().calls_to("refundStarPayment").len(), 1);
     assert!(app.emu().charges()[0].refunded);
-    assert_eq!(only_order(&app, ann).await.status, "refunded");
+    assert_eq!(only_order(&app, ann).await.status, OrderStatus::Refunded);
 
     app.emu()
         .send_text(app.operator(), group, &format!("/refund {}", order.id))
@@ -557,7 +558,7 @@ async fn an_admin_refunds_a_card_purchase_through_stripe_and_the_webhook_takes_t
         )
     );
     assert_eq!(stripe.refunds().len(), 1);
-    assert_eq!(only_order(&app, ann).await.status, "refunded");
+    assert_eq!(only_order(&app, ann).await.status, OrderStatus::Refunded);
     app.say(ann, "/history");
     assert!(app.next_text(ann).await.contains("purchase (card · $5.00)"));
     app.stop().await;
@@ -594,7 +595,7 @@ async fn opted_in_with_a_saved_card(app: &TestApp, ann: i64, balance_after: i64)
             Locale::En
         )
     );
-    let saved = tollgate::services::auto_recharge::get(app.db(), ann)
+    let saved = tollgate::billing::auto_recharge::get(app.db(), ann)
         .await
         .unwrap()
         .unwrap();
@@ -672,7 +673,7 @@ async fn three_declined_recharges_in_a_row_switch_auto_recharge_off() {
 
     app.wait_for_text(ann, &failed, 2).await;
     app.wait_for_text(ann, &off, 1).await;
-    let a = tollgate::services::auto_recharge::get(app.db(), ann)
+    let a = tollgate::billing::auto_recharge::get(app.db(), ann)
         .await
         .unwrap()
         .unwrap();
@@ -733,7 +734,7 @@ async fn stripe_unreachable_leaves_the_order_pending_and_grants_nothing() {
         app.next_text(ann).await,
         render(Reply::PaymentUnavailable, Locale::En)
     );
-    assert_eq!(only_order(&app, ann).await.status, "pending");
+    assert_eq!(only_order(&app, ann).await.status, OrderStatus::Pending);
     assert_eq!(app.balance(ann).await, 3);
     app.stop().await;
 }

@@ -1,12 +1,13 @@
 //! Refunds in parts: Stripe's `amount_refunded` is cumulative, so each `charge.refunded`
 //! takes back the credits of the part refunded since the one before, once, in any order.
 use sea_orm::EntityTrait;
+use tollgate::billing::orders::OrderStatus;
 use tollgate::{
-    services::{
-        credits::{self, Movement, Reason},
-        orders::{self, Method, PaymentRef, Refunded},
-    },
     storage::{Db, entities::debts},
+    {
+        accounts::credits::{self, Movement, Reason},
+        billing::orders::{self, Method, PaymentRef, Refunded},
+    },
 };
 
 use crate::helpers::{clock, each_backend, registered, spawn_app};
@@ -90,7 +91,7 @@ async fn a_refund_in_two_parts_takes_back_both_parts_once_each() {
             }
         );
         let o = orders::find(&db, order.id).await.unwrap().unwrap();
-        assert_eq!((o.status.as_str(), o.refunded_minor), ("refunded", 500));
+        assert_eq!((o.status, o.refunded_minor), (OrderStatus::Refunded, 500));
         // The first part delivered late, after the whole: nothing.
         assert_eq!(
             orders::refund(&db, clock.now(), &order, 250).await.unwrap(),
@@ -163,7 +164,7 @@ async fn concurrent_deliveries_of_refund_events_take_back_each_part_once() {
         assert_eq!(credits::balance(&db, 503).await.unwrap(), 0);
         assert_eq!(credits::ledger_sum(&db, 503).await.unwrap(), 0);
         let o = orders::find(&db, order.id).await.unwrap().unwrap();
-        assert_eq!(o.status, "refunded");
+        assert_eq!(o.status, OrderStatus::Refunded);
     })
     .await;
 }

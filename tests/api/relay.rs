@@ -296,7 +296,7 @@ async fn an_answer_to_a_user_who_blocked_the_bot_is_reported_in_the_topic() {
             .unwrap(),
         render(Reply::UserBlockedBot, Locale::En)
     );
-    let row = tollgate::services::users::find(app.db(), ann)
+    let row = tollgate::accounts::users::find(app.db(), ann)
         .await
         .unwrap()
         .unwrap();
@@ -445,7 +445,7 @@ async fn a_message_charged_before_a_stop_is_relayed_after_it(app: TestApp) {
     let after_all = ctx.now() + chrono::Duration::seconds(1);
     // Charges made after the start are not this sweep's business.
     assert_eq!(
-        tollgate::bot::recover_relays(ctx, ctx.now() - chrono::Duration::hours(1))
+        tollgate::relay::copy::recover(ctx, ctx.now() - chrono::Duration::hours(1))
             .await
             .unwrap(),
         0
@@ -459,7 +459,9 @@ async fn a_message_charged_before_a_stop_is_relayed_after_it(app: TestApp) {
     );
     let notes = app.bot_message_count(ann);
     assert_eq!(
-        tollgate::bot::recover_relays(ctx, after_all).await.unwrap(),
+        tollgate::relay::copy::recover(ctx, after_all)
+            .await
+            .unwrap(),
         1
     );
     let copies = app.copies_from(ann);
@@ -476,7 +478,9 @@ async fn a_message_charged_before_a_stop_is_relayed_after_it(app: TestApp) {
 
     // Both are settled now: relayed (with a pair) or refunded. Nothing more to do.
     assert_eq!(
-        tollgate::bot::recover_relays(ctx, after_all).await.unwrap(),
+        tollgate::relay::copy::recover(ctx, after_all)
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(app.copies_from(ann).len(), 5);
@@ -511,7 +515,9 @@ async fn recovery_and_a_redelivered_update_copy_a_message_once(app: TestApp) {
         app.emu()
             .inject_update(serde_json::json!({ "message": *raw }));
     }
-    let recovered = tollgate::bot::recover_relays(ctx, after_all).await.unwrap();
+    let recovered = tollgate::relay::copy::recover(ctx, after_all)
+        .await
+        .unwrap();
     app.settle().await;
     assert_eq!(
         app.copies_from(ann).len(),
@@ -529,7 +535,9 @@ async fn recovery_and_a_redelivered_update_copy_a_message_once(app: TestApp) {
     assert_eq!(app.balance(ann).await, 7, "charged once each");
     // Nothing is left to recover, and a further redelivery copies nothing.
     assert_eq!(
-        tollgate::bot::recover_relays(ctx, after_all).await.unwrap(),
+        tollgate::relay::copy::recover(ctx, after_all)
+            .await
+            .unwrap(),
         0
     );
     let raw = app.emu().message(ann, sent[0]).unwrap().raw.clone();
@@ -547,7 +555,7 @@ on_both_databases!(
 #[tokio::test]
 async fn a_claim_left_by_a_stopped_process_is_taken_over_and_a_live_one_is_not() {
     crate::helpers::each_backend(async |db| {
-        use tollgate::services::relay::claim;
+        use tollgate::relay::threads::claim;
         let (_, clock) = crate::helpers::clock();
         let t0 = clock.now();
         let later = t0 + chrono::Duration::minutes(5);
@@ -602,7 +610,7 @@ async fn a_copy_answered_after_the_client_gave_up_is_neither_repeated_nor_refund
     assert_eq!(app.bot_message_count(ann), notes, "no 'relay failed' note");
     let ctx = &app.h.app.ctx;
     assert_eq!(
-        tollgate::bot::recover_relays(ctx, ctx.now() + chrono::Duration::seconds(1))
+        tollgate::relay::copy::recover(ctx, ctx.now() + chrono::Duration::seconds(1))
             .await
             .unwrap(),
         0,

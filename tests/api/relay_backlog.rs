@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use tg_emulator::Fault;
-use tollgate::{bot::Reply, i18n::Locale, services::relay_backlog};
+use tollgate::{bot::Reply, i18n::Locale, relay::backlog};
 
 use crate::helpers::{Backend, TestApp, clock, render, spawn_app_with};
 
@@ -31,7 +31,7 @@ async fn message_after(app: &TestApp, chat: i64, seen: usize) -> tg_emulator::Re
 }
 
 async fn waiting(app: &TestApp) -> u64 {
-    relay_backlog::stats(app.db()).await.unwrap().waiting
+    backlog::stats(app.db()).await.unwrap().waiting
 }
 
 /// Waits (real time) until nothing waits: the drainer deletes a batch's rows just after the

@@ -3,13 +3,14 @@
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use tollgate::{
-    services::{
-        credits::{self, Movement, Reason},
-        passes::{self, PassKind},
-        relay_gate::{self, Admitted, Knock, RelayGate, Verdict},
-        tiers, users,
-    },
     storage::{Db, entities::credit_ledger},
+    {
+        accounts::credits::{self, Movement, Reason},
+        accounts::tiers,
+        accounts::users,
+        billing::passes::{self, PassKind},
+        relay::gate::{self, Admitted, Knock, RelayGate, Verdict},
+    },
 };
 
 use crate::helpers::{clock, each_backend, registered};
@@ -74,7 +75,7 @@ async fn one_batch_decides_like_one_debit_after_another() {
             knock(99, 10),
             knock(2, 11),
         ];
-        let out = relay_gate::admit_all(&db, now, &knocks).await;
+        let out = gate::admit_all(&db, now, &knocks).await;
         let got: Vec<_> = out.iter().map(verdict).collect();
         let charged = |before, after, cost| {
             Some(Verdict::Charged {
@@ -131,7 +132,7 @@ async fn one_batch_decides_like_one_debit_after_another() {
         );
         // The pass ends: the next message is charged again (and refused: no credits).
         let later = now + Duration::days(2);
-        let out = relay_gate::admit_all(&db, later, &[knock(3, 11)]).await;
+        let out = gate::admit_all(&db, later, &[knock(3, 11)]).await;
         assert_eq!(verdict(&out[0]), Some(Verdict::Insufficient { balance: 0 }));
     })
     .await;
@@ -144,10 +145,10 @@ async fn a_message_charged_before_is_a_duplicate_and_the_rest_of_its_batch_still
         let now = clock.now();
         user_with(&db, 1, 5).await;
         user_with(&db, 2, 5).await;
-        let first = relay_gate::admit_all(&db, now, &[knock(1, 7)]).await;
+        let first = gate::admit_all(&db, now, &[knock(1, 7)]).await;
         assert!(matches!(verdict(&first[0]), Some(Verdict::Charged { .. })));
         // Telegram delivers message 7 again, in a batch with someone else's message.
-        let again = relay_gate::admit_all(&db, now, &[knock(2, 1), knock(1, 7), knock(1, 8)]).await;
+        let again = gate::admit_all(&db, now, &[knock(2, 1), knock(1, 7), knock(1, 8)]).await;
         let got: Vec<_> = again.iter().map(verdict).collect();
         assert_eq!(
             got,
@@ -262,7 +263,7 @@ async fn stored_settings_price_a_batch_like_one_debit_after_another() {
         let gold = tiers::upsert(&db, now, "gold", 1, "").await.unwrap();
         tiers::assign(&db, 3, Some(gold.id)).await.unwrap();
 
-        let admitted = relay_gate::admit_all(&db, now, &[knock(1, 1), knock(3, 1)]).await;
+        let admitted = gate::admit_all(&db, now, &[knock(1, 1), knock(3, 1)]).await;
         let (one, three) = match (&admitted[0], &admitted[1]) {
             (Ok(Admitted::Known(a)), Ok(Admitted::Known(b))) => (a, b),
             other => panic!("both known: {other:?}"),
@@ -293,7 +294,7 @@ async fn stored_settings_price_a_batch_like_one_debit_after_another() {
         tiers::upsert(&db, now, &name, 2, "").await.unwrap();
         let user = users::find(&db, 2).await.unwrap().unwrap();
         assert_eq!(tiers::of_user(&db, &user).await.unwrap().message_cost, 2);
-        let admitted = relay_gate::admit_all(&db, now, &[knock(1, 2), knock(2, 1)]).await;
+        let admitted = gate::admit_all(&db, now, &[knock(1, 2), knock(2, 1)]).await;
         for (a, before) in admitted.iter().zip([16, 20]) {
             match a {
                 Ok(Admitted::Known(a)) => {
@@ -317,7 +318,7 @@ async fn stored_settings_price_a_batch_like_one_debit_after_another() {
 }
 
 /// One message through `gate`, which must know the user.
-async fn admitted(gate: &RelayGate, user_id: i64, message_id: i32) -> relay_gate::Admission {
+async fn admitted(gate: &RelayGate, user_id: i64, message_id: i32) -> gate::Admission {
     match gate.admit(user_id, message_id).await.expect("admitted") {
         Admitted::Known(admission) => *admission,
         Admitted::Unknown => panic!("user {user_id} is unknown"),
@@ -337,7 +338,7 @@ async fn a_remembered_profile_decides_only_while_nothing_that_prices_it_has_chan
     // The gate remembers the profiles it read and does not read them again; every change
     // below lands between two messages, through the services as the app makes it, and the
     // very next message must be decided as a fresh read would decide it.
-    use tollgate::services::{auto_recharge, relay, settings};
+    use tollgate::{billing::auto_recharge, relay::threads as relay, services::settings};
     each_backend(async |db| {
         let (manual, clock) = clock();
         user_with(&db, 1, 10).await;
@@ -391,7 +392,7 @@ async fn a_remembered_profile_decides_only_while_nothing_that_prices_it_has_chan
         // Refused (balance 1, cost 2): nothing is written, the gate still checks the profile.
         assert_eq!(
             admitted(&gate, 1, 12).await.topic,
-            Some(relay_gate::KnownTopic {
+            Some(gate::KnownTopic {
                 chat_id: -100,
                 thread_id: 42
             })
@@ -404,7 +405,7 @@ async fn a_remembered_profile_decides_only_while_nothing_that_prices_it_has_chan
             .await
             .unwrap();
         let a = admitted(&gate, 1, 13).await;
-        assert_eq!(a.recharge, Some(relay_gate::RechargeWish { threshold: 3 }));
+        assert_eq!(a.recharge, Some(gate::RechargeWish { threshold: 3 }));
         assert_eq!(a.verdict, Verdict::Insufficient { balance: 1 });
         assert_eq!(a.recharge_due(), Some(1));
 

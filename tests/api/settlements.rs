@@ -1,15 +1,16 @@
 //! Batched settlement of paid Checkout Sessions on real databases: exactly what paying the
 //! orders one by one would do, and nothing at all when a batch can't be exact.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use tollgate::billing::orders::OrderStatus;
 use tollgate::{
-    services::{
-        auto_recharge,
-        credits::{self, Movement, Reason},
-        events::{self, EventSource},
-        orders::{self, Method, Order, Paid},
-        settlements::{self, PaidSession, Settled},
-    },
     storage::{Db, entities::credit_ledger},
+    {
+        accounts::credits::{self, Movement, Reason},
+        billing::auto_recharge,
+        billing::orders::{self, Method, Order, Paid},
+        billing::settlements::{self, PaidSession, Settled},
+        services::events::{self, EventSource},
+    },
 };
 
 use crate::helpers::{clock, each_backend, registered};
@@ -43,7 +44,7 @@ fn paid(r: &tollgate::services::ServiceResult<Settled>) -> Option<Paid> {
     }
 }
 
-async fn status(db: &Db, id: i64) -> String {
+async fn status(db: &Db, id: i64) -> OrderStatus {
     orders::find(db, id).await.unwrap().unwrap().status
 }
 
@@ -112,7 +113,7 @@ async fn a_batch_pays_every_order_once_and_the_ledger_walks_each_balance() {
         );
         for o in [&a1, &a2, &b1] {
             let row = orders::find(&db, o.id).await.unwrap().unwrap();
-            assert_eq!(row.status, "paid");
+            assert_eq!(row.status, OrderStatus::Paid);
             assert_eq!(row.stripe_payment_intent, Some(format!("pi_{}", o.id)));
             assert!(row.paid_at.is_some());
         }
@@ -178,9 +179,9 @@ async fn only_the_plain_case_is_batched_the_rest_goes_one_by_one() {
         ));
         assert_eq!(got[3], Settled::OneByOne);
         // What was left for one by one is untouched and unclaimed.
-        assert_eq!(status(&db, pass.id).await, "pending");
-        assert_eq!(status(&db, with_card_wish.id).await, "pending");
-        assert_eq!(status(&db, refunded.id).await, "refunded");
+        assert_eq!(status(&db, pass.id).await, OrderStatus::Pending);
+        assert_eq!(status(&db, with_card_wish.id).await, OrderStatus::Pending);
+        assert_eq!(status(&db, refunded.id).await, OrderStatus::Refunded);
         assert_eq!(credits::balance(&db, 3).await.unwrap(), 0);
         assert_eq!(events::count(&db, EventSource::Stripe).await.unwrap(), 1);
     })
@@ -209,7 +210,7 @@ async fn a_batch_that_cannot_be_exact_keeps_nothing() {
             out.iter()
                 .all(|r| *r.as_ref().unwrap() == Settled::OneByOne)
         );
-        assert_eq!(status(&db, other.id).await, "pending");
+        assert_eq!(status(&db, other.id).await, OrderStatus::Pending);
         assert_eq!(credits::balance(&db, 1).await.unwrap(), 10);
         assert_eq!(credits::balance(&db, 2).await.unwrap(), 0);
         assert_eq!(events::count(&db, EventSource::Stripe).await.unwrap(), 0);

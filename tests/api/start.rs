@@ -377,11 +377,11 @@ async fn a_new_user_and_their_welcome_gift_are_written_together(app: TestApp) {
     use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
     use tollgate::{
         domain::TelegramProfile,
-        services::{
-            credits::{Movement, Reason},
-            users::{StartOutcome, register_start},
-        },
         storage::entities::credit_ledger,
+        {
+            accounts::credits::{Movement, Reason},
+            accounts::users::{StartOutcome, register_start},
+        },
     };
 
     let db = app.db();

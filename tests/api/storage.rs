@@ -13,11 +13,11 @@ use tollgate::{
     domain::TelegramProfile,
     jobs::{self, JobError, JobRunner, NewJob, Ran},
     metrics::Metrics,
-    services::{
-        events::{self, Claim, EventSource},
-        users::{self, StartOutcome},
-    },
     storage::{Db, entities},
+    {
+        accounts::users::{self, StartOutcome},
+        services::events::{self, Claim, EventSource},
+    },
 };
 
 use crate::helpers::{Backend, TestDb, clock, each_backend, redis_url};
@@ -304,11 +304,13 @@ async fn every_change_that_prices_a_message_moves_a_version() {
     // The relay gate trusts a remembered profile only while the user's version and the epoch
     // stand still; the migration's triggers must move them on every such change, whoever
     // writes it, and a user's version only for changes of theirs.
-    use tollgate::services::{
-        auto_recharge,
-        credits::{self, Movement, Reason},
-        passes::{self, PassKind},
-        relay, settings, tiers,
+    use tollgate::{
+        accounts::credits::{self, Movement, Reason},
+        accounts::tiers,
+        billing::auto_recharge,
+        billing::passes::{self, PassKind},
+        relay::threads as relay,
+        services::settings,
     };
     async fn versions(db: &Db) -> (i64, i64, i64) {
         let rows = tollgate::storage::query_all(

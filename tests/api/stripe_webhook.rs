@@ -225,7 +225,7 @@ async fn an_event_claimed_when_the_app_crashed_is_applied_when_stripe_retries_af
         "the retry is applied, not dropped"
     );
     assert_eq!(
-        tollgate::services::credits::balance(&second.app.ctx.db, ann)
+        tollgate::accounts::credits::balance(&second.app.ctx.db, ann)
             .await
             .unwrap(),
         13

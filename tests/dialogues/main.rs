@@ -552,7 +552,7 @@ impl Replay<'_> {
             }
             Step::DbOrder { who, status } => {
                 let order = self.newest_order(who, false).await?;
-                if &order.status != status {
+                if order.status.as_str() != status {
                     return Err(format!(
                         "db order of {who}: expected {status}, found {} (order {})",
                         order.status, order.id

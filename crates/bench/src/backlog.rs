@@ -16,8 +16,8 @@ use tg_emulator::{EmulatorConfig, EmulatorLimits};
 
 use tollgate::{
     sandbox::{Harness, HarnessOptions},
-    services::{relay_backlog, settings},
     telegram::RateLimits,
+    {relay::backlog, services::settings},
 };
 use tollgate_testkit::ScratchDatabase;
 
@@ -206,7 +206,7 @@ async fn drive(
                     .count()
             })
             .sum();
-        if copies >= expected && relay_backlog::stats(&ctx.db).await?.waiting == 0 {
+        if copies >= expected && backlog::stats(&ctx.db).await?.waiting == 0 {
             break;
         }
         anyhow::ensure!(

@@ -9,6 +9,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
+use tollgate::billing::orders::OrderStatus;
 
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
@@ -22,9 +23,12 @@ use tollgate::{
     bot::Reply,
     i18n::Locale,
     sandbox::{Harness, HarnessOptions, STRIPE_WEBHOOK_SECRET},
-    services::{
-        credits::{self, Movement, Reason},
-        orders, settings, tiers, users,
+    {
+        accounts::credits::{self, Movement, Reason},
+        accounts::tiers,
+        accounts::users,
+        billing::orders,
+        services::settings,
     },
 };
 use tollgate_testkit::{HarnessExt, ScratchDatabase};
@@ -1144,7 +1148,7 @@ async fn stripe_setup(
             .await?
             .with_context(|| format!("session {session_id}: no order {order_id}"))?;
         anyhow::ensure!(
-            wanted.contains(&order.user_id) && order.status == "pending",
+            wanted.contains(&order.user_id) && order.status == OrderStatus::Pending,
             "session {session_id}: order {order_id} of user {} is {}, expected a pending order \
              of this round",
             order.user_id,
@@ -1270,7 +1274,7 @@ async fn stripe_round(
             .await?
             .with_context(|| format!("order {} is gone", p.order))?;
         anyhow::ensure!(
-            order.status == "paid",
+            order.status == OrderStatus::Paid,
             "order {} of user {} is {} after its webhook, expected paid",
             p.order,
             p.user,

@@ -3,12 +3,12 @@
 //! state, is refused with "this button has expired" and changes nothing.
 use teloxide::prelude::*;
 
-use super::{account, locale_of_user, onboarding};
+use crate::{accounts::bot::account, accounts::bot::onboarding, bot::handlers::locale_of_user};
 use crate::{
+    accounts::users,
     bot::{BotDialogue, BotError, HandlerResult, Reply, State},
     context::AppCtx,
     delivery::callbacks::Callback,
-    services::users,
 };
 
 pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx, dialogue: BotDialogue) -> HandlerResult {
@@ -46,11 +46,11 @@ pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx, dialogue: BotDialogue
                     true
                 }
                 (Callback::BuyMenu, _) => {
-                    super::shop::catalog(&ctx, &user).await?;
+                    crate::billing::bot::catalog(&ctx, &user).await?;
                     true
                 }
                 (Callback::Buy { product }, _) => {
-                    super::shop::choose(&ctx, &user, message, product).await?;
+                    crate::billing::bot::choose(&ctx, &user, message, product).await?;
                     true
                 }
                 (Callback::Pay { product, method }, _) => {
@@ -60,7 +60,7 @@ pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx, dialogue: BotDialogue
                         .tg
                         .send(chat, ctx.tg.bot().edit_message_reply_markup(chat, message))
                         .await;
-                    super::shop::pay(&ctx, &user, product, method).await?;
+                    crate::billing::bot::pay(&ctx, &user, product, method).await?;
                     true
                 }
                 (Callback::ResetConfirm | Callback::ResetCancel, State::ConfirmingReset) => {

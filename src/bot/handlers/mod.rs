@@ -1,10 +1,5 @@
 //! Thin handlers: typed input in, one service call, a [`Reply`] out.
-pub(super) mod account;
-pub(super) mod admin;
-pub(super) mod callbacks;
-pub(super) mod onboarding;
-pub(super) mod relay;
-pub(super) mod shop;
+pub(crate) mod callbacks;
 
 use teloxide::{
     prelude::*,
@@ -14,10 +9,10 @@ use teloxide::{
 use super::{BotError, HandlerResult, Reply};
 pub(crate) use crate::delivery::{fmt_time, fmt_wait, locale_of_user};
 use crate::{
-    context::AppCtx, delivery, domain::TelegramProfile, i18n::Locale, services::users::User,
+    accounts::users::User, context::AppCtx, delivery, domain::TelegramProfile, i18n::Locale,
 };
 
-pub(super) fn profile(user: &TgUser) -> TelegramProfile {
+pub(crate) fn profile(user: &TgUser) -> TelegramProfile {
     TelegramProfile {
         id: user.id.0 as i64,
         first_name: user.first_name.clone(),
@@ -27,7 +22,7 @@ pub(super) fn profile(user: &TgUser) -> TelegramProfile {
     }
 }
 
-pub(super) fn locale_for(ctx: &AppCtx, from: &TgUser, user: Option<&User>) -> Locale {
+pub(crate) fn locale_for(ctx: &AppCtx, from: &TgUser, user: Option<&User>) -> Locale {
     Locale::resolve(
         user.and_then(|u| u.locale.as_deref()),
         from.language_code.as_deref(),
@@ -46,7 +41,7 @@ pub(crate) async fn send_private(
 }
 
 /// [`delivery::edit_private`], for handlers.
-pub(super) async fn edit_private(
+pub(crate) async fn edit_private(
     ctx: &AppCtx,
     chat: ChatId,
     message: MessageId,

@@ -6,7 +6,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
-use super::ServiceResult;
+use crate::services::ServiceResult;
 use crate::storage::{Db, entities::auto_recharge};
 
 pub type AutoRecharge = auto_recharge::Model;

@@ -5,11 +5,11 @@ use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_core::refund::CreateRefund;
 use teloxide::{prelude::*, types::TelegramTransactionId};
 
-use super::checkout::PaymentError;
+use crate::billing::checkout::PaymentError;
 use crate::{
+    billing::orders::{self, Order},
     context::AppCtx,
     delivery::notify,
-    services::orders::{self, Order},
     telegram::TgError,
 };
 

@@ -1,59 +1,35 @@
-//! The paid support relay: a user's message is charged and copied into their forum topic in
-//! the admin group; whatever an admin writes in that topic is copied back to the user.
+//! The relay's copying: a charged message goes into its user's forum topic (opening or
+//! reopening the topic as needed), or waits in the [`backlog`] when there is no room; a
+//! message Telegram finally refuses is refunded; [`recover`] relays what a stop left behind;
+//! an admin's answer goes back to the user ([`answer`]). The bot's handlers, the backlog
+//! drainer and the start-up recovery all call these, so a message is handled the same way
+//! whoever moves it.
 use chrono::{DateTime, Utc};
 use teloxide::{
     payloads::{
         CopyMessageSetters, CopyMessagesSetters, CreateForumTopicSetters, SendMessageSetters,
     },
     prelude::*,
-    types::{MediaKind, MessageId, MessageKind, ReplyParameters, ThreadId, User as TgUser},
+    types::{MessageId, ReplyParameters, ThreadId},
 };
 
-use super::{fmt_time, locale_for, send_admin, send_private};
 use crate::{
-    bot::{BotError, HandlerResult, Reply, handlers::onboarding},
-    context::AppCtx,
-    domain::{UserStatus, crossed_low_threshold},
-    i18n::Locale,
-    services::{
-        ServiceError,
+    accounts::{
         credits::{self, Movement, Reason},
-        passes,
-        relay::{self, Direction, Pair},
-        relay_backlog::{self, Queued, Waiting},
-        relay_gate::{self, Admission, Admitted, Knock, KnownTopic, Unrelayed, Verdict},
         tiers,
         users::{self, User},
     },
-    storage::StorageError,
-    telegram::{Confirm, TgError},
+    billing::passes,
+    context::AppCtx,
+    delivery::{DeliveryError, Reply, fmt_time, locale_of_user, send_admin, send_private},
+    i18n::Locale,
+    relay::{
+        backlog::{self, Queued, Waiting},
+        gate::{self, Knock, KnownTopic, Unrelayed},
+        threads::{self as relay, Direction, Pair},
+    },
+    telegram::TgError,
 };
-
-/// Kinds Telegram lets a bot copy and a person would expect to reach the team.
-fn relayable(msg: &Message) -> Option<bool> {
-    let common = match &msg.kind {
-        MessageKind::Common(common) => common,
-        // Sent by a person, but not something a bot can pass on.
-        MessageKind::Dice(_) => return Some(false),
-        // Service messages: joins, pins, payments… not ours to relay.
-        _ => return None,
-    };
-    Some(matches!(
-        common.media_kind,
-        MediaKind::Text(_)
-            | MediaKind::Photo(_)
-            | MediaKind::Document(_)
-            | MediaKind::Voice(_)
-            | MediaKind::Video(_)
-            | MediaKind::VideoNote(_)
-            | MediaKind::Sticker(_)
-            | MediaKind::Audio(_)
-            | MediaKind::Animation(_)
-            | MediaKind::Location(_)
-            | MediaKind::Venue(_)
-            | MediaKind::Contact(_)
-    ))
-}
 
 fn topic_name(user: &User) -> String {
     let mut name = user.first_name.clone();
@@ -70,7 +46,7 @@ async fn open_topic(
     ctx: &AppCtx,
     user: &User,
     admin: ChatId,
-) -> Result<Option<ThreadId>, BotError> {
+) -> Result<Option<ThreadId>, DeliveryError> {
     let now = ctx.now();
     let thread = match ctx
         .tg
@@ -112,14 +88,17 @@ async fn open_topic(
 
 /// The user's message to copy: where it is and what it answers.
 #[derive(Debug, Clone, Copy)]
-struct Original {
-    chat: ChatId,
-    id: MessageId,
-    reply_to: Option<MessageId>,
+pub struct Original {
+    /// The private chat the message is in.
+    pub chat: ChatId,
+    /// The message.
+    pub id: MessageId,
+    /// The message it answers, if any.
+    pub reply_to: Option<MessageId>,
 }
 
 impl Original {
-    fn of(msg: &Message) -> Self {
+    pub fn of(msg: &Message) -> Self {
         Self {
             chat: msg.chat.id,
             id: msg.id,
@@ -158,7 +137,7 @@ async fn relay_in(
     msg: Original,
     admin: ChatId,
     known: Option<KnownTopic>,
-) -> Result<MessageId, BotError> {
+) -> Result<MessageId, DeliveryError> {
     let thread = match known {
         Some(t) if t.chat_id == admin.0 => {
             (t.thread_id != 0).then_some(ThreadId(MessageId(t.thread_id)))
@@ -190,123 +169,12 @@ async fn relay_in(
     Ok(copied)
 }
 
-/// A message that can't go to the team (a poll, dice…) or a bot without an admin group: the
-/// user hears why, nothing is charged.
-async fn not_relayed(ctx: &AppCtx, from: &TgUser, can_relay: bool) -> HandlerResult {
-    let user = known_user(ctx, from).await?;
-    let locale = locale_for(ctx, from, Some(&user));
-    if UserStatus::parse(&user.status) == Ok(UserStatus::Banned) {
-        return banned(ctx, &user, locale).await;
-    }
-    let reply = if can_relay {
-        Reply::RelayUnavailable
-    } else {
-        Reply::CantForward
-    };
-    send_private(ctx, user.id, &reply, locale).await?;
-    Ok(())
-}
-
-/// A banned user is told once; their messages go nowhere.
-async fn banned(ctx: &AppCtx, user: &User, locale: Locale) -> HandlerResult {
-    if users::take_ban_notice(&ctx.db, user.id).await? {
-        send_private(ctx, user.id, &Reply::Banned, locale).await?;
-    }
-    Ok(())
-}
-
-/// Asks the gate; someone who never pressed Start is registered (and welcomed) first.
-async fn admit(ctx: &AppCtx, from: &TgUser, msg: &Message) -> Result<Box<Admission>, BotError> {
-    let user_id = from.id.0 as i64;
-    if let Admitted::Known(a) = ctx.relay_gate.admit(user_id, msg.id.0).await? {
-        return Ok(a);
-    }
-    known_user(ctx, from).await?;
-    match ctx.relay_gate.admit(user_id, msg.id.0).await? {
-        Admitted::Known(a) => Ok(a),
-        Admitted::Unknown => Err(ServiceError::from(StorageError::Corrupt(format!(
-            "user {user_id} has no row right after registering"
-        )))
-        .into()),
-    }
-}
-
-/// Any non-command message in the private chat.
-pub(crate) async fn user_message(msg: Message, ctx: AppCtx, confirm: Confirm) -> HandlerResult {
-    let Some(from) = msg.from.as_ref() else {
-        return Ok(());
-    };
-    let Some(can_relay) = relayable(&msg) else {
-        return Ok(());
-    };
-    if !can_relay || ctx.config.admin_chat_ids.is_empty() {
-        return not_relayed(&ctx, from, can_relay).await;
-    }
-
-    // Charge first (atomically, keyed by the message so a redelivered update pays once),
-    // then relay; a relay Telegram finally refuses is refunded.
-    let admission = admit(&ctx, from, &msg).await?;
-    let user = &admission.user;
-    let locale = locale_for(&ctx, from, Some(user));
-    let Some(admin) = ctx
-        .config
-        .admin_group_for(user.id, admission.topic.map(|t| t.chat_id))
-        .map(ChatId)
-    else {
-        return Ok(());
-    };
-    if let Some(balance) = admission.recharge_due() {
-        crate::payments::auto_recharge::maybe_trigger(&ctx, user.id, balance).await?;
-    }
-    let charged = match admission.verdict {
-        Verdict::Banned => return banned(&ctx, user, locale).await,
-        Verdict::Unlimited => None,
-        Verdict::Charged {
-            before,
-            after,
-            cost,
-        } => Some((before, after, cost)),
-        Verdict::Insufficient { balance } => {
-            send_private(&ctx, user.id, &Reply::NoCredits { balance }, locale).await?;
-            return Ok(());
-        }
-        // Seen before: relay only if the first attempt did not get that far, and only if
-        // the start-up recovery is not copying it already.
-        Verdict::Duplicate => {
-            if relay::admin_side(&ctx.db, user.id, msg.id.0)
-                .await?
-                .is_some()
-                || !claim(&ctx, user.id, msg.id).await?
-            {
-                return Ok(());
-            }
-            None
-        }
-    };
-    // A charge is on record (the ledger entry, found by `recover` after a stop), so the
-    // update needs no redelivery: confirm it, and let the copy wait for Telegram's pacing
-    // without holding up other updates.
-    if charged.is_some() {
-        confirm.now();
-    }
-
-    let original = Original::of(&msg);
-    let cost = charged.map(|(_, _, cost)| cost);
-    if deliver(&ctx, user, original, admin, admission.topic, cost, locale).await?
-        && let Some((before, after, _)) = charged
-        && crossed_low_threshold(before, after, admission.low_credit_threshold)
-    {
-        send_private(&ctx, user.id, &Reply::LowCredits { balance: after }, locale).await?;
-    }
-    Ok(())
-}
-
 /// Relays a (charged, at `cost`) message into the user's topic. When it cannot go now (no
 /// room under the admin group's sending limit, messages of the user already waiting, a 429
 /// or Telegram unavailable) it waits in the backlog instead: charged, never refunded for
 /// waiting. When Telegram finally refuses it, the charge is refunded and the user told.
 /// True when the message was relayed or queued.
-async fn deliver(
+pub async fn deliver(
     ctx: &AppCtx,
     user: &User,
     original: Original,
@@ -314,27 +182,27 @@ async fn deliver(
     topic: Option<KnownTopic>,
     cost: Option<i64>,
     locale: Locale,
-) -> Result<bool, BotError> {
+) -> Result<bool, DeliveryError> {
     if ctx.backlog.has_waiting(user.id) || !ctx.tg.has_room(admin) {
         queue(ctx, user, original, admin, cost, ctx.now()).await?;
         return Ok(true);
     }
     let err = match relay_in(ctx, user, original, admin, topic).await {
         Ok(_) => return Ok(true),
-        Err(BotError::Telegram(TgError::Uncertain(e))) => {
+        Err(DeliveryError::Telegram(TgError::Uncertain(e))) => {
             // The copy may be in the group: neither refunded nor sent again.
             tracing::warn!(user_id = user.id, error = %e, "no answer to a relay copy; kept as sent");
             relay::mark_uncertain(&ctx.db, user.id, original.id.0, &ctx.instance, ctx.now())
                 .await?;
             return Ok(true);
         }
-        Err(BotError::Telegram(e)) if e.is_transient() => {
+        Err(DeliveryError::Telegram(e)) if e.is_transient() => {
             tracing::info!(user_id = user.id, error = %e, "relay waits in the backlog");
             let wait = match e {
                 TgError::RateLimited { retry_after } => {
                     chrono::Duration::from_std(retry_after).unwrap_or_default()
                 }
-                _ => relay_backlog::backoff(0),
+                _ => backlog::backoff(0),
             };
             queue(ctx, user, original, admin, cost, ctx.now() + wait).await?;
             return Ok(true);
@@ -354,7 +222,7 @@ async fn queue(
     admin: ChatId,
     cost: Option<i64>,
     not_before: chrono::DateTime<Utc>,
-) -> Result<(), BotError> {
+) -> Result<(), DeliveryError> {
     let waiting = Waiting {
         user_id: user.id,
         message_id: original.id.0,
@@ -362,7 +230,7 @@ async fn queue(
         cost: cost.unwrap_or(0),
         reply_to: original.reply_to.map(|m| m.0),
     };
-    relay_backlog::enqueue(&ctx.db, &ctx.backlog, ctx.now(), not_before, waiting).await?;
+    backlog::enqueue(&ctx.db, &ctx.backlog, ctx.now(), not_before, waiting).await?;
     Ok(())
 }
 
@@ -373,7 +241,7 @@ async fn refund(
     message: MessageId,
     cost: i64,
     locale: Locale,
-) -> Result<(), BotError> {
+) -> Result<(), DeliveryError> {
     if cost > 0 {
         let knock = Knock {
             user_id: user.id,
@@ -395,13 +263,13 @@ async fn refund(
 /// A 429 or an outage puts the batch back for later; a refusal (the group is gone, the bot
 /// was removed, the user deleted the message) refunds each message and tells the user; no
 /// answer at all keeps them as sent (they may be in the group).
-pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
-    let batch = relay_backlog::take(&ctx.db, chat, ctx.now()).await?;
+pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, DeliveryError> {
+    let batch = backlog::take(&ctx.db, chat, ctx.now()).await?;
     let Some(first) = batch.first() else {
         return Ok(false);
     };
     let Some(user) = users::find(&ctx.db, first.waiting.user_id).await? else {
-        relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+        backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
         return Ok(true);
     };
     let admin = ChatId(chat);
@@ -413,7 +281,7 @@ pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
         });
     match copy_batch(ctx, &user, admin, known, &batch).await {
         Ok(Some(pairs)) => {
-            relay_backlog::delivered(&ctx.db, &ctx.backlog, ctx.now(), &batch, &pairs).await?;
+            backlog::delivered(&ctx.db, &ctx.backlog, ctx.now(), &batch, &pairs).await?;
         }
         Ok(None) => {
             // Fewer copies than messages (some were deleted meanwhile): which is which is
@@ -424,22 +292,22 @@ pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
             );
             keep_as_sent(ctx, user.id, &batch).await?;
         }
-        Err(BotError::Telegram(TgError::RateLimited { retry_after })) => {
+        Err(DeliveryError::Telegram(TgError::RateLimited { retry_after })) => {
             let later = ctx.now() + chrono::Duration::from_std(retry_after).unwrap_or_default();
-            relay_backlog::later(&ctx.db, &batch, later).await?;
+            backlog::later(&ctx.db, &batch, later).await?;
         }
-        Err(BotError::Telegram(e @ TgError::Unavailable(_))) => {
+        Err(DeliveryError::Telegram(e @ TgError::Unavailable(_))) => {
             tracing::warn!(chat, error = %e, "Telegram unavailable; the backlog waits");
-            let later = ctx.now() + relay_backlog::backoff(first.attempts);
-            relay_backlog::later(&ctx.db, &batch, later).await?;
+            let later = ctx.now() + backlog::backoff(first.attempts);
+            backlog::later(&ctx.db, &batch, later).await?;
         }
-        Err(BotError::Telegram(TgError::Uncertain(e))) => {
+        Err(DeliveryError::Telegram(TgError::Uncertain(e))) => {
             tracing::warn!(user_id = user.id, error = %e, "no answer to a batch copy; kept as sent");
             keep_as_sent(ctx, user.id, &batch).await?;
         }
-        Err(BotError::Telegram(e)) => {
+        Err(DeliveryError::Telegram(e)) => {
             tracing::warn!(user_id = user.id, error = %e, "Telegram refused queued messages; refunding");
-            let locale = user_locale(ctx, &user);
+            let locale = locale_of_user(ctx, &user);
             for q in &batch {
                 refund(
                     ctx,
@@ -450,7 +318,7 @@ pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
                 )
                 .await?;
             }
-            relay_backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
+            backlog::done(&ctx.db, &ctx.backlog, &batch).await?;
         }
         Err(other) => return Err(other),
     }
@@ -459,7 +327,7 @@ pub async fn drain_backlog(ctx: &AppCtx, chat: i64) -> Result<bool, BotError> {
 
 /// A batch that may be in the group: recorded as uncertain (never copied again, never
 /// refunded) and out of the backlog.
-async fn keep_as_sent(ctx: &AppCtx, user_id: i64, batch: &[Queued]) -> Result<(), BotError> {
+async fn keep_as_sent(ctx: &AppCtx, user_id: i64, batch: &[Queued]) -> Result<(), DeliveryError> {
     for q in batch {
         relay::mark_uncertain(
             &ctx.db,
@@ -470,8 +338,33 @@ async fn keep_as_sent(ctx: &AppCtx, user_id: i64, batch: &[Queued]) -> Result<()
         )
         .await?;
     }
-    relay_backlog::done(&ctx.db, &ctx.backlog, batch).await?;
+    backlog::done(&ctx.db, &ctx.backlog, batch).await?;
     Ok(())
+}
+
+/// Drains the relay backlog of the admin group `chat` until shutdown: batch after batch while
+/// messages wait (the Telegram client paces them), otherwise waits for the next one.
+pub async fn run_backlog(ctx: AppCtx, chat: i64, shutdown: crate::shutdown::Shutdown) {
+    loop {
+        // A stop in the middle of a batch leaves its rows leased: after the lease they go
+        // again (a copy Telegram made meanwhile would then be made twice: at least once).
+        let drained = tokio::select! {
+            _ = shutdown.wait() => return,
+            drained = drain_backlog(&ctx, chat) => drained,
+        };
+        let pause = match drained {
+            Ok(true) => continue,
+            Ok(false) => std::time::Duration::from_secs(1),
+            Err(e) => {
+                tracing::error!(chat, error = %e, "relay backlog: a batch failed; retrying");
+                std::time::Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = ctx.backlog.rung(pause) => {}
+        }
+    }
 }
 
 /// Copies a batch into the user's topic (opening or reopening it as needed); the pairs to
@@ -482,7 +375,7 @@ async fn copy_batch(
     admin: ChatId,
     known: Option<KnownTopic>,
     batch: &[Queued],
-) -> Result<Option<Vec<Pair>>, BotError> {
+) -> Result<Option<Vec<Pair>>, DeliveryError> {
     let mut thread = match known {
         Some(t) if t.chat_id == admin.0 => {
             (t.thread_id != 0).then_some(ThreadId(MessageId(t.thread_id)))
@@ -539,7 +432,7 @@ async fn copy_batch(
 }
 
 /// Claims a message for one of the recovery paths (see [`relay::claim`]).
-async fn claim(ctx: &AppCtx, user_id: i64, message: MessageId) -> Result<bool, BotError> {
+pub async fn claim(ctx: &AppCtx, user_id: i64, message: MessageId) -> Result<bool, DeliveryError> {
     Ok(relay::claim(
         &ctx.db,
         user_id,
@@ -563,12 +456,12 @@ const RECOVER_HOURS: i64 = 24;
 /// Each message is claimed first ([`relay::claim`]), so a redelivered update of it does not
 /// copy it a second time. A stop right after the copy and before its pair was recorded still
 /// means a second copy at the next start: the relay delivers at least once, never not at all.
-pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotError> {
+pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, DeliveryError> {
     if ctx.config.admin_chat_ids.is_empty() {
         return Ok(0);
     }
     let since = before - chrono::Duration::hours(RECOVER_HOURS);
-    let pending = relay_gate::unrelayed(&ctx.db, since, before).await?;
+    let pending = gate::unrelayed(&ctx.db, since, before).await?;
     let mut relayed = 0;
     for Unrelayed { knock, cost } in pending {
         let Some(user) = users::find(&ctx.db, knock.user_id).await? else {
@@ -596,7 +489,7 @@ pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotEr
             id: MessageId(knock.message_id),
             reply_to: None,
         };
-        let locale = user_locale(ctx, &user);
+        let locale = locale_of_user(ctx, &user);
         if deliver(ctx, &user, original, admin, topic, Some(cost), locale).await? {
             relayed += 1;
         }
@@ -607,34 +500,73 @@ pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, BotEr
     Ok(relayed)
 }
 
-/// The user's row, creating it (with the welcome) for someone who never pressed Start.
-async fn known_user(ctx: &AppCtx, from: &TgUser) -> Result<User, BotError> {
-    if let Some(user) = users::find(&ctx.db, from.id.0 as i64).await? {
-        return Ok(user);
-    }
-    let (outcome, balance) = onboarding::register(ctx, from, None).await?;
-    let user = outcome.user().clone();
-    let locale = locale_for(ctx, from, Some(&user));
-    let welcome = Reply::WelcomeNew {
-        name: user.first_name.clone(),
-        credits: balance,
-    };
-    send_private(ctx, user.id, &welcome, locale).await?;
-    Ok(users::find(&ctx.db, user.id).await?.unwrap_or(user))
+/// What became of an admin's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answered {
+    /// Copied to the user.
+    Copied,
+    /// The user blocked the bot (now marked unreachable).
+    Unreachable,
+    /// Telegram refused it, for this reason.
+    Failed(String),
 }
 
-/// An edited private message: the team sees a note under the copy; nothing is charged.
-pub(crate) async fn user_edited(msg: Message, ctx: AppCtx) -> HandlerResult {
-    let Some(from) = msg.from.as_ref() else {
+/// Copies an admin's message (`message` in `chat`, answering `reply_to` there) to the user,
+/// threaded under the user's message it answers, and remembers the pair.
+pub async fn answer(
+    ctx: &AppCtx,
+    user_id: i64,
+    chat: ChatId,
+    message: MessageId,
+    reply_to: Option<MessageId>,
+) -> Result<Answered, DeliveryError> {
+    let mut req = ctx.tg.bot().copy_message(ChatId(user_id), chat, message);
+    if let Some(reply_to) = reply_to
+        && let Some(m) = relay::user_side(&ctx.db, chat.0, reply_to.0).await?
+        && m.user_id == user_id
+    {
+        req = req.reply_parameters(
+            ReplyParameters::new(MessageId(m.user_message_id)).allow_sending_without_reply(),
+        );
+    }
+    match ctx.tg.send(ChatId(user_id), req).await {
+        Ok(copied) => {
+            relay::remember(
+                &ctx.db,
+                ctx.now(),
+                user_id,
+                copied.0,
+                chat.0,
+                message.0,
+                Direction::Out,
+            )
+            .await?;
+            Ok(Answered::Copied)
+        }
+        Err(TgError::Unreachable(why)) => {
+            tracing::info!(user_id, reason = %why, "user unreachable");
+            users::mark_unreachable(&ctx.db, ctx.now(), user_id).await?;
+            Ok(Answered::Unreachable)
+        }
+        Err(e) => {
+            tracing::warn!(user_id, error = %e, "could not deliver an admin message");
+            Ok(Answered::Failed(e.to_string()))
+        }
+    }
+}
+
+/// The user edited a relayed message: the team sees `text` as a note under the copy, in the
+/// copy's topic. Nothing when the message was never relayed or the topic is gone.
+pub async fn note_edit(
+    ctx: &AppCtx,
+    user_id: i64,
+    message: MessageId,
+    text: String,
+) -> Result<(), DeliveryError> {
+    let Some(copy) = relay::admin_side(&ctx.db, user_id, message.0).await? else {
         return Ok(());
     };
-    let user_id = from.id.0 as i64;
-    let Some(copy) = relay::admin_side(&ctx.db, user_id, msg.id.0).await? else {
-        return Ok(());
-    };
-    // The note goes where the copy is.
     let admin = ChatId(copy.admin_chat_id);
-    let text = msg.text().or(msg.caption()).unwrap_or("…").to_owned();
     let topic = relay::topic_of_user(&ctx.db, user_id).await?;
     let mut req = ctx
         .tg
@@ -654,87 +586,4 @@ pub(crate) async fn user_edited(msg: Message, ctx: AppCtx) -> HandlerResult {
         Err(e) if e.is_thread_not_found() => Ok(()), // the topic is gone; the next message reopens it
         Err(e) => Err(e.into()),
     }
-}
-
-/// Who an admin-group message is for: the owner of its topic or, in a group without
-/// topics, of the relayed message it replies to. None: General chatter, not for anyone.
-async fn addressee(ctx: &AppCtx, msg: &Message) -> Result<Option<i64>, BotError> {
-    if msg.is_topic_message
-        && let Some(thread) = msg.thread_id
-    {
-        let user = relay::user_of_topic(&ctx.db, msg.chat.id.0, thread.0.0).await?;
-        if user.is_none() {
-            tracing::info!(
-                thread = thread.0.0,
-                "message in a topic that belongs to no known user; ignored"
-            );
-        }
-        return Ok(user);
-    }
-    if let Some(reply_to) = msg.reply_to_message()
-        && let Some(m) = relay::user_side(&ctx.db, msg.chat.id.0, reply_to.id.0).await?
-    {
-        return Ok(Some(m.user_id));
-    }
-    Ok(None)
-}
-
-/// An admin wrote in the admin group (not a command).
-pub(crate) async fn admin_message(msg: Message, ctx: AppCtx) -> HandlerResult {
-    if msg.from.as_ref().is_none_or(|u| u.is_bot) || relayable(&msg).is_none() {
-        return Ok(());
-    }
-    let Some(user_id) = addressee(&ctx, &msg).await? else {
-        return Ok(());
-    };
-    let thread = msg.thread_id.filter(|_| msg.is_topic_message);
-    let mut req = ctx
-        .tg
-        .bot()
-        .copy_message(ChatId(user_id), msg.chat.id, msg.id);
-    if let Some(reply_to) = msg.reply_to_message()
-        && let Some(m) = relay::user_side(&ctx.db, msg.chat.id.0, reply_to.id.0).await?
-        && m.user_id == user_id
-    {
-        req = req.reply_parameters(
-            ReplyParameters::new(MessageId(m.user_message_id)).allow_sending_without_reply(),
-        );
-    }
-    match ctx.tg.send(ChatId(user_id), req).await {
-        Ok(copied) => {
-            relay::remember(
-                &ctx.db,
-                ctx.now(),
-                user_id,
-                copied.0,
-                msg.chat.id.0,
-                msg.id.0,
-                Direction::Out,
-            )
-            .await?;
-        }
-        Err(TgError::Unreachable(why)) => {
-            tracing::info!(user_id, reason = %why, "user unreachable");
-            users::mark_unreachable(&ctx.db, ctx.now(), user_id).await?;
-            send_admin(&ctx, msg.chat.id, thread, &Reply::UserBlockedBot).await?;
-        }
-        Err(e) => {
-            tracing::warn!(user_id, error = %e, "could not deliver an admin message");
-            send_admin(
-                &ctx,
-                msg.chat.id,
-                thread,
-                &Reply::DeliveryFailed {
-                    reason: e.to_string(),
-                },
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-/// The language a note to this user should use.
-pub(crate) fn user_locale(ctx: &AppCtx, user: &User) -> Locale {
-    super::locale_of_user(ctx, user)
 }

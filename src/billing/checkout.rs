@@ -17,12 +17,12 @@ use stripe_types::Currency;
 
 use crate::{
     context::AppCtx,
-    services::{
-        ServiceError,
-        orders::{self, Order, Product},
-        users::User,
-    },
     storage::entities::products,
+    {
+        accounts::users::User,
+        billing::orders::{self, Order, Product},
+        services::ServiceError,
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -147,9 +147,9 @@ pub async fn start_checkout(
     let mut intent = CreateCheckoutSessionPaymentIntentData::new();
     intent.metadata = Some(metadata(&ids));
     // Users who opted in to auto-recharge get their card saved for off-session payments.
-    if crate::services::auto_recharge::get(&ctx.db, user.id)
+    if crate::billing::auto_recharge::get(&ctx.db, user.id)
         .await?
-        .is_some_and(|a| crate::services::auto_recharge::wants_card(&a))
+        .is_some_and(|a| crate::billing::auto_recharge::wants_card(&a))
     {
         intent.setup_future_usage = Some(
             stripe_checkout::checkout_session::CreateCheckoutSessionPaymentIntentDataSetupFutureUsage::OffSession,

@@ -1,19 +1,24 @@
 //! Commands of the admin group. Inside a user's topic they act on that user.
 use teloxide::prelude::*;
 
-use super::{fmt_time, fmt_wait, send_admin, send_private};
 use crate::{
     admin::Standing,
-    bot::{AdminCommand, BotError, HandlerResult, Reply, handlers::relay::user_locale},
+    bot::{AdminCommand, BotError, HandlerResult, Reply},
     context::AppCtx,
     domain::split_target,
     jobs,
-    services::{
-        credits::{self, Granted, Movement, Reason},
-        passes::{self, PassKind},
-        relay, settings,
-        users::{self, User},
+    relay::bot::user_locale,
+    {
+        accounts::credits::{self, Granted, Movement, Reason},
+        accounts::users::{self, User},
+        billing::passes::{self, PassKind},
+        relay::threads as relay,
+        services::settings,
     },
+};
+use crate::{
+    bot::handlers::fmt_time, bot::handlers::fmt_wait, bot::handlers::send_admin,
+    bot::handlers::send_private,
 };
 
 async fn target(
@@ -86,7 +91,7 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
             let jobs = jobs::counts(&ctx.db)
                 .await
                 .map_err(|e| BotError::Service(e.into()))?;
-            let backlog = crate::services::relay_backlog::stats(&ctx.db).await?;
+            let backlog = crate::relay::backlog::stats(&ctx.db).await?;
             say(Reply::AdminStatus {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 users: counts.total,
@@ -193,17 +198,17 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
             let Ok(id) = args.trim().parse::<i64>() else {
                 return say(usage()).await;
             };
-            let Some(order) = crate::services::orders::find(&ctx.db, id).await? else {
+            let Some(order) = crate::billing::orders::find(&ctx.db, id).await? else {
                 return say(usage()).await;
             };
             let refused = |reason: &str| Reply::AdminRefundRefused {
                 order: order.id,
                 reason: reason.to_owned(),
             };
-            if !matches!(order.status.as_str(), "paid" | "partially_refunded") {
+            if !order.status.is_refundable() {
                 return say(refused(&format!("the order is {}", order.status))).await;
             }
-            match crate::payments::refunds::refund(&ctx, &order).await {
+            match crate::billing::refunds::refund(&ctx, &order).await {
                 Ok(()) => say(Reply::AdminRefundRequested { order: order.id }).await,
                 Err(e) => {
                     tracing::warn!(order = order.id, error = %e, "refund failed");
@@ -230,7 +235,7 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
                 return say(usage()).await;
             }
             let description = words.collect::<Vec<_>>().join(" ");
-            crate::services::tiers::upsert(&ctx.db, ctx.now(), name, cost, &description).await?;
+            crate::accounts::tiers::upsert(&ctx.db, ctx.now(), name, cost, &description).await?;
             say(Reply::AdminTierSaved {
                 name: name.to_owned(),
                 cost,
@@ -242,13 +247,13 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
             let Some((user, rest)) = target(&ctx, &msg, &args, 1, usage).await? else {
                 return Ok(());
             };
-            let Some(tier) = crate::services::tiers::by_name(&ctx.db, &rest[0]).await? else {
+            let Some(tier) = crate::accounts::tiers::by_name(&ctx.db, &rest[0]).await? else {
                 return say(Reply::AdminBadSetting {
                     problem: format!("there is no tier '{}' (create it with /tier)", rest[0]),
                 })
                 .await;
             };
-            crate::services::tiers::assign(&ctx.db, user.id, Some(tier.id)).await?;
+            crate::accounts::tiers::assign(&ctx.db, user.id, Some(tier.id)).await?;
             say(Reply::AdminTierAssigned {
                 user: user.id,
                 name: tier.name,

@@ -12,14 +12,14 @@ use stripe_webhook::{Event, EventObject, Webhook, WebhookError};
 
 use crate::{
     context::AppCtx,
-    services::{
-        ServiceError,
-        events::{self, Claim, EventSource},
-        notices::{self, Keyed},
-        orders::{self, Order, PaymentRef},
-        settlements::{PaidSession, Settled},
-    },
     storage::entities::orders as order_rows,
+    {
+        billing::notices::{self, Keyed},
+        billing::orders::{self, Order, PaymentRef},
+        billing::settlements::{PaidSession, Settled},
+        services::ServiceError,
+        services::events::{self, Claim, EventSource},
+    },
 };
 
 /// Why a webhook delivery was refused (each is a 400, and nothing is stored).
@@ -208,7 +208,7 @@ async fn session_paid(ctx: &AppCtx, session: &CheckoutSession) -> Result<(), Han
     )
     .await?;
     if let Some(pi) = &pi {
-        crate::payments::auto_recharge::remember_card(ctx, order.user_id, pi).await?;
+        crate::billing::recharge::remember_card(ctx, order.user_id, pi).await?;
     }
     tell(ctx, notices::paid(order.user_id, order.id, &paid)).await
 }

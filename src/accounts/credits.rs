@@ -8,13 +8,13 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
-use super::{ServiceError, ServiceResult};
 use crate::storage::{
     self, Db, StorageError,
     entities::credit_ledger,
     is_unique_violation,
     rows::{self, ColumnType},
 };
+use crate::{services::ServiceError, services::ServiceResult};
 
 pub type LedgerEntry = credit_ledger::Model;
 

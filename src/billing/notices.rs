@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
-use super::orders::{Paid, Refunded};
+use crate::billing::orders::{Paid, Refunded};
 use crate::{
     jobs::{self, NewJob},
     storage::StorageError,

@@ -5,9 +5,9 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 
-use super::{
-    ServiceResult,
-    credits::{self, Movement},
+use crate::{
+    accounts::credits::{self, Movement},
+    services::ServiceResult,
 };
 use crate::{
     domain::{StartPayload, TelegramProfile, UserStatus},

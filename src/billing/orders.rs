@@ -8,18 +8,19 @@ use sea_orm::{
     sea_query::{Expr, OnConflict},
 };
 
-use super::{
-    ServiceResult,
-    credits::{self, Granted, Movement, Reason},
-    passes::{self, PassKind},
-};
 use crate::storage::{
     Db, StorageError,
     entities::{debts, orders, products, stripe_customers, time_passes, users},
 };
+use crate::{
+    accounts::credits::{self, Granted, Movement, Reason},
+    billing::passes::{self, PassKind},
+    services::ServiceResult,
+};
 
 pub type Product = products::Model;
 pub type Order = orders::Model;
+pub use orders::OrderStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -83,7 +84,7 @@ pub async fn create(
         user_id: Set(user_id),
         product_id: Set(product.id),
         method: Set(method.as_str().to_owned()),
-        status: Set("pending".into()),
+        status: Set(OrderStatus::Pending),
         amount_minor: Set(amount),
         currency: Set(currency),
         stripe_session_id: Set(None),
@@ -112,7 +113,7 @@ pub async fn recent_pending(
         .filter(orders::Column::UserId.eq(user_id))
         .filter(orders::Column::ProductId.eq(product_id))
         .filter(orders::Column::Method.eq(method.as_str()))
-        .filter(orders::Column::Status.eq("pending"))
+        .filter(orders::Column::Status.eq(OrderStatus::Pending))
         .filter(orders::Column::CreatedAt.gte(since));
     if method == Method::Stripe {
         query = query.filter(orders::Column::StripeSessionId.is_not_null());
@@ -134,26 +135,40 @@ async fn transition(
     db: &Db,
     now: DateTime<Utc>,
     order_id: i64,
-    from: &[&str],
-    to: &str,
+    from: &[OrderStatus],
+    to: OrderStatus,
 ) -> ServiceResult<bool> {
     let mut update = orders::Entity::update_many()
         .col_expr(orders::Column::Status, Expr::value(to))
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
         .filter(orders::Column::Id.eq(order_id))
         .filter(orders::Column::Status.is_in(from.iter().copied()));
-    if to == "paid" {
+    if to == OrderStatus::Paid {
         update = update.col_expr(orders::Column::PaidAt, Expr::value(now));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 pub async fn mark_failed(db: &Db, now: DateTime<Utc>, order_id: i64) -> ServiceResult<bool> {
-    transition(db, now, order_id, &["pending"], "failed").await
+    transition(
+        db,
+        now,
+        order_id,
+        &[OrderStatus::Pending],
+        OrderStatus::Failed,
+    )
+    .await
 }
 
 pub async fn mark_expired(db: &Db, now: DateTime<Utc>, order_id: i64) -> ServiceResult<bool> {
-    transition(db, now, order_id, &["pending"], "expired").await
+    transition(
+        db,
+        now,
+        order_id,
+        &[OrderStatus::Pending],
+        OrderStatus::Expired,
+    )
+    .await
 }
 
 /// What a payment did.
@@ -202,13 +217,9 @@ pub async fn pay(
             .exec(db)
             .await?;
     }
-    let current = find(db, order.id)
-        .await?
-        .map(|o| o.status)
-        .unwrap_or_default();
-    match current.as_str() {
-        "paid" => return Ok(Paid::AlreadyPaid),
-        "pending" | "failed" | "expired" => {}
+    match find(db, order.id).await?.map(|o| o.status) {
+        Some(OrderStatus::Paid) => return Ok(Paid::AlreadyPaid),
+        Some(status) if status.is_payable() => {}
         _ => return Ok(Paid::NotPayable),
     }
     match (
@@ -221,14 +232,14 @@ pub async fn pay(
                 .key(format!("order:{}", order.id))
                 .reference(format!("order:{}", order.id));
             let granted = credits::grant(db, now, &movement).await?;
-            transition(db, now, order.id, &["pending", "failed", "expired"], "paid").await?;
+            transition(db, now, order.id, &OrderStatus::PAYABLE, OrderStatus::Paid).await?;
             Ok(match granted {
                 Granted::Applied { balance } => Paid::Credits { amount, balance },
                 Granted::Duplicate => Paid::AlreadyPaid,
             })
         }
         (None, Some(kind)) => {
-            if !transition(db, now, order.id, &["pending", "failed", "expired"], "paid").await? {
+            if !transition(db, now, order.id, &OrderStatus::PAYABLE, OrderStatus::Paid).await? {
                 return Ok(Paid::AlreadyPaid);
             }
             let pass =
@@ -289,17 +300,17 @@ pub async fn refund(
         let Some(current) = find(db, order.id).await? else {
             return Err(StorageError::Corrupt(format!("order {} vanished", order.id)).into());
         };
-        match current.status.as_str() {
-            "refunded" => return Ok(Refunded::AlreadyRefunded),
-            "paid" | "partially_refunded" => {}
+        match current.status {
+            OrderStatus::Refunded => return Ok(Refunded::AlreadyRefunded),
+            status if status.is_refundable() => {}
             _ => {
                 // Refunded before the payment was applied: it never will be.
                 if transition(
                     db,
                     now,
                     order.id,
-                    &["pending", "failed", "expired"],
-                    "refunded",
+                    &OrderStatus::PAYABLE,
+                    OrderStatus::Refunded,
                 )
                 .await?
                 {
@@ -315,9 +326,9 @@ pub async fn refund(
             return Ok(Refunded::AlreadyRefunded);
         }
         let to = if whole {
-            "refunded"
+            OrderStatus::Refunded
         } else {
-            "partially_refunded"
+            OrderStatus::PartiallyRefunded
         };
         let txn = db.begin().await?;
         let moved = orders::Entity::update_many()
@@ -326,7 +337,7 @@ pub async fn refund(
             .col_expr(orders::Column::UpdatedAt, Expr::value(now))
             .filter(orders::Column::Id.eq(order.id))
             .filter(orders::Column::RefundedMinor.eq(before))
-            .filter(orders::Column::Status.eq(current.status.as_str()))
+            .filter(orders::Column::Status.eq(current.status))
             .exec(&txn)
             .await?
             .rows_affected

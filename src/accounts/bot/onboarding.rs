@@ -1,15 +1,18 @@
 //! `/start`, the welcome gift and the three-step tour (its bonus is granted once).
 use teloxide::{prelude::*, types::User as TgUser};
 
-use super::{edit_private, locale_for, profile, send_private};
+use crate::{
+    bot::handlers::edit_private, bot::handlers::locale_for, bot::handlers::profile,
+    bot::handlers::send_private,
+};
 use crate::{
     bot::{BotDialogue, HandlerResult, Reply, State},
     context::AppCtx,
     domain::StartPayload,
-    services::{
-        credits::{self, Granted, Movement, Reason},
-        settings,
-        users::{self, StartOutcome, User},
+    {
+        accounts::credits::{self, Granted, Movement, Reason},
+        accounts::users::{self, StartOutcome, User},
+        services::settings,
     },
 };
 

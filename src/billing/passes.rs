@@ -2,7 +2,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::ServiceResult;
+use crate::services::ServiceResult;
 use crate::{
     jobs::{self, NewJob},
     storage::{Db, entities::time_passes},

@@ -12,11 +12,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 use tokio::sync::Notify;
 
-use super::{
-    ServiceResult,
-    relay::{self, Pair},
-};
 use crate::storage::{self, Db, StorageError};
+use crate::{
+    relay::threads::{self as relay, Pair},
+    services::ServiceResult,
+};
 
 /// Most messages one copy call takes (`copyMessages` accepts up to 100 ids).
 pub const BATCH: usize = 100;

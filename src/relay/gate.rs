@@ -25,14 +25,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, TransactionTrait};
 
-use super::{
-    ServiceResult,
-    batch::{Batcher, BatcherStopped, Miss},
-    credits::{self, Debited, Movement, Reason},
-    relay::{self, Pair},
-    settings,
-    tiers::Tier,
-    users::User,
+use crate::{
+    accounts::credits::{self, Debited, Movement, Reason},
+    accounts::tiers::Tier,
+    accounts::users::User,
+    relay::threads::{self as relay, Pair},
+    services::ServiceResult,
+    services::batch::{Batcher, BatcherStopped, Miss},
+    services::settings,
 };
 use crate::{
     clock::SharedClock,
@@ -944,8 +944,8 @@ mod tests {
     use super::*;
     use crate::{
         domain::TelegramProfile,
-        services::{relay::Direction, users},
         storage::entities::credit_ledger,
+        {accounts::users, relay::threads::Direction},
     };
     use tollgate_testkit::ScratchDatabase;
 

@@ -7,7 +7,7 @@ use sea_orm::{
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use super::ServiceResult;
+use crate::services::ServiceResult;
 use crate::storage::{
     self, Db,
     entities::{relay_messages, support_topics},

@@ -1,15 +1,21 @@
 //! `/balance`, `/history`, `/language`, `/reset`, `/help`.
 use teloxide::{prelude::*, types::MessageId};
 
-use super::{edit_private, fmt_time, locale_of_user, send_private};
+use crate::{
+    bot::handlers::edit_private, bot::handlers::fmt_time, bot::handlers::locale_of_user,
+    bot::handlers::send_private,
+};
 use crate::{
     bot::{BotDialogue, BotError, HandlerResult, Reply, State},
     context::AppCtx,
     delivery::replies::{HistoryLine, Tip},
     i18n::Locale,
-    services::{
-        credits, passes, settings, tiers,
-        users::{self, User},
+    {
+        accounts::credits,
+        accounts::tiers,
+        accounts::users::{self, User},
+        billing::passes,
+        services::settings,
     },
 };
 
@@ -77,7 +83,7 @@ async fn receipt(ctx: &AppCtx, reference: Option<&str>) -> Result<Option<String>
     else {
         return Ok(None);
     };
-    let Some(order) = crate::services::orders::find(&ctx.db, id).await? else {
+    let Some(order) = crate::billing::orders::find(&ctx.db, id).await? else {
         return Ok(None);
     };
     Ok(Some(match order.method.as_str() {
@@ -90,7 +96,7 @@ async fn receipt(ctx: &AppCtx, reference: Option<&str>) -> Result<Option<String>
             };
             format!(
                 "{how} · {}",
-                crate::services::orders::format_price(order.amount_minor, &order.currency)
+                crate::billing::orders::format_price(order.amount_minor, &order.currency)
             )
         }
     }))

@@ -11,11 +11,11 @@ use crate::{
     context::AppCtx,
     delivery::{Reply, notify},
     jobs::{self, Job, JobError, NewJob},
-    services::{
-        ServiceError,
-        auto_recharge::{self, MAX_FAILURES},
-        credits,
-        orders::{self, Method, PaymentRef},
+    {
+        accounts::credits,
+        billing::auto_recharge::{self, MAX_FAILURES},
+        billing::orders::{self, Method, PaymentRef},
+        services::ServiceError,
     },
 };
 

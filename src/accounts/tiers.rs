@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
 
-use super::{ServiceResult, settings};
 use crate::storage::{
     Db,
     entities::{tiers, users},
 };
+use crate::{services::ServiceResult, services::settings};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tier {

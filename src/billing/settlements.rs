@@ -22,13 +22,13 @@ use sea_orm::{
     TransactionTrait, sea_query::OnConflict,
 };
 
-use super::{
-    ServiceResult,
-    batch::{Batcher, BatcherStopped, Miss},
-    credits::{self, Movement, Reason},
-    events::EventSource,
-    notices,
-    orders::Paid,
+use crate::{
+    accounts::credits::{self, Movement, Reason},
+    billing::notices,
+    billing::orders::{OrderStatus, Paid},
+    services::ServiceResult,
+    services::batch::{Batcher, BatcherStopped, Miss},
+    services::events::EventSource,
 };
 use crate::{
     clock::SharedClock,
@@ -39,9 +39,6 @@ use crate::{
 };
 
 pub const MAX_BATCH: usize = 64;
-
-/// Statuses a payment may still move to `paid` from.
-const PAYABLE: [&str; 3] = ["pending", "failed", "expired"];
 
 /// A Checkout Session that says it was paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +108,7 @@ pub async fn settle_all(
 /// What the batch needs of an order.
 struct OrderFacts {
     user_id: i64,
-    status: String,
+    status: OrderStatus,
     credits: Option<i64>,
     has_auto_recharge: bool,
 }
@@ -178,12 +175,16 @@ async fn mark_paid(
     );
     values.insert(0, now.into());
     let first_status = values.len() + 1;
-    values.extend(PAYABLE.iter().map(|s| sea_orm::Value::from(*s)));
+    values.extend(
+        OrderStatus::PAYABLE
+            .iter()
+            .map(|s| sea_orm::Value::from(s.as_str())),
+    );
     let query = format!(
         "UPDATE orders SET status = 'paid', paid_at = $1, updated_at = $1, \
            stripe_payment_intent = COALESCE((CASE id{case} END), stripe_payment_intent) \
          WHERE id IN ({ids}) AND status IN ({}) RETURNING id",
-        storage::placeholders(first_status, PAYABLE.len())
+        storage::placeholders(first_status, OrderStatus::PAYABLE.len())
     );
     let rows = storage::query_all(txn, &query, values).await?;
     if rows.len() != paying.len() {
@@ -259,7 +260,7 @@ async fn settle_batch(
             _ if seen.contains(&s.event_id) || events_now.contains(&s.event_id) => Plan::Duplicate,
             Some(f) if f.credits.is_some() && !f.has_auto_recharge => {
                 events_now.insert(s.event_id.clone());
-                let payable = PAYABLE.contains(&f.status.as_str());
+                let payable = f.status.is_payable();
                 if payable && orders_now.insert(s.order_id) {
                     Plan::Claim {
                         user_id: f.user_id,
@@ -267,7 +268,7 @@ async fn settle_batch(
                         outcome: Paid::AlreadyPaid, // filled in below
                     }
                 } else {
-                    let outcome = if payable || f.status == "paid" {
+                    let outcome = if payable || f.status == OrderStatus::Paid {
                         Paid::AlreadyPaid
                     } else {
                         Paid::NotPayable
@@ -406,7 +407,7 @@ async fn settle_batch(
         .collect();
     notices::enqueue(&txn, now, owed)
         .await
-        .map_err(super::ServiceError::from)?;
+        .map_err(crate::services::ServiceError::from)?;
     txn.commit().await?;
 
     Ok(plans

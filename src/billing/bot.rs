@@ -6,20 +6,22 @@ use teloxide::{
     types::{LabeledPrice, MessageId},
 };
 
-use super::{edit_private, locale_of_user, send_private};
 use crate::{
+    billing::checkout,
     bot::{BotError, HandlerResult, Reply},
     context::AppCtx,
     delivery::{callbacks::PayMethod, notify, replies::CatalogItem},
     domain::UserStatus,
     i18n::{self, Args},
-    payments::checkout,
-    services::{
-        events::{self, Claim, EventSource},
-        orders::{self, Method, PaymentRef, Product, format_price},
-        users::{self, User},
-    },
     telegram::TgError,
+    {
+        accounts::users::{self, User},
+        billing::orders::{self, Method, OrderStatus, PaymentRef, Product, format_price},
+        services::events::{self, Claim, EventSource},
+    },
+};
+use crate::{
+    bot::handlers::edit_private, bot::handlers::locale_of_user, bot::handlers::send_private,
 };
 
 const PAYLOAD_PREFIX: &str = "order:";
@@ -214,7 +216,7 @@ pub(crate) async fn pre_checkout(q: PreCheckoutQuery, ctx: AppCtx) -> HandlerRes
         if order.user_id != q.from.id.0 as i64 {
             return Err("this invoice belongs to someone else");
         }
-        if order.status != "pending" {
+        if order.status != OrderStatus::Pending {
             return Err("this invoice was already used");
         }
         if !product.is_some_and(|p| p.active) {
@@ -311,7 +313,7 @@ pub(crate) async fn billing(ctx: &AppCtx, user: &User, bot_username: &str) -> Ha
 
 /// `/autorecharge` (status), `/autorecharge <below> <pack>` (e.g. `2 10`), `/autorecharge off`.
 pub(crate) async fn autorecharge(ctx: &AppCtx, user: &User, args: &str) -> HandlerResult {
-    use crate::services::auto_recharge;
+    use crate::billing::auto_recharge;
     let locale = locale_of_user(ctx, user);
     let credits_of = |product_id: i64| async move {
         orders::product(&ctx.db, product_id)
