@@ -173,6 +173,13 @@ purchase-done = ✅ Payment received: +{ $credits } { $credits ->
        *[other] credits
     }.
 payment-failed = 😕 Your payment did not go through, so nothing was charged. You can try again with /buy.
+checkout-refused-unknown = This invoice is not for a known order. Please start again with /buy.
+checkout-refused-not-yours = This invoice belongs to someone else.
+checkout-refused-used = This invoice was already used.
+checkout-refused-not-sold = This product is no longer sold.
+checkout-refused-price-changed = The price changed; please start again with /buy.
+checkout-refused-banned = Purchases are not available for this account.
+checkout-refused-unavailable = Please try again in a moment.
 refund-notice = ↩️ A payment was refunded, so { $credits } { $credits ->
         [one] credit
        *[other] credits

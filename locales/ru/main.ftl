@@ -185,6 +185,13 @@ purchase-done = ✅ Оплата получена: +{ $credits } { $credits ->
        *[many] кредитов
     }.
 payment-failed = 😕 Оплата не прошла, ничего не списано. Можно попробовать ещё раз через /buy.
+checkout-refused-unknown = Этот счёт не относится к известному заказу. Начните заново с /buy.
+checkout-refused-not-yours = Этот счёт выставлен другому человеку.
+checkout-refused-used = Этот счёт уже использован.
+checkout-refused-not-sold = Этот товар больше не продаётся.
+checkout-refused-price-changed = Цена изменилась; начните заново с /buy.
+checkout-refused-banned = Покупки недоступны для этого аккаунта.
+checkout-refused-unavailable = Попробуйте ещё раз через минуту.
 refund-notice = ↩️ Платёж возвращён, поэтому списано { $credits } { $credits ->
         [one] кредит
         [few] кредита

@@ -7,24 +7,21 @@ use teloxide::{
 };
 
 use crate::{
-    billing::checkout,
-    bot::{BotError, HandlerResult, Reply},
+    accounts::users::{self, User},
+    billing::{
+        checkout,
+        orders::{self, CheckoutRefusal, Method, PaymentRef, Product, format_price},
+    },
+    bot::{
+        BotError, HandlerResult, Reply,
+        handlers::{edit_private, locale_for, locale_of_user, send_private},
+    },
     context::AppCtx,
     delivery::{callbacks::PayMethod, notify, replies::CatalogItem},
-    domain::UserStatus,
     i18n::{self, Args},
+    services::events::{self, Claim, EventSource},
     telegram::TgError,
-    {
-        accounts::users::{self, User},
-        billing::orders::{self, Method, OrderStatus, PaymentRef, Product, format_price},
-        services::events::{self, Claim, EventSource},
-    },
 };
-use crate::{
-    bot::handlers::edit_private, bot::handlers::locale_of_user, bot::handlers::send_private,
-};
-
-const PAYLOAD_PREFIX: &str = "order:";
 
 fn item(p: &Product) -> CatalogItem {
     CatalogItem {
@@ -153,7 +150,7 @@ pub(crate) async fn pay(
         chat,
         product.title.clone(),
         description,
-        format!("{PAYLOAD_PREFIX}{}", order.id),
+        orders::invoice_payload(order.id),
         order.currency.to_uppercase(),
         vec![price],
     );
@@ -194,52 +191,34 @@ pub(crate) async fn quick_buy(ctx: &AppCtx, user: &User, code: &str) -> HandlerR
     pay(ctx, user, product.id, method).await
 }
 
-/// Telegram asks whether to take the money (answer within 10 s). Everything is checked again:
-/// the order, its owner, the product, the amount and currency, and the user's standing.
+/// Telegram asks whether to take the money (answer within 10 s): the order is checked again
+/// ([`orders::check_checkout`]) and a refusal is shown to the payer in their language.
 pub(crate) async fn pre_checkout(q: PreCheckoutQuery, ctx: AppCtx) -> HandlerResult {
-    let verdict = async {
-        let order_id: i64 = q
-            .invoice_payload
-            .strip_prefix(PAYLOAD_PREFIX)
-            .and_then(|s| s.parse().ok())
-            .ok_or("unknown order")?;
-        let order = orders::find(&ctx.db, order_id)
-            .await
-            .map_err(|_| "try again")?
-            .ok_or("unknown order")?;
-        let product = orders::product(&ctx.db, order.product_id)
-            .await
-            .map_err(|_| "try again")?;
-        let user = users::find(&ctx.db, order.user_id)
-            .await
-            .map_err(|_| "try again")?;
-        if order.user_id != q.from.id.0 as i64 {
-            return Err("this invoice belongs to someone else");
+    let payer = q.from.id.0 as i64;
+    let verdict = match orders::check_checkout(
+        &ctx.db,
+        &q.invoice_payload,
+        payer,
+        i64::from(q.total_amount),
+        &q.currency,
+    )
+    .await
+    {
+        Ok(verdict) => verdict,
+        Err(e) => {
+            tracing::warn!(error = %e, "pre-checkout could not be checked");
+            Err(CheckoutRefusal::Unavailable)
         }
-        if order.status != OrderStatus::Pending {
-            return Err("this invoice was already used");
-        }
-        if !product.is_some_and(|p| p.active) {
-            return Err("this product is no longer sold");
-        }
-        if i64::from(q.total_amount) != order.amount_minor
-            || !q.currency.eq_ignore_ascii_case(&order.currency)
-        {
-            return Err("the price changed; please start again with /buy");
-        }
-        if user.is_some_and(|u| UserStatus::parse(&u.status) == Ok(UserStatus::Banned)) {
-            return Err("purchases are not available for this account");
-        }
-        Ok(())
-    }
-    .await;
+    };
     let mut answer = ctx
         .tg
         .bot()
         .answer_pre_checkout_query(q.id.clone(), verdict.is_ok());
-    if let Err(why) = verdict {
-        tracing::info!(payload = %q.invoice_payload, why, "pre-checkout refused");
-        answer = answer.error_message(why);
+    if let Err(reason) = verdict {
+        tracing::info!(payload = %q.invoice_payload, ?reason, "pre-checkout refused");
+        let user = users::find(&ctx.db, payer).await.ok().flatten();
+        let locale = locale_for(&ctx, &q.from, user.as_ref());
+        answer = answer.error_message(Reply::CheckoutRefused { reason }.render(locale));
     }
     ctx.tg.call(answer).await?;
     Ok(())
@@ -251,11 +230,7 @@ pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResu
         return Ok(());
     };
     let charge = payment.telegram_payment_charge_id.0.as_str();
-    let Some(order) = match payment
-        .invoice_payload
-        .strip_prefix(PAYLOAD_PREFIX)
-        .and_then(|s| s.parse().ok())
-    {
+    let Some(order) = match orders::order_of_payload(&payment.invoice_payload) {
         Some(id) => orders::find(&ctx.db, id).await?,
         None => None,
     }

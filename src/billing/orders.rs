@@ -15,6 +15,7 @@ use crate::storage::{
 use crate::{
     accounts::credits::{self, Granted, Movement, Reason},
     billing::passes::{self, PassKind},
+    domain::UserStatus,
     services::ServiceResult,
 };
 
@@ -190,6 +191,71 @@ pub enum Paid {
 pub struct PaymentRef<'a> {
     pub stripe_payment_intent: Option<&'a str>,
     pub telegram_charge_id: Option<&'a str>,
+}
+
+/// What a Telegram invoice for an order carries as its payload.
+const INVOICE_PREFIX: &str = "order:";
+
+/// The payload of the Telegram invoice for `order_id`.
+pub fn invoice_payload(order_id: i64) -> String {
+    format!("{INVOICE_PREFIX}{order_id}")
+}
+
+/// The order an invoice payload names, if it names one.
+pub fn order_of_payload(payload: &str) -> Option<i64> {
+    payload.strip_prefix(INVOICE_PREFIX)?.parse().ok()
+}
+
+/// Why a payment about to be made is refused (Telegram shows the reason to the payer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutRefusal {
+    /// The invoice names no order of ours.
+    UnknownOrder,
+    /// The order belongs to someone else.
+    NotYours,
+    /// The order was paid, refunded or given up already.
+    AlreadyUsed,
+    /// The product is no longer sold.
+    NotSold,
+    /// The amount or currency differs from the order's.
+    PriceChanged,
+    /// The payer is banned.
+    Banned,
+    /// The order could not be checked just now.
+    Unavailable,
+}
+
+/// Telegram asks whether to take `total_minor` in `currency` from `payer` for the invoice
+/// `payload` (it must be answered within 10 s). Everything is checked again: the order, its
+/// owner and status, the product, the amount and currency, and the payer's standing.
+pub async fn check_checkout(
+    db: &Db,
+    payload: &str,
+    payer: i64,
+    total_minor: i64,
+    currency: &str,
+) -> ServiceResult<Result<(), CheckoutRefusal>> {
+    let Some(order) = (match order_of_payload(payload) {
+        Some(id) => find(db, id).await?,
+        None => None,
+    }) else {
+        return Ok(Err(CheckoutRefusal::UnknownOrder));
+    };
+    let product = product(db, order.product_id).await?;
+    let user = users::Entity::find_by_id(order.user_id).one(db).await?;
+    Ok(if order.user_id != payer {
+        Err(CheckoutRefusal::NotYours)
+    } else if order.status != OrderStatus::Pending {
+        Err(CheckoutRefusal::AlreadyUsed)
+    } else if !product.is_some_and(|p| p.active) {
+        Err(CheckoutRefusal::NotSold)
+    } else if total_minor != order.amount_minor || !currency.eq_ignore_ascii_case(&order.currency) {
+        Err(CheckoutRefusal::PriceChanged)
+    } else if user.is_some_and(|u| UserStatus::parse(&u.status) == Ok(UserStatus::Banned)) {
+        Err(CheckoutRefusal::Banned)
+    } else {
+        Ok(())
+    })
 }
 
 /// Fulfils an order once: the grant is keyed by the order, and only the call that moves the

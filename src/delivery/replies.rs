@@ -5,6 +5,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::callbacks::{Callback, PayMethod};
 use crate::{
+    billing::orders::CheckoutRefusal,
     domain::progress_bar,
     i18n::{self, Args, Locale},
 };
@@ -68,6 +69,10 @@ pub enum Reply {
     RelayFailed,
     RelayUnavailable,
     CantForward,
+    /// Telegram's pre-checkout was refused, and why.
+    CheckoutRefused {
+        reason: CheckoutRefusal,
+    },
     Banned,
     CreditsGranted {
         amount: i64,
@@ -325,6 +330,15 @@ impl Reply {
             Reply::RelayFailed => "relay-failed",
             Reply::RelayUnavailable => "relay-unavailable",
             Reply::CantForward => "cant-forward",
+            Reply::CheckoutRefused { reason } => match reason {
+                CheckoutRefusal::UnknownOrder => "checkout-refused-unknown",
+                CheckoutRefusal::NotYours => "checkout-refused-not-yours",
+                CheckoutRefusal::AlreadyUsed => "checkout-refused-used",
+                CheckoutRefusal::NotSold => "checkout-refused-not-sold",
+                CheckoutRefusal::PriceChanged => "checkout-refused-price-changed",
+                CheckoutRefusal::Banned => "checkout-refused-banned",
+                CheckoutRefusal::Unavailable => "checkout-refused-unavailable",
+            },
             Reply::Banned => "banned",
             Reply::CreditsGranted { .. } => "credits-granted",
             Reply::PassGranted { .. } => "pass-granted",
@@ -544,6 +558,7 @@ impl Reply {
             | Reply::RelayFailed
             | Reply::RelayUnavailable
             | Reply::CantForward
+            | Reply::CheckoutRefused { .. }
             | Reply::Banned
             | Reply::LanguagePrompt
             | Reply::LanguageSet
@@ -772,6 +787,27 @@ impl Reply {
             Reply::RelayFailed,
             Reply::RelayUnavailable,
             Reply::CantForward,
+            Reply::CheckoutRefused {
+                reason: CheckoutRefusal::UnknownOrder,
+            },
+            Reply::CheckoutRefused {
+                reason: CheckoutRefusal::NotYours,
+            },
+            Reply::CheckoutRefused {
+                reason: CheckoutRefusal::AlreadyUsed,
+            },
+            Reply::CheckoutRefused {
+                reason: CheckoutRefusal::NotSold,
+            },
+            Reply::CheckoutRefused {
+                reason: CheckoutRefusal::PriceChanged,
+            },
+            Reply::CheckoutRefused {
+                reason: CheckoutRefusal::Banned,
+            },
+            Reply::CheckoutRefused {
+                reason: CheckoutRefusal::Unavailable,
+            },
             Reply::Banned,
             Reply::CreditsGranted {
                 amount: 5,

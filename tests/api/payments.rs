@@ -1,7 +1,7 @@
 //! Buying: Telegram Stars invoices, Stripe Checkout and its webhooks, refunds, disputes.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tg_emulator::PaymentOutcome;
-use tollgate::billing::orders::OrderStatus;
+use tollgate::billing::orders::{CheckoutRefusal, OrderStatus};
 use tollgate::{
     billing::orders,
     bot::Reply,
@@ -431,11 +431,15 @@ async fn pre_checkout_refuses_a_changed_price_someone_elses_order_and_unknown_pa
             a.params["error_message"].as_str().map(str::to_owned),
         )
     };
-    assert!(!verdict("q1").0);
+    let refused = |reason| {
+        let text = Reply::CheckoutRefused { reason }.render(tollgate::i18n::Locale::En);
+        (false, Some(text))
+    };
+    assert_eq!(verdict("q1"), refused(CheckoutRefusal::PriceChanged));
     assert!(verdict("q1").1.unwrap().contains("price"));
-    assert!(!verdict("q2").0);
-    assert!(!verdict("q3").0);
-    assert!(!verdict("q4").0);
+    assert_eq!(verdict("q2"), refused(CheckoutRefusal::NotYours));
+    assert_eq!(verdict("q3"), refused(CheckoutRefusal::UnknownOrder));
+    assert_eq!(verdict("q4"), refused(CheckoutRefusal::UnknownOrder));
     assert_eq!(verdict("q5"), (true, None));
     assert_eq!(
         app.balance(ann).await,
