@@ -14,13 +14,14 @@
 //! can't be settled exactly (an order that moved meanwhile, a grant already in the ledger, an
 //! error), is answered [`Settled::OneByOne`]: the caller applies that event the one-by-one way,
 //! which handles every case. Nothing of a batch that falls back is kept.
+mod queries;
+
 use std::collections::{HashMap, HashSet};
 
+use queries::{credit, mark_paid, order_facts, seen_events};
+
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait, sea_query::OnConflict,
-};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait, sea_query::OnConflict};
 
 use crate::{
     accounts::credits::{self, Movement, Reason},
@@ -33,7 +34,7 @@ use crate::{
 use crate::{
     clock::SharedClock,
     storage::{
-        self, Db, PerId, StorageError,
+        self, Db, StorageError,
         entities::{processed_events, stripe_customers},
     },
 };
@@ -103,129 +104,6 @@ pub async fn settle_all(
             sessions.iter().map(|_| Ok(Settled::OneByOne)).collect()
         }
     }
-}
-
-/// What the batch needs of an order.
-struct OrderFacts {
-    user_id: i64,
-    status: OrderStatus,
-    credits: Option<i64>,
-    has_auto_recharge: bool,
-}
-
-async fn order_facts(
-    txn: &DatabaseTransaction,
-    ids: &[i64],
-) -> ServiceResult<HashMap<i64, OrderFacts>> {
-    let query = format!(
-        "SELECT o.id, o.user_id, o.status, p.credits, \
-           (ar.user_id IS NOT NULL) AS has_auto_recharge \
-         FROM orders o \
-         JOIN products p ON p.id = o.product_id \
-         LEFT JOIN auto_recharge ar ON ar.user_id = o.user_id \
-         WHERE o.id IN ({})",
-        storage::placeholders(1, ids.len())
-    );
-    let values = ids.iter().map(|&id| sea_orm::Value::from(id)).collect();
-    let rows = storage::query_all(txn, &query, values).await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        out.insert(
-            row.try_get::<i64>("", "id")?,
-            OrderFacts {
-                user_id: row.try_get("", "user_id")?,
-                status: row.try_get("", "status")?,
-                credits: row.try_get("", "credits")?,
-                has_auto_recharge: row.try_get("", "has_auto_recharge")?,
-            },
-        );
-    }
-    Ok(out)
-}
-
-async fn seen_events(
-    txn: &DatabaseTransaction,
-    ids: Vec<String>,
-) -> ServiceResult<HashSet<String>> {
-    Ok(processed_events::Entity::find()
-        .select_only()
-        .column(processed_events::Column::ExternalId)
-        .filter(processed_events::Column::Source.eq(EventSource::Stripe.as_str()))
-        .filter(processed_events::Column::ExternalId.is_in(ids))
-        .into_tuple::<String>()
-        .all(txn)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-/// Moves the orders to paid (with their payment intents); all of them, or `Moved`.
-async fn mark_paid(
-    txn: &DatabaseTransaction,
-    now: DateTime<Utc>,
-    paying: &[(i64, Option<&str>)],
-) -> Result<(), Miss> {
-    let PerId {
-        case,
-        ids,
-        mut values,
-    } = storage::per_id(
-        2,
-        paying.iter().map(|(id, pi)| (*id, pi.map(str::to_owned))),
-    );
-    values.insert(0, now.into());
-    let first_status = values.len() + 1;
-    values.extend(
-        OrderStatus::PAYABLE
-            .iter()
-            .map(|s| sea_orm::Value::from(s.as_str())),
-    );
-    let query = format!(
-        "UPDATE orders SET status = 'paid', paid_at = $1, updated_at = $1, \
-           stripe_payment_intent = COALESCE((CASE id{case} END), stripe_payment_intent) \
-         WHERE id IN ({ids}) AND status IN ({}) RETURNING id",
-        storage::placeholders(first_status, OrderStatus::PAYABLE.len())
-    );
-    let rows = storage::query_all(txn, &query, values).await?;
-    if rows.len() != paying.len() {
-        return Err(Miss::Moved);
-    }
-    Ok(())
-}
-
-/// A user's balance after the batch, and their languages.
-struct Credited {
-    balance: i64,
-    locale: Option<String>,
-    language_code: Option<String>,
-}
-
-/// Adds each user's total; all of them, or `Moved`.
-async fn credit(
-    txn: &DatabaseTransaction,
-    totals: &[(i64, i64)],
-) -> Result<HashMap<i64, Credited>, Miss> {
-    let PerId { case, ids, values } = storage::per_id(1, totals.iter().copied());
-    let query = format!(
-        "UPDATE users SET credits = credits + (CASE id{case} END) WHERE id IN ({ids}) \
-         RETURNING id, credits, locale, language_code"
-    );
-    let rows = storage::query_all(txn, &query, values).await?;
-    if rows.len() != totals.len() {
-        return Err(Miss::Moved);
-    }
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        out.insert(
-            row.try_get::<i64>("", "id")?,
-            Credited {
-                balance: row.try_get("", "credits")?,
-                locale: row.try_get("", "locale")?,
-                language_code: row.try_get("", "language_code")?,
-            },
-        );
-    }
-    Ok(out)
 }
 
 /// What one session comes to before anything is written.
