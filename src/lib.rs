@@ -1,7 +1,9 @@
 //! Tollgate: a self-hosted Telegram monetization bot.
 //!
-//! Layers, outside in: `http` and `telegram` (edges) → `bot` (thin handlers) → `services`
-//! (use-cases) → `storage` (sea-orm); `domain` holds rules and value types with no I/O.
+//! Feature folders (`relay`, `billing`, `accounts`, `admin`) each hold their handlers
+//! (`bot.rs`), services and queries; shared infrastructure sits beside them (`telegram`,
+//! `delivery`, `bot`, `http`, `storage`, `domain`, `jobs`, `services`). Layers point one way:
+//! handlers → services → `storage` / `domain` (see `docs/decisions/0005-feature-folders.md`).
 pub mod accounts;
 pub mod admin;
 pub mod app;

@@ -96,48 +96,29 @@ pub async fn refunded(
     order_id: i64,
     refunded: &Refunded,
 ) -> Result<(), DeliveryError> {
-    match refunded {
+    let (clawed_back, debt) = match refunded {
         Refunded::Credits {
             clawed_back,
             debt,
             balance,
         } => {
-            to_user(
-                ctx,
-                user_id,
-                &Reply::RefundNotice {
-                    credits: *clawed_back,
-                    balance: *balance,
-                },
-            )
-            .await?;
-            to_admins(
-                ctx,
-                user_id,
-                &Reply::AdminRefundNote {
-                    user: user_id,
-                    order: order_id,
-                    clawed_back: *clawed_back,
-                    debt: *debt,
-                },
-            )
-            .await
+            let notice = Reply::RefundNotice {
+                credits: *clawed_back,
+                balance: *balance,
+            };
+            to_user(ctx, user_id, &notice).await?;
+            (*clawed_back, *debt)
         }
-        Refunded::PassEnded | Refunded::PassKept => {
-            to_admins(
-                ctx,
-                user_id,
-                &Reply::AdminRefundNote {
-                    user: user_id,
-                    order: order_id,
-                    clawed_back: 0,
-                    debt: 0,
-                },
-            )
-            .await
-        }
-        Refunded::BeforePayment | Refunded::AlreadyRefunded => Ok(()),
-    }
+        Refunded::PassEnded | Refunded::PassKept => (0, 0),
+        Refunded::BeforePayment | Refunded::AlreadyRefunded => return Ok(()),
+    };
+    let note = Reply::AdminRefundNote {
+        user: user_id,
+        order: order_id,
+        clawed_back,
+        debt,
+    };
+    to_admins(ctx, user_id, &note).await
 }
 
 /// The notice job ([`crate::billing::notices::JOB`]): renders the notice in its reader's
