@@ -101,6 +101,7 @@ reason-relay_refund = refund (not delivered)
 reason-purchase = purchase
 reason-admin_grant = gift from the team
 reason-clawback = refund reversed
+reason-admin_debit = taken by the team
 
 # Language
 language-prompt = Choose your language:
@@ -235,3 +236,81 @@ admin-tier-saved = ✅ Tier { $name }: { $cost } per message.
 admin-tier-assigned = ✅ User { $user } is now on tier { $name }.
 cmd-tier = /tier name cost [description] creates or changes a tier
 cmd-settier = In a user's topic: /settier name puts them on a tier
+
+## Control center (admin)
+ac-home = 🛠 Control center
+    Choose a category.
+ac-cat-conversations = 💬 Conversations
+ac-cat-dashboard = 📊 Dashboard
+ac-cat-users = 👥 Users
+ac-cat-search = 🔍 Search users
+ac-cat-settings = ⚙️ Settings
+ac-cat-system = 🖥 System
+ac-back = ◀️ Back
+ac-home-button = 🏠 Home
+ac-close = ✖️ Close
+ac-prev = ‹ Previous
+ac-next = Next ›
+ac-refresh = 🔄 Refresh
+ac-cancel = ✖️ Cancel
+ac-none = —
+ac-updated = Updated at { $at } UTC
+ac-dashboard = 📊 Dashboard
+
+    Users: { $total } (new today: { $new }, active in 7 days: { $active })
+    Revenue today: { $today }
+    Revenue, 7 days: { $week }
+    Revenue, 30 days: { $month }
+    Credits sold / spent in 30 days: { $sold } / { $spent }
+    Conversations: { $conversations }
+ac-conversations = 💬 Conversations, page { $page }: the latest message first.
+ac-conversations-empty = No conversations yet.
+ac-users = 👥 Users, page { $page }: the most recently active first.
+ac-users-empty = No users yet.
+ac-search-prompt = 🔍 Send a user id, an @username or part of a name.
+ac-search-none = Nobody matches “{ $query }”.
+ac-search-results = 🔍 Users matching “{ $query }”:
+ac-card = 👤 { $name } { $username }
+    id { $id } · language { $language } · { $status }
+    Balance: { $balance } · tier { $tier } ({ $cost } a message)
+    Pass until: { $pass }
+    Purchases: { $purchases }
+    First seen { $first } · last active { $last }
+ac-card-recent = Recent ledger:
+ac-card-line = { $date } · { $amount } { $reason } → { $balance }
+ac-credits-button = ± Credits
+ac-pass-button = 🎫 Pass: { $kind }
+ac-ban-button = 🚫 Ban
+ac-unban-button = ✅ Unban
+ac-topic-button = 💬 Topic
+ac-audit-button = 📜 Audit log
+ac-credits-prompt = Send the change for { $name } and a reason, for example “+10 goodwill” or “-5 mistake”.
+ac-credits-bad = ⚠️ That is not a change: write +N or -N (1 to 1,000,000), a space, and a reason.
+ac-credits-short = ⚠️ { $name } has only { $balance } credits; nothing was taken.
+ac-credits-done = ✅ { $amount } credits for { $name } ({ $reason }). Balance: { $balance }.
+ac-pass-done = ✅ { $name } has a pass until { $until }.
+ac-ban-done = 🚫 { $name } is banned.
+ac-unban-done = ✅ { $name } is no longer banned.
+ac-settings = ⚙️ Settings: press one to change it (switches flip at once).
+ac-setting-prompt = Send the new value of { $key } (now: { $value }).
+ac-setting-done = ✅ { $key } = { $value }
+ac-system = 🖥 System
+
+    Version { $version } · up for { $uptime }
+    Database: { $backend }
+    Jobs: { $queued } queued, { $running } running, { $dead } dead
+    Relay backlog: { $waiting } waiting (oldest for { $oldest })
+ac-audit = 📜 Audit log{ $filter }, page { $page }
+ac-audit-by = {" "}by admin { $admin }
+ac-audit-of = {" "}about user { $user }
+ac-audit-empty = Nothing recorded.
+ac-audit-line = { $at } · { $admin } · { $what }{ $target }: { $before } → { $after }
+ac-audit-mine = 👤 Mine
+ac-audit-all = 📜 All
+ac-refused = Only the bot's admins can use this.
+ac-expired = This button has expired. Open /admin again.
+ac-input-expired = That answer came too late. Open /admin again.
+credits-taken = ➖ The team took { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    } ({ $reason }). Your balance: { $balance }.

@@ -110,6 +110,7 @@ reason-relay_refund = возврат (не доставлено)
 reason-purchase = покупка
 reason-admin_grant = подарок от команды
 reason-clawback = отмена возврата
+reason-admin_debit = списано командой
 
 # Language
 language-prompt = Выберите язык:
@@ -247,3 +248,82 @@ admin-tier-saved = ✅ Тариф { $name }: { $cost } за сообщение.
 admin-tier-assigned = ✅ Пользователь { $user } теперь на тарифе { $name }.
 cmd-tier = /tier имя цена [описание] создаёт или меняет тариф
 cmd-settier = В теме пользователя: /settier имя переводит его на тариф
+
+## Control center (admin)
+ac-home = 🛠 Центр управления
+    Выберите раздел.
+ac-cat-conversations = 💬 Диалоги
+ac-cat-dashboard = 📊 Сводка
+ac-cat-users = 👥 Пользователи
+ac-cat-search = 🔍 Поиск пользователей
+ac-cat-settings = ⚙️ Настройки
+ac-cat-system = 🖥 Система
+ac-back = ◀️ Назад
+ac-home-button = 🏠 В начало
+ac-close = ✖️ Закрыть
+ac-prev = ‹ Назад
+ac-next = Дальше ›
+ac-refresh = 🔄 Обновить
+ac-cancel = ✖️ Отмена
+ac-none = —
+ac-updated = Обновлено в { $at } UTC
+ac-dashboard = 📊 Сводка
+
+    Пользователи: { $total } (новых сегодня: { $new }, активных за 7 дней: { $active })
+    Выручка сегодня: { $today }
+    Выручка за 7 дней: { $week }
+    Выручка за 30 дней: { $month }
+    Кредитов продано / потрачено за 30 дней: { $sold } / { $spent }
+    Диалогов: { $conversations }
+ac-conversations = 💬 Диалоги, страница { $page }: сначала последние.
+ac-conversations-empty = Диалогов пока нет.
+ac-users = 👥 Пользователи, страница { $page }: сначала недавно активные.
+ac-users-empty = Пользователей пока нет.
+ac-search-prompt = 🔍 Пришлите id, @username или часть имени.
+ac-search-none = Никто не подходит под «{ $query }».
+ac-search-results = 🔍 Пользователи по запросу «{ $query }»:
+ac-card = 👤 { $name } { $username }
+    id { $id } · язык { $language } · { $status }
+    Баланс: { $balance } · тариф { $tier } ({ $cost } за сообщение)
+    Пропуск до: { $pass }
+    Покупок: { $purchases }
+    Впервые { $first } · последний раз { $last }
+ac-card-recent = Последние операции:
+ac-card-line = { $date } · { $amount } { $reason } → { $balance }
+ac-credits-button = ± Кредиты
+ac-pass-button = 🎫 Пропуск: { $kind }
+ac-ban-button = 🚫 Заблокировать
+ac-unban-button = ✅ Разблокировать
+ac-topic-button = 💬 Тема
+ac-audit-button = 📜 Журнал
+ac-credits-prompt = Пришлите изменение для { $name } и причину, например «+10 в подарок» или «-5 ошибка».
+ac-credits-bad = ⚠️ Это не изменение: напишите +N или -N (от 1 до 1 000 000), пробел и причину.
+ac-credits-short = ⚠️ У { $name } только { $balance } кредитов; ничего не списано.
+ac-credits-done = ✅ { $amount } кредитов для { $name } ({ $reason }). Баланс: { $balance }.
+ac-pass-done = ✅ У { $name } пропуск до { $until }.
+ac-ban-done = 🚫 { $name } заблокирован(а).
+ac-unban-done = ✅ { $name } разблокирован(а).
+ac-settings = ⚙️ Настройки: нажмите, чтобы изменить (переключатели меняются сразу).
+ac-setting-prompt = Пришлите новое значение { $key } (сейчас: { $value }).
+ac-setting-done = ✅ { $key } = { $value }
+ac-system = 🖥 Система
+
+    Версия { $version } · работает { $uptime }
+    База данных: { $backend }
+    Задачи: { $queued } в очереди, { $running } выполняются, { $dead } с ошибкой
+    Очередь пересылки: { $waiting } ждут (дольше всех { $oldest })
+ac-audit = 📜 Журнал{ $filter }, страница { $page }
+ac-audit-by = {" "}— админ { $admin }
+ac-audit-of = {" "}— пользователь { $user }
+ac-audit-empty = Записей нет.
+ac-audit-line = { $at } · { $admin } · { $what }{ $target }: { $before } → { $after }
+ac-audit-mine = 👤 Мои
+ac-audit-all = 📜 Все
+ac-refused = Это доступно только администраторам бота.
+ac-expired = Кнопка устарела. Откройте /admin заново.
+ac-input-expired = Ответ пришёл слишком поздно. Откройте /admin заново.
+credits-taken = ➖ Команда списала { $amount } { $amount ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    } ({ $reason }). Ваш баланс: { $balance }.

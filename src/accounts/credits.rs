@@ -27,6 +27,8 @@ pub enum Reason {
     RelayRefund,
     Purchase,
     AdminGrant,
+    /// Taken by an admin (with their reason as the reference).
+    AdminDebit,
     Clawback,
 }
 
@@ -39,6 +41,7 @@ impl Reason {
             Reason::RelayRefund => "relay_refund",
             Reason::Purchase => "purchase",
             Reason::AdminGrant => "admin_grant",
+            Reason::AdminDebit => "admin_debit",
             Reason::Clawback => "clawback",
         }
     }

@@ -2,6 +2,9 @@
 //! ([`bot`]). The control center's screens live here too.
 
 pub mod access;
+pub mod audit;
 pub mod bot;
+pub mod panels;
+pub mod stats;
 
 pub use access::{AdminAccess, Standing};

@@ -23,6 +23,8 @@ pub enum UserCommand {
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
 #[command(rename_rule = "lowercase")]
 pub enum AdminCommand {
+    /// The control center.
+    Admin,
     Status,
     Grant(String),
     Pass(String),

@@ -126,6 +126,33 @@ pub fn schema() -> UpdateHandler<BotError> {
         .filter(|msg: Message| msg.chat.is_private())
         .endpoint(crate::relay::bot::user_edited);
 
+    // Control-center buttons, in the admin group or an admin's private chat; any other
+    // press outside private chats is answered there too (as expired).
+    let panel_buttons = Update::filter_callback_query()
+        .filter(|q: CallbackQuery| {
+            q.data
+                .as_deref()
+                .is_some_and(crate::admin::panels::is_panel_data)
+                || q.regular_message().is_some_and(|m| !m.chat.is_private())
+        })
+        .endpoint(crate::admin::bot::center::pressed);
+
+    // An admin's answer to a control-center prompt: never relayed. In private chats only
+    // admins listed in ADMIN_USER_IDS can have one, so nobody else pays a lookup.
+    let panel_inputs = Update::filter_message()
+        .filter(|msg: Message, ctx: AppCtx| {
+            let from = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+            if msg.chat.is_private() {
+                ctx.admins.is_listed(from)
+            } else {
+                ctx.config.admin_chat_ids.contains(&msg.chat.id.0)
+            }
+        })
+        .filter_async(|msg: Message, ctx: AppCtx| async move {
+            crate::admin::bot::center::awaited(&msg, &ctx).await
+        })
+        .endpoint(crate::admin::bot::center::input);
+
     let private_buttons = Update::filter_callback_query()
         .filter(|q: CallbackQuery| q.regular_message().is_some_and(|m| m.chat.is_private()))
         .enter_dialogue::<CallbackQuery, DialogueStorage, State>()
@@ -148,8 +175,10 @@ pub fn schema() -> UpdateHandler<BotError> {
     let payments = Update::filter_pre_checkout_query().endpoint(crate::billing::bot::pre_checkout);
 
     dptree::entry()
+        .branch(panel_inputs)
         .branch(relayed)
         .branch(payments)
+        .branch(panel_buttons)
         .branch(private_messages)
         .branch(private_edits)
         .branch(private_buttons)

@@ -78,6 +78,12 @@ pub enum Reply {
         amount: i64,
         balance: i64,
     },
+    /// An admin took credits, for a reason.
+    CreditsTaken {
+        amount: i64,
+        balance: i64,
+        reason: String,
+    },
     PassGranted {
         until: String,
     },
@@ -341,6 +347,7 @@ impl Reply {
             },
             Reply::Banned => "banned",
             Reply::CreditsGranted { .. } => "credits-granted",
+            Reply::CreditsTaken { .. } => "credits-taken",
             Reply::PassGranted { .. } => "pass-granted",
             Reply::PassEnding { .. } => "pass-ending",
             Reply::Balance { .. } => "balance",
@@ -406,6 +413,15 @@ impl Reply {
             | Reply::NoCredits { balance }
             | Reply::LowCredits { balance } => args(vec![("balance", n(*balance))]),
             Reply::UnknownCommand { command } => args(vec![("command", s(command))]),
+            Reply::CreditsTaken {
+                amount,
+                balance,
+                reason,
+            } => args(vec![
+                ("amount", n(*amount)),
+                ("balance", n(*balance)),
+                ("reason", s(reason)),
+            ]),
             Reply::CreditsGranted { amount, balance } => {
                 args(vec![("amount", n(*amount)), ("balance", n(*balance))])
             }
@@ -809,6 +825,11 @@ impl Reply {
                 reason: CheckoutRefusal::Unavailable,
             },
             Reply::Banned,
+            Reply::CreditsTaken {
+                amount: 5,
+                balance: 1,
+                reason: "a mistake".into(),
+            },
             Reply::CreditsGranted {
                 amount: 5,
                 balance: 8,

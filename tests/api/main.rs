@@ -3,6 +3,7 @@ mod helpers;
 
 mod account;
 mod admin_access;
+mod admin_center;
 mod cli;
 mod health;
 mod http_limits;

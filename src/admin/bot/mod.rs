@@ -1,4 +1,7 @@
-//! Commands of the admin group. Inside a user's topic they act on that user.
+//! Commands of the admin group. Inside a user's topic they act on that user. `/admin` opens
+//! the control center ([`center`]).
+pub(crate) mod center;
+
 use teloxide::prelude::*;
 
 use crate::{
@@ -86,6 +89,7 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
         return say(Reply::AdminOnly).await;
     }
     match cmd {
+        AdminCommand::Admin => center::open(&ctx, msg.chat.id, thread, admin_id as i64).await,
         AdminCommand::Status => {
             let counts = users::counts(&ctx.db, ctx.now() - chrono::Duration::hours(24)).await?;
             let jobs = jobs::counts(&ctx.db)

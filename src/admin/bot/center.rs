@@ -1,0 +1,1120 @@
+//! The control center: `/admin` opens one message with the categories; every press edits that
+//! message (back and home on every screen, pages for every list). Presses name a stored action
+//! ([`panels`]); who pressed is checked on every press; every change is audited ([`audit`]).
+//! Multi-step inputs (a search, a credit change, a setting) wait for the admin's next message
+//! in the chat, with cancel on every step.
+use serde::{Deserialize, Serialize};
+use teloxide::{
+    payloads::{EditMessageTextSetters, SendMessageSetters},
+    prelude::*,
+    types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ThreadId},
+};
+
+use crate::{
+    accounts::{
+        credits::{self, Debited, Granted, Movement, Reason},
+        users,
+    },
+    admin::{
+        Standing,
+        audit::{self, Filter},
+        panels::{self, Input, Pressed},
+        stats::{self, Revenue},
+    },
+    billing::{
+        orders::format_price,
+        passes::{self, PassKind},
+    },
+    bot::{
+        BotError, HandlerResult, Reply,
+        handlers::{fmt_time, fmt_wait, send_private},
+    },
+    context::AppCtx,
+    i18n::{self, Args, Locale},
+    relay::bot::user_locale,
+    services::settings,
+    storage,
+};
+
+/// Rows of a list screen.
+const PER_PAGE: u32 = 8;
+/// Ledger lines on a user card.
+const CARD_LEDGER: u64 = 5;
+
+/// What a button does. Stored server-side; the button names only its index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "a", rename_all = "snake_case")]
+pub enum Action {
+    Home,
+    Close,
+    Dashboard,
+    Conversations { page: u32 },
+    Users { page: u32 },
+    Search,
+    Card { user: i64 },
+    Credits { user: i64 },
+    Pass { user: i64, kind: String },
+    Ban { user: i64, ban: bool },
+    Settings,
+    Setting { key: String },
+    Toggle { key: String },
+    System,
+    Audit { page: u32, filter: Filter },
+    Cancel { back: Box<Action> },
+}
+
+/// What a panel waits for from the admin's next message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "i", rename_all = "snake_case")]
+pub enum Awaiting {
+    Search,
+    Credits { user: i64 },
+    Setting { key: String },
+}
+
+enum Button {
+    Do(String, Action),
+    Url(String, String),
+}
+
+/// A screen: its text and its buttons, rows of them.
+struct Screen {
+    text: String,
+    rows: Vec<Vec<Button>>,
+}
+
+/// Texts of the center, in the operator's language.
+struct T(Locale);
+
+impl T {
+    fn say(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: Args = args
+            .iter()
+            .map(|(k, v)| ((*k).into(), v.clone().into()))
+            .collect();
+        i18n::text(self.0, key, &args)
+    }
+    fn key(&self, key: &str) -> String {
+        self.say(key, &[])
+    }
+    fn nav(&self, back: Option<Action>) -> Vec<Button> {
+        let mut row = Vec::new();
+        if let Some(back) = back {
+            row.push(Button::Do(self.key("ac-back"), back));
+        }
+        row.push(Button::Do(self.key("ac-home-button"), Action::Home));
+        row
+    }
+    fn pages(&self, page: u32, more: bool, to: impl Fn(u32) -> Action) -> Vec<Button> {
+        let mut row = Vec::new();
+        if page > 0 {
+            row.push(Button::Do(self.key("ac-prev"), to(page - 1)));
+        }
+        if more {
+            row.push(Button::Do(self.key("ac-next"), to(page + 1)));
+        }
+        row
+    }
+}
+
+fn revenue(r: &Revenue, none: &str) -> String {
+    if r.is_empty() {
+        return none.to_owned();
+    }
+    r.iter()
+        .map(|(currency, minor)| format_price(*minor, currency))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn signed(v: i64) -> String {
+    if v > 0 {
+        format!("+{v}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// A link into a forum topic of a supergroup (`-100…` ids), when there is one.
+fn topic_link(chat_id: i64, thread_id: i32) -> Option<String> {
+    let internal = -chat_id - 1_000_000_000_000;
+    (internal > 0 && thread_id > 0).then(|| format!("https://t.me/c/{internal}/{thread_id}"))
+}
+
+fn name_of(user: &users::User) -> String {
+    let mut name = user.first_name.clone();
+    if let Some(last) = &user.last_name {
+        name.push(' ');
+        name.push_str(last);
+    }
+    name
+}
+
+async fn home(t: &T) -> Screen {
+    let cat = |key: &str, action: Action| Button::Do(t.key(key), action);
+    Screen {
+        text: t.key("ac-home"),
+        rows: vec![
+            vec![
+                cat("ac-cat-conversations", Action::Conversations { page: 0 }),
+                cat("ac-cat-dashboard", Action::Dashboard),
+            ],
+            vec![
+                cat("ac-cat-users", Action::Users { page: 0 }),
+                cat("ac-cat-search", Action::Search),
+            ],
+            vec![
+                cat("ac-cat-settings", Action::Settings),
+                cat("ac-cat-system", Action::System),
+            ],
+            vec![Button::Do(t.key("ac-close"), Action::Close)],
+        ],
+    }
+}
+
+async fn dashboard(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let d = stats::dashboard(&ctx.db, ctx.now()).await?;
+    let none = t.key("ac-none");
+    let text = format!(
+        "{}\n\n{}",
+        t.say(
+            "ac-dashboard",
+            &[
+                ("total", d.users_total.to_string()),
+                ("new", d.users_new_today.to_string()),
+                ("active", d.users_active_7d.to_string()),
+                ("today", revenue(&d.revenue_today, &none)),
+                ("week", revenue(&d.revenue_7d, &none)),
+                ("month", revenue(&d.revenue_30d, &none)),
+                ("sold", d.credits_sold_30d.to_string()),
+                ("spent", d.credits_spent_30d.to_string()),
+                ("conversations", d.conversations.to_string()),
+            ],
+        ),
+        t.say("ac-updated", &[("at", fmt_time(d.at))]),
+    );
+    Ok(Screen {
+        text,
+        rows: vec![
+            vec![Button::Do(t.key("ac-refresh"), Action::Dashboard)],
+            t.nav(None),
+        ],
+    })
+}
+
+async fn conversations(ctx: &AppCtx, t: &T, page: u32) -> Result<Screen, BotError> {
+    let (list, more) = stats::conversations(&ctx.db, page, PER_PAGE).await?;
+    let mut text = t.say("ac-conversations", &[("page", (page + 1).to_string())]);
+    if list.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-conversations-empty"));
+    }
+    let mut rows = Vec::new();
+    for c in &list {
+        let waited = c
+            .last_message
+            .map_or(t.key("ac-none"), |at| fmt_wait(ctx.now() - at));
+        let label = format!("{} · {} · {waited}", c.name, c.user_id);
+        let mut row = vec![Button::Do(label, Action::Card { user: c.user_id })];
+        if let Some(url) = topic_link(c.chat_id, c.thread_id) {
+            row.push(Button::Url(t.key("ac-topic-button"), url));
+        }
+        rows.push(row);
+    }
+    rows.push(t.pages(page, more, |page| Action::Conversations { page }));
+    rows.push(t.nav(None));
+    Ok(Screen { text, rows })
+}
+
+fn user_rows(list: &[users::User]) -> Vec<Vec<Button>> {
+    list.iter()
+        .map(|u| {
+            let handle = u
+                .username
+                .as_ref()
+                .map_or(String::new(), |h| format!(" @{h}"));
+            vec![Button::Do(
+                format!("{}{handle} · {}", name_of(u), u.id),
+                Action::Card { user: u.id },
+            )]
+        })
+        .collect()
+}
+
+async fn users_page(ctx: &AppCtx, t: &T, page: u32) -> Result<Screen, BotError> {
+    let (list, more) = stats::recent_users(&ctx.db, page, PER_PAGE).await?;
+    let mut text = t.say("ac-users", &[("page", (page + 1).to_string())]);
+    if list.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-users-empty"));
+    }
+    let mut rows = user_rows(&list);
+    rows.push(vec![Button::Do(t.key("ac-cat-search"), Action::Search)]);
+    rows.push(t.pages(page, more, |page| Action::Users { page }));
+    rows.push(t.nav(None));
+    Ok(Screen { text, rows })
+}
+
+async fn card(ctx: &AppCtx, t: &T, user_id: i64) -> Result<Screen, BotError> {
+    let Some(c) = stats::user_card(&ctx.db, ctx.now(), user_id, CARD_LEDGER).await? else {
+        return Ok(Screen {
+            text: t.say("ac-search-none", &[("query", user_id.to_string())]),
+            rows: vec![t.nav(Some(Action::Users { page: 0 }))],
+        });
+    };
+    let u = &c.user;
+    let none = t.key("ac-none");
+    let mut text = t.say(
+        "ac-card",
+        &[
+            ("name", name_of(u)),
+            (
+                "username",
+                u.username
+                    .as_ref()
+                    .map_or(String::new(), |h| format!("@{h}")),
+            ),
+            ("id", u.id.to_string()),
+            (
+                "language",
+                u.locale
+                    .clone()
+                    .or(u.language_code.clone())
+                    .unwrap_or(none.clone()),
+            ),
+            ("status", u.status.clone()),
+            ("balance", u.credits.to_string()),
+            ("tier", c.tier.name.clone()),
+            ("cost", c.tier.message_cost.to_string()),
+            (
+                "pass",
+                c.pass
+                    .as_ref()
+                    .map_or(none.clone(), |p| fmt_time(p.ends_at)),
+            ),
+            ("purchases", c.purchases.to_string()),
+            ("first", fmt_time(u.created_at)),
+            ("last", fmt_time(u.last_seen_at)),
+        ],
+    );
+    if !c.recent.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&t.key("ac-card-recent"));
+        for l in &c.recent {
+            let reason = t.key(&format!("reason-{}", l.reason));
+            text.push('\n');
+            text.push_str(&t.say(
+                "ac-card-line",
+                &[
+                    ("date", fmt_time(l.created_at)),
+                    ("amount", signed(l.amount)),
+                    ("reason", reason),
+                    ("balance", l.balance_after.to_string()),
+                ],
+            ));
+        }
+    }
+    let banned = u.status == crate::domain::UserStatus::Banned.as_str();
+    let mut rows = vec![
+        vec![
+            Button::Do(t.key("ac-credits-button"), Action::Credits { user: u.id }),
+            if banned {
+                Button::Do(
+                    t.key("ac-unban-button"),
+                    Action::Ban {
+                        user: u.id,
+                        ban: false,
+                    },
+                )
+            } else {
+                Button::Do(
+                    t.key("ac-ban-button"),
+                    Action::Ban {
+                        user: u.id,
+                        ban: true,
+                    },
+                )
+            },
+        ],
+        [PassKind::Day, PassKind::Week, PassKind::Month]
+            .into_iter()
+            .map(|k| {
+                Button::Do(
+                    t.say("ac-pass-button", &[("kind", k.as_str().to_owned())]),
+                    Action::Pass {
+                        user: u.id,
+                        kind: k.as_str().to_owned(),
+                    },
+                )
+            })
+            .collect(),
+    ];
+    let mut more = vec![Button::Do(
+        t.key("ac-audit-button"),
+        Action::Audit {
+            page: 0,
+            filter: Filter {
+                admin: None,
+                user: Some(u.id),
+            },
+        },
+    )];
+    if let Some(url) = c
+        .topic
+        .as_ref()
+        .and_then(|topic| topic_link(topic.chat_id, topic.thread_id))
+    {
+        more.push(Button::Url(t.key("ac-topic-button"), url));
+    }
+    rows.push(more);
+    rows.push(t.nav(Some(Action::Users { page: 0 })));
+    Ok(Screen { text, rows })
+}
+
+async fn settings_screen(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let list = settings::list(&ctx.db).await?;
+    let rows = list
+        .into_iter()
+        .map(|(key, value)| {
+            let action = if value == "true" || value == "false" {
+                Action::Toggle {
+                    key: key.to_owned(),
+                }
+            } else {
+                Action::Setting {
+                    key: key.to_owned(),
+                }
+            };
+            vec![Button::Do(format!("{key} = {value}"), action)]
+        })
+        .chain([t.nav(None)])
+        .collect();
+    Ok(Screen {
+        text: t.key("ac-settings"),
+        rows,
+    })
+}
+
+async fn system(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let jobs = crate::jobs::counts(&ctx.db)
+        .await
+        .map_err(|e| BotError::Service(e.into()))?;
+    let backlog = crate::relay::backlog::stats(&ctx.db).await?;
+    let backend = if storage::is_postgres(&ctx.db) {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let count = |s: &str| jobs.get(s).copied().unwrap_or(0).to_string();
+    let text = format!(
+        "{}\n\n{}",
+        t.say(
+            "ac-system",
+            &[
+                ("version", env!("CARGO_PKG_VERSION").to_owned()),
+                ("uptime", fmt_wait(ctx.now() - ctx.started_at)),
+                ("backend", backend.to_owned()),
+                ("queued", count("queued")),
+                ("running", count("running")),
+                ("dead", count("dead")),
+                ("waiting", backlog.waiting.to_string()),
+                (
+                    "oldest",
+                    backlog
+                        .oldest
+                        .map_or(t.key("ac-none"), |at| fmt_wait(ctx.now() - at)),
+                ),
+            ],
+        ),
+        t.say("ac-updated", &[("at", fmt_time(ctx.now()))]),
+    );
+    Ok(Screen {
+        text,
+        rows: vec![
+            vec![
+                Button::Do(t.key("ac-refresh"), Action::System),
+                Button::Do(
+                    t.key("ac-audit-button"),
+                    Action::Audit {
+                        page: 0,
+                        filter: Filter::default(),
+                    },
+                ),
+            ],
+            t.nav(None),
+        ],
+    })
+}
+
+async fn audit_page(
+    ctx: &AppCtx,
+    t: &T,
+    admin: i64,
+    page: u32,
+    filter: Filter,
+) -> Result<Screen, BotError> {
+    let (entries, more) = audit::page(&ctx.db, filter, page, PER_PAGE).await?;
+    let what = match (filter.admin, filter.user) {
+        (Some(a), _) => t.say("ac-audit-by", &[("admin", a.to_string())]),
+        (_, Some(u)) => t.say("ac-audit-of", &[("user", u.to_string())]),
+        _ => String::new(),
+    };
+    let mut text = t.say(
+        "ac-audit",
+        &[("filter", what), ("page", (page + 1).to_string())],
+    );
+    if entries.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-audit-empty"));
+    }
+    let none = t.key("ac-none");
+    for e in &entries {
+        text.push('\n');
+        text.push_str(&t.say(
+            "ac-audit-line",
+            &[
+                ("at", fmt_time(e.created_at)),
+                ("admin", e.admin_id.to_string()),
+                ("what", e.action.clone()),
+                (
+                    "target",
+                    e.target_user.map_or(String::new(), |u| format!(" · {u}")),
+                ),
+                ("before", e.before.clone().unwrap_or(none.clone())),
+                ("after", e.after.clone().unwrap_or(none.clone())),
+            ],
+        ));
+    }
+    let mine = Filter {
+        admin: Some(admin),
+        user: None,
+    };
+    let back = match filter.user {
+        Some(user) => Action::Card { user },
+        None => Action::System,
+    };
+    Ok(Screen {
+        text,
+        rows: vec![
+            vec![
+                Button::Do(
+                    t.key("ac-audit-mine"),
+                    Action::Audit {
+                        page: 0,
+                        filter: mine,
+                    },
+                ),
+                Button::Do(
+                    t.key("ac-audit-all"),
+                    Action::Audit {
+                        page: 0,
+                        filter: Filter::default(),
+                    },
+                ),
+            ],
+            t.pages(page, more, |page| Action::Audit { page, filter }),
+            t.nav(Some(back)),
+        ],
+    })
+}
+
+/// A prompt for an input, with cancel.
+fn prompt(t: &T, text: String, back: Action) -> Screen {
+    Screen {
+        text,
+        rows: vec![vec![Button::Do(
+            t.key("ac-cancel"),
+            Action::Cancel {
+                back: Box::new(back),
+            },
+        )]],
+    }
+}
+
+/// Shows `screen` on the panel: stores its actions under a new nonce and edits the message
+/// (or sends it, for a new panel).
+async fn show(
+    ctx: &AppCtx,
+    panel: &panels::Panel,
+    thread: Option<ThreadId>,
+    screen: Screen,
+) -> HandlerResult {
+    let mut actions = Vec::new();
+    let mut keyboard = Vec::new();
+    for row in screen.rows {
+        let mut buttons = Vec::new();
+        for b in row {
+            match b {
+                Button::Do(label, action) => {
+                    actions.push(action);
+                    buttons.push((label, Some(actions.len() - 1), None));
+                }
+                Button::Url(label, url) => buttons.push((label, None, Some(url))),
+            }
+        }
+        if !buttons.is_empty() {
+            keyboard.push(buttons);
+        }
+    }
+    let nonce = panels::show(&ctx.db, ctx.now(), panel.id, &actions).await?;
+    let markup = InlineKeyboardMarkup::new(keyboard.into_iter().map(|row| {
+        row.into_iter()
+            .filter_map(|(label, index, url)| match (index, url) {
+                (Some(i), _) => Some(InlineKeyboardButton::callback(
+                    label,
+                    panels::button_data(panel.id, &nonce, i),
+                )),
+                (None, Some(url)) => url
+                    .parse()
+                    .ok()
+                    .map(|url| InlineKeyboardButton::url(label, url)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    }));
+    let chat = ChatId(panel.chat_id);
+    match panel.message_id {
+        Some(id) => {
+            let req = ctx
+                .tg
+                .bot()
+                .edit_message_text(chat, MessageId(id), screen.text)
+                .reply_markup(markup);
+            match ctx.tg.send(chat, req).await {
+                Ok(_) => Ok(()),
+                // Pressing "refresh" on unchanged figures: nothing to edit.
+                Err(crate::telegram::TgError::Rejected(e))
+                    if e.to_string().contains("message is not modified") =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        None => {
+            let mut req = ctx
+                .tg
+                .bot()
+                .send_message(chat, screen.text)
+                .reply_markup(markup);
+            if let Some(thread) = thread {
+                req = req.message_thread_id(thread);
+            }
+            let sent = ctx.tg.send(chat, req).await?;
+            panels::attach(&ctx.db, panel.id, sent.id.0).await?;
+            Ok(())
+        }
+    }
+}
+
+/// `/admin`: a new control-center message.
+pub(crate) async fn open(
+    ctx: &AppCtx,
+    chat: ChatId,
+    thread: Option<ThreadId>,
+    admin: i64,
+) -> HandlerResult {
+    let panel = panels::open(&ctx.db, ctx.now(), chat.0, admin).await?;
+    let t = T(ctx.config.default_locale);
+    show(ctx, &panel, thread, home(&t).await).await
+}
+
+/// Whether `admin` may act in `chat` now (asked on every press and input).
+async fn may_act(ctx: &AppCtx, admin: i64, chat: i64) -> bool {
+    ctx.admins.standing(&ctx.tg, ctx.now(), admin, chat).await != Standing::None
+}
+
+/// A press on a control-center button.
+pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx) -> HandlerResult {
+    let t = T(ctx.config.default_locale);
+    let admin = q.from.id.0 as i64;
+    let place = q.regular_message().map(|m| (m.chat.id, m.id));
+    let outcome: Result<Option<String>, BotError> = async {
+        Ok(match place {
+            Some((chat, _)) if !may_act(&ctx, admin, chat.0).await => {
+                tracing::info!(
+                    user_id = admin,
+                    "control-center press refused: not an admin"
+                );
+                Some(t.key("ac-refused"))
+            }
+            Some((chat, message)) => {
+                let data = q.data.as_deref().unwrap_or_default();
+                match panels::press::<Action>(&ctx.db, ctx.now(), data, chat.0, message.0).await? {
+                    Pressed::Expired => {
+                        tracing::info!(data, "control-center press refused: expired");
+                        Some(t.key("ac-expired"))
+                    }
+                    Pressed::Action { panel, action } => {
+                        act(&ctx, &t, &panel, admin, action).await?
+                    }
+                }
+            }
+            None => Some(t.key("ac-expired")),
+        })
+    }
+    .await;
+    // Every press is answered, a failed one too (the error is reported after).
+    let toast = match &outcome {
+        Ok(toast) => toast.clone(),
+        Err(_) => Some(Reply::InternalError.render(t.0)),
+    };
+    let mut answer = ctx.tg.bot().answer_callback_query(q.id.clone());
+    if let Some(text) = toast {
+        answer = answer.text(text);
+    }
+    ctx.tg.call(answer).await?;
+    outcome.map(|_| ())
+}
+
+/// Carries out a press; a short note for the toast, if any.
+async fn act(
+    ctx: &AppCtx,
+    t: &T,
+    panel: &panels::Panel,
+    admin: i64,
+    action: Action,
+) -> Result<Option<String>, BotError> {
+    let now = ctx.now();
+    let (screen, toast) = match action {
+        Action::Home => (home(t).await, None),
+        Action::Cancel { back } => return Box::pin(act(ctx, t, panel, admin, *back)).await,
+        Action::Close => {
+            let chat = ChatId(panel.chat_id);
+            if let Some(id) = panel.message_id {
+                let _ = ctx
+                    .tg
+                    .send(chat, ctx.tg.bot().delete_message(chat, MessageId(id)))
+                    .await;
+            }
+            panels::show::<Action>(&ctx.db, now, panel.id, &[]).await?;
+            return Ok(None);
+        }
+        Action::Dashboard => (dashboard(ctx, t).await?, None),
+        Action::Conversations { page } => (conversations(ctx, t, page).await?, None),
+        Action::Users { page } => (users_page(ctx, t, page).await?, None),
+        Action::Search => {
+            let screen = prompt(t, t.key("ac-search-prompt"), Action::Users { page: 0 });
+            show(ctx, panel, None, screen).await?;
+            panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::Search).await?;
+            return Ok(None);
+        }
+        Action::Card { user } => (card(ctx, t, user).await?, None),
+        Action::Credits { user } => {
+            let Some(u) = users::find(&ctx.db, user).await? else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            let text = t.say("ac-credits-prompt", &[("name", name_of(&u))]);
+            show(ctx, panel, None, prompt(t, text, Action::Card { user })).await?;
+            panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::Credits { user }).await?;
+            return Ok(None);
+        }
+        Action::Pass { user, kind } => {
+            let (Some(kind), Some(u)) = (PassKind::parse(&kind), users::find(&ctx.db, user).await?)
+            else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            let before = passes::active(&ctx.db, now, user).await?;
+            let pass = passes::grant(&ctx.db, now, user, kind, &format!("admin:{admin}")).await?;
+            ctx.jobs.notify();
+            audit::record(
+                &ctx.db,
+                now,
+                audit::Action {
+                    admin_id: admin,
+                    what: "pass",
+                    target_user: Some(user),
+                    before: before.map(|p| fmt_time(p.ends_at)),
+                    after: Some(fmt_time(pass.ends_at)),
+                },
+            )
+            .await?;
+            let until = fmt_time(pass.ends_at);
+            send_private(
+                ctx,
+                user,
+                &Reply::PassGranted {
+                    until: until.clone(),
+                },
+                user_locale(ctx, &u),
+            )
+            .await?;
+            let toast = t.say("ac-pass-done", &[("name", name_of(&u)), ("until", until)]);
+            (card(ctx, t, user).await?, Some(toast))
+        }
+        Action::Ban { user, ban } => {
+            let Some(u) = users::find(&ctx.db, user).await? else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            users::set_banned(&ctx.db, user, ban).await?;
+            audit::record(
+                &ctx.db,
+                now,
+                audit::Action {
+                    admin_id: admin,
+                    what: if ban { "ban" } else { "unban" },
+                    target_user: Some(user),
+                    before: Some(u.status.clone()),
+                    after: Some(if ban { "banned" } else { "active" }.to_owned()),
+                },
+            )
+            .await?;
+            let key = if ban { "ac-ban-done" } else { "ac-unban-done" };
+            let toast = t.say(key, &[("name", name_of(&u))]);
+            (card(ctx, t, user).await?, Some(toast))
+        }
+        Action::Settings => (settings_screen(ctx, t).await?, None),
+        Action::Setting { key } => {
+            let value = settings::list(&ctx.db)
+                .await?
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v);
+            let Some(value) = value else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            let text = t.say(
+                "ac-setting-prompt",
+                &[("key", key.clone()), ("value", value)],
+            );
+            show(ctx, panel, None, prompt(t, text, Action::Settings)).await?;
+            panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::Setting { key }).await?;
+            return Ok(None);
+        }
+        Action::Toggle { key } => {
+            let before = settings::list(&ctx.db)
+                .await?
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v);
+            let flipped = if before.as_deref() == Some("true") {
+                "off"
+            } else {
+                "on"
+            };
+            let toast = match settings::set_from_text(&ctx.db, now, &key, flipped).await? {
+                Ok(after) => {
+                    audit::record(
+                        &ctx.db,
+                        now,
+                        audit::Action {
+                            admin_id: admin,
+                            what: "setting",
+                            target_user: None,
+                            before: before.map(|b| format!("{key} = {b}")),
+                            after: Some(format!("{key} = {after}")),
+                        },
+                    )
+                    .await?;
+                    t.say("ac-setting-done", &[("key", key), ("value", after)])
+                }
+                Err(problem) => problem.to_string(),
+            };
+            (settings_screen(ctx, t).await?, Some(toast))
+        }
+        Action::System => (system(ctx, t).await?, None),
+        Action::Audit { page, filter } => (audit_page(ctx, t, admin, page, filter).await?, None),
+    };
+    show(ctx, panel, None, screen).await?;
+    Ok(toast)
+}
+
+/// Whether `msg` is an input some panel waits for (its sender is awaited in its chat).
+pub(crate) async fn awaited(msg: &Message, ctx: &AppCtx) -> bool {
+    let Some(from) = msg.from.as_ref() else {
+        return false;
+    };
+    if msg.text().is_some_and(|t| t.starts_with('/')) {
+        return false;
+    }
+    panels::waiting(&ctx.db, msg.chat.id.0, from.id.0 as i64)
+        .await
+        .unwrap_or(false)
+}
+
+/// The admin's answer to a panel's prompt.
+pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let admin = from.id.0 as i64;
+    let t = T(ctx.config.default_locale);
+    let chat = msg.chat.id;
+    let thread = msg.thread_id.filter(|_| msg.is_topic_message);
+    if !may_act(&ctx, admin, chat.0).await {
+        return Ok(());
+    }
+    let now = ctx.now();
+    let (panel, awaiting) =
+        match panels::take_input::<Awaiting>(&ctx.db, now, chat.0, admin).await? {
+            Input::Awaited { panel, input } => (panel, input),
+            Input::Expired => {
+                let mut req = ctx.tg.bot().send_message(chat, t.key("ac-input-expired"));
+                if let Some(thread) = thread {
+                    req = req.message_thread_id(thread);
+                }
+                ctx.tg.send(chat, req).await?;
+                return Ok(());
+            }
+            Input::None => return Ok(()),
+        };
+    let text = msg.text().unwrap_or_default().trim().to_owned();
+    // A step that did not take: say why, and wait again.
+    let again = |why: String, back: Action, awaiting: Awaiting| {
+        let ctx = ctx.clone();
+        let panel = panel.clone();
+        let t = T(t.0);
+        async move {
+            show(&ctx, &panel, None, prompt(&t, why, back)).await?;
+            panels::wait_for(&ctx.db, ctx.now(), panel.id, admin, &awaiting).await?;
+            Ok::<(), BotError>(())
+        }
+    };
+    match awaiting {
+        Awaiting::Search => {
+            let found = stats::search_users(&ctx.db, &text).await?;
+            if found.is_empty() {
+                let why = format!(
+                    "{}\n\n{}",
+                    t.say("ac-search-none", &[("query", text.clone())]),
+                    t.key("ac-search-prompt")
+                );
+                return again(why, Action::Users { page: 0 }, Awaiting::Search).await;
+            }
+            let mut rows = user_rows(&found);
+            rows.push(vec![Button::Do(t.key("ac-cat-search"), Action::Search)]);
+            rows.push(t.nav(Some(Action::Users { page: 0 })));
+            let screen = Screen {
+                text: t.say("ac-search-results", &[("query", text)]),
+                rows,
+            };
+            show(&ctx, &panel, None, screen).await
+        }
+        Awaiting::Credits { user } => {
+            let Some(u) = users::find(&ctx.db, user).await? else {
+                return show(&ctx, &panel, None, home(&t).await).await;
+            };
+            let Some((amount, reason)) = parse_credits(&text) else {
+                let why = format!(
+                    "{}\n\n{}",
+                    t.key("ac-credits-bad"),
+                    t.say("ac-credits-prompt", &[("name", name_of(&u))])
+                );
+                return again(why, Action::Card { user }, Awaiting::Credits { user }).await;
+            };
+            // Keyed by the admin's message: a redelivered update changes the balance once.
+            let key = format!("admin_credits:{}:{}", chat.0, msg.id.0);
+            let movement = Movement::new(
+                user,
+                amount.abs(),
+                if amount > 0 {
+                    Reason::AdminGrant
+                } else {
+                    Reason::AdminDebit
+                },
+            )
+            .key(key)
+            .reference(reason.clone())
+            .actor(format!("admin:{admin}"));
+            let balance = if amount > 0 {
+                match credits::grant(&ctx.db, now, &movement).await? {
+                    Granted::Applied { balance } => Some(balance),
+                    Granted::Duplicate => None,
+                }
+            } else {
+                match credits::debit(&ctx.db, now, &movement).await? {
+                    Debited::Applied { after, .. } => Some(after),
+                    Debited::Duplicate => None,
+                    Debited::Insufficient { balance } => {
+                        let why = format!(
+                            "{}\n\n{}",
+                            t.say(
+                                "ac-credits-short",
+                                &[("name", name_of(&u)), ("balance", balance.to_string())]
+                            ),
+                            t.say("ac-credits-prompt", &[("name", name_of(&u))])
+                        );
+                        return again(why, Action::Card { user }, Awaiting::Credits { user }).await;
+                    }
+                }
+            };
+            if let Some(balance) = balance {
+                audit::record(
+                    &ctx.db,
+                    now,
+                    audit::Action {
+                        admin_id: admin,
+                        what: "credits",
+                        target_user: Some(user),
+                        before: Some(u.credits.to_string()),
+                        after: Some(format!("{balance} ({} {reason})", signed(amount))),
+                    },
+                )
+                .await?;
+                let notice = if amount > 0 {
+                    Reply::CreditsGranted { amount, balance }
+                } else {
+                    Reply::CreditsTaken {
+                        amount: -amount,
+                        balance,
+                        reason: reason.clone(),
+                    }
+                };
+                send_private(&ctx, user, &notice, user_locale(&ctx, &u)).await?;
+            }
+            let mut screen = card(&ctx, &t, user).await?;
+            let done = t.say(
+                "ac-credits-done",
+                &[
+                    ("amount", signed(amount)),
+                    ("name", name_of(&u)),
+                    ("reason", reason),
+                    ("balance", balance.unwrap_or(u.credits).to_string()),
+                ],
+            );
+            screen.text = format!("{done}\n\n{}", screen.text);
+            show(&ctx, &panel, None, screen).await
+        }
+        Awaiting::Setting { key } => {
+            let before = settings::list(&ctx.db)
+                .await?
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v);
+            match settings::set_from_text(&ctx.db, now, &key, &text).await? {
+                Ok(after) => {
+                    audit::record(
+                        &ctx.db,
+                        now,
+                        audit::Action {
+                            admin_id: admin,
+                            what: "setting",
+                            target_user: None,
+                            before: before.map(|b| format!("{key} = {b}")),
+                            after: Some(format!("{key} = {after}")),
+                        },
+                    )
+                    .await?;
+                    let mut screen = settings_screen(&ctx, &t).await?;
+                    let done = t.say("ac-setting-done", &[("key", key), ("value", after)]);
+                    screen.text = format!("{done}\n\n{}", screen.text);
+                    show(&ctx, &panel, None, screen).await
+                }
+                Err(problem) => {
+                    let why = format!(
+                        "{problem}\n\n{}",
+                        t.say(
+                            "ac-setting-prompt",
+                            &[("key", key.clone()), ("value", before.unwrap_or_default())]
+                        )
+                    );
+                    again(why, Action::Settings, Awaiting::Setting { key }).await
+                }
+            }
+        }
+    }
+}
+
+/// `+10 goodwill` / `-5 mistake`: a signed amount (1 to 1,000,000 either way) and a reason
+/// (1 to 200 characters).
+pub fn parse_credits(text: &str) -> Option<(i64, String)> {
+    let (amount, reason) = text.trim().split_once(char::is_whitespace)?;
+    let sign = match amount.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let digits = &amount[1..];
+    if digits.is_empty() || digits.len() > 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let reason = reason.trim();
+    if !(1..=1_000_000).contains(&n) || reason.is_empty() || reason.chars().count() > 200 {
+        return None;
+    }
+    Some((sign * n, reason.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credit_changes_need_a_sign_a_range_and_a_reason() {
+        assert_eq!(parse_credits("+10 goodwill"), Some((10, "goodwill".into())));
+        assert_eq!(
+            parse_credits(" -5  a mistake "),
+            Some((-5, "a mistake".into()))
+        );
+        for bad in [
+            "",
+            "10 x",
+            "+10",
+            "+0 x",
+            "+1000001 x",
+            "+1e3 x",
+            "++1 x",
+            "-x y",
+            "+10 ",
+        ] {
+            assert_eq!(parse_credits(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_credits(&format!("+1 {}", "r".repeat(201))), None);
+    }
+
+    #[test]
+    fn every_text_of_the_center_exists_in_every_locale() {
+        let source = include_str!("center.rs");
+        let keys: std::collections::BTreeSet<&str> = source
+            .match_indices("\"ac-")
+            .filter_map(|(at, _)| {
+                let rest = &source[at + 1..];
+                let end = rest.find('"')?;
+                let key = &rest[..end];
+                (key.len() > 3 && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+                    .then_some(key)
+            })
+            .collect();
+        assert!(keys.len() > 40, "found only {keys:?}");
+        for (lang, ftl) in [
+            ("en", include_str!("../../../locales/en/main.ftl")),
+            ("ru", include_str!("../../../locales/ru/main.ftl")),
+        ] {
+            for key in &keys {
+                assert!(
+                    ftl.lines().any(|l| l.starts_with(&format!("{key} ="))),
+                    "{key} is missing in {lang}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn topic_links_only_for_supergroups() {
+        assert_eq!(
+            topic_link(-1001234567890, 7),
+            Some("https://t.me/c/1234567890/7".into())
+        );
+        assert_eq!(topic_link(-12345, 7), None);
+        assert_eq!(topic_link(-1001234567890, 0), None);
+    }
+
+    #[test]
+    fn every_action_is_stored_and_read_back() {
+        let actions = vec![
+            Action::Home,
+            Action::Card { user: 7 },
+            Action::Audit {
+                page: 2,
+                filter: Filter {
+                    admin: Some(1),
+                    user: None,
+                },
+            },
+            Action::Cancel {
+                back: Box::new(Action::Settings),
+            },
+        ];
+        let json = serde_json::to_string(&actions).unwrap();
+        let back: Vec<Action> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, actions);
+    }
+}

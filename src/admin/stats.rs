@@ -1,0 +1,256 @@
+//! What the control center shows: the dashboard's figures, user lists and search, a user's
+//! card, and the open conversations. Reads only.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::{
+    accounts::{
+        credits::Reason,
+        tiers::{self, Tier},
+        users::User,
+    },
+    billing::{
+        orders::OrderStatus,
+        passes::{self, Pass},
+    },
+    services::ServiceResult,
+    storage::{
+        self, Db,
+        entities::{credit_ledger, orders, support_topics, users},
+    },
+};
+
+/// Revenue in one currency, in minor units.
+pub type Revenue = BTreeMap<String, i64>;
+
+/// The dashboard's figures at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    pub at: DateTime<Utc>,
+    pub users_total: u64,
+    pub users_new_today: u64,
+    pub users_active_7d: u64,
+    pub revenue_today: Revenue,
+    pub revenue_7d: Revenue,
+    pub revenue_30d: Revenue,
+    /// Credits bought and spent on messages in the last 30 days.
+    pub credits_sold_30d: i64,
+    pub credits_spent_30d: i64,
+    pub conversations: u64,
+}
+
+fn day_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+}
+
+async fn revenue_since(db: &Db, since: DateTime<Utc>) -> ServiceResult<Revenue> {
+    let rows: Vec<(String, i64, i64)> = orders::Entity::find()
+        .select_only()
+        .column(orders::Column::Currency)
+        .column(orders::Column::AmountMinor)
+        .column(orders::Column::RefundedMinor)
+        .filter(orders::Column::PaidAt.gte(since))
+        .filter(orders::Column::Status.is_in([
+            OrderStatus::Paid,
+            OrderStatus::PartiallyRefunded,
+            OrderStatus::Refunded,
+        ]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out = Revenue::new();
+    for (currency, amount, refunded) in rows {
+        *out.entry(currency.to_uppercase()).or_default() += amount - refunded;
+    }
+    Ok(out)
+}
+
+async fn ledger_sum(db: &Db, reason: Reason, since: DateTime<Utc>) -> ServiceResult<i64> {
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back.
+    let rows = storage::query_all(
+        db,
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS s FROM credit_ledger \
+         WHERE reason = $1 AND created_at >= $2",
+        vec![reason.as_str().into(), since.into()],
+    )
+    .await?;
+    Ok(match rows.first() {
+        Some(row) => row.try_get("", "s")?,
+        None => 0,
+    })
+}
+
+pub async fn dashboard(db: &Db, now: DateTime<Utc>) -> ServiceResult<Dashboard> {
+    let today = day_start(now);
+    Ok(Dashboard {
+        at: now,
+        users_total: users::Entity::find().count(db).await?,
+        users_new_today: users::Entity::find()
+            .filter(users::Column::CreatedAt.gte(today))
+            .count(db)
+            .await?,
+        users_active_7d: users::Entity::find()
+            .filter(users::Column::LastSeenAt.gte(now - Duration::days(7)))
+            .count(db)
+            .await?,
+        revenue_today: revenue_since(db, today).await?,
+        revenue_7d: revenue_since(db, now - Duration::days(7)).await?,
+        revenue_30d: revenue_since(db, now - Duration::days(30)).await?,
+        credits_sold_30d: ledger_sum(db, Reason::Purchase, now - Duration::days(30)).await?,
+        credits_spent_30d: -ledger_sum(db, Reason::Message, now - Duration::days(30)).await?,
+        conversations: support_topics::Entity::find().count(db).await?,
+    })
+}
+
+/// A page of users, the most recently active first, and whether more follow.
+pub async fn recent_users(db: &Db, page: u32, per_page: u32) -> ServiceResult<(Vec<User>, bool)> {
+    let mut rows = users::Entity::find()
+        .order_by_desc(users::Column::LastSeenAt)
+        .order_by_desc(users::Column::Id)
+        .offset(u64::from(page) * u64::from(per_page))
+        .limit(u64::from(per_page) + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() > per_page as usize;
+    rows.truncate(per_page as usize);
+    Ok((rows, more))
+}
+
+/// The most users a search lists.
+pub const SEARCH_LIMIT: u64 = 10;
+
+/// Users matching `query`: an id, an @username, or a fragment of a name (case-insensitive).
+pub async fn search_users(db: &Db, query: &str) -> ServiceResult<Vec<User>> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Ok(id) = query.parse::<i64>() {
+        return Ok(users::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .into_iter()
+            .collect());
+    }
+    let fragment: String = query
+        .trim_start_matches('@')
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .take(64)
+        .collect::<String>()
+        .to_lowercase();
+    if fragment.is_empty() {
+        return Ok(Vec::new());
+    }
+    let like = format!("%{fragment}%");
+    use sea_orm::sea_query::ExprTrait;
+    let lower = |col: users::Column| {
+        sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+            sea_orm::sea_query::Expr::col(col),
+        ))
+        .like(like.clone())
+    };
+    let condition = if query.starts_with('@') {
+        Condition::all().add(lower(users::Column::Username))
+    } else {
+        Condition::any()
+            .add(lower(users::Column::Username))
+            .add(lower(users::Column::FirstName))
+            .add(lower(users::Column::LastName))
+    };
+    Ok(users::Entity::find()
+        .filter(condition)
+        .order_by_desc(users::Column::LastSeenAt)
+        .limit(SEARCH_LIMIT)
+        .all(db)
+        .await?)
+}
+
+/// Everything a user card shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserCard {
+    pub user: User,
+    pub tier: Tier,
+    pub pass: Option<Pass>,
+    /// Paid orders.
+    pub purchases: u64,
+    pub topic: Option<support_topics::Model>,
+    pub recent: Vec<credit_ledger::Model>,
+}
+
+pub async fn user_card(
+    db: &Db,
+    now: DateTime<Utc>,
+    user_id: i64,
+    recent: u64,
+) -> ServiceResult<Option<UserCard>> {
+    let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(Some(UserCard {
+        tier: tiers::of_user(db, &user).await?,
+        pass: passes::active(db, now, user_id).await?,
+        purchases: orders::Entity::find()
+            .filter(orders::Column::UserId.eq(user_id))
+            .filter(orders::Column::PaidAt.is_not_null())
+            .count(db)
+            .await?,
+        topic: support_topics::Entity::find_by_id(user_id).one(db).await?,
+        recent: credit_ledger::Entity::find()
+            .filter(credit_ledger::Column::UserId.eq(user_id))
+            .order_by_desc(credit_ledger::Column::Id)
+            .limit(recent)
+            .all(db)
+            .await?,
+        user,
+    }))
+}
+
+/// An open conversation: a user with a topic, and when they last wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub user_id: i64,
+    pub name: String,
+    pub chat_id: i64,
+    pub thread_id: i32,
+    pub last_message: Option<DateTime<Utc>>,
+}
+
+/// A page of conversations, the most recently written-to first, and whether more follow.
+pub async fn conversations(
+    db: &Db,
+    page: u32,
+    per_page: u32,
+) -> ServiceResult<(Vec<Conversation>, bool)> {
+    let query = format!(
+        "SELECT * FROM (SELECT t.user_id, t.chat_id, t.thread_id, u.first_name, \
+           (SELECT MAX(r.created_at) FROM relay_messages r \
+             WHERE r.user_id = t.user_id AND r.direction = 'in') AS last_message \
+         FROM support_topics t JOIN users u ON u.id = t.user_id) c \
+         ORDER BY (c.last_message IS NULL), c.last_message DESC, c.user_id \
+         LIMIT {} OFFSET {}",
+        per_page + 1,
+        u64::from(page) * u64::from(per_page)
+    );
+    let rows = storage::query_all(db, &query, Vec::new()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(Conversation {
+            user_id: row.try_get("", "user_id")?,
+            name: row.try_get("", "first_name")?,
+            chat_id: row.try_get("", "chat_id")?,
+            thread_id: row.try_get("", "thread_id")?,
+            last_message: row.try_get("", "last_message")?,
+        });
+    }
+    let more = out.len() > per_page as usize;
+    out.truncate(per_page as usize);
+    Ok((out, more))
+}

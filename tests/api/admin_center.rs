@@ -1,0 +1,319 @@
+//! The control center: `/admin` opens one message; presses edit it; only admins may press;
+//! forged, stale and replayed presses do nothing; changes are audited; inputs are never
+//! relayed to users.
+use std::time::Duration;
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+use tg_emulator::{CallbackAnswer, MemberStatus, Recorded};
+use tollgate::{bot::Reply, i18n::Locale, storage::entities::admin_audit};
+
+use crate::{
+    helpers::{TestApp, render},
+    on_both_databases,
+};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Sends `/admin` as `who` in the admin group; the panel message.
+async fn open(app: &TestApp, who: i64) -> i32 {
+    let chat = app.admin_chat();
+    let seen = app.bot_message_count(chat);
+    app.emu().send_text(who, chat, "/admin").unwrap();
+    app.emu()
+        .wait_for_bot_messages(chat, seen + 1, WAIT)
+        .await
+        .expect("the panel");
+    let panel = app.emu().bot_messages(chat).remove(seen);
+    assert!(
+        panel.body().unwrap().contains("Control center"),
+        "{panel:?}"
+    );
+    panel.message_id
+}
+
+/// The panel as it is now.
+fn panel(app: &TestApp, id: i32) -> Recorded {
+    app.emu()
+        .bot_messages(app.admin_chat())
+        .into_iter()
+        .find(|m| m.message_id == id)
+        .expect("the panel exists")
+}
+
+fn body(app: &TestApp, id: i32) -> String {
+    panel(app, id).body().unwrap_or_default().to_owned()
+}
+
+/// The data of the panel's button whose label contains `label`.
+fn data_of(app: &TestApp, id: i32, label: &str) -> String {
+    let p = panel(app, id);
+    p.buttons
+        .iter()
+        .flatten()
+        .find(|b| b.text.contains(label))
+        .and_then(|b| b.callback_data.clone())
+        .unwrap_or_else(|| panic!("no button {label:?} on {:?}", p.buttons))
+}
+
+async fn press_data(app: &TestApp, who: i64, id: i32, data: &str) -> CallbackAnswer {
+    let q = app
+        .emu()
+        .press_raw(who, app.admin_chat(), id, data)
+        .unwrap();
+    app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap()
+}
+
+async fn press(app: &TestApp, who: i64, id: i32, label: &str) -> CallbackAnswer {
+    let data = data_of(app, id, label);
+    press_data(app, who, id, &data).await
+}
+
+/// Sends `text` as `who` in the admin group and waits until the panel shows `expect`.
+async fn answer(app: &TestApp, who: i64, id: i32, text: &str, expect: &str) {
+    app.emu().send_text(who, app.admin_chat(), text).unwrap();
+    for _ in 0..150 {
+        if body(app, id).contains(expect) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the panel never showed {expect:?}: {}", body(app, id));
+}
+
+async fn audit_count(app: &TestApp) -> u64 {
+    admin_audit::Entity::find().count(app.db()).await.unwrap()
+}
+
+async fn an_admin_walks_every_category_and_changes_a_user_and_a_setting(app: TestApp) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .try_init();
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator();
+    let id = open(&app, op).await;
+
+    press(&app, op, id, "Dashboard").await;
+    let dash = body(&app, id);
+    assert!(dash.contains("Users: 1"), "{dash}");
+    assert!(dash.contains("Updated at"), "{dash}");
+    press(&app, op, id, "Home").await;
+    press(&app, op, id, "Conversations").await;
+    assert!(body(&app, id).contains("Conversations"));
+    press(&app, op, id, "Home").await;
+    press(&app, op, id, "System").await;
+    assert!(body(&app, id).contains("SQLite") || body(&app, id).contains("PostgreSQL"));
+    press(&app, op, id, "Home").await;
+
+    // Users → Ann's card.
+    press(&app, op, id, "Users").await;
+    press(&app, op, id, "Ann").await;
+    let card = body(&app, id);
+    assert!(card.contains(&format!("id {ann}")), "{card}");
+    assert!(card.contains("Balance: 3"), "{card}");
+
+    // Credits: a bad value repeats the step; a good one changes the balance once.
+    press(&app, op, id, "Credits").await;
+    assert!(body(&app, id).contains("Send the change"));
+    answer(&app, op, id, "ten please", "That is not a change").await;
+    assert_eq!(app.balance(ann).await, 3);
+    let seen_by_ann = app.read_count(ann);
+    answer(&app, op, id, "+10 goodwill", "Balance: 13").await;
+    assert_eq!(app.balance(ann).await, 13);
+    assert_eq!(app.ledger_sum(ann).await, 13);
+    let told = app.next_text(ann).await;
+    assert_eq!(
+        told,
+        render(
+            Reply::CreditsGranted {
+                amount: 10,
+                balance: 13
+            },
+            Locale::En
+        )
+    );
+    assert_eq!(
+        app.read_count(ann),
+        seen_by_ann + 1,
+        "Ann is told, and the admin's inputs never reach her"
+    );
+    // Taking more than there is: refused, the step repeats.
+    press(&app, op, id, "Credits").await;
+    answer(&app, op, id, "-50 oops", "has only 13 credits").await;
+    answer(&app, op, id, "-3 a mistake", "Balance: 10").await;
+    assert_eq!(app.balance(ann).await, 10);
+
+    // Ban and unban.
+    press(&app, op, id, "Ban").await;
+    let status = |app: &TestApp| {
+        let db = app.db().clone();
+        async move {
+            tollgate::accounts::users::find(&db, ann)
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+        }
+    };
+    assert_eq!(status(&app).await, "banned");
+    press(&app, op, id, "Unban").await;
+    assert_eq!(status(&app).await, "active");
+
+    // Settings: out of range repeats, in range is saved and effective.
+    press(&app, op, id, "Home").await;
+    press(&app, op, id, "Settings").await;
+    press(&app, op, id, "message_cost").await;
+    answer(&app, op, id, "-1", "takes a whole number").await;
+    answer(&app, op, id, "2", "message_cost = 2").await;
+    let cost =
+        tollgate::services::settings::get(app.db(), &tollgate::services::settings::MESSAGE_COST)
+            .await
+            .unwrap();
+    assert_eq!(cost, 2);
+
+    // The audit log has it all: credits twice, ban, unban, the setting.
+    assert_eq!(audit_count(&app).await, 5);
+    press(&app, op, id, "Home").await;
+    press(&app, op, id, "System").await;
+    press(&app, op, id, "Audit log").await;
+    let log = body(&app, id);
+    for what in ["credits", "ban", "unban", "setting"] {
+        assert!(log.contains(what), "{what} missing from {log}");
+    }
+    press(&app, op, id, "Home").await;
+    press(&app, op, id, "Close").await;
+    assert!(
+        app.emu()
+            .bot_messages(app.admin_chat())
+            .iter()
+            .all(|m| m.message_id != id),
+        "closing deletes the panel"
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_walk,
+    an_admin_walks_every_category_and_changes_a_user_and_a_setting
+);
+
+async fn a_plain_member_presses_every_button_and_changes_nothing(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator();
+    let mia = app.user("Mia", "en");
+    app.emu()
+        .add_member(app.admin_chat(), mia, MemberStatus::Member);
+
+    // /admin itself is refused.
+    let seen = app.bot_message_count(app.admin_chat());
+    app.emu()
+        .send_text(mia, app.admin_chat(), "/admin")
+        .unwrap();
+    app.emu()
+        .wait_for_bot_messages(app.admin_chat(), seen + 1, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.emu().bot_messages(app.admin_chat())[seen].body(),
+        Some(render(Reply::AdminOnly, Locale::En).as_str())
+    );
+
+    // On the operator's card of Ann, Mia presses everything.
+    let id = open(&app, op).await;
+    press(&app, op, id, "Users").await;
+    press(&app, op, id, "Ann").await;
+    let before = body(&app, id);
+    let all: Vec<String> = panel(&app, id)
+        .buttons
+        .iter()
+        .flatten()
+        .filter_map(|b| b.callback_data.clone())
+        .collect();
+    assert!(all.len() >= 6);
+    for data in &all {
+        let a = press_data(&app, mia, id, data).await;
+        assert_eq!(
+            a.text.as_deref(),
+            Some("Only the bot's admins can use this.")
+        );
+    }
+    assert_eq!(body(&app, id), before, "the panel did not move");
+    assert_eq!(audit_count(&app).await, 0);
+    assert_eq!(app.balance(ann).await, 3);
+    // The operator's buttons still work: Mia's presses took nothing.
+    press(&app, op, id, "Credits").await;
+    // Mia's text is not taken as the operator's input.
+    app.emu()
+        .send_text(mia, app.admin_chat(), "+100 me too")
+        .unwrap();
+    app.settle().await;
+    assert_eq!(app.balance(ann).await, 3);
+    answer(&app, op, id, "+1 thanks", "Balance: 4").await;
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_non_admin,
+    a_plain_member_presses_every_button_and_changes_nothing
+);
+
+async fn forged_stale_and_replayed_presses_expire(app: TestApp) {
+    let op = app.operator();
+    let id = open(&app, op).await;
+    let expired = Some("This button has expired. Open /admin again.");
+    let dashboard = data_of(&app, id, "Dashboard");
+    let home_text = body(&app, id);
+
+    for forged in [
+        "ap:1:aaaaaaaaaa:0".to_owned(),
+        "ap:999999:zzzzzzzzzz:0".to_owned(),
+        "garbage".to_owned(),
+        format!("{dashboard}0"),
+        format!("{}:99", dashboard.rsplit_once(':').unwrap().0),
+    ] {
+        let a = press_data(&app, op, id, &forged).await;
+        assert_eq!(a.text.as_deref(), expired, "{forged}");
+    }
+    assert_eq!(body(&app, id), home_text);
+
+    // Pressed once, it works; replayed, it has expired (a new screen has new buttons).
+    assert_eq!(press_data(&app, op, id, &dashboard).await.text, None);
+    assert!(body(&app, id).contains("Dashboard"));
+    assert_eq!(
+        press_data(&app, op, id, &dashboard).await.text.as_deref(),
+        expired
+    );
+
+    // A button of one panel pressed on another message is foreign.
+    let other = open(&app, op).await;
+    let home = data_of(&app, id, "Home");
+    assert_eq!(
+        press_data(&app, op, other, &home).await.text.as_deref(),
+        expired
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_forged,
+    forged_stale_and_replayed_presses_expire
+);
+
+async fn a_search_finds_by_id_username_and_name_and_says_when_nothing_matches(app: TestApp) {
+    let ann = app.started_user("Annabel", "en").await;
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Search").await;
+    answer(&app, op, id, "nobody-like-this", "Nobody matches").await;
+    answer(&app, op, id, "nnab", "Users matching").await;
+    assert!(data_of(&app, id, "Annabel").starts_with("ap:"));
+    press(&app, op, id, "Search").await;
+    answer(&app, op, id, &ann.to_string(), "Users matching").await;
+    press(&app, op, id, "Annabel").await;
+    assert!(body(&app, id).contains(&format!("id {ann}")));
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_search,
+    a_search_finds_by_id_username_and_name_and_says_when_nothing_matches
+);
