@@ -343,30 +343,43 @@ impl Replay<'_> {
                 };
                 emu.send(id, chat, message).map_err(|e| e.to_string())?;
             }
-            Step::Press { who, label, old } => {
+            Step::Press {
+                who,
+                label,
+                old,
+                in_admin,
+            } => {
                 let id = self.person(who)?.id;
-                self.remember_buttons(id);
+                let chat = if *in_admin { self.admin_chat()? } else { id };
+                let label = &self.expand(label);
+                self.remember_buttons(chat);
                 let query = if *old {
                     let seen = self
                         .seen_buttons
                         .iter()
                         .rev()
-                        .find(|b| b.chat == id && &b.label == label)
+                        .find(|b| b.chat == chat && &b.label == label)
                         .ok_or_else(|| format!("{who} was never shown a button \"{label}\""))?;
-                    emu.press_raw(id, id, seen.message, &seen.data)
+                    emu.press_raw(id, chat, seen.message, &seen.data)
                 } else {
                     // The button may come with an edit that is still on its way.
                     let deadline = Instant::now() + PATIENCE;
                     let (message, data) = loop {
-                        if let Some(found) = self.visible_button(id, label) {
+                        if let Some(found) = self.visible_button(chat, label) {
                             break found;
                         }
                         if Instant::now() > deadline {
-                            return Err(format!("{who} sees no button \"{label}\""));
+                            let shown: Vec<String> = emu
+                                .last_bot_message(chat)
+                                .map(|m| m.buttons.into_iter().flatten().map(|b| b.text).collect())
+                                .unwrap_or_default();
+                            return Err(format!(
+                                "{who} sees no button \"{label}\" (the newest message shows {shown:?})"
+                            ));
                         }
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     };
-                    emu.press_button(id, id, message, &data)
+                    emu.press_button(id, chat, message, &data)
                 };
                 let query = query.map_err(|e| e.to_string())?;
                 self.last_press.insert(who.clone(), query);
@@ -388,13 +401,26 @@ impl Replay<'_> {
                     locale,
                 )?;
             }
-            Step::Sees { who, expect } => {
+            Step::Sees {
+                who,
+                expect,
+                in_admin,
+            } => {
                 let p = self.person(who)?;
                 let (id, locale) = (p.id, p.locale);
+                let id = if *in_admin { self.admin_chat()? } else { id };
                 let expect = self.expand_expect(expect);
                 let deadline = Instant::now() + PATIENCE;
                 let message = loop {
-                    let latest = emu.last_bot_message(id);
+                    // In the admin group: the newest in General (topics hold the relay).
+                    let latest = if *in_admin {
+                        emu.bot_messages(id)
+                            .into_iter()
+                            .rev()
+                            .find(|m| m.thread_id.is_none())
+                    } else {
+                        emu.last_bot_message(id)
+                    };
                     let verdict = match &latest {
                         Some(m) => check_message(&expect, m, locale),
                         None => Err(format!("{who} has no message from the bot")),

@@ -21,6 +21,8 @@
 //!                                          # ': nothing' = answered without any text
 //! alice sees ~ "2/3"               # alice's newest bot message, as it stands now (edits
 //!                                  # applied), says this: for flows that edit in place
+//! olga presses @admin "📊 Dashboard"   # press a button on the newest bot message in the
+//! olga sees @admin ~ "Users: 2"        # admin group showing it; its newest bot message in General
 //! alice pays                       # pay the latest invoice in alice's chat (Stars)
 //! bot -> alice: invoice "25 credits" for 500 XTR   # the next bot message is an invoice:
 //!                                  # this title, this total (minor units), this currency
@@ -103,6 +105,8 @@ pub enum Step {
         label: String,
         /// A button that is no longer shown (pressed from a stale keyboard).
         old: bool,
+        /// In the admin group instead of the private chat.
+        in_admin: bool,
     },
     Answer {
         who: String,
@@ -111,6 +115,8 @@ pub enum Step {
     Sees {
         who: String,
         expect: Expect,
+        /// The newest bot message in the admin group instead of the private chat.
+        in_admin: bool,
     },
     DeleteTopic {
         of: String,
@@ -388,6 +394,10 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
         }));
     }
     if let Some(label) = rest.strip_prefix("presses ") {
+        let (in_admin, label) = match label.trim_start().strip_prefix("@admin ") {
+            Some(label) => (true, label),
+            None => (false, label),
+        };
         let (old, label) = match label.trim_start().strip_prefix("old ") {
             Some(label) => (true, label),
             None => (false, label),
@@ -396,14 +406,23 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
             who,
             label: quoted(label)?,
             old,
+            in_admin,
         }));
     }
     if let Some(after) = rest.strip_prefix("sees") {
+        let (in_admin, after) = match after.trim_start().strip_prefix("@admin") {
+            Some(after) => (true, after),
+            None => (false, after),
+        };
         let expect = parse_expect(after)?;
         if expect == Expect::Nothing {
             return Err("'sees: nothing' means nothing; use 'bot -> WHO: nothing'".into());
         }
-        return Ok(Some(Step::Sees { who, expect }));
+        return Ok(Some(Step::Sees {
+            who,
+            expect,
+            in_admin,
+        }));
     }
     match rest {
         "pays" => Ok(Some(Step::Pay { who })),
@@ -553,7 +572,8 @@ mia joins @admin as member
             steps[19],
             Step::Sees {
                 who: "alice".into(),
-                expect: Expect::Contains("2/3".into())
+                expect: Expect::Contains("2/3".into()),
+                in_admin: false,
             }
         );
         assert!(
@@ -564,7 +584,8 @@ mia joins @admin as member
             Step::Press {
                 who: "alice".into(),
                 label: "Finish".into(),
-                old: true
+                old: true,
+                in_admin: false,
             }
         );
         assert_eq!(
@@ -653,6 +674,30 @@ stripe: I am a person called stripe
         assert!(parse("bot -> alice: invoice \"25 credits\" 500 XTR").is_err());
         assert!(parse("bot -> alice: invoice \"25 credits\" for many XTR").is_err());
         assert!(parse("db order of alice").is_err());
+    }
+
+    #[test]
+    fn presses_and_looks_in_the_admin_group() {
+        let lines =
+            parse("olga presses @admin \"📊 Dashboard\"\nolga sees @admin ~ \"Users: 2\"").unwrap();
+        let steps: Vec<Step> = lines.into_iter().map(|l| l.step).collect();
+        assert_eq!(
+            steps[0],
+            Step::Press {
+                who: "olga".into(),
+                label: "📊 Dashboard".into(),
+                old: false,
+                in_admin: true,
+            }
+        );
+        assert_eq!(
+            steps[1],
+            Step::Sees {
+                who: "olga".into(),
+                expect: Expect::Contains("Users: 2".into()),
+                in_admin: true,
+            }
+        );
     }
 
     #[test]
