@@ -314,3 +314,24 @@ credits-taken = ➖ The team took { $amount } { $amount ->
         [one] credit
        *[other] credits
     } ({ $reason }). Your balance: { $balance }.
+ac-cat-billing = 💳 Billing
+ac-billing = 💳 Billing: payments, failed payments and debts.
+ac-payments-button = 🧾 Payments
+ac-failed-button = ⚠️ Failed payments
+ac-debts-button = 📉 Debts
+ac-payments = 🧾 Payments, page { $page }: the newest first.
+ac-failed = ⚠️ Failed and expired payments, page { $page }: the newest first.
+ac-payments-empty = Nothing here yet.
+ac-order = 🧾 Order #{ $id }: { $title }
+    { $name } ({ $user }) · { $amount } by { $method }
+    Status: { $status } · refunded: { $refunded }
+    Created { $created } · paid { $paid }
+    Stripe payment: { $stripe }
+ac-refund-button = ↩️ Refund
+ac-refund-confirm = ↩️ Refund order #{ $id } ({ $amount }) to { $name }? What it bought is taken back.
+ac-refund-yes = ✅ Yes, refund
+ac-refund-done = ↩️ The refund of order #{ $id } is under way.
+ac-refund-failed = ⚠️ The refund of order #{ $id } failed: { $reason }
+ac-refund-not = ⚠️ Order #{ $id } cannot be refunded: it is { $status }.
+ac-debts = 📉 Debts (credits a refund could not take back), page { $page }.
+ac-debts-empty = No debts.

@@ -327,3 +327,24 @@ credits-taken = ➖ Команда списала { $amount } { $amount ->
         [few] кредита
        *[many] кредитов
     } ({ $reason }). Ваш баланс: { $balance }.
+ac-cat-billing = 💳 Платежи
+ac-billing = 💳 Платежи: оплаты, неудачные оплаты и долги.
+ac-payments-button = 🧾 Оплаты
+ac-failed-button = ⚠️ Неудачные оплаты
+ac-debts-button = 📉 Долги
+ac-payments = 🧾 Оплаты, страница { $page }: сначала новые.
+ac-failed = ⚠️ Неудачные и просроченные оплаты, страница { $page }: сначала новые.
+ac-payments-empty = Здесь пока пусто.
+ac-order = 🧾 Заказ #{ $id }: { $title }
+    { $name } ({ $user }) · { $amount }, способ { $method }
+    Статус: { $status } · возвращено: { $refunded }
+    Создан { $created } · оплачен { $paid }
+    Платёж Stripe: { $stripe }
+ac-refund-button = ↩️ Вернуть деньги
+ac-refund-confirm = ↩️ Вернуть деньги за заказ #{ $id } ({ $amount }) пользователю { $name }? Купленное будет списано.
+ac-refund-yes = ✅ Да, вернуть
+ac-refund-done = ↩️ Возврат по заказу #{ $id } запущен.
+ac-refund-failed = ⚠️ Возврат по заказу #{ $id } не удался: { $reason }
+ac-refund-not = ⚠️ Заказ #{ $id } нельзя вернуть: он { $status }.
+ac-debts = 📉 Долги (кредиты, которые возврат не смог списать), страница { $page }.
+ac-debts-empty = Долгов нет.

@@ -20,7 +20,7 @@ use crate::{
     services::ServiceResult,
     storage::{
         self, Db,
-        entities::{credit_ledger, orders, support_topics, users},
+        entities::{credit_ledger, debts, orders, products, support_topics, users},
     },
 };
 
@@ -252,5 +252,101 @@ pub async fn conversations(
     }
     let more = out.len() > per_page as usize;
     out.truncate(per_page as usize);
+    Ok((out, more))
+}
+
+/// An order with its buyer's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub order: orders::Model,
+    pub name: String,
+}
+
+/// A page of orders, newest first: the paid ones (refunded included), or the failed and
+/// expired ones; and whether more follow.
+pub async fn orders_page(
+    db: &Db,
+    failed: bool,
+    page: u32,
+    per_page: u32,
+) -> ServiceResult<(Vec<OrderLine>, bool)> {
+    let statuses: &[OrderStatus] = if failed {
+        &[OrderStatus::Failed, OrderStatus::Expired]
+    } else {
+        &[
+            OrderStatus::Paid,
+            OrderStatus::PartiallyRefunded,
+            OrderStatus::Refunded,
+        ]
+    };
+    let mut rows = orders::Entity::find()
+        .filter(orders::Column::Status.is_in(statuses.iter().copied()))
+        .order_by_desc(orders::Column::UpdatedAt)
+        .order_by_desc(orders::Column::Id)
+        .offset(u64::from(page) * u64::from(per_page))
+        .limit(u64::from(per_page) + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() > per_page as usize;
+    rows.truncate(per_page as usize);
+    let mut out = Vec::with_capacity(rows.len());
+    for order in rows {
+        out.push(OrderLine {
+            name: name_of(db, order.user_id).await?,
+            order,
+        });
+    }
+    Ok((out, more))
+}
+
+async fn name_of(db: &Db, user_id: i64) -> ServiceResult<String> {
+    Ok(users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map_or_else(|| user_id.to_string(), |u| u.first_name))
+}
+
+/// One order with its buyer's name and its product's title.
+pub async fn order(db: &Db, id: i64) -> ServiceResult<Option<(OrderLine, String)>> {
+    let Some(order) = orders::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let title = products::Entity::find_by_id(order.product_id)
+        .one(db)
+        .await?
+        .map_or_else(|| order.product_id.to_string(), |p| p.title);
+    Ok(Some((
+        OrderLine {
+            name: name_of(db, order.user_id).await?,
+            order,
+        },
+        title,
+    )))
+}
+
+/// A debt a refund left: who owes how many credits, for which order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebtLine {
+    pub debt: debts::Model,
+    pub name: String,
+}
+
+/// A page of debts, newest first, and whether more follow.
+pub async fn debts_page(db: &Db, page: u32, per_page: u32) -> ServiceResult<(Vec<DebtLine>, bool)> {
+    let mut rows = debts::Entity::find()
+        .order_by_desc(debts::Column::Id)
+        .offset(u64::from(page) * u64::from(per_page))
+        .limit(u64::from(per_page) + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() > per_page as usize;
+    rows.truncate(per_page as usize);
+    let mut out = Vec::with_capacity(rows.len());
+    for debt in rows {
+        out.push(DebtLine {
+            name: name_of(db, debt.user_id).await?,
+            debt,
+        });
+    }
     Ok((out, more))
 }

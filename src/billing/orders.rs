@@ -525,6 +525,8 @@ pub fn format_price(minor: i64, currency: &str) -> String {
         "usd" => format!("${major}.{cents:02}"),
         "eur" => format!("€{major}.{cents:02}"),
         "gbp" => format!("£{major}.{cents:02}"),
+        // Telegram Stars are whole.
+        "xtr" => format!("⭐ {minor}"),
         other => format!("{major}.{cents:02} {}", other.to_ascii_uppercase()),
     }
 }
@@ -539,5 +541,6 @@ mod tests {
         assert_eq!(format_price(1999, "EUR"), "€19.99");
         assert_eq!(format_price(5, "usd"), "$0.05");
         assert_eq!(format_price(12345, "chf"), "123.45 CHF");
+        assert_eq!(format_price(250, "XTR"), "⭐ 250");
     }
 }

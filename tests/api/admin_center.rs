@@ -317,3 +317,88 @@ on_both_databases!(
     admin_center_search,
     a_search_finds_by_id_username_and_name_and_says_when_nothing_matches
 );
+
+async fn an_admin_refunds_a_stars_payment_after_confirming(app: TestApp) {
+    use tollgate::delivery::callbacks::{Callback, PayMethod};
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator();
+    let pack = tollgate::billing::orders::product_by_code(app.db(), "pack10")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    app.say(ann, "/buy");
+    app.next_message(ann).await;
+    for data in [
+        Callback::Buy { product: pack }.data(),
+        Callback::Pay {
+            product: pack,
+            method: PayMethod::Stars,
+        }
+        .data(),
+    ] {
+        let message = app
+            .emu()
+            .bot_messages(ann)
+            .into_iter()
+            .rev()
+            .find(|m| {
+                m.buttons
+                    .iter()
+                    .flatten()
+                    .any(|b| b.callback_data.as_deref() == Some(data.as_str()))
+            })
+            .unwrap();
+        let q = app
+            .emu()
+            .press_button(ann, ann, message.message_id, &data)
+            .unwrap();
+        app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap();
+    }
+    let invoice = app.next_message(ann).await;
+    app.emu()
+        .pay_invoice(ann, ann, invoice.message_id)
+        .await
+        .unwrap();
+    app.next_message(ann).await;
+    let bought = app.balance(ann).await;
+    assert!(bought > 3);
+
+    let id = open(&app, op).await;
+    press(&app, op, id, "Billing").await;
+    press(&app, op, id, "Payments").await;
+    press(&app, op, id, "Ann").await;
+    assert!(
+        body(&app, id).contains("Status: paid"),
+        "{}",
+        body(&app, id)
+    );
+    press(&app, op, id, "Refund").await;
+    assert!(body(&app, id).contains("What it bought is taken back"));
+    // Cancel goes back to the order; nothing happened.
+    press(&app, op, id, "Cancel").await;
+    assert!(body(&app, id).contains("Status: paid"));
+    assert_eq!(app.emu().calls_to("refundStarPayment").len(), 0);
+    press(&app, op, id, "Refund").await;
+    press(&app, op, id, "Yes, refund").await;
+    let after = body(&app, id);
+    assert!(after.contains("is under way"), "{after}");
+    assert!(after.contains("Status: refunded"), "{after}");
+    assert_eq!(app.emu().calls_to("refundStarPayment").len(), 1);
+    assert_eq!(app.balance(ann).await, 3, "the credits went back");
+    // No refund button on a refunded order.
+    assert!(
+        panel(&app, id)
+            .buttons
+            .iter()
+            .flatten()
+            .all(|b| !b.text.contains("Refund"))
+    );
+    assert_eq!(audit_count(&app).await, 1);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_refund,
+    an_admin_refunds_a_stars_payment_after_confirming
+);

@@ -60,6 +60,12 @@ pub enum Action {
     Toggle { key: String },
     System,
     Audit { page: u32, filter: Filter },
+    Billing,
+    Payments { page: u32, failed: bool },
+    Order { id: i64 },
+    RefundAsk { id: i64 },
+    RefundDo { id: i64 },
+    Debts { page: u32 },
     Cancel { back: Box<Action> },
 }
 
@@ -164,9 +170,10 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-search", Action::Search),
             ],
             vec![
+                cat("ac-cat-billing", Action::Billing),
                 cat("ac-cat-settings", Action::Settings),
-                cat("ac-cat-system", Action::System),
             ],
+            vec![cat("ac-cat-system", Action::System)],
             vec![Button::Do(t.key("ac-close"), Action::Close)],
         ],
     }
@@ -515,6 +522,137 @@ async fn audit_page(
     })
 }
 
+fn billing(t: &T) -> Screen {
+    Screen {
+        text: t.key("ac-billing"),
+        rows: vec![
+            vec![
+                Button::Do(
+                    t.key("ac-payments-button"),
+                    Action::Payments {
+                        page: 0,
+                        failed: false,
+                    },
+                ),
+                Button::Do(
+                    t.key("ac-failed-button"),
+                    Action::Payments {
+                        page: 0,
+                        failed: true,
+                    },
+                ),
+            ],
+            vec![Button::Do(
+                t.key("ac-debts-button"),
+                Action::Debts { page: 0 },
+            )],
+            t.nav(None),
+        ],
+    }
+}
+
+async fn payments(ctx: &AppCtx, t: &T, page: u32, failed: bool) -> Result<Screen, BotError> {
+    let (list, more) = stats::orders_page(&ctx.db, failed, page, PER_PAGE).await?;
+    let key = if failed { "ac-failed" } else { "ac-payments" };
+    let mut text = t.say(key, &[("page", (page + 1).to_string())]);
+    if list.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-payments-empty"));
+    }
+    let mut rows: Vec<Vec<Button>> = list
+        .iter()
+        .map(|l| {
+            let o = &l.order;
+            vec![Button::Do(
+                format!(
+                    "#{} · {} · {} · {}",
+                    o.id,
+                    l.name,
+                    format_price(o.amount_minor, &o.currency),
+                    o.status
+                ),
+                Action::Order { id: o.id },
+            )]
+        })
+        .collect();
+    rows.push(t.pages(page, more, |page| Action::Payments { page, failed }));
+    rows.push(t.nav(Some(Action::Billing)));
+    Ok(Screen { text, rows })
+}
+
+async fn order(ctx: &AppCtx, t: &T, id: i64) -> Result<Screen, BotError> {
+    let Some((line, title)) = stats::order(&ctx.db, id).await? else {
+        return Ok(Screen {
+            text: t.key("ac-expired"),
+            rows: vec![t.nav(Some(Action::Billing))],
+        });
+    };
+    let o = &line.order;
+    let none = t.key("ac-none");
+    let text = t.say(
+        "ac-order",
+        &[
+            ("id", o.id.to_string()),
+            ("title", title),
+            ("name", line.name.clone()),
+            ("user", o.user_id.to_string()),
+            ("amount", format_price(o.amount_minor, &o.currency)),
+            ("method", o.method.clone()),
+            ("status", o.status.to_string()),
+            ("refunded", format_price(o.refunded_minor, &o.currency)),
+            ("created", fmt_time(o.created_at)),
+            ("paid", o.paid_at.map_or(none.clone(), fmt_time)),
+            (
+                "stripe",
+                o.stripe_payment_intent.clone().unwrap_or(none.clone()),
+            ),
+        ],
+    );
+    let mut rows = Vec::new();
+    if o.status.is_refundable() {
+        rows.push(vec![Button::Do(
+            t.key("ac-refund-button"),
+            Action::RefundAsk { id },
+        )]);
+    }
+    rows.push(vec![Button::Do(
+        format!("👤 {}", line.name),
+        Action::Card { user: o.user_id },
+    )]);
+    rows.push(t.nav(Some(Action::Payments {
+        page: 0,
+        failed: false,
+    })));
+    Ok(Screen { text, rows })
+}
+
+async fn debts(ctx: &AppCtx, t: &T, page: u32) -> Result<Screen, BotError> {
+    let (list, more) = stats::debts_page(&ctx.db, page, PER_PAGE).await?;
+    let mut text = t.say("ac-debts", &[("page", (page + 1).to_string())]);
+    if list.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-debts-empty"));
+    }
+    let mut rows: Vec<Vec<Button>> = list
+        .iter()
+        .map(|d| {
+            vec![Button::Do(
+                format!(
+                    "{} · {} · #{} · {}",
+                    d.name,
+                    d.debt.amount,
+                    d.debt.order_id,
+                    fmt_time(d.debt.created_at)
+                ),
+                Action::Card {
+                    user: d.debt.user_id,
+                },
+            )]
+        })
+        .collect();
+    rows.push(t.pages(page, more, |page| Action::Debts { page }));
+    rows.push(t.nav(Some(Action::Billing)));
+    Ok(Screen { text, rows })
+}
+
 /// A prompt for an input, with cancel.
 fn prompt(t: &T, text: String, back: Action) -> Screen {
     Screen {
@@ -810,6 +948,79 @@ async fn act(
             (settings_screen(ctx, t).await?, Some(toast))
         }
         Action::System => (system(ctx, t).await?, None),
+        Action::Billing => (billing(t), None),
+        Action::Payments { page, failed } => (payments(ctx, t, page, failed).await?, None),
+        Action::Order { id } => (order(ctx, t, id).await?, None),
+        Action::Debts { page } => (debts(ctx, t, page).await?, None),
+        Action::RefundAsk { id } => {
+            let Some((line, _)) = stats::order(&ctx.db, id).await? else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            let o = &line.order;
+            let text = t.say(
+                "ac-refund-confirm",
+                &[
+                    ("id", id.to_string()),
+                    ("amount", format_price(o.amount_minor, &o.currency)),
+                    ("name", line.name.clone()),
+                ],
+            );
+            let screen = Screen {
+                text,
+                rows: vec![vec![
+                    Button::Do(t.key("ac-refund-yes"), Action::RefundDo { id }),
+                    Button::Do(
+                        t.key("ac-cancel"),
+                        Action::Cancel {
+                            back: Box::new(Action::Order { id }),
+                        },
+                    ),
+                ]],
+            };
+            (screen, None)
+        }
+        Action::RefundDo { id } => {
+            let Some(o) = crate::billing::orders::find(&ctx.db, id).await? else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            let note = if !o.status.is_refundable() {
+                t.say(
+                    "ac-refund-not",
+                    &[("id", id.to_string()), ("status", o.status.to_string())],
+                )
+            } else {
+                match crate::billing::refunds::refund(ctx, &o).await {
+                    Ok(()) => {
+                        audit::record(
+                            &ctx.db,
+                            now,
+                            audit::Action {
+                                admin_id: admin,
+                                what: "refund",
+                                target_user: Some(o.user_id),
+                                before: Some(format!("#{id} {}", o.status)),
+                                after: Some(format!(
+                                    "#{id} {} refund requested",
+                                    format_price(o.amount_minor, &o.currency)
+                                )),
+                            },
+                        )
+                        .await?;
+                        t.say("ac-refund-done", &[("id", id.to_string())])
+                    }
+                    Err(e) => {
+                        tracing::warn!(order = id, error = %e, "refund failed");
+                        t.say(
+                            "ac-refund-failed",
+                            &[("id", id.to_string()), ("reason", e.to_string())],
+                        )
+                    }
+                }
+            };
+            let mut screen = order(ctx, t, id).await?;
+            screen.text = format!("{note}\n\n{}", screen.text);
+            (screen, None)
+        }
         Action::Audit { page, filter } => (audit_page(ctx, t, admin, page, filter).await?, None),
     };
     show(ctx, panel, None, screen).await?;
