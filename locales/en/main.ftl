@@ -335,3 +335,16 @@ ac-refund-failed = ⚠️ The refund of order #{ $id } failed: { $reason }
 ac-refund-not = ⚠️ Order #{ $id } cannot be refunded: it is { $status }.
 ac-debts = 📉 Debts (credits a refund could not take back), page { $page }.
 ac-debts-empty = No debts.
+ac-cat-replies = ⚡ Quick replies
+ac-replies = ⚡ Quick replies: templates sent to a user from their topic with /qr. {"{"}name{"}"} and {"{"}balance{"}"} are filled in.
+ac-replies-empty = No templates yet.
+ac-reply = ⚡ { $title }
+
+    { $body }
+ac-reply-new = ➕ New template
+ac-reply-edit = ✏️ Edit
+ac-reply-delete = 🗑 Delete
+ac-reply-prompt = Send the template: its title on the first line, its text below.
+ac-qr = ⚡ Quick replies for { $name }: one press sends one.
+ac-qr-sent = ⚡ Sent to { $name }:
+    { $text }

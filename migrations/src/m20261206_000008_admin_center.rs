@@ -5,6 +5,7 @@
 //!   the panel, the nonce and the button's index, so a forged, stale or replayed press finds
 //!   nothing. `pending` (JSON) is the multi-step input the panel waits for, from `waiting_for`.
 //! - `admin_audit`: every admin action: who, what, on whom, before → after, when.
+//! - `quick_replies`: answer templates the team sends to a user from their topic (`/qr`).
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -35,6 +36,16 @@ enum AdminAudit {
     Before,
     After,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum QuickReplies {
+    Table,
+    Id,
+    Title,
+    Body,
+    CreatedAt,
+    UpdatedAt,
 }
 
 #[async_trait::async_trait]
@@ -83,6 +94,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(QuickReplies::Table)
+                    .if_not_exists()
+                    .col(pk_auto(QuickReplies::Id).big_integer())
+                    .col(string_len(QuickReplies::Title, 64))
+                    .col(text(QuickReplies::Body))
+                    .col(timestamp_with_time_zone(QuickReplies::CreatedAt))
+                    .col(timestamp_with_time_zone(QuickReplies::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
         for (name, col) in [
             ("idx_admin_audit_admin", AdminAudit::AdminId),
             ("idx_admin_audit_target", AdminAudit::TargetUser),
@@ -102,6 +126,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(QuickReplies::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(AdminAudit::Table).to_owned())
             .await?;

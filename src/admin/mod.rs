@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod bot;
 pub mod panels;
+pub mod quick_replies;
 pub mod stats;
 
 pub use access::{AdminAccess, Standing};

@@ -25,6 +25,8 @@ pub enum UserCommand {
 pub enum AdminCommand {
     /// The control center.
     Admin,
+    /// Quick replies, in a user's topic.
+    Qr,
     Status,
     Grant(String),
     Pass(String),

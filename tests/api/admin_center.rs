@@ -402,3 +402,63 @@ on_both_databases!(
     admin_center_refund,
     an_admin_refunds_a_stars_payment_after_confirming
 );
+
+async fn a_quick_reply_made_in_the_center_is_sent_from_a_topic_with_one_press(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator();
+    // Ann writes, so she has a topic (and hears her credits run low).
+    app.say(ann, "Hello?");
+    app.next_message(ann).await;
+    app.emu()
+        .wait_for_bot_messages(app.admin_chat(), 3, WAIT)
+        .await
+        .unwrap();
+    let thread = app.topic_of(ann).await.expect("a topic");
+
+    let id = open(&app, op).await;
+    press(&app, op, id, "Quick replies").await;
+    press(&app, op, id, "New template").await;
+    answer(&app, op, id, "no text here", "its title on the first line").await;
+    answer(
+        &app,
+        op,
+        id,
+        "Welcome\nHi {name}, you have {balance} credits.",
+        "Hi {name}",
+    )
+    .await;
+
+    // In Ann's topic: /qr, one press.
+    let seen = app.bot_message_count(app.admin_chat());
+    app.answer_in_topic(ann, "/qr").await;
+    app.emu()
+        .wait_for_bot_messages(app.admin_chat(), seen + 1, WAIT)
+        .await
+        .unwrap();
+    let qr = app
+        .emu()
+        .bot_messages(app.admin_chat())
+        .into_iter()
+        .rev()
+        .find(|m| {
+            m.body()
+                .is_some_and(|b| b.contains("Quick replies for Ann"))
+        })
+        .expect("the /qr panel");
+    assert_eq!(qr.thread_id, Some(thread), "in Ann's topic");
+    let before = app.read_count(ann);
+    press(&app, op, qr.message_id, "Welcome").await;
+    assert_eq!(app.next_text(ann).await, "Hi Ann, you have 2 credits.");
+    assert_eq!(app.read_count(ann), before + 1);
+    assert!(body(&app, qr.message_id).contains("Sent to Ann"));
+    assert!(panel(&app, qr.message_id).buttons.is_empty());
+    assert_eq!(app.balance(ann).await, 2, "free for Ann");
+    // Created, then sent.
+    assert_eq!(audit_count(&app).await, 2);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_quick_reply,
+    a_quick_reply_made_in_the_center_is_sent_from_a_topic_with_one_press
+);

@@ -6,6 +6,7 @@
 //! alice: /start                    # alice writes to the bot privately
 //! olga @admin: /status             # olga writes into the admin group (General)
 //! olga @topic(alice): Hello!       # olga writes inside alice's support topic
+//! olga @admin: Title\nText          # '\n' in what someone writes is a line break
 //! bot -> alice: welcome-new name=Alice     # the next bot message to alice is this reply,
 //!                                          # rendered in alice's language
 //! bot -> alice: "exact text"       # ... or exactly this text
@@ -372,7 +373,7 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
         return Ok(Some(Step::Say {
             who: who.to_owned(),
             place: Place::Private,
-            text: text.to_owned(),
+            text: text.replace("\\n", "\n"),
         }));
     }
     let who = head.to_owned();
@@ -381,7 +382,7 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
         return Ok(Some(Step::Say {
             who,
             place: Place::Admin,
-            text: text.trim().to_owned(),
+            text: text.trim().replace("\\n", "\n"),
         }));
     }
     if let Some(topic) = topic_of(rest) {
@@ -390,7 +391,7 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
         return Ok(Some(Step::Say {
             who,
             place: Place::Topic(of),
-            text: text.trim().to_owned(),
+            text: text.trim().replace("\\n", "\n"),
         }));
     }
     if let Some(label) = rest.strip_prefix("presses ") {

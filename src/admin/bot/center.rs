@@ -19,6 +19,7 @@ use crate::{
         Standing,
         audit::{self, Filter},
         panels::{self, Input, Pressed},
+        quick_replies,
         stats::{self, Revenue},
     },
     billing::{
@@ -66,6 +67,12 @@ pub enum Action {
     RefundAsk { id: i64 },
     RefundDo { id: i64 },
     Debts { page: u32 },
+    Replies,
+    ReplyCard { id: i64 },
+    ReplyNew,
+    ReplyEdit { id: i64 },
+    ReplyDelete { id: i64 },
+    QuickSend { id: i64, user: i64 },
     Cancel { back: Box<Action> },
 }
 
@@ -76,6 +83,8 @@ pub enum Awaiting {
     Search,
     Credits { user: i64 },
     Setting { key: String },
+    ReplyNew,
+    ReplyEdit { id: i64 },
 }
 
 enum Button {
@@ -173,7 +182,10 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-billing", Action::Billing),
                 cat("ac-cat-settings", Action::Settings),
             ],
-            vec![cat("ac-cat-system", Action::System)],
+            vec![
+                cat("ac-cat-replies", Action::Replies),
+                cat("ac-cat-system", Action::System),
+            ],
             vec![Button::Do(t.key("ac-close"), Action::Close)],
         ],
     }
@@ -653,6 +665,68 @@ async fn debts(ctx: &AppCtx, t: &T, page: u32) -> Result<Screen, BotError> {
     Ok(Screen { text, rows })
 }
 
+async fn replies(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let list = quick_replies::list(&ctx.db).await?;
+    let mut text = t.key("ac-replies");
+    if list.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-replies-empty"));
+    }
+    let mut rows: Vec<Vec<Button>> = list
+        .iter()
+        .map(|r| vec![Button::Do(r.title.clone(), Action::ReplyCard { id: r.id })])
+        .collect();
+    rows.push(vec![Button::Do(t.key("ac-reply-new"), Action::ReplyNew)]);
+    rows.push(t.nav(None));
+    Ok(Screen { text, rows })
+}
+
+async fn reply_card(ctx: &AppCtx, t: &T, id: i64) -> Result<Screen, BotError> {
+    let Some(r) = quick_replies::find(&ctx.db, id).await? else {
+        return replies(ctx, t).await;
+    };
+    Ok(Screen {
+        text: t.say("ac-reply", &[("title", r.title), ("body", r.body)]),
+        rows: vec![
+            vec![
+                Button::Do(t.key("ac-reply-edit"), Action::ReplyEdit { id }),
+                Button::Do(t.key("ac-reply-delete"), Action::ReplyDelete { id }),
+            ],
+            t.nav(Some(Action::Replies)),
+        ],
+    })
+}
+
+/// `/qr` in a user's topic: the templates as buttons, one press sends one.
+pub(crate) async fn quick_replies_for(
+    ctx: &AppCtx,
+    chat: ChatId,
+    thread: Option<ThreadId>,
+    admin: i64,
+    user: &users::User,
+) -> HandlerResult {
+    let t = T(ctx.config.default_locale);
+    let list = quick_replies::list(&ctx.db).await?;
+    let mut text = t.say("ac-qr", &[("name", name_of(user))]);
+    if list.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-replies-empty"));
+    }
+    let mut rows: Vec<Vec<Button>> = list
+        .iter()
+        .map(|r| {
+            vec![Button::Do(
+                r.title.clone(),
+                Action::QuickSend {
+                    id: r.id,
+                    user: user.id,
+                },
+            )]
+        })
+        .collect();
+    rows.push(vec![Button::Do(t.key("ac-close"), Action::Close)]);
+    let panel = panels::open(&ctx.db, ctx.now(), chat.0, admin).await?;
+    show(ctx, &panel, thread, Screen { text, rows }).await
+}
+
 /// A prompt for an input, with cancel.
 fn prompt(t: &T, text: String, back: Action) -> Screen {
     Screen {
@@ -952,6 +1026,97 @@ async fn act(
         Action::Payments { page, failed } => (payments(ctx, t, page, failed).await?, None),
         Action::Order { id } => (order(ctx, t, id).await?, None),
         Action::Debts { page } => (debts(ctx, t, page).await?, None),
+        Action::Replies => (replies(ctx, t).await?, None),
+        Action::ReplyCard { id } => (reply_card(ctx, t, id).await?, None),
+        Action::ReplyNew => {
+            let screen = prompt(t, t.key("ac-reply-prompt"), Action::Replies);
+            show(ctx, panel, None, screen).await?;
+            panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::ReplyNew).await?;
+            return Ok(None);
+        }
+        Action::ReplyEdit { id } => {
+            let screen = prompt(t, t.key("ac-reply-prompt"), Action::ReplyCard { id });
+            show(ctx, panel, None, screen).await?;
+            panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::ReplyEdit { id }).await?;
+            return Ok(None);
+        }
+        Action::ReplyDelete { id } => {
+            let gone = quick_replies::find(&ctx.db, id).await?;
+            if quick_replies::delete(&ctx.db, id).await? {
+                audit::record(
+                    &ctx.db,
+                    now,
+                    audit::Action {
+                        admin_id: admin,
+                        what: "quick_reply_deleted",
+                        target_user: None,
+                        before: gone.map(|r| r.title),
+                        after: None,
+                    },
+                )
+                .await?;
+            }
+            (replies(ctx, t).await?, None)
+        }
+        Action::QuickSend { id, user } => {
+            let (Some(r), Some(u)) = (
+                quick_replies::find(&ctx.db, id).await?,
+                users::find(&ctx.db, user).await?,
+            ) else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            let text = quick_replies::fill(&r.body, &u);
+            let to = ChatId(user);
+            let sent = ctx
+                .tg
+                .send(to, ctx.tg.bot().send_message(to, text.clone()))
+                .await;
+            let note = match sent {
+                Ok(m) => {
+                    if let Some(panel_message) = panel.message_id {
+                        crate::relay::threads::remember(
+                            &ctx.db,
+                            now,
+                            user,
+                            m.id.0,
+                            panel.chat_id,
+                            panel_message,
+                            crate::relay::threads::Direction::Out,
+                        )
+                        .await?;
+                    }
+                    audit::record(
+                        &ctx.db,
+                        now,
+                        audit::Action {
+                            admin_id: admin,
+                            what: "quick_reply",
+                            target_user: Some(user),
+                            before: None,
+                            after: Some(r.title.clone()),
+                        },
+                    )
+                    .await?;
+                    t.say("ac-qr-sent", &[("name", name_of(&u)), ("text", text)])
+                }
+                Err(crate::telegram::TgError::Unreachable(_)) => {
+                    users::mark_unreachable(&ctx.db, now, user).await?;
+                    Reply::UserBlockedBot.render(t.0)
+                }
+                Err(e) => Reply::DeliveryFailed {
+                    reason: e.to_string(),
+                }
+                .render(t.0),
+            };
+            // The panel becomes the record of what was sent: no buttons left.
+            (
+                Screen {
+                    text: note,
+                    rows: Vec::new(),
+                },
+                None,
+            )
+        }
         Action::RefundAsk { id } => {
             let Some((line, _)) = stats::order(&ctx.db, id).await? else {
                 return Ok(Some(t.key("ac-expired")));
@@ -1182,6 +1347,43 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             );
             screen.text = format!("{done}\n\n{}", screen.text);
             show(&ctx, &panel, None, screen).await
+        }
+        Awaiting::ReplyNew | Awaiting::ReplyEdit { .. } => {
+            let edit = match &awaiting {
+                Awaiting::ReplyEdit { id } => Some(*id),
+                _ => None,
+            };
+            let saved = match edit {
+                Some(id) => quick_replies::update(&ctx.db, now, id, &text).await?,
+                None => Some(quick_replies::create(&ctx.db, now, &text).await?),
+            };
+            match saved {
+                None => show(&ctx, &panel, None, replies(&ctx, &t).await?).await,
+                Some(Ok(r)) => {
+                    audit::record(
+                        &ctx.db,
+                        now,
+                        audit::Action {
+                            admin_id: admin,
+                            what: if edit.is_some() {
+                                "quick_reply_edited"
+                            } else {
+                                "quick_reply_created"
+                            },
+                            target_user: None,
+                            before: None,
+                            after: Some(r.title.clone()),
+                        },
+                    )
+                    .await?;
+                    show(&ctx, &panel, None, reply_card(&ctx, &t, r.id).await?).await
+                }
+                Some(Err(bad)) => {
+                    let back = edit.map_or(Action::Replies, |id| Action::ReplyCard { id });
+                    let why = format!("⚠️ {bad}\n\n{}", t.key("ac-reply-prompt"));
+                    again(why, back, awaiting.clone()).await
+                }
+            }
         }
         Awaiting::Setting { key } => {
             let before = settings::list(&ctx.db)

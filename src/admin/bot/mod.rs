@@ -90,6 +90,28 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
     }
     match cmd {
         AdminCommand::Admin => center::open(&ctx, msg.chat.id, thread, admin_id as i64).await,
+        AdminCommand::Qr => {
+            let user = match thread {
+                Some(t) => relay::user_of_topic(&ctx.db, msg.chat.id.0, t.0.0).await?,
+                None => None,
+            };
+            let user = match user {
+                Some(id) => users::find(&ctx.db, id).await?,
+                None => None,
+            };
+            match user {
+                Some(user) => {
+                    center::quick_replies_for(&ctx, msg.chat.id, thread, admin_id as i64, &user)
+                        .await
+                }
+                None => {
+                    say(Reply::AdminUsage {
+                        usage: "/qr (in a user's topic)".into(),
+                    })
+                    .await
+                }
+            }
+        }
         AdminCommand::Status => {
             let counts = users::counts(&ctx.db, ctx.now() - chrono::Duration::hours(24)).await?;
             let jobs = jobs::counts(&ctx.db)

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod orders;
 pub mod processed_events;
 pub mod products;
+pub mod quick_replies;
 pub mod relay_messages;
 pub mod settings;
 pub mod stripe_customers;
