@@ -348,3 +348,29 @@ ac-reply-prompt = Send the template: its title on the first line, its text below
 ac-qr = ⚡ Quick replies for { $name }: one press sends one.
 ac-qr-sent = ⚡ Sent to { $name }:
     { $text }
+ac-cat-products = 🛍 Products
+ac-products = 🛍 Products: 🟢 sold, ⚪️ not sold. Press one to change it.
+ac-product = 🛍 { $title }
+    Gives: { $gives }
+    Price: { $price } · in Stars: { $stars }
+    { $state }
+ac-product-on = 🟢 Sold
+ac-product-off = ⚪️ Not sold
+ac-product-activate = 🟢 Sell
+ac-product-deactivate = ⚪️ Stop selling
+ac-product-new = ➕ New product
+ac-up = ▲ Up
+ac-down = ▼ Down
+ac-edit-title = ✏️ Title
+ac-edit-price = ✏️ Price
+ac-edit-stars = ✏️ Stars
+ac-gives-credits = { $credits } credits
+ac-gives-pass = a { $kind } pass
+ac-ask-kind = ➕ New product: what does it give?
+ac-kind-credits = 💰 Credits
+ac-kind-pass = 🎫 A pass
+ac-ask-title = Send the product's title (1 to 64 characters).
+ac-ask-credits = How many credits does it give? (1 to 1,000,000)
+ac-ask-pass = How long does the pass run?
+ac-ask-price = Send the price and currency, for example “4.99 USD”.
+ac-ask-stars = Send the price in Telegram Stars (1 to 100,000), or “-” to sell it by card only.

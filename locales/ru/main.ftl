@@ -361,3 +361,29 @@ ac-reply-prompt = Пришлите шаблон: название в перво�
 ac-qr = ⚡ Быстрые ответы для { $name }: одно нажатие — один ответ.
 ac-qr-sent = ⚡ Отправлено { $name }:
     { $text }
+ac-cat-products = 🛍 Товары
+ac-products = 🛍 Товары: 🟢 продаётся, ⚪️ не продаётся. Нажмите, чтобы изменить.
+ac-product = 🛍 { $title }
+    Даёт: { $gives }
+    Цена: { $price } · в звёздах: { $stars }
+    { $state }
+ac-product-on = 🟢 Продаётся
+ac-product-off = ⚪️ Не продаётся
+ac-product-activate = 🟢 Продавать
+ac-product-deactivate = ⚪️ Снять с продажи
+ac-product-new = ➕ Новый товар
+ac-up = ▲ Выше
+ac-down = ▼ Ниже
+ac-edit-title = ✏️ Название
+ac-edit-price = ✏️ Цена
+ac-edit-stars = ✏️ Звёзды
+ac-gives-credits = { $credits } кредитов
+ac-gives-pass = пропуск: { $kind }
+ac-ask-kind = ➕ Новый товар: что он даёт?
+ac-kind-credits = 💰 Кредиты
+ac-kind-pass = 🎫 Пропуск
+ac-ask-title = Пришлите название товара (от 1 до 64 символов).
+ac-ask-credits = Сколько кредитов он даёт? (от 1 до 1 000 000)
+ac-ask-pass = На какой срок пропуск?
+ac-ask-price = Пришлите цену и валюту, например «4.99 USD».
+ac-ask-stars = Пришлите цену в звёздах Telegram (от 1 до 100 000) или «-», чтобы продавать только по карте.

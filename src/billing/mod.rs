@@ -5,6 +5,7 @@
 
 pub mod auto_recharge;
 pub mod bot;
+pub mod catalog;
 pub mod checkout;
 pub mod notices;
 pub mod orders;

@@ -462,3 +462,108 @@ on_both_databases!(
     admin_center_quick_reply,
     a_quick_reply_made_in_the_center_is_sent_from_a_topic_with_one_press
 );
+
+async fn a_product_created_in_the_center_is_bought_by_a_user(app: TestApp) {
+    use tollgate::delivery::callbacks::{Callback, PayMethod};
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Products").await;
+    press(&app, op, id, "New product").await;
+    press(&app, op, id, "Credits").await;
+    answer(
+        &app,
+        op,
+        id,
+        &"x".repeat(65),
+        "a title is 1 to 64 characters",
+    )
+    .await;
+    answer(&app, op, id, "Mega pack", "How many credits").await;
+    answer(&app, op, id, "0", "a pack gives 1 to 1,000,000 credits").await;
+    answer(&app, op, id, "40", "price and currency").await;
+    answer(&app, op, id, "-2 usd", "a price is an amount above 0").await;
+    answer(&app, op, id, "7.50 usd", "price in Telegram Stars").await;
+    answer(&app, op, id, "lots", "a whole number from 1 to 100,000").await;
+    answer(&app, op, id, "300", "🛍 Mega pack").await;
+    let card = body(&app, id);
+    assert!(card.contains("Gives: 40 credits"), "{card}");
+    assert!(card.contains("$7.50"), "{card}");
+    assert!(card.contains("⭐ 300"), "{card}");
+    let product = tollgate::billing::catalog::all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.title == "Mega pack")
+        .expect("stored");
+    assert!(product.active);
+
+    // Ann buys it with Stars.
+    app.say(ann, "/buy");
+    let catalog = app.next_message(ann).await;
+    assert!(
+        catalog
+            .buttons
+            .iter()
+            .flatten()
+            .any(|b| b.text.contains("Mega pack"))
+    );
+    for data in [
+        Callback::Buy {
+            product: product.id,
+        }
+        .data(),
+        Callback::Pay {
+            product: product.id,
+            method: PayMethod::Stars,
+        }
+        .data(),
+    ] {
+        let message = app
+            .emu()
+            .bot_messages(ann)
+            .into_iter()
+            .rev()
+            .find(|m| {
+                m.buttons
+                    .iter()
+                    .flatten()
+                    .any(|b| b.callback_data.as_deref() == Some(data.as_str()))
+            })
+            .unwrap();
+        let q = app
+            .emu()
+            .press_button(ann, ann, message.message_id, &data)
+            .unwrap();
+        app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap();
+    }
+    let invoice = app.next_message(ann).await;
+    assert_eq!(invoice.kind, "invoice");
+    app.emu()
+        .pay_invoice(ann, ann, invoice.message_id)
+        .await
+        .unwrap();
+    app.next_message(ann).await;
+    assert_eq!(app.balance(ann).await, 43);
+
+    // Not sold any more: gone from /buy.
+    press(&app, op, id, "Stop selling").await;
+    assert!(body(&app, id).contains("Not sold"));
+    app.say(ann, "/buy");
+    let catalog = app.next_message(ann).await;
+    assert!(
+        catalog
+            .buttons
+            .iter()
+            .flatten()
+            .all(|b| !b.text.contains("Mega pack"))
+    );
+    // Created, then stopped.
+    assert_eq!(audit_count(&app).await, 2);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_product,
+    a_product_created_in_the_center_is_bought_by_a_user
+);

@@ -23,6 +23,7 @@ use crate::{
         stats::{self, Revenue},
     },
     billing::{
+        catalog::{self, Change, Gives, NewProduct, PassKindName},
         orders::format_price,
         passes::{self, PassKind},
     },
@@ -73,6 +74,14 @@ pub enum Action {
     ReplyEdit { id: i64 },
     ReplyDelete { id: i64 },
     QuickSend { id: i64, user: i64 },
+    Products,
+    Product { id: i64 },
+    ProductToggle { id: i64 },
+    ProductShift { id: i64, up: bool },
+    ProductEdit { id: i64, field: Field },
+    ProductNew,
+    ProductKind { credits: bool },
+    ProductPass { draft: Draft, kind: PassKindName },
     Cancel { back: Box<Action> },
 }
 
@@ -85,6 +94,27 @@ pub enum Awaiting {
     Setting { key: String },
     ReplyNew,
     ReplyEdit { id: i64 },
+    ProductTitle { draft: Draft },
+    ProductCredits { draft: Draft },
+    ProductPrice { draft: Draft },
+    ProductStars { draft: Draft },
+    ProductField { id: i64, field: Field },
+}
+
+/// A product being created, step by step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    title: String,
+    gives: Option<Gives>,
+    price: Option<(i64, String)>,
+}
+
+/// A field of a product an admin edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    Title,
+    Price,
+    Stars,
 }
 
 enum Button {
@@ -179,9 +209,10 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-search", Action::Search),
             ],
             vec![
+                cat("ac-cat-products", Action::Products),
                 cat("ac-cat-billing", Action::Billing),
-                cat("ac-cat-settings", Action::Settings),
             ],
+            vec![cat("ac-cat-settings", Action::Settings)],
             vec![
                 cat("ac-cat-replies", Action::Replies),
                 cat("ac-cat-system", Action::System),
@@ -727,6 +758,102 @@ pub(crate) async fn quick_replies_for(
     show(ctx, &panel, thread, Screen { text, rows }).await
 }
 
+fn gives(t: &T, g: Option<Gives>) -> String {
+    match g {
+        Some(Gives::Credits(n)) => t.say("ac-gives-credits", &[("credits", n.to_string())]),
+        Some(Gives::Pass(k)) => t.say("ac-gives-pass", &[("kind", k.kind().as_str().to_owned())]),
+        None => t.key("ac-none"),
+    }
+}
+
+fn gives_of(p: &crate::billing::orders::Product) -> Option<Gives> {
+    match (p.credits, p.pass_kind.as_deref()) {
+        (Some(n), _) => Some(Gives::Credits(n)),
+        (None, Some("day")) => Some(Gives::Pass(PassKindName::Day)),
+        (None, Some("week")) => Some(Gives::Pass(PassKindName::Week)),
+        (None, Some("month")) => Some(Gives::Pass(PassKindName::Month)),
+        _ => None,
+    }
+}
+
+fn stars(t: &T, s: Option<i64>) -> String {
+    s.map_or(t.key("ac-none"), |n| format_price(n, "xtr"))
+}
+
+async fn products(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let list = catalog::all(&ctx.db).await?;
+    let mut rows: Vec<Vec<Button>> = list
+        .iter()
+        .map(|p| {
+            let mark = if p.active { "🟢" } else { "⚪️" };
+            vec![Button::Do(
+                format!(
+                    "{mark} {} · {}",
+                    p.title,
+                    format_price(p.price_minor, &p.currency)
+                ),
+                Action::Product { id: p.id },
+            )]
+        })
+        .collect();
+    rows.push(vec![Button::Do(
+        t.key("ac-product-new"),
+        Action::ProductNew,
+    )]);
+    rows.push(t.nav(None));
+    Ok(Screen {
+        text: t.key("ac-products"),
+        rows,
+    })
+}
+
+async fn product(ctx: &AppCtx, t: &T, id: i64) -> Result<Screen, BotError> {
+    let Some(p) = crate::billing::orders::product(&ctx.db, id).await? else {
+        return products(ctx, t).await;
+    };
+    let text = t.say(
+        "ac-product",
+        &[
+            ("title", p.title.clone()),
+            ("gives", gives(t, gives_of(&p))),
+            ("price", format_price(p.price_minor, &p.currency)),
+            ("stars", stars(t, p.stars_price)),
+            (
+                "state",
+                t.key(if p.active {
+                    "ac-product-on"
+                } else {
+                    "ac-product-off"
+                }),
+            ),
+        ],
+    );
+    let edit = |key: &str, field| Button::Do(t.key(key), Action::ProductEdit { id, field });
+    Ok(Screen {
+        text,
+        rows: vec![
+            vec![
+                Button::Do(
+                    t.key(if p.active {
+                        "ac-product-deactivate"
+                    } else {
+                        "ac-product-activate"
+                    }),
+                    Action::ProductToggle { id },
+                ),
+                Button::Do(t.key("ac-up"), Action::ProductShift { id, up: true }),
+                Button::Do(t.key("ac-down"), Action::ProductShift { id, up: false }),
+            ],
+            vec![
+                edit("ac-edit-title", Field::Title),
+                edit("ac-edit-price", Field::Price),
+                edit("ac-edit-stars", Field::Stars),
+            ],
+            t.nav(Some(Action::Products)),
+        ],
+    })
+}
+
 /// A prompt for an input, with cancel.
 fn prompt(t: &T, text: String, back: Action) -> Screen {
     Screen {
@@ -1026,6 +1153,120 @@ async fn act(
         Action::Payments { page, failed } => (payments(ctx, t, page, failed).await?, None),
         Action::Order { id } => (order(ctx, t, id).await?, None),
         Action::Debts { page } => (debts(ctx, t, page).await?, None),
+        Action::Products => (products(ctx, t).await?, None),
+        Action::Product { id } => (product(ctx, t, id).await?, None),
+        Action::ProductToggle { id } => {
+            let before = crate::billing::orders::product(&ctx.db, id).await?;
+            let Some(before) = before else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            catalog::change(&ctx.db, id, Change::Active(!before.active)).await?;
+            audit::record(
+                &ctx.db,
+                now,
+                audit::Action {
+                    admin_id: admin,
+                    what: "product",
+                    target_user: None,
+                    before: Some(format!("{}: active {}", before.title, before.active)),
+                    after: Some(format!("{}: active {}", before.title, !before.active)),
+                },
+            )
+            .await?;
+            (product(ctx, t, id).await?, None)
+        }
+        Action::ProductShift { id, up } => {
+            catalog::shift(&ctx.db, id, up).await?;
+            (products(ctx, t).await?, None)
+        }
+        Action::ProductEdit { id, field } => {
+            let key = match field {
+                Field::Title => "ac-ask-title",
+                Field::Price => "ac-ask-price",
+                Field::Stars => "ac-ask-stars",
+            };
+            show(
+                ctx,
+                panel,
+                None,
+                prompt(t, t.key(key), Action::Product { id }),
+            )
+            .await?;
+            panels::wait_for(
+                &ctx.db,
+                now,
+                panel.id,
+                admin,
+                &Awaiting::ProductField { id, field },
+            )
+            .await?;
+            return Ok(None);
+        }
+        Action::ProductNew => (
+            Screen {
+                text: t.key("ac-ask-kind"),
+                rows: vec![
+                    vec![
+                        Button::Do(
+                            t.key("ac-kind-credits"),
+                            Action::ProductKind { credits: true },
+                        ),
+                        Button::Do(
+                            t.key("ac-kind-pass"),
+                            Action::ProductKind { credits: false },
+                        ),
+                    ],
+                    vec![Button::Do(
+                        t.key("ac-cancel"),
+                        Action::Cancel {
+                            back: Box::new(Action::Products),
+                        },
+                    )],
+                ],
+            },
+            None,
+        ),
+        Action::ProductKind { credits } => {
+            let draft = Draft {
+                gives: credits.then_some(Gives::Credits(0)),
+                ..Draft::default()
+            };
+            show(
+                ctx,
+                panel,
+                None,
+                prompt(t, t.key("ac-ask-title"), Action::Products),
+            )
+            .await?;
+            panels::wait_for(
+                &ctx.db,
+                now,
+                panel.id,
+                admin,
+                &Awaiting::ProductTitle { draft },
+            )
+            .await?;
+            return Ok(None);
+        }
+        Action::ProductPass { mut draft, kind } => {
+            draft.gives = Some(Gives::Pass(kind));
+            show(
+                ctx,
+                panel,
+                None,
+                prompt(t, t.key("ac-ask-price"), Action::Products),
+            )
+            .await?;
+            panels::wait_for(
+                &ctx.db,
+                now,
+                panel.id,
+                admin,
+                &Awaiting::ProductPrice { draft },
+            )
+            .await?;
+            return Ok(None);
+        }
         Action::Replies => (replies(ctx, t).await?, None),
         Action::ReplyCard { id } => (reply_card(ctx, t, id).await?, None),
         Action::ReplyNew => {
@@ -1347,6 +1588,189 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             );
             screen.text = format!("{done}\n\n{}", screen.text);
             show(&ctx, &panel, None, screen).await
+        }
+        Awaiting::ProductTitle { mut draft } => match catalog::parse_title(&text) {
+            Err(bad) => {
+                let why = format!("⚠️ {bad}\n\n{}", t.key("ac-ask-title"));
+                again(why, Action::Products, Awaiting::ProductTitle { draft }).await
+            }
+            Ok(title) => {
+                draft.title = title;
+                if draft.gives.is_some() {
+                    let ask = t.key("ac-ask-credits");
+                    show(&ctx, &panel, None, prompt(&t, ask, Action::Products)).await?;
+                    panels::wait_for(
+                        &ctx.db,
+                        now,
+                        panel.id,
+                        admin,
+                        &Awaiting::ProductCredits { draft },
+                    )
+                    .await
+                    .map_err(BotError::from)
+                } else {
+                    let pass = |kind: PassKindName| {
+                        Button::Do(
+                            t.say(
+                                "ac-pass-button",
+                                &[("kind", kind.kind().as_str().to_owned())],
+                            ),
+                            Action::ProductPass {
+                                draft: draft.clone(),
+                                kind,
+                            },
+                        )
+                    };
+                    let screen = Screen {
+                        text: t.key("ac-ask-pass"),
+                        rows: vec![
+                            vec![
+                                pass(PassKindName::Day),
+                                pass(PassKindName::Week),
+                                pass(PassKindName::Month),
+                            ],
+                            vec![Button::Do(
+                                t.key("ac-cancel"),
+                                Action::Cancel {
+                                    back: Box::new(Action::Products),
+                                },
+                            )],
+                        ],
+                    };
+                    show(&ctx, &panel, None, screen).await
+                }
+            }
+        },
+        Awaiting::ProductCredits { mut draft } => match catalog::parse_credits(&text) {
+            Err(bad) => {
+                let why = format!("⚠️ {bad}\n\n{}", t.key("ac-ask-credits"));
+                again(why, Action::Products, Awaiting::ProductCredits { draft }).await
+            }
+            Ok(n) => {
+                draft.gives = Some(Gives::Credits(n));
+                let ask = t.key("ac-ask-price");
+                show(&ctx, &panel, None, prompt(&t, ask, Action::Products)).await?;
+                panels::wait_for(
+                    &ctx.db,
+                    now,
+                    panel.id,
+                    admin,
+                    &Awaiting::ProductPrice { draft },
+                )
+                .await
+                .map_err(BotError::from)
+            }
+        },
+        Awaiting::ProductPrice { mut draft } => match catalog::parse_price(&text) {
+            Err(bad) => {
+                let why = format!("⚠️ {bad}\n\n{}", t.key("ac-ask-price"));
+                again(why, Action::Products, Awaiting::ProductPrice { draft }).await
+            }
+            Ok(price) => {
+                draft.price = Some(price);
+                let ask = t.key("ac-ask-stars");
+                show(&ctx, &panel, None, prompt(&t, ask, Action::Products)).await?;
+                panels::wait_for(
+                    &ctx.db,
+                    now,
+                    panel.id,
+                    admin,
+                    &Awaiting::ProductStars { draft },
+                )
+                .await
+                .map_err(BotError::from)
+            }
+        },
+        Awaiting::ProductStars { draft } => match catalog::parse_stars(&text) {
+            Err(bad) => {
+                let why = format!("⚠️ {bad}\n\n{}", t.key("ac-ask-stars"));
+                again(why, Action::Products, Awaiting::ProductStars { draft }).await
+            }
+            Ok(stars_price) => {
+                let (Some(gives), Some((price_minor, currency))) = (draft.gives, draft.price)
+                else {
+                    return show(&ctx, &panel, None, products(&ctx, &t).await?).await;
+                };
+                let made = catalog::create(
+                    &ctx.db,
+                    now,
+                    NewProduct {
+                        title: draft.title.clone(),
+                        gives,
+                        price_minor,
+                        currency,
+                        stars_price,
+                    },
+                )
+                .await?;
+                audit::record(
+                    &ctx.db,
+                    now,
+                    audit::Action {
+                        admin_id: admin,
+                        what: "product_created",
+                        target_user: None,
+                        before: None,
+                        after: Some(format!(
+                            "{} · {}",
+                            made.title,
+                            format_price(made.price_minor, &made.currency)
+                        )),
+                    },
+                )
+                .await?;
+                show(&ctx, &panel, None, product(&ctx, &t, made.id).await?).await
+            }
+        },
+        Awaiting::ProductField { id, field } => {
+            let change = match field {
+                Field::Title => catalog::parse_title(&text).map(Change::Title),
+                Field::Price => catalog::parse_price(&text)
+                    .map(|(minor, currency)| Change::Price { minor, currency }),
+                Field::Stars => catalog::parse_stars(&text).map(Change::Stars),
+            };
+            match change {
+                Err(bad) => {
+                    let key = match field {
+                        Field::Title => "ac-ask-title",
+                        Field::Price => "ac-ask-price",
+                        Field::Stars => "ac-ask-stars",
+                    };
+                    let why = format!("⚠️ {bad}\n\n{}", t.key(key));
+                    again(
+                        why,
+                        Action::Product { id },
+                        Awaiting::ProductField { id, field },
+                    )
+                    .await
+                }
+                Ok(change) => {
+                    let before = crate::billing::orders::product(&ctx.db, id).await?;
+                    if let Some(after) = catalog::change(&ctx.db, id, change).await? {
+                        let describe = |p: &crate::billing::orders::Product| {
+                            format!(
+                                "{} · {} · {}",
+                                p.title,
+                                format_price(p.price_minor, &p.currency),
+                                stars(&t, p.stars_price)
+                            )
+                        };
+                        audit::record(
+                            &ctx.db,
+                            now,
+                            audit::Action {
+                                admin_id: admin,
+                                what: "product",
+                                target_user: None,
+                                before: before.as_ref().map(describe),
+                                after: Some(describe(&after)),
+                            },
+                        )
+                        .await?;
+                    }
+                    show(&ctx, &panel, None, product(&ctx, &t, id).await?).await
+                }
+            }
         }
         Awaiting::ReplyNew | Awaiting::ReplyEdit { .. } => {
             let edit = match &awaiting {
