@@ -374,3 +374,6 @@ ac-ask-credits = How many credits does it give? (1 to 1,000,000)
 ac-ask-pass = How long does the pass run?
 ac-ask-price = Send the price and currency, for example “4.99 USD”.
 ac-ask-stars = Send the price in Telegram Stars (1 to 100,000), or “-” to sell it by card only.
+admin-credits-changed = ✅ User { $user }: { $amount } credits. Balance: { $balance }.
+admin-note-kept = 📝 Note kept on user { $user }'s card.
+ac-card-notes = 📝 Notes:

@@ -6,6 +6,7 @@
 //!   nothing. `pending` (JSON) is the multi-step input the panel waits for, from `waiting_for`.
 //! - `admin_audit`: every admin action: who, what, on whom, before → after, when.
 //! - `quick_replies`: answer templates the team sends to a user from their topic (`/qr`).
+//! - `admin_notes`: notes the team keeps on a user (`/note`), shown on the user card only.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -46,6 +47,16 @@ enum QuickReplies {
     Body,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AdminNotes {
+    Table,
+    Id,
+    UserId,
+    AdminId,
+    Text,
+    CreatedAt,
 }
 
 #[async_trait::async_trait]
@@ -107,6 +118,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AdminNotes::Table)
+                    .if_not_exists()
+                    .col(pk_auto(AdminNotes::Id).big_integer())
+                    .col(big_integer(AdminNotes::UserId))
+                    .col(big_integer(AdminNotes::AdminId))
+                    .col(text(AdminNotes::Text))
+                    .col(timestamp_with_time_zone(AdminNotes::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_admin_notes_user")
+                    .table(AdminNotes::Table)
+                    .col(AdminNotes::UserId)
+                    .col(AdminNotes::Id)
+                    .to_owned(),
+            )
+            .await?;
         for (name, col) in [
             ("idx_admin_audit_admin", AdminAudit::AdminId),
             ("idx_admin_audit_target", AdminAudit::TargetUser),
@@ -126,6 +160,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(AdminNotes::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(QuickReplies::Table).to_owned())
             .await?;

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod bot;
+pub mod notes;
 pub mod panels;
 pub mod quick_replies;
 pub mod stats;

@@ -27,6 +27,12 @@ pub enum AdminCommand {
     Admin,
     /// Quick replies, in a user's topic.
     Qr,
+    /// The user card, in a user's topic (or `/user <id>`).
+    User(String),
+    /// `/credits +N reason` in a user's topic (or `/credits <id> +N reason`).
+    Credits(String),
+    /// `/note text` in a user's topic: a note on the user card.
+    Note(String),
     Status,
     Grant(String),
     Pass(String),

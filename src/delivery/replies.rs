@@ -139,6 +139,14 @@ pub enum Reply {
         relay_waiting: u64,
         relay_oldest: String,
     },
+    AdminCreditsChanged {
+        user: i64,
+        amount: i64,
+        balance: i64,
+    },
+    AdminNoteKept {
+        user: i64,
+    },
     AdminGranted {
         user: i64,
         amount: i64,
@@ -364,6 +372,8 @@ impl Reply {
             Reply::DeliveryFailed { .. } => "delivery-failed",
             Reply::AdminStatus { .. } => "admin-status",
             Reply::AdminGranted { .. } => "admin-granted",
+            Reply::AdminCreditsChanged { .. } => "admin-credits-changed",
+            Reply::AdminNoteKept { .. } => "admin-note-kept",
             Reply::AdminPassGranted { .. } => "admin-pass-granted",
             Reply::AdminBanned { .. } => "admin-banned",
             Reply::AdminUnbanned { .. } => "admin-unbanned",
@@ -413,6 +423,16 @@ impl Reply {
             | Reply::NoCredits { balance }
             | Reply::LowCredits { balance } => args(vec![("balance", n(*balance))]),
             Reply::UnknownCommand { command } => args(vec![("command", s(command))]),
+            Reply::AdminCreditsChanged {
+                user,
+                amount,
+                balance,
+            } => args(vec![
+                ("user", n(*user)),
+                ("amount", s(&signed(*amount))),
+                ("balance", n(*balance)),
+            ]),
+            Reply::AdminNoteKept { user } => args(vec![("user", n(*user))]),
             Reply::CreditsTaken {
                 amount,
                 balance,
@@ -825,6 +845,12 @@ impl Reply {
                 reason: CheckoutRefusal::Unavailable,
             },
             Reply::Banned,
+            Reply::AdminCreditsChanged {
+                user: 42,
+                amount: -5,
+                balance: 3,
+            },
+            Reply::AdminNoteKept { user: 42 },
             Reply::CreditsTaken {
                 amount: 5,
                 balance: 1,

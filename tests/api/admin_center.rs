@@ -567,3 +567,79 @@ on_both_databases!(
     admin_center_product,
     a_product_created_in_the_center_is_bought_by_a_user
 );
+
+async fn in_a_topic_user_credits_and_note_act_on_its_user(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "Hello?");
+    app.next_message(ann).await;
+    app.emu()
+        .wait_for_bot_messages(app.admin_chat(), 2, WAIT)
+        .await
+        .unwrap();
+    let thread = app.topic_of(ann).await.expect("a topic");
+    let in_topic = |app: &TestApp, from: usize| -> Vec<String> {
+        app.emu()
+            .bot_messages(app.admin_chat())
+            .into_iter()
+            .skip(from)
+            .filter(|m| m.thread_id == Some(thread))
+            .filter_map(|m| m.body().map(str::to_owned))
+            .collect()
+    };
+    let wait_topic = |app: &TestApp, from: usize, text: &'static str| {
+        let app_emu = app.emu().clone();
+        let chat = app.admin_chat();
+        async move {
+            for _ in 0..150 {
+                let found = app_emu
+                    .bot_messages(chat)
+                    .into_iter()
+                    .skip(from)
+                    .filter(|m| m.thread_id == Some(thread))
+                    .any(|m| m.body().is_some_and(|b| b.contains(text)));
+                if found {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("no {text:?} in the topic");
+        }
+    };
+
+    let seen = app.bot_message_count(app.admin_chat());
+    app.answer_in_topic(ann, "/credits +5 thanks").await;
+    wait_topic(&app, seen, "Balance: 7").await;
+    assert_eq!(app.balance(ann).await, 7);
+    app.answer_in_topic(ann, "/credits 5").await;
+    wait_topic(&app, seen, "Usage: /credits").await;
+    app.answer_in_topic(ann, "/note prefers short answers")
+        .await;
+    wait_topic(&app, seen, "Note kept").await;
+    app.answer_in_topic(ann, "/user").await;
+    wait_topic(&app, seen, "prefers short answers").await;
+    let card = in_topic(&app, seen)
+        .into_iter()
+        .find(|b| b.contains("prefers short answers"))
+        .unwrap();
+    assert!(card.contains("Balance: 7"), "{card}");
+    // Ann heard about the credits, and nothing of the commands or the note.
+    let told = app.next_text(ann).await;
+    assert!(told.contains('5'), "{told}");
+    app.settle().await;
+    assert_eq!(
+        app.emu()
+            .bot_messages(ann)
+            .iter()
+            .filter(|m| m.body().is_some_and(|b| b.contains("short answers")))
+            .count(),
+        0
+    );
+    // Credits and note.
+    assert_eq!(audit_count(&app).await, 2);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_topic_commands,
+    in_a_topic_user_credits_and_note_act_on_its_user
+);

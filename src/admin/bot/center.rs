@@ -18,6 +18,7 @@ use crate::{
     admin::{
         Standing,
         audit::{self, Filter},
+        notes,
         panels::{self, Input, Pressed},
         quick_replies,
         stats::{self, Revenue},
@@ -359,6 +360,19 @@ async fn card(ctx: &AppCtx, t: &T, user_id: i64) -> Result<Screen, BotError> {
                     ("reason", reason),
                     ("balance", l.balance_after.to_string()),
                 ],
+            ));
+        }
+    }
+    let notes = notes::recent(&ctx.db, u.id, 3).await?;
+    if !notes.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&t.key("ac-card-notes"));
+        for n in &notes {
+            text.push_str(&format!(
+                "\n{} · {}: {}",
+                fmt_time(n.created_at),
+                n.admin_id,
+                n.text
             ));
         }
     }
@@ -1518,64 +1532,20 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             };
             // Keyed by the admin's message: a redelivered update changes the balance once.
             let key = format!("admin_credits:{}:{}", chat.0, msg.id.0);
-            let movement = Movement::new(
-                user,
-                amount.abs(),
-                if amount > 0 {
-                    Reason::AdminGrant
-                } else {
-                    Reason::AdminDebit
-                },
-            )
-            .key(key)
-            .reference(reason.clone())
-            .actor(format!("admin:{admin}"));
-            let balance = if amount > 0 {
-                match credits::grant(&ctx.db, now, &movement).await? {
-                    Granted::Applied { balance } => Some(balance),
-                    Granted::Duplicate => None,
-                }
-            } else {
-                match credits::debit(&ctx.db, now, &movement).await? {
-                    Debited::Applied { after, .. } => Some(after),
-                    Debited::Duplicate => None,
-                    Debited::Insufficient { balance } => {
-                        let why = format!(
-                            "{}\n\n{}",
-                            t.say(
-                                "ac-credits-short",
-                                &[("name", name_of(&u)), ("balance", balance.to_string())]
-                            ),
-                            t.say("ac-credits-prompt", &[("name", name_of(&u))])
-                        );
-                        return again(why, Action::Card { user }, Awaiting::Credits { user }).await;
-                    }
+            let balance = match change_credits(&ctx, admin, &u, amount, &reason, key).await? {
+                Credited::Done(balance) => balance,
+                Credited::Short(balance) => {
+                    let why = format!(
+                        "{}\n\n{}",
+                        t.say(
+                            "ac-credits-short",
+                            &[("name", name_of(&u)), ("balance", balance.to_string())]
+                        ),
+                        t.say("ac-credits-prompt", &[("name", name_of(&u))])
+                    );
+                    return again(why, Action::Card { user }, Awaiting::Credits { user }).await;
                 }
             };
-            if let Some(balance) = balance {
-                audit::record(
-                    &ctx.db,
-                    now,
-                    audit::Action {
-                        admin_id: admin,
-                        what: "credits",
-                        target_user: Some(user),
-                        before: Some(u.credits.to_string()),
-                        after: Some(format!("{balance} ({} {reason})", signed(amount))),
-                    },
-                )
-                .await?;
-                let notice = if amount > 0 {
-                    Reply::CreditsGranted { amount, balance }
-                } else {
-                    Reply::CreditsTaken {
-                        amount: -amount,
-                        balance,
-                        reason: reason.clone(),
-                    }
-                };
-                send_private(&ctx, user, &notice, user_locale(&ctx, &u)).await?;
-            }
             let mut screen = card(&ctx, &t, user).await?;
             let done = t.say(
                 "ac-credits-done",
@@ -1847,6 +1817,88 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             }
         }
     }
+}
+
+/// What a credit change came to.
+pub(crate) enum Credited {
+    /// Applied (or applied before, for a redelivered command: None); the balance after.
+    Done(Option<i64>),
+    /// Taking that many was refused: the user has only this many.
+    Short(i64),
+}
+
+/// Adds (`amount` > 0) or takes credits from `user` for `reason`, once per `key`: a ledger
+/// entry with the admin as actor, an audit entry, and a note to the user.
+pub(crate) async fn change_credits(
+    ctx: &AppCtx,
+    admin: i64,
+    u: &users::User,
+    amount: i64,
+    reason: &str,
+    key: String,
+) -> Result<Credited, BotError> {
+    let now = ctx.now();
+    let movement = Movement::new(
+        u.id,
+        amount.abs(),
+        if amount > 0 {
+            Reason::AdminGrant
+        } else {
+            Reason::AdminDebit
+        },
+    )
+    .key(key)
+    .reference(reason.to_owned())
+    .actor(format!("admin:{admin}"));
+    let balance = if amount > 0 {
+        match credits::grant(&ctx.db, now, &movement).await? {
+            Granted::Applied { balance } => balance,
+            Granted::Duplicate => return Ok(Credited::Done(None)),
+        }
+    } else {
+        match credits::debit(&ctx.db, now, &movement).await? {
+            Debited::Applied { after, .. } => after,
+            Debited::Duplicate => return Ok(Credited::Done(None)),
+            Debited::Insufficient { balance } => return Ok(Credited::Short(balance)),
+        }
+    };
+    audit::record(
+        &ctx.db,
+        now,
+        audit::Action {
+            admin_id: admin,
+            what: "credits",
+            target_user: Some(u.id),
+            before: Some(u.credits.to_string()),
+            after: Some(format!("{balance} ({} {reason})", signed(amount))),
+        },
+    )
+    .await?;
+    let notice = if amount > 0 {
+        Reply::CreditsGranted { amount, balance }
+    } else {
+        Reply::CreditsTaken {
+            amount: -amount,
+            balance,
+            reason: reason.to_owned(),
+        }
+    };
+    send_private(ctx, u.id, &notice, user_locale(ctx, u)).await?;
+    Ok(Credited::Done(Some(balance)))
+}
+
+/// `/user` in a topic: a panel with the user's card, there.
+pub(crate) async fn card_panel(
+    ctx: &AppCtx,
+    chat: ChatId,
+    thread: Option<ThreadId>,
+    admin: i64,
+    user: i64,
+) -> HandlerResult {
+    let panel = panels::open(&ctx.db, ctx.now(), chat.0, admin).await?;
+    let t = T(ctx.config.default_locale);
+    let screen = card(ctx, &t, user).await?;
+    show(ctx, &panel, thread, screen).await
 }
 
 /// `+10 goodwill` / `-5 mistake`: a signed amount (1 to 1,000,000 either way) and a reason

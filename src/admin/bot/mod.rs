@@ -90,6 +90,88 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
     }
     match cmd {
         AdminCommand::Admin => center::open(&ctx, msg.chat.id, thread, admin_id as i64).await,
+        AdminCommand::User(args) => {
+            let usage = "/user (in a user's topic) or /user <user id>";
+            let Some((user, _)) = target(&ctx, &msg, &args, 0, usage).await? else {
+                return Ok(());
+            };
+            center::card_panel(&ctx, msg.chat.id, thread, admin_id as i64, user.id).await
+        }
+        AdminCommand::Credits(args) => {
+            let usage = "/credits +N reason (in a user's topic) or /credits <user id> +N reason";
+            let topic_user = match thread {
+                Some(t) => relay::user_of_topic(&ctx.db, msg.chat.id.0, t.0.0).await?,
+                None => None,
+            };
+            let (user_id, change) = match topic_user {
+                Some(id) => (Some(id), args.trim().to_owned()),
+                None => match args.trim().split_once(char::is_whitespace) {
+                    Some((id, rest)) => (id.parse::<i64>().ok(), rest.trim().to_owned()),
+                    None => (None, String::new()),
+                },
+            };
+            let (Some(user_id), Some((amount, reason))) = (user_id, center::parse_credits(&change))
+            else {
+                return say(Reply::AdminUsage {
+                    usage: usage.to_owned(),
+                })
+                .await;
+            };
+            let Some(user) = users::find(&ctx.db, user_id).await? else {
+                return say(Reply::AdminUnknownUser { user: user_id }).await;
+            };
+            let key = format!("admin_credits:{}:{}", msg.chat.id.0, msg.id.0);
+            match center::change_credits(&ctx, admin_id as i64, &user, amount, &reason, key).await?
+            {
+                center::Credited::Done(Some(balance)) => {
+                    say(Reply::AdminCreditsChanged {
+                        user: user.id,
+                        amount,
+                        balance,
+                    })
+                    .await
+                }
+                center::Credited::Done(None) => Ok(()),
+                center::Credited::Short(balance) => {
+                    say(Reply::AdminBadSetting {
+                        problem: format!(
+                            "user {} has only {balance} credits; nothing was taken",
+                            user.id
+                        ),
+                    })
+                    .await
+                }
+            }
+        }
+        AdminCommand::Note(args) => {
+            let topic_user = match thread {
+                Some(t) => relay::user_of_topic(&ctx.db, msg.chat.id.0, t.0.0).await?,
+                None => None,
+            };
+            let usage = || Reply::AdminUsage {
+                usage: "/note <text> (in a user's topic; up to 1,000 characters)".into(),
+            };
+            let Some(user) = topic_user else {
+                return say(usage()).await;
+            };
+            let now = ctx.now();
+            if !crate::admin::notes::add(&ctx.db, now, user, admin_id as i64, &args).await? {
+                return say(usage()).await;
+            }
+            crate::admin::audit::record(
+                &ctx.db,
+                now,
+                crate::admin::audit::Action {
+                    admin_id: admin_id as i64,
+                    what: "note",
+                    target_user: Some(user),
+                    before: None,
+                    after: Some(args.trim().to_owned()),
+                },
+            )
+            .await?;
+            say(Reply::AdminNoteKept { user }).await
+        }
         AdminCommand::Qr => {
             let user = match thread {
                 Some(t) => relay::user_of_topic(&ctx.db, msg.chat.id.0, t.0.0).await?,

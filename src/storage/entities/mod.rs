@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table (see `migrations/`).
 pub mod admin_audit;
+pub mod admin_notes;
 pub mod admin_panels;
 pub mod auto_recharge;
 pub mod credit_ledger;
