@@ -377,3 +377,20 @@ ac-ask-stars = Send the price in Telegram Stars (1 to 100,000), or “-” to se
 admin-credits-changed = ✅ User { $user }: { $amount } credits. Balance: { $balance }.
 admin-note-kept = 📝 Note kept on user { $user }'s card.
 ac-card-notes = 📝 Notes:
+ac-cat-analytics = 📈 Analytics
+ac-analytics = 📈 Analytics, the last { $days } days
+
+    Funnel (of the users who came):
+    { $funnel }
+
+    Revenue by product:
+    { $revenue }
+
+    Top spenders:
+    { $top }
+ac-csv-growth = 📄 Growth by day
+ac-csv-revenue = 📄 Revenue by product
+ac-csv-funnel = 📄 Funnel
+ac-csv-top = 📄 Top spenders
+ac-csv-caption = 📄 { $name }
+ac-csv-sent = 📄 The CSV is in the chat.

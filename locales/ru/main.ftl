@@ -390,3 +390,20 @@ ac-ask-stars = Пришлите цену в звёздах Telegram (от 1 до
 admin-credits-changed = ✅ Пользователь { $user }: { $amount } кредитов. Баланс: { $balance }.
 admin-note-kept = 📝 Заметка сохранена в карточке пользователя { $user }.
 ac-card-notes = 📝 Заметки:
+ac-cat-analytics = 📈 Аналитика
+ac-analytics = 📈 Аналитика за последние { $days } дней
+
+    Воронка (из пришедших пользователей):
+    { $funnel }
+
+    Выручка по товарам:
+    { $revenue }
+
+    Больше всех потратили:
+    { $top }
+ac-csv-growth = 📄 Рост по дням
+ac-csv-revenue = 📄 Выручка по товарам
+ac-csv-funnel = 📄 Воронка
+ac-csv-top = 📄 Топ покупателей
+ac-csv-caption = 📄 { $name }
+ac-csv-sent = 📄 CSV отправлен в чат.

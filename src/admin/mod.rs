@@ -2,6 +2,7 @@
 //! ([`bot`]). The control center's screens live here too.
 
 pub mod access;
+pub mod analytics;
 pub mod audit;
 pub mod bot;
 pub mod notes;

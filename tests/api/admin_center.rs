@@ -80,6 +80,46 @@ async fn answer(app: &TestApp, who: i64, id: i32, text: &str, expect: &str) {
     panic!("the panel never showed {expect:?}: {}", body(app, id));
 }
 
+/// `user` buys `product` with Stars through /buy and reads the receipt.
+async fn buy_with_stars(app: &TestApp, user: i64, product: i64) {
+    use tollgate::delivery::callbacks::{Callback, PayMethod};
+    app.say(user, "/buy");
+    app.next_message(user).await;
+    for data in [
+        Callback::Buy { product }.data(),
+        Callback::Pay {
+            product,
+            method: PayMethod::Stars,
+        }
+        .data(),
+    ] {
+        let message = app
+            .emu()
+            .bot_messages(user)
+            .into_iter()
+            .rev()
+            .find(|m| {
+                m.buttons
+                    .iter()
+                    .flatten()
+                    .any(|b| b.callback_data.as_deref() == Some(data.as_str()))
+            })
+            .unwrap();
+        let q = app
+            .emu()
+            .press_button(user, user, message.message_id, &data)
+            .unwrap();
+        app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap();
+    }
+    let invoice = app.next_message(user).await;
+    assert_eq!(invoice.kind, "invoice");
+    app.emu()
+        .pay_invoice(user, user, invoice.message_id)
+        .await
+        .unwrap();
+    app.next_message(user).await;
+}
+
 async fn audit_count(app: &TestApp) -> u64 {
     admin_audit::Entity::find().count(app.db()).await.unwrap()
 }
@@ -267,7 +307,7 @@ async fn forged_stale_and_replayed_presses_expire(app: TestApp) {
         "ap:1:aaaaaaaaaa:0".to_owned(),
         "ap:999999:zzzzzzzzzz:0".to_owned(),
         "garbage".to_owned(),
-        format!("{dashboard}0"),
+        format!("{dashboard}00"),
         format!("{}:99", dashboard.rsplit_once(':').unwrap().0),
     ] {
         let a = press_data(&app, op, id, &forged).await;
@@ -319,7 +359,6 @@ on_both_databases!(
 );
 
 async fn an_admin_refunds_a_stars_payment_after_confirming(app: TestApp) {
-    use tollgate::delivery::callbacks::{Callback, PayMethod};
     let ann = app.started_user("Ann", "en").await;
     let op = app.operator();
     let pack = tollgate::billing::orders::product_by_code(app.db(), "pack10")
@@ -327,40 +366,7 @@ async fn an_admin_refunds_a_stars_payment_after_confirming(app: TestApp) {
         .unwrap()
         .unwrap()
         .id;
-    app.say(ann, "/buy");
-    app.next_message(ann).await;
-    for data in [
-        Callback::Buy { product: pack }.data(),
-        Callback::Pay {
-            product: pack,
-            method: PayMethod::Stars,
-        }
-        .data(),
-    ] {
-        let message = app
-            .emu()
-            .bot_messages(ann)
-            .into_iter()
-            .rev()
-            .find(|m| {
-                m.buttons
-                    .iter()
-                    .flatten()
-                    .any(|b| b.callback_data.as_deref() == Some(data.as_str()))
-            })
-            .unwrap();
-        let q = app
-            .emu()
-            .press_button(ann, ann, message.message_id, &data)
-            .unwrap();
-        app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap();
-    }
-    let invoice = app.next_message(ann).await;
-    app.emu()
-        .pay_invoice(ann, ann, invoice.message_id)
-        .await
-        .unwrap();
-    app.next_message(ann).await;
+    buy_with_stars(&app, ann, pack).await;
     let bought = app.balance(ann).await;
     assert!(bought > 3);
 
@@ -464,7 +470,6 @@ on_both_databases!(
 );
 
 async fn a_product_created_in_the_center_is_bought_by_a_user(app: TestApp) {
-    use tollgate::delivery::callbacks::{Callback, PayMethod};
     let ann = app.started_user("Ann", "en").await;
     let op = app.operator();
     let id = open(&app, op).await;
@@ -508,42 +513,7 @@ async fn a_product_created_in_the_center_is_bought_by_a_user(app: TestApp) {
             .flatten()
             .any(|b| b.text.contains("Mega pack"))
     );
-    for data in [
-        Callback::Buy {
-            product: product.id,
-        }
-        .data(),
-        Callback::Pay {
-            product: product.id,
-            method: PayMethod::Stars,
-        }
-        .data(),
-    ] {
-        let message = app
-            .emu()
-            .bot_messages(ann)
-            .into_iter()
-            .rev()
-            .find(|m| {
-                m.buttons
-                    .iter()
-                    .flatten()
-                    .any(|b| b.callback_data.as_deref() == Some(data.as_str()))
-            })
-            .unwrap();
-        let q = app
-            .emu()
-            .press_button(ann, ann, message.message_id, &data)
-            .unwrap();
-        app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap();
-    }
-    let invoice = app.next_message(ann).await;
-    assert_eq!(invoice.kind, "invoice");
-    app.emu()
-        .pay_invoice(ann, ann, invoice.message_id)
-        .await
-        .unwrap();
-    app.next_message(ann).await;
+    buy_with_stars(&app, ann, product.id).await;
     assert_eq!(app.balance(ann).await, 43);
 
     // Not sold any more: gone from /buy.
@@ -642,4 +612,81 @@ async fn in_a_topic_user_credits_and_note_act_on_its_user(app: TestApp) {
 on_both_databases!(
     admin_center_topic_commands,
     in_a_topic_user_credits_and_note_act_on_its_user
+);
+
+async fn analytics_count_the_funnel_and_revenue_and_send_csv(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let bob = app.started_user("Bob", "en").await;
+    app.started_user("Cid", "en").await;
+    app.say(ann, "Hi");
+    app.next_message(ann).await;
+    app.say(bob, "Hi");
+    app.next_message(bob).await;
+    let pack = tollgate::billing::orders::product_by_code(app.db(), "pack25")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    buy_with_stars(&app, ann, pack).await;
+    app.settle().await;
+
+    let now = chrono::Utc::now();
+    let funnel = tollgate::admin::analytics::funnel(app.db(), now, 30)
+        .await
+        .unwrap();
+    let counts: Vec<&str> = funnel.rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(counts, ["3", "2", "1"]);
+    let growth = tollgate::admin::analytics::growth(app.db(), now, 30)
+        .await
+        .unwrap();
+    assert_eq!(growth.rows.len(), 30);
+    let today = growth.rows.last().unwrap();
+    assert_eq!(today[0], now.format("%Y-%m-%d").to_string());
+    assert_eq!(&today[1..], ["3", "2", "1"]);
+    let revenue = tollgate::admin::analytics::revenue_by_product(app.db(), now, 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        revenue.rows,
+        vec![vec![
+            "25 credits".to_owned(),
+            "XTR".to_owned(),
+            "1".to_owned(),
+            "⭐ 500".to_owned()
+        ]]
+    );
+    let top = tollgate::admin::analytics::top_spenders(app.db(), now, 30, 10)
+        .await
+        .unwrap();
+    assert_eq!(top.rows.len(), 1);
+    assert_eq!(top.rows[0][0], ann.to_string());
+
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Analytics").await;
+    let text = body(&app, id);
+    assert!(text.contains("first_payment · 1 · 33%"), "{text}");
+    let before = app.bot_message_count(app.admin_chat());
+    let answer = press(&app, op, id, "Growth by day").await;
+    assert_eq!(answer.text.as_deref(), Some("📄 The CSV is in the chat."));
+    let doc = app
+        .emu()
+        .bot_messages(app.admin_chat())
+        .into_iter()
+        .skip(before)
+        .find(|m| m.kind == "document")
+        .expect("a document");
+    let name = doc.raw["document"]["file_name"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        name.starts_with("growth-30d-") && name.ends_with(".csv"),
+        "{name}"
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_analytics,
+    analytics_count_the_funnel_and_revenue_and_send_csv
 );

@@ -5,9 +5,9 @@
 //! in the chat, with cancel on every step.
 use serde::{Deserialize, Serialize};
 use teloxide::{
-    payloads::{EditMessageTextSetters, SendMessageSetters},
+    payloads::{EditMessageTextSetters, SendDocumentSetters, SendMessageSetters},
     prelude::*,
-    types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ThreadId},
+    types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ThreadId},
 };
 
 use crate::{
@@ -16,7 +16,7 @@ use crate::{
         users,
     },
     admin::{
-        Standing,
+        Standing, analytics,
         audit::{self, Filter},
         notes,
         panels::{self, Input, Pressed},
@@ -75,6 +75,8 @@ pub enum Action {
     ReplyEdit { id: i64 },
     ReplyDelete { id: i64 },
     QuickSend { id: i64, user: i64 },
+    Analytics,
+    Csv { report: Report },
     Products,
     Product { id: i64 },
     ProductToggle { id: i64 },
@@ -109,6 +111,18 @@ pub struct Draft {
     gives: Option<Gives>,
     price: Option<(i64, String)>,
 }
+
+/// An analytics report sent as a CSV document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Report {
+    Growth,
+    Revenue,
+    Funnel,
+    Top,
+}
+
+/// The window analytics look at, in days.
+const WINDOW: i64 = 30;
 
 /// A field of a product an admin edits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,10 +224,13 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-search", Action::Search),
             ],
             vec![
+                cat("ac-cat-analytics", Action::Analytics),
                 cat("ac-cat-products", Action::Products),
-                cat("ac-cat-billing", Action::Billing),
             ],
-            vec![cat("ac-cat-settings", Action::Settings)],
+            vec![
+                cat("ac-cat-billing", Action::Billing),
+                cat("ac-cat-settings", Action::Settings),
+            ],
             vec![
                 cat("ac-cat-replies", Action::Replies),
                 cat("ac-cat-system", Action::System),
@@ -772,6 +789,75 @@ pub(crate) async fn quick_replies_for(
     show(ctx, &panel, thread, Screen { text, rows }).await
 }
 
+fn table_text(table: &analytics::Table) -> String {
+    table
+        .rows
+        .iter()
+        .map(|r| r.join(" · "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn analytics_screen(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let now = ctx.now();
+    let funnel = analytics::funnel(&ctx.db, now, WINDOW).await?;
+    let revenue = analytics::revenue_by_product(&ctx.db, now, WINDOW).await?;
+    let top = analytics::top_spenders(&ctx.db, now, WINDOW, 5).await?;
+    let none = t.key("ac-none");
+    let or_none = |s: String| if s.is_empty() { none.clone() } else { s };
+    let text = format!(
+        "{}\n\n{}",
+        t.say(
+            "ac-analytics",
+            &[
+                ("days", WINDOW.to_string()),
+                ("funnel", table_text(&funnel)),
+                ("revenue", or_none(table_text(&revenue))),
+                ("top", or_none(table_text(&top))),
+            ],
+        ),
+        t.say("ac-updated", &[("at", fmt_time(now))]),
+    );
+    let csv = |key: &str, report| Button::Do(t.key(key), Action::Csv { report });
+    Ok(Screen {
+        text,
+        rows: vec![
+            vec![
+                csv("ac-csv-growth", Report::Growth),
+                csv("ac-csv-revenue", Report::Revenue),
+            ],
+            vec![
+                csv("ac-csv-funnel", Report::Funnel),
+                csv("ac-csv-top", Report::Top),
+            ],
+            t.nav(None),
+        ],
+    })
+}
+
+/// Sends a report as a CSV document into the panel's chat.
+async fn send_csv(ctx: &AppCtx, t: &T, chat: ChatId, report: Report) -> Result<String, BotError> {
+    let now = ctx.now();
+    let (name, table) = match report {
+        Report::Growth => ("growth", analytics::growth(&ctx.db, now, WINDOW).await?),
+        Report::Revenue => (
+            "revenue-by-product",
+            analytics::revenue_by_product(&ctx.db, now, WINDOW).await?,
+        ),
+        Report::Funnel => ("funnel", analytics::funnel(&ctx.db, now, WINDOW).await?),
+        Report::Top => (
+            "top-spenders",
+            analytics::top_spenders(&ctx.db, now, WINDOW, 100).await?,
+        ),
+    };
+    let file_name = format!("{name}-{WINDOW}d-{}.csv", now.format("%Y-%m-%d"));
+    let file = InputFile::memory(table.csv().into_bytes()).file_name(file_name.clone());
+    let caption = t.say("ac-csv-caption", &[("name", file_name)]);
+    let req = ctx.tg.bot().send_document(chat, file).caption(caption);
+    ctx.tg.send(chat, req).await?;
+    Ok(t.key("ac-csv-sent"))
+}
+
 fn gives(t: &T, g: Option<Gives>) -> String {
     match g {
         Some(Gives::Credits(n)) => t.say("ac-gives-credits", &[("credits", n.to_string())]),
@@ -1167,6 +1253,11 @@ async fn act(
         Action::Payments { page, failed } => (payments(ctx, t, page, failed).await?, None),
         Action::Order { id } => (order(ctx, t, id).await?, None),
         Action::Debts { page } => (debts(ctx, t, page).await?, None),
+        Action::Analytics => (analytics_screen(ctx, t).await?, None),
+        Action::Csv { report } => {
+            let toast = send_csv(ctx, t, ChatId(panel.chat_id), report).await?;
+            (analytics_screen(ctx, t).await?, Some(toast))
+        }
         Action::Products => (products(ctx, t).await?, None),
         Action::Product { id } => (product(ctx, t, id).await?, None),
         Action::ProductToggle { id } => {
