@@ -167,7 +167,6 @@ pub async fn revenue_by_product(db: &Db, now: DateTime<Utc>, window: i64) -> Ser
 pub async fn funnel(db: &Db, now: DateTime<Utc>, window: i64) -> ServiceResult<Table> {
     let since = now - Duration::days(window);
     let count = |query: String| {
-        let since = since;
         async move {
             let rows = storage::query_all(db, &query, vec![since.into()]).await?;
             Ok::<i64, crate::services::ServiceError>(match rows.first() {
