@@ -394,3 +394,6 @@ ac-csv-funnel = 📄 Funnel
 ac-csv-top = 📄 Top spenders
 ac-csv-caption = 📄 { $name }
 ac-csv-sent = 📄 The CSV is in the chat.
+ac-cat-search-payments = 🔎 Search payments
+ac-search-payments-prompt = 🔎 Send an order number (#12), a Stripe id (pi_…, cs_…), an amount with cents (5.00) or a day (2026-12-05).
+ac-search-payments-results = 🔎 Payments matching “{ $query }”:

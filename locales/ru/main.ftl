@@ -407,3 +407,6 @@ ac-csv-funnel = 📄 Воронка
 ac-csv-top = 📄 Топ покупателей
 ac-csv-caption = 📄 { $name }
 ac-csv-sent = 📄 CSV отправлен в чат.
+ac-cat-search-payments = 🔎 Поиск оплат
+ac-search-payments-prompt = 🔎 Пришлите номер заказа (#12), id в Stripe (pi_…, cs_…), сумму с копейками (5.00) или день (2026-12-05).
+ac-search-payments-results = 🔎 Оплаты по запросу «{ $query }»:

@@ -166,14 +166,12 @@ pub async fn revenue_by_product(db: &Db, now: DateTime<Utc>, window: i64) -> Ser
 /// to the team, how many paid.
 pub async fn funnel(db: &Db, now: DateTime<Utc>, window: i64) -> ServiceResult<Table> {
     let since = now - Duration::days(window);
-    let count = |query: String| {
-        async move {
-            let rows = storage::query_all(db, &query, vec![since.into()]).await?;
-            Ok::<i64, crate::services::ServiceError>(match rows.first() {
-                Some(row) => row.try_get("", "n")?,
-                None => 0,
-            })
-        }
+    let count = |query: String| async move {
+        let rows = storage::query_all(db, &query, vec![since.into()]).await?;
+        Ok::<i64, crate::services::ServiceError>(match rows.first() {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        })
     };
     let started =
         count("SELECT COUNT(*) AS n FROM users u WHERE u.created_at >= $1".into()).await?;

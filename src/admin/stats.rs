@@ -350,3 +350,79 @@ pub async fn debts_page(db: &Db, page: u32, per_page: u32) -> ServiceResult<(Vec
     }
     Ok((out, more))
 }
+
+/// Orders matching `query`: `#12` or `12` (our order id), a Stripe id (`pi_…`, `cs_…`), an
+/// amount with decimals (`5.00`: that many minor units in any currency) or a day
+/// (`2026-12-05`). Newest first, at most [`SEARCH_LIMIT`].
+pub async fn search_orders(db: &Db, query: &str) -> ServiceResult<Vec<OrderLine>> {
+    let q = query.trim();
+    let mut find = orders::Entity::find();
+    if let Some(id) = q
+        .strip_prefix('#')
+        .unwrap_or(q)
+        .parse::<i64>()
+        .ok()
+        .filter(|_| !q.contains(['.', ',']))
+    {
+        find = find.filter(orders::Column::Id.eq(id));
+    } else if q.starts_with("pi_") || q.starts_with("cs_") {
+        find = find.filter(
+            Condition::any()
+                .add(orders::Column::StripePaymentIntent.eq(q))
+                .add(orders::Column::StripeSessionId.eq(q)),
+        );
+    } else if let Some(minor) = parse_amount(q) {
+        find = find.filter(orders::Column::AmountMinor.eq(minor));
+    } else if let Ok(day) = chrono::NaiveDate::parse_from_str(q, "%Y-%m-%d") {
+        let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        find = find
+            .filter(orders::Column::CreatedAt.gte(start))
+            .filter(orders::Column::CreatedAt.lt(start + Duration::days(1)));
+    } else {
+        return Ok(Vec::new());
+    }
+    let rows = find
+        .order_by_desc(orders::Column::Id)
+        .limit(SEARCH_LIMIT)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for order in rows {
+        out.push(OrderLine {
+            name: name_of(db, order.user_id).await?,
+            order,
+        });
+    }
+    Ok(out)
+}
+
+/// `5.00` / `5,5` → 500 / 550 minor units.
+fn parse_amount(s: &str) -> Option<i64> {
+    let (whole, cents) = s.split_once(['.', ','])?;
+    if whole.is_empty()
+        || whole.len() > 9
+        || !(1..=2).contains(&cents.len())
+        || !whole
+            .bytes()
+            .chain(cents.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(whole.parse::<i64>().ok()? * 100 + format!("{cents:0<2}").parse::<i64>().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_need_decimals() {
+        assert_eq!(parse_amount("5.00"), Some(500));
+        assert_eq!(parse_amount("5,5"), Some(550));
+        assert_eq!(parse_amount("5"), None);
+        assert_eq!(parse_amount(".5"), None);
+        assert_eq!(parse_amount("5.555"), None);
+        assert_eq!(parse_amount("x.10"), None);
+    }
+}

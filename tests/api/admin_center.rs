@@ -401,6 +401,28 @@ async fn an_admin_refunds_a_stars_payment_after_confirming(app: TestApp) {
             .all(|b| !b.text.contains("Refund"))
     );
     assert_eq!(audit_count(&app).await, 1);
+
+    // The payment is found by its number, its amount and its day; a search without hits
+    // says so and asks again.
+    let order = {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        tollgate::storage::entities::orders::Entity::find()
+            .filter(tollgate::storage::entities::orders::Column::UserId.eq(ann))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    press(&app, op, id, "Home").await;
+    press(&app, op, id, "Search payments").await;
+    answer(&app, op, id, "#999999", "Nobody matches").await;
+    answer(&app, op, id, &format!("#{order}"), "Payments matching").await;
+    assert!(data_of(&app, id, &format!("#{order} · Ann")).starts_with("ap:"));
+    press(&app, op, id, "Search payments").await;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    answer(&app, op, id, &today, "Payments matching").await;
+    assert!(data_of(&app, id, &format!("#{order} · Ann")).starts_with("ap:"));
     app.stop().await;
 }
 

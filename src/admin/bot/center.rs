@@ -54,6 +54,7 @@ pub enum Action {
     Conversations { page: u32 },
     Users { page: u32 },
     Search,
+    SearchPayments,
     Card { user: i64 },
     Credits { user: i64 },
     Pass { user: i64, kind: String },
@@ -93,6 +94,7 @@ pub enum Action {
 #[serde(tag = "i", rename_all = "snake_case")]
 pub enum Awaiting {
     Search,
+    PaymentSearch,
     Credits { user: i64 },
     Setting { key: String },
     ReplyNew,
@@ -223,6 +225,7 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-users", Action::Users { page: 0 }),
                 cat("ac-cat-search", Action::Search),
             ],
+            vec![cat("ac-cat-search-payments", Action::SearchPayments)],
             vec![
                 cat("ac-cat-analytics", Action::Analytics),
                 cat("ac-cat-products", Action::Products),
@@ -616,10 +619,10 @@ fn billing(t: &T) -> Screen {
                     },
                 ),
             ],
-            vec![Button::Do(
-                t.key("ac-debts-button"),
-                Action::Debts { page: 0 },
-            )],
+            vec![
+                Button::Do(t.key("ac-debts-button"), Action::Debts { page: 0 }),
+                Button::Do(t.key("ac-cat-search-payments"), Action::SearchPayments),
+            ],
             t.nav(None),
         ],
     }
@@ -1135,6 +1138,12 @@ async fn act(
             panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::Search).await?;
             return Ok(None);
         }
+        Action::SearchPayments => {
+            let screen = prompt(t, t.key("ac-search-payments-prompt"), Action::Billing);
+            show(ctx, panel, None, screen).await?;
+            panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::PaymentSearch).await?;
+            return Ok(None);
+        }
         Action::Card { user } => (card(ctx, t, user).await?, None),
         Action::Credits { user } => {
             let Some(u) = users::find(&ctx.db, user).await? else {
@@ -1605,6 +1614,43 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             rows.push(t.nav(Some(Action::Users { page: 0 })));
             let screen = Screen {
                 text: t.say("ac-search-results", &[("query", text)]),
+                rows,
+            };
+            show(&ctx, &panel, None, screen).await
+        }
+        Awaiting::PaymentSearch => {
+            let found = stats::search_orders(&ctx.db, &text).await?;
+            if found.is_empty() {
+                let why = format!(
+                    "{}\n\n{}",
+                    t.say("ac-search-none", &[("query", text.clone())]),
+                    t.key("ac-search-payments-prompt")
+                );
+                return again(why, Action::Billing, Awaiting::PaymentSearch).await;
+            }
+            let mut rows: Vec<Vec<Button>> = found
+                .iter()
+                .map(|l| {
+                    let o = &l.order;
+                    vec![Button::Do(
+                        format!(
+                            "#{} · {} · {} · {}",
+                            o.id,
+                            l.name,
+                            format_price(o.amount_minor, &o.currency),
+                            o.status
+                        ),
+                        Action::Order { id: o.id },
+                    )]
+                })
+                .collect();
+            rows.push(vec![Button::Do(
+                t.key("ac-cat-search-payments"),
+                Action::SearchPayments,
+            )]);
+            rows.push(t.nav(Some(Action::Billing)));
+            let screen = Screen {
+                text: t.say("ac-search-payments-results", &[("query", text)]),
                 rows,
             };
             show(&ctx, &panel, None, screen).await
