@@ -263,7 +263,8 @@ ac-dashboard = 📊 Dashboard
     Revenue, 30 days: { $month }
     Credits sold / spent in 30 days: { $sold } / { $spent }
     Conversations: { $conversations }
-ac-conversations = 💬 Conversations, page { $page }: the latest message first.
+ac-conversations = 💬 Conversations, page { $page }: ❗️ priority first, then ⏳ the longest wait.
+    Median first answer: { $week } (7 days), { $month } (30 days).
 ac-conversations-empty = No conversations yet.
 ac-users = 👥 Users, page { $page }: the most recently active first.
 ac-users-empty = No users yet.
@@ -397,3 +398,16 @@ ac-csv-sent = 📄 The CSV is in the chat.
 ac-cat-search-payments = 🔎 Search payments
 ac-search-payments-prompt = 🔎 Send an order number (#12), a Stripe id (pi_…, cs_…), an amount with cents (5.00) or a day (2026-12-05).
 ac-search-payments-results = 🔎 Payments matching “{ $query }”:
+ac-conversation = 💬 { $name } ({ $id })
+    { $standing } · { $priority }
+    Their last message: { $last_in }
+    The team's last answer: { $last_out }
+ac-standing-waiting = ⏳ Waiting for the team
+ac-standing-answered = 💬 Answered
+ac-standing-closed = ✅ Closed
+ac-priority-on = ❗️ Priority
+ac-priority-off = Normal priority
+ac-close-conversation = ✅ Close
+ac-reopen = ↩️ Reopen
+ac-priority-set = ❗️ Mark priority
+ac-priority-clear = Clear priority

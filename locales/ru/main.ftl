@@ -275,7 +275,8 @@ ac-dashboard = 📊 Сводка
     Выручка за 30 дней: { $month }
     Кредитов продано / потрачено за 30 дней: { $sold } / { $spent }
     Диалогов: { $conversations }
-ac-conversations = 💬 Диалоги, страница { $page }: сначала последние.
+ac-conversations = 💬 Диалоги, страница { $page }: сначала ❗️ важные, затем ⏳ дольше всех ждущие.
+    Медиана первого ответа: { $week } (7 дней), { $month } (30 дней).
 ac-conversations-empty = Диалогов пока нет.
 ac-users = 👥 Пользователи, страница { $page }: сначала недавно активные.
 ac-users-empty = Пользователей пока нет.
@@ -410,3 +411,16 @@ ac-csv-sent = 📄 CSV отправлен в чат.
 ac-cat-search-payments = 🔎 Поиск оплат
 ac-search-payments-prompt = 🔎 Пришлите номер заказа (#12), id в Stripe (pi_…, cs_…), сумму с копейками (5.00) или день (2026-12-05).
 ac-search-payments-results = 🔎 Оплаты по запросу «{ $query }»:
+ac-conversation = 💬 { $name } ({ $id })
+    { $standing } · { $priority }
+    Последнее сообщение пользователя: { $last_in }
+    Последний ответ команды: { $last_out }
+ac-standing-waiting = ⏳ Ждёт ответа
+ac-standing-answered = 💬 Отвечено
+ac-standing-closed = ✅ Закрыт
+ac-priority-on = ❗️ Важный
+ac-priority-off = Обычный
+ac-close-conversation = ✅ Закрыть
+ac-reopen = ↩️ Открыть снова
+ac-priority-set = ❗️ Отметить важным
+ac-priority-clear = Снять отметку

@@ -7,6 +7,8 @@
 //! - `admin_audit`: every admin action: who, what, on whom, before → after, when.
 //! - `quick_replies`: answer templates the team sends to a user from their topic (`/qr`).
 //! - `admin_notes`: notes the team keeps on a user (`/note`), shown on the user card only.
+//! - `conversation_states`: the team's marks on a conversation: closed (until the user writes
+//!   again) and priority.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -57,6 +59,15 @@ enum AdminNotes {
     AdminId,
     Text,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ConversationStates {
+    Table,
+    UserId,
+    ClosedAt,
+    Priority,
+    UpdatedAt,
 }
 
 #[async_trait::async_trait]
@@ -141,6 +152,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ConversationStates::Table)
+                    .if_not_exists()
+                    .col(big_integer(ConversationStates::UserId).primary_key())
+                    .col(timestamp_with_time_zone_null(ConversationStates::ClosedAt))
+                    .col(boolean(ConversationStates::Priority).default(false))
+                    .col(timestamp_with_time_zone(ConversationStates::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
         for (name, col) in [
             ("idx_admin_audit_admin", AdminAudit::AdminId),
             ("idx_admin_audit_target", AdminAudit::TargetUser),
@@ -160,6 +183,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ConversationStates::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(AdminNotes::Table).to_owned())
             .await?;

@@ -5,6 +5,7 @@ pub mod access;
 pub mod analytics;
 pub mod audit;
 pub mod bot;
+pub mod conversations;
 pub mod notes;
 pub mod panels;
 pub mod quick_replies;

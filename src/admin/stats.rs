@@ -213,48 +213,6 @@ pub async fn user_card(
     }))
 }
 
-/// An open conversation: a user with a topic, and when they last wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conversation {
-    pub user_id: i64,
-    pub name: String,
-    pub chat_id: i64,
-    pub thread_id: i32,
-    pub last_message: Option<DateTime<Utc>>,
-}
-
-/// A page of conversations, the most recently written-to first, and whether more follow.
-pub async fn conversations(
-    db: &Db,
-    page: u32,
-    per_page: u32,
-) -> ServiceResult<(Vec<Conversation>, bool)> {
-    let query = format!(
-        "SELECT * FROM (SELECT t.user_id, t.chat_id, t.thread_id, u.first_name, \
-           (SELECT MAX(r.created_at) FROM relay_messages r \
-             WHERE r.user_id = t.user_id AND r.direction = 'in') AS last_message \
-         FROM support_topics t JOIN users u ON u.id = t.user_id) c \
-         ORDER BY (c.last_message IS NULL), c.last_message DESC, c.user_id \
-         LIMIT {} OFFSET {}",
-        per_page + 1,
-        u64::from(page) * u64::from(per_page)
-    );
-    let rows = storage::query_all(db, &query, Vec::new()).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(Conversation {
-            user_id: row.try_get("", "user_id")?,
-            name: row.try_get("", "first_name")?,
-            chat_id: row.try_get("", "chat_id")?,
-            thread_id: row.try_get("", "thread_id")?,
-            last_message: row.try_get("", "last_message")?,
-        });
-    }
-    let more = out.len() > per_page as usize;
-    out.truncate(per_page as usize);
-    Ok((out, more))
-}
-
 /// An order with its buyer's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {

@@ -31,7 +31,8 @@ use crate::{
     telegram::TgError,
 };
 
-fn topic_name(user: &User) -> String {
+/// The name of a user's support topic: name, @username and id (Telegram's 128 characters).
+pub fn topic_name(user: &User) -> String {
     let mut name = user.first_name.clone();
     if let Some(u) = &user.username {
         name.push_str(&format!(" · @{u}"));

@@ -712,3 +712,72 @@ on_both_databases!(
     admin_center_analytics,
     analytics_count_the_funnel_and_revenue_and_send_csv
 );
+
+async fn conversations_show_who_waits_and_can_be_closed_and_marked(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let bob = app.started_user("Bob", "en").await;
+    for who in [ann, bob] {
+        app.say(who, "Help?");
+        app.next_message(who).await;
+    }
+    app.emu()
+        .wait_for_bot_messages(app.admin_chat(), 4, WAIT)
+        .await
+        .unwrap();
+    app.answer_in_topic(bob, "Sure").await;
+    app.next_message(bob).await;
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Conversations").await;
+    // Ann waits; Bob was answered.
+    assert!(data_of(&app, id, "⏳ Ann").starts_with("ap:"));
+    assert!(data_of(&app, id, "💬 Bob").starts_with("ap:"));
+    assert!(body(&app, id).contains("Median first answer"));
+    press(&app, op, id, "💬 Bob").await;
+    press(&app, op, id, "Mark priority").await;
+    assert!(body(&app, id).contains("❗️ Priority"));
+    press(&app, op, id, "✅ Close").await;
+    assert!(body(&app, id).contains("✅ Closed"));
+    let renamed = app.emu().calls_to("editForumTopic");
+    assert_eq!(renamed.len(), 1);
+    assert!(
+        renamed[0].params["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("✅ Bob")
+    );
+    press(&app, op, id, "Back").await;
+    // Priority first, even when closed.
+    let first = panel(&app, id).buttons[0][0].text.clone();
+    assert!(first.starts_with("❗️✅ Bob"), "{first}");
+    // Bob writes again: waiting, no longer closed.
+    app.say(bob, "One more thing");
+    app.emu()
+        .wait_for_bot_messages(app.admin_chat(), 7, WAIT)
+        .await
+        .unwrap();
+    // (the copy's record lands a moment after the copy)
+    let mut standing = None;
+    for _ in 0..100 {
+        let c = tollgate::admin::conversations::find(app.db(), bob)
+            .await
+            .unwrap()
+            .unwrap();
+        standing = Some(c.standing());
+        if standing == Some(tollgate::admin::conversations::Standing::Waiting) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        standing,
+        Some(tollgate::admin::conversations::Standing::Waiting)
+    );
+    assert_eq!(audit_count(&app).await, 2);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_conversations,
+    conversations_show_who_waits_and_can_be_closed_and_marked
+);

@@ -5,7 +5,9 @@
 //! in the chat, with cancel on every step.
 use serde::{Deserialize, Serialize};
 use teloxide::{
-    payloads::{EditMessageTextSetters, SendDocumentSetters, SendMessageSetters},
+    payloads::{
+        EditForumTopicSetters, EditMessageTextSetters, SendDocumentSetters, SendMessageSetters,
+    },
     prelude::*,
     types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ThreadId},
 };
@@ -18,7 +20,7 @@ use crate::{
     admin::{
         Standing, analytics,
         audit::{self, Filter},
-        notes,
+        conversations, notes,
         panels::{self, Input, Pressed},
         quick_replies,
         stats::{self, Revenue},
@@ -52,6 +54,9 @@ pub enum Action {
     Close,
     Dashboard,
     Conversations { page: u32 },
+    Conversation { user: i64 },
+    CloseConversation { user: i64, closed: bool },
+    Priority { user: i64, on: bool },
     Users { page: u32 },
     Search,
     SearchPayments,
@@ -273,19 +278,42 @@ async fn dashboard(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
     })
 }
 
-async fn conversations(ctx: &AppCtx, t: &T, page: u32) -> Result<Screen, BotError> {
-    let (list, more) = stats::conversations(&ctx.db, page, PER_PAGE).await?;
-    let mut text = t.say("ac-conversations", &[("page", (page + 1).to_string())]);
+fn standing_mark(c: &conversations::Conversation) -> &'static str {
+    match c.standing() {
+        conversations::Standing::Waiting => "⏳",
+        conversations::Standing::Answered => "💬",
+        conversations::Standing::Closed => "✅",
+    }
+}
+
+async fn conversations_page(ctx: &AppCtx, t: &T, page: u32) -> Result<Screen, BotError> {
+    let now = ctx.now();
+    let (list, more) = conversations::page(&ctx.db, page, PER_PAGE).await?;
+    let median = |days| async move {
+        conversations::median_first_response(&ctx.db, now, days)
+            .await
+            .map(|m| m.map_or(t.key("ac-none"), fmt_wait))
+    };
+    let mut text = t.say(
+        "ac-conversations",
+        &[
+            ("page", (page + 1).to_string()),
+            ("week", median(7).await?),
+            ("month", median(30).await?),
+        ],
+    );
     if list.is_empty() {
         text = format!("{text}\n\n{}", t.key("ac-conversations-empty"));
     }
     let mut rows = Vec::new();
     for c in &list {
-        let waited = c
-            .last_message
-            .map_or(t.key("ac-none"), |at| fmt_wait(ctx.now() - at));
-        let label = format!("{} · {} · {waited}", c.name, c.user_id);
-        let mut row = vec![Button::Do(label, Action::Card { user: c.user_id })];
+        let waited = match (c.standing(), c.last_in) {
+            (conversations::Standing::Waiting, Some(at)) => format!(" · {}", fmt_wait(now - at)),
+            _ => String::new(),
+        };
+        let flag = if c.priority { "❗️" } else { "" };
+        let label = format!("{flag}{} {}{waited}", standing_mark(c), c.name);
+        let mut row = vec![Button::Do(label, Action::Conversation { user: c.user_id })];
         if let Some(url) = topic_link(c.chat_id, c.thread_id) {
             row.push(Button::Url(t.key("ac-topic-button"), url));
         }
@@ -294,6 +322,72 @@ async fn conversations(ctx: &AppCtx, t: &T, page: u32) -> Result<Screen, BotErro
     rows.push(t.pages(page, more, |page| Action::Conversations { page }));
     rows.push(t.nav(None));
     Ok(Screen { text, rows })
+}
+
+async fn conversation(ctx: &AppCtx, t: &T, user: i64) -> Result<Screen, BotError> {
+    let Some(c) = conversations::find(&ctx.db, user).await? else {
+        return conversations_page(ctx, t, 0).await;
+    };
+    let none = t.key("ac-none");
+    let standing = match c.standing() {
+        conversations::Standing::Waiting => "ac-standing-waiting",
+        conversations::Standing::Answered => "ac-standing-answered",
+        conversations::Standing::Closed => "ac-standing-closed",
+    };
+    let text = t.say(
+        "ac-conversation",
+        &[
+            ("name", c.name.clone()),
+            ("id", c.user_id.to_string()),
+            ("standing", t.key(standing)),
+            ("last_in", c.last_in.map_or(none.clone(), fmt_time)),
+            ("last_out", c.last_out.map_or(none.clone(), fmt_time)),
+            (
+                "priority",
+                t.key(if c.priority {
+                    "ac-priority-on"
+                } else {
+                    "ac-priority-off"
+                }),
+            ),
+        ],
+    );
+    let closed = c.standing() == conversations::Standing::Closed;
+    let mut first = vec![
+        Button::Do(
+            t.key(if closed {
+                "ac-reopen"
+            } else {
+                "ac-close-conversation"
+            }),
+            Action::CloseConversation {
+                user,
+                closed: !closed,
+            },
+        ),
+        Button::Do(
+            t.key(if c.priority {
+                "ac-priority-clear"
+            } else {
+                "ac-priority-set"
+            }),
+            Action::Priority {
+                user,
+                on: !c.priority,
+            },
+        ),
+    ];
+    if let Some(url) = topic_link(c.chat_id, c.thread_id) {
+        first.push(Button::Url(t.key("ac-topic-button"), url));
+    }
+    Ok(Screen {
+        text,
+        rows: vec![
+            first,
+            vec![Button::Do(format!("👤 {}", c.name), Action::Card { user })],
+            t.nav(Some(Action::Conversations { page: 0 })),
+        ],
+    })
 }
 
 fn user_rows(list: &[users::User]) -> Vec<Vec<Button>> {
@@ -1130,7 +1224,61 @@ async fn act(
             return Ok(None);
         }
         Action::Dashboard => (dashboard(ctx, t).await?, None),
-        Action::Conversations { page } => (conversations(ctx, t, page).await?, None),
+        Action::Conversations { page } => (conversations_page(ctx, t, page).await?, None),
+        Action::Conversation { user } => (conversation(ctx, t, user).await?, None),
+        Action::CloseConversation { user, closed } => {
+            let (Some(c), Some(u)) = (
+                conversations::find(&ctx.db, user).await?,
+                users::find(&ctx.db, user).await?,
+            ) else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            conversations::set_closed(&ctx.db, now, user, closed).await?;
+            // The topic's name says it: "✅ name" while closed.
+            let name = crate::relay::copy::topic_name(&u);
+            let name = if closed { format!("✅ {name}") } else { name };
+            let name: String = name.chars().take(128).collect();
+            if c.thread_id != 0 {
+                let chat = ChatId(c.chat_id);
+                let req = ctx
+                    .tg
+                    .bot()
+                    .edit_forum_topic(chat, ThreadId(MessageId(c.thread_id)))
+                    .name(name);
+                if let Err(e) = ctx.tg.send(chat, req).await {
+                    tracing::info!(user, error = %e, "could not rename a topic");
+                }
+            }
+            audit::record(
+                &ctx.db,
+                now,
+                audit::Action {
+                    admin_id: admin,
+                    what: if closed { "close" } else { "reopen" },
+                    target_user: Some(user),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await?;
+            (conversation(ctx, t, user).await?, None)
+        }
+        Action::Priority { user, on } => {
+            conversations::set_priority(&ctx.db, now, user, on).await?;
+            audit::record(
+                &ctx.db,
+                now,
+                audit::Action {
+                    admin_id: admin,
+                    what: "priority",
+                    target_user: Some(user),
+                    before: Some((!on).to_string()),
+                    after: Some(on.to_string()),
+                },
+            )
+            .await?;
+            (conversation(ctx, t, user).await?, None)
+        }
         Action::Users { page } => (users_page(ctx, t, page).await?, None),
         Action::Search => {
             let screen = prompt(t, t.key("ac-search-prompt"), Action::Users { page: 0 });

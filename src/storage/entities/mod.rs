@@ -3,6 +3,7 @@ pub mod admin_audit;
 pub mod admin_notes;
 pub mod admin_panels;
 pub mod auto_recharge;
+pub mod conversation_states;
 pub mod credit_ledger;
 pub mod debts;
 pub mod dialogue_states;
