@@ -235,3 +235,13 @@ admin-tier-saved = ✅ Tier { $name }: { $cost } per message.
 admin-tier-assigned = ✅ User { $user } is now on tier { $name }.
 cmd-tier = /tier name cost [description] creates or changes a tier
 cmd-settier = In a user's topic: /settier name puts them on a tier
+
+# Campaigns
+gift-received = 🎁 A gift from the team: { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    }. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+gift-pass-received = 🎁 A gift from the team: unlimited messaging until { $until }.

@@ -247,3 +247,15 @@ admin-tier-saved = ✅ Тариф { $name }: { $cost } за сообщение.
 admin-tier-assigned = ✅ Пользователь { $user } теперь на тарифе { $name }.
 cmd-tier = /tier имя цена [описание] создаёт или меняет тариф
 cmd-settier = В теме пользователя: /settier имя переводит его на тариф
+
+# Рассылки
+gift-received = 🎁 Подарок от команды: { $amount } { $amount ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }. Ваш баланс: { $balance } { $balance ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }.
+gift-pass-received = 🎁 Подарок от команды: безлимитные сообщения до { $until }.
