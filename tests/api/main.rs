@@ -3,6 +3,7 @@ mod helpers;
 
 mod account;
 mod admin_access;
+mod campaigns;
 mod cli;
 mod health;
 mod http_limits;
