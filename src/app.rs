@@ -1,5 +1,5 @@
 //! Builds the app from a [`Config`] and runs it: the HTTP server, the update pump (polling or
-//! webhook) and the job worker, all under one shutdown signal.
+//! webhook), the job worker and the campaign runner, all under one shutdown signal.
 use std::{
     net::SocketAddr,
     sync::{Arc, OnceLock},
@@ -299,6 +299,10 @@ impl App {
             tokio::spawn(http::serve(listener, router, opts.http, shutdown))
         };
         let worker = tokio::spawn(ctx.jobs.clone().run(shutdown.clone()));
+        let campaigns = tokio::spawn(crate::delivery::campaigns::runner::run(
+            ctx.clone(),
+            shutdown.clone(),
+        ));
         // One drainer per admin group: the configured ones, and any other a user still has
         // messages waiting for.
         let mut groups: Vec<i64> = ctx.config.admin_chat_ids.clone();
@@ -383,6 +387,7 @@ impl App {
         }
         shutdown.wait().await;
         let _ = worker.await;
+        let _ = campaigns.await;
         for drainer in drainers {
             let _ = drainer.await;
         }

@@ -34,6 +34,10 @@ pub struct RawConfig {
     /// or the emulator only), or e.g. `overall=30/s,chat=1/s,group=20/min,group_burst=5`.
     #[arg(long, env = "TELEGRAM_LIMITS", global = true)]
     pub telegram_limits: Option<String>,
+    /// The most campaign messages (broadcasts, gifts) sent per second, within Telegram's
+    /// overall limit and always leaving part of it to replies (default 30).
+    #[arg(long, env = "BROADCAST_RATE", global = true)]
+    pub broadcast_rate: Option<String>,
     /// Extra admin user ids, comma separated.
     #[arg(long, env = "ADMIN_USER_IDS", global = true)]
     pub admin_user_ids: Option<String>,
@@ -130,6 +134,8 @@ pub struct Config {
     pub admin_user_ids: Vec<i64>,
     /// None: unpaced (a local Bot API server or the emulator).
     pub telegram_limits: Option<RateLimits>,
+    /// Campaign messages per second at most (`BROADCAST_RATE`).
+    pub broadcast_rate: f64,
     pub http_addr: SocketAddr,
     pub public_url: Option<Url>,
     pub telegram_webhook_secret: Option<Secret>,
@@ -139,6 +145,9 @@ pub struct Config {
     pub default_locale: Locale,
     pub log_format: LogFormat,
 }
+
+/// Campaign messages per second when `BROADCAST_RATE` is not set.
+pub const DEFAULT_BROADCAST_RATE: f64 = 30.0;
 
 /// One clear line: which variable, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -321,6 +330,19 @@ impl Config {
             &telegram_api_url,
         )?;
 
+        let broadcast_rate = match present(&raw.broadcast_rate) {
+            None => DEFAULT_BROADCAST_RATE,
+            Some(v) => match v.trim_end_matches("/s").trim().parse::<f64>() {
+                Ok(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => r,
+                _ => {
+                    return Err(bad(
+                        "BROADCAST_RATE",
+                        format!("'{v}' is not a number of messages a second from 0.1 to 1000"),
+                    ));
+                }
+            },
+        };
+
         let admin_user_ids = match present(&raw.admin_user_ids) {
             None => Vec::new(),
             Some(list) => list
@@ -467,6 +489,7 @@ impl Config {
             admin_chat_id,
             admin_chat_ids,
             telegram_limits,
+            broadcast_rate,
             admin_user_ids,
             http_addr,
             public_url,
@@ -574,6 +597,14 @@ mod tests {
             (
                 "ADMIN_CHAT_ID",
                 Box::new(|r| r.admin_chat_id = Some("-100,7".into())),
+            ),
+            (
+                "BROADCAST_RATE",
+                Box::new(|r| r.broadcast_rate = Some("0".into())),
+            ),
+            (
+                "BROADCAST_RATE",
+                Box::new(|r| r.broadcast_rate = Some("fast".into())),
             ),
             (
                 "TELEGRAM_LIMITS",

@@ -411,3 +411,12 @@ ac-close-conversation = ✅ Close
 ac-reopen = ↩️ Reopen
 ac-priority-set = ❗️ Mark priority
 ac-priority-clear = Clear priority
+# Campaigns
+gift-received = 🎁 A gift from the team: { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    }. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+gift-pass-received = 🎁 A gift from the team: unlimited messaging until { $until }.

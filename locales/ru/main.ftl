@@ -424,3 +424,14 @@ ac-close-conversation = ✅ Закрыть
 ac-reopen = ↩️ Открыть снова
 ac-priority-set = ❗️ Отметить важным
 ac-priority-clear = Снять отметку
+# Рассылки
+gift-received = 🎁 Подарок от команды: { $amount } { $amount ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }. Ваш баланс: { $balance } { $balance ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }.
+gift-pass-received = 🎁 Подарок от команды: безлимитные сообщения до { $until }.

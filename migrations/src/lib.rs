@@ -11,6 +11,7 @@ mod m20261121_000003_payments;
 mod m20261121_000004_auto_recharge;
 mod m20261204_000005_profile_versions;
 mod m20261205_000006_refunds_relay_claims_backlog;
+mod m20261206_000007_campaigns;
 mod m20261206_000008_admin_center;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_auto_recharge::Migration),
             Box::new(m20261204_000005_profile_versions::Migration),
             Box::new(m20261205_000006_refunds_relay_claims_backlog::Migration),
+            Box::new(m20261206_000007_campaigns::Migration),
             Box::new(m20261206_000008_admin_center::Migration),
         ]
     }

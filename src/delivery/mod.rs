@@ -3,6 +3,7 @@
 //! bot is marked unreachable. The bot, payments and jobs all send through here, so a notice
 //! looks and behaves the same whoever triggers it.
 pub mod callbacks;
+pub mod campaigns;
 pub mod notify;
 pub mod replies;
 

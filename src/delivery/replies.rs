@@ -252,6 +252,17 @@ pub enum Reply {
         user: i64,
         name: String,
     },
+    /// A gift campaign granted credits (`note`: the team's words under it).
+    GiftReceived {
+        amount: i64,
+        balance: i64,
+        note: Option<String>,
+    },
+    /// A gift campaign granted a time pass.
+    GiftPassReceived {
+        until: String,
+        note: Option<String>,
+    },
 }
 
 /// One product as `/buy` lists it.
@@ -405,6 +416,8 @@ impl Reply {
             Reply::AdminTierSaved { .. } => "admin-tier-saved",
             Reply::AdminTierAssigned { .. } => "admin-tier-assigned",
             Reply::AdminRefundRefused { .. } => "admin-refund-refused",
+            Reply::GiftReceived { .. } => "gift-received",
+            Reply::GiftPassReceived { .. } => "gift-pass-received",
         }
     }
 
@@ -614,6 +627,10 @@ impl Reply {
             | Reply::AutoRechargeUsage
             | Reply::AutoRechargeFailed
             | Reply::AutoRechargeDisabled => Args::new(),
+            Reply::GiftReceived {
+                amount, balance, ..
+            } => args(vec![("amount", n(*amount)), ("balance", n(*balance))]),
+            Reply::GiftPassReceived { until, .. } => args(vec![("until", s(until))]),
         }
     }
 
@@ -648,6 +665,12 @@ impl Reply {
                 }
                 out
             }
+            Reply::GiftReceived {
+                note: Some(note), ..
+            }
+            | Reply::GiftPassReceived {
+                note: Some(note), ..
+            } if !note.trim().is_empty() => format!("{head}\n\n{note}"),
             _ => head,
         }
     }
@@ -994,6 +1017,20 @@ impl Reply {
             Reply::AdminRefundRefused {
                 order: 2,
                 reason: "x".into(),
+            },
+            Reply::GiftReceived {
+                amount: 5,
+                balance: 8,
+                note: Some("Happy holidays!".into()),
+            },
+            Reply::GiftReceived {
+                amount: 1,
+                balance: 1,
+                note: None,
+            },
+            Reply::GiftPassReceived {
+                until: "2026-11-22 12:00 UTC".into(),
+                note: Some("Thanks for staying with us".into()),
             },
         ];
         for tip in [Tip::Empty, Tip::Low, Tip::Pass, Tip::Normal] {

@@ -42,6 +42,8 @@ pub struct HarnessOptions {
     /// How long the app's Bot API client waits for an answer.
     pub telegram_timeout: Duration,
     pub http: crate::http::ServerLimits,
+    /// `BROADCAST_RATE` (campaign messages a second); None: the default.
+    pub broadcast_rate: Option<f64>,
 }
 
 impl HarnessOptions {
@@ -62,6 +64,7 @@ impl HarnessOptions {
             emulator: EmulatorConfig::default(),
             telegram_timeout: telegram::CLIENT_TIMEOUT,
             http: crate::http::ServerLimits::default(),
+            broadcast_rate: None,
         }
     }
 }
@@ -139,6 +142,7 @@ impl Harness {
                     .join(",")
             }),
             telegram_limits: Some("off".into()),
+            broadcast_rate: opts.broadcast_rate.map(|r| r.to_string()),
             admin_user_ids: operator_id.map(|id| id.to_string()),
             http_addr: Some(addr.to_string()),
             public_url: opts.webhook.then(|| format!("http://{addr}")),

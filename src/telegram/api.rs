@@ -145,6 +145,25 @@ impl Telegram {
         self.limiter.as_ref().is_none_or(|l| l.has_room(chat.0))
     }
 
+    /// This client for bulk sends (campaigns): it never waits on a 429 or retries a failure
+    /// itself ([`TgError::RateLimited`] and [`TgError::Unavailable`] come back at once), so
+    /// that the caller reschedules the message and holds its other sends.
+    pub fn for_bulk(&self) -> Telegram {
+        Telegram {
+            wait_budget: Duration::ZERO,
+            transient_retries: 0,
+            ..self.clone()
+        }
+    }
+
+    /// Whether bulk sends (campaigns) may take a message from the overall budget now while
+    /// leaving `share` of it (0..1) free for interactive sends, which never wait behind them.
+    pub fn has_spare_for_bulk(&self, share: f64) -> bool {
+        self.limiter
+            .as_ref()
+            .is_none_or(|l| l.has_spare(l.overall_burst() * share.clamp(0.0, 1.0)))
+    }
+
     /// A request that is not a message to a chat (getMe, answerCallbackQuery, setWebhook…),
     /// retried as the module docs say.
     pub async fn call<R>(&self, req: R) -> Result<Output<R>, TgError>

@@ -147,6 +147,20 @@ impl RateLimiter {
         }
     }
 
+    /// Whether the overall bucket holds more than `reserve` messages beyond the next one
+    /// (nothing is taken): bulk sends go only then, so that `reserve` stays free for replies.
+    pub fn has_spare(&self, reserve: f64) -> bool {
+        let mut guard = self.state.lock().expect("limiter lock");
+        let (overall, _) = &mut *guard;
+        overall.refill(Instant::now());
+        overall.tokens >= 1.0 + reserve
+    }
+
+    /// The overall burst (how many messages may go at once).
+    pub fn overall_burst(&self) -> f64 {
+        self.limits.overall_burst
+    }
+
     /// Waits until a message to `chat` may go.
     pub async fn acquire(&self, chat: i64) {
         loop {
@@ -214,6 +228,21 @@ mod tests {
         assert!(limiter.has_room(-200), "another group has room");
         tokio::time::advance(Duration::from_secs(3)).await;
         assert!(limiter.has_room(-100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn spare_room_leaves_the_reserve_untouched_and_takes_nothing() {
+        let limiter = RateLimiter::new(RateLimits::default());
+        // 30 in the bucket: bulk may go while more than 1 + 7.5 are left.
+        for chat in 0..22 {
+            assert!(limiter.has_spare(7.5));
+            limiter.acquire(chat).await;
+        }
+        assert!(!limiter.has_spare(7.5), "the reserve is kept");
+        assert!(limiter.has_room(99), "a reply still goes at once");
+        limiter.acquire(99).await;
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(limiter.has_spare(7.5));
     }
 
     #[tokio::test(start_paused = true)]

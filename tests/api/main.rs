@@ -4,6 +4,7 @@ mod helpers;
 mod account;
 mod admin_access;
 mod admin_center;
+mod campaigns;
 mod cli;
 mod health;
 mod http_limits;
