@@ -254,7 +254,7 @@ ac-next = Next ›
 ac-refresh = 🔄 Refresh
 ac-cancel = ✖️ Cancel
 ac-none = —
-ac-updated = Updated at { $at } UTC
+ac-updated = Updated at { $at }
 ac-dashboard = 📊 Dashboard
 
     Users: { $total } (new today: { $new }, active in 7 days: { $active })
@@ -420,3 +420,43 @@ gift-received = 🎁 A gift from the team: { $amount } { $amount ->
        *[other] credits
     }.
 gift-pass-received = 🎁 A gift from the team: unlimited messaging until { $until }.
+ac-cat-campaigns = 📣 Broadcasts and gifts
+ac-camp-home = 📣 Broadcasts and mass gifts: the latest first. Press one to see its progress.
+ac-camp-new-broadcast = 📣 New broadcast
+ac-camp-new-gift = 🎁 New mass gift
+ac-camp-ask-message = Send the message to broadcast: a text (its formatting is kept), or a photo, video or document with a caption.
+ac-camp-ask-gift = 🎁 What does everyone get?
+ac-camp-ask-amount = How many credits does each get? (1 to 1,000,000)
+ac-camp-ask-note = Send a note to go with the gift, or “-” for none.
+ac-camp-ask-audience = Who gets it?
+ac-aud-all = Everyone
+ac-aud-active7 = Active 7 days
+ac-aud-active30 = Active 30 days
+ac-aud-active = Active { $days } days
+ac-aud-pass = With a pass
+ac-aud-paid = Paid before
+ac-aud-never-paid = Never paid
+ac-aud-en = English
+ac-aud-ru = Russian
+ac-aud-language = Language { $code }
+ac-aud-tier = Tier { $name }
+ac-camp-nobody = ⚠️ Nobody is in that audience.
+ac-camp-empty = An empty message cannot be sent.
+ac-camp-too-long = That is longer than Telegram allows (4,096 characters of text, 1,024 of caption or note).
+ac-camp-not-a-message = Only a text, a photo, a video or a document can be broadcast.
+ac-camp-bad-amount = Send a whole number from 1 to 1,000,000.
+ac-camp-gift-preview = 🎁 Gift: { $gift } · note: { $note }
+ac-camp-preview-above = 📣 The message above is exactly what recipients will see.
+ac-camp-confirm = { $what }
+    Audience: { $audience } · { $count } recipients.
+    Send it?
+ac-camp-send-now = ✅ Send now
+ac-camp-send-later = 🕒 In one hour
+ac-camp-progress = 📣 Campaign #{ $id }: { $status }
+    { $bar }
+    Sent { $sent } · failed { $failed } · blocked the bot { $unreachable } · remaining { $remaining }
+    Rate { $rate } · done in { $eta }
+ac-camp-blocked = 🚫 Blocked the bot: { $users } (and { $more } more)
+ac-camp-pause = ⏸ Pause
+ac-camp-resume = ▶️ Resume
+ac-camp-cancel = ⏹ Cancel

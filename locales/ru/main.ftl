@@ -266,7 +266,7 @@ ac-next = Дальше ›
 ac-refresh = 🔄 Обновить
 ac-cancel = ✖️ Отмена
 ac-none = —
-ac-updated = Обновлено в { $at } UTC
+ac-updated = Обновлено в { $at }
 ac-dashboard = 📊 Сводка
 
     Пользователи: { $total } (новых сегодня: { $new }, активных за 7 дней: { $active })
@@ -435,3 +435,43 @@ gift-received = 🎁 Подарок от команды: { $amount } { $amount -
        *[many] кредитов
     }.
 gift-pass-received = 🎁 Подарок от команды: безлимитные сообщения до { $until }.
+ac-cat-campaigns = 📣 Рассылки и подарки
+ac-camp-home = 📣 Рассылки и массовые подарки: сначала последние. Нажмите, чтобы увидеть ход.
+ac-camp-new-broadcast = 📣 Новая рассылка
+ac-camp-new-gift = 🎁 Новый подарок всем
+ac-camp-ask-message = Пришлите сообщение для рассылки: текст (форматирование сохранится) или фото, видео, документ с подписью.
+ac-camp-ask-gift = 🎁 Что получит каждый?
+ac-camp-ask-amount = Сколько кредитов получит каждый? (от 1 до 1 000 000)
+ac-camp-ask-note = Пришлите записку к подарку или «-», если не нужна.
+ac-camp-ask-audience = Кому отправить?
+ac-aud-all = Всем
+ac-aud-active7 = Активным за 7 дней
+ac-aud-active30 = Активным за 30 дней
+ac-aud-active = Активным за { $days } дней
+ac-aud-pass = С пропуском
+ac-aud-paid = Платившим
+ac-aud-never-paid = Не платившим
+ac-aud-en = Английский
+ac-aud-ru = Русский
+ac-aud-language = Язык { $code }
+ac-aud-tier = Тариф { $name }
+ac-camp-nobody = ⚠️ В этой аудитории никого нет.
+ac-camp-empty = Пустое сообщение отправить нельзя.
+ac-camp-too-long = Это длиннее, чем позволяет Telegram (4 096 символов текста, 1 024 подписи или записки).
+ac-camp-not-a-message = Разослать можно только текст, фото, видео или документ.
+ac-camp-bad-amount = Пришлите целое число от 1 до 1 000 000.
+ac-camp-gift-preview = 🎁 Подарок: { $gift } · записка: { $note }
+ac-camp-preview-above = 📣 Сообщение выше — ровно то, что увидят получатели.
+ac-camp-confirm = { $what }
+    Аудитория: { $audience } · получателей: { $count }.
+    Отправить?
+ac-camp-send-now = ✅ Отправить сейчас
+ac-camp-send-later = 🕒 Через час
+ac-camp-progress = 📣 Рассылка #{ $id }: { $status }
+    { $bar }
+    Отправлено { $sent } · ошибок { $failed } · заблокировали бота { $unreachable } · осталось { $remaining }
+    Скорость { $rate } · закончится через { $eta }
+ac-camp-blocked = 🚫 Заблокировали бота: { $users } (и ещё { $more })
+ac-camp-pause = ⏸ Пауза
+ac-camp-resume = ▶️ Продолжить
+ac-camp-cancel = ⏹ Остановить

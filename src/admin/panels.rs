@@ -117,6 +117,23 @@ pub async fn show<A: Serialize>(
     Ok(fresh)
 }
 
+/// Replaces the actions of the screen a panel shows, under its current nonce (for a screen
+/// that updates itself, such as a campaign's progress).
+pub async fn replace_actions<A: Serialize>(
+    db: &Db,
+    panel: i64,
+    actions: &[A],
+) -> ServiceResult<()> {
+    let actions = serde_json::to_string(actions)
+        .map_err(|e| StorageError::Corrupt(format!("panel actions: {e}")))?;
+    admin_panels::Entity::update_many()
+        .col_expr(admin_panels::Column::Actions, Expr::value(actions))
+        .filter(admin_panels::Column::Id.eq(panel))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// What a press found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pressed<A> {

@@ -781,3 +781,92 @@ on_both_databases!(
     admin_center_conversations,
     conversations_show_who_waits_and_can_be_closed_and_marked
 );
+
+async fn an_admin_broadcasts_to_three_users_and_the_report_names_who_blocked_the_bot(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let bob = app.started_user("Bob", "en").await;
+    let cid = app.started_user("Cid", "en").await;
+    app.emu().block_bot(cid);
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Broadcasts and gifts").await;
+    press(&app, op, id, "New broadcast").await;
+    answer(&app, op, id, "Big news: new packs!", "Who gets it?").await;
+    press(&app, op, id, "With a pass").await;
+    assert!(body(&app, id).contains("Nobody is in that audience"));
+    let preview_before = app.bot_message_count(app.admin_chat());
+    press(&app, op, id, "Everyone").await;
+    let confirm = body(&app, id);
+    assert!(confirm.contains("3 recipients"), "{confirm}");
+    // The preview went to the admin group exactly as it will go out.
+    assert!(
+        app.emu()
+            .bot_messages(app.admin_chat())
+            .iter()
+            .skip(preview_before)
+            .any(|m| m.body() == Some("Big news: new packs!"))
+    );
+    press(&app, op, id, "Send now").await;
+    let mut report = String::new();
+    for _ in 0..200 {
+        report = body(&app, id);
+        if report.contains(": done") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(report.contains(": done"), "{report}");
+    assert!(report.contains("Sent 2"), "{report}");
+    assert!(
+        report.contains(&format!("Blocked the bot: {cid}")),
+        "{report}"
+    );
+    for user in [ann, bob] {
+        let got = app
+            .emu()
+            .bot_messages(user)
+            .iter()
+            .filter(|m| m.body() == Some("Big news: new packs!"))
+            .count();
+        assert_eq!(got, 1, "user {user}");
+    }
+    assert_eq!(audit_count(&app).await, 1);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_broadcast,
+    an_admin_broadcasts_to_three_users_and_the_report_names_who_blocked_the_bot
+);
+
+async fn a_mass_gift_credits_everyone_once_with_a_note(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let bob = app.started_user("Bob", "en").await;
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Broadcasts and gifts").await;
+    press(&app, op, id, "New mass gift").await;
+    press(&app, op, id, "Credits").await;
+    answer(&app, op, id, "0", "Send a whole number").await;
+    answer(&app, op, id, "5", "Send a note").await;
+    answer(&app, op, id, "Happy holidays", "Who gets it?").await;
+    press(&app, op, id, "Everyone").await;
+    assert!(body(&app, id).contains("Gift: 5 credits · note: Happy holidays"));
+    press(&app, op, id, "Send now").await;
+    for _ in 0..200 {
+        if body(&app, id).contains(": done") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(body(&app, id).contains(": done"), "{}", body(&app, id));
+    assert_eq!(app.balance(ann).await, 8);
+    assert_eq!(app.balance(bob).await, 8);
+    assert_eq!(app.ledger_sum(ann).await, 8);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_gift,
+    a_mass_gift_credits_everyone_once_with_a_note
+);

@@ -3,6 +3,8 @@
 //! ([`panels`]); who pressed is checked on every press; every change is audited ([`audit`]).
 //! Multi-step inputs (a search, a credit change, a setting) wait for the admin's next message
 //! in the chat, with cancel on every step.
+mod campaigns;
+
 use serde::{Deserialize, Serialize};
 use teloxide::{
     payloads::{
@@ -83,6 +85,7 @@ pub enum Action {
     QuickSend { id: i64, user: i64 },
     Analytics,
     Csv { report: Report },
+    Campaign { step: campaigns::Step },
     Products,
     Product { id: i64 },
     ProductToggle { id: i64 },
@@ -109,6 +112,7 @@ pub enum Awaiting {
     ProductPrice { draft: Draft },
     ProductStars { draft: Draft },
     ProductField { id: i64, field: Field },
+    Campaign { wait: campaigns::Wait },
 }
 
 /// A product being created, step by step.
@@ -239,6 +243,12 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-billing", Action::Billing),
                 cat("ac-cat-settings", Action::Settings),
             ],
+            vec![cat(
+                "ac-cat-campaigns",
+                Action::Campaign {
+                    step: campaigns::Step::Home,
+                },
+            )],
             vec![
                 cat("ac-cat-replies", Action::Replies),
                 cat("ac-cat-system", Action::System),
@@ -1410,6 +1420,10 @@ async fn act(
         Action::Payments { page, failed } => (payments(ctx, t, page, failed).await?, None),
         Action::Order { id } => (order(ctx, t, id).await?, None),
         Action::Debts { page } => (debts(ctx, t, page).await?, None),
+        Action::Campaign { step } => match campaigns::act(ctx, t, panel, admin, step).await? {
+            Some(shown) => shown,
+            None => return Ok(None),
+        },
         Action::Analytics => (analytics_screen(ctx, t).await?, None),
         Action::Csv { report } => {
             let toast = send_csv(ctx, t, ChatId(panel.chat_id), report).await?;
@@ -1766,6 +1780,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             };
             show(&ctx, &panel, None, screen).await
         }
+        Awaiting::Campaign { wait } => campaigns::input(&ctx, &t, &panel, admin, &msg, wait).await,
         Awaiting::PaymentSearch => {
             let found = stats::search_orders(&ctx.db, &text).await?;
             if found.is_empty() {
@@ -2236,7 +2251,10 @@ mod tests {
 
     #[test]
     fn every_text_of_the_center_exists_in_every_locale() {
-        let source = include_str!("center.rs");
+        let source = concat!(
+            include_str!("center.rs"),
+            include_str!("center/campaigns.rs")
+        );
         let keys: std::collections::BTreeSet<&str> = source
             .match_indices("\"ac-")
             .filter_map(|(at, _)| {

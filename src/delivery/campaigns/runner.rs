@@ -382,7 +382,8 @@ fn refused(why: String) -> TgError {
 }
 
 /// Sends a broadcast's message to `chat`.
-async fn send_message(ctx: &AppCtx, chat: ChatId, m: &CampaignMessage) -> Result<(), TgError> {
+/// Sends a campaign's message to one chat (also used for the preview an admin sees).
+pub async fn send_message(ctx: &AppCtx, chat: ChatId, m: &CampaignMessage) -> Result<(), TgError> {
     let tg = ctx.tg.for_bulk();
     let bot = tg.bot();
     let (parse_mode, entities) = match &m.format {
