@@ -412,12 +412,13 @@ impl Replay<'_> {
                 let expect = self.expand_expect(expect);
                 let deadline = Instant::now() + PATIENCE;
                 let message = loop {
-                    // In the admin group: the newest in General (topics hold the relay).
+                    // In the admin group: the newest panel (a message with buttons) in
+                    // General; topics hold the relay, and previews have no buttons.
                     let latest = if *in_admin {
                         emu.bot_messages(id)
                             .into_iter()
                             .rev()
-                            .find(|m| m.thread_id.is_none())
+                            .find(|m| m.thread_id.is_none() && !m.buttons.is_empty())
                     } else {
                         emu.last_bot_message(id)
                     };

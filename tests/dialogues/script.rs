@@ -23,7 +23,8 @@
 //! alice sees ~ "2/3"               # alice's newest bot message, as it stands now (edits
 //!                                  # applied), says this: for flows that edit in place
 //! olga presses @admin "📊 Dashboard"   # press a button on the newest bot message in the
-//! olga sees @admin ~ "Users: 2"        # admin group showing it; its newest bot message in General
+//! olga sees @admin ~ "Users: 2"        # admin group showing it; the newest bot message with
+//!                                      # buttons in General (the control center's panel)
 //! alice pays                       # pay the latest invoice in alice's chat (Stars)
 //! bot -> alice: invoice "25 credits" for 500 XTR   # the next bot message is an invoice:
 //!                                  # this title, this total (minor units), this currency
