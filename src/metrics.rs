@@ -94,6 +94,15 @@ impl Metrics {
         }
     }
 
+    /// Bot API calls since start, by outcome (`ok`, `rate_limited`, `error`, …), all methods.
+    pub fn api_outcomes(&self) -> BTreeMap<&'static str, u64> {
+        let mut out = BTreeMap::new();
+        for ((_, outcome), n) in self.0.api_calls.lock().expect("metrics lock").iter() {
+            *out.entry(*outcome).or_default() += n;
+        }
+        out
+    }
+
     pub fn api_call_count(&self, method: &str, outcome: &str) -> u64 {
         self.0
             .api_calls

@@ -301,6 +301,8 @@ ac-system = 🖥 System
     Database: { $backend }
     Jobs: { $queued } queued, { $running } running, { $dead } dead
     Relay backlog: { $waiting } waiting (oldest for { $oldest })
+    Bot API since start: { $ok } ok · { $limited } rate-limited · { $errors } errors · { $rejected } refused · { $uncertain } unanswered
+    { $webhook }
 ac-audit = 📜 Audit log{ $filter }, page { $page }
 ac-audit-by = {" "}by admin { $admin }
 ac-audit-of = {" "}about user { $user }
@@ -460,3 +462,6 @@ ac-camp-blocked = 🚫 Blocked the bot: { $users } (and { $more } more)
 ac-camp-pause = ⏸ Pause
 ac-camp-resume = ▶️ Resume
 ac-camp-cancel = ⏹ Cancel
+ac-system-webhook = Updates: { $url } · { $pending } pending · last error: { $error }
+ac-system-polling = long polling
+ac-system-webhook-unknown = Updates: unknown ({ $error })

@@ -313,6 +313,8 @@ ac-system = 🖥 Система
     База данных: { $backend }
     Задачи: { $queued } в очереди, { $running } выполняются, { $dead } с ошибкой
     Очередь пересылки: { $waiting } ждут (дольше всех { $oldest })
+    Bot API с запуска: { $ok } успешно · { $limited } с ограничением · { $errors } ошибок · { $rejected } отказов · { $uncertain } без ответа
+    { $webhook }
 ac-audit = 📜 Журнал{ $filter }, страница { $page }
 ac-audit-by = {" "}— админ { $admin }
 ac-audit-of = {" "}— пользователь { $user }
@@ -475,3 +477,6 @@ ac-camp-blocked = 🚫 Заблокировали бота: { $users } (и ещ�
 ac-camp-pause = ⏸ Пауза
 ac-camp-resume = ▶️ Продолжить
 ac-camp-cancel = ⏹ Остановить
+ac-system-webhook = Обновления: { $url } · в очереди { $pending } · последняя ошибка: { $error }
+ac-system-polling = long polling
+ac-system-webhook-unknown = Обновления: неизвестно ({ $error })

@@ -142,6 +142,9 @@ async fn an_admin_walks_every_category_and_changes_a_user_and_a_setting(app: Tes
     press(&app, op, id, "Home").await;
     press(&app, op, id, "System").await;
     assert!(body(&app, id).contains("SQLite") || body(&app, id).contains("PostgreSQL"));
+    let system = body(&app, id);
+    assert!(system.contains("Bot API since start:"), "{system}");
+    assert!(system.contains("Updates: long polling · "), "{system}");
     press(&app, op, id, "Home").await;
 
     // Users → Ann's card.

@@ -592,6 +592,23 @@ async fn system(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
         "SQLite"
     };
     let count = |s: &str| jobs.get(s).copied().unwrap_or(0).to_string();
+    let api = ctx.metrics.api_outcomes();
+    let calls = |s: &str| api.get(s).copied().unwrap_or(0).to_string();
+    let webhook = match ctx.tg.call(ctx.tg.bot().get_webhook_info()).await {
+        Ok(info) => t.say(
+            "ac-system-webhook",
+            &[
+                (
+                    "url",
+                    info.url
+                        .map_or(t.key("ac-system-polling"), |u| u.to_string()),
+                ),
+                ("pending", info.pending_update_count.to_string()),
+                ("error", info.last_error_message.unwrap_or(t.key("ac-none"))),
+            ],
+        ),
+        Err(e) => t.say("ac-system-webhook-unknown", &[("error", e.to_string())]),
+    };
     let text = format!(
         "{}\n\n{}",
         t.say(
@@ -604,6 +621,12 @@ async fn system(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
                 ("running", count("running")),
                 ("dead", count("dead")),
                 ("waiting", backlog.waiting.to_string()),
+                ("ok", calls("ok")),
+                ("limited", calls("rate_limited")),
+                ("errors", calls("error")),
+                ("rejected", calls("rejected")),
+                ("uncertain", calls("uncertain")),
+                ("webhook", webhook.clone()),
                 (
                     "oldest",
                     backlog
