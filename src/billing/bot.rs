@@ -19,21 +19,43 @@ use crate::{
     context::AppCtx,
     delivery::{callbacks::PayMethod, notify, replies::CatalogItem},
     i18n::{self, Args},
-    services::events::{self, Claim, EventSource},
+    services::{
+        events::{self, Claim, EventSource},
+        settings,
+    },
     telegram::TgError,
 };
 
-fn item(p: &Product) -> CatalogItem {
+/// The ways of paying the operator has switched on (and configured).
+#[derive(Debug, Clone, Copy)]
+struct Ways {
+    stars: bool,
+    card: bool,
+}
+
+async fn ways(ctx: &AppCtx) -> Result<Ways, BotError> {
+    Ok(Ways {
+        stars: settings::get(&ctx.db, &settings::SELL_WITH_STARS).await?,
+        card: ctx.stripe.is_some() && settings::get(&ctx.db, &settings::SELL_WITH_CARD).await?,
+    })
+}
+
+fn item(p: &Product, ways: Ways) -> CatalogItem {
     CatalogItem {
         product: p.id,
         title: p.title.clone(),
         price: format_price(p.price_minor, &p.currency),
-        stars: p.stars_price,
+        stars: p.stars_price.filter(|_| ways.stars),
     }
 }
 
 pub(crate) async fn catalog(ctx: &AppCtx, user: &User) -> HandlerResult {
-    let items = orders::catalog(&ctx.db).await?.iter().map(item).collect();
+    let ways = ways(ctx).await?;
+    let items = orders::catalog(&ctx.db)
+        .await?
+        .iter()
+        .map(|p| item(p, ways))
+        .collect();
     send_private(
         ctx,
         user.id,
@@ -45,13 +67,13 @@ pub(crate) async fn catalog(ctx: &AppCtx, user: &User) -> HandlerResult {
 }
 
 /// The ways this product can be paid for here.
-fn choices(ctx: &AppCtx, p: &Product) -> Reply {
+fn choices(ctx: &AppCtx, p: &Product, ways: Ways) -> Reply {
     Reply::ChooseMethod {
         product: p.id,
         title: p.title.clone(),
         price: format_price(p.price_minor, &p.currency),
-        stars: p.stars_price,
-        card: ctx.stripe.is_some(),
+        stars: p.stars_price.filter(|_| ways.stars),
+        card: ways.card,
         card_in_telegram: ctx.config.telegram_payment_provider_token.is_some(),
     }
 }
@@ -68,7 +90,17 @@ pub(crate) async fn choose(
 ) -> HandlerResult {
     let locale = locale_of_user(ctx, user);
     match active_product(ctx, product).await? {
-        Some(p) => edit_private(ctx, ChatId(user.id), message, &choices(ctx, &p), locale).await,
+        Some(p) => {
+            let ways = ways(ctx).await?;
+            edit_private(
+                ctx,
+                ChatId(user.id),
+                message,
+                &choices(ctx, &p, ways),
+                locale,
+            )
+            .await
+        }
         None => {
             edit_private(
                 ctx,
@@ -94,9 +126,10 @@ pub(crate) async fn pay(
         send_private(ctx, user.id, &Reply::ProductUnavailable, locale).await?;
         return Ok(());
     };
+    let ways = ways(ctx).await?;
     let method = match method {
-        PayMethod::Card if ctx.stripe.is_some() => Method::Stripe,
-        PayMethod::Stars if product.stars_price.is_some() => Method::Stars,
+        PayMethod::Card if ways.card => Method::Stripe,
+        PayMethod::Stars if ways.stars && product.stars_price.is_some() => Method::Stars,
         PayMethod::Telegram if ctx.config.telegram_payment_provider_token.is_some() => {
             Method::Provider
         }
@@ -183,7 +216,7 @@ pub(crate) async fn quick_buy(ctx: &AppCtx, user: &User, code: &str) -> HandlerR
         .await?;
         return Ok(());
     };
-    let method = if ctx.stripe.is_some() {
+    let method = if ways(ctx).await?.card {
         PayMethod::Card
     } else {
         PayMethod::Stars
@@ -290,6 +323,10 @@ pub(crate) async fn billing(ctx: &AppCtx, user: &User, bot_username: &str) -> Ha
 pub(crate) async fn autorecharge(ctx: &AppCtx, user: &User, args: &str) -> HandlerResult {
     use crate::billing::auto_recharge;
     let locale = locale_of_user(ctx, user);
+    if !settings::get(&ctx.db, &settings::AUTO_RECHARGE).await? {
+        send_private(ctx, user.id, &Reply::PaymentUnavailable, locale).await?;
+        return Ok(());
+    }
     let credits_of = |product_id: i64| async move {
         orders::product(&ctx.db, product_id)
             .await

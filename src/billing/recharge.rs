@@ -29,6 +29,10 @@ pub async fn maybe_trigger(ctx: &AppCtx, user_id: i64, balance: i64) -> Result<(
     if !a.enabled || a.payment_method.is_none() || balance >= a.threshold || ctx.stripe.is_none() {
         return Ok(());
     }
+    // The operator switched auto-recharge off for everyone.
+    if !crate::services::settings::get(&ctx.db, &crate::services::settings::AUTO_RECHARGE).await? {
+        return Ok(());
+    }
     let now = ctx.now();
     let job = NewJob {
         dedupe_key: Some(format!("{JOB}:{user_id}:{}", now.format("%Y%m%d%H%M"))),

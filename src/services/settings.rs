@@ -120,6 +120,32 @@ pub const ALLOW_RESET: Setting<bool> = Setting {
     default: || false,
 };
 
+/// Products may be paid with Telegram Stars (where they have a Stars price).
+pub const SELL_WITH_STARS: Setting<bool> = Setting {
+    key: "sell_with_stars",
+    default: || true,
+};
+
+/// Products may be paid by card (Stripe Checkout), when Stripe is configured.
+pub const SELL_WITH_CARD: Setting<bool> = Setting {
+    key: "sell_with_card",
+    default: || true,
+};
+
+/// Users may turn on `/autorecharge`, and opted-in users are recharged.
+pub const AUTO_RECHARGE: Setting<bool> = Setting {
+    key: "auto_recharge",
+    default: || true,
+};
+
+/// The switches: on or off.
+const SWITCHES: [&Setting<bool>; 4] = [
+    &ALLOW_RESET,
+    &SELL_WITH_STARS,
+    &SELL_WITH_CARD,
+    &AUTO_RECHARGE,
+];
+
 /// The full length of the `/balance` bar when the user has bought no pack yet.
 pub const BALANCE_SCALE: Setting<i64> = Setting {
     key: "balance_scale",
@@ -144,6 +170,18 @@ pub async fn list(db: &crate::storage::Db) -> ServiceResult<Vec<(&'static str, S
         ),
         (DEFAULT_TIER.key, get(db, &DEFAULT_TIER).await?),
         (ALLOW_RESET.key, get(db, &ALLOW_RESET).await?.to_string()),
+        (
+            SELL_WITH_STARS.key,
+            get(db, &SELL_WITH_STARS).await?.to_string(),
+        ),
+        (
+            SELL_WITH_CARD.key,
+            get(db, &SELL_WITH_CARD).await?.to_string(),
+        ),
+        (
+            AUTO_RECHARGE.key,
+            get(db, &AUTO_RECHARGE).await?.to_string(),
+        ),
         (
             BALANCE_SCALE.key,
             get(db, &BALANCE_SCALE).await?.to_string(),
@@ -204,13 +242,13 @@ pub async fn set_from_text(
             Err(e) => Err(e),
         });
     }
-    if key == ALLOW_RESET.key {
+    if let Some(switch) = SWITCHES.iter().find(|s| s.key == key) {
         let value = match raw {
             "on" | "true" | "yes" => true,
             "off" | "false" | "no" => false,
-            _ => return Ok(Err(BadSetting::Switch(ALLOW_RESET.key))),
+            _ => return Ok(Err(BadSetting::Switch(switch.key))),
         };
-        set(db, now, &ALLOW_RESET, &value).await?;
+        set(db, now, switch, &value).await?;
         return Ok(Ok(value.to_string()));
     }
     if key == DEFAULT_TIER.key {

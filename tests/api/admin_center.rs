@@ -873,3 +873,52 @@ on_both_databases!(
     admin_center_gift,
     a_mass_gift_credits_everyone_once_with_a_note
 );
+
+async fn switching_stars_off_in_settings_takes_them_out_of_the_shop(app: TestApp) {
+    use tollgate::delivery::callbacks::{Callback, PayMethod};
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Settings").await;
+    press(&app, op, id, "sell_with_stars = true").await;
+    assert!(data_of(&app, id, "sell_with_stars = false").starts_with("ap:"));
+    app.say(ann, "/buy");
+    let catalog = app.next_message(ann).await;
+    assert!(
+        catalog
+            .buttons
+            .iter()
+            .flatten()
+            .all(|b| !b.text.contains('⭐')),
+        "{:?}",
+        catalog.buttons
+    );
+    // A Stars button from before (or forged) is refused.
+    let pack = tollgate::billing::orders::product_by_code(app.db(), "pack10")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let data = Callback::Pay {
+        product: pack,
+        method: PayMethod::Stars,
+    }
+    .data();
+    let q = app
+        .emu()
+        .press_raw(ann, ann, catalog.message_id, &data)
+        .unwrap();
+    app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap();
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::PaymentUnavailable, Locale::En)
+    );
+    assert_eq!(app.emu().calls_to("sendInvoice").len(), 0);
+    assert_eq!(audit_count(&app).await, 1);
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_switches,
+    switching_stars_off_in_settings_takes_them_out_of_the_shop
+);
