@@ -465,3 +465,4 @@ ac-camp-cancel = ⏹ Cancel
 ac-system-webhook = Updates: { $url } · { $pending } pending · last error: { $error }
 ac-system-polling = long polling
 ac-system-webhook-unknown = Updates: unknown ({ $error })
+ac-camp-ask-buttons = Add link buttons under it: one per line, “Label | https://…”; or “-” for none.

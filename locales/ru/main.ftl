@@ -480,3 +480,4 @@ ac-camp-cancel = ⏹ Остановить
 ac-system-webhook = Обновления: { $url } · в очереди { $pending } · последняя ошибка: { $error }
 ac-system-polling = long polling
 ac-system-webhook-unknown = Обновления: неизвестно ({ $error })
+ac-camp-ask-buttons = Добавьте кнопки-ссылки: по одной в строке, «Текст | https://…»; или «-», если не нужны.

@@ -81,6 +81,15 @@ pub async fn assign(db: &Db, user_id: i64, tier_id: Option<i64>) -> ServiceResul
     Ok(())
 }
 
+/// Every tier, by name.
+pub async fn all(db: &Db) -> ServiceResult<Vec<tiers::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(tiers::Entity::find()
+        .order_by_asc(tiers::Column::Name)
+        .all(db)
+        .await?)
+}
+
 pub async fn by_name(db: &Db, name: &str) -> ServiceResult<Option<tiers::Model>> {
     Ok(tiers::Entity::find()
         .filter(tiers::Column::Name.eq(name))

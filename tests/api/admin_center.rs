@@ -794,7 +794,16 @@ async fn an_admin_broadcasts_to_three_users_and_the_report_names_who_blocked_the
     let id = open(&app, op).await;
     press(&app, op, id, "Broadcasts and gifts").await;
     press(&app, op, id, "New broadcast").await;
-    answer(&app, op, id, "Big news: new packs!", "Who gets it?").await;
+    answer(&app, op, id, "Big news: new packs!", "Add link buttons").await;
+    answer(&app, op, id, "Shop | javascript:alert(1)", "button 1").await;
+    answer(
+        &app,
+        op,
+        id,
+        "Shop | https://example.com/shop",
+        "Who gets it?",
+    )
+    .await;
     press(&app, op, id, "With a pass").await;
     assert!(body(&app, id).contains("Nobody is in that audience"));
     let preview_before = app.bot_message_count(app.admin_chat());
@@ -807,7 +816,8 @@ async fn an_admin_broadcasts_to_three_users_and_the_report_names_who_blocked_the
             .bot_messages(app.admin_chat())
             .iter()
             .skip(preview_before)
-            .any(|m| m.body() == Some("Big news: new packs!"))
+            .any(|m| m.body() == Some("Big news: new packs!")
+                && m.buttons[0][0].url.as_deref() == Some("https://example.com/shop"))
     );
     press(&app, op, id, "Send now").await;
     let mut report = String::new();
@@ -921,4 +931,56 @@ async fn switching_stars_off_in_settings_takes_them_out_of_the_shop(app: TestApp
 on_both_databases!(
     admin_center_switches,
     switching_stars_off_in_settings_takes_them_out_of_the_shop
+);
+
+async fn a_pass_gift_to_one_tier_reaches_only_that_tier(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let bob = app.started_user("Bob", "en").await;
+    let now = chrono::Utc::now();
+    tollgate::accounts::tiers::upsert(app.db(), now, "vip", 0, "")
+        .await
+        .unwrap();
+    let vip = tollgate::accounts::tiers::by_name(app.db(), "vip")
+        .await
+        .unwrap()
+        .unwrap();
+    tollgate::accounts::tiers::assign(app.db(), bob, Some(vip.id))
+        .await
+        .unwrap();
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Broadcasts and gifts").await;
+    press(&app, op, id, "New mass gift").await;
+    press(&app, op, id, "Pass: week").await;
+    answer(&app, op, id, "-", "Who gets it?").await;
+    press(&app, op, id, "Tier vip").await;
+    assert!(
+        body(&app, id).contains("1 recipients"),
+        "{}",
+        body(&app, id)
+    );
+    press(&app, op, id, "Send now").await;
+    for _ in 0..200 {
+        if body(&app, id).contains(": done") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(body(&app, id).contains("Sent 1"), "{}", body(&app, id));
+    let pass = |user| {
+        let db = app.db().clone();
+        async move {
+            tollgate::billing::passes::active(&db, chrono::Utc::now(), user)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(pass(bob).await.is_some());
+    assert!(pass(ann).await.is_none());
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_tier_gift,
+    a_pass_gift_to_one_tier_reaches_only_that_tier
 );

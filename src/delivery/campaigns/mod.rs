@@ -208,7 +208,8 @@ impl CampaignMessage {
         text.encode_utf16().count()
     }
 
-    fn validate(&self) -> CampaignResult<()> {
+    /// Checks the message against Telegram's limits and its buttons' links.
+    pub fn validate(&self) -> CampaignResult<()> {
         if self.text.trim().is_empty() && self.media.is_none() {
             return Err(CampaignError::EmptyMessage);
         }

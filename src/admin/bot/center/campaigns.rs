@@ -91,6 +91,7 @@ pub enum Step {
 #[serde(tag = "w", rename_all = "snake_case")]
 pub enum Wait {
     Message,
+    Buttons { compose: Compose },
     GiftAmount,
     GiftNote { compose: Compose },
 }
@@ -99,7 +100,29 @@ fn go(step: Step) -> Action {
     Action::Campaign { step }
 }
 
-fn audiences(t: &T, compose: &Compose) -> Vec<Vec<Button>> {
+async fn audiences(ctx: &AppCtx, t: &T, compose: &Compose) -> Result<Vec<Vec<Button>>, BotError> {
+    let tiers = crate::accounts::tiers::all(&ctx.db).await?;
+    let mut rows = fixed_audiences(t, compose);
+    let by_tier: Vec<Button> = tiers
+        .into_iter()
+        .take(6)
+        .map(|tier| {
+            Button::Do(
+                t.say("ac-aud-tier", &[("name", tier.name.clone())]),
+                go(Step::Pick {
+                    compose: compose.clone(),
+                    audience: Audience::Tier { name: tier.name },
+                }),
+            )
+        })
+        .collect();
+    if !by_tier.is_empty() {
+        rows.insert(rows.len() - 1, by_tier);
+    }
+    Ok(rows)
+}
+
+fn fixed_audiences(t: &T, compose: &Compose) -> Vec<Vec<Button>> {
     let pick = |key: &str, audience: Audience| {
         Button::Do(
             t.key(key),
@@ -414,7 +437,7 @@ pub(super) async fn act(
                 return Ok(Some((
                     Screen {
                         text,
-                        rows: audiences(t, &compose),
+                        rows: audiences(ctx, t, &compose).await?,
                     },
                     None,
                 )));
@@ -645,10 +668,30 @@ pub(super) async fn input(
                 let why = format!("⚠️ {}\n\n{}", t.key(key), t.key("ac-camp-ask-message"));
                 return again(why, Wait::Message).await;
             }
-            Compose {
+            let compose = Compose {
                 message,
                 ..Compose::default()
+            };
+            return again(t.key("ac-camp-ask-buttons"), Wait::Buttons { compose }).await;
+        }
+        Wait::Buttons { mut compose } => {
+            let raw = msg.text().unwrap_or_default().trim();
+            let mut buttons = Vec::new();
+            if raw != "-" {
+                for line in raw.lines().filter(|l| !l.trim().is_empty()) {
+                    let (label, url) = line.split_once('|').unwrap_or((line, ""));
+                    buttons.push(campaigns::UrlButton {
+                        text: label.trim().to_owned(),
+                        url: url.trim().to_owned(),
+                    });
+                }
             }
+            compose.message.buttons = buttons;
+            if let Err(e) = compose.message.validate() {
+                let why = format!("⚠️ {e}\n\n{}", t.key("ac-camp-ask-buttons"));
+                return again(why, Wait::Buttons { compose }).await;
+            }
+            compose
         }
         Wait::GiftAmount => match text
             .parse::<i64>()
@@ -686,7 +729,7 @@ pub(super) async fn input(
     };
     let screen = Screen {
         text: t.key("ac-camp-ask-audience"),
-        rows: audiences(t, &compose),
+        rows: audiences(ctx, t, &compose).await?,
     };
     show(ctx, panel, None, screen).await
 }
