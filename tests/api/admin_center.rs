@@ -984,3 +984,61 @@ on_both_databases!(
     admin_center_tier_gift,
     a_pass_gift_to_one_tier_reaches_only_that_tier
 );
+
+async fn a_listed_admin_runs_the_center_in_a_private_chat_and_inputs_are_not_relayed(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator(); // listed in ADMIN_USER_IDS by the harness
+    app.say(op, "/admin");
+    let panel = app.next_message(op).await;
+    assert!(panel.body().unwrap().contains("Control center"));
+    let find = |label: &str| {
+        let p = app
+            .emu()
+            .bot_messages(op)
+            .into_iter()
+            .find(|m| m.message_id == panel.message_id)
+            .unwrap();
+        p.buttons
+            .iter()
+            .flatten()
+            .find(|b| b.text.contains(label))
+            .and_then(|b| b.callback_data.clone())
+            .unwrap_or_else(|| panic!("no {label}"))
+    };
+    let q = app
+        .emu()
+        .press_raw(op, op, panel.message_id, &find("Search users"))
+        .unwrap();
+    app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap();
+    let copies_before = app.emu().bot_messages(app.admin_chat()).len();
+    app.say(op, "Ann");
+    let mut found = false;
+    for _ in 0..100 {
+        let body = app
+            .emu()
+            .bot_messages(op)
+            .into_iter()
+            .find(|m| m.message_id == panel.message_id)
+            .and_then(|m| m.body().map(str::to_owned))
+            .unwrap_or_default();
+        if body.contains("Users matching “Ann”") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(found, "the search answered in the private panel");
+    app.settle().await;
+    assert_eq!(
+        app.emu().bot_messages(app.admin_chat()).len(),
+        copies_before,
+        "the input was not relayed to the admin group"
+    );
+    assert!(find(&format!("{ann}")).starts_with("ap:"));
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_private,
+    a_listed_admin_runs_the_center_in_a_private_chat_and_inputs_are_not_relayed
+);
