@@ -63,6 +63,8 @@ pub struct AppOptions {
     pub telegram_timeout: Duration,
     /// Timeouts and the connection cap of the HTTP server.
     pub http: http::ServerLimits,
+    /// Where the log's error events are counted (`main` attaches its layer).
+    pub errors: crate::errors_log::ErrorLog,
 }
 
 impl Default for AppOptions {
@@ -75,6 +77,7 @@ impl Default for AppOptions {
             redis_prefix: "tollgate:".into(),
             telegram_timeout: telegram::CLIENT_TIMEOUT,
             http: http::ServerLimits::default(),
+            errors: crate::errors_log::ErrorLog::default(),
         }
     }
 }
@@ -253,6 +256,7 @@ impl App {
             metrics,
             tg,
             jobs,
+            errors: opts.errors.clone(),
         };
         let _ = app_cell.set(ctx.clone());
         let http_state = HttpState {

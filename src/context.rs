@@ -35,6 +35,8 @@ pub struct AppCtx {
     pub backlog: Arc<Backlog>,
     /// Who may run admin commands (see [`AdminAccess`]).
     pub admins: Arc<AdminAccess>,
+    /// Recent error events of the log.
+    pub errors: crate::errors_log::ErrorLog,
 }
 
 impl AppCtx {

@@ -15,6 +15,7 @@ pub mod config;
 pub mod context;
 pub mod delivery;
 pub mod domain;
+pub mod errors_log;
 pub mod http;
 pub mod i18n;
 pub mod jobs;

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use tollgate::errors_log::ErrorLog;
 use tollgate::{
     app::{App, AppError, AppOptions},
     cli::{Cli, Command},
@@ -10,11 +11,12 @@ use tollgate::{
 use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
 /// Logs as `RUST_LOG` says.
-fn init_tracing(format: LogFormat) {
+fn init_tracing(format: LogFormat, errors: &ErrorLog) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()
         .with(filter)
         .with(fmt_layer(format))
+        .with(errors.layer())
         .init();
 }
 
@@ -88,7 +90,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(config.log_format);
+    let errors = ErrorLog::default();
+    init_tracing(config.log_format, &errors);
     if matches!(
         &cli.command,
         None | Some(Command::Run) | Some(Command::Sandbox(_))
@@ -117,6 +120,7 @@ fn main() -> ExitCode {
                 let database_url = config.database_url.clone();
                 let opts = AppOptions {
                     limits: config.telegram_limits,
+                    errors: errors.clone(),
                     ..AppOptions::default()
                 };
                 match App::build(config, opts).await {

@@ -303,6 +303,7 @@ ac-system = 🖥 System
     Relay backlog: { $waiting } waiting (oldest for { $oldest })
     Bot API since start: { $ok } ok · { $limited } rate-limited · { $errors } errors · { $rejected } refused · { $uncertain } unanswered
     { $webhook }
+    Errors logged in the last hour: { $errors_hour }
 ac-audit = 📜 Audit log{ $filter }, page { $page }
 ac-audit-by = {" "}by admin { $admin }
 ac-audit-of = {" "}about user { $user }

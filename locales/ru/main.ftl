@@ -315,6 +315,7 @@ ac-system = 🖥 Система
     Очередь пересылки: { $waiting } ждут (дольше всех { $oldest })
     Bot API с запуска: { $ok } успешно · { $limited } с ограничением · { $errors } ошибок · { $rejected } отказов · { $uncertain } без ответа
     { $webhook }
+    Ошибок в журнале за последний час: { $errors_hour }
 ac-audit = 📜 Журнал{ $filter }, страница { $page }
 ac-audit-by = {" "}— админ { $admin }
 ac-audit-of = {" "}— пользователь { $user }

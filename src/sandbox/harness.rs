@@ -164,6 +164,7 @@ impl Harness {
             redis_prefix: opts.redis_prefix.clone(),
             telegram_timeout: opts.telegram_timeout,
             http: opts.http,
+            errors: Default::default(),
         };
         StoppedHarness {
             emulator,

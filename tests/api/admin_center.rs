@@ -145,6 +145,10 @@ async fn an_admin_walks_every_category_and_changes_a_user_and_a_setting(app: Tes
     let system = body(&app, id);
     assert!(system.contains("Bot API since start:"), "{system}");
     assert!(system.contains("Updates: long polling · "), "{system}");
+    assert!(
+        system.contains("Errors logged in the last hour: 0"),
+        "{system}"
+    );
     press(&app, op, id, "Home").await;
 
     // Users → Ann's card.

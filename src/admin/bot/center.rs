@@ -628,6 +628,13 @@ async fn system(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
                 ("uncertain", calls("uncertain")),
                 ("webhook", webhook.clone()),
                 (
+                    "errors_hour",
+                    // Log lines carry wall time, so the window is wall time too.
+                    ctx.errors
+                        .count_since(chrono::Utc::now() - chrono::Duration::hours(1))
+                        .to_string(),
+                ),
+                (
                     "oldest",
                     backlog
                         .oldest
