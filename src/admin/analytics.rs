@@ -162,6 +162,48 @@ pub async fn revenue_by_product(db: &Db, now: DateTime<Utc>, window: i64) -> Ser
     })
 }
 
+/// Net revenue per day in the currency that brought the most over the last `window` days:
+/// the currency and a value (in minor units) for every day of the window. None without any.
+pub async fn revenue_per_day(
+    db: &Db,
+    now: DateTime<Utc>,
+    window: i64,
+) -> ServiceResult<Option<(String, Vec<(NaiveDate, i64)>)>> {
+    let all_days = days(now, window);
+    let since = all_days[0]
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    let day = day_of(db.get_database_backend(), "paid_at");
+    let query = format!(
+        "SELECT {day} AS d, currency, CAST(SUM(amount_minor - refunded_minor) AS BIGINT) AS net \
+         FROM orders WHERE status IN ({}) AND paid_at >= $1 GROUP BY {day}, currency",
+        paid_in()
+    );
+    let mut by_currency: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for row in storage::query_all(db, &query, vec![since.into()]).await? {
+        let currency: String = row.try_get("", "currency")?;
+        by_currency
+            .entry(currency.to_lowercase())
+            .or_default()
+            .insert(row.try_get("", "d")?, row.try_get("", "net")?);
+    }
+    let Some((currency, per_day)) = by_currency
+        .into_iter()
+        .max_by_key(|(_, days)| days.values().sum::<i64>())
+    else {
+        return Ok(None);
+    };
+    let points = all_days
+        .into_iter()
+        .map(|d| {
+            let key = d.format("%Y-%m-%d").to_string();
+            (d, per_day.get(&key).copied().unwrap_or(0))
+        })
+        .collect();
+    Ok(Some((currency, points)))
+}
+
 /// Of the users who first came in the last `window` days: how many, how many wrote a message
 /// to the team, how many paid.
 pub async fn funnel(db: &Db, now: DateTime<Utc>, window: i64) -> ServiceResult<Table> {

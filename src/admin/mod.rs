@@ -5,6 +5,7 @@ pub mod access;
 pub mod analytics;
 pub mod audit;
 pub mod bot;
+pub mod charts;
 pub mod conversations;
 pub mod notes;
 pub mod panels;

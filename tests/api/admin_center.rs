@@ -712,6 +712,28 @@ async fn analytics_count_the_funnel_and_revenue_and_send_csv(app: TestApp) {
         name.starts_with("growth-30d-") && name.ends_with(".csv"),
         "{name}"
     );
+    // The charts go out as photos drawn in-process.
+    let before = app.bot_message_count(app.admin_chat());
+    let answer = press(&app, op, id, "Chart").await;
+    assert_eq!(answer.text.as_deref(), Some("🖼 The chart is in the chat."));
+    press(&app, op, id, "Home").await;
+    press(&app, op, id, "Dashboard").await;
+    press(&app, op, id, "Chart").await;
+    let photos: Vec<String> = app
+        .emu()
+        .bot_messages(app.admin_chat())
+        .into_iter()
+        .skip(before)
+        .filter(|m| m.kind == "photo")
+        .filter_map(|m| m.caption.clone())
+        .collect();
+    assert_eq!(
+        photos,
+        [
+            "Growth, the last 30 days",
+            "Revenue and new users, the last 30 days"
+        ]
+    );
     app.stop().await;
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use teloxide::{
     payloads::{
         EditForumTopicSetters, EditMessageTextSetters, SendDocumentSetters, SendMessageSetters,
+        SendPhotoSetters,
     },
     prelude::*,
     types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ThreadId},
@@ -22,7 +23,7 @@ use crate::{
     admin::{
         Standing, analytics,
         audit::{self, Filter},
-        conversations, notes,
+        charts, conversations, notes,
         panels::{self, Input, Pressed},
         quick_replies,
         stats::{self, Revenue},
@@ -85,6 +86,7 @@ pub enum Action {
     QuickSend { id: i64, user: i64 },
     Analytics,
     Csv { report: Report },
+    Chart { chart: ChartKind },
     Campaign { step: campaigns::Step },
     Products,
     Product { id: i64 },
@@ -130,6 +132,15 @@ pub enum Report {
     Revenue,
     Funnel,
     Top,
+}
+
+/// A chart sent as a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChartKind {
+    /// Revenue and new users per day.
+    Dashboard,
+    /// New users, charged messages and payments per day.
+    Growth,
 }
 
 /// The window analytics look at, in days.
@@ -282,7 +293,15 @@ async fn dashboard(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
     Ok(Screen {
         text,
         rows: vec![
-            vec![Button::Do(t.key("ac-refresh"), Action::Dashboard)],
+            vec![
+                Button::Do(t.key("ac-refresh"), Action::Dashboard),
+                Button::Do(
+                    t.key("ac-chart-button"),
+                    Action::Chart {
+                        chart: ChartKind::Dashboard,
+                    },
+                ),
+            ],
             t.nav(None),
         ],
     })
@@ -967,6 +986,12 @@ async fn analytics_screen(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
                 csv("ac-csv-funnel", Report::Funnel),
                 csv("ac-csv-top", Report::Top),
             ],
+            vec![Button::Do(
+                t.key("ac-chart-button"),
+                Action::Chart {
+                    chart: ChartKind::Growth,
+                },
+            )],
             t.nav(None),
         ],
     })
@@ -993,6 +1018,70 @@ async fn send_csv(ctx: &AppCtx, t: &T, chat: ChatId, report: Report) -> Result<S
     let req = ctx.tg.bot().send_document(chat, file).caption(caption);
     ctx.tg.send(chat, req).await?;
     Ok(t.key("ac-csv-sent"))
+}
+
+/// Draws a chart and sends it as a photo into the panel's chat.
+async fn send_chart(
+    ctx: &AppCtx,
+    t: &T,
+    chat: ChatId,
+    chart: ChartKind,
+) -> Result<String, BotError> {
+    use charts::Series;
+    let now = ctx.now();
+    let growth = analytics::growth(&ctx.db, now, WINDOW).await?;
+    let column = |i: usize, label: String| Series {
+        label,
+        points: growth
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let day = chrono::NaiveDate::parse_from_str(&r[0], "%Y-%m-%d").ok()?;
+                Some((day, r[i].parse::<f64>().ok()?))
+            })
+            .collect(),
+    };
+    let (title, series) = match chart {
+        ChartKind::Dashboard => {
+            let mut series = vec![column(1, t.key("ac-chart-new-users"))];
+            if let Some((currency, days)) = analytics::revenue_per_day(&ctx.db, now, WINDOW).await?
+            {
+                let scale = if currency == "xtr" { 1.0 } else { 100.0 };
+                series.push(Series {
+                    label: t.say("ac-chart-revenue", &[("currency", currency.to_uppercase())]),
+                    points: days
+                        .into_iter()
+                        .map(|(d, minor)| (d, minor as f64 / scale))
+                        .collect(),
+                });
+            }
+            (
+                t.say("ac-chart-dashboard-title", &[("days", WINDOW.to_string())]),
+                series,
+            )
+        }
+        ChartKind::Growth => (
+            t.say("ac-chart-growth-title", &[("days", WINDOW.to_string())]),
+            vec![
+                column(1, t.key("ac-chart-new-users")),
+                column(2, t.key("ac-chart-messages")),
+                column(3, t.key("ac-chart-payments")),
+            ],
+        ),
+    };
+    let caption = title.clone();
+    let png = tokio::task::spawn_blocking(move || charts::lines(&title, &series))
+        .await
+        .map_err(|e| {
+            BotError::Service(crate::storage::StorageError::Corrupt(e.to_string()).into())
+        })?
+        .map_err(|e| {
+            BotError::Service(crate::storage::StorageError::Corrupt(e.to_string()).into())
+        })?;
+    let file = InputFile::memory(png).file_name(format!("chart-{}.png", now.format("%Y-%m-%d")));
+    let req = ctx.tg.bot().send_photo(chat, file).caption(caption);
+    ctx.tg.send(chat, req).await?;
+    Ok(t.key("ac-chart-sent"))
 }
 
 fn gives(t: &T, g: Option<Gives>) -> String {
@@ -1455,6 +1544,14 @@ async fn act(
             None => return Ok(None),
         },
         Action::Analytics => (analytics_screen(ctx, t).await?, None),
+        Action::Chart { chart } => {
+            let toast = send_chart(ctx, t, ChatId(panel.chat_id), chart).await?;
+            let screen = match chart {
+                ChartKind::Dashboard => dashboard(ctx, t).await?,
+                ChartKind::Growth => analytics_screen(ctx, t).await?,
+            };
+            (screen, Some(toast))
+        }
         Action::Csv { report } => {
             let toast = send_csv(ctx, t, ChatId(panel.chat_id), report).await?;
             (analytics_screen(ctx, t).await?, Some(toast))
