@@ -781,15 +781,9 @@ fn billing(t: &T) -> Screen {
     }
 }
 
-async fn payments(ctx: &AppCtx, t: &T, page: u32, failed: bool) -> Result<Screen, BotError> {
-    let (list, more) = stats::orders_page(&ctx.db, failed, page, PER_PAGE).await?;
-    let key = if failed { "ac-failed" } else { "ac-payments" };
-    let mut text = t.say(key, &[("page", (page + 1).to_string())]);
-    if list.is_empty() {
-        text = format!("{text}\n\n{}", t.key("ac-payments-empty"));
-    }
-    let mut rows: Vec<Vec<Button>> = list
-        .iter()
+/// One button per order: number, buyer, amount and status, opening the order's card.
+fn order_rows(list: &[stats::OrderLine]) -> Vec<Vec<Button>> {
+    list.iter()
         .map(|l| {
             let o = &l.order;
             vec![Button::Do(
@@ -803,7 +797,26 @@ async fn payments(ctx: &AppCtx, t: &T, page: u32, failed: bool) -> Result<Screen
                 Action::Order { id: o.id },
             )]
         })
-        .collect();
+        .collect()
+}
+
+/// A setting's current value as `/settings` shows it; None for an unknown key.
+async fn setting_value(ctx: &AppCtx, key: &str) -> Result<Option<String>, BotError> {
+    Ok(settings::list(&ctx.db)
+        .await?
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v))
+}
+
+async fn payments(ctx: &AppCtx, t: &T, page: u32, failed: bool) -> Result<Screen, BotError> {
+    let (list, more) = stats::orders_page(&ctx.db, failed, page, PER_PAGE).await?;
+    let key = if failed { "ac-failed" } else { "ac-payments" };
+    let mut text = t.say(key, &[("page", (page + 1).to_string())]);
+    if list.is_empty() {
+        text = format!("{text}\n\n{}", t.key("ac-payments-empty"));
+    }
+    let mut rows = order_rows(&list);
     rows.push(t.pages(page, more, |page| Action::Payments { page, failed }));
     rows.push(t.nav(Some(Action::Billing)));
     Ok(Screen { text, rows })
@@ -1487,11 +1500,7 @@ async fn act(
         }
         Action::Settings => (settings_screen(ctx, t).await?, None),
         Action::Setting { key } => {
-            let value = settings::list(&ctx.db)
-                .await?
-                .into_iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v);
+            let value = setting_value(ctx, &key).await?;
             let Some(value) = value else {
                 return Ok(Some(t.key("ac-expired")));
             };
@@ -1504,11 +1513,7 @@ async fn act(
             return Ok(None);
         }
         Action::Toggle { key } => {
-            let before = settings::list(&ctx.db)
-                .await?
-                .into_iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v);
+            let before = setting_value(ctx, &key).await?;
             let flipped = if before.as_deref() == Some("true") {
                 "off"
             } else {
@@ -1918,22 +1923,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
                 );
                 return again(why, Action::Billing, Awaiting::PaymentSearch).await;
             }
-            let mut rows: Vec<Vec<Button>> = found
-                .iter()
-                .map(|l| {
-                    let o = &l.order;
-                    vec![Button::Do(
-                        format!(
-                            "#{} · {} · {} · {}",
-                            o.id,
-                            l.name,
-                            format_price(o.amount_minor, &o.currency),
-                            o.status
-                        ),
-                        Action::Order { id: o.id },
-                    )]
-                })
-                .collect();
+            let mut rows = order_rows(&found);
             rows.push(vec![Button::Do(
                 t.key("ac-cat-search-payments"),
                 Action::SearchPayments,
@@ -2207,11 +2197,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             }
         }
         Awaiting::Setting { key } => {
-            let before = settings::list(&ctx.db)
-                .await?
-                .into_iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v);
+            let before = setting_value(&ctx, &key).await?;
             match settings::set_from_text(&ctx.db, now, &key, &text).await? {
                 Ok(after) => {
                     audit::record(
