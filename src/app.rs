@@ -111,7 +111,17 @@ fn job_runner(
     let (prune_db, prune_clock) = (db.clone(), clock.clone());
     let (remind_db, remind_clock) = (db.clone(), clock.clone());
     let notice_app = app.clone();
+    let (link_app, remove_app, remind_app) = (app.clone(), app.clone(), app.clone());
     JobRunner::builder()
+        .handle(crate::sellers::access::ISSUE_LINK_JOB, move |job| {
+            crate::sellers::bot::run_job(link_app.clone(), job)
+        })
+        .handle(crate::sellers::access::REMOVE_JOB, move |job| {
+            crate::sellers::bot::run_job(remove_app.clone(), job)
+        })
+        .handle(crate::sellers::access::REMIND_JOB, move |job| {
+            crate::sellers::bot::run_job(remind_app.clone(), job)
+        })
         .handle(crate::billing::recharge::JOB, move |job| {
             crate::billing::recharge::run(app.clone(), job)
         })
@@ -242,7 +252,14 @@ impl App {
         ));
         let backlog = Arc::new(crate::relay::backlog::Backlog::default());
         backlog.load(&db).await?;
+        let drafting = crate::sellers::drafts::Drafting::load(&db)
+            .await
+            .map_err(|e| match e {
+                crate::services::ServiceError::Storage(s) => s,
+                other => StorageError::Corrupt(other.to_string()),
+            })?;
         let ctx = AppCtx {
+            drafting,
             backlog,
             admins,
             stripe,
@@ -327,6 +344,10 @@ impl App {
             })
             .collect();
         let scheduler = tokio::spawn(schedule_housekeeping(ctx.clone(), shutdown.clone()));
+        let sweeper = tokio::spawn(crate::sellers::bot::run_sweeper(
+            ctx.clone(),
+            shutdown.clone(),
+        ));
 
         if let Some(me) = identify(&ctx, &shutdown).await {
             tracing::info!(bot = %me.username(), "connected to the Bot API");
@@ -396,6 +417,7 @@ impl App {
             let _ = drainer.await;
         }
         let _ = scheduler.await;
+        let _ = sweeper.await;
         match server.await {
             Ok(result) => result.map_err(AppError::Server),
             Err(join) => Err(AppError::Server(std::io::Error::other(join))),

@@ -37,6 +37,8 @@ pub struct AppCtx {
     pub admins: Arc<AdminAccess>,
     /// Recent error events of the log.
     pub errors: crate::errors_log::ErrorLog,
+    /// Sellers whose next message answers a dialogue step (see [`Drafting`]).
+    pub drafting: crate::sellers::drafts::Drafting,
 }
 
 impl AppCtx {

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod relay;
 pub mod sandbox;
+pub mod sellers;
 pub mod services;
 pub mod shutdown;
 pub mod storage;

@@ -13,6 +13,7 @@ mod m20261204_000005_profile_versions;
 mod m20261205_000006_refunds_relay_claims_backlog;
 mod m20261206_000007_campaigns;
 mod m20261206_000008_admin_center;
+mod m20261207_000009_sellers;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_refunds_relay_claims_backlog::Migration),
             Box::new(m20261206_000007_campaigns::Migration),
             Box::new(m20261206_000008_admin_center::Migration),
+            Box::new(m20261207_000009_sellers::Migration),
         ]
     }
 }

@@ -17,6 +17,19 @@ pub enum UserCommand {
     Buy50,
     Billing,
     Autorecharge(String),
+    /// Sellers: onboarding, then a new channel or group.
+    Sell,
+    Services,
+    Members(String),
+    /// `/grant <user id> <days> [service code]` (an admin listed in ADMIN_USER_IDS who is no
+    /// seller gets the admin command).
+    Grant(String),
+    Revoke(String),
+    Whitelist(String),
+    Dashboard,
+    Alert(String),
+    Audit(String),
+    Cancel,
 }
 
 /// Commands of the admin group; the argument text is parsed by each handler.
@@ -43,6 +56,10 @@ pub enum AdminCommand {
     Refund(String),
     Tier(String),
     Settier(String),
+    /// Sellers: the list, and suspending one.
+    Sellers,
+    Suspend(String),
+    Unsuspend(String),
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ use teloxide::{
 pub use crate::delivery::Reply;
 pub use commands::{AdminCommand, UserCommand};
 
+use crate::sellers::bot::SellerCommand;
+
 use crate::{
     context::AppCtx,
     delivery::DeliveryError,
@@ -75,13 +77,17 @@ fn is_admin_chat(msg: Message, ctx: AppCtx) -> bool {
 /// it goes to the relay. The hottest path, so it is recognised first and from the update
 /// itself: dptree hands every filter its own deep copy of the message, and the branches
 /// below would copy it four more times before getting here.
-fn relayed_message(update: Update) -> Option<Message> {
+fn relayed_message(update: Update, drafting: &crate::sellers::drafts::Drafting) -> Option<Message> {
     let UpdateKind::Message(msg) = update.kind else {
         return None;
     };
     let plain = msg.chat.is_private()
-        && msg.from.is_some()
+        && msg
+            .from
+            .as_ref()
+            .is_some_and(|u| !drafting.contains(u.id.0 as i64))
         && msg.successful_payment().is_none()
+        && msg.shared_chat().is_none()
         && !msg.text().is_some_and(|t| t.starts_with('/'));
     plain.then_some(msg)
 }
@@ -90,7 +96,9 @@ fn relayed_message(update: Update) -> Option<Message> {
 pub fn schema() -> UpdateHandler<BotError> {
     use teloxide::dispatching::HandlerExt;
 
-    let relayed = dptree::filter_map(relayed_message).endpoint(crate::relay::bot::user_message);
+    let relayed =
+        dptree::filter_map(|update: Update, ctx: AppCtx| relayed_message(update, &ctx.drafting))
+            .endpoint(crate::relay::bot::user_message);
 
     // Everything else a person sends privately starts with '/' or is a payment receipt.
     let private_messages = Update::filter_message()
@@ -116,6 +124,11 @@ pub fn schema() -> UpdateHandler<BotError> {
             })
             .filter_command::<AdminCommand>()
             .endpoint(crate::admin::bot::command),
+        )
+        // An answer to a seller dialogue step, or a shared chat.
+        .branch(
+            dptree::filter(|msg: Message, ctx: AppCtx| crate::sellers::bot::is_input(&msg, &ctx))
+                .endpoint(crate::sellers::bot::input),
         )
         .branch(
             dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
@@ -153,6 +166,21 @@ pub fn schema() -> UpdateHandler<BotError> {
         })
         .endpoint(crate::admin::bot::center::input);
 
+    // Sellers' and buyers' buttons (`sl:…`), in the private chat.
+    let seller_buttons = Update::filter_callback_query()
+        .filter(|q: CallbackQuery| {
+            q.data
+                .as_deref()
+                .is_some_and(crate::sellers::bot::is_seller_data)
+                && q.regular_message().is_some_and(|m| m.chat.is_private())
+        })
+        .endpoint(crate::sellers::bot::pressed);
+
+    // Joins and leaves in sellers' chats, and join requests to them.
+    let members = Update::filter_chat_member().endpoint(crate::sellers::bot::chat_member);
+    let join_requests =
+        Update::filter_chat_join_request().endpoint(crate::sellers::bot::join_request);
+
     let private_buttons = Update::filter_callback_query()
         .filter(|q: CallbackQuery| q.regular_message().is_some_and(|m| m.chat.is_private()))
         .enter_dialogue::<CallbackQuery, DialogueStorage, State>()
@@ -179,10 +207,13 @@ pub fn schema() -> UpdateHandler<BotError> {
         .branch(relayed)
         .branch(payments)
         .branch(panel_buttons)
+        .branch(seller_buttons)
         .branch(private_messages)
         .branch(private_edits)
         .branch(private_buttons)
         .branch(admin_group)
+        .branch(members)
+        .branch(join_requests)
 }
 
 async fn user_command(
@@ -206,6 +237,16 @@ async fn user_command(
                 &state,
             )
             .await;
+        }
+        // An operator's /grant (a listed admin who sells nothing) is the admin command.
+        UserCommand::Grant(args)
+            if ctx.admins.is_listed(from.id.0 as i64)
+                && crate::sellers::catalog::seller_of_user(&ctx.db, from.id.0 as i64)
+                    .await?
+                    .is_none() =>
+        {
+            let args = args.clone();
+            return crate::admin::bot::command(msg, AdminCommand::Grant(args), ctx).await;
         }
         UserCommand::Help => {
             let user = crate::accounts::users::find(&ctx.db, from.id.0 as i64).await?;
@@ -234,7 +275,26 @@ async fn user_command(
         UserCommand::Autorecharge(args) => {
             crate::billing::bot::autorecharge(&ctx, &user, args.trim()).await
         }
+        UserCommand::Sell => seller(&ctx, &me, from, SellerCommand::Sell).await,
+        UserCommand::Services => seller(&ctx, &me, from, SellerCommand::Services).await,
+        UserCommand::Members(a) => seller(&ctx, &me, from, SellerCommand::Members(a)).await,
+        UserCommand::Grant(a) => seller(&ctx, &me, from, SellerCommand::Grant(a)).await,
+        UserCommand::Revoke(a) => seller(&ctx, &me, from, SellerCommand::Revoke(a)).await,
+        UserCommand::Whitelist(a) => seller(&ctx, &me, from, SellerCommand::Whitelist(a)).await,
+        UserCommand::Dashboard => seller(&ctx, &me, from, SellerCommand::Dashboard).await,
+        UserCommand::Alert(a) => seller(&ctx, &me, from, SellerCommand::Alert(a)).await,
+        UserCommand::Audit(a) => seller(&ctx, &me, from, SellerCommand::Audit(a)).await,
+        UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
+}
+
+async fn seller(
+    ctx: &AppCtx,
+    me: &teloxide::types::Me,
+    from: &teloxide::types::User,
+    cmd: SellerCommand,
+) -> HandlerResult {
+    crate::sellers::bot::command(ctx, me, from, cmd).await
 }
 
 /// A command we do not know: a friendly pointer to /help, and no charge.
@@ -316,6 +376,7 @@ pub fn error_reporter(ctx: AppCtx) -> ErrorReporterFn<BotError> {
 #[cfg(test)]
 mod routing_tests {
     use super::*;
+    use crate::sellers::drafts::Drafting;
 
     fn update(chat: serde_json::Value, extra: serde_json::Value) -> Update {
         let mut message = serde_json::json!({
@@ -345,31 +406,47 @@ mod routing_tests {
     #[test]
     fn plain_private_messages_go_straight_to_the_relay() {
         let text = update(private(), serde_json::json!({"text": "hello team"}));
-        assert!(relayed_message(text).is_some());
+        assert!(relayed_message(text, &Drafting::default()).is_some());
         let location = update(
             private(),
             serde_json::json!({"location": {"latitude": 52.5, "longitude": 13.4}}),
         );
-        assert!(relayed_message(location).is_some());
+        assert!(relayed_message(location, &Drafting::default()).is_some());
     }
 
     #[test]
     fn commands_receipts_and_groups_take_the_long_way() {
         let command = update(private(), serde_json::json!({"text": "/balance"}));
-        assert!(relayed_message(command).is_none());
+        assert!(relayed_message(command, &Drafting::default()).is_none());
         let unknown = update(private(), serde_json::json!({"text": "/nope"}));
-        assert!(relayed_message(unknown).is_none());
+        assert!(relayed_message(unknown, &Drafting::default()).is_none());
         let receipt = update(
             private(),
             serde_json::json!({"successful_payment": {"currency": "XTR", "total_amount": 10,
                 "invoice_payload": "order:1", "telegram_payment_charge_id": "c",
                 "provider_payment_charge_id": "p"}}),
         );
-        assert!(relayed_message(receipt).is_none());
+        assert!(relayed_message(receipt, &Drafting::default()).is_none());
         let group = update(
             serde_json::json!({"id": -100, "type": "supergroup", "title": "Team"}),
             serde_json::json!({"text": "hello"}),
         );
-        assert!(relayed_message(group).is_none());
+        assert!(relayed_message(group, &Drafting::default()).is_none());
+    }
+
+    #[test]
+    fn a_sellers_answer_and_a_shared_chat_are_not_relayed() {
+        let drafting = Drafting::default();
+        drafting.insert(42);
+        let text = update(private(), serde_json::json!({"text": "My Channel"}));
+        assert!(relayed_message(text, &drafting).is_none());
+        drafting.remove(42);
+        let text = update(private(), serde_json::json!({"text": "My Channel"}));
+        assert!(relayed_message(text, &drafting).is_some());
+        let shared = update(
+            private(),
+            serde_json::json!({"chat_shared": {"request_id": 1, "chat_id": -1001}}),
+        );
+        assert!(relayed_message(shared, &drafting).is_none());
     }
 }

@@ -10,7 +10,7 @@ use crate::members::ChangeCtx;
 use crate::methods::strip_reply;
 use crate::state::{CallbackRec, ChatKind, InvoiceRec, JoinRequestRec, MsgRec, World, now};
 use crate::types::{
-    CallbackAnswer, Charge, EmulatorError, JoinOutcome, MemberStatus, OutgoingKind,
+    AdminRights, CallbackAnswer, Charge, EmulatorError, JoinOutcome, MemberStatus, OutgoingKind,
     OutgoingMessage, PaymentOutcome,
 };
 use crate::validate::auto_entities;
@@ -184,6 +184,17 @@ impl World {
             OutgoingKind::Dice => {
                 let v = self.next_rand() % 6 + 1;
                 m.insert("dice".into(), json!({"emoji": "🎲", "value": v}));
+            }
+            OutgoingKind::ChatShared {
+                request_id,
+                chat_id: shared,
+                title,
+            } => {
+                let mut c = json!({"request_id": request_id, "chat_id": shared});
+                if let Some(t) = title {
+                    c["title"] = json!(t);
+                }
+                m.insert("chat_shared".into(), c);
             }
         }
         let json = Value::Object(m);
@@ -450,6 +461,98 @@ impl Emulator {
             },
         );
         Ok(JoinOutcome::Joined)
+    }
+
+    /// The person picks `chat_id` with the `request_chat` button `request_id` of the reply
+    /// keyboard the bot shows them, as Telegram's client does: the button must be there, the
+    /// chat must be of the kind it asks for, the person must administer the chat when the
+    /// button asks for user rights, and when it asks for bot rights and the bot is not in the
+    /// chat, the bot is added as an administrator with those rights. Then the `chat_shared`
+    /// message goes to the bot. Returns its message id.
+    pub fn share_chat(
+        &self,
+        user: i64,
+        chat_id: i64,
+        request_id: i32,
+    ) -> Result<i32, EmulatorError> {
+        let title = {
+            let mut w = self.world();
+            w.check_user(user)?;
+            let request = w
+                .chat_requests
+                .get(&user)
+                .and_then(|r| {
+                    r.iter()
+                        .find(|b| b["request_id"].as_i64() == Some(i64::from(request_id)))
+                })
+                .cloned()
+                .ok_or_else(|| {
+                    EmulatorError::Invalid(format!("no request_chat button {request_id} shown"))
+                })?;
+            let chat = w
+                .chats
+                .get(&chat_id)
+                .ok_or_else(|| EmulatorError::Invalid(format!("no chat {chat_id}")))?;
+            let is_channel = chat.kind == ChatKind::Channel;
+            if request["chat_is_channel"].as_bool() != Some(is_channel) {
+                return Err(EmulatorError::Invalid(
+                    "the chat is not of the requested kind".into(),
+                ));
+            }
+            if request.get("user_administrator_rights").is_some()
+                && !matches!(
+                    chat.status_of(user),
+                    MemberStatus::Creator | MemberStatus::Administrator
+                )
+            {
+                return Err(EmulatorError::Invalid(
+                    "the person does not administer that chat".into(),
+                ));
+            }
+            let title = request["request_title"]
+                .as_bool()
+                .unwrap_or(false)
+                .then(|| chat.title.clone())
+                .flatten();
+            let bot = w.bot_id;
+            if let Some(r) = request.get("bot_administrator_rights")
+                && !w.chats[&chat_id].status_of(bot).is_present()
+            {
+                let flag = |k: &str| r[k].as_bool().unwrap_or(false);
+                let rights = AdminRights {
+                    can_manage_chat: true,
+                    can_delete_messages: flag("can_delete_messages"),
+                    can_restrict_members: flag("can_restrict_members"),
+                    can_promote_members: flag("can_promote_members"),
+                    can_change_info: flag("can_change_info"),
+                    can_invite_users: flag("can_invite_users"),
+                    can_pin_messages: flag("can_pin_messages"),
+                    can_manage_topics: flag("can_manage_topics"),
+                    can_post_messages: flag("can_post_messages"),
+                    can_edit_messages: flag("can_edit_messages"),
+                };
+                w.change_member(
+                    chat_id,
+                    bot,
+                    MemberStatus::Administrator,
+                    ChangeCtx {
+                        actor: Some(user),
+                        rights: Some(rights),
+                        ..Default::default()
+                    },
+                );
+            }
+            title
+        };
+        self.send(
+            user,
+            user,
+            OutgoingMessage::new(OutgoingKind::ChatShared {
+                request_id,
+                chat_id,
+                title,
+            }),
+        )
     }
 
     /// Ask to join a chat directly (no link).

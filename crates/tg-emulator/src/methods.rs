@@ -331,7 +331,24 @@ impl World {
         if p.bool("protect_content") {
             m.insert("has_protected_content".into(), json!(true));
         }
-        let (inline, reply_kb) = check_reply_markup(p.json("reply_markup")?)?;
+        let markup = p.json("reply_markup")?;
+        if chat_id > 0
+            && let Some(markup) = &markup
+        {
+            // What the person's keyboard now offers (a new keyboard or its removal replaces it).
+            if let Some(rows) = markup.get("keyboard").and_then(Value::as_array) {
+                let requests = rows
+                    .iter()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .filter_map(|b| b.get("request_chat").cloned())
+                    .collect();
+                self.chat_requests.insert(chat_id, requests);
+            } else if markup.get("remove_keyboard").is_some() {
+                self.chat_requests.remove(&chat_id);
+            }
+        }
+        let (inline, reply_kb) = check_reply_markup(markup)?;
         if let Some(i) = inline {
             m.insert("reply_markup".into(), i);
         }

@@ -206,6 +206,8 @@ pub(crate) struct World {
     pub messages_notify: Arc<Notify>,
     /// Bot messages as they are stored or edited; shared, so a listener's copy costs a count.
     pub live: broadcast::Sender<Arc<Recorded>>,
+    /// The `request_chat` buttons of the reply keyboard each private chat shows now.
+    pub chat_requests: HashMap<i64, Vec<Value>>,
 }
 
 pub(crate) const DEFAULT_EXCLUDED: [&str; 3] =
@@ -251,6 +253,7 @@ impl World {
             updates_notify: Arc::new(Notify::new()),
             messages_notify: Arc::new(Notify::new()),
             live,
+            chat_requests: HashMap::new(),
         };
         w.users.insert(
             bot_id,

@@ -215,6 +215,13 @@ pub enum OutgoingKind {
         question: String,
     },
     Dice,
+    /// The `chat_shared` service message of a `request_chat` button (see
+    /// [`crate::Emulator::share_chat`]).
+    ChatShared {
+        request_id: i32,
+        chat_id: i64,
+        title: Option<String>,
+    },
 }
 
 /// A message a person sends (see [`crate::Emulator::send`]).

@@ -60,6 +60,16 @@ pub(crate) async fn start(
     if link_invalid {
         send_private(ctx, user.id, &Reply::StartLinkInvalid, locale).await?;
     }
+    // A seller's service link: its plans instead of the welcome.
+    if let Some(code) = payload.as_ref().and_then(|p| p.as_str().strip_prefix("s_")) {
+        if *state != State::Idle {
+            dialogue
+                .update(State::Idle)
+                .await
+                .map_err(|e| crate::bot::BotError::Dialogue(e.to_string()))?;
+        }
+        return crate::sellers::bot::deep_link_opened(ctx, user.id, code).await;
+    }
     let name = user.first_name.clone();
     let reply = match outcome {
         StartOutcome::New(_) => Reply::WelcomeNew {

@@ -63,6 +63,21 @@ async fn target(
     }
 }
 
+/// Plain text back where the command was given.
+async fn say_text(
+    ctx: &AppCtx,
+    msg: &Message,
+    thread: Option<teloxide::types::ThreadId>,
+    text: String,
+) -> HandlerResult {
+    let mut req = ctx.tg.bot().send_message(msg.chat.id, text);
+    if let Some(thread) = thread {
+        req = teloxide::payloads::SendMessageSetters::message_thread_id(req, thread);
+    }
+    ctx.tg.send(msg.chat.id, req).await?;
+    Ok(())
+}
+
 pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> HandlerResult {
     let thread = msg.thread_id.filter(|_| msg.is_topic_message);
     let admin_id = msg.from.as_ref().map_or(0, |u| u.id.0);
@@ -298,6 +313,20 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
                 Reply::AdminUnbanned { user: user.id }
             })
             .await
+        }
+        AdminCommand::Sellers => {
+            let text = crate::sellers::bot::operator_list(&ctx).await?;
+            say_text(&ctx, &msg, thread, text).await
+        }
+        AdminCommand::Suspend(args) => {
+            let admin = admin_id as i64;
+            let text = crate::sellers::bot::operator_suspend(&ctx, admin, &args, true).await?;
+            say_text(&ctx, &msg, thread, text).await
+        }
+        AdminCommand::Unsuspend(args) => {
+            let admin = admin_id as i64;
+            let text = crate::sellers::bot::operator_suspend(&ctx, admin, &args, false).await?;
+            say_text(&ctx, &msg, thread, text).await
         }
         AdminCommand::Refund(args) => {
             let usage = || Reply::AdminUsage {

@@ -1,4 +1,5 @@
 //! sea-orm entities, one module per table (see `migrations/`).
+pub mod access_orders;
 pub mod admin_audit;
 pub mod admin_notes;
 pub mod admin_panels;
@@ -8,11 +9,17 @@ pub mod credit_ledger;
 pub mod debts;
 pub mod dialogue_states;
 pub mod jobs;
+pub mod memberships;
 pub mod orders;
 pub mod processed_events;
 pub mod products;
 pub mod quick_replies;
 pub mod relay_messages;
+pub mod seller_audit;
+pub mod seller_drafts;
+pub mod seller_plans;
+pub mod seller_services;
+pub mod sellers;
 pub mod settings;
 pub mod stripe_customers;
 pub mod support_topics;

@@ -1,0 +1,134 @@
+# Sellers: onboarding, services, plans, buyers, join tracking, the operator's view.
+sl-terms = 💼 Sell access to your channel or group with Tollgate.
+
+    • Buyers pay in Telegram Stars; Tollgate admits them with single-use invite links, reminds them before the end and removes them after it.
+    • The platform keeps a fee of { $fee }% of every sale; the rest is yours.
+    • You must be an administrator of the chats you connect, and the bot must be one too.
+
+    Accept the terms to continue.
+sl-accept-button = ✅ Accept
+sl-cancel-button = ✖️ Cancel
+sl-accept-first = Please press "Accept" above, or /cancel.
+sl-ask-name = What name should buyers see? (2–64 characters)
+sl-ask-email = Your contact email? (for the platform only)
+sl-welcome = Welcome aboard, { $name }! Now connect the channel or group you sell access to.
+sl-ask-chat = Share the chat with the buttons below. Telegram will add the bot as an administrator with the rights it needs (invite users, ban members; for channels, post messages).
+sl-share-channel = 📢 Share a channel
+sl-share-group = 👥 Share a group
+sl-bot-not-admin = The bot is not an administrator of that chat. Add it as an administrator (invite users, ban members; for channels, post messages), then press "Check again".
+sl-user-not-admin = You are not an administrator of that chat, so you cannot sell access to it.
+sl-missing-rights = The bot is an administrator there but lacks: { $rights }. Grant them, then press "Check again".
+sl-right-invite = Invite users via link
+sl-right-ban = Ban users
+sl-right-post = Post messages
+sl-check-again = 🔄 Check again
+sl-chat-taken = That chat is already connected by another seller.
+sl-chat-again = "{ $title }" is already one of your services.
+sl-connected = ✅ "{ $title }" is connected.
+sl-ask-stars = New plan: its price in Telegram Stars? (a whole number, 1–100000)
+sl-ask-period = How many days does it give access for? (1–3650)
+sl-ask-trial = Free trial days for new buyers? (0 for none, up to 90; once per buyer)
+sl-bad-name = A name is 2 to 64 characters. Try again, or /cancel.
+sl-bad-email = That does not look like an email address (name@example.com). Try again, or /cancel.
+sl-bad-stars = A price in Stars is a whole number from 1 to 100000. Try again, or /cancel.
+sl-bad-period = A period is a whole number of days from 1 to 3650. Try again, or /cancel.
+sl-bad-trial = Trial days are a whole number from 0 to 90. Try again, or /cancel.
+sl-bad-alert = An alert is 1 to 3000 characters. Try again, or /cancel.
+sl-text-please = Please answer with text, or /cancel.
+sl-step-expired = That step has expired. Start again with /sell or /services.
+sl-cancelled = Cancelled. Nothing was changed.
+sl-nothing-to-cancel = Nothing to cancel.
+sl-not-a-seller = You are not a seller yet. Start with /sell.
+sl-suspended = ⛔ Your seller account is suspended: your links do not sell. Existing members keep their access to its end.
+sl-not-yours = That is not one of your services.
+sl-plan-label = ⭐ { $stars } · { $days } days
+sl-trial-days = trial { $days } d
+sl-plan-added = ✅ Plan added to "{ $title }": { $plan } (trial { $trial } days).
+
+    Your link: { $link }
+    Share it, or forward the card below.
+sl-share-card = 🔐 { $title }
+    Join for { $plan }.
+sl-join-button = Join { $title }
+sl-add-plan = ➕ Add a plan
+sl-my-services = 📋 My services
+sl-services-title = 📋 Services of { $name }
+sl-no-services = No services yet: /sell connects a channel or group.
+sl-service-card = 🔐 { $title } ({ $kind }) · { $status }
+    Admission: { $admission }
+    Link: { $link }
+    Plans:
+sl-no-plans = (no plans yet)
+sl-admission-links = single-use invite links
+sl-admission-requests = join requests approved when paid
+sl-pause = ⏸ Pause sales
+sl-resume = ▶️ Resume sales
+sl-archive = 🗑 Archive
+sl-toggle-admission = 🔀 Links / requests
+sl-members-usage = Usage: /members [active|expired|revoked]
+sl-members-title = 👥 Members ({ $count } shown)
+sl-members-none = Nobody yet.
+sl-grant-usage = Usage: /grant <user id> <days> [service code]
+sl-revoke-usage = Usage: /revoke <user id> [service code]
+sl-whitelist-usage = Usage: /whitelist <user id> [on|off] [service code]
+sl-which-service = Which service? Add its code (see /services).
+sl-granted = ✅ { $user } has access to "{ $title }" until { $until }. Their invite link is on its way.
+sl-revoked = ✅ { $user } no longer has access to "{ $title }" and is being removed.
+sl-no-member = { $user } has no current access to "{ $title }".
+sl-whitelisted = ⭐ { $user } is whitelisted in "{ $title }": never removed.
+sl-unwhitelisted = { $user } is no longer whitelisted in "{ $title }".
+sl-dashboard = 📊 Your dashboard
+    Services: { $services }
+    Active members: { $active }
+    Members all time: { $all }
+    Revenue, 30 days:
+sl-no-revenue = (none yet)
+sl-revenue-line = • { $gross } gross · { $fee } fee · { $net } net · { $payments } payments
+sl-audit-usage = Usage: /audit [user id]
+sl-audit-title = 🧾 Audit trail (newest first)
+sl-audit-empty = Nothing yet.
+sl-ask-alert = Send the alert: SYMBOL ACTION ENTRY TARGET STOP [note], e.g. BTCUSDT buy 64000 68000 62000 breakout retest. Or "test".
+sl-alert-usage = An alert reads: SYMBOL ACTION(buy/sell/long/short) ENTRY TARGET STOP [note], e.g. /alert BTCUSDT buy 64000 68000 62000 breakout retest
+sl-alert-post = 🚨 { $symbol } — { $action }
+    Entry: { $entry }
+    Target: { $target }
+    Stop-loss: { $stop }
+sl-alert-test = 🧪 Test alert from Tollgate for "{ $title }": the bot can post here.
+sl-alert-posted = ✅ Alert posted in "{ $title }".
+sl-alert-failed = Could not post in "{ $title }": { $error }. Check the bot's rights there.
+sl-button-expired = This button has expired.
+sl-service-unknown = That link does not lead to any service.
+sl-not-selling = "{ $title }" is not selling right now.
+sl-buyer-card = 🔐 { $title }
+    by { $seller }
+    Choose a plan:
+sl-you-have-access = ✅ You have access until { $until }. Buying again extends it.
+sl-no-plans-buyer = (no plans on sale right now)
+sl-trial-button = 🎁 Free trial · { $days } days
+sl-plan-unavailable = That plan is not on sale any more.
+sl-service-unavailable = That service is not selling right now.
+sl-invoice-description = Access to { $title } for { $days } days.
+sl-trial-started = 🎁 Your trial of "{ $title }" runs until { $until }. Your invite link follows.
+sl-trial-used = You have had this service's free trial already.
+sl-refused-used = This invoice was paid or cancelled already.
+sl-refused-not-for-sale = This plan is not on sale any more; nothing was charged.
+sl-refused-unknown = This invoice is not valid; nothing was charged.
+sl-paid = ✅ Payment received: access to "{ $title }" until { $until }. Your invite link follows.
+sl-paid-extended = ✅ Payment received: your access to "{ $title }" now runs until { $until }.
+sl-new-sale = 💰 { $buyer } ({ $user }) bought access to "{ $title }": { $gross } ({ $net } yours).
+sl-your-link = 🔑 Your personal invite link to "{ $title }": it works once, for 24 hours.
+sl-your-request-link = 🔑 Your link to "{ $title }": send the join request, it is approved automatically.
+sl-link-failed = ⚠️ Could not create an invite link in "{ $title }": { $error }. Check the bot's rights; Tollgate keeps trying.
+sl-link-undeliverable = ⚠️ Could not send { $user } their link to "{ $title }" ({ $error }). Pass it on yourself: { $link }
+sl-removal-failed = ⚠️ Could not remove { $user } from "{ $title }": { $error }. Check the bot's rights; Tollgate keeps trying.
+sl-stranger = 🚫 { $name } ({ $user }) joined "{ $title }" through the link of { $owner }: removed. The buyer gets a fresh link.
+sl-request-declined = Your request to join "{ $title }" needs a paid plan.
+sl-see-plans = See plans
+sl-access-ended = ⌛ Your access to "{ $title }" has ended. Renew any time.
+sl-renew = 🔁 Renew
+sl-reminder = ⏰ Your access to "{ $title }" ends in { $days } day(s), on { $until }.
+sl-op-title = 💼 Sellers ({ $count }): status · services · active members · all time · revenue 30 days (fees)
+sl-op-suspend-usage = Usage: /suspend <seller id> or /unsuspend <seller id> (ids in /sellers)
+sl-op-no-seller = There is no seller #{ $id }.
+sl-op-suspended = ⛔ Seller #{ $id } is suspended: their links stop selling; members keep access to its end.
+sl-op-unsuspended = ✅ Seller #{ $id } is active again.

@@ -1,0 +1,794 @@
+//! Memberships: who holds access to which service until when, and the orders that pay for it.
+//!
+//! A payment is applied once: the order moves `pending → paid` in a conditional update that
+//! also stores the Telegram charge id (unique), so a second delivery of the same payment finds
+//! nothing to do. Extending a membership starts from its current end when it is still running
+//! (a renewal never shortens), from now otherwise. Issuing the buyer's invite link is a job
+//! enqueued in the same transaction as the payment, so a crash between the two still ends with
+//! the buyer holding a working link.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait, sea_query::Expr, sea_query::OnConflict,
+};
+
+use super::{
+    audit,
+    catalog::{Plan, Service},
+    split_fee,
+};
+use crate::{
+    jobs::{self, NewJob},
+    services::ServiceResult,
+    storage::{
+        Db, StorageError,
+        entities::{access_orders, memberships},
+    },
+};
+
+pub type Membership = memberships::Model;
+pub type AccessOrder = access_orders::Model;
+
+/// Issues the buyer's single-use invite link (payload `{"membership": id}`).
+pub const ISSUE_LINK_JOB: &str = "seller_issue_link";
+/// Removes a member from the chat (payload `{"membership": id, "reason": …}`).
+pub const REMOVE_JOB: &str = "seller_remove_member";
+/// Reminds a member that their access ends soon (payload `{"membership": id, "days": n}`).
+pub const REMIND_JOB: &str = "seller_reminder";
+
+const PAYLOAD_PREFIX: &str = "acc:";
+
+/// The invoice payload of an access order.
+pub fn invoice_payload(order_id: i64) -> String {
+    format!("{PAYLOAD_PREFIX}{order_id}")
+}
+
+/// The access order an invoice payload names, if it names one.
+pub fn order_of_payload(payload: &str) -> Option<i64> {
+    payload.strip_prefix(PAYLOAD_PREFIX)?.parse().ok()
+}
+
+pub fn is_access_payload(payload: &str) -> bool {
+    payload.starts_with(PAYLOAD_PREFIX)
+}
+
+pub async fn membership(db: &Db, service_id: i64, user: i64) -> ServiceResult<Option<Membership>> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::ServiceId.eq(service_id))
+        .filter(memberships::Column::UserId.eq(user))
+        .one(db)
+        .await?)
+}
+
+pub async fn membership_by_id(db: &Db, id: i64) -> ServiceResult<Option<Membership>> {
+    Ok(memberships::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Whether a membership gives access at `now`.
+pub fn is_current(m: &Membership, now: DateTime<Utc>) -> bool {
+    m.status == "active" && (m.whitelisted || m.ends_at.is_some_and(|end| end > now))
+}
+
+/// A new pending Stars order for `plan`.
+pub async fn create_order(
+    db: &Db,
+    now: DateTime<Utc>,
+    user: i64,
+    plan: &Plan,
+) -> ServiceResult<AccessOrder> {
+    let stars = plan
+        .stars_price
+        .ok_or_else(|| StorageError::Corrupt(format!("plan {} has no Stars price", plan.id)))?;
+    let res = access_orders::Entity::insert(access_orders::ActiveModel {
+        seller_id: Set(plan.seller_id),
+        service_id: Set(plan.service_id),
+        plan_id: Set(plan.id),
+        user_id: Set(user),
+        method: Set("stars".into()),
+        status: Set("pending".into()),
+        amount_minor: Set(stars),
+        currency: Set("XTR".into()),
+        fee_minor: Set(0),
+        net_minor: Set(0),
+        telegram_charge_id: Set(None),
+        created_at: Set(now),
+        paid_at: Set(None),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(order(db, res.last_insert_id)
+        .await?
+        .expect("the order was just written"))
+}
+
+pub async fn order(db: &Db, id: i64) -> ServiceResult<Option<AccessOrder>> {
+    Ok(access_orders::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Why Telegram is told not to take a payment for an access order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownOrder,
+    NotYours,
+    AlreadyUsed,
+    WrongAmount,
+    NotForSale,
+}
+
+/// The pre-checkout check of an access order: it exists, is the payer's, still waits for its
+/// money, asks exactly this amount, and its plan is still on sale.
+pub async fn check_checkout(
+    db: &Db,
+    payload: &str,
+    payer: i64,
+    total: i64,
+    currency: &str,
+) -> ServiceResult<Result<AccessOrder, Refusal>> {
+    let found = match order_of_payload(payload) {
+        Some(id) => order(db, id).await?,
+        None => None,
+    };
+    let Some(order) = found else {
+        return Ok(Err(Refusal::UnknownOrder));
+    };
+    if order.user_id != payer {
+        return Ok(Err(Refusal::NotYours));
+    }
+    if order.status != "pending" {
+        return Ok(Err(Refusal::AlreadyUsed));
+    }
+    if order.amount_minor != total || !order.currency.eq_ignore_ascii_case(currency) {
+        return Ok(Err(Refusal::WrongAmount));
+    }
+    if super::catalog::on_sale(db, order.plan_id).await?.is_err() {
+        return Ok(Err(Refusal::NotForSale));
+    }
+    Ok(Ok(order))
+}
+
+/// What applying a payment came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paid {
+    /// The membership now runs to its new end.
+    Admitted {
+        membership: Box<Membership>,
+        order: Box<AccessOrder>,
+    },
+    /// This payment was applied before (or the order is not payable): nothing changed.
+    Duplicate,
+}
+
+/// Applies a Stars payment of `order` once, with the platform's fee in percent.
+pub async fn pay(
+    db: &Db,
+    now: DateTime<Utc>,
+    order: &AccessOrder,
+    charge_id: &str,
+    fee_percent: i64,
+) -> ServiceResult<Paid> {
+    let Some(service) = super::catalog::service(db, order.service_id).await? else {
+        return Err(StorageError::Corrupt(format!("order {} has no service", order.id)).into());
+    };
+    let Some(plan) = super::catalog::plan(db, order.plan_id).await? else {
+        return Err(StorageError::Corrupt(format!("order {} has no plan", order.id)).into());
+    };
+    let (fee, net) = split_fee(order.amount_minor, fee_percent);
+    let txn = db.begin().await?;
+    let claimed = access_orders::Entity::update_many()
+        .col_expr(access_orders::Column::Status, Expr::value("paid"))
+        .col_expr(
+            access_orders::Column::TelegramChargeId,
+            Expr::value(charge_id),
+        )
+        .col_expr(access_orders::Column::FeeMinor, Expr::value(fee))
+        .col_expr(access_orders::Column::NetMinor, Expr::value(net))
+        .col_expr(access_orders::Column::PaidAt, Expr::value(now))
+        .filter(access_orders::Column::Id.eq(order.id))
+        .filter(access_orders::Column::Status.eq("pending"))
+        .exec(&txn)
+        .await;
+    let claimed = match claimed {
+        Ok(r) => r.rows_affected == 1,
+        // The charge id is unique: the same payment on another order of ours.
+        Err(e) if is_unique_violation(&e) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if !claimed {
+        txn.rollback().await?;
+        return Ok(Paid::Duplicate);
+    }
+    let membership = extend(
+        &txn,
+        now,
+        &service,
+        order.user_id,
+        Some(plan.id),
+        plan.period_days,
+        Extension::Paid,
+    )
+    .await?
+    .expect("a paid extension is never refused");
+    audit::record(
+        &txn,
+        now,
+        order.seller_id,
+        order.user_id,
+        "payment",
+        Some(order.user_id),
+        format!(
+            "order {}: {} {} (fee {fee}, net {net}), until {}",
+            order.id,
+            order.amount_minor,
+            order.currency,
+            fmt_time(membership.ends_at)
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let order = self::order(db, order.id).await?.expect("the order exists");
+    Ok(Paid::Admitted {
+        membership: Box::new(membership),
+        order: Box::new(order),
+    })
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    let s = e.to_string().to_ascii_lowercase();
+    s.contains("unique") || s.contains("duplicate key")
+}
+
+pub fn fmt_time(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "-".to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+/// Why a membership is extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extension {
+    Paid,
+    /// A trial: refused when the buyer had one for this service.
+    Trial,
+    /// Granted by the seller.
+    Granted,
+}
+
+/// Extends `user`'s membership of `service` by `days` and enqueues their invite link. `None`
+/// when a trial was used already.
+async fn extend(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+    plan_id: Option<i64>,
+    days: i32,
+    why: Extension,
+) -> ServiceResult<Option<Membership>> {
+    memberships::Entity::insert(memberships::ActiveModel {
+        service_id: Set(service.id),
+        seller_id: Set(service.seller_id),
+        user_id: Set(user),
+        plan_id: Set(plan_id),
+        status: Set("pending".into()),
+        ends_at: Set(None),
+        remove_at: Set(None),
+        reminder_stage: Set(0),
+        invite_link: Set(None),
+        link_issued_at: Set(None),
+        joined_at: Set(None),
+        left_at: Set(None),
+        whitelisted: Set(false),
+        trial_used: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([memberships::Column::ServiceId, memberships::Column::UserId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    for _ in 0..5 {
+        let current = memberships::Entity::find()
+            .filter(memberships::Column::ServiceId.eq(service.id))
+            .filter(memberships::Column::UserId.eq(user))
+            .one(txn)
+            .await?
+            .expect("the membership row exists");
+        if why == Extension::Trial && current.trial_used {
+            return Ok(None);
+        }
+        let running = current.status == "active" && current.ends_at.is_some_and(|e| e > now);
+        let from = match current.ends_at {
+            Some(end) if running => end,
+            _ => now,
+        };
+        let ends_at = from + Duration::days(i64::from(days));
+        let remove_at = ends_at + Duration::days(i64::from(service.grace_days));
+        let mut update = memberships::Entity::update_many()
+            .col_expr(memberships::Column::Status, Expr::value("active"))
+            .col_expr(memberships::Column::EndsAt, Expr::value(ends_at))
+            .col_expr(memberships::Column::RemoveAt, Expr::value(remove_at))
+            .col_expr(memberships::Column::ReminderStage, Expr::value(0))
+            .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+            .filter(memberships::Column::Id.eq(current.id))
+            .filter(memberships::Column::UpdatedAt.eq(current.updated_at))
+            .filter(memberships::Column::Status.eq(current.status.clone()));
+        if let Some(plan) = plan_id {
+            update = update.col_expr(memberships::Column::PlanId, Expr::value(plan));
+        }
+        if why == Extension::Trial {
+            update = update
+                .col_expr(memberships::Column::TrialUsed, Expr::value(true))
+                .filter(memberships::Column::TrialUsed.eq(false));
+        }
+        if update.exec(txn).await?.rows_affected == 0 {
+            continue;
+        }
+        let m = memberships::Entity::find_by_id(current.id)
+            .one(txn)
+            .await?
+            .expect("the membership exists");
+        // A link only when the buyer is not inside already.
+        if !running || current.joined_at.is_none() || current.left_at.is_some() {
+            jobs::enqueue(
+                txn,
+                now,
+                NewJob {
+                    dedupe_key: Some(format!("{ISSUE_LINK_JOB}:{}:{}", m.id, ends_at.timestamp())),
+                    max_attempts: 50,
+                    ..NewJob::now(ISSUE_LINK_JOB, serde_json::json!({"membership": m.id}), now)
+                },
+            )
+            .await?;
+        }
+        return Ok(Some(m));
+    }
+    Err(StorageError::Corrupt(format!(
+        "membership of {user} in service {} kept changing",
+        service.id
+    ))
+    .into())
+}
+
+/// What asking for a trial came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trial {
+    Started(Membership),
+    /// The buyer had this service's trial before.
+    AlreadyUsed,
+}
+
+/// Starts `plan`'s trial for `user`, once per buyer and service.
+pub async fn start_trial(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    plan: &Plan,
+    user: i64,
+) -> ServiceResult<Trial> {
+    let txn = db.begin().await?;
+    let Some(m) = extend(
+        &txn,
+        now,
+        service,
+        user,
+        Some(plan.id),
+        plan.trial_days,
+        Extension::Trial,
+    )
+    .await?
+    else {
+        txn.rollback().await?;
+        return Ok(Trial::AlreadyUsed);
+    };
+    audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        user,
+        "trial",
+        Some(user),
+        format!("{} days, until {}", plan.trial_days, fmt_time(m.ends_at)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Trial::Started(m))
+}
+
+/// The seller grants `user` access to `service` for `days`.
+pub async fn grant(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+    days: i32,
+    actor: i64,
+) -> ServiceResult<Membership> {
+    let txn = db.begin().await?;
+    let m = extend(&txn, now, service, user, None, days, Extension::Granted)
+        .await?
+        .expect("a grant is never refused");
+    audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        actor,
+        "grant",
+        Some(user),
+        format!("{days} days, until {}", fmt_time(m.ends_at)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Ends `user`'s access to `service` now and removes them; `None` when they hold none.
+pub async fn revoke(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+    actor: i64,
+) -> ServiceResult<Option<Membership>> {
+    let txn = db.begin().await?;
+    let n = memberships::Entity::update_many()
+        .col_expr(memberships::Column::Status, Expr::value("revoked"))
+        .col_expr(memberships::Column::EndsAt, Expr::value(now))
+        .col_expr(memberships::Column::RemoveAt, Expr::value(now))
+        .col_expr(memberships::Column::Whitelisted, Expr::value(false))
+        .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+        .filter(memberships::Column::ServiceId.eq(service.id))
+        .filter(memberships::Column::UserId.eq(user))
+        .filter(memberships::Column::Status.eq("active"))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let m = memberships::Entity::find()
+        .filter(memberships::Column::ServiceId.eq(service.id))
+        .filter(memberships::Column::UserId.eq(user))
+        .one(&txn)
+        .await?
+        .expect("the membership exists");
+    enqueue_removal(&txn, now, &m, "revoked").await?;
+    audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        actor,
+        "revoke",
+        Some(user),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(m))
+}
+
+/// Whitelists (never removed) or un-whitelists a member; false when there is no such member.
+pub async fn set_whitelisted(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+    on: bool,
+    actor: i64,
+) -> ServiceResult<bool> {
+    let n = memberships::Entity::update_many()
+        .col_expr(memberships::Column::Whitelisted, Expr::value(on))
+        .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+        .filter(memberships::Column::ServiceId.eq(service.id))
+        .filter(memberships::Column::UserId.eq(user))
+        .filter(memberships::Column::Status.eq("active"))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if n == 1 {
+        let action = if on { "whitelist" } else { "unwhitelist" };
+        audit::record(db, now, service.seller_id, actor, action, Some(user), None).await?;
+    }
+    Ok(n == 1)
+}
+
+/// What a removal job removes: `user` from `service`'s chat, for `reason`; with `membership`
+/// the job first checks that the membership has not been renewed meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Removal {
+    pub service: i64,
+    pub user: i64,
+    pub membership: Option<i64>,
+    /// `expired`, `revoked` or `stranger`.
+    pub reason: String,
+}
+
+pub(super) fn removal_job(now: DateTime<Utc>, removal: &Removal, key: String) -> NewJob {
+    NewJob {
+        dedupe_key: Some(format!("{REMOVE_JOB}:{key}")),
+        // A removal that fails (rights lost, chat gone) is retried, never dropped.
+        max_attempts: 1000,
+        ..NewJob::now(
+            REMOVE_JOB,
+            serde_json::to_value(removal).expect("a removal serialises"),
+            now,
+        )
+    }
+}
+
+async fn enqueue_removal(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    m: &Membership,
+    reason: &str,
+) -> ServiceResult<()> {
+    let removal = Removal {
+        service: m.service_id,
+        user: m.user_id,
+        membership: Some(m.id),
+        reason: reason.to_owned(),
+    };
+    let key = format!("{}:{}", m.id, m.ends_at.map_or(0, |t| t.timestamp()));
+    jobs::enqueue(db, now, removal_job(now, &removal, key)).await?;
+    Ok(())
+}
+
+/// Notes the invite link issued for a membership.
+pub async fn link_issued(
+    db: &Db,
+    now: DateTime<Utc>,
+    membership_id: i64,
+    link: &str,
+) -> ServiceResult<()> {
+    memberships::Entity::update_many()
+        .col_expr(memberships::Column::InviteLink, Expr::value(link))
+        .col_expr(memberships::Column::LinkIssuedAt, Expr::value(now))
+        .filter(memberships::Column::Id.eq(membership_id))
+        .exec(db)
+        .await?;
+    let m = membership_by_id(db, membership_id).await?;
+    if let Some(m) = m {
+        audit::record(
+            db,
+            now,
+            m.seller_id,
+            audit::SYSTEM,
+            "link",
+            Some(m.user_id),
+            link.to_owned(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What a person joining a service's chat is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Joined {
+    /// A buyer with current access (now marked joined).
+    Member(Membership),
+    /// Someone who came in through a link issued to another buyer (`owner`): to be removed;
+    /// the owner's link is cleared so that they get a fresh one.
+    Stranger { owner: Membership },
+    /// Someone without access who did not use one of our links (added by an admin, or through
+    /// the seller's own link): left alone.
+    Other,
+}
+
+pub async fn joined(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+    link: Option<&str>,
+) -> ServiceResult<Joined> {
+    if let Some(link) = link {
+        let owner = memberships::Entity::find()
+            .filter(memberships::Column::ServiceId.eq(service.id))
+            .filter(memberships::Column::InviteLink.eq(link))
+            .one(db)
+            .await?;
+        if let Some(owner) = owner.filter(|o| o.user_id != user) {
+            let txn = db.begin().await?;
+            memberships::Entity::update_many()
+                .col_expr(
+                    memberships::Column::InviteLink,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+                .filter(memberships::Column::Id.eq(owner.id))
+                .exec(&txn)
+                .await?;
+            if is_current(&owner, now) {
+                jobs::enqueue(
+                    &txn,
+                    now,
+                    NewJob {
+                        dedupe_key: Some(format!("{ISSUE_LINK_JOB}:{}:s{user}", owner.id)),
+                        max_attempts: 50,
+                        ..NewJob::now(
+                            ISSUE_LINK_JOB,
+                            serde_json::json!({"membership": owner.id, "fresh": true}),
+                            now,
+                        )
+                    },
+                )
+                .await?;
+            }
+            let removal = Removal {
+                service: service.id,
+                user,
+                membership: None,
+                reason: "stranger".into(),
+            };
+            let key = format!("s{}:{user}:{}", service.id, now.timestamp());
+            jobs::enqueue(&txn, now, removal_job(now, &removal, key)).await?;
+            audit::record(
+                &txn,
+                now,
+                service.seller_id,
+                audit::SYSTEM,
+                "stranger_removed",
+                Some(user),
+                format!("came in through the link of {}", owner.user_id),
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(Joined::Stranger { owner });
+        }
+    }
+    let Some(m) = membership(db, service.id, user).await? else {
+        return Ok(Joined::Other);
+    };
+    if !is_current(&m, now) {
+        return Ok(Joined::Other);
+    }
+    memberships::Entity::update_many()
+        .col_expr(memberships::Column::JoinedAt, Expr::value(now))
+        .col_expr(
+            memberships::Column::LeftAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+        .filter(memberships::Column::Id.eq(m.id))
+        .exec(db)
+        .await?;
+    audit::record(
+        db,
+        now,
+        service.seller_id,
+        user,
+        "joined",
+        Some(user),
+        link.map(str::to_owned),
+    )
+    .await?;
+    Ok(Joined::Member(
+        membership_by_id(db, m.id).await?.expect("it exists"),
+    ))
+}
+
+/// A member left (or was removed from) the chat.
+pub async fn left(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+) -> ServiceResult<Option<Membership>> {
+    let Some(m) = membership(db, service.id, user).await? else {
+        return Ok(None);
+    };
+    memberships::Entity::update_many()
+        .col_expr(memberships::Column::LeftAt, Expr::value(now))
+        .col_expr(
+            memberships::Column::InviteLink,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+        .filter(memberships::Column::Id.eq(m.id))
+        .exec(db)
+        .await?;
+    audit::record(db, now, service.seller_id, user, "left", Some(user), None).await?;
+    membership_by_id(db, m.id).await
+}
+
+/// A page of the members of a seller's services, newest first; `status` filters.
+pub async fn members(
+    db: &Db,
+    seller_id: i64,
+    status: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> ServiceResult<(Vec<Membership>, bool)> {
+    let mut q = memberships::Entity::find()
+        .filter(memberships::Column::SellerId.eq(seller_id))
+        .filter(memberships::Column::Status.ne("pending"));
+    if let Some(status) = status {
+        q = q.filter(memberships::Column::Status.eq(status));
+    }
+    let mut rows = q
+        .order_by_desc(memberships::Column::UpdatedAt)
+        .order_by_desc(memberships::Column::Id)
+        .offset(page * per_page)
+        .limit(per_page + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok((rows, more))
+}
+
+/// Revenue of one currency.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Revenue {
+    pub currency: String,
+    pub gross: i64,
+    pub fee: i64,
+    pub net: i64,
+    pub payments: i64,
+}
+
+/// A seller's numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    pub services: u64,
+    pub active: u64,
+    pub all_time: u64,
+    pub revenue: Vec<Revenue>,
+}
+
+pub async fn dashboard(db: &Db, seller_id: i64, since: DateTime<Utc>) -> ServiceResult<Dashboard> {
+    let services = super::catalog::services_of(db, seller_id).await?.len() as u64;
+    let active = memberships::Entity::find()
+        .filter(memberships::Column::SellerId.eq(seller_id))
+        .filter(memberships::Column::Status.eq("active"))
+        .count(db)
+        .await?;
+    let all_time = memberships::Entity::find()
+        .filter(memberships::Column::SellerId.eq(seller_id))
+        .filter(memberships::Column::Status.ne("pending"))
+        .count(db)
+        .await?;
+    let revenue = revenue(db, Some(seller_id), since).await?;
+    Ok(Dashboard {
+        services,
+        active,
+        all_time,
+        revenue,
+    })
+}
+
+/// Paid access orders since `since` per currency: of one seller, or of all.
+pub async fn revenue(
+    db: &Db,
+    seller_id: Option<i64>,
+    since: DateTime<Utc>,
+) -> ServiceResult<Vec<Revenue>> {
+    let backend = db.get_database_backend();
+    let (filter, values): (&str, Vec<sea_orm::Value>) = match seller_id {
+        Some(s) => (" AND seller_id = $2", vec![since.into(), s.into()]),
+        None => ("", vec![since.into()]),
+    };
+    let query = crate::storage::sql(
+        backend,
+        &format!(
+            "SELECT currency, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS gross, \
+             CAST(COALESCE(SUM(fee_minor), 0) AS BIGINT) AS fee, \
+             CAST(COALESCE(SUM(net_minor), 0) AS BIGINT) AS net, \
+             CAST(COUNT(*) AS BIGINT) AS payments FROM access_orders \
+             WHERE status = 'paid' AND paid_at >= $1{filter} GROUP BY currency ORDER BY currency"
+        ),
+    );
+    Ok(
+        Revenue::find_by_statement(Statement::from_sql_and_values(backend, query, values))
+            .all(db)
+            .await?,
+    )
+}

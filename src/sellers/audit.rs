@@ -1,0 +1,63 @@
+//! The seller's audit trail: every admission, removal, link, alert, payment and manual
+//! change, per seller, newest first.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::{
+    services::ServiceResult,
+    storage::{Db, entities::seller_audit},
+};
+
+pub type Entry = seller_audit::Model;
+
+/// Tollgate itself (the sweeper, join tracking) as the actor.
+pub const SYSTEM: i64 = 0;
+
+pub async fn record(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    seller_id: i64,
+    actor: i64,
+    action: &str,
+    target_user: Option<i64>,
+    detail: impl Into<Option<String>>,
+) -> ServiceResult<()> {
+    seller_audit::Entity::insert(seller_audit::ActiveModel {
+        seller_id: Set(seller_id),
+        actor: Set(actor),
+        action: Set(action.to_owned()),
+        target_user: Set(target_user),
+        detail: Set(detail.into()),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// A page of a seller's trail, newest first, optionally only about one user.
+pub async fn page(
+    db: &Db,
+    seller_id: i64,
+    user: Option<i64>,
+    page: u64,
+    per_page: u64,
+) -> ServiceResult<(Vec<Entry>, bool)> {
+    let mut q = seller_audit::Entity::find().filter(seller_audit::Column::SellerId.eq(seller_id));
+    if let Some(user) = user {
+        q = q.filter(seller_audit::Column::TargetUser.eq(user));
+    }
+    let mut rows = q
+        .order_by_desc(seller_audit::Column::Id)
+        .offset(page * per_page)
+        .limit(per_page + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok((rows, more))
+}

@@ -1,0 +1,2305 @@
+//! Sellers in Telegram: `/sell` and the seller's commands, the buyer's side of a service's deep
+//! link (`/start s_<code>`), Stars payments for plans, join tracking from `chat_member` and
+//! `chat_join_request` updates, and the jobs that issue invite links, remind and remove.
+//!
+//! Buttons carry `sl:…` data naming a verb and an id; nothing in them is trusted: every press
+//! is checked again against the presser (a seller only reaches their own services and plans;
+//! a buyer only plans on sale).
+use std::sync::{Arc, OnceLock};
+
+use chrono::Duration;
+use teloxide::{
+    payloads::{
+        AnswerPreCheckoutQuerySetters, CreateChatInviteLinkSetters, SendMessageSetters,
+        UnbanChatMemberSetters,
+    },
+    prelude::*,
+    types::{
+        ButtonRequest, ChatAdministratorRights, ChatJoinRequest, ChatMemberKind, ChatMemberUpdated,
+        InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardButtonRequestChat,
+        KeyboardMarkup, KeyboardRemove, LabeledPrice, Me, MessageId, ReplyMarkup, RequestId,
+        User as TgUser,
+    },
+};
+
+use super::{
+    access::{self, Joined, Paid, Removal, Trial},
+    audit,
+    catalog::{self, BadInput, ChatKind, Connected, NewPlan, NotForSale, Plan, Seller, Service},
+    drafts::{self, Current, Step},
+    sweep,
+};
+use crate::{
+    accounts::users,
+    bot::{BotError, HandlerResult},
+    context::AppCtx,
+    delivery::locale_of_user,
+    i18n::{self, Args, Locale},
+    jobs::{Job, JobError},
+    services::{
+        ServiceError,
+        events::{self, Claim, EventSource},
+        settings,
+    },
+    telegram::{Confirm, TgError},
+};
+
+const PREFIX: &str = "sl:";
+
+/// What a seller or buyer button does; its data is `sl:<verb>[:<id>]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Press {
+    /// Accept the seller terms.
+    Accept,
+    /// End the seller dialogue under way.
+    Cancel,
+    /// Check the bot's rights in a shared chat again.
+    Check(i64),
+    /// The seller's list of services.
+    Services,
+    /// A service's card for its seller.
+    Service(i64),
+    /// Add a plan to a service.
+    NewPlan(i64),
+    Pause(i64),
+    Resume(i64),
+    Archive(i64),
+    /// Switch a service between single-use links and join requests.
+    JoinRequests(i64),
+    PlanPause(i64),
+    PlanResume(i64),
+    PlanArchive(i64),
+    /// A service's card for a buyer.
+    Show(i64),
+    /// Pay for a plan in Stars.
+    Buy(i64),
+    /// Take a plan's trial.
+    Trial(i64),
+}
+
+impl Press {
+    pub fn data(self) -> String {
+        let (verb, id) = match self {
+            Press::Accept => ("acc", None),
+            Press::Cancel => ("cxl", None),
+            Press::Services => ("svcs", None),
+            Press::Check(c) => ("chk", Some(c)),
+            Press::Service(s) => ("svc", Some(s)),
+            Press::NewPlan(s) => ("np", Some(s)),
+            Press::Pause(s) => ("ps", Some(s)),
+            Press::Resume(s) => ("rs", Some(s)),
+            Press::Archive(s) => ("ar", Some(s)),
+            Press::JoinRequests(s) => ("jr", Some(s)),
+            Press::PlanPause(p) => ("pp", Some(p)),
+            Press::PlanResume(p) => ("pr", Some(p)),
+            Press::PlanArchive(p) => ("pa", Some(p)),
+            Press::Show(s) => ("sh", Some(s)),
+            Press::Buy(p) => ("by", Some(p)),
+            Press::Trial(p) => ("tr", Some(p)),
+        };
+        match id {
+            Some(id) => format!("{PREFIX}{verb}:{id}"),
+            None => format!("{PREFIX}{verb}"),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<Press> {
+        let rest = data.strip_prefix(PREFIX)?;
+        let (verb, id) = match rest.split_once(':') {
+            Some((verb, id)) => {
+                let ok = !id.is_empty()
+                    && id.len() <= 19
+                    && id
+                        .bytes()
+                        .enumerate()
+                        .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'));
+                if !ok {
+                    return None;
+                }
+                (verb, Some(id.parse::<i64>().ok()?))
+            }
+            None => (rest, None),
+        };
+        Some(match (verb, id) {
+            ("acc", None) => Press::Accept,
+            ("cxl", None) => Press::Cancel,
+            ("svcs", None) => Press::Services,
+            ("chk", Some(c)) => Press::Check(c),
+            ("svc", Some(s)) => Press::Service(s),
+            ("np", Some(s)) => Press::NewPlan(s),
+            ("ps", Some(s)) => Press::Pause(s),
+            ("rs", Some(s)) => Press::Resume(s),
+            ("ar", Some(s)) => Press::Archive(s),
+            ("jr", Some(s)) => Press::JoinRequests(s),
+            ("pp", Some(p)) => Press::PlanPause(p),
+            ("pr", Some(p)) => Press::PlanResume(p),
+            ("pa", Some(p)) => Press::PlanArchive(p),
+            ("sh", Some(s)) => Press::Show(s),
+            ("by", Some(p)) => Press::Buy(p),
+            ("tr", Some(p)) => Press::Trial(p),
+            _ => return None,
+        })
+    }
+}
+
+pub fn is_seller_data(data: &str) -> bool {
+    data.starts_with(PREFIX)
+}
+
+fn tr(locale: Locale, key: &str, args: &[(&'static str, String)]) -> String {
+    let args: Args = args
+        .iter()
+        .map(|(k, v)| ((*k).into(), v.clone().into()))
+        .collect();
+    i18n::text(locale, key, &args)
+}
+
+fn button(label: String, press: Press) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label, press.data())
+}
+
+fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(rows.into_iter().filter(|r| !r.is_empty()))
+}
+
+async fn locale_of(ctx: &AppCtx, user_id: i64) -> Result<Locale, BotError> {
+    Ok(match users::find(&ctx.db, user_id).await? {
+        Some(u) => locale_of_user(ctx, &u),
+        None => ctx.config.default_locale,
+    })
+}
+
+/// Sends `text` to a private chat, with an optional keyboard.
+async fn say(
+    ctx: &AppCtx,
+    user: i64,
+    text: String,
+    markup: Option<ReplyMarkup>,
+) -> Result<Message, TgError> {
+    let chat = ChatId(user);
+    let mut req = ctx.tg.bot().send_message(chat, text);
+    if let Some(markup) = markup {
+        req = req.reply_markup(markup);
+    }
+    ctx.tg.send(chat, req).await
+}
+
+/// Starts waiting for `user`'s answer to `step` (their next message is not relayed).
+async fn wait(ctx: &AppCtx, user: i64, step: &Step) -> Result<(), BotError> {
+    drafts::set(&ctx.db, ctx.now(), user, step).await?;
+    ctx.drafting.insert(user);
+    Ok(())
+}
+
+/// Ends `user`'s seller dialogue.
+async fn done(ctx: &AppCtx, user: i64) -> Result<(), BotError> {
+    drafts::clear(&ctx.db, user).await?;
+    ctx.drafting.remove(user);
+    Ok(())
+}
+
+fn deep_link(me: &Me, service: &Service) -> String {
+    format!("https://t.me/{}?start=s_{}", me.username(), service.code)
+}
+
+fn plan_label(locale: Locale, plan: &Plan) -> String {
+    tr(
+        locale,
+        "sl-plan-label",
+        &[
+            ("stars", plan.stars_price.unwrap_or_default().to_string()),
+            ("days", plan.period_days.to_string()),
+        ],
+    )
+}
+
+fn date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(
+        || "-".into(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seller commands
+
+/// The seller commands of the private chat, with their argument text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SellerCommand {
+    Sell,
+    Services,
+    Members(String),
+    Grant(String),
+    Revoke(String),
+    Whitelist(String),
+    Dashboard,
+    Alert(String),
+    Audit(String),
+    Cancel,
+}
+
+pub(crate) async fn command(
+    ctx: &AppCtx,
+    me: &Me,
+    from: &TgUser,
+    cmd: SellerCommand,
+) -> HandlerResult {
+    let user = from.id.0 as i64;
+    let locale = locale_of(ctx, user).await?;
+    if cmd == SellerCommand::Cancel {
+        let had = drafts::current(&ctx.db, ctx.now(), user).await? != Current::None;
+        done(ctx, user).await?;
+        let key = if had {
+            "sl-cancelled"
+        } else {
+            "sl-nothing-to-cancel"
+        };
+        let markup = ReplyMarkup::KeyboardRemove(KeyboardRemove::new());
+        say(ctx, user, tr(locale, key, &[]), Some(markup)).await?;
+        return Ok(());
+    }
+    let seller = catalog::seller_of_user(&ctx.db, user).await?;
+    let Some(seller) = seller else {
+        if cmd == SellerCommand::Sell {
+            return terms(ctx, user, locale).await;
+        }
+        say(ctx, user, tr(locale, "sl-not-a-seller", &[]), None).await?;
+        return Ok(());
+    };
+    if seller.status != "active" && cmd != SellerCommand::Services {
+        say(ctx, user, tr(locale, "sl-suspended", &[]), None).await?;
+        return Ok(());
+    }
+    match cmd {
+        SellerCommand::Sell => {
+            ask_for_chat(ctx, user, locale).await?;
+        }
+        SellerCommand::Services => services_list(ctx, me, &seller, locale, None).await?,
+        SellerCommand::Members(args) => members(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::Grant(args) => grant(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::Revoke(args) => revoke(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::Whitelist(args) => whitelist(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::Dashboard => dashboard(ctx, &seller, locale).await?,
+        SellerCommand::Alert(args) => alert(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::Audit(args) => audit_trail(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::Cancel => {}
+    }
+    Ok(())
+}
+
+async fn terms(ctx: &AppCtx, user: i64, locale: Locale) -> HandlerResult {
+    let fee = settings::get(&ctx.db, &super::PLATFORM_FEE_PERCENT).await?;
+    wait(ctx, user, &Step::Terms).await?;
+    let kb = keyboard(vec![vec![
+        button(tr(locale, "sl-accept-button", &[]), Press::Accept),
+        button(tr(locale, "sl-cancel-button", &[]), Press::Cancel),
+    ]]);
+    say(
+        ctx,
+        user,
+        tr(locale, "sl-terms", &[("fee", fee.to_string())]),
+        Some(ReplyMarkup::InlineKeyboard(kb)),
+    )
+    .await?;
+    Ok(())
+}
+
+const REQUEST_CHANNEL: i32 = 1;
+const REQUEST_GROUP: i32 = 2;
+
+fn bot_rights(channel: bool) -> ChatAdministratorRights {
+    ChatAdministratorRights {
+        is_anonymous: false,
+        can_manage_chat: false,
+        can_delete_messages: false,
+        can_manage_video_chats: false,
+        can_restrict_members: true,
+        can_promote_members: false,
+        can_change_info: false,
+        can_invite_users: true,
+        can_post_messages: channel.then_some(true),
+        can_edit_messages: None,
+        can_pin_messages: None,
+        can_post_stories: None,
+        can_edit_stories: None,
+        can_delete_stories: None,
+        can_manage_topics: None,
+    }
+}
+
+/// The `request_chat` keyboard: share a channel or a group, the bot joining as an admin with
+/// the rights it needs.
+async fn ask_for_chat(ctx: &AppCtx, user: i64, locale: Locale) -> HandlerResult {
+    wait(ctx, user, &Step::Chat).await?;
+    let request = |id: i32, channel: bool| {
+        let mut r = KeyboardButtonRequestChat::new(RequestId(id), channel)
+            .bot_administrator_rights(bot_rights(channel))
+            .user_administrator_rights(bot_rights(channel))
+            .request_title();
+        r.bot_is_member = false;
+        ButtonRequest::RequestChat(r)
+    };
+    let kb = KeyboardMarkup::new(vec![vec![
+        KeyboardButton::new(tr(locale, "sl-share-channel", &[]))
+            .request(request(REQUEST_CHANNEL, true)),
+        KeyboardButton::new(tr(locale, "sl-share-group", &[]))
+            .request(request(REQUEST_GROUP, false)),
+    ]])
+    .resize_keyboard()
+    .one_time_keyboard();
+    say(
+        ctx,
+        user,
+        tr(locale, "sl-ask-chat", &[]),
+        Some(ReplyMarkup::Keyboard(kb)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a look at a shared chat found.
+enum ChatCheck {
+    Ready {
+        kind: ChatKind,
+        title: String,
+    },
+    /// The bot is there as an administrator without these rights (message keys).
+    Missing(Vec<&'static str>),
+    /// The bot is not an administrator there (or cannot see the chat at all).
+    BotNotAdmin,
+    /// The person sharing it is not an administrator there.
+    UserNotAdmin,
+}
+
+async fn check_chat(ctx: &AppCtx, me: &Me, user: i64, chat_id: i64) -> Result<ChatCheck, BotError> {
+    let chat = ChatId(chat_id);
+    let info = match ctx.tg.call(ctx.tg.bot().get_chat(chat)).await {
+        Ok(info) => info,
+        Err(TgError::Rejected(_)) | Err(TgError::Unreachable(_)) => {
+            return Ok(ChatCheck::BotNotAdmin);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let kind = if info.is_channel() {
+        ChatKind::Channel
+    } else if info.is_supergroup() {
+        ChatKind::Supergroup
+    } else {
+        ChatKind::Group
+    };
+    let title = info.title().unwrap_or("").to_owned();
+    let member = |id: u64| ctx.tg.call(ctx.tg.bot().get_chat_member(chat, UserId(id)));
+    let seller = match member(user as u64).await {
+        Ok(m) => m,
+        Err(TgError::Rejected(_)) | Err(TgError::Unreachable(_)) => {
+            return Ok(ChatCheck::BotNotAdmin);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !matches!(
+        seller.kind,
+        ChatMemberKind::Owner(_) | ChatMemberKind::Administrator(_)
+    ) {
+        return Ok(ChatCheck::UserNotAdmin);
+    }
+    let bot = match member(me.id.0).await {
+        Ok(m) => m,
+        Err(TgError::Rejected(_)) | Err(TgError::Unreachable(_)) => {
+            return Ok(ChatCheck::BotNotAdmin);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let ChatMemberKind::Administrator(a) = &bot.kind else {
+        return Ok(ChatCheck::BotNotAdmin);
+    };
+    let mut missing = Vec::new();
+    if !a.can_invite_users {
+        missing.push("sl-right-invite");
+    }
+    if !a.can_restrict_members && kind != ChatKind::Channel {
+        missing.push("sl-right-ban");
+    }
+    if kind == ChatKind::Channel {
+        if !a.can_restrict_members {
+            missing.push("sl-right-ban");
+        }
+        if !a.can_post_messages {
+            missing.push("sl-right-post");
+        }
+    }
+    Ok(if missing.is_empty() {
+        ChatCheck::Ready { kind, title }
+    } else {
+        ChatCheck::Missing(missing)
+    })
+}
+
+/// A chat was shared (or "check again" pressed): verify the rights, then connect it.
+async fn connect(
+    ctx: &AppCtx,
+    me: &Me,
+    seller: &Seller,
+    chat_id: i64,
+    locale: Locale,
+) -> HandlerResult {
+    let user = seller.user_id;
+    let again = || {
+        Some(ReplyMarkup::InlineKeyboard(keyboard(vec![vec![button(
+            tr(locale, "sl-check-again", &[]),
+            Press::Check(chat_id),
+        )]])))
+    };
+    match check_chat(ctx, me, user, chat_id).await? {
+        ChatCheck::BotNotAdmin => {
+            say(ctx, user, tr(locale, "sl-bot-not-admin", &[]), again()).await?;
+        }
+        ChatCheck::UserNotAdmin => {
+            say(ctx, user, tr(locale, "sl-user-not-admin", &[]), None).await?;
+        }
+        ChatCheck::Missing(rights) => {
+            let names: Vec<String> = rights.iter().map(|k| tr(locale, k, &[])).collect();
+            let text = tr(locale, "sl-missing-rights", &[("rights", names.join(", "))]);
+            say(ctx, user, text, again()).await?;
+        }
+        ChatCheck::Ready { kind, title } => {
+            let remove = Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()));
+            match catalog::connect_chat(&ctx.db, ctx.now(), seller, chat_id, kind, &title).await? {
+                Connected::Taken => {
+                    done(ctx, user).await?;
+                    say(ctx, user, tr(locale, "sl-chat-taken", &[]), remove).await?;
+                }
+                Connected::Again(service) => {
+                    done(ctx, user).await?;
+                    let text = tr(locale, "sl-chat-again", &[("title", service.title.clone())]);
+                    say(ctx, user, text, remove).await?;
+                    service_card(ctx, me, seller, &service, locale, None).await?;
+                }
+                Connected::New(service) => {
+                    audit::record(
+                        &ctx.db,
+                        ctx.now(),
+                        seller.id,
+                        user,
+                        "service_connected",
+                        None,
+                        format!("{} ({})", service.title, kind.as_str()),
+                    )
+                    .await?;
+                    let text = tr(locale, "sl-connected", &[("title", service.title.clone())]);
+                    say(ctx, user, text, remove).await?;
+                    wait(
+                        ctx,
+                        user,
+                        &Step::PlanStars {
+                            service: service.id,
+                        },
+                    )
+                    .await?;
+                    say(ctx, user, tr(locale, "sl-ask-stars", &[]), None).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a private message is an answer to a seller dialogue (or a shared chat).
+pub(crate) fn is_input(msg: &Message, ctx: &AppCtx) -> bool {
+    let Some(from) = msg.from.as_ref() else {
+        return false;
+    };
+    msg.shared_chat().is_some()
+        || (ctx.drafting.contains(from.id.0 as i64)
+            && !msg.text().is_some_and(|t| t.starts_with('/')))
+}
+
+/// An answer to a seller dialogue step.
+pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -> HandlerResult {
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let user = from.id.0 as i64;
+    let locale = locale_of(&ctx, user).await?;
+    if let Some(shared) = msg.shared_chat() {
+        let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+            say(&ctx, user, tr(locale, "sl-not-a-seller", &[]), None).await?;
+            return Ok(());
+        };
+        if seller.status != "active" {
+            say(&ctx, user, tr(locale, "sl-suspended", &[]), None).await?;
+            return Ok(());
+        }
+        return connect(&ctx, &me, &seller, shared.chat_id.0, locale).await;
+    }
+    let step = match drafts::current(&ctx.db, ctx.now(), user).await? {
+        Current::Waiting(step) => step,
+        Current::Expired => {
+            ctx.drafting.remove(user);
+            say(&ctx, user, tr(locale, "sl-step-expired", &[]), None).await?;
+            return Ok(());
+        }
+        Current::None => {
+            // Nothing waits after all (another replica ended it): the message is the user's.
+            ctx.drafting.remove(user);
+            return crate::relay::bot::user_message(msg, ctx, confirm).await;
+        }
+    };
+    let Some(text) = msg.text().map(str::to_owned) else {
+        say(&ctx, user, tr(locale, "sl-text-please", &[]), None).await?;
+        return Ok(());
+    };
+    let bad = |e: BadInput| {
+        let ctx = ctx.clone();
+        async move {
+            let key = match e {
+                BadInput::Name => "sl-bad-name",
+                BadInput::Email => "sl-bad-email",
+                BadInput::Stars => "sl-bad-stars",
+                BadInput::Period => "sl-bad-period",
+                BadInput::Trial => "sl-bad-trial",
+                BadInput::Alert => "sl-bad-alert",
+            };
+            say(&ctx, user, tr(locale, key, &[]), None).await?;
+            Ok::<(), BotError>(())
+        }
+    };
+    match step {
+        Step::Terms => {
+            say(&ctx, user, tr(locale, "sl-accept-first", &[]), None).await?;
+        }
+        Step::Name => match catalog::parse_name(&text) {
+            Ok(name) => {
+                wait(&ctx, user, &Step::Email { name }).await?;
+                say(&ctx, user, tr(locale, "sl-ask-email", &[]), None).await?;
+            }
+            Err(e) => bad(e).await?,
+        },
+        Step::Email { name } => match catalog::parse_email(&text) {
+            Ok(email) => {
+                let seller = catalog::register(&ctx.db, ctx.now(), user, &name, &email).await?;
+                audit::record(
+                    &ctx.db,
+                    ctx.now(),
+                    seller.id,
+                    user,
+                    "onboarded",
+                    None,
+                    format!("{name} <{email}>"),
+                )
+                .await?;
+                say(
+                    &ctx,
+                    user,
+                    tr(locale, "sl-welcome", &[("name", name)]),
+                    None,
+                )
+                .await?;
+                ask_for_chat(&ctx, user, locale).await?;
+            }
+            Err(e) => bad(e).await?,
+        },
+        Step::Chat => {
+            ask_for_chat(&ctx, user, locale).await?;
+        }
+        Step::PlanStars { service } => match catalog::parse_stars(&text) {
+            Ok(stars) => {
+                wait(&ctx, user, &Step::PlanPeriod { service, stars }).await?;
+                say(&ctx, user, tr(locale, "sl-ask-period", &[]), None).await?;
+            }
+            Err(e) => bad(e).await?,
+        },
+        Step::PlanPeriod { service, stars } => match catalog::parse_period(&text) {
+            Ok(period) => {
+                let next = Step::PlanTrial {
+                    service,
+                    stars,
+                    period,
+                };
+                wait(&ctx, user, &next).await?;
+                say(&ctx, user, tr(locale, "sl-ask-trial", &[]), None).await?;
+            }
+            Err(e) => bad(e).await?,
+        },
+        Step::PlanTrial {
+            service,
+            stars,
+            period,
+        } => match catalog::parse_trial(&text) {
+            Ok(trial) => {
+                done(&ctx, user).await?;
+                let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                    return Ok(());
+                };
+                let Some(service) = catalog::own_service(&ctx.db, seller.id, service).await? else {
+                    say(&ctx, user, tr(locale, "sl-not-yours", &[]), None).await?;
+                    return Ok(());
+                };
+                let plan = catalog::add_plan(
+                    &ctx.db,
+                    ctx.now(),
+                    &service,
+                    NewPlan {
+                        stars_price: stars,
+                        period_days: period,
+                        trial_days: trial,
+                    },
+                )
+                .await?;
+                audit::record(
+                    &ctx.db,
+                    ctx.now(),
+                    seller.id,
+                    user,
+                    "plan_added",
+                    None,
+                    format!(
+                        "{}: {stars} XTR / {period} days, trial {trial} days",
+                        service.title
+                    ),
+                )
+                .await?;
+                plan_done(&ctx, &me, &service, &plan, locale).await?;
+            }
+            Err(e) => bad(e).await?,
+        },
+        Step::Alert { service } => match catalog::parse_alert(&text) {
+            Ok(text) => {
+                done(&ctx, user).await?;
+                let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                    return Ok(());
+                };
+                post_alert(&ctx, &seller, service, &text, locale).await?;
+            }
+            Err(e) => bad(e).await?,
+        },
+    }
+    Ok(())
+}
+
+/// The plan is on sale: the deep link and a card to share.
+async fn plan_done(
+    ctx: &AppCtx,
+    me: &Me,
+    service: &Service,
+    plan: &Plan,
+    locale: Locale,
+) -> HandlerResult {
+    let link = deep_link(me, service);
+    let text = tr(
+        locale,
+        "sl-plan-added",
+        &[
+            ("title", service.title.clone()),
+            ("plan", plan_label(locale, plan)),
+            ("trial", plan.trial_days.to_string()),
+            ("link", link.clone()),
+        ],
+    );
+    let kb = keyboard(vec![
+        vec![button(
+            tr(locale, "sl-add-plan", &[]),
+            Press::NewPlan(service.id),
+        )],
+        vec![button(tr(locale, "sl-my-services", &[]), Press::Services)],
+    ]);
+    say(
+        ctx,
+        service_owner(ctx, service).await?,
+        text,
+        Some(ReplyMarkup::InlineKeyboard(kb)),
+    )
+    .await?;
+    // The share card: a message to forward into other chats.
+    let card = tr(
+        locale,
+        "sl-share-card",
+        &[
+            ("title", service.title.clone()),
+            ("plan", plan_label(locale, plan)),
+        ],
+    );
+    let url = url::Url::parse(&link).map_err(|e| {
+        BotError::Service(ServiceError::Storage(
+            crate::storage::StorageError::Corrupt(format!("deep link {link}: {e}")),
+        ))
+    })?;
+    let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
+        tr(
+            locale,
+            "sl-join-button",
+            &[("title", service.title.clone())],
+        ),
+        url,
+    )]]);
+    say(
+        ctx,
+        service_owner(ctx, service).await?,
+        card,
+        Some(ReplyMarkup::InlineKeyboard(kb)),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn service_owner(ctx: &AppCtx, service: &Service) -> Result<i64, BotError> {
+    Ok(catalog::seller(&ctx.db, service.seller_id)
+        .await?
+        .map_or(0, |s| s.user_id))
+}
+
+async fn services_list(
+    ctx: &AppCtx,
+    me: &Me,
+    seller: &Seller,
+    locale: Locale,
+    edit: Option<MessageId>,
+) -> HandlerResult {
+    let services = catalog::services_of(&ctx.db, seller.id).await?;
+    let mut text = tr(
+        locale,
+        "sl-services-title",
+        &[("name", seller.display_name.clone())],
+    );
+    if seller.status != "active" {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-suspended", &[]));
+    }
+    let mut rows = Vec::new();
+    if services.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&tr(locale, "sl-no-services", &[]));
+    }
+    for s in &services {
+        text.push_str(&format!(
+            "\n• {} ({}) · {} · {}",
+            s.title,
+            s.chat_kind,
+            s.status,
+            deep_link(me, s)
+        ));
+        rows.push(vec![button(s.title.clone(), Press::Service(s.id))]);
+    }
+    show(ctx, seller.user_id, text, keyboard(rows), edit).await
+}
+
+/// Sends a screen, or edits the message it replaces.
+async fn show(
+    ctx: &AppCtx,
+    user: i64,
+    text: String,
+    kb: InlineKeyboardMarkup,
+    edit: Option<MessageId>,
+) -> HandlerResult {
+    let chat = ChatId(user);
+    match edit {
+        Some(message) => {
+            let req = ctx
+                .tg
+                .bot()
+                .edit_message_text(chat, message, text)
+                .reply_markup(kb);
+            match ctx.tg.send(chat, req).await {
+                Ok(_) => {}
+                // Pressing a button that leaves the screen as it was.
+                Err(TgError::Rejected(e)) if e.to_string().contains("not modified") => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => {
+            say(ctx, user, text, Some(ReplyMarkup::InlineKeyboard(kb))).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn service_card(
+    ctx: &AppCtx,
+    me: &Me,
+    seller: &Seller,
+    service: &Service,
+    locale: Locale,
+    edit: Option<MessageId>,
+) -> HandlerResult {
+    let plans = catalog::plans_of(&ctx.db, service.id, false).await?;
+    let admission = if service.admission == "join_request" {
+        tr(locale, "sl-admission-requests", &[])
+    } else {
+        tr(locale, "sl-admission-links", &[])
+    };
+    let mut text = tr(
+        locale,
+        "sl-service-card",
+        &[
+            ("title", service.title.clone()),
+            ("kind", service.chat_kind.clone()),
+            ("status", service.status.clone()),
+            ("admission", admission),
+            ("link", deep_link(me, service)),
+        ],
+    );
+    let mut rows = Vec::new();
+    if plans.is_empty() {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-no-plans", &[]));
+    }
+    for p in &plans {
+        let label = plan_label(locale, p);
+        text.push_str(&format!(
+            "\n• {label} · {} · {}",
+            tr(
+                locale,
+                "sl-trial-days",
+                &[("days", p.trial_days.to_string())]
+            ),
+            p.status
+        ));
+        let toggle = if p.status == "active" {
+            button(format!("⏸ {label}"), Press::PlanPause(p.id))
+        } else {
+            button(format!("▶️ {label}"), Press::PlanResume(p.id))
+        };
+        rows.push(vec![toggle, button("🗑".into(), Press::PlanArchive(p.id))]);
+    }
+    rows.push(vec![button(
+        tr(locale, "sl-add-plan", &[]),
+        Press::NewPlan(service.id),
+    )]);
+    let status = if service.status == "active" {
+        button(tr(locale, "sl-pause", &[]), Press::Pause(service.id))
+    } else {
+        button(tr(locale, "sl-resume", &[]), Press::Resume(service.id))
+    };
+    rows.push(vec![
+        status,
+        button(
+            tr(locale, "sl-toggle-admission", &[]),
+            Press::JoinRequests(service.id),
+        ),
+    ]);
+    rows.push(vec![
+        button(tr(locale, "sl-archive", &[]), Press::Archive(service.id)),
+        button(tr(locale, "sl-my-services", &[]), Press::Services),
+    ]);
+    show(ctx, seller.user_id, text, keyboard(rows), edit).await
+}
+
+/// `/members [active|expired|revoked]`.
+async fn members(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
+    let status = match args {
+        "" => None,
+        s @ ("active" | "expired" | "revoked") => Some(s),
+        _ => {
+            say(
+                ctx,
+                seller.user_id,
+                tr(locale, "sl-members-usage", &[]),
+                None,
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+    let (rows, more) = access::members(&ctx.db, seller.id, status, 0, 30).await?;
+    let services = catalog::services_of(&ctx.db, seller.id).await?;
+    let title = |id: i64| {
+        services
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| format!("#{id}"), |s| s.title.clone())
+    };
+    let mut text = tr(
+        locale,
+        "sl-members-title",
+        &[("count", rows.len().to_string())],
+    );
+    if rows.is_empty() {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-members-none", &[]));
+    }
+    for m in &rows {
+        let name = users::find(&ctx.db, m.user_id)
+            .await?
+            .map_or_else(|| m.user_id.to_string(), |u| u.first_name);
+        let joined = if m.joined_at.is_some() && m.left_at.is_none() {
+            "✅"
+        } else {
+            "·"
+        };
+        let white = if m.whitelisted { " ⭐" } else { "" };
+        text.push_str(&format!(
+            "\n{joined} {name} ({}) · {} · {} · {}{white}",
+            m.user_id,
+            title(m.service_id),
+            m.status,
+            date(m.ends_at)
+        ));
+    }
+    if more {
+        text.push_str("\n…");
+    }
+    say(ctx, seller.user_id, text, None).await?;
+    Ok(())
+}
+
+/// The service a command names by code, or the seller's only service.
+async fn pick_service(
+    ctx: &AppCtx,
+    seller: &Seller,
+    code: Option<&str>,
+) -> Result<Option<Service>, BotError> {
+    let services = catalog::services_of(&ctx.db, seller.id).await?;
+    Ok(match code {
+        Some(code) => services.into_iter().find(|s| s.code == code),
+        None if services.len() == 1 => services.into_iter().next(),
+        None => None,
+    })
+}
+
+/// `/grant <user id> <days> [service code]`.
+async fn grant(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
+    let w: Vec<&str> = args.split_whitespace().collect();
+    let parsed = match w.as_slice() {
+        [user, days] => Some((*user, *days, None)),
+        [user, days, code] => Some((*user, *days, Some(*code))),
+        _ => None,
+    };
+    let Some((user, days, code)) = parsed else {
+        say(ctx, seller.user_id, tr(locale, "sl-grant-usage", &[]), None).await?;
+        return Ok(());
+    };
+    let (Ok(target), Ok(days)) = (user.parse::<i64>(), catalog::parse_period(days)) else {
+        say(ctx, seller.user_id, tr(locale, "sl-grant-usage", &[]), None).await?;
+        return Ok(());
+    };
+    let Some(service) = pick_service(ctx, seller, code).await? else {
+        say(
+            ctx,
+            seller.user_id,
+            tr(locale, "sl-which-service", &[]),
+            None,
+        )
+        .await?;
+        return Ok(());
+    };
+    let m = access::grant(&ctx.db, ctx.now(), &service, target, days, seller.user_id).await?;
+    ctx.jobs.notify();
+    let text = tr(
+        locale,
+        "sl-granted",
+        &[
+            ("user", target.to_string()),
+            ("title", service.title.clone()),
+            ("until", date(m.ends_at)),
+        ],
+    );
+    say(ctx, seller.user_id, text, None).await?;
+    Ok(())
+}
+
+/// `/revoke <user id> [service code]`.
+async fn revoke(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
+    let w: Vec<&str> = args.split_whitespace().collect();
+    let (user, code) = match w.as_slice() {
+        [user] => (*user, None),
+        [user, code] => (*user, Some(*code)),
+        _ => {
+            say(
+                ctx,
+                seller.user_id,
+                tr(locale, "sl-revoke-usage", &[]),
+                None,
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+    let Ok(target) = user.parse::<i64>() else {
+        say(
+            ctx,
+            seller.user_id,
+            tr(locale, "sl-revoke-usage", &[]),
+            None,
+        )
+        .await?;
+        return Ok(());
+    };
+    let Some(service) = pick_service(ctx, seller, code).await? else {
+        say(
+            ctx,
+            seller.user_id,
+            tr(locale, "sl-which-service", &[]),
+            None,
+        )
+        .await?;
+        return Ok(());
+    };
+    let key = match access::revoke(&ctx.db, ctx.now(), &service, target, seller.user_id).await? {
+        Some(_) => {
+            ctx.jobs.notify();
+            "sl-revoked"
+        }
+        None => "sl-no-member",
+    };
+    let text = tr(
+        locale,
+        key,
+        &[
+            ("user", target.to_string()),
+            ("title", service.title.clone()),
+        ],
+    );
+    say(ctx, seller.user_id, text, None).await?;
+    Ok(())
+}
+
+/// `/whitelist <user id> [on|off] [service code]`.
+async fn whitelist(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
+    let w: Vec<&str> = args.split_whitespace().collect();
+    let (user, on, code) = match w.as_slice() {
+        [user] => (*user, true, None),
+        [user, "on"] => (*user, true, None),
+        [user, "off"] => (*user, false, None),
+        [user, "on", code] => (*user, true, Some(*code)),
+        [user, "off", code] => (*user, false, Some(*code)),
+        _ => {
+            say(
+                ctx,
+                seller.user_id,
+                tr(locale, "sl-whitelist-usage", &[]),
+                None,
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+    let Ok(target) = user.parse::<i64>() else {
+        say(
+            ctx,
+            seller.user_id,
+            tr(locale, "sl-whitelist-usage", &[]),
+            None,
+        )
+        .await?;
+        return Ok(());
+    };
+    let Some(service) = pick_service(ctx, seller, code).await? else {
+        say(
+            ctx,
+            seller.user_id,
+            tr(locale, "sl-which-service", &[]),
+            None,
+        )
+        .await?;
+        return Ok(());
+    };
+    let changed =
+        access::set_whitelisted(&ctx.db, ctx.now(), &service, target, on, seller.user_id).await?;
+    let key = match (changed, on) {
+        (false, _) => "sl-no-member",
+        (true, true) => "sl-whitelisted",
+        (true, false) => "sl-unwhitelisted",
+    };
+    let text = tr(
+        locale,
+        key,
+        &[
+            ("user", target.to_string()),
+            ("title", service.title.clone()),
+        ],
+    );
+    say(ctx, seller.user_id, text, None).await?;
+    Ok(())
+}
+
+async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
+    let since = ctx.now() - Duration::days(30);
+    let d = access::dashboard(&ctx.db, seller.id, since).await?;
+    let mut text = tr(
+        locale,
+        "sl-dashboard",
+        &[
+            ("services", d.services.to_string()),
+            ("active", d.active.to_string()),
+            ("all", d.all_time.to_string()),
+        ],
+    );
+    if d.revenue.is_empty() {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-no-revenue", &[]));
+    }
+    for r in &d.revenue {
+        text.push('\n');
+        text.push_str(&tr(
+            locale,
+            "sl-revenue-line",
+            &[
+                (
+                    "gross",
+                    crate::billing::orders::format_price(r.gross, &r.currency),
+                ),
+                (
+                    "fee",
+                    crate::billing::orders::format_price(r.fee, &r.currency),
+                ),
+                (
+                    "net",
+                    crate::billing::orders::format_price(r.net, &r.currency),
+                ),
+                ("payments", r.payments.to_string()),
+            ],
+        ));
+    }
+    say(ctx, seller.user_id, text, None).await?;
+    Ok(())
+}
+
+/// `/audit [user id]`: the newest entries of the seller's trail.
+async fn audit_trail(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
+    let user = match args {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(u) => Some(u),
+            Err(_) => {
+                say(ctx, seller.user_id, tr(locale, "sl-audit-usage", &[]), None).await?;
+                return Ok(());
+            }
+        },
+    };
+    let (rows, _) = audit::page(&ctx.db, seller.id, user, 0, 25).await?;
+    let mut text = tr(locale, "sl-audit-title", &[]);
+    if rows.is_empty() {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-audit-empty", &[]));
+    }
+    for e in rows {
+        text.push_str(&format!(
+            "\n{} · {} · {}{}{}",
+            e.created_at.format("%m-%d %H:%M"),
+            e.action,
+            if e.actor == audit::SYSTEM {
+                "Tollgate".to_owned()
+            } else {
+                e.actor.to_string()
+            },
+            e.target_user.map(|u| format!(" → {u}")).unwrap_or_default(),
+            e.detail.map(|d| format!(" · {d}")).unwrap_or_default(),
+        ));
+    }
+    say(ctx, seller.user_id, text, None).await?;
+    Ok(())
+}
+
+/// A trading alert: `SYMBOL ACTION ENTRY TARGET STOP [note…]`, formatted for the chat.
+pub fn format_alert(locale: Locale, line: &str) -> Option<String> {
+    let mut w = line.split_whitespace();
+    let (Some(symbol), Some(action), Some(entry), Some(target), Some(stop)) =
+        (w.next(), w.next(), w.next(), w.next(), w.next())
+    else {
+        return None;
+    };
+    let number = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0);
+    if number(entry).is_none() || number(target).is_none() || number(stop).is_none() {
+        return None;
+    }
+    let action = action.to_ascii_uppercase();
+    if !matches!(action.as_str(), "BUY" | "SELL" | "LONG" | "SHORT") {
+        return None;
+    }
+    let note: Vec<&str> = w.collect();
+    let mut text = tr(
+        locale,
+        "sl-alert-post",
+        &[
+            ("symbol", symbol.to_ascii_uppercase()),
+            ("action", action),
+            ("entry", entry.to_owned()),
+            ("target", target.to_owned()),
+            ("stop", stop.to_owned()),
+        ],
+    );
+    if !note.is_empty() {
+        text.push_str("\n📝 ");
+        text.push_str(&note.join(" "));
+    }
+    Some(text)
+}
+
+/// `/alert [code] SYMBOL ACTION ENTRY TARGET STOP [note]`, `/alert test`, or `/alert` alone
+/// to be asked for it.
+async fn alert(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
+    let services = catalog::services_of(&ctx.db, seller.id).await?;
+    let (service, rest) = match args.split_once(char::is_whitespace) {
+        Some((code, rest)) if services.iter().any(|s| s.code == code) => (
+            services.iter().find(|s| s.code == code).cloned(),
+            rest.trim(),
+        ),
+        _ if services.len() == 1 => (services.first().cloned(), args),
+        _ => (None, args),
+    };
+    let Some(service) = service else {
+        say(
+            ctx,
+            seller.user_id,
+            tr(locale, "sl-which-service", &[]),
+            None,
+        )
+        .await?;
+        return Ok(());
+    };
+    if rest.is_empty() {
+        wait(
+            ctx,
+            seller.user_id,
+            &Step::Alert {
+                service: service.id,
+            },
+        )
+        .await?;
+        say(ctx, seller.user_id, tr(locale, "sl-ask-alert", &[]), None).await?;
+        return Ok(());
+    }
+    post_alert(ctx, seller, service.id, rest, locale).await
+}
+
+async fn post_alert(
+    ctx: &AppCtx,
+    seller: &Seller,
+    service: i64,
+    line: &str,
+    locale: Locale,
+) -> HandlerResult {
+    let Some(service) = catalog::own_service(&ctx.db, seller.id, service).await? else {
+        say(ctx, seller.user_id, tr(locale, "sl-not-yours", &[]), None).await?;
+        return Ok(());
+    };
+    let post = if line.eq_ignore_ascii_case("test") {
+        tr(locale, "sl-alert-test", &[("title", service.title.clone())])
+    } else {
+        match format_alert(locale, line) {
+            Some(post) => post,
+            None => {
+                say(ctx, seller.user_id, tr(locale, "sl-alert-usage", &[]), None).await?;
+                return Ok(());
+            }
+        }
+    };
+    let chat = ChatId(service.chat_id);
+    match ctx
+        .tg
+        .send(chat, ctx.tg.bot().send_message(chat, post))
+        .await
+    {
+        Ok(_) => {
+            audit::record(
+                &ctx.db,
+                ctx.now(),
+                seller.id,
+                seller.user_id,
+                "alert",
+                None,
+                line.chars().take(200).collect::<String>(),
+            )
+            .await?;
+            let text = tr(
+                locale,
+                "sl-alert-posted",
+                &[("title", service.title.clone())],
+            );
+            say(ctx, seller.user_id, text, None).await?;
+        }
+        Err(e) if !e.is_transient() => {
+            let text = tr(
+                locale,
+                "sl-alert-failed",
+                &[("title", service.title.clone()), ("error", e.to_string())],
+            );
+            say(ctx, seller.user_id, text, None).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buttons
+
+pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx, me: Me) -> HandlerResult {
+    let user = q.from.id.0 as i64;
+    let locale = locale_of(&ctx, user).await?;
+    let message = q.regular_message().map(|m| m.id);
+    let press = q.data.as_deref().and_then(Press::parse);
+    let answered = match press {
+        Some(press) => act(&ctx, &me, user, locale, message, press).await?,
+        None => false,
+    };
+    let mut answer = ctx.tg.bot().answer_callback_query(q.id.clone());
+    if !answered {
+        answer = teloxide::payloads::AnswerCallbackQuerySetters::text(
+            answer,
+            tr(locale, "sl-button-expired", &[]),
+        );
+    }
+    ctx.tg.call(answer).await?;
+    Ok(())
+}
+
+/// Carries out a press; false when it names nothing the presser may touch.
+async fn act(
+    ctx: &AppCtx,
+    me: &Me,
+    user: i64,
+    locale: Locale,
+    message: Option<MessageId>,
+    press: Press,
+) -> Result<bool, BotError> {
+    // Buyer presses first: anyone may make them.
+    match press {
+        Press::Show(service) => {
+            let Some(service) = catalog::service(&ctx.db, service).await? else {
+                return Ok(false);
+            };
+            buyer_card(ctx, user, &service, locale).await?;
+            return Ok(true);
+        }
+        Press::Buy(plan) => {
+            buy(ctx, user, plan, locale).await?;
+            return Ok(true);
+        }
+        Press::Trial(plan) => {
+            trial(ctx, user, plan, locale).await?;
+            return Ok(true);
+        }
+        Press::Accept => {
+            if drafts::current(&ctx.db, ctx.now(), user).await? != Current::Waiting(Step::Terms) {
+                return Ok(false);
+            }
+            wait(ctx, user, &Step::Name).await?;
+            say(ctx, user, tr(locale, "sl-ask-name", &[]), None).await?;
+            return Ok(true);
+        }
+        Press::Cancel => {
+            done(ctx, user).await?;
+            let markup = ReplyMarkup::KeyboardRemove(KeyboardRemove::new());
+            say(ctx, user, tr(locale, "sl-cancelled", &[]), Some(markup)).await?;
+            return Ok(true);
+        }
+        _ => {}
+    }
+    let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+        return Ok(false);
+    };
+    if seller.status != "active" {
+        say(ctx, user, tr(locale, "sl-suspended", &[]), None).await?;
+        return Ok(true);
+    }
+    let now = ctx.now();
+    let own = |id: i64| catalog::own_service(&ctx.db, seller.id, id);
+    match press {
+        Press::Services => services_list(ctx, me, &seller, locale, message).await?,
+        Press::Check(chat) => connect(ctx, me, &seller, chat, locale).await?,
+        Press::Service(id) => {
+            let Some(service) = own(id).await? else {
+                return Ok(false);
+            };
+            service_card(ctx, me, &seller, &service, locale, message).await?;
+        }
+        Press::NewPlan(id) => {
+            let Some(service) = own(id).await? else {
+                return Ok(false);
+            };
+            wait(
+                ctx,
+                user,
+                &Step::PlanStars {
+                    service: service.id,
+                },
+            )
+            .await?;
+            say(ctx, user, tr(locale, "sl-ask-stars", &[]), None).await?;
+        }
+        Press::Pause(id) | Press::Resume(id) | Press::Archive(id) => {
+            let status = match press {
+                Press::Pause(_) => "paused",
+                Press::Resume(_) => "active",
+                _ => "archived",
+            };
+            if !catalog::set_service_status(&ctx.db, now, seller.id, id, status).await? {
+                return Ok(false);
+            }
+            audit::record(
+                &ctx.db,
+                now,
+                seller.id,
+                user,
+                "service_status",
+                None,
+                format!("{id}: {status}"),
+            )
+            .await?;
+            match own(id).await?.filter(|s| s.status != "archived") {
+                Some(service) => service_card(ctx, me, &seller, &service, locale, message).await?,
+                None => services_list(ctx, me, &seller, locale, message).await?,
+            }
+        }
+        Press::JoinRequests(id) => {
+            let Some(service) = own(id).await? else {
+                return Ok(false);
+            };
+            let on = service.admission != "join_request";
+            catalog::set_admission(&ctx.db, now, seller.id, id, on).await?;
+            audit::record(
+                &ctx.db,
+                now,
+                seller.id,
+                user,
+                "admission",
+                None,
+                format!("{id}: join requests {on}"),
+            )
+            .await?;
+            let service = own(id).await?.expect("the service exists");
+            service_card(ctx, me, &seller, &service, locale, message).await?;
+        }
+        Press::PlanPause(id) | Press::PlanResume(id) | Press::PlanArchive(id) => {
+            let status = match press {
+                Press::PlanPause(_) => "paused",
+                Press::PlanResume(_) => "active",
+                _ => "archived",
+            };
+            if !catalog::set_plan_status(&ctx.db, seller.id, id, status).await? {
+                return Ok(false);
+            }
+            audit::record(
+                &ctx.db,
+                now,
+                seller.id,
+                user,
+                "plan_status",
+                None,
+                format!("{id}: {status}"),
+            )
+            .await?;
+            let plan = catalog::plan(&ctx.db, id).await?.expect("the plan exists");
+            let Some(service) = own(plan.service_id).await? else {
+                return Ok(false);
+            };
+            service_card(ctx, me, &seller, &service, locale, message).await?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buyers
+
+/// `/start s_<code>`: the service and its plans.
+pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, code: &str) -> HandlerResult {
+    let locale = locale_of(ctx, user).await?;
+    match catalog::service_by_code(&ctx.db, code).await? {
+        Some(service) => buyer_card(ctx, user, &service, locale).await,
+        None => {
+            say(ctx, user, tr(locale, "sl-service-unknown", &[]), None).await?;
+            Ok(())
+        }
+    }
+}
+
+async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) -> HandlerResult {
+    let seller = catalog::seller(&ctx.db, service.seller_id).await?;
+    let selling =
+        service.status == "active" && seller.as_ref().is_some_and(|s| s.status == "active");
+    if !selling {
+        say(
+            ctx,
+            user,
+            tr(
+                locale,
+                "sl-not-selling",
+                &[("title", service.title.clone())],
+            ),
+            None,
+        )
+        .await?;
+        return Ok(());
+    }
+    let plans = catalog::plans_of(&ctx.db, service.id, true).await?;
+    let membership = access::membership(&ctx.db, service.id, user).await?;
+    let mut text = tr(
+        locale,
+        "sl-buyer-card",
+        &[
+            ("title", service.title.clone()),
+            ("seller", seller.map(|s| s.display_name).unwrap_or_default()),
+        ],
+    );
+    if let Some(m) = membership
+        .as_ref()
+        .filter(|m| access::is_current(m, ctx.now()))
+    {
+        text.push('\n');
+        text.push_str(&tr(
+            locale,
+            "sl-you-have-access",
+            &[("until", date(m.ends_at))],
+        ));
+    }
+    if plans.is_empty() {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-no-plans-buyer", &[]));
+    }
+    let trial_used = membership.as_ref().is_some_and(|m| m.trial_used);
+    let mut rows = Vec::new();
+    for p in &plans {
+        rows.push(vec![button(plan_label(locale, p), Press::Buy(p.id))]);
+        if p.trial_days > 0 && !trial_used {
+            rows.push(vec![button(
+                tr(
+                    locale,
+                    "sl-trial-button",
+                    &[("days", p.trial_days.to_string())],
+                ),
+                Press::Trial(p.id),
+            )]);
+        }
+    }
+    say(
+        ctx,
+        user,
+        text,
+        Some(ReplyMarkup::InlineKeyboard(keyboard(rows))),
+    )
+    .await?;
+    Ok(())
+}
+
+fn not_for_sale_key(why: NotForSale) -> &'static str {
+    match why {
+        NotForSale::Plan => "sl-plan-unavailable",
+        NotForSale::Service | NotForSale::Seller => "sl-service-unavailable",
+    }
+}
+
+async fn buy(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResult {
+    let (plan, service, _seller) = match catalog::on_sale(&ctx.db, plan).await? {
+        Ok(found) => found,
+        Err(why) => {
+            say(ctx, user, tr(locale, not_for_sale_key(why), &[]), None).await?;
+            return Ok(());
+        }
+    };
+    users::find(&ctx.db, user).await?;
+    let order = access::create_order(&ctx.db, ctx.now(), user, &plan).await?;
+    let title: String = service.title.chars().take(32).collect();
+    let description = tr(
+        locale,
+        "sl-invoice-description",
+        &[
+            ("title", service.title.clone()),
+            ("days", plan.period_days.to_string()),
+        ],
+    );
+    let chat = ChatId(user);
+    let req = ctx.tg.bot().send_invoice(
+        chat,
+        title.clone(),
+        description,
+        access::invoice_payload(order.id),
+        "XTR",
+        vec![LabeledPrice::new(title, order.amount_minor as u32)],
+    );
+    ctx.tg.send(chat, req).await?;
+    Ok(())
+}
+
+async fn trial(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResult {
+    let (plan, service, _) = match catalog::on_sale(&ctx.db, plan).await? {
+        Ok(found) if found.0.trial_days > 0 => found,
+        Ok(_) => {
+            say(ctx, user, tr(locale, "sl-plan-unavailable", &[]), None).await?;
+            return Ok(());
+        }
+        Err(why) => {
+            say(ctx, user, tr(locale, not_for_sale_key(why), &[]), None).await?;
+            return Ok(());
+        }
+    };
+    match access::start_trial(&ctx.db, ctx.now(), &service, &plan, user).await? {
+        Trial::Started(m) => {
+            ctx.jobs.notify();
+            let text = tr(
+                locale,
+                "sl-trial-started",
+                &[("title", service.title.clone()), ("until", date(m.ends_at))],
+            );
+            say(ctx, user, text, None).await?;
+        }
+        Trial::AlreadyUsed => {
+            say(ctx, user, tr(locale, "sl-trial-used", &[]), None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Telegram asks whether to take a payment for an access order.
+pub(crate) async fn pre_checkout(q: PreCheckoutQuery, ctx: AppCtx) -> HandlerResult {
+    let payer = q.from.id.0 as i64;
+    let verdict = access::check_checkout(
+        &ctx.db,
+        &q.invoice_payload,
+        payer,
+        i64::from(q.total_amount),
+        &q.currency,
+    )
+    .await;
+    let refusal = match verdict {
+        Ok(Ok(_)) => None,
+        Ok(Err(r)) => Some(r),
+        Err(e) => {
+            tracing::warn!(error = %e, "access pre-checkout could not be checked");
+            Some(access::Refusal::NotForSale)
+        }
+    };
+    let mut answer = ctx
+        .tg
+        .bot()
+        .answer_pre_checkout_query(q.id.clone(), refusal.is_none());
+    if let Some(r) = refusal {
+        tracing::info!(payload = %q.invoice_payload, ?r, "access pre-checkout refused");
+        let locale = locale_of(&ctx, payer).await?;
+        let key = match r {
+            access::Refusal::AlreadyUsed => "sl-refused-used",
+            access::Refusal::NotForSale => "sl-refused-not-for-sale",
+            _ => "sl-refused-unknown",
+        };
+        answer = answer.error_message(tr(locale, key, &[]));
+    }
+    ctx.tg.call(answer).await?;
+    Ok(())
+}
+
+/// The Stars arrived for an access order: admit the buyer once per charge.
+pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResult {
+    let (Some(payment), Some(from)) = (msg.successful_payment(), msg.from.as_ref()) else {
+        return Ok(());
+    };
+    let payer = from.id.0 as i64;
+    let charge = payment.telegram_payment_charge_id.0.as_str();
+    let Some(order) = match access::order_of_payload(&payment.invoice_payload) {
+        Some(id) => access::order(&ctx.db, id).await?,
+        None => None,
+    }
+    .filter(|o| o.user_id == payer) else {
+        tracing::error!(payload = %payment.invoice_payload, charge, "payment for no known access order");
+        return Ok(());
+    };
+    if events::claim(
+        &ctx.db,
+        ctx.now(),
+        EventSource::TelegramPayment,
+        charge,
+        "successful_payment",
+        "done",
+    )
+    .await?
+        == Claim::Duplicate
+    {
+        return Ok(());
+    }
+    let fee = settings::get(&ctx.db, &super::PLATFORM_FEE_PERCENT).await?;
+    let locale = locale_of(&ctx, payer).await?;
+    match access::pay(&ctx.db, ctx.now(), &order, charge, fee).await? {
+        Paid::Duplicate => Ok(()),
+        Paid::Admitted { membership, order } => {
+            ctx.jobs.notify();
+            let Some(service) = catalog::service(&ctx.db, order.service_id).await? else {
+                return Ok(());
+            };
+            let inside = membership.joined_at.is_some() && membership.left_at.is_none();
+            let text = tr(
+                locale,
+                if inside {
+                    "sl-paid-extended"
+                } else {
+                    "sl-paid"
+                },
+                &[
+                    ("title", service.title.clone()),
+                    ("until", date(membership.ends_at)),
+                ],
+            );
+            say(&ctx, payer, text, None).await?;
+            if let Some(seller) = catalog::seller(&ctx.db, order.seller_id).await? {
+                let seller_locale = locale_of(&ctx, seller.user_id).await?;
+                let text = tr(
+                    seller_locale,
+                    "sl-new-sale",
+                    &[
+                        ("buyer", from.first_name.clone()),
+                        ("user", payer.to_string()),
+                        ("title", service.title.clone()),
+                        (
+                            "gross",
+                            crate::billing::orders::format_price(
+                                order.amount_minor,
+                                &order.currency,
+                            ),
+                        ),
+                        (
+                            "net",
+                            crate::billing::orders::format_price(order.net_minor, &order.currency),
+                        ),
+                    ],
+                );
+                if let Err(e) = say(&ctx, seller.user_id, text, None).await {
+                    tracing::warn!(error = %e, "could not tell the seller about a sale");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Join tracking
+
+/// Someone joined or left a chat the bot administers.
+pub(crate) async fn chat_member(upd: ChatMemberUpdated, ctx: AppCtx) -> HandlerResult {
+    let Some(service) = catalog::service_by_chat(&ctx.db, upd.chat.id.0).await? else {
+        return Ok(());
+    };
+    let person = &upd.new_chat_member.user;
+    if person.is_bot {
+        return Ok(());
+    }
+    let user = person.id.0 as i64;
+    let was = upd.old_chat_member.kind.is_present();
+    let is = upd.new_chat_member.kind.is_present();
+    let now = ctx.now();
+    if !was && is {
+        let link = upd.invite_link.as_ref().map(|l| l.invite_link.as_str());
+        match access::joined(&ctx.db, now, &service, user, link).await? {
+            Joined::Member(_) | Joined::Other => {}
+            Joined::Stranger { owner } => {
+                ctx.jobs.notify();
+                if let Some(link) = owner.invite_link.as_deref() {
+                    let req = ctx
+                        .tg
+                        .bot()
+                        .revoke_chat_invite_link(ChatId(service.chat_id), link.to_owned());
+                    if let Err(e) = ctx.tg.call(req).await {
+                        tracing::warn!(error = %e, "could not revoke a misused invite link");
+                    }
+                }
+                if let Some(seller) = catalog::seller(&ctx.db, service.seller_id).await? {
+                    let locale = locale_of(&ctx, seller.user_id).await?;
+                    let text = tr(
+                        locale,
+                        "sl-stranger",
+                        &[
+                            ("name", person.first_name.clone()),
+                            ("user", user.to_string()),
+                            ("owner", owner.user_id.to_string()),
+                            ("title", service.title.clone()),
+                        ],
+                    );
+                    if let Err(e) = say(&ctx, seller.user_id, text, None).await {
+                        tracing::warn!(error = %e, "could not tell the seller about a stranger");
+                    }
+                }
+            }
+        }
+    } else if was && !is {
+        access::left(&ctx.db, now, &service, user).await?;
+    }
+    Ok(())
+}
+
+/// A join request to a service's chat: approved while paid, declined with a way to pay.
+pub(crate) async fn join_request(req: ChatJoinRequest, ctx: AppCtx) -> HandlerResult {
+    let Some(service) = catalog::service_by_chat(&ctx.db, req.chat.id.0).await? else {
+        return Ok(());
+    };
+    let user = req.from.id.0 as i64;
+    let chat = ChatId(service.chat_id);
+    let paid = access::membership(&ctx.db, service.id, user)
+        .await?
+        .is_some_and(|m| access::is_current(&m, ctx.now()));
+    if paid {
+        ctx.tg
+            .call(ctx.tg.bot().approve_chat_join_request(chat, req.from.id))
+            .await?;
+        audit::record(
+            &ctx.db,
+            ctx.now(),
+            service.seller_id,
+            audit::SYSTEM,
+            "approved",
+            Some(user),
+            None,
+        )
+        .await?;
+        return Ok(());
+    }
+    ctx.tg
+        .call(ctx.tg.bot().decline_chat_join_request(chat, req.from.id))
+        .await?;
+    audit::record(
+        &ctx.db,
+        ctx.now(),
+        service.seller_id,
+        audit::SYSTEM,
+        "declined",
+        Some(user),
+        None,
+    )
+    .await?;
+    let locale = Locale::resolve(
+        None,
+        req.from.language_code.as_deref(),
+        ctx.config.default_locale,
+    );
+    let text = tr(
+        locale,
+        "sl-request-declined",
+        &[("title", service.title.clone())],
+    );
+    let kb = keyboard(vec![vec![button(
+        tr(locale, "sl-see-plans", &[]),
+        Press::Show(service.id),
+    )]]);
+    if let Err(e) = say(
+        &ctx,
+        req.user_chat_id.0,
+        text,
+        Some(ReplyMarkup::InlineKeyboard(kb)),
+    )
+    .await
+    {
+        tracing::info!(error = %e, "could not offer plans to a declined requester");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+/// Runs the sellers' jobs: links, reminders, removals and the sweep.
+pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobError> {
+    let ctx = app
+        .get()
+        .ok_or_else(|| JobError::Retry("the app is starting".into()))?;
+    let payload: serde_json::Value =
+        serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let retry = |e: BotError| JobError::Retry(e.to_string());
+    let membership = payload.get("membership").and_then(|v| v.as_i64());
+    match job.kind.as_str() {
+        access::ISSUE_LINK_JOB => {
+            let id = membership.ok_or_else(|| JobError::Permanent("no membership".into()))?;
+            issue_link(ctx, id, job.attempts).await
+        }
+        access::REMOVE_JOB => {
+            let removal: Removal =
+                serde_json::from_value(payload).map_err(|e| JobError::Permanent(e.to_string()))?;
+            remove(ctx, &removal, job.attempts).await
+        }
+        access::REMIND_JOB => {
+            let id = membership.ok_or_else(|| JobError::Permanent("no membership".into()))?;
+            let days = payload.get("days").and_then(|v| v.as_i64()).unwrap_or(1);
+            remind(ctx, id, days).await.map_err(retry)
+        }
+        other => Err(JobError::Permanent(format!("not a seller job: {other}"))),
+    }
+}
+
+/// Sweeps memberships every minute: reminders due, removals due. The claims are safe to run
+/// on several replicas at once (each row is claimed by one statement), so no job guards it.
+pub async fn run_sweeper(ctx: AppCtx, shutdown: crate::shutdown::Shutdown) {
+    loop {
+        match sweep::sweep(&ctx.db, ctx.now()).await {
+            Ok(swept) if swept != sweep::Swept::default() => {
+                tracing::info!(
+                    reminders = swept.reminders,
+                    removals = swept.removals,
+                    "seller sweep"
+                );
+                ctx.jobs.notify();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "seller sweep failed"),
+        }
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}
+
+/// Tells the seller of `service` something went wrong, on a job's first attempt only.
+async fn tell_seller_once(
+    ctx: &AppCtx,
+    service: &Service,
+    attempts: i32,
+    key: &str,
+    args: &[(&'static str, String)],
+) {
+    if attempts > 1 {
+        return;
+    }
+    let Ok(Some(seller)) = catalog::seller(&ctx.db, service.seller_id).await else {
+        return;
+    };
+    let locale = locale_of(ctx, seller.user_id)
+        .await
+        .unwrap_or(ctx.config.default_locale);
+    if let Err(e) = say(ctx, seller.user_id, tr(locale, key, args), None).await {
+        tracing::warn!(error = %e, "could not tell a seller about a failure");
+    }
+}
+
+fn tg_retry(e: TgError) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+async fn issue_link(ctx: &AppCtx, id: i64, attempts: i32) -> Result<(), JobError> {
+    let db_retry = |e: ServiceError| JobError::Retry(e.to_string());
+    let now = ctx.now();
+    let Some(m) = access::membership_by_id(&ctx.db, id)
+        .await
+        .map_err(db_retry)?
+    else {
+        return Ok(());
+    };
+    if !access::is_current(&m, now) {
+        return Ok(());
+    }
+    let Some(service) = catalog::service(&ctx.db, m.service_id)
+        .await
+        .map_err(db_retry)?
+    else {
+        return Ok(());
+    };
+    let name: String = format!("m{} · {}", m.id, date(m.ends_at))
+        .chars()
+        .take(32)
+        .collect();
+    let mut req = ctx
+        .tg
+        .bot()
+        .create_chat_invite_link(ChatId(service.chat_id))
+        .name(name);
+    req = if service.admission == "join_request" {
+        req.creates_join_request(true)
+    } else {
+        req.member_limit(1).expire_date(now + Duration::hours(24))
+    };
+    let link = match ctx.tg.call(req).await {
+        Ok(link) => link.invite_link,
+        Err(e) if e.is_transient() => return Err(tg_retry(e)),
+        Err(e) => {
+            tell_seller_once(
+                ctx,
+                &service,
+                attempts,
+                "sl-link-failed",
+                &[("title", service.title.clone()), ("error", e.to_string())],
+            )
+            .await;
+            return Err(tg_retry(e));
+        }
+    };
+    access::link_issued(&ctx.db, now, m.id, &link)
+        .await
+        .map_err(db_retry)?;
+    let locale = locale_of(ctx, m.user_id)
+        .await
+        .unwrap_or(ctx.config.default_locale);
+    let key = if service.admission == "join_request" {
+        "sl-your-request-link"
+    } else {
+        "sl-your-link"
+    };
+    let text = tr(locale, key, &[("title", service.title.clone())]);
+    let url = url::Url::parse(&link).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
+        tr(
+            locale,
+            "sl-join-button",
+            &[("title", service.title.clone())],
+        ),
+        url,
+    )]]);
+    match say(ctx, m.user_id, text, Some(ReplyMarkup::InlineKeyboard(kb))).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_transient() => Err(tg_retry(e)),
+        Err(e) => {
+            // The buyer cannot be reached (never started the bot, blocked it): the seller
+            // passes the link on.
+            tell_seller_once(
+                ctx,
+                &service,
+                1,
+                "sl-link-undeliverable",
+                &[
+                    ("user", m.user_id.to_string()),
+                    ("title", service.title.clone()),
+                    ("link", link),
+                    ("error", e.to_string()),
+                ],
+            )
+            .await;
+            Ok(())
+        }
+    }
+}
+
+async fn remove(ctx: &AppCtx, r: &Removal, attempts: i32) -> Result<(), JobError> {
+    let db_retry = |e: ServiceError| JobError::Retry(e.to_string());
+    let now = ctx.now();
+    if let Some(id) = r.membership {
+        let m = access::membership_by_id(&ctx.db, id)
+            .await
+            .map_err(db_retry)?;
+        if m.as_ref().is_some_and(|m| access::is_current(m, now)) {
+            return Ok(()); // renewed meanwhile
+        }
+    }
+    let Some(service) = catalog::service(&ctx.db, r.service)
+        .await
+        .map_err(db_retry)?
+    else {
+        return Ok(());
+    };
+    let chat = ChatId(service.chat_id);
+    let user = UserId(r.user as u64);
+    let service = &service;
+    let failed = |e: TgError| async move {
+        if !e.is_transient() {
+            tell_seller_once(
+                ctx,
+                service,
+                attempts,
+                "sl-removal-failed",
+                &[
+                    ("user", r.user.to_string()),
+                    ("title", service.title.clone()),
+                    ("error", e.to_string()),
+                ],
+            )
+            .await;
+        }
+        tg_retry(e)
+    };
+    if let Err(e) = ctx.tg.call(ctx.tg.bot().ban_chat_member(chat, user)).await {
+        return Err(failed(e).await);
+    }
+    let unban = ctx
+        .tg
+        .bot()
+        .unban_chat_member(chat, user)
+        .only_if_banned(true);
+    if let Err(e) = ctx.tg.call(unban).await {
+        return Err(failed(e).await);
+    }
+    audit::record(
+        &ctx.db,
+        now,
+        service.seller_id,
+        audit::SYSTEM,
+        "removed",
+        Some(r.user),
+        r.reason.clone(),
+    )
+    .await
+    .map_err(db_retry)?;
+    if r.reason == "stranger" {
+        return Ok(());
+    }
+    let locale = locale_of(ctx, r.user)
+        .await
+        .unwrap_or(ctx.config.default_locale);
+    let text = tr(
+        locale,
+        "sl-access-ended",
+        &[("title", service.title.clone())],
+    );
+    let kb = keyboard(vec![vec![button(
+        tr(locale, "sl-renew", &[]),
+        Press::Show(service.id),
+    )]]);
+    if let Err(e) = say(ctx, r.user, text, Some(ReplyMarkup::InlineKeyboard(kb))).await {
+        tracing::info!(error = %e, "could not tell a removed member");
+    }
+    Ok(())
+}
+
+async fn remind(ctx: &AppCtx, id: i64, days: i64) -> Result<(), BotError> {
+    let Some(m) = access::membership_by_id(&ctx.db, id).await? else {
+        return Ok(());
+    };
+    if !access::is_current(&m, ctx.now()) || m.whitelisted {
+        return Ok(());
+    }
+    let Some(service) = catalog::service(&ctx.db, m.service_id).await? else {
+        return Ok(());
+    };
+    let locale = locale_of(ctx, m.user_id).await?;
+    let text = tr(
+        locale,
+        "sl-reminder",
+        &[
+            ("title", service.title.clone()),
+            ("days", days.to_string()),
+            ("until", date(m.ends_at)),
+        ],
+    );
+    let kb = keyboard(vec![vec![button(
+        tr(locale, "sl-renew", &[]),
+        Press::Show(service.id),
+    )]]);
+    match say(ctx, m.user_id, text, Some(ReplyMarkup::InlineKeyboard(kb))).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_transient() => Err(e.into()),
+        Err(e) => {
+            tracing::info!(error = %e, "could not remind a member");
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operator's view
+
+/// `/sellers`: every seller with services, active members, revenue and fees (30 days).
+pub(crate) async fn operator_list(ctx: &AppCtx) -> Result<String, BotError> {
+    let locale = ctx.config.default_locale;
+    let sellers = catalog::all_sellers(&ctx.db).await?;
+    let since = ctx.now() - Duration::days(30);
+    let mut text = tr(
+        locale,
+        "sl-op-title",
+        &[("count", sellers.len().to_string())],
+    );
+    for s in sellers {
+        let d = access::dashboard(&ctx.db, s.id, since).await?;
+        let money: Vec<String> = d
+            .revenue
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} (fee {})",
+                    crate::billing::orders::format_price(r.gross, &r.currency),
+                    crate::billing::orders::format_price(r.fee, &r.currency)
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            "\n#{} {} ({}) · {} · services {} · active {} · all {} · {}",
+            s.id,
+            s.display_name,
+            s.user_id,
+            s.status,
+            d.services,
+            d.active,
+            d.all_time,
+            if money.is_empty() {
+                "-".to_owned()
+            } else {
+                money.join(", ")
+            }
+        ));
+    }
+    Ok(text)
+}
+
+/// `/suspend <seller id>` / `/unsuspend <seller id>`.
+pub(crate) async fn operator_suspend(
+    ctx: &AppCtx,
+    admin: i64,
+    args: &str,
+    suspended: bool,
+) -> Result<String, BotError> {
+    let locale = ctx.config.default_locale;
+    let Ok(id) = args.trim().parse::<i64>() else {
+        return Ok(tr(locale, "sl-op-suspend-usage", &[]));
+    };
+    if !catalog::set_seller_status(&ctx.db, ctx.now(), id, suspended).await? {
+        return Ok(tr(locale, "sl-op-no-seller", &[("id", id.to_string())]));
+    }
+    let action = if suspended {
+        "suspended"
+    } else {
+        "unsuspended"
+    };
+    audit::record(&ctx.db, ctx.now(), id, admin, action, None, None).await?;
+    crate::admin::audit::record(
+        &ctx.db,
+        ctx.now(),
+        crate::admin::audit::Action {
+            admin_id: admin,
+            what: action,
+            target_user: None,
+            before: None,
+            after: Some(format!("seller {id}")),
+        },
+    )
+    .await?;
+    Ok(tr(
+        locale,
+        if suspended {
+            "sl-op-suspended"
+        } else {
+            "sl-op-unsuspended"
+        },
+        &[("id", id.to_string())],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn button_data_round_trips_and_forgeries_do_not_parse() {
+        for p in [
+            Press::Accept,
+            Press::Cancel,
+            Press::Services,
+            Press::Check(-1001234567890),
+            Press::Service(7),
+            Press::Buy(i64::MAX),
+            Press::PlanArchive(3),
+        ] {
+            let d = p.data();
+            assert!(d.len() <= 64, "{d}");
+            assert_eq!(Press::parse(&d), Some(p));
+        }
+        for bad in [
+            "",
+            "sl:",
+            "sl:by",
+            "sl:by:",
+            "sl:by:x",
+            "sl:zz:1",
+            "sl:acc:1",
+            "sl:by:1:2",
+            "sl:by:--1",
+            "xx:by:1",
+        ] {
+            assert_eq!(Press::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn alerts_are_formatted_and_bad_ones_refused() {
+        let post =
+            format_alert(Locale::En, "btcusdt buy 64000 68000 62000 breakout retest").unwrap();
+        assert!(post.contains("BTCUSDT"), "{post}");
+        assert!(post.contains("68000"), "{post}");
+        assert!(post.contains("breakout retest"), "{post}");
+        assert!(format_alert(Locale::En, "btc buy 1 2").is_none());
+        assert!(format_alert(Locale::En, "btc hold 1 2 3").is_none());
+        assert!(format_alert(Locale::En, "btc buy x 2 3").is_none());
+        assert!(format_alert(Locale::En, "btc buy -1 2 3").is_none());
+    }
+}

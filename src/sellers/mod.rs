@@ -1,0 +1,42 @@
+//! Sellers: people who sell paid access to their own Telegram channels and groups through
+//! Tollgate. A seller onboards with `/sell` ([`drafts`] holds the step they are in), connects
+//! a chat as a service and adds plans ([`catalog`]); buyers pay for a plan and hold a
+//! membership ([`access`]): a single-use invite link, join tracking, reminders before the end,
+//! removal after it. Everything a seller's customers do is logged per seller ([`audit`]).
+//! [`bot`] renders all of it in Telegram; the services never see a Telegram type.
+
+pub mod access;
+pub mod audit;
+pub mod bot;
+pub mod catalog;
+pub mod drafts;
+pub mod sweep;
+
+use crate::services::settings::Setting;
+
+/// The platform's fee on sellers' sales, in percent.
+pub const PLATFORM_FEE_PERCENT: Setting<i64> = Setting {
+    key: "seller_fee_percent",
+    default: || 10,
+};
+
+/// The fee and the seller's net of a gross amount (the fee rounds down: never more than the
+/// percentage).
+pub fn split_fee(gross: i64, percent: i64) -> (i64, i64) {
+    let fee = gross.saturating_mul(percent.clamp(0, 100)) / 100;
+    (fee, gross - fee)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_fee;
+
+    #[test]
+    fn the_fee_rounds_down_and_the_net_is_the_rest() {
+        assert_eq!(split_fee(1000, 10), (100, 900));
+        assert_eq!(split_fee(999, 10), (99, 900));
+        assert_eq!(split_fee(5, 10), (0, 5));
+        assert_eq!(split_fee(500, 0), (0, 500));
+        assert_eq!(split_fee(500, 250), (500, 0));
+    }
+}

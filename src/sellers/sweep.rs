@@ -1,0 +1,162 @@
+//! The expiry sweeper: finds memberships whose reminder or removal is due and claims them in
+//! batches, each batch in one statement over an index (`(status, ends_at)` and
+//! `(status, remove_at)`), never loading every row. A claim and the jobs that act on it (the
+//! reminder, the removal) are written in one transaction, so a crash loses neither; on
+//! PostgreSQL `FOR UPDATE SKIP LOCKED` lets several replicas sweep side by side.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{DbBackend, EntityTrait, Statement, TransactionTrait};
+
+use super::access::{Membership, REMIND_JOB, Removal, removal_job};
+use crate::{
+    jobs::{self, NewJob},
+    services::ServiceResult,
+    storage::{Db, entities::memberships},
+};
+
+/// Rows claimed per statement.
+pub const BATCH: usize = 1000;
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub reminders: usize,
+    pub removals: usize,
+}
+
+fn lock(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
+    }
+}
+
+/// Claims up to `limit` memberships whose removal is due: they become `expired` and a removal
+/// job is enqueued for each, in one transaction.
+pub async fn claim_removals(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> ServiceResult<Vec<Membership>> {
+    let backend = db.get_database_backend();
+    let query = crate::storage::sql(
+        backend,
+        &format!(
+            "UPDATE memberships SET status = 'expired', updated_at = $1 WHERE id IN (SELECT id \
+             FROM memberships WHERE status = 'active' AND remove_at <= $1 AND whitelisted = $2 \
+             ORDER BY remove_at LIMIT {limit}{}) RETURNING *",
+            lock(backend)
+        ),
+    );
+    let txn = db.begin().await?;
+    let claimed = memberships::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            query,
+            [now.into(), false.into()],
+        ))
+        .all(&txn)
+        .await?;
+    let jobs = claimed.iter().map(|m| {
+        let removal = Removal {
+            service: m.service_id,
+            user: m.user_id,
+            membership: Some(m.id),
+            reason: "expired".into(),
+        };
+        let key = format!("{}:{}", m.id, m.ends_at.map_or(0, |t| t.timestamp()));
+        removal_job(now, &removal, key)
+    });
+    jobs::enqueue_many(&txn, now, jobs.collect::<Vec<_>>()).await?;
+    for m in &claimed {
+        super::audit::record(
+            &txn,
+            now,
+            m.seller_id,
+            super::audit::SYSTEM,
+            "expired",
+            Some(m.user_id),
+            None,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(claimed)
+}
+
+/// Claims up to `limit` memberships due a reminder (3 days, then 1 day before the end) and
+/// enqueues it; a membership that is already within a day gets only the 1-day one.
+pub async fn claim_reminders(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> ServiceResult<Vec<Membership>> {
+    let backend = db.get_database_backend();
+    let three = now + Duration::days(3);
+    let one = now + Duration::days(1);
+    let query = crate::storage::sql(
+        backend,
+        &format!(
+            "UPDATE memberships SET reminder_stage = CASE WHEN ends_at <= $2 THEN 2 ELSE 1 END, \
+             updated_at = $4 WHERE id IN (SELECT id FROM memberships WHERE status = 'active' \
+             AND whitelisted = $5 AND ends_at > $4 AND ((reminder_stage = 0 AND ends_at <= $1) \
+             OR (reminder_stage = 1 AND ends_at <= $2)) ORDER BY ends_at LIMIT $3{}) RETURNING *",
+            lock(backend)
+        ),
+    );
+    let txn = db.begin().await?;
+    let claimed = memberships::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            query,
+            [
+                three.into(),
+                one.into(),
+                (limit as i64).into(),
+                now.into(),
+                false.into(),
+            ],
+        ))
+        .all(&txn)
+        .await?;
+    let jobs: Vec<NewJob> = claimed
+        .iter()
+        .map(|m| {
+            let days = if m.reminder_stage >= 2 { 1 } else { 3 };
+            NewJob {
+                dedupe_key: Some(format!(
+                    "{REMIND_JOB}:{}:{}:{days}",
+                    m.id,
+                    m.ends_at.map_or(0, |t| t.timestamp())
+                )),
+                ..NewJob::now(
+                    REMIND_JOB,
+                    serde_json::json!({"membership": m.id, "days": days}),
+                    now,
+                )
+            }
+        })
+        .collect();
+    jobs::enqueue_many(&txn, now, jobs).await?;
+    txn.commit().await?;
+    Ok(claimed)
+}
+
+/// One whole sweep: reminders, then removals, batch after batch until none is due.
+pub async fn sweep(db: &Db, now: DateTime<Utc>) -> ServiceResult<Swept> {
+    let mut swept = Swept::default();
+    loop {
+        let n = claim_reminders(db, now, BATCH).await?.len();
+        swept.reminders += n;
+        if n < BATCH {
+            break;
+        }
+    }
+    loop {
+        let n = claim_removals(db, now, BATCH).await?.len();
+        swept.removals += n;
+        if n < BATCH {
+            break;
+        }
+    }
+    Ok(swept)
+}

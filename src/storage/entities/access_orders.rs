@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "access_orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub seller_id: i64,
+    pub service_id: i64,
+    pub plan_id: i64,
+    pub user_id: i64,
+    /// `stars` (or `stripe`).
+    pub method: String,
+    /// `pending` or `paid`.
+    pub status: String,
+    /// Gross, in minor units of `currency` (Stars for `XTR`).
+    pub amount_minor: i64,
+    pub currency: String,
+    pub fee_minor: i64,
+    pub net_minor: i64,
+    pub telegram_charge_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub paid_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
