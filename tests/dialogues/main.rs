@@ -65,6 +65,14 @@ struct Replay<'a> {
     seen_buttons: Vec<SeenButton>,
     /// Per person: the callback query id of their last press.
     last_press: HashMap<String, String>,
+    /// Sellers' chats by handle: their id, and whether it is a channel.
+    chats: HashMap<String, (i64, bool)>,
+    /// The app's clock, for scripts where time passes.
+    clock: Option<tollgate::clock::ManualClock>,
+    /// Invoices paid so far: (chat, message).
+    paid: std::collections::HashSet<(i64, i32)>,
+    /// Invite links someone joined with already.
+    used_links: std::collections::HashSet<String>,
 }
 
 /// Service messages (topic created, …) are not something the bot said.
@@ -143,6 +151,31 @@ impl Replay<'_> {
     }
 
     /// `{alice}` becomes alice's Telegram id, for every declared person.
+    fn chat(&self, handle: &str) -> Result<(i64, bool), String> {
+        self.chats.get(handle).copied().ok_or_else(|| {
+            format!("no chat called '{handle}' (declare: chat {handle} channel \"Title\" of WHO)")
+        })
+    }
+
+    /// Waits until some bot message in `chat` contains `text`.
+    async fn wait_for_body(&self, chat: i64, text: &str, name: &str) -> Result<(), String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let all = self.app.emu().bot_messages(chat);
+            if all
+                .iter()
+                .any(|m| m.body().is_some_and(|b| b.contains(text)))
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let bodies: Vec<&str> = all.iter().filter_map(|m| m.body()).collect();
+                return Err(format!("{name} got nothing saying {text:?}: {bodies:#?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn expand(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for (handle, p) in &self.people {
@@ -443,12 +476,24 @@ impl Replay<'_> {
             }
             Step::Pay { who } => {
                 let id = self.person(who)?.id;
-                let invoice = emu
-                    .bot_messages(id)
-                    .into_iter()
-                    .rev()
-                    .find(|m| m.kind == "invoice")
-                    .ok_or_else(|| format!("{who} has no invoice to pay"))?;
+                // The newest invoice not paid yet (it may still be on its way).
+                let deadline = Instant::now() + PATIENCE;
+                let invoice = loop {
+                    let newest = emu
+                        .bot_messages(id)
+                        .into_iter()
+                        .rev()
+                        .find(|m| m.kind == "invoice")
+                        .filter(|m| !self.paid.contains(&(id, m.message_id)));
+                    if let Some(m) = newest {
+                        break m;
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!("{who} has no invoice to pay"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                };
+                self.paid.insert((id, invoice.message_id));
                 match emu.pay_invoice(id, id, invoice.message_id).await {
                     Ok(PaymentOutcome::Paid { .. }) => {}
                     other => return Err(format!("payment did not go through: {other:?}")),
@@ -587,6 +632,146 @@ impl Replay<'_> {
                 }
             }
             Step::Stripe { action, who } => self.stripe(*action, who).await?,
+            Step::Chat {
+                handle,
+                channel,
+                title,
+                owner,
+            } => {
+                let owner = self.person(owner)?.id;
+                let id = if *channel {
+                    emu.create_channel(title)
+                } else {
+                    emu.create_supergroup(title, false)
+                };
+                emu.add_member(id, owner, tg_emulator::MemberStatus::Creator);
+                self.chats.insert(handle.clone(), (id, *channel));
+            }
+            Step::BotAdmin { chat, can_ban } => {
+                let (id, _) = self.chat(chat)?;
+                emu.set_bot_admin_rights(
+                    id,
+                    tg_emulator::AdminRights {
+                        can_restrict_members: *can_ban,
+                        ..Default::default()
+                    },
+                );
+            }
+            Step::Share { who, chat } => {
+                let person = self.person(who)?.id;
+                let (id, channel) = self.chat(chat)?;
+                // The bot's keyboard may still be on its way.
+                let deadline = Instant::now() + PATIENCE;
+                loop {
+                    match emu.share_chat(person, id, if channel { 1 } else { 2 }) {
+                        Ok(_) => break,
+                        Err(e) if Instant::now() > deadline => {
+                            return Err(format!("{who} cannot share {chat}: {e}"));
+                        }
+                        Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                    }
+                }
+            }
+            Step::OpenLink { who, chat } => {
+                let person = self.person(who)?.id;
+                let (id, _) = self.chat(chat)?;
+                let service = tollgate::sellers::catalog::service_by_chat(app.db(), id)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("{chat} is nobody's service"))?;
+                emu.send_text(person, person, &format!("/start s_{}", service.code))
+                    .map_err(|e| e.to_string())?;
+            }
+            Step::Join {
+                who,
+                chat,
+                with_link_of,
+            } => {
+                let person = self.person(who)?.id;
+                let holder = match with_link_of {
+                    Some(other) => self.person(other)?.id,
+                    None => person,
+                };
+                let (id, _) = self.chat(chat)?;
+                let deadline = Instant::now() + PATIENCE;
+                let link = loop {
+                    let links: Vec<String> = emu
+                        .invite_links(id)
+                        .iter()
+                        .filter_map(|l| l["invite_link"].as_str().map(str::to_owned))
+                        .collect();
+                    let newest = emu
+                        .bot_messages(holder)
+                        .iter()
+                        .rev()
+                        .flat_map(|m| m.buttons.iter().flatten())
+                        .filter_map(|b| b.url.clone())
+                        .find(|u| links.contains(u) && !self.used_links.contains(u));
+                    if let Some(link) = newest {
+                        break link;
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!("{who} was sent no invite link to {chat}"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                };
+                self.used_links.insert(link.clone());
+                match emu.join_via_link(person, &link) {
+                    Ok(
+                        tg_emulator::JoinOutcome::Joined | tg_emulator::JoinOutcome::RequestSent,
+                    ) => {}
+                    other => return Err(format!("{who} could not join {chat}: {other:?}")),
+                }
+            }
+            Step::IsIn { who, chat, inside } => {
+                let person = self.person(who)?.id;
+                let (id, _) = self.chat(chat)?;
+                let deadline = Instant::now() + PATIENCE;
+                loop {
+                    let present = matches!(
+                        emu.member_status(id, person),
+                        Some(
+                            tg_emulator::MemberStatus::Member
+                                | tg_emulator::MemberStatus::Administrator
+                                | tg_emulator::MemberStatus::Creator
+                        )
+                    );
+                    if present == *inside {
+                        break;
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!(
+                            "{who} is {}in {chat}: {:?}",
+                            if present { "" } else { "not " },
+                            emu.member_status(id, person)
+                        ));
+                    }
+                    app.finish_jobs().await;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            Step::Got { who, text } => {
+                let person = self.person(who)?.id;
+                let text = self.expand(text);
+                self.wait_for_body(person, &text, who).await?;
+                self.remember_buttons(person);
+            }
+            Step::Shows { chat, text } => {
+                let (id, _) = self.chat(chat)?;
+                self.wait_for_body(id, text, chat).await?;
+            }
+            Step::TimePasses { minutes } => {
+                let clock = self
+                    .clock
+                    .as_ref()
+                    .ok_or("this script's app has no manual clock")?;
+                clock.advance(chrono::Duration::minutes(*minutes));
+                app.settle().await;
+                tollgate::sellers::sweep::sweep(app.db(), app.h.app.ctx.now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                app.finish_jobs().await;
+            }
         }
         Ok(())
     }
@@ -598,7 +783,20 @@ async fn replay_all(backend: Backend) {
     for (path, source) in scripts() {
         let lines: Vec<Line> =
             script::parse(&source).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        // Scripts where time passes run on a clock that only the script moves (starting
+        // now: the emulator checks invite links against the real time).
+        let clock = lines
+            .iter()
+            .any(|l| matches!(l.step, Step::TimePasses { .. }))
+            .then(|| tollgate::clock::ManualClock::new(chrono::Utc::now()));
+        let shared = clock.clone();
+        let Some(app) = spawn_app_with(backend, |o| {
+            if let Some(c) = shared {
+                o.clock = std::sync::Arc::new(c);
+            }
+        })
+        .await
+        else {
             return;
         };
         let mut replay = Replay {
@@ -608,6 +806,10 @@ async fn replay_all(backend: Backend) {
             topic_read: HashMap::new(),
             seen_buttons: Vec::new(),
             last_press: HashMap::new(),
+            chats: HashMap::new(),
+            clock,
+            paid: Default::default(),
+            used_links: Default::default(),
         };
         if let Some(op) = app.h.operator_id {
             replay.people.insert(

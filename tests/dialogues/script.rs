@@ -43,6 +43,18 @@
 //! db credits of alice = 5          # alice's balance as stored
 //! db order of alice = paid         # the status of alice's newest order (pending, paid,
 //!                                  # failed, expired, refunded)
+//! chat vip channel "Sam VIP" of sam    # a channel (or group) that sam owns; the bot is not in it
+//! bot is admin of vip without ban  # the bot administers vip without the ban right
+//! bot is admin of vip              # ... or with every right
+//! sam shares vip                   # sam picks vip with the bot's "share a channel/group" button
+//! bob opens the link of vip        # bob sends /start s_<code> of vip's service
+//! bob joins vip                    # bob uses the newest invite link the bot sent him
+//! bob is in vip                    # bob is a member of vip (or: is not in vip; waits)
+//! bob got ~ "Payment received"     # some bot message to bob says this (any order: for what
+//!                                  # background jobs send)
+//! chat vip shows ~ "BTCUSDT"       # some bot message in the chat vip says this
+//! time passes 27 days              # the app's clock moves on (days, hours or minutes); the
+//!                                  # seller sweep runs and due jobs are done
 //! ```
 use std::collections::BTreeMap;
 
@@ -156,12 +168,168 @@ pub enum Step {
         action: StripeAction,
         who: String,
     },
+    /// A chat `owner` owns: a channel or a group.
+    Chat {
+        handle: String,
+        channel: bool,
+        title: String,
+        owner: String,
+    },
+    BotAdmin {
+        chat: String,
+        can_ban: bool,
+    },
+    Share {
+        who: String,
+        chat: String,
+    },
+    OpenLink {
+        who: String,
+        chat: String,
+    },
+    Join {
+        who: String,
+        chat: String,
+        /// With the newest invite link sent to this person instead of their own.
+        with_link_of: Option<String>,
+    },
+    IsIn {
+        who: String,
+        chat: String,
+        inside: bool,
+    },
+    Got {
+        who: String,
+        text: String,
+    },
+    Shows {
+        chat: String,
+        text: String,
+    },
+    TimePasses {
+        minutes: i64,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub struct Line {
     pub number: usize,
     pub step: Step,
+}
+
+/// The lines about sellers' chats and time.
+fn seller_line(line: &str) -> Option<Result<Step, String>> {
+    if let Some(rest) = line.strip_prefix("chat ")
+        && let Some((chat, after)) = rest.split_once(" shows")
+        && !chat.contains(' ')
+    {
+        return Some(match parse_expect(after) {
+            Ok(Expect::Contains(text)) => Ok(Step::Shows {
+                chat: chat.to_owned(),
+                text,
+            }),
+            _ => Err("chat CHAT shows ~ \"TEXT\"".into()),
+        });
+    }
+    if let Some(rest) = line.strip_prefix("chat ") {
+        let w = match words(rest) {
+            Ok(w) => w,
+            Err(e) => return Some(Err(e)),
+        };
+        return Some(match w.as_slice() {
+            [handle, kind, title, of, owner]
+                if of == "of" && (kind == "channel" || kind == "group") =>
+            {
+                Ok(Step::Chat {
+                    handle: handle.clone(),
+                    channel: kind == "channel",
+                    title: title.clone(),
+                    owner: owner.clone(),
+                })
+            }
+            _ => Err("chat HANDLE channel|group \"TITLE\" of WHO".into()),
+        });
+    }
+    if let Some(rest) = line.strip_prefix("bot is admin of ") {
+        let (chat, can_ban) = match rest.strip_suffix(" without ban") {
+            Some(chat) => (chat, false),
+            None => (rest, true),
+        };
+        return Some(Ok(Step::BotAdmin {
+            chat: chat.trim().to_owned(),
+            can_ban,
+        }));
+    }
+    if let Some(rest) = line.strip_prefix("time passes ") {
+        let mut w = rest.split_whitespace();
+        let (Some(n), Some(unit), None) = (w.next(), w.next(), w.next()) else {
+            return Some(Err("time passes N days|hours|minutes".into()));
+        };
+        let Ok(n) = n.parse::<i64>() else {
+            return Some(Err("time passes N days|hours|minutes".into()));
+        };
+        let per = match unit.trim_end_matches('s') {
+            "day" => 24 * 60,
+            "hour" => 60,
+            "minute" => 1,
+            _ => return Some(Err("time passes N days|hours|minutes".into())),
+        };
+        return Some(Ok(Step::TimePasses { minutes: n * per }));
+    }
+    let (who, rest) = line.split_once(' ')?;
+    if who.ends_with(':') {
+        return None;
+    }
+    let (who, rest) = (who.to_owned(), rest.trim());
+    if let Some(chat) = rest.strip_prefix("shares ") {
+        return Some(Ok(Step::Share {
+            who,
+            chat: chat.trim().to_owned(),
+        }));
+    }
+    if let Some(chat) = rest.strip_prefix("opens the link of ") {
+        return Some(Ok(Step::OpenLink {
+            who,
+            chat: chat.trim().to_owned(),
+        }));
+    }
+    if let Some(chat) = rest.strip_prefix("joins ")
+        && !chat.starts_with('@')
+    {
+        let (chat, with_link_of) = match chat.split_once(" with ") {
+            Some((chat, link)) => match link.strip_suffix("'s link") {
+                Some(of) => (chat, Some(of.trim().to_owned())),
+                None => return Some(Err("WHO joins CHAT [with OTHER's link]".into())),
+            },
+            None => (chat, None),
+        };
+        return Some(Ok(Step::Join {
+            who,
+            chat: chat.trim().to_owned(),
+            with_link_of,
+        }));
+    }
+    if let Some(chat) = rest.strip_prefix("is not in ") {
+        return Some(Ok(Step::IsIn {
+            who,
+            chat: chat.trim().to_owned(),
+            inside: false,
+        }));
+    }
+    if let Some(chat) = rest.strip_prefix("is in ") {
+        return Some(Ok(Step::IsIn {
+            who,
+            chat: chat.trim().to_owned(),
+            inside: true,
+        }));
+    }
+    if let Some(after) = rest.strip_prefix("got") {
+        return Some(match parse_expect(after) {
+            Ok(Expect::Contains(text)) => Ok(Step::Got { who, text }),
+            _ => Err("WHO got ~ \"TEXT\"".into()),
+        });
+    }
+    None
 }
 
 /// Splits `a "b c" d=e f="g h"` into words, keeping quoted parts whole (quotes removed).
@@ -197,11 +365,12 @@ fn words(s: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// A `"quoted"` text; inside it `\"` is a quote and `\n` a line break.
 fn quoted(s: &str) -> Result<String, String> {
     let s = s.trim();
     s.strip_prefix('"')
         .and_then(|r| r.strip_suffix('"'))
-        .map(str::to_owned)
+        .map(|t| t.replace("\\\"", "\"").replace("\\n", "\n"))
         .ok_or_else(|| format!("expected a \"quoted\" text, got {s}"))
 }
 
@@ -320,6 +489,9 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
         }));
     }
     if let Some(step) = stripe_line(trimmed) {
+        return step.map(Some);
+    }
+    if let Some(step) = seller_line(trimmed) {
         return step.map(Some);
     }
     if let Some(rest) = trimmed.strip_prefix("db ") {
@@ -614,6 +786,69 @@ mia joins @admin as member
                 credits: 5
             }
         );
+    }
+
+    #[test]
+    fn seller_lines_parse() {
+        let steps = parse(concat!(
+            "chat vip channel \"Sam VIP\" of sam\n",
+            "bot is admin of vip without ban\n",
+            "sam shares vip\n",
+            "bob opens the link of vip\n",
+            "eve joins vip with bob's link\n",
+            "bob is not in vip\n",
+            "bob got ~ \"a \\\"b\\\"\\nc\"\n",
+            "chat vip shows ~ \"BTC\"\n",
+            "time passes 2 days\n",
+        ))
+        .unwrap();
+        let steps: Vec<Step> = steps.into_iter().map(|l| l.step).collect();
+        assert_eq!(
+            steps,
+            vec![
+                Step::Chat {
+                    handle: "vip".into(),
+                    channel: true,
+                    title: "Sam VIP".into(),
+                    owner: "sam".into()
+                },
+                Step::BotAdmin {
+                    chat: "vip".into(),
+                    can_ban: false
+                },
+                Step::Share {
+                    who: "sam".into(),
+                    chat: "vip".into()
+                },
+                Step::OpenLink {
+                    who: "bob".into(),
+                    chat: "vip".into()
+                },
+                Step::Join {
+                    who: "eve".into(),
+                    chat: "vip".into(),
+                    with_link_of: Some("bob".into())
+                },
+                Step::IsIn {
+                    who: "bob".into(),
+                    chat: "vip".into(),
+                    inside: false
+                },
+                Step::Got {
+                    who: "bob".into(),
+                    text: "a \"b\"\nc".into()
+                },
+                Step::Shows {
+                    chat: "vip".into(),
+                    text: "BTC".into()
+                },
+                Step::TimePasses {
+                    minutes: 2 * 24 * 60
+                },
+            ]
+        );
+        assert!(parse("time passes 2 weeks").is_err());
+        assert!(parse("chat vip forum \"X\" of sam").is_err());
     }
 
     #[test]
