@@ -12,10 +12,13 @@ const HELP: &str = "\
   :in private    talk to the bot privately
   :in admin      write into the admin group (General topic)
   :topic N       write into topic N of the admin group
-  :press N       press button N of the last message with buttons here
+  :press N       press button N of the last message with buttons here (a Join link
+                 button joins its chat)
   :pay           pay the last invoice here (Telegram Stars or a card in Telegram)
   :block         block the bot as the current person (:unblock undoes it)
   :jobs          run due background jobs now
+  :channel TITLE create a channel the current person owns (:group TITLE: a group)
+  :share         share your newest channel or group with the bot's share button (/sell)
   :who           list people and chats
   :quit          stop (Ctrl-D too)";
 
@@ -30,6 +33,8 @@ struct Session {
     me: usize,
     place: Place,
     admin_chat: Option<i64>,
+    /// Channels and groups people created: (owner, title, chat id, is a channel).
+    chats: Vec<(i64, String, i64, bool)>,
 }
 
 impl Session {
@@ -82,6 +87,13 @@ fn show(rec: &Recorded, names: &HashMap<i64, String>, admin_chat: Option<i64>) -
         (None, kind) => format!("<{kind}>"),
     };
     let mut out = format!("\n[bot {verb} {to}] {}", body.replace('\n', "\n    "));
+    if let Some(rows) = &rec.reply_keyboard {
+        out.push_str("\n    keyboard:");
+        for label in rows.iter().flatten() {
+            out.push_str(&format!(" [{label}]"));
+        }
+        out.push_str(" (:share picks your newest chat)");
+    }
     let mut n = 0;
     for row in &rec.buttons {
         out.push_str("\n   ");
@@ -113,6 +125,7 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
         me: 0,
         place: Place::Private,
         admin_chat: h.admin_chat_id,
+        chats: Vec::new(),
     };
 
     println!("Tollgate sandbox: the real app against a built-in Telegram emulator.");
@@ -160,7 +173,34 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
                 if let Some(c) = h.admin_chat_id {
                     println!("  admin group: chat id {c}");
                 }
+                for (_, title, id, channel) in &session.chats {
+                    let kind = if *channel { "channel" } else { "group" };
+                    println!("  {kind} \"{title}\": chat id {id}");
+                }
                 Ok(())
+            }
+            ":channel" | ":group" if !arg.is_empty() => {
+                let owner = session.me().1;
+                let channel = cmd == ":channel";
+                let id = if channel {
+                    emu.create_channel(arg)
+                } else {
+                    emu.create_supergroup(arg, false)
+                };
+                emu.add_member(id, owner, tg_emulator::MemberStatus::Creator);
+                session.chats.push((owner, arg.to_owned(), id, channel));
+                println!("  created \"{arg}\" (chat id {id}); /sell, then :share");
+                Ok(())
+            }
+            ":share" => {
+                let me = session.me().1;
+                match session.chats.iter().rev().find(|c| c.0 == me) {
+                    Some((_, _, id, channel)) => emu
+                        .share_chat(me, *id, if *channel { 1 } else { 2 })
+                        .map(|_| ())
+                        .map_err(Into::into),
+                    None => Err(anyhow::anyhow!("create one first: :channel TITLE")),
+                }
             }
             ":as" => match session.people.iter().position(|(n, _)| n == arg) {
                 Some(i) => {
@@ -213,7 +253,9 @@ pub(super) async fn chat(h: &Harness, db_file: &Path) -> anyhow::Result<()> {
         match result {
             // The bot got an update: let it answer before the next prompt, so the chat reads
             // in order (and piped scripts behave like a person typing).
-            Ok(()) if cmd == ":press" || cmd == ":pay" || !cmd.starts_with(':') => {
+            Ok(())
+                if cmd == ":press" || cmd == ":pay" || cmd == ":share" || !cmd.starts_with(':') =>
+            {
                 let _ = h
                     .app
                     .ctx
@@ -277,7 +319,19 @@ fn press(h: &Harness, s: &Session, arg: &str) -> anyhow::Result<()> {
             Ok(())
         }
         (None, Some(url)) => {
-            println!("  (opens {url})");
+            // A deep link to the bot starts it with its payload (as Telegram's client does);
+            // an invite link joins its chat; any other link would open in a browser.
+            let bot = format!("https://t.me/{}?start=", h.emulator.bot_username());
+            if let Some(payload) = url.strip_prefix(&bot) {
+                let me = s.me().1;
+                h.emulator.send_text(me, me, &format!("/start {payload}"))?;
+                return Ok(());
+            }
+            match h.emulator.join_via_link(s.me().1, url) {
+                Ok(outcome) => println!("  ({outcome:?})"),
+                Err(tg_emulator::EmulatorError::InviteLinkNotFound) => println!("  (opens {url})"),
+                Err(e) => println!("  (the link does not let you in: {e})"),
+            }
             Ok(())
         }
         _ => Err(anyhow::anyhow!("that button does nothing")),
