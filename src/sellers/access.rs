@@ -510,11 +510,14 @@ pub struct Removal {
     pub reason: String,
 }
 
+/// A removal that fails (rights lost, chat gone) is retried, never dropped: this many tries,
+/// with back-off capped at an hour, is six weeks.
+pub const REMOVAL_ATTEMPTS: i32 = 1000;
+
 pub(super) fn removal_job(now: DateTime<Utc>, removal: &Removal, key: String) -> NewJob {
     NewJob {
         dedupe_key: Some(format!("{REMOVE_JOB}:{key}")),
-        // A removal that fails (rights lost, chat gone) is retried, never dropped.
-        max_attempts: 1000,
+        max_attempts: REMOVAL_ATTEMPTS,
         ..NewJob::now(
             REMOVE_JOB,
             serde_json::to_value(removal).expect("a removal serialises"),

@@ -39,6 +39,41 @@ pub async fn record(
     Ok(())
 }
 
+/// One entry of [`record_many`].
+pub struct NewEntry {
+    pub seller_id: i64,
+    pub actor: i64,
+    pub action: &'static str,
+    pub target_user: Option<i64>,
+    pub detail: Option<String>,
+}
+
+/// Records many entries in one statement per 1,000.
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    entries: impl IntoIterator<Item = NewEntry>,
+) -> ServiceResult<()> {
+    let rows: Vec<seller_audit::ActiveModel> = entries
+        .into_iter()
+        .map(|e| seller_audit::ActiveModel {
+            seller_id: Set(e.seller_id),
+            actor: Set(e.actor),
+            action: Set(e.action.to_owned()),
+            target_user: Set(e.target_user),
+            detail: Set(e.detail),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        seller_audit::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A page of a seller's trail, newest first, optionally only about one user.
 pub async fn page(
     db: &Db,

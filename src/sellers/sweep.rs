@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{DbBackend, EntityTrait, Statement, TransactionTrait};
 
-use super::access::{Membership, REMIND_JOB, Removal, removal_job};
+use super::access::{Membership, REMIND_JOB, REMOVE_JOB, Removal, removal_job};
 use crate::{
     jobs::{self, NewJob},
     services::ServiceResult,
@@ -31,27 +31,51 @@ fn lock(backend: DbBackend) -> &'static str {
 }
 
 /// Claims up to `limit` memberships whose removal is due: they become `expired` and a removal
-/// job is enqueued for each, in one transaction.
+/// job and an audit entry are written for each, in one transaction (on PostgreSQL in one
+/// statement: the claim, the jobs and the entries are data-modifying parts of one query, so a
+/// batch costs one round trip and no parameter lists).
 pub async fn claim_removals(
     db: &Db,
     now: DateTime<Utc>,
     limit: usize,
 ) -> ServiceResult<Vec<Membership>> {
     let backend = db.get_database_backend();
-    let query = crate::storage::sql(
-        backend,
-        &format!(
-            "UPDATE memberships SET status = 'expired', updated_at = $1 WHERE id IN (SELECT id \
-             FROM memberships WHERE status = 'active' AND remove_at <= $1 AND whitelisted = $2 \
-             ORDER BY remove_at LIMIT {limit}{}) RETURNING *",
-            lock(backend)
-        ),
+    let claim = format!(
+        "UPDATE memberships SET status = 'expired', updated_at = $1 WHERE id IN (SELECT id \
+         FROM memberships WHERE status = 'active' AND remove_at <= $1 AND whitelisted = $2 \
+         ORDER BY remove_at LIMIT {limit}{}) RETURNING *",
+        lock(backend)
     );
+    if backend == DbBackend::Postgres {
+        let query = format!(
+            "WITH claimed AS ({claim}), \
+             queued AS (INSERT INTO jobs (kind, payload, status, dedupe_key, run_at, attempts, \
+               max_attempts, created_at, updated_at) \
+               SELECT '{REMOVE_JOB}', json_build_object('service', service_id, 'user', user_id, \
+                 'membership', id, 'reason', 'expired')::text, 'queued', \
+                 '{REMOVE_JOB}:' || id || ':' || COALESCE(EXTRACT(EPOCH FROM ends_at)::bigint, 0), \
+                 $1, 0, {attempts}, $1, $1 FROM claimed \
+               ON CONFLICT (dedupe_key) DO NOTHING), \
+             audited AS (INSERT INTO seller_audit (seller_id, actor, action, target_user, \
+               created_at) SELECT seller_id, {system}, 'expired', user_id, $1 FROM claimed) \
+             SELECT * FROM claimed",
+            attempts = super::access::REMOVAL_ATTEMPTS,
+            system = super::audit::SYSTEM,
+        );
+        return Ok(memberships::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(
+                backend,
+                query,
+                [now.into(), false.into()],
+            ))
+            .all(db)
+            .await?);
+    }
     let txn = db.begin().await?;
     let claimed = memberships::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(
             backend,
-            query,
+            crate::storage::sql(backend, &claim),
             [now.into(), false.into()],
         ))
         .all(&txn)
@@ -67,18 +91,18 @@ pub async fn claim_removals(
         removal_job(now, &removal, key)
     });
     jobs::enqueue_many(&txn, now, jobs.collect::<Vec<_>>()).await?;
-    for m in &claimed {
-        super::audit::record(
-            &txn,
-            now,
-            m.seller_id,
-            super::audit::SYSTEM,
-            "expired",
-            Some(m.user_id),
-            None,
-        )
-        .await?;
-    }
+    super::audit::record_many(
+        &txn,
+        now,
+        claimed.iter().map(|m| super::audit::NewEntry {
+            seller_id: m.seller_id,
+            actor: super::audit::SYSTEM,
+            action: "expired",
+            target_user: Some(m.user_id),
+            detail: None,
+        }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(claimed)
 }

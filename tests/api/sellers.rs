@@ -899,3 +899,74 @@ async fn join_requests_are_approved_when_paid(app: TestApp) {
     app.stop().await;
 }
 on_both_databases!(join_requests, join_requests_are_approved_when_paid);
+
+async fn the_control_center_lists_and_suspends_sellers(app: TestApp) {
+    let shop = shop(&app, "Sam").await;
+    let op = app.operator();
+    let chat = app.admin_chat();
+    let seen = app.bot_message_count(chat);
+    app.emu().send_text(op, chat, "/admin").unwrap();
+    app.emu()
+        .wait_for_bot_messages(chat, seen + 1, WAIT)
+        .await
+        .unwrap();
+    let panel = app.emu().bot_messages(chat).remove(seen).message_id;
+    let press_panel = |label: &'static str| {
+        let app = &app;
+        async move {
+            let m = app
+                .emu()
+                .bot_messages(chat)
+                .into_iter()
+                .find(|m| m.message_id == panel)
+                .unwrap();
+            let data = m
+                .buttons
+                .iter()
+                .flatten()
+                .find(|b| b.text.contains(label))
+                .and_then(|b| b.callback_data.clone())
+                .unwrap_or_else(|| panic!("no {label:?} on {:?}", m.buttons));
+            let q = app.emu().press_raw(op, chat, panel, &data).unwrap();
+            app.emu().wait_for_callback_answer(&q, WAIT).await.unwrap()
+        }
+    };
+    press_panel("Sellers").await;
+    let body = |app: &TestApp| {
+        app.emu()
+            .bot_messages(chat)
+            .into_iter()
+            .find(|m| m.message_id == panel)
+            .unwrap()
+            .body()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(body(&app).contains("Sam Signals"), "{}", body(&app));
+    let answer = press_panel("Suspend #1").await;
+    assert!(
+        answer
+            .text
+            .as_deref()
+            .unwrap_or_default()
+            .contains("suspended"),
+        "{answer:?}"
+    );
+    assert_eq!(
+        catalog::seller(app.db(), 1).await.unwrap().unwrap().status,
+        "suspended"
+    );
+    press_panel("Reinstate #1").await;
+    assert_eq!(
+        catalog::seller(app.db(), 1).await.unwrap().unwrap().status,
+        "active"
+    );
+    let audited = tollgate::storage::entities::admin_audit::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 2);
+    let _ = shop;
+    app.stop().await;
+}
+on_both_databases!(center, the_control_center_lists_and_suspends_sellers);

@@ -97,6 +97,8 @@ pub enum Action {
     ProductKind { credits: bool },
     ProductPass { draft: Draft, kind: PassKindName },
     Cancel { back: Box<Action> },
+    Sellers,
+    SellerStatus { id: i64, suspend: bool },
 }
 
 /// What a panel waits for from the admin's next message.
@@ -264,9 +266,31 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-replies", Action::Replies),
                 cat("ac-cat-system", Action::System),
             ],
+            vec![cat("ac-cat-sellers", Action::Sellers)],
             vec![Button::Do(t.key("ac-close"), Action::Close)],
         ],
     }
+}
+
+/// Sellers: each with status, services, members and revenue; suspend or reinstate.
+async fn sellers(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let text = crate::sellers::bot::operator_list(ctx).await?;
+    let mut rows = Vec::new();
+    for s in crate::sellers::catalog::all_sellers(&ctx.db).await? {
+        let suspend = s.status == "active";
+        let key = if suspend {
+            "ac-seller-suspend"
+        } else {
+            "ac-seller-reinstate"
+        };
+        let label = t.say(key, &[("id", s.id.to_string()), ("name", s.display_name)]);
+        rows.push(vec![Button::Do(
+            label,
+            Action::SellerStatus { id: s.id, suspend },
+        )]);
+    }
+    rows.push(t.nav(None));
+    Ok(Screen { text, rows })
 }
 
 async fn dashboard(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
@@ -1540,6 +1564,12 @@ async fn act(
             (settings_screen(ctx, t).await?, Some(toast))
         }
         Action::System => (system(ctx, t).await?, None),
+        Action::Sellers => (sellers(ctx, t).await?, None),
+        Action::SellerStatus { id, suspend } => {
+            let toast =
+                crate::sellers::bot::operator_suspend(ctx, admin, &id.to_string(), suspend).await?;
+            (sellers(ctx, t).await?, Some(toast))
+        }
         Action::Billing => (billing(t), None),
         Action::Payments { page, failed } => (payments(ctx, t, page, failed).await?, None),
         Action::Order { id } => (order(ctx, t, id).await?, None),
