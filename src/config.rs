@@ -148,6 +148,9 @@ pub struct Config {
 
 /// Campaign messages per second when `BROADCAST_RATE` is not set.
 pub const DEFAULT_BROADCAST_RATE: f64 = 30.0;
+/// The highest `BROADCAST_RATE` taken: a local Bot API server (or the emulator, in the
+/// broadcast benchmark) may allow thousands a second.
+pub const MAX_BROADCAST_RATE: f64 = 100_000.0;
 
 /// One clear line: which variable, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -333,11 +336,14 @@ impl Config {
         let broadcast_rate = match present(&raw.broadcast_rate) {
             None => DEFAULT_BROADCAST_RATE,
             Some(v) => match v.trim_end_matches("/s").trim().parse::<f64>() {
-                Ok(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => r,
+                Ok(r) if r.is_finite() && r > 0.0 && r <= MAX_BROADCAST_RATE => r,
                 _ => {
                     return Err(bad(
                         "BROADCAST_RATE",
-                        format!("'{v}' is not a number of messages a second from 0.1 to 1000"),
+                        format!(
+                            "'{v}' is not a number of messages a second from 0.1 to \
+                             {MAX_BROADCAST_RATE}"
+                        ),
                     ));
                 }
             },
@@ -605,6 +611,10 @@ mod tests {
             (
                 "BROADCAST_RATE",
                 Box::new(|r| r.broadcast_rate = Some("fast".into())),
+            ),
+            (
+                "BROADCAST_RATE",
+                Box::new(|r| r.broadcast_rate = Some("100001".into())),
             ),
             (
                 "TELEGRAM_LIMITS",

@@ -57,6 +57,12 @@ impl Bucket {
         self.at = now;
     }
 
+    /// Whether the bucket holds its whole burst again at `now`.
+    fn is_full_at(&self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens + elapsed * self.per_sec >= self.capacity
+    }
+
     /// How long until one token is there (zero: now).
     fn wait(&self) -> Duration {
         if self.tokens >= 1.0 {
@@ -73,10 +79,22 @@ struct Chat {
     per_min: Option<Bucket>,
 }
 
+impl Chat {
+    /// Whether every bucket of the chat is full again at `now`.
+    fn is_full_at(&self, now: Instant) -> bool {
+        self.per_sec.is_full_at(now) && self.per_min.is_none_or(|b| b.is_full_at(now))
+    }
+}
+
 pub struct RateLimiter {
     limits: RateLimits,
-    state: Mutex<(Bucket, HashMap<i64, Chat>)>,
+    /// The overall bucket, the chats' buckets, and how many chats there may be before those
+    /// whose buckets are full again are forgotten.
+    state: Mutex<(Bucket, HashMap<i64, Chat>, usize)>,
 }
+
+/// Chats kept before the first sweep.
+const SWEEP_FROM: usize = 10_000;
 
 impl RateLimiter {
     pub fn new(limits: RateLimits) -> Self {
@@ -86,6 +104,7 @@ impl RateLimiter {
             state: Mutex::new((
                 Bucket::new(limits.overall_burst, limits.overall_per_sec, now),
                 HashMap::new(),
+                SWEEP_FROM,
             )),
         }
     }
@@ -94,12 +113,13 @@ impl RateLimiter {
     fn try_take(&self, chat: i64, now: Instant) -> Duration {
         let l = self.limits;
         let mut guard = self.state.lock().expect("limiter lock");
-        let (overall, chats) = &mut *guard;
-        // Forget chats that have been quiet long enough to be full again.
-        if chats.len() > 10_000 {
-            chats.retain(|_, c| {
-                now.saturating_duration_since(c.per_sec.at) < Duration::from_secs(120)
-            });
+        let (overall, chats, sweep_at) = &mut *guard;
+        // Forget chats whose buckets are full again (a new entry would be the same), now and
+        // then: when there are twice as many as after the last sweep. Sweeping on every call
+        // once 10,000 chats were recent made a broadcast's sends quadratic.
+        if chats.len() > (*sweep_at).max(SWEEP_FROM) {
+            chats.retain(|_, c| !c.is_full_at(now));
+            *sweep_at = chats.len() * 2;
         }
         let entry = chats.entry(chat).or_insert_with(|| Chat {
             per_sec: Bucket::new(l.chat_burst, l.chat_per_sec, now),
@@ -130,7 +150,7 @@ impl RateLimiter {
         let now = Instant::now();
         let l = self.limits;
         let mut guard = self.state.lock().expect("limiter lock");
-        let (overall, chats) = &mut *guard;
+        let (overall, chats, _) = &mut *guard;
         overall.refill(now);
         if !overall.wait().is_zero() {
             return false;
@@ -151,7 +171,7 @@ impl RateLimiter {
     /// (nothing is taken): bulk sends go only then, so that `reserve` stays free for replies.
     pub fn has_spare(&self, reserve: f64) -> bool {
         let mut guard = self.state.lock().expect("limiter lock");
-        let (overall, _) = &mut *guard;
+        let (overall, _, _) = &mut *guard;
         overall.refill(Instant::now());
         overall.tokens >= 1.0 + reserve
     }
@@ -253,5 +273,32 @@ mod tests {
             limiter.acquire(chat).await;
         }
         assert_eq!((Instant::now() - start).as_secs(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn chats_whose_buckets_are_full_again_are_forgotten() {
+        let limiter = RateLimiter::new(RateLimits {
+            overall_per_sec: 1e9,
+            overall_burst: 1e9,
+            ..RateLimits::default()
+        });
+        for chat in 1..=15_000 {
+            limiter.acquire(chat).await;
+        }
+        // Each private chat's bucket (3, one a second) is full again after 3 s.
+        tokio::time::advance(Duration::from_secs(4)).await;
+        for chat in 15_001..=40_000 {
+            limiter.acquire(chat).await;
+        }
+        let kept = limiter.state.lock().unwrap().1.len();
+        assert!(kept < 30_000, "{kept} chats kept");
+        // A chat that used its burst is still held to its limit meanwhile.
+        for _ in 0..3 {
+            limiter.acquire(7).await;
+        }
+        for chat in 50_000..80_000 {
+            limiter.acquire(chat).await;
+        }
+        assert!(!limiter.has_room(7));
     }
 }

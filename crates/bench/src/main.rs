@@ -2,7 +2,8 @@
 //! whole app against the in-process Telegram emulator and the Stripe double: updates per
 //! second of the `/start` flow, the paid support relay and Stripe webhook ingest next to a bare
 //! teloxide echo bot ([`throughput`]), or with `--backlog` how fast a burst of paid messages
-//! drains into admin groups held to Telegram's sending limits ([`backlog`]). BENCHMARKS.md
+//! drains into admin groups held to Telegram's sending limits ([`backlog`]), or with
+//! `--broadcast` a campaign to many recipients at a configured ceiling ([`broadcast`]). BENCHMARKS.md
 //! says what each one measures and its latest figures.
 //!
 //!     cargo run --release -p tollgate-bench -- --help
@@ -14,6 +15,7 @@ use tracing_subscriber::{
 };
 
 mod backlog;
+mod broadcast;
 mod phases;
 mod throughput;
 
@@ -69,6 +71,24 @@ pub struct BenchArgs {
     /// shrinks by as much; the ratio to the least time is what compares).
     #[arg(long, default_value_t = 10.0)]
     pub limit_scale: f64,
+
+    /// Instead of the throughput scenarios: a broadcast against the emulator enforcing an
+    /// overall ceiling (rate achieved, 429s, resident memory), and the relay's latency during
+    /// it against a round without it.
+    #[arg(long, conflicts_with = "backlog")]
+    pub broadcast: bool,
+    /// With --broadcast: recipients seeded (batched inserts) before the campaign.
+    #[arg(long, default_value_t = 100_000)]
+    pub recipients: usize,
+    /// With --broadcast: the emulator's overall limit and the app's BROADCAST_RATE, a second.
+    #[arg(long, default_value_t = 2000.0)]
+    pub rate_ceiling: f64,
+    /// With --broadcast: people writing paid messages (one each every 500 ms) meanwhile.
+    #[arg(long, default_value_t = 20)]
+    pub active_users: usize,
+    /// With --broadcast: how long the active users write, in each of the two relay rounds.
+    #[arg(long, default_value_t = 15)]
+    pub relay_seconds: u64,
 
     /// The log's format: pretty or json (the app's `LOG_FORMAT`).
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
@@ -157,8 +177,22 @@ mod tests {
             "5",
         ])
         .unwrap();
-        assert!(backlog.backlog);
+        assert!(backlog.backlog && !backlog.broadcast);
         assert_eq!((backlog.backlog_users, backlog.backlog_messages), (40, 5));
         assert_eq!(backlog.limit_scale, 5.0);
+
+        let broadcast = BenchArgs::try_parse_from([
+            "tollgate-bench",
+            "--broadcast",
+            "--recipients",
+            "200",
+            "--rate-ceiling",
+            "500",
+        ])
+        .unwrap();
+        assert!(broadcast.broadcast);
+        assert_eq!((broadcast.recipients, broadcast.active_users), (200, 20));
+        assert_eq!(broadcast.rate_ceiling, 500.0);
+        assert!(BenchArgs::try_parse_from(["tollgate-bench", "--broadcast", "--backlog"]).is_err());
     }
 }

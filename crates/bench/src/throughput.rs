@@ -611,6 +611,9 @@ pub async fn run(args: BenchArgs, phases: Option<PhaseLog>) -> anyhow::Result<()
     if args.backlog {
         return crate::backlog::run(&args).await;
     }
+    if args.broadcast {
+        return crate::broadcast::run(&args).await;
+    }
     anyhow::ensure!(args.updates > 0, "--updates must be at least 1");
     anyhow::ensure!(args.rounds > 0, "--rounds must be at least 1");
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -1516,6 +1519,11 @@ mod tests {
             backlog_users: 100,
             backlog_messages: 5,
             limit_scale: 10.0,
+            broadcast: false,
+            recipients: 100_000,
+            rate_ceiling: 2000.0,
+            active_users: 20,
+            relay_seconds: 15,
             log_format: "pretty".into(),
         };
         let cmd = reproduce_command(&args);
@@ -1538,6 +1546,11 @@ mod tests {
             backlog_users: 100,
             backlog_messages: 5,
             limit_scale: 10.0,
+            broadcast: false,
+            recipients: 100_000,
+            rate_ceiling: 2000.0,
+            active_users: 20,
+            relay_seconds: 15,
             log_format: "pretty".into(),
         };
         assert_eq!(

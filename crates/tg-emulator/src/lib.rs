@@ -548,6 +548,24 @@ impl Emulator {
         self.world().rate.limits()
     }
 
+    /// Whether the bot's messages into private chats, and the calls that sent them, are kept
+    /// for [`Self::messages`] and [`Self::calls`] (yes by default). With `false` they are
+    /// answered as usual but leave no record (nor reach the live feed): a benchmark sending to
+    /// 100,000 people then measures the bot's memory, not the emulator's record of it.
+    pub fn keep_private_sends(&self, keep: bool) {
+        self.world().keep_private_sends = keep;
+    }
+
+    /// The person has pressed Start some time ago: the bot may write to them (a private chat
+    /// exists), and no update is made now.
+    pub fn open_private_chat(&self, user: i64) {
+        let mut w = self.world();
+        if let Some(u) = w.users.get_mut(&user) {
+            u.started = true;
+        }
+        w.ensure_private_chat(user);
+    }
+
     /// How many 429s the emulator's own flood limits have answered (faults injected with
     /// [`Self::fail_next`] are not counted).
     pub fn rate_limited_count(&self) -> u64 {

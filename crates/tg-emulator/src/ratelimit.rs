@@ -41,6 +41,12 @@ impl Bucket {
         self.tokens = self.tokens.min(self.capacity);
     }
 
+    /// Whether the bucket is full again at `now` (a new one would be the same).
+    fn is_full_at(&self, now: Instant) -> bool {
+        let dt = now.duration_since(self.last).as_secs_f64();
+        self.tokens + dt * self.per_sec >= self.capacity
+    }
+
     /// Seconds until one token is available (0 if available now).
     fn wait(&self) -> u32 {
         if self.tokens >= 1.0 {
@@ -62,7 +68,12 @@ pub(crate) struct RateLimiter {
     global: Option<Bucket>,
     /// 429s answered so far.
     limited: u64,
+    /// The number of chat buckets at which the full ones are forgotten next.
+    prune_at: usize,
 }
+
+/// Chat buckets kept before the first time the full ones are forgotten.
+const PRUNE_FROM: usize = 1024;
 
 impl RateLimiter {
     pub fn new(limits: EmulatorLimits) -> Self {
@@ -99,6 +110,14 @@ impl RateLimiter {
     pub fn check(&mut self, chat_id: i64) -> Result<(), u32> {
         let now = Instant::now();
         let l = self.limits;
+        // A bucket that is full again is the same as a new one: forget those now and then
+        // (amortised: the next time there are twice as many), so that a bot writing to
+        // 100,000 chats leaves no bucket per chat behind.
+        if self.per_chat.len() > self.prune_at.max(PRUNE_FROM) {
+            self.per_chat.retain(|_, b| !b.is_full_at(now));
+            self.per_group_minute.retain(|_, b| !b.is_full_at(now));
+            self.prune_at = self.per_chat.len() * 2;
+        }
         let global = self
             .global
             .get_or_insert_with(|| Bucket::new(l.global_burst, l.global_per_sec, now));
@@ -131,5 +150,41 @@ impl RateLimiter {
             g.tokens -= 1.0;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_chat_buckets_are_forgotten_and_limits_still_hold() {
+        let mut r = RateLimiter::new(EmulatorLimits {
+            chat_per_sec: 1000.0,
+            global_per_sec: 1e9,
+            global_burst: u32::MAX,
+            ..EmulatorLimits::default()
+        });
+        for chat in 1..=5000 {
+            r.check(chat).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        for chat in 5001..=10_000 {
+            r.check(chat).unwrap();
+        }
+        assert!(
+            r.per_chat.len() < 10_000,
+            "full buckets were forgotten: {} kept",
+            r.per_chat.len()
+        );
+        // A chat whose bucket is empty is still held to its limit.
+        let mut slow = RateLimiter::new(EmulatorLimits::default());
+        for _ in 0..3 {
+            slow.check(7).unwrap();
+        }
+        for chat in 100..2000 {
+            let _ = slow.check(chat);
+        }
+        assert!(slow.check(7).is_err());
     }
 }

@@ -65,13 +65,17 @@ async fn handle(
             Some(f) => Err(fault_error(f)),
             None => methods::call(&mut w, &lower, &params),
         };
-        w.calls.push(ApiCall {
-            method: name,
-            params: params.normalized(),
-            ok: res.is_ok(),
-            error_code: res.as_ref().err().map(|e| e.code),
-            description: res.as_ref().err().map(|e| e.description.clone()),
-        });
+        let private_send =
+            !w.keep_private_sends && params.i64("chat_id").ok().flatten().is_some_and(|c| c > 0);
+        if !private_send {
+            w.calls.push(ApiCall {
+                method: name,
+                params: params.normalized(),
+                ok: res.is_ok(),
+                error_code: res.as_ref().err().map(|e| e.code),
+                description: res.as_ref().err().map(|e| e.description.clone()),
+            });
+        }
         res
     };
     if res.is_ok() && lower == "setwebhook" {

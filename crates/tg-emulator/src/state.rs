@@ -208,6 +208,9 @@ pub(crate) struct World {
     pub live: broadcast::Sender<Arc<Recorded>>,
     /// The `request_chat` buttons of the reply keyboard each private chat shows now.
     pub chat_requests: HashMap<i64, Vec<Value>>,
+    /// Whether the bot's messages into private chats, and the calls that sent them, are kept
+    /// (see [`crate::Emulator::keep_private_sends`]).
+    pub keep_private_sends: bool,
 }
 
 pub(crate) const DEFAULT_EXCLUDED: [&str; 3] =
@@ -254,6 +257,7 @@ impl World {
             messages_notify: Arc::new(Notify::new()),
             live,
             chat_requests: HashMap::new(),
+            keep_private_sends: true,
         };
         w.users.insert(
             bot_id,
@@ -463,6 +467,10 @@ impl World {
     pub fn store_message(&mut self, chat_id: i64, rec: MsgRec) {
         let from_bot = rec.from_bot;
         let c = self.chats.get_mut(&chat_id).expect("chat exists");
+        if from_bot && !self.keep_private_sends && c.kind == ChatKind::Private {
+            self.messages_notify.notify_waiters();
+            return;
+        }
         // Ids are handed out in order, so this is the end unless two were allocated and
         // stored the other way round; either way the list stays sorted for lookups.
         let at = c.msg_index(rec.message_id);

@@ -459,6 +459,7 @@ pub async fn create(db: &Db, now: DateTime<Utc>, new: NewCampaign) -> CampaignRe
     )
     .await?;
     txn.commit().await?;
+    queries::analyze(db).await?;
     find(db, id).await?.ok_or(CampaignError::NotFound(id))
 }
 

@@ -17,6 +17,12 @@
 //! Pacing: campaign sends take a token from their own bucket (`BROADCAST_RATE` a second) and
 //! go only while Telegram's overall bucket has more than [`RESERVED_SHARE`] of its burst left,
 //! so replies and relayed messages never wait behind a broadcast.
+//!
+//! The `sending` marks and the outcomes of the sends under way are group-committed
+//! ([`Batcher`]): the marks of the sends about to start go in one statement, the outcomes of
+//! those that ended in one transaction. Each delivery still gets its mark before its send and
+//! its outcome after it; one statement each made a broadcast as slow as the database's
+//! round trips (and on SQLite's one connection kept the relay waiting).
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -30,21 +36,24 @@ use teloxide::{
 use tokio::{task::JoinSet, time::Instant};
 
 use super::{
-    Campaign, CampaignError, CampaignKind, CampaignMessage, Format, GiftGiven, MediaKind,
-    queries::{self, Claimed, Outcome},
+    Campaign, CampaignError, CampaignKind, CampaignMessage, CampaignResult, Format, GiftGiven,
+    MediaKind,
+    queries::{self, Claimed, Outcome, Settle},
 };
 use crate::{
     accounts::users,
     context::AppCtx,
     delivery::{Reply, fmt_time, locale_of_user},
+    services::batch::Batcher,
     shutdown::Shutdown,
     telegram::TgError,
 };
 
 /// Deliveries claimed at once.
 pub const BATCH: usize = 100;
-/// Sends under way at once (each waits for Telegram's answer).
-pub const IN_FLIGHT: usize = 8;
+/// Sends under way at once (each waits for Telegram's answer, and for its mark and its
+/// outcome to be group-committed).
+pub const IN_FLIGHT: usize = 32;
 /// Failed tries (5xx, network) before a delivery is `failed`.
 pub const MAX_ATTEMPTS: i32 = 3;
 /// The share of Telegram's overall burst campaign sends leave to interactive traffic.
@@ -92,6 +101,89 @@ impl Pace {
     }
 }
 
+/// The runner's bookkeeping, group-committed: `sending` marks and outcomes.
+#[derive(Clone)]
+struct Book {
+    mark: Batcher<i64, CampaignResult<bool>>,
+    settle: Batcher<Settle, CampaignResult<bool>>,
+}
+
+impl Book {
+    fn new(ctx: &AppCtx, me: &Arc<str>) -> Self {
+        // SQLite has one connection: a second runner would only queue for it. On PostgreSQL
+        // one batch can wait for its commit while the next runs.
+        let runners = if crate::storage::is_postgres(&ctx.db) {
+            2
+        } else {
+            1
+        };
+        let (c, m) = (ctx.clone(), me.clone());
+        let mark = Batcher::spawn_many(runners, IN_FLIGHT, move |ids: Vec<i64>| {
+            let (ctx, me) = (c.clone(), m.clone());
+            Box::pin(async move {
+                match queries::mark_sending_many(&ctx.db, &me, &ids, ctx.now()).await {
+                    Ok(marked) => ids.iter().map(|id| Ok(marked.contains(id))).collect(),
+                    // One by one, so that each caller gets its own answer.
+                    Err(_) => {
+                        let mut out = Vec::with_capacity(ids.len());
+                        for id in ids {
+                            out.push(queries::mark_sending(&ctx.db, &me, id, ctx.now()).await);
+                        }
+                        out
+                    }
+                }
+            })
+        });
+        let (c, m) = (ctx.clone(), me.clone());
+        let settle = Batcher::spawn_many(runners, IN_FLIGHT, move |items: Vec<Settle>| {
+            let (ctx, me) = (c.clone(), m.clone());
+            Box::pin(async move {
+                match queries::settle_many(&ctx.db, &me, ctx.now(), &items).await {
+                    Ok(done) => done.into_iter().map(Ok).collect(),
+                    Err(_) => {
+                        let mut out = Vec::with_capacity(items.len());
+                        for i in items {
+                            out.push(
+                                queries::settle(
+                                    &ctx.db,
+                                    &me,
+                                    i.campaign_id,
+                                    i.id,
+                                    ctx.now(),
+                                    &i.outcome,
+                                )
+                                .await,
+                            );
+                        }
+                        out
+                    }
+                }
+            })
+        });
+        Self { mark, settle }
+    }
+
+    async fn mark(&self, id: i64) -> CampaignResult<bool> {
+        self.mark.call(id).await.map_err(stopped)?
+    }
+
+    async fn settle(&self, campaign_id: i64, id: i64, outcome: Outcome) -> CampaignResult<bool> {
+        self.settle
+            .call(Settle {
+                campaign_id,
+                id,
+                outcome,
+            })
+            .await
+            .map_err(stopped)?
+    }
+}
+
+fn stopped(_: crate::services::batch::BatcherStopped) -> CampaignError {
+    crate::storage::StorageError::Corrupt("the campaign runner's bookkeeping has stopped".into())
+        .into()
+}
+
 /// Sleeps `d`; false when the shutdown came first.
 async fn nap(shutdown: &Shutdown, d: Duration) -> bool {
     tokio::select! {
@@ -113,6 +205,7 @@ pub async fn run(ctx: AppCtx, shutdown: Shutdown) {
         Err(e) => tracing::error!(error = %e, "could not recover interrupted campaign deliveries"),
     }
     let mut pace = Pace::new(ctx.config.broadcast_rate);
+    let book = Book::new(&ctx, &me);
     let mut hold_until: Option<DateTime<Utc>> = None;
     let mut last_recover = Instant::now();
     while !shutdown.is_fired() {
@@ -132,7 +225,7 @@ pub async fn run(ctx: AppCtx, shutdown: Shutdown) {
                 tracing::error!(error = %e, "could not recover abandoned campaign deliveries");
             }
         }
-        match round(&ctx, &me, &mut pace, &shutdown).await {
+        match round(&ctx, &me, &book, &mut pace, &shutdown).await {
             Ok(Round::Idle) => {
                 if !nap(&shutdown, POLL).await {
                     break;
@@ -165,6 +258,7 @@ enum Round {
 async fn round(
     ctx: &AppCtx,
     me: &Arc<str>,
+    book: &Book,
     pace: &mut Pace,
     shutdown: &Shutdown,
 ) -> Result<Round, CampaignError> {
@@ -181,19 +275,21 @@ async fn round(
         return Ok(Round::Idle);
     }
     let mut campaigns: HashMap<i64, Arc<Campaign>> = HashMap::new();
-    let mut inflight: JoinSet<Result<Option<Duration>, CampaignError>> = JoinSet::new();
+    let mut inflight: JoinSet<Result<Delivered, CampaignError>> = JoinSet::new();
     let mut hold: Option<Duration> = None;
     let mut unsent = Vec::new();
-    let note = |r: Result<Result<Option<Duration>, CampaignError>, tokio::task::JoinError>,
-                hold: &mut Option<Duration>| match r {
-        Ok(Ok(Some(d))) => *hold = Some(hold.map_or(d, |h| h.max(d))),
-        Ok(Ok(None)) => {}
+    let note = |r: Result<Result<Delivered, CampaignError>, tokio::task::JoinError>,
+                hold: &mut Option<Duration>,
+                unsent: &mut Vec<i64>| match r {
+        Ok(Ok(Delivered::Hold(d))) => *hold = Some(hold.map_or(d, |h| h.max(d))),
+        Ok(Ok(Delivered::Done)) => {}
+        Ok(Ok(Delivered::NotSent(id))) => unsent.push(id),
         Ok(Err(e)) => tracing::error!(error = %e, "a campaign delivery was not recorded"),
         Err(e) => tracing::error!(error = %e, "a campaign delivery task failed"),
     };
     for (i, d) in batch.iter().enumerate() {
         while let Some(r) = inflight.try_join_next() {
-            note(r, &mut hold);
+            note(r, &mut hold, &mut unsent);
         }
         if hold.is_some() || shutdown.is_fired() {
             unsent.extend(batch[i..].iter().map(|d| d.id));
@@ -223,7 +319,7 @@ async fn round(
         }
         while inflight.len() >= IN_FLIGHT {
             if let Some(r) = inflight.join_next().await {
-                note(r, &mut hold);
+                note(r, &mut hold, &mut unsent);
             }
         }
         let campaign = match campaigns.get(&d.campaign_id) {
@@ -240,15 +336,10 @@ async fn round(
                 }
             },
         };
-        if !queries::mark_sending(&ctx.db, me, d.id, ctx.now()).await? {
-            // Paused or cancelled meanwhile.
-            unsent.push(d.id);
-            continue;
-        }
-        inflight.spawn(deliver(ctx.clone(), me.clone(), campaign, *d));
+        inflight.spawn(deliver(ctx.clone(), book.clone(), campaign, *d));
     }
     while let Some(r) = inflight.join_next().await {
-        note(r, &mut hold);
+        note(r, &mut hold, &mut unsent);
     }
     queries::release(&ctx.db, me, &unsent).await?;
     finish(ctx).await?;
@@ -266,14 +357,27 @@ async fn finish(ctx: &AppCtx) -> Result<(), CampaignError> {
     Ok(())
 }
 
-/// Sends one delivery marked `sending` and records how it went; returns how long Telegram
-/// asked campaigns to wait, if it did.
+/// How a delivery task ended.
+enum Delivered {
+    /// Sent, or refused, and recorded.
+    Done,
+    /// Telegram asked campaigns to wait this long.
+    Hold(Duration),
+    /// Not sent: its campaign no longer runs, or the claim was lost (to be released).
+    NotSent(i64),
+}
+
+/// Marks one claimed delivery `sending`, sends it and records how it went.
 async fn deliver(
     ctx: AppCtx,
-    me: Arc<str>,
+    book: Book,
     campaign: Arc<Campaign>,
     d: Claimed,
-) -> Result<Option<Duration>, CampaignError> {
+) -> Result<Delivered, CampaignError> {
+    if !book.mark(d.id).await? {
+        // Paused or cancelled meanwhile.
+        return Ok(Delivered::NotSent(d.id));
+    }
     let sent = match campaign.kind {
         CampaignKind::Broadcast => send_message(&ctx, ChatId(d.user_id), &campaign.message).await,
         CampaignKind::Gift => match send_gift(&ctx, &campaign, d.user_id).await {
@@ -285,7 +389,7 @@ async fn deliver(
                     attempt: true,
                     error: e.to_string(),
                 };
-                queries::settle(&ctx.db, &me, d.campaign_id, d.id, ctx.now(), &later).await?;
+                book.settle(d.campaign_id, d.id, later).await?;
                 return Err(e);
             }
         },
@@ -317,13 +421,13 @@ async fn deliver(
         Err(e @ TgError::Uncertain(_)) => Outcome::Uncertain(e.to_string()),
         Err(e @ TgError::Rejected(_)) => Outcome::Failed(e.to_string()),
     };
-    if !queries::settle(&ctx.db, &me, d.campaign_id, d.id, now, &outcome).await? {
+    if !book.settle(d.campaign_id, d.id, outcome).await? {
         tracing::warn!(
             delivery = d.id,
             "a campaign delivery was taken over before its outcome was recorded"
         );
     }
-    Ok(hold)
+    Ok(hold.map_or(Delivered::Done, Delivered::Hold))
 }
 
 /// Grants the gift (once per campaign and user), then tells the user in their language.
