@@ -3,6 +3,11 @@ welcome-new =
     👋 Hi { $name }, welcome!
     Write here and our team answers right in this chat. Each message costs credits, and you have { $credits } free credits to start.
     Want a 30-second tour? It comes with a bonus.
+welcome-new-no-tour =
+    👋 Hi { $name }, welcome!
+    Write here and our team answers right in this chat. Each message costs credits, and you have { $credits } free credits to start.
+welcome-custom = { $text }
+relay-paused = ⏸ Messages to the team are paused right now. Nothing was charged; please try again later.
 welcome-back = 👋 Welcome back, { $name }! Your balance: { $balance } { $balance ->
         [one] credit
        *[other] credits

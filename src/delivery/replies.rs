@@ -36,11 +36,23 @@ pub enum Reply {
         name: String,
         credits: i64,
     },
+    /// The welcome when the operator switched the tour off.
+    WelcomeNoTour {
+        name: String,
+        credits: i64,
+    },
+    /// The operator's own welcome text (placeholders filled in), with or without the tour.
+    WelcomeCustom {
+        text: String,
+        tour: bool,
+    },
     WelcomeBack {
         name: String,
         balance: i64,
     },
     StartLinkInvalid,
+    /// The operator switched the relay off.
+    RelayPaused,
     TourStep {
         step: u8,
     },
@@ -340,6 +352,9 @@ impl Reply {
             Reply::WelcomeNew { .. } => "welcome-new",
             Reply::WelcomeBack { .. } => "welcome-back",
             Reply::StartLinkInvalid => "start-link-invalid",
+            Reply::RelayPaused => "relay-paused",
+            Reply::WelcomeNoTour { .. } => "welcome-new-no-tour",
+            Reply::WelcomeCustom { .. } => "welcome-custom",
             Reply::TourStep { step: 1 } => "tour-1",
             Reply::TourStep { step: 2 } => "tour-2",
             Reply::TourStep { .. } => "tour-3",
@@ -423,9 +438,10 @@ impl Reply {
 
     fn args(&self, locale: Locale) -> Args {
         match self {
-            Reply::WelcomeNew { name, credits } => {
+            Reply::WelcomeNew { name, credits } | Reply::WelcomeNoTour { name, credits } => {
                 args(vec![("name", s(name)), ("credits", n(*credits))])
             }
+            Reply::WelcomeCustom { text, .. } => args(vec![("text", s(text))]),
             Reply::WelcomeBack { name, balance } => {
                 args(vec![("name", s(name)), ("balance", n(*balance))])
             }
@@ -599,6 +615,7 @@ impl Reply {
                 ("order", s(&order.to_string())),
             ]),
             Reply::StartLinkInvalid
+            | Reply::RelayPaused
             | Reply::TourStep { .. }
             | Reply::TourSkipped
             | Reply::Help
@@ -635,6 +652,9 @@ impl Reply {
     }
 
     pub fn render(&self, locale: Locale) -> String {
+        if let Reply::WelcomeCustom { text, .. } = self {
+            return text.clone();
+        }
         let head = i18n::text(locale, self.key(), &self.args(locale));
         match self {
             Reply::History { lines, .. } if lines.is_empty() => {
@@ -679,7 +699,7 @@ impl Reply {
     pub fn buttons(&self) -> Vec<Vec<Button>> {
         let buy = || cb("btn-buy", Callback::BuyMenu);
         match self {
-            Reply::WelcomeNew { .. } => vec![vec![
+            Reply::WelcomeNew { .. } | Reply::WelcomeCustom { tour: true, .. } => vec![vec![
                 cb("btn-tour-start", Callback::TourStart),
                 cb("btn-tour-skip", Callback::TourSkip),
             ]],
@@ -825,7 +845,16 @@ impl Reply {
                 name: "Ann".into(),
                 balance: 3,
             },
+            Reply::WelcomeNoTour {
+                name: "Ann".into(),
+                credits: 3,
+            },
+            Reply::WelcomeCustom {
+                text: "Hi Ann".into(),
+                tour: true,
+            },
             Reply::StartLinkInvalid,
+            Reply::RelayPaused,
             Reply::TourStep { step: 1 },
             Reply::TourStep { step: 2 },
             Reply::TourStep { step: 3 },

@@ -125,6 +125,10 @@ pub(crate) async fn user_message(msg: Message, ctx: AppCtx, confirm: Confirm) ->
     }
     let charged = match admission.verdict {
         Verdict::Banned => return banned(&ctx, user, locale).await,
+        Verdict::Paused => {
+            send_private(&ctx, user.id, &Reply::RelayPaused, locale).await?;
+            return Ok(());
+        }
         Verdict::Unlimited => None,
         Verdict::Charged {
             before,
@@ -174,10 +178,7 @@ async fn known_user(ctx: &AppCtx, from: &TgUser) -> Result<User, BotError> {
     let (outcome, balance) = onboarding::register(ctx, from, None).await?;
     let user = outcome.user().clone();
     let locale = locale_for(ctx, from, Some(&user));
-    let welcome = Reply::WelcomeNew {
-        name: user.first_name.clone(),
-        credits: balance,
-    };
+    let welcome = onboarding::welcome(ctx, user.first_name.clone(), balance, locale).await?;
     send_private(ctx, user.id, &welcome, locale).await?;
     Ok(users::find(&ctx.db, user.id).await?.unwrap_or(user))
 }

@@ -138,12 +138,51 @@ pub const AUTO_RECHARGE: Setting<bool> = Setting {
     default: || true,
 };
 
+/// People's messages are relayed to the team (off: they are told that messages are paused,
+/// and nothing is charged).
+pub const RELAY: Setting<bool> = Setting {
+    key: "relay",
+    default: || true,
+};
+
+/// New users are offered the three-step tour (and its bonus).
+pub const TUTORIAL: Setting<bool> = Setting {
+    key: "tutorial",
+    default: || true,
+};
+
+/// The operator's welcome for new users in English; empty: the built-in one. `{name}` and
+/// `{credits}` are filled in.
+pub const WELCOME_TEXT_EN: Setting<String> = Setting {
+    key: "welcome_text_en",
+    default: String::new,
+};
+
+/// ... in Russian.
+pub const WELCOME_TEXT_RU: Setting<String> = Setting {
+    key: "welcome_text_ru",
+    default: String::new,
+};
+
+/// The welcome text setting of a language.
+pub fn welcome_text(locale: crate::i18n::Locale) -> &'static Setting<String> {
+    match locale {
+        crate::i18n::Locale::En => &WELCOME_TEXT_EN,
+        crate::i18n::Locale::Ru => &WELCOME_TEXT_RU,
+    }
+}
+
+/// The longest welcome text taken.
+pub const WELCOME_TEXT_MAX: usize = 1000;
+
 /// The switches: on or off.
-const SWITCHES: [&Setting<bool>; 4] = [
+const SWITCHES: [&Setting<bool>; 6] = [
+    &RELAY,
     &ALLOW_RESET,
     &SELL_WITH_STARS,
     &SELL_WITH_CARD,
     &AUTO_RECHARGE,
+    &TUTORIAL,
 ];
 
 /// The full length of the `/balance` bar when the user has bought no pack yet.
@@ -182,6 +221,16 @@ pub async fn list(db: &crate::storage::Db) -> ServiceResult<Vec<(&'static str, S
             AUTO_RECHARGE.key,
             get(db, &AUTO_RECHARGE).await?.to_string(),
         ),
+        (RELAY.key, get(db, &RELAY).await?.to_string()),
+        (TUTORIAL.key, get(db, &TUTORIAL).await?.to_string()),
+        (
+            WELCOME_TEXT_EN.key,
+            text_or_default(get(db, &WELCOME_TEXT_EN).await?),
+        ),
+        (
+            WELCOME_TEXT_RU.key,
+            text_or_default(get(db, &WELCOME_TEXT_RU).await?),
+        ),
         (
             BALANCE_SCALE.key,
             get(db, &BALANCE_SCALE).await?.to_string(),
@@ -191,6 +240,11 @@ pub async fn list(db: &crate::storage::Db) -> ServiceResult<Vec<(&'static str, S
             get(db, &UPDATE_DEDUPE_HOURS).await?.to_string(),
         ),
     ])
+}
+
+/// A text setting as listed: `-` for the built-in default.
+fn text_or_default(v: String) -> String {
+    if v.is_empty() { "-".to_owned() } else { v }
 }
 
 /// Why `/set` refused a value.
@@ -208,6 +262,10 @@ pub enum BadSetting {
     Switch(&'static str),
     #[error("{0} takes a name of 1 to 64 characters")]
     Name(&'static str),
+    #[error(
+        "{0} takes a text of 1 to 1000 characters ({{name}} and {{credits}} are filled in), or - for the built-in one"
+    )]
+    Text(&'static str),
 }
 
 /// Parses and stores a setting from text; returns the value as stored.
@@ -250,6 +308,22 @@ pub async fn set_from_text(
         };
         set(db, now, switch, &value).await?;
         return Ok(Ok(value.to_string()));
+    }
+    if let Some(setting) = [&WELCOME_TEXT_EN, &WELCOME_TEXT_RU]
+        .into_iter()
+        .find(|s| s.key == key)
+    {
+        let text = raw.trim();
+        if text.is_empty() || text.chars().count() > WELCOME_TEXT_MAX {
+            return Ok(Err(BadSetting::Text(setting.key)));
+        }
+        let stored = if text == "-" {
+            String::new()
+        } else {
+            text.to_owned()
+        };
+        set(db, now, setting, &stored).await?;
+        return Ok(Ok(text_or_default(stored)));
     }
     if key == DEFAULT_TIER.key {
         if raw.is_empty() || raw.chars().count() > 64 {

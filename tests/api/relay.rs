@@ -713,3 +713,33 @@ async fn two_admin_groups_share_the_users_and_each_user_stays_in_theirs() {
     );
     app.stop().await;
 }
+
+async fn with_the_relay_switched_off_messages_are_refused_free_and_it_comes_back(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    // A first message: relayed (the profile is now remembered by the gate).
+    app.say(ann, "Hello team");
+    app.next_text(ann).await; // the low-credit warning: the relay is done
+    assert_eq!(app.copies_from(ann).len(), 1);
+    app.set("relay", "off").await;
+    app.say(ann, "Are you there?");
+    assert_eq!(
+        app.next_text(ann).await,
+        render(Reply::RelayPaused, Locale::En)
+    );
+    app.settle().await;
+    assert_eq!(app.copies_from(ann).len(), 1, "nothing relayed");
+    assert_eq!(app.balance(ann).await, 2, "nothing charged");
+    app.set("relay", "on").await;
+    app.say(ann, "Back again");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    while app.copies_from(ann).len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "never relayed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.balance(ann).await, 1);
+    app.stop().await;
+}
+on_both_databases!(
+    relay_switch,
+    with_the_relay_switched_off_messages_are_refused_free_and_it_comes_back
+);

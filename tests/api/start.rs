@@ -458,3 +458,100 @@ on_both_databases!(
     welcome_gift,
     a_new_user_and_their_welcome_gift_are_written_together
 );
+
+async fn the_operator_sets_the_welcome_per_language_and_switches_the_tour_off(app: TestApp) {
+    // The Russian welcome is the operator's own; English keeps the built-in one.
+    app.set(
+        "welcome_text_ru",
+        "Привет, {name}! У вас {credits} кредитов.",
+    )
+    .await;
+    let boris = app.user("Boris", "ru");
+    app.say(boris, "/start");
+    let welcome = app.next_message(boris).await;
+    assert_eq!(welcome.body(), Some("Привет, Boris! У вас 3 кредитов."));
+    assert!(!welcome.buttons.is_empty(), "the tour is still offered");
+    let alice = app.user("Alice", "en");
+    app.say(alice, "/start");
+    let tour_button = app.next_message(alice).await;
+    assert_eq!(
+        tour_button.body(),
+        Some(
+            render(
+                Reply::WelcomeNew {
+                    name: "Alice".into(),
+                    credits: 3
+                },
+                Locale::En
+            )
+            .as_str()
+        )
+    );
+
+    // The tour switched off: no buttons, the plain welcome, and old tour buttons expire.
+    app.set("tutorial", "off").await;
+    let cid = app.user("Cid", "en");
+    app.say(cid, "/start");
+    let plain = app.next_message(cid).await;
+    assert!(plain.buttons.is_empty(), "{plain:?}");
+    assert_eq!(
+        plain.body(),
+        Some(
+            render(
+                Reply::WelcomeNoTour {
+                    name: "Cid".into(),
+                    credits: 3
+                },
+                Locale::En
+            )
+            .as_str()
+        )
+    );
+    let data = tour_button.buttons[0][0].callback_data.clone().unwrap();
+    let q = app
+        .emu()
+        .press_button(alice, alice, tour_button.message_id, &data)
+        .unwrap();
+    let answer = app
+        .emu()
+        .wait_for_callback_answer(&q, std::time::Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.text.as_deref(),
+        Some(render(Reply::ButtonExpired, Locale::En).as_str())
+    );
+    assert_eq!(app.balance(alice).await, 3, "no tour bonus");
+
+    // Bad texts are refused and change nothing; "-" brings the built-in one back.
+    for bad in ["", &"x".repeat(1001)] {
+        let refused = tollgate::services::settings::set_from_text(
+            app.db(),
+            chrono::Utc::now(),
+            "welcome_text_ru",
+            bad,
+        )
+        .await
+        .unwrap();
+        assert!(refused.is_err(), "{bad:?}");
+    }
+    app.set("welcome_text_ru", "-").await;
+    app.set("tutorial", "on").await;
+    let dina = app.user("Dina", "ru");
+    app.say(dina, "/start");
+    assert_eq!(
+        app.next_text(dina).await,
+        render(
+            Reply::WelcomeNew {
+                name: "Dina".into(),
+                credits: 3
+            },
+            Locale::Ru
+        )
+    );
+    app.stop().await;
+}
+on_both_databases!(
+    welcome_settings,
+    the_operator_sets_the_welcome_per_language_and_switches_the_tour_off
+);

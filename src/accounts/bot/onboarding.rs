@@ -72,10 +72,7 @@ pub(crate) async fn start(
     }
     let name = user.first_name.clone();
     let reply = match outcome {
-        StartOutcome::New(_) => Reply::WelcomeNew {
-            name,
-            credits: balance,
-        },
+        StartOutcome::New(_) => welcome(ctx, name, balance, locale).await?,
         StartOutcome::Returning(_) => Reply::WelcomeBack { name, balance },
     };
     // /start ends whatever was under way (a tour, a reset question); idle needs no write.
@@ -87,6 +84,30 @@ pub(crate) async fn start(
     }
     send_private(ctx, user.id, &reply, locale).await?;
     Ok(())
+}
+
+/// The welcome of a new user: the operator's text for their language if there is one, with
+/// the tour when it is switched on.
+pub(crate) async fn welcome(
+    ctx: &AppCtx,
+    name: String,
+    credits: i64,
+    locale: crate::i18n::Locale,
+) -> Result<Reply, crate::bot::BotError> {
+    let tour = settings::get(&ctx.db, &settings::TUTORIAL).await?;
+    let custom = settings::get(&ctx.db, settings::welcome_text(locale)).await?;
+    Ok(if !custom.is_empty() {
+        Reply::WelcomeCustom {
+            text: custom
+                .replace("{name}", &name)
+                .replace("{credits}", &credits.to_string()),
+            tour,
+        }
+    } else if tour {
+        Reply::WelcomeNew { name, credits }
+    } else {
+        Reply::WelcomeNoTour { name, credits }
+    })
 }
 
 /// A tour button was pressed on message `message` (already validated against the state).

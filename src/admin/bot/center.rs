@@ -614,7 +614,11 @@ async fn settings_screen(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
                     key: key.to_owned(),
                 }
             };
-            vec![Button::Do(format!("{key} = {value}"), action)]
+            let mut shown: String = value.chars().take(30).collect();
+            if shown.len() < value.len() {
+                shown.push('…');
+            }
+            vec![Button::Do(format!("{key} = {shown}"), action)]
         })
         .chain([t.nav(None)])
         .collect();

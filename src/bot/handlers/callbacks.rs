@@ -20,6 +20,13 @@ pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx, dialogue: BotDialogue
         .map_err(|e| BotError::Dialogue(e.to_string()))?
         .unwrap_or_default();
     let callback = q.data.as_deref().and_then(Callback::parse);
+    // With the tour switched off, its buttons (on older welcomes) have expired.
+    let tour_off =
+        matches!(
+            callback,
+            Some(Callback::TourStart | Callback::TourNext | Callback::TourSkip)
+        ) && !crate::services::settings::get(&ctx.db, &crate::services::settings::TUTORIAL).await?;
+    let callback = callback.filter(|_| !tour_off);
     let handled = match (user, message, callback) {
         (Some(user), Some(message), Some(cb)) => {
             let locale = locale_of_user(&ctx, &user);

@@ -72,10 +72,13 @@ pub(super) fn walk(knocks: &[Knock], profiles: &HashMap<i64, Profile>, now: Date
     }
 }
 
-/// The verdict that needs no debit: banned, or free under an active pass.
+/// The verdict that needs no debit: banned, the relay switched off, or free under an active
+/// pass.
 pub(super) fn free_verdict(profile: &Profile, now: DateTime<Utc>) -> Option<Verdict> {
     if is_banned(&profile.user) {
         Some(Verdict::Banned)
+    } else if !profile.relay_open {
+        Some(Verdict::Paused)
     } else if profile.has_pass(now) {
         Some(Verdict::Unlimited)
     } else {
@@ -143,6 +146,7 @@ mod tests {
             pass_ends: None,
             recharge: None,
             low_credit_threshold: 0,
+            relay_open: true,
             version: 1,
             epoch: 1,
         }
@@ -224,6 +228,22 @@ mod tests {
                 Some(Verdict::Unlimited),
                 Some(Verdict::Insufficient { balance: 0 }),
             ]
+        );
+        assert!(w.charges.is_empty());
+    }
+
+    #[test]
+    fn with_the_relay_switched_off_nothing_is_charged() {
+        let mut open = profile(1, 5, 1);
+        open.relay_open = false;
+        let mut pass = profile(2, 0, 1);
+        pass.relay_open = false;
+        pass.pass_ends = Some(now() + chrono::Duration::hours(1));
+        let profiles = HashMap::from([(1, open), (2, pass)]);
+        let w = walk(&[knock(1, 1), knock(2, 2)], &profiles, now());
+        assert_eq!(
+            w.verdicts,
+            vec![Some(Verdict::Paused), Some(Verdict::Paused)]
         );
         assert!(w.charges.is_empty());
     }

@@ -75,6 +75,8 @@ pub(super) const REFUND_PREFIX: &str = "refund:";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Banned,
+    /// The operator switched the relay off: nothing charged, nothing relayed.
+    Paused,
     /// A time pass is active: free.
     Unlimited,
     Charged {

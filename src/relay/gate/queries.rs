@@ -86,6 +86,8 @@ pub(super) struct Profile {
     pub(super) pass_ends: Option<DateTime<Utc>>,
     pub(super) recharge: Option<RechargeWish>,
     pub(super) low_credit_threshold: i64,
+    /// Whether the relay is switched on (the `relay` setting).
+    pub(super) relay_open: bool,
     /// `users.version` when this was read (or written).
     pub(super) version: i64,
     /// `profile_epoch` when this was read.
@@ -103,6 +105,7 @@ pub(super) struct StoredTerms {
     pub(super) message_cost: Option<String>,
     pub(super) default_tier: Option<String>,
     pub(super) low_credit_threshold: Option<String>,
+    pub(super) relay: Option<String>,
 }
 
 /// The settings, parsed.
@@ -110,6 +113,7 @@ pub(super) struct Terms {
     pub(super) message_cost: i64,
     pub(super) default_tier: String,
     pub(super) low_credit_threshold: i64,
+    pub(super) relay: bool,
 }
 
 impl StoredTerms {
@@ -119,6 +123,7 @@ impl StoredTerms {
             default_tier: settings::DEFAULT_TIER.parse(self.default_tier.as_deref())?,
             low_credit_threshold: settings::LOW_CREDIT_THRESHOLD
                 .parse(self.low_credit_threshold.as_deref())?,
+            relay: settings::RELAY.parse(self.relay.as_deref())?,
         })
     }
 }
@@ -138,7 +143,8 @@ pub(super) async fn profiles(
     };
     let query = format!(
         "SELECT u.*, \
-           s.cost AS g_s_cost, s.tier AS g_s_tier, s.low AS g_s_low, s.epoch AS g_epoch, \
+           s.cost AS g_s_cost, s.tier AS g_s_tier, s.low AS g_s_low, s.relay AS g_s_relay, \
+           s.epoch AS g_epoch, \
            t.name AS g_tier_name, t.message_cost AS g_tier_cost, \
            dt.name AS g_dt_name, dt.message_cost AS g_dt_cost, \
            st.chat_id AS g_topic_chat, st.thread_id AS g_topic_thread, \
@@ -151,6 +157,7 @@ pub(super) async fn profiles(
            (SELECT value FROM settings WHERE key = $4) AS cost, \
            (SELECT value FROM settings WHERE key = $5) AS tier, \
            (SELECT value FROM settings WHERE key = $6) AS low, \
+           (SELECT value FROM settings WHERE key = $7) AS relay, \
            (SELECT epoch FROM profile_epoch) AS epoch) s \
          LEFT JOIN tiers t ON t.id = u.tier_id \
          LEFT JOIN tiers dt ON dt.name = COALESCE({default_tier}, $2) \
@@ -171,6 +178,7 @@ pub(super) async fn profiles(
         settings::MESSAGE_COST.key.into(),
         settings::DEFAULT_TIER.key.into(),
         settings::LOW_CREDIT_THRESHOLD.key.into(),
+        settings::RELAY.key.into(),
     ];
     let rows = storage::query_all(db, &query, values).await?;
     let mut terms: Option<Terms> = None;
@@ -184,6 +192,7 @@ pub(super) async fn profiles(
                     message_cost: row.try_get("", "g_s_cost")?,
                     default_tier: row.try_get("", "g_s_tier")?,
                     low_credit_threshold: row.try_get("", "g_s_low")?,
+                    relay: row.try_get("", "g_s_relay")?,
                 }
                 .parse()?,
             ),
@@ -227,6 +236,7 @@ pub(super) async fn profiles(
                 topic,
                 recharge,
                 low_credit_threshold: terms.low_credit_threshold,
+                relay_open: terms.relay,
             },
         );
     }
