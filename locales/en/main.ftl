@@ -463,6 +463,9 @@ ac-camp-confirm = { $what }
     Send it?
 ac-camp-send-now = ✅ Send now
 ac-camp-send-later = 🕒 In one hour
+ac-camp-send-at = 🗓 At a time…
+ac-camp-ask-time = When should it start? Send the time in UTC as YYYY-MM-DD HH:MM (within 90 days).
+ac-camp-bad-time = That is not a time in the next 90 days written as YYYY-MM-DD HH:MM (UTC).
 ac-camp-progress = 📣 Campaign #{ $id }: { $status }
     { $bar }
     Sent { $sent } · failed { $failed } · blocked the bot { $unreachable } · remaining { $remaining }

@@ -478,6 +478,9 @@ ac-camp-confirm = { $what }
     Отправить?
 ac-camp-send-now = ✅ Отправить сейчас
 ac-camp-send-later = 🕒 Через час
+ac-camp-send-at = 🗓 В заданное время…
+ac-camp-ask-time = Когда начать? Пришлите время в UTC как ГГГГ-ММ-ДД ЧЧ:ММ (в пределах 90 дней).
+ac-camp-bad-time = Это не время в ближайшие 90 дней в виде ГГГГ-ММ-ДД ЧЧ:ММ (UTC).
 ac-camp-progress = 📣 Рассылка #{ $id }: { $status }
     { $bar }
     Отправлено { $sent } · ошибок { $failed } · заблокировали бота { $unreachable } · осталось { $remaining }

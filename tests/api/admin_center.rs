@@ -1068,3 +1068,71 @@ on_both_databases!(
     admin_center_private,
     a_listed_admin_runs_the_center_in_a_private_chat_and_inputs_are_not_relayed
 );
+
+async fn a_broadcast_can_be_scheduled_for_a_time_and_a_bad_time_is_asked_again(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    let op = app.operator();
+    let id = open(&app, op).await;
+    press(&app, op, id, "Broadcasts and gifts").await;
+    press(&app, op, id, "New broadcast").await;
+    answer(&app, op, id, "See you at the launch", "Add link buttons").await;
+    answer(&app, op, id, "-", "Who gets it?").await;
+    press(&app, op, id, "Everyone").await;
+    press(&app, op, id, "At a time").await;
+    assert!(
+        body(&app, id).contains("YYYY-MM-DD HH:MM"),
+        "{}",
+        body(&app, id)
+    );
+    answer(
+        &app,
+        op,
+        id,
+        "next friday",
+        "not a time in the next 90 days",
+    )
+    .await;
+    answer(
+        &app,
+        op,
+        id,
+        "2000-01-01 10:00",
+        "not a time in the next 90 days",
+    )
+    .await;
+    let at = (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%d %H:%M");
+    app.emu()
+        .send_text(op, app.admin_chat(), &at.to_string())
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let campaign = loop {
+        if let Some(c) = tollgate::delivery::campaigns::list_recent(app.db(), 1)
+            .await
+            .unwrap()
+            .pop()
+        {
+            break c;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no campaign");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        campaign.run_at.format("%Y-%m-%d %H:%M").to_string(),
+        at.to_string()
+    );
+    app.settle().await;
+    assert_eq!(
+        app.emu()
+            .bot_messages(ann)
+            .iter()
+            .filter(|m| m.body() == Some("See you at the launch"))
+            .count(),
+        0,
+        "nothing is sent before its time"
+    );
+    app.stop().await;
+}
+on_both_databases!(
+    scheduled_broadcast,
+    a_broadcast_can_be_scheduled_for_a_time_and_a_bad_time_is_asked_again
+);

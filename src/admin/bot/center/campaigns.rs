@@ -71,6 +71,14 @@ pub enum Step {
         compose: Compose,
         audience: Audience,
         later: bool,
+        /// A start chosen by the admin (Unix seconds), instead of now or in an hour.
+        #[serde(default)]
+        at: Option<i64>,
+    },
+    /// Asks for the start time of a campaign.
+    AskTime {
+        compose: Compose,
+        audience: Audience,
     },
     View {
         id: i64,
@@ -91,9 +99,17 @@ pub enum Step {
 #[serde(tag = "w", rename_all = "snake_case")]
 pub enum Wait {
     Message,
-    Buttons { compose: Compose },
+    Buttons {
+        compose: Compose,
+    },
     GiftAmount,
-    GiftNote { compose: Compose },
+    GiftNote {
+        compose: Compose,
+    },
+    Time {
+        compose: Compose,
+        audience: Audience,
+    },
 }
 
 fn go(step: Step) -> Action {
@@ -470,6 +486,7 @@ pub(super) async fn act(
                         compose: compose.clone(),
                         audience: audience.clone(),
                         later,
+                        at: None,
                     }),
                 )
             };
@@ -482,6 +499,13 @@ pub(super) async fn act(
                             launch("ac-camp-send-later", true),
                         ],
                         vec![Button::Do(
+                            t.key("ac-camp-send-at"),
+                            go(Step::AskTime {
+                                compose: compose.clone(),
+                                audience: audience.clone(),
+                            }),
+                        )],
+                        vec![Button::Do(
                             t.key("ac-cancel"),
                             Action::Cancel {
                                 back: Box::new(go(Step::Home)),
@@ -492,10 +516,14 @@ pub(super) async fn act(
                 None,
             )
         }
+        Step::AskTime { compose, audience } => {
+            return wait(Wait::Time { compose, audience }, t.key("ac-camp-ask-time")).await;
+        }
         Step::Launch {
             compose,
             audience,
             later,
+            at,
         } => {
             let new = NewCampaign {
                 message: if compose.is_gift() {
@@ -506,7 +534,10 @@ pub(super) async fn act(
                 gift: compose.gift(),
                 audience: audience.clone(),
                 created_by: admin,
-                run_at: later.then(|| now + chrono::Duration::hours(1)),
+                run_at: match at {
+                    Some(at) => chrono::DateTime::from_timestamp(at, 0),
+                    None => later.then(|| now + chrono::Duration::hours(1)),
+                },
                 progress_message: panel.message_id.map(|m| (panel.chat_id, m)),
             };
             match campaigns::create(&ctx.db, now, new).await {
@@ -714,6 +745,26 @@ pub(super) async fn input(
                 return again(why, Wait::GiftAmount).await;
             }
         },
+        Wait::Time { compose, audience } => {
+            let Some(at) = parse_start(&text, now) else {
+                let why = format!(
+                    "⚠️ {}\n\n{}",
+                    t.key("ac-camp-bad-time"),
+                    t.key("ac-camp-ask-time")
+                );
+                return again(why, Wait::Time { compose, audience }).await;
+            };
+            let step = Step::Launch {
+                compose,
+                audience,
+                later: false,
+                at: Some(at.timestamp()),
+            };
+            if let Some((screen, _)) = Box::pin(act(ctx, t, panel, admin, step)).await? {
+                show(ctx, panel, None, screen).await?;
+            }
+            return Ok(());
+        }
         Wait::GiftNote { mut compose } => {
             if text.chars().count() > campaigns::MAX_NOTE {
                 let why = format!(
@@ -732,4 +783,43 @@ pub(super) async fn input(
         rows: audiences(ctx, t, &compose).await?,
     };
     show(ctx, panel, None, screen).await
+}
+
+/// A start time typed as `YYYY-MM-DD HH:MM` (UTC): in the future, at most 90 days ahead.
+fn parse_start(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M").ok()?;
+    let at = naive.and_utc();
+    (at > now && at <= now + chrono::Duration::days(90)).then_some(at)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use chrono::TimeZone;
+
+    use super::parse_start;
+
+    #[test]
+    fn a_start_time_is_in_the_future_and_within_ninety_days() {
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+        assert_eq!(
+            parse_start("2026-12-24 18:30", now),
+            Some(
+                chrono::Utc
+                    .with_ymd_and_hms(2026, 12, 24, 18, 30, 0)
+                    .unwrap()
+            )
+        );
+        for bad in [
+            "2026-12-06 11:59",
+            "2027-06-01 00:00",
+            "tomorrow",
+            "2026-13-01 10:00",
+            "",
+        ] {
+            assert_eq!(parse_start(bad, now), None, "{bad}");
+        }
+    }
 }
