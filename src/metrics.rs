@@ -26,11 +26,56 @@ struct Histogram {
     sum: f64,
 }
 
+impl Histogram {
+    fn observe(&mut self, took: Duration) {
+        let secs = took.as_secs_f64();
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if secs <= *le {
+                self.counts[i] += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += secs;
+    }
+
+    /// The upper bound of the bucket holding the `q` quantile (None: nothing observed, or it
+    /// is above the last bucket).
+    fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let want = (self.count as f64 * q).ceil() as u64;
+        BUCKETS
+            .iter()
+            .zip(self.counts)
+            .find(|(_, n)| *n >= want)
+            .map(|(le, _)| *le)
+    }
+
+    fn render(&self, out: &mut String, name: &str) {
+        for (i, le) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {}", self.counts[i]);
+        }
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(out, "{name}_sum {}", self.sum);
+        let _ = writeln!(out, "{name}_count {}", self.count);
+    }
+}
+
+/// Bot API latency: how many calls, and the bucket bounds of their median and 95th percentile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ApiLatency {
+    pub calls: u64,
+    pub p50: Option<Duration>,
+    pub p95: Option<Duration>,
+}
+
 #[derive(Default)]
 struct Inner {
     /// Keyed by static names: counting an update or a call allocates nothing.
     updates: Mutex<BTreeMap<&'static str, u64>>,
     latency: Mutex<Histogram>,
+    api_latency: Mutex<Histogram>,
     api_calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     jobs: Mutex<BTreeMap<(String, String), u64>>,
     handled: AtomicU64,
@@ -51,23 +96,31 @@ impl Metrics {
 
     /// One update went all the way through the handlers.
     pub fn update_handled(&self, took: Duration) {
-        {
-            let mut h = self.0.latency.lock().expect("metrics lock");
-            let secs = took.as_secs_f64();
-            for (i, le) in BUCKETS.iter().enumerate() {
-                if secs <= *le {
-                    h.counts[i] += 1;
-                }
-            }
-            h.count += 1;
-            h.sum += secs;
-        }
+        self.0.latency.lock().expect("metrics lock").observe(took);
         self.0.handled.fetch_add(1, Ordering::SeqCst);
         self.0.handled_changed.notify_waiters();
     }
 
     pub fn api_call(&self, method: &'static str, outcome: &'static str) {
         bump(&self.0.api_calls, (method, outcome));
+    }
+
+    /// One Bot API request took this long (from sending it to its answer, retries apart).
+    pub fn api_call_took(&self, took: Duration) {
+        self.0
+            .api_latency
+            .lock()
+            .expect("metrics lock")
+            .observe(took);
+    }
+
+    pub fn api_latency(&self) -> ApiLatency {
+        let h = self.0.api_latency.lock().expect("metrics lock");
+        ApiLatency {
+            calls: h.count,
+            p50: h.quantile(0.5).map(Duration::from_secs_f64),
+            p95: h.quantile(0.95).map(Duration::from_secs_f64),
+        }
     }
 
     /// A job run of `kind` ended with `outcome` (`done`, `retry` or `dead`).
@@ -123,23 +176,18 @@ impl Metrics {
         }
         out.push_str("# HELP tollgate_handler_seconds Time to handle one update.\n");
         out.push_str("# TYPE tollgate_handler_seconds histogram\n");
-        {
-            let h = self.0.latency.lock().expect("metrics lock");
-            for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "tollgate_handler_seconds_bucket{{le=\"{le}\"}} {}",
-                    h.counts[i]
-                );
-            }
-            let _ = writeln!(
-                out,
-                "tollgate_handler_seconds_bucket{{le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(out, "tollgate_handler_seconds_sum {}", h.sum);
-            let _ = writeln!(out, "tollgate_handler_seconds_count {}", h.count);
-        }
+        self.0
+            .latency
+            .lock()
+            .expect("metrics lock")
+            .render(&mut out, "tollgate_handler_seconds");
+        out.push_str("# HELP tollgate_bot_api_seconds Time of one Bot API request.\n");
+        out.push_str("# TYPE tollgate_bot_api_seconds histogram\n");
+        self.0
+            .api_latency
+            .lock()
+            .expect("metrics lock")
+            .render(&mut out, "tollgate_bot_api_seconds");
         out.push_str("# HELP tollgate_bot_api_calls_total Bot API calls, by method and outcome.\n");
         out.push_str("# TYPE tollgate_bot_api_calls_total counter\n");
         for ((method, outcome), n) in self.0.api_calls.lock().expect("metrics lock").iter() {
@@ -202,5 +250,24 @@ mod tests {
         let backlog = Metrics::render_relay_backlog(3, 42);
         assert!(backlog.contains("tollgate_relay_backlog 3\n"));
         assert!(backlog.contains("tollgate_relay_backlog_oldest_seconds 42\n"));
+    }
+
+    #[test]
+    fn bot_api_latency_is_a_histogram_with_its_quantiles() {
+        let m = Metrics::default();
+        assert_eq!(m.api_latency().p50, None);
+        for ms in [2, 3, 4, 40, 600] {
+            m.api_call_took(Duration::from_millis(ms));
+        }
+        let l = m.api_latency();
+        assert_eq!(l.calls, 5);
+        assert_eq!(l.p50, Some(Duration::from_secs_f64(0.005)));
+        assert_eq!(l.p95, Some(Duration::from_secs_f64(1.0)));
+        let text = m.render(&[]);
+        assert!(text.contains("tollgate_bot_api_seconds_count 5"), "{text}");
+        assert!(
+            text.contains("tollgate_bot_api_seconds_bucket{le=\"0.005\"} 3"),
+            "{text}"
+        );
     }
 }

@@ -310,6 +310,7 @@ ac-system = 🖥 System
     Jobs: { $queued } queued, { $running } running, { $dead } dead
     Relay backlog: { $waiting } waiting (oldest for { $oldest })
     Bot API since start: { $ok } ok · { $limited } rate-limited · { $errors } errors · { $rejected } refused · { $uncertain } unanswered
+    Bot API latency: { $latency }
     { $webhook }
     Errors logged in the last hour: { $errors_hour }
 ac-audit = 📜 Audit log{ $filter }, page { $page }
@@ -475,6 +476,7 @@ ac-camp-pause = ⏸ Pause
 ac-camp-resume = ▶️ Resume
 ac-camp-cancel = ⏹ Cancel
 ac-system-webhook = Updates: { $url } · { $pending } pending · last error: { $error }
+ac-system-latency = median { $p50 }, 95 % { $p95 }
 ac-system-polling = long polling
 ac-system-webhook-unknown = Updates: unknown ({ $error })
 ac-camp-ask-buttons = Add link buttons under it: one per line, “Label | https://…”; or “-” for none.

@@ -322,6 +322,7 @@ ac-system = 🖥 Система
     Задачи: { $queued } в очереди, { $running } выполняются, { $dead } с ошибкой
     Очередь пересылки: { $waiting } ждут (дольше всех { $oldest })
     Bot API с запуска: { $ok } успешно · { $limited } с ограничением · { $errors } ошибок · { $rejected } отказов · { $uncertain } без ответа
+    Bot API: задержка { $latency }
     { $webhook }
     Ошибок в журнале за последний час: { $errors_hour }
 ac-audit = 📜 Журнал{ $filter }, страница { $page }
@@ -490,6 +491,7 @@ ac-camp-pause = ⏸ Пауза
 ac-camp-resume = ▶️ Продолжить
 ac-camp-cancel = ⏹ Остановить
 ac-system-webhook = Обновления: { $url } · в очереди { $pending } · последняя ошибка: { $error }
+ac-system-latency = медиана { $p50 }, 95 % { $p95 }
 ac-system-polling = long polling
 ac-system-webhook-unknown = Обновления: неизвестно ({ $error })
 ac-camp-ask-buttons = Добавьте кнопки-ссылки: по одной в строке, «Текст | https://…»; или «-», если не нужны.

@@ -192,7 +192,10 @@ impl Telegram {
             if let (Some(limiter), Some(chat)) = (&self.limiter, chat) {
                 limiter.acquire(chat).await;
             }
-            let err = match req.send_ref().await {
+            let started = std::time::Instant::now();
+            let answer = req.send_ref().await;
+            self.metrics.api_call_took(started.elapsed());
+            let err = match answer {
                 Ok(out) => {
                     self.metrics.api_call(method, "ok");
                     return Ok(out);

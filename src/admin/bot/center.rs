@@ -641,6 +641,21 @@ async fn system(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
     let count = |s: &str| jobs.get(s).copied().unwrap_or(0).to_string();
     let api = ctx.metrics.api_outcomes();
     let calls = |s: &str| api.get(s).copied().unwrap_or(0).to_string();
+    let latency = ctx.metrics.api_latency();
+    let bound = |d: Option<std::time::Duration>| {
+        d.map_or_else(
+            || "> 10 s".to_owned(),
+            |d| format!("≤ {} ms", d.as_millis()),
+        )
+    };
+    let latency = if latency.calls == 0 {
+        t.key("ac-none")
+    } else {
+        t.say(
+            "ac-system-latency",
+            &[("p50", bound(latency.p50)), ("p95", bound(latency.p95))],
+        )
+    };
     let webhook = match ctx.tg.call(ctx.tg.bot().get_webhook_info()).await {
         Ok(info) => t.say(
             "ac-system-webhook",
@@ -673,6 +688,7 @@ async fn system(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
                 ("errors", calls("error")),
                 ("rejected", calls("rejected")),
                 ("uncertain", calls("uncertain")),
+                ("latency", latency),
                 ("webhook", webhook.clone()),
                 (
                     "errors_hour",
