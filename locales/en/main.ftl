@@ -145,6 +145,8 @@ admin-unbanned = ✅ User { $user } can message the team again.
 admin-usage = Usage: { $usage }
 admin-unknown-user = There is no user { $user }.
 admin-only = Only administrators of this group can do that. You can still answer users in their topics.
+admin-conversation-closed = ✅ The conversation with { $user } is closed (it opens again when they write).
+admin-conversation-reopened = The conversation with { $user } is open again.
 admin-settings =
     ⚙️ Settings
     { $list }

@@ -155,6 +155,8 @@ admin-unbanned = ✅ Пользователь { $user } снова может п
 admin-usage = Как использовать: { $usage }
 admin-unknown-user = Пользователя { $user } нет.
 admin-only = Это могут только администраторы группы. Отвечать пользователям в их темах вы по-прежнему можете.
+admin-conversation-closed = ✅ Разговор с { $user } закрыт (откроется снова, когда пользователь напишет).
+admin-conversation-reopened = Разговор с { $user } снова открыт.
 admin-settings =
     ⚙️ Настройки
     { $list }

@@ -46,6 +46,10 @@ pub enum AdminCommand {
     Credits(String),
     /// `/note text` in a user's topic: a note on the user card.
     Note(String),
+    /// `/close` in a user's topic: the conversation is closed (until they write again);
+    /// `/reopen` opens it again.
+    Close,
+    Reopen,
     Status,
     Grant(String),
     Pass(String),

@@ -1136,3 +1136,67 @@ on_both_databases!(
     scheduled_broadcast,
     a_broadcast_can_be_scheduled_for_a_time_and_a_bad_time_is_asked_again
 );
+
+async fn close_and_reopen_work_from_inside_a_topic(app: TestApp) {
+    let ann = app.started_user("Ann", "en").await;
+    app.say(ann, "Help?");
+    app.next_message(ann).await;
+    app.answer_in_topic(ann, "/close").await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let c = tollgate::admin::conversations::find(app.db(), ann)
+            .await
+            .unwrap()
+            .unwrap();
+        if c.closed_at.is_some() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never closed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The topic is renamed just after the mark is stored.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.emu().calls_to("editForumTopic").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "never renamed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let renamed = app.emu().calls_to("editForumTopic");
+    assert!(
+        renamed[0].params["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("✅ Ann")
+    );
+    app.answer_in_topic(ann, "/reopen").await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let c = tollgate::admin::conversations::find(app.db(), ann)
+            .await
+            .unwrap()
+            .unwrap();
+        if c.closed_at.is_none() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never reopened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Outside a topic it says how to use it; nothing is closed.
+    let seen = app.bot_message_count(app.admin_chat());
+    app.emu()
+        .send_text(app.operator(), app.admin_chat(), "/close")
+        .unwrap();
+    app.emu()
+        .wait_for_bot_messages(app.admin_chat(), seen + 1, WAIT)
+        .await
+        .unwrap();
+    assert!(
+        app.emu().bot_messages(app.admin_chat())[seen]
+            .body()
+            .unwrap()
+            .contains("/close or /reopen")
+    );
+    app.settle().await;
+    assert_eq!(audit_count(&app).await, 2);
+    app.stop().await;
+}
+on_both_databases!(topic_close, close_and_reopen_work_from_inside_a_topic);

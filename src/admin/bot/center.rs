@@ -272,6 +272,51 @@ async fn home(t: &T) -> Screen {
     }
 }
 
+/// Closes (or reopens) `user`'s conversation: marked, the topic renamed "✅ name" while closed,
+/// audited. False when the user has no conversation.
+pub(crate) async fn close_conversation(
+    ctx: &AppCtx,
+    admin: i64,
+    user: i64,
+    closed: bool,
+) -> Result<bool, BotError> {
+    let now = ctx.now();
+    let (Some(c), Some(u)) = (
+        conversations::find(&ctx.db, user).await?,
+        users::find(&ctx.db, user).await?,
+    ) else {
+        return Ok(false);
+    };
+    conversations::set_closed(&ctx.db, now, user, closed).await?;
+    let name = crate::relay::copy::topic_name(&u);
+    let name = if closed { format!("✅ {name}") } else { name };
+    let name: String = name.chars().take(128).collect();
+    if c.thread_id != 0 {
+        let chat = ChatId(c.chat_id);
+        let req = ctx
+            .tg
+            .bot()
+            .edit_forum_topic(chat, ThreadId(MessageId(c.thread_id)))
+            .name(name);
+        if let Err(e) = ctx.tg.send(chat, req).await {
+            tracing::info!(user, error = %e, "could not rename a topic");
+        }
+    }
+    audit::record(
+        &ctx.db,
+        now,
+        audit::Action {
+            admin_id: admin,
+            what: if closed { "close" } else { "reopen" },
+            target_user: Some(user),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Sellers: each with status, services, members and revenue; suspend or reinstate.
 async fn sellers(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
     let text = crate::sellers::bot::operator_list(ctx).await?;
@@ -1413,40 +1458,9 @@ async fn act(
         Action::Conversations { page } => (conversations_page(ctx, t, page).await?, None),
         Action::Conversation { user } => (conversation(ctx, t, user).await?, None),
         Action::CloseConversation { user, closed } => {
-            let (Some(c), Some(u)) = (
-                conversations::find(&ctx.db, user).await?,
-                users::find(&ctx.db, user).await?,
-            ) else {
+            if !close_conversation(ctx, admin, user, closed).await? {
                 return Ok(Some(t.key("ac-expired")));
-            };
-            conversations::set_closed(&ctx.db, now, user, closed).await?;
-            // The topic's name says it: "✅ name" while closed.
-            let name = crate::relay::copy::topic_name(&u);
-            let name = if closed { format!("✅ {name}") } else { name };
-            let name: String = name.chars().take(128).collect();
-            if c.thread_id != 0 {
-                let chat = ChatId(c.chat_id);
-                let req = ctx
-                    .tg
-                    .bot()
-                    .edit_forum_topic(chat, ThreadId(MessageId(c.thread_id)))
-                    .name(name);
-                if let Err(e) = ctx.tg.send(chat, req).await {
-                    tracing::info!(user, error = %e, "could not rename a topic");
-                }
             }
-            audit::record(
-                &ctx.db,
-                now,
-                audit::Action {
-                    admin_id: admin,
-                    what: if closed { "close" } else { "reopen" },
-                    target_user: Some(user),
-                    before: None,
-                    after: None,
-                },
-            )
-            .await?;
             (conversation(ctx, t, user).await?, None)
         }
         Action::Priority { user, on } => {

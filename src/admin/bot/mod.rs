@@ -158,6 +158,32 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
                 }
             }
         }
+        AdminCommand::Close | AdminCommand::Reopen => {
+            let closed = matches!(cmd, AdminCommand::Close);
+            let topic_user = match thread {
+                Some(t) => relay::user_of_topic(&ctx.db, msg.chat.id.0, t.0.0).await?,
+                None => None,
+            };
+            let Some(user) = topic_user else {
+                return say(Reply::AdminUsage {
+                    usage: "/close or /reopen (in a user's topic)".into(),
+                })
+                .await;
+            };
+            if center::close_conversation(&ctx, admin_id as i64, user, closed).await? {
+                let key = if closed {
+                    "admin-conversation-closed"
+                } else {
+                    "admin-conversation-reopened"
+                };
+                let args: crate::i18n::Args = [("user".into(), user.to_string().into())]
+                    .into_iter()
+                    .collect();
+                let text = crate::i18n::text(ctx.config.default_locale, key, &args);
+                return say_text(&ctx, &msg, thread, text).await;
+            }
+            say(Reply::AdminUnknownUser { user }).await
+        }
         AdminCommand::Note(args) => {
             let topic_user = match thread {
                 Some(t) => relay::user_of_topic(&ctx.db, msg.chat.id.0, t.0.0).await?,
