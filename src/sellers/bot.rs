@@ -184,6 +184,12 @@ async fn say(
     ctx.tg.send(chat, req).await
 }
 
+/// Tells `user` the text of `key` (a text without arguments).
+async fn tell(ctx: &AppCtx, user: i64, locale: Locale, key: &str) -> Result<(), BotError> {
+    say(ctx, user, tr(locale, key, &[]), None).await?;
+    Ok(())
+}
+
 /// Starts waiting for `user`'s answer to `step` (their next message is not relayed).
 async fn wait(ctx: &AppCtx, user: i64, step: &Step) -> Result<(), BotError> {
     drafts::set(&ctx.db, ctx.now(), user, step).await?;
@@ -263,11 +269,11 @@ pub(crate) async fn command(
         if cmd == SellerCommand::Sell {
             return terms(ctx, user, locale).await;
         }
-        say(ctx, user, tr(locale, "sl-not-a-seller", &[]), None).await?;
+        tell(ctx, user, locale, "sl-not-a-seller").await?;
         return Ok(());
     };
     if seller.status != "active" && cmd != SellerCommand::Services {
-        say(ctx, user, tr(locale, "sl-suspended", &[]), None).await?;
+        tell(ctx, user, locale, "sl-suspended").await?;
         return Ok(());
     }
     match cmd {
@@ -454,7 +460,7 @@ async fn connect(
             say(ctx, user, tr(locale, "sl-bot-not-admin", &[]), again()).await?;
         }
         ChatCheck::UserNotAdmin => {
-            say(ctx, user, tr(locale, "sl-user-not-admin", &[]), None).await?;
+            tell(ctx, user, locale, "sl-user-not-admin").await?;
         }
         ChatCheck::Missing(rights) => {
             let names: Vec<String> = rights.iter().map(|k| tr(locale, k, &[])).collect();
@@ -495,7 +501,7 @@ async fn connect(
                         },
                     )
                     .await?;
-                    say(ctx, user, tr(locale, "sl-ask-stars", &[]), None).await?;
+                    tell(ctx, user, locale, "sl-ask-stars").await?;
                 }
             }
         }
@@ -522,11 +528,11 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
     let locale = locale_of(&ctx, user).await?;
     if let Some(shared) = msg.shared_chat() {
         let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
-            say(&ctx, user, tr(locale, "sl-not-a-seller", &[]), None).await?;
+            tell(&ctx, user, locale, "sl-not-a-seller").await?;
             return Ok(());
         };
         if seller.status != "active" {
-            say(&ctx, user, tr(locale, "sl-suspended", &[]), None).await?;
+            tell(&ctx, user, locale, "sl-suspended").await?;
             return Ok(());
         }
         return connect(&ctx, &me, &seller, shared.chat_id.0, locale).await;
@@ -535,7 +541,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
         Current::Waiting(step) => step,
         Current::Expired => {
             ctx.drafting.remove(user);
-            say(&ctx, user, tr(locale, "sl-step-expired", &[]), None).await?;
+            tell(&ctx, user, locale, "sl-step-expired").await?;
             return Ok(());
         }
         Current::None => {
@@ -545,7 +551,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
         }
     };
     let Some(text) = msg.text().map(str::to_owned) else {
-        say(&ctx, user, tr(locale, "sl-text-please", &[]), None).await?;
+        tell(&ctx, user, locale, "sl-text-please").await?;
         return Ok(());
     };
     let bad = |e: BadInput| {
@@ -565,12 +571,12 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
     };
     match step {
         Step::Terms => {
-            say(&ctx, user, tr(locale, "sl-accept-first", &[]), None).await?;
+            tell(&ctx, user, locale, "sl-accept-first").await?;
         }
         Step::Name => match catalog::parse_name(&text) {
             Ok(name) => {
                 wait(&ctx, user, &Step::Email { name }).await?;
-                say(&ctx, user, tr(locale, "sl-ask-email", &[]), None).await?;
+                tell(&ctx, user, locale, "sl-ask-email").await?;
             }
             Err(e) => bad(e).await?,
         },
@@ -604,7 +610,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
         Step::PlanStars { service } => match catalog::parse_stars(&text) {
             Ok(stars) => {
                 wait(&ctx, user, &Step::PlanPeriod { service, stars }).await?;
-                say(&ctx, user, tr(locale, "sl-ask-period", &[]), None).await?;
+                tell(&ctx, user, locale, "sl-ask-period").await?;
             }
             Err(e) => bad(e).await?,
         },
@@ -616,7 +622,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                     period,
                 };
                 wait(&ctx, user, &next).await?;
-                say(&ctx, user, tr(locale, "sl-ask-trial", &[]), None).await?;
+                tell(&ctx, user, locale, "sl-ask-trial").await?;
             }
             Err(e) => bad(e).await?,
         },
@@ -631,7 +637,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                     return Ok(());
                 };
                 let Some(service) = catalog::own_service(&ctx.db, seller.id, service).await? else {
-                    say(&ctx, user, tr(locale, "sl-not-yours", &[]), None).await?;
+                    tell(&ctx, user, locale, "sl-not-yours").await?;
                     return Ok(());
                 };
                 let plan = catalog::add_plan(
@@ -889,13 +895,7 @@ async fn members(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> H
         "" => None,
         s @ ("active" | "expired" | "revoked") => Some(s),
         _ => {
-            say(
-                ctx,
-                seller.user_id,
-                tr(locale, "sl-members-usage", &[]),
-                None,
-            )
-            .await?;
+            tell(ctx, seller.user_id, locale, "sl-members-usage").await?;
             return Ok(());
         }
     };
@@ -964,21 +964,15 @@ async fn grant(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> Han
         _ => None,
     };
     let Some((user, days, code)) = parsed else {
-        say(ctx, seller.user_id, tr(locale, "sl-grant-usage", &[]), None).await?;
+        tell(ctx, seller.user_id, locale, "sl-grant-usage").await?;
         return Ok(());
     };
     let (Ok(target), Ok(days)) = (user.parse::<i64>(), catalog::parse_period(days)) else {
-        say(ctx, seller.user_id, tr(locale, "sl-grant-usage", &[]), None).await?;
+        tell(ctx, seller.user_id, locale, "sl-grant-usage").await?;
         return Ok(());
     };
     let Some(service) = pick_service(ctx, seller, code).await? else {
-        say(
-            ctx,
-            seller.user_id,
-            tr(locale, "sl-which-service", &[]),
-            None,
-        )
-        .await?;
+        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
         return Ok(());
     };
     let m = access::grant(&ctx.db, ctx.now(), &service, target, days, seller.user_id).await?;
@@ -1003,34 +997,16 @@ async fn revoke(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> Ha
         [user] => (*user, None),
         [user, code] => (*user, Some(*code)),
         _ => {
-            say(
-                ctx,
-                seller.user_id,
-                tr(locale, "sl-revoke-usage", &[]),
-                None,
-            )
-            .await?;
+            tell(ctx, seller.user_id, locale, "sl-revoke-usage").await?;
             return Ok(());
         }
     };
     let Ok(target) = user.parse::<i64>() else {
-        say(
-            ctx,
-            seller.user_id,
-            tr(locale, "sl-revoke-usage", &[]),
-            None,
-        )
-        .await?;
+        tell(ctx, seller.user_id, locale, "sl-revoke-usage").await?;
         return Ok(());
     };
     let Some(service) = pick_service(ctx, seller, code).await? else {
-        say(
-            ctx,
-            seller.user_id,
-            tr(locale, "sl-which-service", &[]),
-            None,
-        )
-        .await?;
+        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
         return Ok(());
     };
     let key = match access::revoke(&ctx.db, ctx.now(), &service, target, seller.user_id).await? {
@@ -1062,34 +1038,16 @@ async fn whitelist(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) ->
         [user, "on", code] => (*user, true, Some(*code)),
         [user, "off", code] => (*user, false, Some(*code)),
         _ => {
-            say(
-                ctx,
-                seller.user_id,
-                tr(locale, "sl-whitelist-usage", &[]),
-                None,
-            )
-            .await?;
+            tell(ctx, seller.user_id, locale, "sl-whitelist-usage").await?;
             return Ok(());
         }
     };
     let Ok(target) = user.parse::<i64>() else {
-        say(
-            ctx,
-            seller.user_id,
-            tr(locale, "sl-whitelist-usage", &[]),
-            None,
-        )
-        .await?;
+        tell(ctx, seller.user_id, locale, "sl-whitelist-usage").await?;
         return Ok(());
     };
     let Some(service) = pick_service(ctx, seller, code).await? else {
-        say(
-            ctx,
-            seller.user_id,
-            tr(locale, "sl-which-service", &[]),
-            None,
-        )
-        .await?;
+        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
         return Ok(());
     };
     let changed =
@@ -1160,7 +1118,7 @@ async fn audit_trail(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) 
         s => match s.parse::<i64>() {
             Ok(u) => Some(u),
             Err(_) => {
-                say(ctx, seller.user_id, tr(locale, "sl-audit-usage", &[]), None).await?;
+                tell(ctx, seller.user_id, locale, "sl-audit-usage").await?;
                 return Ok(());
             }
         },
@@ -1237,13 +1195,7 @@ async fn alert(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> Han
         _ => (None, args),
     };
     let Some(service) = service else {
-        say(
-            ctx,
-            seller.user_id,
-            tr(locale, "sl-which-service", &[]),
-            None,
-        )
-        .await?;
+        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
         return Ok(());
     };
     if rest.is_empty() {
@@ -1255,7 +1207,7 @@ async fn alert(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> Han
             },
         )
         .await?;
-        say(ctx, seller.user_id, tr(locale, "sl-ask-alert", &[]), None).await?;
+        tell(ctx, seller.user_id, locale, "sl-ask-alert").await?;
         return Ok(());
     }
     post_alert(ctx, seller, service.id, rest, locale).await
@@ -1269,7 +1221,7 @@ async fn post_alert(
     locale: Locale,
 ) -> HandlerResult {
     let Some(service) = catalog::own_service(&ctx.db, seller.id, service).await? else {
-        say(ctx, seller.user_id, tr(locale, "sl-not-yours", &[]), None).await?;
+        tell(ctx, seller.user_id, locale, "sl-not-yours").await?;
         return Ok(());
     };
     let post = if line.eq_ignore_ascii_case("test") {
@@ -1278,7 +1230,7 @@ async fn post_alert(
         match format_alert(locale, line) {
             Some(post) => post,
             None => {
-                say(ctx, seller.user_id, tr(locale, "sl-alert-usage", &[]), None).await?;
+                tell(ctx, seller.user_id, locale, "sl-alert-usage").await?;
                 return Ok(());
             }
         }
@@ -1374,7 +1326,7 @@ async fn act(
                 return Ok(false);
             }
             wait(ctx, user, &Step::Name).await?;
-            say(ctx, user, tr(locale, "sl-ask-name", &[]), None).await?;
+            tell(ctx, user, locale, "sl-ask-name").await?;
             return Ok(true);
         }
         Press::Cancel => {
@@ -1389,7 +1341,7 @@ async fn act(
         return Ok(false);
     };
     if seller.status != "active" {
-        say(ctx, user, tr(locale, "sl-suspended", &[]), None).await?;
+        tell(ctx, user, locale, "sl-suspended").await?;
         return Ok(true);
     }
     let now = ctx.now();
@@ -1415,7 +1367,7 @@ async fn act(
                 },
             )
             .await?;
-            say(ctx, user, tr(locale, "sl-ask-stars", &[]), None).await?;
+            tell(ctx, user, locale, "sl-ask-stars").await?;
         }
         Press::Pause(id) | Press::Resume(id) | Press::Archive(id) => {
             let status = match press {
@@ -1499,7 +1451,7 @@ pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, code: &str) -> Han
     match catalog::service_by_code(&ctx.db, code).await? {
         Some(service) => buyer_card(ctx, user, &service, locale).await,
         None => {
-            say(ctx, user, tr(locale, "sl-service-unknown", &[]), None).await?;
+            tell(ctx, user, locale, "sl-service-unknown").await?;
             Ok(())
         }
     }
@@ -1616,7 +1568,7 @@ async fn trial(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerRes
     let (plan, service, _) = match catalog::on_sale(&ctx.db, plan).await? {
         Ok(found) if found.0.trial_days > 0 => found,
         Ok(_) => {
-            say(ctx, user, tr(locale, "sl-plan-unavailable", &[]), None).await?;
+            tell(ctx, user, locale, "sl-plan-unavailable").await?;
             return Ok(());
         }
         Err(why) => {
@@ -1635,7 +1587,7 @@ async fn trial(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerRes
             say(ctx, user, text, None).await?;
         }
         Trial::AlreadyUsed => {
-            say(ctx, user, tr(locale, "sl-trial-used", &[]), None).await?;
+            tell(ctx, user, locale, "sl-trial-used").await?;
         }
     }
     Ok(())

@@ -166,31 +166,30 @@ async fn shop(app: &TestApp, name: &str) -> Shop {
     Shop { sam, chat, code }
 }
 
-/// `buyer` opens the shop's link, buys its plan with Stars and reads the receipt; returns the
-/// invite link they were sent (the `nth` one they got).
-async fn buy(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> String {
+/// `buyer` opens the shop's link and presses its plan; the invoice that comes (their `nth`).
+async fn invoice(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> Recorded {
     app.say(buyer, &format!("/start s_{}", shop.code));
-    let invoices_before = app
-        .emu()
-        .bot_messages(buyer)
-        .iter()
-        .filter(|m| m.kind == "invoice")
-        .count();
     press(app, buyer, "⭐ 250 · 30 days").await;
     let deadline = tokio::time::Instant::now() + WAIT;
-    let invoice = loop {
+    loop {
         let invoices: Vec<Recorded> = app
             .emu()
             .bot_messages(buyer)
             .into_iter()
             .filter(|m| m.kind == "invoice")
             .collect();
-        if invoices.len() > invoices_before {
-            break invoices.last().unwrap().clone();
+        if invoices.len() >= nth {
+            return invoices[nth - 1].clone();
         }
-        assert!(tokio::time::Instant::now() < deadline, "no invoice");
+        assert!(tokio::time::Instant::now() < deadline, "no invoice #{nth}");
         tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    }
+}
+
+/// `buyer` opens the shop's link, buys its plan with Stars and reads the receipt; returns the
+/// invite link they were sent (the `nth` one they got).
+async fn buy(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> String {
+    let invoice = invoice(app, shop, buyer, nth).await;
     app.emu()
         .pay_invoice(buyer, buyer, invoice.message_id)
         .await
@@ -372,20 +371,7 @@ async fn a_buyer_pays_joins_and_the_seller_sees_it(app: TestApp) {
     assert_eq!(membership(&app, shop.chat, bob).await.ends_at, m.ends_at);
 
     // A renewal before the end extends from the end; Bob, inside already, needs no new link.
-    app.say(bob, &format!("/start s_{}", shop.code));
-    press(&app, bob, "⭐ 250 · 30 days").await;
-    let invoice = loop {
-        let invoices: Vec<Recorded> = app
-            .emu()
-            .bot_messages(bob)
-            .into_iter()
-            .filter(|m| m.kind == "invoice")
-            .collect();
-        if invoices.len() == 2 {
-            break invoices[1].clone();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let invoice = invoice(&app, &shop, bob, 2).await;
     app.emu()
         .pay_invoice(bob, bob, invoice.message_id)
         .await
@@ -669,19 +655,7 @@ async fn a_crash_between_payment_and_link_still_ends_with_a_link(backend: Backen
         Fault::BadRequest("Bad Request: not enough rights to manage chat invite links".into()),
         1000,
     );
-    app.say(bob, &format!("/start s_{}", shop.code));
-    press(&app, bob, "⭐ 250 · 30 days").await;
-    let invoice = loop {
-        if let Some(m) = app
-            .emu()
-            .bot_messages(bob)
-            .into_iter()
-            .find(|m| m.kind == "invoice")
-        {
-            break m;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let invoice = invoice(&app, &shop, bob, 1).await;
     app.emu()
         .pay_invoice(bob, bob, invoice.message_id)
         .await
@@ -785,19 +759,7 @@ on_both_databases!(isolation, sellers_never_touch_each_others_services);
 async fn paused_plans_and_suspended_sellers_stop_selling(app: TestApp) {
     let shop = shop(&app, "Sam").await;
     let bob = app.started_user("Bob", "en").await;
-    app.say(bob, &format!("/start s_{}", shop.code));
-    press(&app, bob, "⭐ 250 · 30 days").await;
-    let invoice = loop {
-        if let Some(m) = app
-            .emu()
-            .bot_messages(bob)
-            .into_iter()
-            .find(|m| m.kind == "invoice")
-        {
-            break m;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let invoice = invoice(&app, &shop, bob, 1).await;
     // The seller pauses the plan before Bob pays: Telegram is told not to take the money.
     app.say(shop.sam, "/services");
     wait_contains(&app, shop.sam, "Services of", 1).await;
