@@ -23,7 +23,7 @@ use crate::{
     services::ServiceResult,
     storage::{
         Db, StorageError,
-        entities::{access_orders, memberships},
+        entities::{access_orders, memberships, users},
     },
 };
 
@@ -702,19 +702,64 @@ pub async fn left(
     membership_by_id(db, m.id).await
 }
 
-/// A page of the members of a seller's services, newest first; `status` filters.
+/// Which members a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberFilter<'a> {
+    All,
+    Status(&'a str),
+    /// A Telegram user id, or a fragment of a first name or @username.
+    Search(&'a str),
+}
+
+/// A page of the members of a seller's services, newest first.
 pub async fn members(
     db: &Db,
     seller_id: i64,
-    status: Option<&str>,
+    filter: MemberFilter<'_>,
     page: u64,
     per_page: u64,
 ) -> ServiceResult<(Vec<Membership>, bool)> {
     let mut q = memberships::Entity::find()
         .filter(memberships::Column::SellerId.eq(seller_id))
         .filter(memberships::Column::Status.ne("pending"));
-    if let Some(status) = status {
-        q = q.filter(memberships::Column::Status.eq(status));
+    match filter {
+        MemberFilter::All => {}
+        MemberFilter::Status(status) => {
+            q = q.filter(memberships::Column::Status.eq(status));
+        }
+        MemberFilter::Search(text) => {
+            let text = text.trim().trim_start_matches('@');
+            use sea_orm::sea_query::ExprTrait as _;
+            let ids: Vec<i64> = match text.parse::<i64>() {
+                Ok(id) => vec![id],
+                Err(_) => {
+                    let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+                    users::Entity::find()
+                        .filter(
+                            sea_orm::Condition::any()
+                                .add(
+                                    Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(
+                                        users::Column::FirstName,
+                                    )))
+                                    .like(pattern.clone()),
+                                )
+                                .add(
+                                    Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(
+                                        users::Column::Username,
+                                    )))
+                                    .like(pattern),
+                                ),
+                        )
+                        .limit(500)
+                        .all(db)
+                        .await?
+                        .into_iter()
+                        .map(|u| u.id)
+                        .collect()
+                }
+            };
+            q = q.filter(memberships::Column::UserId.is_in(ids));
+        }
     }
     let mut rows = q
         .order_by_desc(memberships::Column::UpdatedAt)

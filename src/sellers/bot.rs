@@ -891,15 +891,18 @@ async fn service_card(
 
 /// `/members [active|expired|revoked]`.
 async fn members(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
-    let status = match args {
-        "" => None,
-        s @ ("active" | "expired" | "revoked") => Some(s),
+    let filter = match args {
+        "" => access::MemberFilter::All,
+        s @ ("active" | "expired" | "revoked") => access::MemberFilter::Status(s),
+        s if s.chars().count() <= 64 && !s.contains(char::is_whitespace) => {
+            access::MemberFilter::Search(s)
+        }
         _ => {
             tell(ctx, seller.user_id, locale, "sl-members-usage").await?;
             return Ok(());
         }
     };
-    let (rows, more) = access::members(&ctx.db, seller.id, status, 0, 30).await?;
+    let (rows, more) = access::members(&ctx.db, seller.id, filter, 0, 30).await?;
     let services = catalog::services_of(&ctx.db, seller.id).await?;
     let title = |id: i64| {
         services

@@ -398,6 +398,16 @@ async fn a_buyer_pays_joins_and_the_seller_sees_it(app: TestApp) {
     app.say(shop.sam, "/members");
     let list = wait_contains(&app, shop.sam, "Members (1 shown)", 1).await;
     assert!(list.body().unwrap().contains(&bob.to_string()));
+    // Searched by a name fragment, by id, and for nobody.
+    app.say(shop.sam, "/members bo");
+    let found = wait_contains(&app, shop.sam, "Members (1 shown)", 2).await;
+    assert!(found.body().unwrap().contains("Bob"), "{found:?}");
+    app.say(shop.sam, &format!("/members {bob}"));
+    wait_contains(&app, shop.sam, "Members (1 shown)", 3).await;
+    app.say(shop.sam, "/members zed");
+    wait_contains(&app, shop.sam, "Members (0 shown)", 1).await;
+    app.say(shop.sam, "/members two words");
+    wait_contains(&app, shop.sam, "Usage: /members", 1).await;
     app.say(shop.sam, "/audit");
     let trail = wait_contains(&app, shop.sam, "Audit trail", 1).await;
     for action in ["payment", "link", "joined"] {
