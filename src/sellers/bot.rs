@@ -958,6 +958,48 @@ async fn pick_service(
     })
 }
 
+/// The member a command names (`user`, an id) and the service (`code`, or the seller's only
+/// one); None after telling the seller what was wrong (`usage` for a bad id).
+async fn member_and_service(
+    ctx: &AppCtx,
+    seller: &Seller,
+    locale: Locale,
+    user: &str,
+    code: Option<&str>,
+    usage: &str,
+) -> Result<Option<(i64, Service)>, BotError> {
+    let Ok(target) = user.parse::<i64>() else {
+        tell(ctx, seller.user_id, locale, usage).await?;
+        return Ok(None);
+    };
+    let Some(service) = pick_service(ctx, seller, code).await? else {
+        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
+        return Ok(None);
+    };
+    Ok(Some((target, service)))
+}
+
+/// Tells the seller `key` about `target` in `service`.
+async fn tell_about(
+    ctx: &AppCtx,
+    seller: &Seller,
+    locale: Locale,
+    key: &str,
+    target: i64,
+    service: &Service,
+) -> HandlerResult {
+    let text = tr(
+        locale,
+        key,
+        &[
+            ("user", target.to_string()),
+            ("title", service.title.clone()),
+        ],
+    );
+    say(ctx, seller.user_id, text, None).await?;
+    Ok(())
+}
+
 /// `/grant <user id> <days> [service code]`.
 async fn grant(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
     let w: Vec<&str> = args.split_whitespace().collect();
@@ -970,12 +1012,14 @@ async fn grant(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> Han
         tell(ctx, seller.user_id, locale, "sl-grant-usage").await?;
         return Ok(());
     };
-    let (Ok(target), Ok(days)) = (user.parse::<i64>(), catalog::parse_period(days)) else {
+    let Ok(days) = catalog::parse_period(days) else {
         tell(ctx, seller.user_id, locale, "sl-grant-usage").await?;
         return Ok(());
     };
-    let Some(service) = pick_service(ctx, seller, code).await? else {
-        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
+    let usage = "sl-grant-usage";
+    let Some((target, service)) =
+        member_and_service(ctx, seller, locale, user, code, usage).await?
+    else {
         return Ok(());
     };
     let m = access::grant(&ctx.db, ctx.now(), &service, target, days, seller.user_id).await?;
@@ -1004,12 +1048,10 @@ async fn revoke(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> Ha
             return Ok(());
         }
     };
-    let Ok(target) = user.parse::<i64>() else {
-        tell(ctx, seller.user_id, locale, "sl-revoke-usage").await?;
-        return Ok(());
-    };
-    let Some(service) = pick_service(ctx, seller, code).await? else {
-        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
+    let usage = "sl-revoke-usage";
+    let Some((target, service)) =
+        member_and_service(ctx, seller, locale, user, code, usage).await?
+    else {
         return Ok(());
     };
     let key = match access::revoke(&ctx.db, ctx.now(), &service, target, seller.user_id).await? {
@@ -1019,16 +1061,7 @@ async fn revoke(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> Ha
         }
         None => "sl-no-member",
     };
-    let text = tr(
-        locale,
-        key,
-        &[
-            ("user", target.to_string()),
-            ("title", service.title.clone()),
-        ],
-    );
-    say(ctx, seller.user_id, text, None).await?;
-    Ok(())
+    tell_about(ctx, seller, locale, key, target, &service).await
 }
 
 /// `/whitelist <user id> [on|off] [service code]`.
@@ -1045,12 +1078,10 @@ async fn whitelist(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) ->
             return Ok(());
         }
     };
-    let Ok(target) = user.parse::<i64>() else {
-        tell(ctx, seller.user_id, locale, "sl-whitelist-usage").await?;
-        return Ok(());
-    };
-    let Some(service) = pick_service(ctx, seller, code).await? else {
-        tell(ctx, seller.user_id, locale, "sl-which-service").await?;
+    let usage = "sl-whitelist-usage";
+    let Some((target, service)) =
+        member_and_service(ctx, seller, locale, user, code, usage).await?
+    else {
         return Ok(());
     };
     let changed =
@@ -1060,16 +1091,7 @@ async fn whitelist(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) ->
         (true, true) => "sl-whitelisted",
         (true, false) => "sl-unwhitelisted",
     };
-    let text = tr(
-        locale,
-        key,
-        &[
-            ("user", target.to_string()),
-            ("title", service.title.clone()),
-        ],
-    );
-    say(ctx, seller.user_id, text, None).await?;
-    Ok(())
+    tell_about(ctx, seller, locale, key, target, &service).await
 }
 
 async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
