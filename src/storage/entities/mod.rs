@@ -3,6 +3,8 @@ pub mod access_orders;
 pub mod admin_audit;
 pub mod admin_notes;
 pub mod admin_panels;
+pub mod api_idempotency;
+pub mod api_keys;
 pub mod auto_recharge;
 pub mod conversation_states;
 pub mod credit_ledger;

@@ -17,6 +17,8 @@ pub struct Model {
     /// `active`, `paused` or `archived`.
     pub status: String,
     pub grace_days: i32,
+    /// False for test data (made through a test API key).
+    pub livemode: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
