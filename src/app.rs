@@ -258,7 +258,19 @@ impl App {
                 crate::services::ServiceError::Storage(s) => s,
                 other => StorageError::Corrupt(other.to_string()),
             })?;
+        let api_limits = match &config.redis_url {
+            Some(url) => {
+                crate::sellers::api_keys::RateLimiter::redis(url.expose(), &opts.redis_prefix)
+                    .await
+                    .map_err(|e| ConfigError {
+                        variable: "REDIS_URL",
+                        problem: e.to_string(),
+                    })?
+            }
+            None => crate::sellers::api_keys::RateLimiter::local(),
+        };
         let ctx = AppCtx {
+            api_limits,
             drafting,
             backlog,
             admins,

@@ -39,6 +39,8 @@ pub struct AppCtx {
     pub errors: crate::errors_log::ErrorLog,
     /// Sellers whose next message answers a dialogue step (see [`Drafting`]).
     pub drafting: crate::sellers::drafts::Drafting,
+    /// Counts API requests against each key's hourly limit.
+    pub api_limits: crate::sellers::api_keys::RateLimiter,
 }
 
 impl AppCtx {

@@ -34,6 +34,7 @@ sl-bad-stars = A price in Stars is a whole number from 1 to 100000. Try again, o
 sl-bad-period = A period is a whole number of days from 1 to 3650. Try again, or /cancel.
 sl-bad-trial = Trial days are a whole number from 0 to 90. Try again, or /cancel.
 sl-bad-alert = An alert is 1 to 3000 characters. Try again, or /cancel.
+sl-bad-key-name = A key's name is 1 to 64 characters. Try again, or /cancel.
 sl-text-please = Please answer with text, or /cancel.
 sl-step-expired = That step has expired. Start again with /sell or /services.
 sl-cancelled = Cancelled. Nothing was changed.
@@ -107,6 +108,7 @@ sl-no-plans-buyer = (no plans on sale right now)
 sl-trial-button = 🎁 Free trial · { $days } days
 sl-plan-unavailable = That plan is not on sale any more.
 sl-service-unavailable = That service is not selling right now.
+sl-test-mode = That service is in test mode: it is for its seller's integration tests and sells nothing.
 sl-invoice-description = Access to { $title } for { $days } days.
 sl-trial-started = 🎁 Your trial of "{ $title }" runs until { $until }. Your invite link follows.
 sl-trial-used = You have had this service's free trial already.
@@ -132,3 +134,24 @@ sl-op-suspend-usage = Usage: /suspend <seller id> or /unsuspend <seller id> (ids
 sl-op-no-seller = There is no seller #{ $id }.
 sl-op-suspended = ⛔ Seller #{ $id } is suspended: their links stop selling; members keep access to its end.
 sl-op-unsuspended = ✅ Seller #{ $id } is active again.
+
+## API keys (/apikey)
+sl-keys-title = 🔑 Your API keys
+sl-keys-none = No keys yet.
+sl-keys-help = Make a key with the buttons, or: /apikey live NAME [days] · /apikey test NAME [days] · /apikey revoke PREFIX. A live key reaches live data; a test key only test data. Docs: /api/docs on this bot's server.
+sl-key-line = { $name } · { $prefix }… · { $mode }
+    last used { $used } · { $state }
+sl-key-expires = expires { $until }
+sl-key-expired = expired
+sl-key-revoked = revoked
+sl-key-new-live = ➕ Live key
+sl-key-new-test = ➕ Test key
+sl-key-revoke = 🗑 Revoke { $name } ({ $prefix }…)
+sl-key-ask-name = Name the key (for example: website). To make it expire, add the number of days: website 90. Or /cancel.
+sl-key-bad-days = A key lasts 1 to 3650 days. Try again, or /cancel.
+sl-key-too-many = You hold { $max } usable keys already: revoke one first.
+sl-key-created = 🔑 New { $mode } key "{ $name }" (expires { $until }). It is shown only this once: copy it now and keep it secret.
+    
+    { $secret }
+sl-key-revoked-now = 🗑 Key { $name } ({ $prefix }…) is revoked: requests with it are refused from now on.
+sl-key-unknown = No usable key of yours has that prefix. /apikey lists them.

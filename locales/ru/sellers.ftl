@@ -34,6 +34,7 @@ sl-bad-stars = Цена в звёздах — целое число от 1 до 
 sl-bad-period = Период — целое число дней от 1 до 3650. Попробуйте ещё раз или /cancel.
 sl-bad-trial = Пробных дней — целое число от 0 до 90. Попробуйте ещё раз или /cancel.
 sl-bad-alert = Сигнал — от 1 до 3000 символов. Попробуйте ещё раз или /cancel.
+sl-bad-key-name = Название ключа — от 1 до 64 символов. Попробуйте ещё раз или /cancel.
 sl-text-please = Ответьте текстом или /cancel.
 sl-step-expired = Шаг устарел. Начните снова: /sell или /services.
 sl-cancelled = Отменено. Ничего не изменилось.
@@ -107,6 +108,7 @@ sl-no-plans-buyer = (сейчас нет тарифов в продаже)
 sl-trial-button = 🎁 Пробный период · { $days } дн.
 sl-plan-unavailable = Этот тариф больше не продаётся.
 sl-service-unavailable = Этот сервис сейчас не продаётся.
+sl-test-mode = Этот сервис в тестовом режиме: он для проверок интеграции продавца и ничего не продаёт.
 sl-invoice-description = Доступ к { $title } на { $days } дн.
 sl-trial-started = 🎁 Пробный доступ к «{ $title }» до { $until }. Ссылка-приглашение следом.
 sl-trial-used = Вы уже брали пробный период этого сервиса.
@@ -132,3 +134,24 @@ sl-op-suspend-usage = Использование: /suspend <id продавца>
 sl-op-no-seller = Продавца #{ $id } нет.
 sl-op-suspended = ⛔ Продавец #{ $id } приостановлен: ссылки не продают; участники сохраняют доступ до конца.
 sl-op-unsuspended = ✅ Продавец #{ $id } снова активен.
+
+## API keys (/apikey)
+sl-keys-title = 🔑 Ваши API-ключи
+sl-keys-none = Ключей пока нет.
+sl-keys-help = Создайте ключ кнопками или: /apikey live НАЗВАНИЕ [дни] · /apikey test НАЗВАНИЕ [дни] · /apikey revoke ПРЕФИКС. Боевой ключ видит боевые данные, тестовый — только тестовые. Документация: /api/docs на сервере бота.
+sl-key-line = { $name } · { $prefix }… · { $mode }
+    использован { $used } · { $state }
+sl-key-expires = действует до { $until }
+sl-key-expired = истёк
+sl-key-revoked = отозван
+sl-key-new-live = ➕ Боевой ключ
+sl-key-new-test = ➕ Тестовый ключ
+sl-key-revoke = 🗑 Отозвать { $name } ({ $prefix }…)
+sl-key-ask-name = Назовите ключ (например: website). Чтобы он истёк, добавьте число дней: website 90. Или /cancel.
+sl-key-bad-days = Ключ действует от 1 до 3650 дней. Попробуйте ещё раз или /cancel.
+sl-key-too-many = У вас уже { $max } действующих ключей: сначала отзовите один.
+sl-key-created = 🔑 Новый ключ { $mode } «{ $name }» (действует до { $until }). Он показан только один раз: скопируйте его сейчас и храните в секрете.
+    
+    { $secret }
+sl-key-revoked-now = 🗑 Ключ { $name } ({ $prefix }…) отозван: запросы с ним больше не принимаются.
+sl-key-unknown = У вас нет действующего ключа с таким префиксом. Список: /apikey.

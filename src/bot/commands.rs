@@ -29,6 +29,8 @@ pub enum UserCommand {
     Dashboard,
     Alert(String),
     Audit(String),
+    /// `/apikey [live|test NAME [days] | revoke PREFIX]`: the seller's REST API keys.
+    Apikey(String),
     Cancel,
 }
 

@@ -284,6 +284,7 @@ async fn user_command(
         UserCommand::Dashboard => seller(&ctx, &me, from, SellerCommand::Dashboard).await,
         UserCommand::Alert(a) => seller(&ctx, &me, from, SellerCommand::Alert(a)).await,
         UserCommand::Audit(a) => seller(&ctx, &me, from, SellerCommand::Audit(a)).await,
+        UserCommand::Apikey(a) => seller(&ctx, &me, from, SellerCommand::ApiKey(a)).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

@@ -1,21 +1,33 @@
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use serde::Serialize;
 
 use crate::{services::ServiceError, storage::StorageError};
 
-/// The HTTP layer's error: a safe message out, the whole cause in the log.
+/// The HTTP layer's error: a safe message out, the whole cause in the log. Every route answers
+/// with `{"error": {"code", "message", "field"}}`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
-    #[error("unauthorized")]
+    /// One message for a missing, unknown, revoked or expired key: no hint which.
+    #[error("a valid API key is required: Authorization: Bearer tg_live_… or tg_test_…")]
     Unauthorized,
     #[error("{0}")]
     NotFound(&'static str),
+    /// A request that cannot be taken as it is, naming the field at fault when there is one.
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("too many requests: the key's hourly limit is reached")]
+    RateLimited { retry_after: u64 },
     #[error("not ready: {0}")]
     Unavailable(&'static str),
     #[error("the body is larger than {0} bytes")]
@@ -24,6 +36,61 @@ pub enum ApiError {
     BodyTimeout,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Invalid { .. } => "invalid",
+            ApiError::Conflict { code, .. } => code,
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::BodyTimeout => "timeout",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// The error body every route answers with.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable: `unauthorized`, `not_found`, `invalid`, `rate_limited`,
+    /// `idempotency_key_reused`, `idempotency_key_in_use`, `too_large`, `conflict`, …
+    pub code: String,
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<String>,
 }
 
 impl From<ServiceError> for ApiError {
@@ -40,21 +107,36 @@ impl From<StorageError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, message) = match &self {
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized".to_owned()),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, (*m).to_owned()),
-            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, (*m).to_owned()),
-            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, self.to_string()),
-            ApiError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, self.to_string()),
+        let status = self.status();
+        let message = match &self {
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error".to_owned(),
-                )
+                "internal error".to_owned()
             }
+            other => other.to_string(),
         };
-        (status, Json(json!({ "error": message }))).into_response()
+        let field = match &self {
+            ApiError::Invalid { field, .. } => field.clone(),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+                field,
+            },
+        };
+        let mut res = (status, Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after } = self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"tollgate\""),
+            );
+        }
+        res
     }
 }

@@ -1,4 +1,6 @@
-//! The one HTTP server: health, readiness, metrics, the Telegram and Stripe webhooks.
+//! The one HTTP server: health, readiness, metrics, the Telegram and Stripe webhooks, the
+//! sellers' REST API ([`api`]).
+pub mod api;
 mod error;
 mod server;
 mod telegram_webhook;
@@ -15,7 +17,7 @@ use axum::{
 use serde_json::json;
 use teloxide::types::Me;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 pub use server::{ServerLimits, raise_open_file_limit, serve};
 
 use crate::{
@@ -66,7 +68,7 @@ impl<const MAX: usize> FromRequest<HttpState> for LimitedBody<MAX> {
     }
 }
 
-fn is_length_limit(e: &axum::Error) -> bool {
+pub(crate) fn is_length_limit(e: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
         if err.is::<http_body_util::LengthLimitError>() {
@@ -79,6 +81,7 @@ fn is_length_limit(e: &axum::Error) -> bool {
 
 pub fn router(state: HttpState) -> Router {
     Router::new()
+        .merge(api::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -543,19 +543,40 @@ async fn enqueue_removal(
     Ok(())
 }
 
-/// Notes the invite link issued for a membership.
+/// Whether a membership's current invite link is made already: one recorded since its last
+/// change.
+pub fn has_current_link(m: &Membership) -> bool {
+    m.invite_link.is_some() && m.link_issued_at.is_some_and(|at| at >= m.updated_at)
+}
+
+/// Notes the invite link made for a membership, unless another was noted since its last
+/// change (two makers raced): false then, and the caller drops theirs.
 pub async fn link_issued(
     db: &Db,
     now: DateTime<Utc>,
     membership_id: i64,
     link: &str,
-) -> ServiceResult<()> {
-    memberships::Entity::update_many()
+) -> ServiceResult<bool> {
+    let n = memberships::Entity::update_many()
         .col_expr(memberships::Column::InviteLink, Expr::value(link))
         .col_expr(memberships::Column::LinkIssuedAt, Expr::value(now))
         .filter(memberships::Column::Id.eq(membership_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(memberships::Column::InviteLink.is_null())
+                .add(memberships::Column::LinkIssuedAt.is_null())
+                .add({
+                    use sea_orm::sea_query::ExprTrait as _;
+                    Expr::col(memberships::Column::LinkIssuedAt)
+                        .lt(Expr::col(memberships::Column::UpdatedAt))
+                }),
+        )
         .exec(db)
-        .await?;
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Ok(false);
+    }
     let m = membership_by_id(db, membership_id).await?;
     if let Some(m) = m {
         audit::record(
@@ -569,7 +590,7 @@ pub async fn link_issued(
         )
         .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// What a person joining a service's chat is.

@@ -9,13 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
 use teloxide::{
-    payloads::{
-        AnswerPreCheckoutQuerySetters, CreateChatInviteLinkSetters, SendMessageSetters,
-        UnbanChatMemberSetters,
-    },
+    payloads::{AnswerPreCheckoutQuerySetters, UnbanChatMemberSetters},
     prelude::*,
     types::{
-        ButtonRequest, ChatAdministratorRights, ChatJoinRequest, ChatMemberKind, ChatMemberUpdated,
+        ButtonRequest, ChatAdministratorRights, ChatJoinRequest, ChatMemberUpdated,
         InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardButtonRequestChat,
         KeyboardMarkup, KeyboardRemove, LabeledPrice, Me, MessageId, ReplyMarkup, RequestId,
         User as TgUser,
@@ -24,8 +21,11 @@ use teloxide::{
 
 use super::{
     access::{self, Joined, Paid, Removal, Trial},
+    admission::{
+        ChatCheck, check_chat, date, format_alert, locale_of, say, tell_seller_once, tg_retry, tr,
+    },
     audit,
-    catalog::{self, BadInput, ChatKind, Connected, NewPlan, NotForSale, Plan, Seller, Service},
+    catalog::{self, BadInput, Connected, NewPlan, NotForSale, Plan, Seller, Service},
     drafts::{self, Current, Step},
     sweep,
 };
@@ -33,8 +33,7 @@ use crate::{
     accounts::users,
     bot::{BotError, HandlerResult},
     context::AppCtx,
-    delivery::locale_of_user,
-    i18n::{self, Args, Locale},
+    i18n::Locale,
     jobs::{Job, JobError},
     services::{
         ServiceError,
@@ -75,6 +74,10 @@ pub enum Press {
     Buy(i64),
     /// Take a plan's trial.
     Trial(i64),
+    /// Make an API key: 1 live, 0 test.
+    KeyNew(i64),
+    /// Revoke an API key.
+    KeyRevoke(i64),
 }
 
 impl Press {
@@ -96,6 +99,8 @@ impl Press {
             Press::Show(s) => ("sh", Some(s)),
             Press::Buy(p) => ("by", Some(p)),
             Press::Trial(p) => ("tr", Some(p)),
+            Press::KeyNew(live) => ("kn", Some(live)),
+            Press::KeyRevoke(k) => ("kr", Some(k)),
         };
         match id {
             Some(id) => format!("{PREFIX}{verb}:{id}"),
@@ -137,6 +142,8 @@ impl Press {
             ("sh", Some(s)) => Press::Show(s),
             ("by", Some(p)) => Press::Buy(p),
             ("tr", Some(p)) => Press::Trial(p),
+            ("kn", Some(live @ 0..=1)) => Press::KeyNew(live),
+            ("kr", Some(k)) => Press::KeyRevoke(k),
             _ => return None,
         })
     }
@@ -146,42 +153,12 @@ pub fn is_seller_data(data: &str) -> bool {
     data.starts_with(PREFIX)
 }
 
-fn tr(locale: Locale, key: &str, args: &[(&'static str, String)]) -> String {
-    let args: Args = args
-        .iter()
-        .map(|(k, v)| ((*k).into(), v.clone().into()))
-        .collect();
-    i18n::text(locale, key, &args)
-}
-
 fn button(label: String, press: Press) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, press.data())
 }
 
 fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.into_iter().filter(|r| !r.is_empty()))
-}
-
-async fn locale_of(ctx: &AppCtx, user_id: i64) -> Result<Locale, BotError> {
-    Ok(match users::find(&ctx.db, user_id).await? {
-        Some(u) => locale_of_user(ctx, &u),
-        None => ctx.config.default_locale,
-    })
-}
-
-/// Sends `text` to a private chat, with an optional keyboard.
-async fn say(
-    ctx: &AppCtx,
-    user: i64,
-    text: String,
-    markup: Option<ReplyMarkup>,
-) -> Result<Message, TgError> {
-    let chat = ChatId(user);
-    let mut req = ctx.tg.bot().send_message(chat, text);
-    if let Some(markup) = markup {
-        req = req.reply_markup(markup);
-    }
-    ctx.tg.send(chat, req).await
 }
 
 /// Tells `user` the text of `key` (a text without arguments).
@@ -219,13 +196,6 @@ fn plan_label(locale: Locale, plan: &Plan) -> String {
     )
 }
 
-fn date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(
-        || "-".into(),
-        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // Seller commands
 
@@ -241,6 +211,7 @@ pub enum SellerCommand {
     Dashboard,
     Alert(String),
     Audit(String),
+    ApiKey(String),
     Cancel,
 }
 
@@ -288,6 +259,9 @@ pub(crate) async fn command(
         SellerCommand::Dashboard => dashboard(ctx, &seller, locale).await?,
         SellerCommand::Alert(args) => alert(ctx, &seller, locale, args.trim()).await?,
         SellerCommand::Audit(args) => audit_trail(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::ApiKey(args) => {
+            super::bot_keys::command(ctx, &seller, locale, args.trim()).await?
+        }
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -363,83 +337,6 @@ async fn ask_for_chat(ctx: &AppCtx, user: i64, locale: Locale) -> HandlerResult 
     Ok(())
 }
 
-/// What a look at a shared chat found.
-enum ChatCheck {
-    Ready {
-        kind: ChatKind,
-        title: String,
-    },
-    /// The bot is there as an administrator without these rights (message keys).
-    Missing(Vec<&'static str>),
-    /// The bot is not an administrator there (or cannot see the chat at all).
-    BotNotAdmin,
-    /// The person sharing it is not an administrator there.
-    UserNotAdmin,
-}
-
-async fn check_chat(ctx: &AppCtx, me: &Me, user: i64, chat_id: i64) -> Result<ChatCheck, BotError> {
-    let chat = ChatId(chat_id);
-    let info = match ctx.tg.call(ctx.tg.bot().get_chat(chat)).await {
-        Ok(info) => info,
-        Err(TgError::Rejected(_)) | Err(TgError::Unreachable(_)) => {
-            return Ok(ChatCheck::BotNotAdmin);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let kind = if info.is_channel() {
-        ChatKind::Channel
-    } else if info.is_supergroup() {
-        ChatKind::Supergroup
-    } else {
-        ChatKind::Group
-    };
-    let title = info.title().unwrap_or("").to_owned();
-    let member = |id: u64| ctx.tg.call(ctx.tg.bot().get_chat_member(chat, UserId(id)));
-    let seller = match member(user as u64).await {
-        Ok(m) => m,
-        Err(TgError::Rejected(_)) | Err(TgError::Unreachable(_)) => {
-            return Ok(ChatCheck::BotNotAdmin);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if !matches!(
-        seller.kind,
-        ChatMemberKind::Owner(_) | ChatMemberKind::Administrator(_)
-    ) {
-        return Ok(ChatCheck::UserNotAdmin);
-    }
-    let bot = match member(me.id.0).await {
-        Ok(m) => m,
-        Err(TgError::Rejected(_)) | Err(TgError::Unreachable(_)) => {
-            return Ok(ChatCheck::BotNotAdmin);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let ChatMemberKind::Administrator(a) = &bot.kind else {
-        return Ok(ChatCheck::BotNotAdmin);
-    };
-    let mut missing = Vec::new();
-    if !a.can_invite_users {
-        missing.push("sl-right-invite");
-    }
-    if !a.can_restrict_members && kind != ChatKind::Channel {
-        missing.push("sl-right-ban");
-    }
-    if kind == ChatKind::Channel {
-        if !a.can_restrict_members {
-            missing.push("sl-right-ban");
-        }
-        if !a.can_post_messages {
-            missing.push("sl-right-post");
-        }
-    }
-    Ok(if missing.is_empty() {
-        ChatCheck::Ready { kind, title }
-    } else {
-        ChatCheck::Missing(missing)
-    })
-}
-
 /// A chat was shared (or "check again" pressed): verify the rights, then connect it.
 async fn connect(
     ctx: &AppCtx,
@@ -469,7 +366,9 @@ async fn connect(
         }
         ChatCheck::Ready { kind, title } => {
             let remove = Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()));
-            match catalog::connect_chat(&ctx.db, ctx.now(), seller, chat_id, kind, &title).await? {
+            match catalog::connect_chat(&ctx.db, ctx.now(), seller, chat_id, kind, &title, true)
+                .await?
+            {
                 Connected::Taken => {
                     done(ctx, user).await?;
                     say(ctx, user, tr(locale, "sl-chat-taken", &[]), remove).await?;
@@ -564,6 +463,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 BadInput::Period => "sl-bad-period",
                 BadInput::Trial => "sl-bad-trial",
                 BadInput::Alert => "sl-bad-alert",
+                BadInput::KeyName => "sl-bad-key-name",
             };
             say(&ctx, user, tr(locale, key, &[]), None).await?;
             Ok::<(), BotError>(())
@@ -668,6 +568,13 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
             }
             Err(e) => bad(e).await?,
         },
+        Step::ApiKey { live } => {
+            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                done(&ctx, user).await?;
+                return Ok(());
+            };
+            super::bot_keys::answer(&ctx, &seller, locale, live, &text).await?;
+        }
         Step::Alert { service } => match catalog::parse_alert(&text) {
             Ok(text) => {
                 done(&ctx, user).await?;
@@ -1172,41 +1079,6 @@ async fn audit_trail(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) 
     Ok(())
 }
 
-/// A trading alert: `SYMBOL ACTION ENTRY TARGET STOP [note…]`, formatted for the chat.
-pub fn format_alert(locale: Locale, line: &str) -> Option<String> {
-    let mut w = line.split_whitespace();
-    let (Some(symbol), Some(action), Some(entry), Some(target), Some(stop)) =
-        (w.next(), w.next(), w.next(), w.next(), w.next())
-    else {
-        return None;
-    };
-    let number = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0);
-    if number(entry).is_none() || number(target).is_none() || number(stop).is_none() {
-        return None;
-    }
-    let action = action.to_ascii_uppercase();
-    if !matches!(action.as_str(), "BUY" | "SELL" | "LONG" | "SHORT") {
-        return None;
-    }
-    let note: Vec<&str> = w.collect();
-    let mut text = tr(
-        locale,
-        "sl-alert-post",
-        &[
-            ("symbol", symbol.to_ascii_uppercase()),
-            ("action", action),
-            ("entry", entry.to_owned()),
-            ("target", target.to_owned()),
-            ("stop", stop.to_owned()),
-        ],
-    );
-    if !note.is_empty() {
-        text.push_str("\n📝 ");
-        text.push_str(&note.join(" "));
-    }
-    Some(text)
-}
-
 /// `/alert [code] SYMBOL ACTION ENTRY TARGET STOP [note]`, `/alert test`, or `/alert` alone
 /// to be asked for it.
 async fn alert(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
@@ -1372,6 +1244,12 @@ async fn act(
     let now = ctx.now();
     let own = |id: i64| catalog::own_service(&ctx.db, seller.id, id);
     match press {
+        Press::KeyNew(live) => super::bot_keys::ask(ctx, &seller, locale, live == 1).await?,
+        Press::KeyRevoke(id) => {
+            if !super::bot_keys::revoke(ctx, &seller, locale, id).await? {
+                return Ok(false);
+            }
+        }
         Press::Services => services_list(ctx, me, &seller, locale, message).await?,
         Press::Check(chat) => connect(ctx, me, &seller, chat, locale).await?,
         Press::Service(id) => {
@@ -1554,6 +1432,7 @@ fn not_for_sale_key(why: NotForSale) -> &'static str {
     match why {
         NotForSale::Plan => "sl-plan-unavailable",
         NotForSale::Service | NotForSale::Seller => "sl-service-unavailable",
+        NotForSale::TestMode => "sl-test-mode",
     }
 }
 
@@ -1873,7 +1752,9 @@ pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobErro
     match job.kind.as_str() {
         access::ISSUE_LINK_JOB => {
             let id = membership.ok_or_else(|| JobError::Permanent("no membership".into()))?;
-            issue_link(ctx, id, job.attempts).await
+            super::admission::issue_link(ctx, id, job.attempts)
+                .await
+                .map(|_| ())
         }
         access::REMOVE_JOB => {
             let removal: Removal =
@@ -1908,124 +1789,6 @@ pub async fn run_sweeper(ctx: AppCtx, shutdown: crate::shutdown::Shutdown) {
         tokio::select! {
             _ = shutdown.wait() => return,
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-        }
-    }
-}
-
-/// Tells the seller of `service` something went wrong, on a job's first attempt only.
-async fn tell_seller_once(
-    ctx: &AppCtx,
-    service: &Service,
-    attempts: i32,
-    key: &str,
-    args: &[(&'static str, String)],
-) {
-    if attempts > 1 {
-        return;
-    }
-    let Ok(Some(seller)) = catalog::seller(&ctx.db, service.seller_id).await else {
-        return;
-    };
-    let locale = locale_of(ctx, seller.user_id)
-        .await
-        .unwrap_or(ctx.config.default_locale);
-    if let Err(e) = say(ctx, seller.user_id, tr(locale, key, args), None).await {
-        tracing::warn!(error = %e, "could not tell a seller about a failure");
-    }
-}
-
-fn tg_retry(e: TgError) -> JobError {
-    JobError::Retry(e.to_string())
-}
-
-async fn issue_link(ctx: &AppCtx, id: i64, attempts: i32) -> Result<(), JobError> {
-    let db_retry = |e: ServiceError| JobError::Retry(e.to_string());
-    let now = ctx.now();
-    let Some(m) = access::membership_by_id(&ctx.db, id)
-        .await
-        .map_err(db_retry)?
-    else {
-        return Ok(());
-    };
-    if !access::is_current(&m, now) {
-        return Ok(());
-    }
-    let Some(service) = catalog::service(&ctx.db, m.service_id)
-        .await
-        .map_err(db_retry)?
-    else {
-        return Ok(());
-    };
-    let name: String = format!("m{} · {}", m.id, date(m.ends_at))
-        .chars()
-        .take(32)
-        .collect();
-    let mut req = ctx
-        .tg
-        .bot()
-        .create_chat_invite_link(ChatId(service.chat_id))
-        .name(name);
-    req = if service.admission == "join_request" {
-        req.creates_join_request(true)
-    } else {
-        req.member_limit(1).expire_date(now + Duration::hours(24))
-    };
-    let link = match ctx.tg.call(req).await {
-        Ok(link) => link.invite_link,
-        Err(e) if e.is_transient() => return Err(tg_retry(e)),
-        Err(e) => {
-            tell_seller_once(
-                ctx,
-                &service,
-                attempts,
-                "sl-link-failed",
-                &[("title", service.title.clone()), ("error", e.to_string())],
-            )
-            .await;
-            return Err(tg_retry(e));
-        }
-    };
-    access::link_issued(&ctx.db, now, m.id, &link)
-        .await
-        .map_err(db_retry)?;
-    let locale = locale_of(ctx, m.user_id)
-        .await
-        .unwrap_or(ctx.config.default_locale);
-    let key = if service.admission == "join_request" {
-        "sl-your-request-link"
-    } else {
-        "sl-your-link"
-    };
-    let text = tr(locale, key, &[("title", service.title.clone())]);
-    let url = url::Url::parse(&link).map_err(|e| JobError::Permanent(e.to_string()))?;
-    let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
-        tr(
-            locale,
-            "sl-join-button",
-            &[("title", service.title.clone())],
-        ),
-        url,
-    )]]);
-    match say(ctx, m.user_id, text, Some(ReplyMarkup::InlineKeyboard(kb))).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_transient() => Err(tg_retry(e)),
-        Err(e) => {
-            // The buyer cannot be reached (never started the bot, blocked it): the seller
-            // passes the link on.
-            tell_seller_once(
-                ctx,
-                &service,
-                1,
-                "sl-link-undeliverable",
-                &[
-                    ("user", m.user_id.to_string()),
-                    ("title", service.title.clone()),
-                    ("link", link),
-                    ("error", e.to_string()),
-                ],
-            )
-            .await;
-            Ok(())
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum BadInput {
     Trial,
     #[error("an alert is 1 to 3,000 characters")]
     Alert,
+    #[error("a key's name is 1 to 64 characters")]
+    KeyName,
 }
 
 pub fn parse_name(s: &str) -> Result<String, BadInput> {
@@ -186,7 +188,7 @@ pub enum Connected {
     New(Service),
     /// The seller had connected this chat already.
     Again(Service),
-    /// Another seller's service uses this chat.
+    /// Another seller's service uses this chat (or the same seller's in the other mode).
     Taken,
 }
 
@@ -202,9 +204,11 @@ pub async fn connect_chat(
     chat_id: i64,
     kind: ChatKind,
     title: &str,
+    livemode: bool,
 ) -> ServiceResult<Connected> {
+    let ours = |s: &Service| s.seller_id == seller.id && s.livemode == livemode;
     if let Some(existing) = service_by_chat(db, chat_id).await? {
-        return Ok(if existing.seller_id == seller.id {
+        return Ok(if ours(&existing) {
             Connected::Again(existing)
         } else {
             Connected::Taken
@@ -220,6 +224,7 @@ pub async fn connect_chat(
         admission: Set("link".into()),
         status: Set("active".into()),
         grace_days: Set(0),
+        livemode: Set(livemode),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -234,7 +239,7 @@ pub async fn connect_chat(
     let service = service_by_chat(db, chat_id)
         .await?
         .expect("the service was just written");
-    Ok(match (inserted, service.seller_id == seller.id) {
+    Ok(match (inserted, ours(&service)) {
         (1, true) => Connected::New(service),
         (_, true) => Connected::Again(service),
         _ => Connected::Taken,
@@ -390,6 +395,8 @@ pub enum NotForSale {
     Service,
     /// Its seller is suspended.
     Seller,
+    /// Its service is test data (made through a test API key): nothing real is sold there.
+    TestMode,
 }
 
 /// The plan, its service and seller, if the plan is on sale now.
@@ -406,6 +413,9 @@ pub async fn on_sale(
     else {
         return Ok(Err(NotForSale::Service));
     };
+    if !service.livemode {
+        return Ok(Err(NotForSale::TestMode));
+    }
     let Some(seller) = seller(db, service.seller_id)
         .await?
         .filter(|s| s.status == "active")

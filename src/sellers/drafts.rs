@@ -65,6 +65,8 @@ pub enum Step {
     },
     /// An alert into `service`'s chat: waiting for its text.
     Alert { service: i64 },
+    /// A new API key (live or test): waiting for its name and optional days.
+    ApiKey { live: bool },
 }
 
 impl Step {
@@ -78,6 +80,7 @@ impl Step {
             Step::PlanPeriod { .. } => "plan_period",
             Step::PlanTrial { .. } => "plan_trial",
             Step::Alert { .. } => "alert",
+            Step::ApiKey { .. } => "api_key",
         }
     }
 }

@@ -3,14 +3,20 @@
 //! a chat as a service and adds plans ([`catalog`]); buyers pay for a plan and hold a
 //! membership ([`access`]): a single-use invite link, join tracking, reminders before the end,
 //! removal after it. Everything a seller's customers do is logged per seller ([`audit`]).
-//! [`bot`] renders all of it in Telegram; the services never see a Telegram type.
+//! [`bot`] renders all of it in Telegram; the services never see a Telegram type, except
+//! [`admission`], the Telegram side the bot and the API share (checking a chat's rights,
+//! issuing invite links). [`api_keys`] are the sellers' keys to the REST API.
 
 pub mod access;
+pub mod admission;
+pub mod api_keys;
 pub mod audit;
 pub mod bot;
+pub mod bot_keys;
 pub mod catalog;
 pub mod drafts;
 pub mod sweep;
+pub mod tenant;
 
 use crate::services::settings::Setting;
 

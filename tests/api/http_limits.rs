@@ -152,7 +152,13 @@ async fn an_oversized_stripe_webhook_gets_413_and_nothing_is_stored() {
         .unwrap();
     assert_eq!(declared.status(), 413);
     let body: serde_json::Value = declared.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("262144"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("262144"),
+        "{body}"
+    );
 
     // Chunked, with no length said up front: found while reading.
     let mut stream = TcpStream::connect(app.h.app.http_addr).await.unwrap();

@@ -15,6 +15,7 @@ mod refunds;
 mod relay;
 mod relay_backlog;
 mod relay_gate;
+mod seller_api;
 mod sellers;
 mod settlements;
 mod sqlite_schema;

@@ -22,7 +22,7 @@ use crate::{
 const WAIT: Duration = Duration::from_secs(15);
 
 /// Waits for the `nth` (1-based) bot message to `chat` whose text contains `needle`.
-async fn wait_contains(app: &TestApp, chat: i64, needle: &str, nth: usize) -> Recorded {
+pub(crate) async fn wait_contains(app: &TestApp, chat: i64, needle: &str, nth: usize) -> Recorded {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let hits: Vec<Recorded> = app
@@ -56,7 +56,7 @@ fn count_containing(app: &TestApp, chat: i64, needle: &str) -> usize {
 }
 
 /// Presses the button whose label contains `label` on `user`'s newest bot message showing it.
-async fn press(app: &TestApp, user: i64, label: &str) -> CallbackAnswer {
+pub(crate) async fn press(app: &TestApp, user: i64, label: &str) -> CallbackAnswer {
     let deadline = tokio::time::Instant::now() + WAIT;
     let (message, data) = loop {
         let found = app
@@ -89,7 +89,7 @@ async fn press_data(app: &TestApp, user: i64, message: i32, data: &str) -> Callb
 }
 
 /// The URL of the newest button whose label contains `label` in `user`'s chat.
-async fn url_of(app: &TestApp, user: i64, label: &str, nth: usize) -> String {
+pub(crate) async fn url_of(app: &TestApp, user: i64, label: &str, nth: usize) -> String {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let urls: Vec<String> = app
@@ -111,12 +111,12 @@ async fn url_of(app: &TestApp, user: i64, label: &str, nth: usize) -> String {
     }
 }
 
-fn full_rights() -> AdminRights {
+pub(crate) fn full_rights() -> AdminRights {
     AdminRights::default()
 }
 
 /// A seller who went through `/sell` (name and email) and now sees the share-a-chat keyboard.
-async fn seller(app: &TestApp, name: &str) -> i64 {
+pub(crate) async fn seller(app: &TestApp, name: &str) -> i64 {
     let sam = app.started_user(name, "en").await;
     app.say(sam, "/sell");
     wait_contains(app, sam, "Accept the terms", 1).await;
@@ -131,20 +131,20 @@ async fn seller(app: &TestApp, name: &str) -> i64 {
 }
 
 /// A channel `sam` owns, where the bot is not yet.
-fn channel(app: &TestApp, sam: i64, title: &str) -> i64 {
+pub(crate) fn channel(app: &TestApp, sam: i64, title: &str) -> i64 {
     let chat = app.emu().create_channel(title);
     app.emu().add_member(chat, sam, MemberStatus::Creator);
     chat
 }
 
-struct Shop {
-    sam: i64,
-    chat: i64,
-    code: String,
+pub(crate) struct Shop {
+    pub sam: i64,
+    pub chat: i64,
+    pub code: String,
 }
 
 /// A seller with a connected channel and one plan: 250 Stars for 30 days, 7 trial days.
-async fn shop(app: &TestApp, name: &str) -> Shop {
+pub(crate) async fn shop(app: &TestApp, name: &str) -> Shop {
     let sam = seller(app, name).await;
     let chat = channel(app, sam, &format!("{name} VIP"));
     app.emu().share_chat(sam, chat, 1).unwrap();
@@ -167,7 +167,7 @@ async fn shop(app: &TestApp, name: &str) -> Shop {
 }
 
 /// `buyer` opens the shop's link and presses its plan; the invoice that comes (their `nth`).
-async fn invoice(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> Recorded {
+pub(crate) async fn invoice(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> Recorded {
     app.say(buyer, &format!("/start s_{}", shop.code));
     press(app, buyer, "⭐ 250 · 30 days").await;
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -188,7 +188,7 @@ async fn invoice(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> Recorded
 
 /// `buyer` opens the shop's link, buys its plan with Stars and reads the receipt; returns the
 /// invite link they were sent (the `nth` one they got).
-async fn buy(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> String {
+pub(crate) async fn buy(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) -> String {
     let invoice = invoice(app, shop, buyer, nth).await;
     app.emu()
         .pay_invoice(buyer, buyer, invoice.message_id)
