@@ -14,6 +14,7 @@ mod m20261205_000006_refunds_relay_claims_backlog;
 mod m20261206_000007_campaigns;
 mod m20261206_000008_admin_center;
 mod m20261207_000009_sellers;
+mod m20261208_000011_relay_text;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_campaigns::Migration),
             Box::new(m20261206_000008_admin_center::Migration),
             Box::new(m20261207_000009_sellers::Migration),
+            Box::new(m20261208_000011_relay_text::Migration),
         ]
     }
 }
