@@ -199,8 +199,7 @@ pub async fn deliver(
         Err(DeliveryError::Telegram(TgError::Uncertain(e))) => {
             // The copy may be in the group: neither refunded nor sent again.
             tracing::warn!(user_id = user.id, error = %e, "no answer to a relay copy; kept as sent");
-            relay::mark_uncertain(&ctx.db, user.id, message.0, &ctx.instance, ctx.now())
-                .await?;
+            relay::mark_uncertain(&ctx.db, user.id, message.0, &ctx.instance, ctx.now()).await?;
             return Ok(true);
         }
         Err(DeliveryError::Telegram(e)) if e.is_transient() => {
