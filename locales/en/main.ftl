@@ -473,6 +473,7 @@ ac-camp-preview-above = 📣 The message above is exactly what recipients will s
 ac-camp-confirm = { $what }
     Audience: { $audience } · { $count } recipients.
     Send it?
+ac-camp-paid = ⭐ Paid broadcast is on: up to { $rate } messages a second, for 0.1 Star per message beyond Telegram's free 30 a second, paid from the bot's Stars balance. About { $estimate } ⭐ ({ $charged } of { $count } messages), at most { $most } ⭐.
 ac-camp-send-now = ✅ Send now
 ac-camp-send-later = 🕒 In one hour
 ac-camp-send-at = 🗓 At a time…
