@@ -599,9 +599,16 @@ mod tests {
             direction: Direction::In,
             text: Some("Hello".into()),
         };
-        let landed = land(&db, now(), &[pair.clone()], &moves, &[], &entries)
-            .await
-            .unwrap();
+        let landed = land(
+            &db,
+            now(),
+            std::slice::from_ref(&pair),
+            &moves,
+            &[],
+            &entries,
+        )
+        .await
+        .unwrap();
         assert_eq!(landed.moved, HashMap::from([(1, v1 + 1)]));
         assert_eq!(version(&db, 1).await, v1 + 1);
         assert_eq!(version(&db, 2).await, v2);
