@@ -38,6 +38,10 @@ pub struct RawConfig {
     /// overall limit and always leaving part of it to replies (default 30).
     #[arg(long, env = "BROADCAST_RATE", global = true)]
     pub broadcast_rate: Option<String>,
+    /// The most campaign messages sent per second while paid broadcast is switched on (the
+    /// `paid_broadcast` setting); Telegram allows up to 1000 (default 1000).
+    #[arg(long, env = "PAID_BROADCAST_RATE", global = true)]
+    pub paid_broadcast_rate: Option<String>,
     /// Extra admin user ids, comma separated.
     #[arg(long, env = "ADMIN_USER_IDS", global = true)]
     pub admin_user_ids: Option<String>,
@@ -136,6 +140,9 @@ pub struct Config {
     pub telegram_limits: Option<RateLimits>,
     /// Campaign messages per second at most (`BROADCAST_RATE`).
     pub broadcast_rate: f64,
+    /// Campaign messages per second at most while paid broadcast is on
+    /// (`PAID_BROADCAST_RATE`).
+    pub paid_broadcast_rate: f64,
     pub http_addr: SocketAddr,
     pub public_url: Option<Url>,
     pub telegram_webhook_secret: Option<Secret>,
@@ -151,6 +158,12 @@ pub const DEFAULT_BROADCAST_RATE: f64 = 30.0;
 /// The highest `BROADCAST_RATE` taken: a local Bot API server (or the emulator, in the
 /// broadcast benchmark) may allow thousands a second.
 pub const MAX_BROADCAST_RATE: f64 = 100_000.0;
+/// Paid broadcast messages per second when `PAID_BROADCAST_RATE` is not set: Telegram's
+/// ceiling for them.
+pub const DEFAULT_PAID_BROADCAST_RATE: f64 = 1000.0;
+/// The highest `PAID_BROADCAST_RATE` taken against Telegram itself (a local Bot API server
+/// or the emulator take up to [`MAX_BROADCAST_RATE`]).
+pub const MAX_PAID_BROADCAST_RATE: f64 = 1000.0;
 
 /// One clear line: which variable, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -349,6 +362,29 @@ impl Config {
             },
         };
 
+        let paid_broadcast_rate = {
+            let max = if telegram_api_url.host_str() == Some("api.telegram.org") {
+                MAX_PAID_BROADCAST_RATE
+            } else {
+                MAX_BROADCAST_RATE
+            };
+            match present(&raw.paid_broadcast_rate) {
+                None => DEFAULT_PAID_BROADCAST_RATE.min(max),
+                Some(v) => match v.trim_end_matches("/s").trim().parse::<f64>() {
+                    Ok(r) if r.is_finite() && r > 0.0 && r <= max => r,
+                    _ => {
+                        return Err(bad(
+                            "PAID_BROADCAST_RATE",
+                            format!(
+                                "'{v}' is not a number of messages a second from 0.1 to {max} \
+                                 (Telegram allows 1000; more only with a local Bot API server)"
+                            ),
+                        ));
+                    }
+                },
+            }
+        };
+
         let admin_user_ids = match present(&raw.admin_user_ids) {
             None => Vec::new(),
             Some(list) => list
@@ -496,6 +532,7 @@ impl Config {
             admin_chat_ids,
             telegram_limits,
             broadcast_rate,
+            paid_broadcast_rate,
             admin_user_ids,
             http_addr,
             public_url,
@@ -617,6 +654,14 @@ mod tests {
                 Box::new(|r| r.broadcast_rate = Some("100001".into())),
             ),
             (
+                "PAID_BROADCAST_RATE",
+                Box::new(|r| r.paid_broadcast_rate = Some("1001".into())),
+            ),
+            (
+                "PAID_BROADCAST_RATE",
+                Box::new(|r| r.paid_broadcast_rate = Some("0".into())),
+            ),
+            (
                 "TELEGRAM_LIMITS",
                 Box::new(|r| r.telegram_limits = Some("off".into())),
             ),
@@ -736,6 +781,22 @@ mod tests {
         r.telegram_limits = Some("off".into());
         r.telegram_api_url = Some("http://127.0.0.1:8081".into());
         assert_eq!(Config::from_raw(&r).unwrap().telegram_limits, None);
+    }
+
+    #[test]
+    fn paid_broadcasts_go_up_to_a_thousand_a_second_unless_the_server_is_ours() {
+        let c = Config::from_raw(&raw()).unwrap();
+        assert_eq!(c.paid_broadcast_rate, 1000.0);
+        let mut r = raw();
+        r.paid_broadcast_rate = Some("250/s".into());
+        assert_eq!(Config::from_raw(&r).unwrap().paid_broadcast_rate, 250.0);
+        r.paid_broadcast_rate = Some("5000".into());
+        assert_eq!(
+            Config::from_raw(&r).unwrap_err().variable,
+            "PAID_BROADCAST_RATE"
+        );
+        r.telegram_api_url = Some("http://127.0.0.1:8081".into());
+        assert_eq!(Config::from_raw(&r).unwrap().paid_broadcast_rate, 5000.0);
     }
 
     #[test]

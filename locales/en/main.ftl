@@ -412,6 +412,15 @@ ac-csv-sent = 📄 The CSV is in the chat.
 ac-cat-search-payments = 🔎 Search payments
 ac-search-payments-prompt = 🔎 Send an order number (#12), a Stripe id (pi_…, cs_…), an amount with cents (5.00) or a day (2026-12-05).
 ac-search-payments-results = 🔎 Payments matching “{ $query }”:
+ac-cat-search-messages = 💬 Search messages
+ac-search-messages-prompt = 💬 Send a word or a phrase users wrote (2 to 100 characters; case does not matter).
+ac-search-messages-bad = ⚠️ Send from 2 to 100 characters.
+ac-search-messages-none = 💬 No relayed message contains “{ $query }”.
+ac-search-messages-results = 💬 Messages containing “{ $query }”, newest first · page { $page }
+ac-search-messages-item = { $n }. { $who } · { $time }
+    “{ $snippet }”
+ac-search-messages-open = ↗ { $n }. { $name }
+ac-search-messages-again = 💬 New search
 ac-conversation = 💬 { $name } ({ $id })
     { $standing } · { $priority }
     Their last message: { $last_in }
@@ -464,6 +473,7 @@ ac-camp-preview-above = 📣 The message above is exactly what recipients will s
 ac-camp-confirm = { $what }
     Audience: { $audience } · { $count } recipients.
     Send it?
+ac-camp-paid = ⭐ Paid broadcast is on: up to { $rate } messages a second, for 0.1 Star per message beyond Telegram's free 30 a second, paid from the bot's Stars balance. About { $estimate } ⭐ ({ $charged } of { $count } messages), at most { $most } ⭐.
 ac-camp-send-now = ✅ Send now
 ac-camp-send-later = 🕒 In one hour
 ac-camp-send-at = 🗓 At a time…

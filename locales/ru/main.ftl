@@ -425,6 +425,15 @@ ac-csv-sent = 📄 CSV отправлен в чат.
 ac-cat-search-payments = 🔎 Поиск оплат
 ac-search-payments-prompt = 🔎 Пришлите номер заказа (#12), id в Stripe (pi_…, cs_…), сумму с копейками (5.00) или день (2026-12-05).
 ac-search-payments-results = 🔎 Оплаты по запросу «{ $query }»:
+ac-cat-search-messages = 💬 Поиск сообщений
+ac-search-messages-prompt = 💬 Пришлите слово или фразу из сообщений пользователей (от 2 до 100 символов; регистр не важен).
+ac-search-messages-bad = ⚠️ Пришлите от 2 до 100 символов.
+ac-search-messages-none = 💬 Ни одно пересланное сообщение не содержит «{ $query }».
+ac-search-messages-results = 💬 Сообщения с «{ $query }», сначала новые · страница { $page }
+ac-search-messages-item = { $n }. { $who } · { $time }
+    «{ $snippet }»
+ac-search-messages-open = ↗ { $n }. { $name }
+ac-search-messages-again = 💬 Новый поиск
 ac-conversation = 💬 { $name } ({ $id })
     { $standing } · { $priority }
     Последнее сообщение пользователя: { $last_in }
@@ -479,6 +488,7 @@ ac-camp-preview-above = 📣 Сообщение выше — ровно то, ч
 ac-camp-confirm = { $what }
     Аудитория: { $audience } · получателей: { $count }.
     Отправить?
+ac-camp-paid = ⭐ Платная рассылка включена: до { $rate } сообщений в секунду, 0,1 звезды за каждое сообщение сверх бесплатных 30 в секунду, с баланса звёзд бота. Примерно { $estimate } ⭐ ({ $charged } из { $count } сообщений), не больше { $most } ⭐.
 ac-camp-send-now = ✅ Отправить сейчас
 ac-camp-send-later = 🕒 Через час
 ac-camp-send-at = 🗓 В заданное время…

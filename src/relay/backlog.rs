@@ -25,7 +25,7 @@ pub const BATCH: usize = 100;
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(2);
 
 /// A message to queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiting {
     pub user_id: i64,
     pub message_id: i32,
@@ -34,6 +34,8 @@ pub struct Waiting {
     pub cost: i64,
     /// The user's message it answers, for threading the copy.
     pub reply_to: Option<i32>,
+    /// Its text or caption, recorded with the copy (for search).
+    pub text: Option<String>,
 }
 
 /// A queued message, as a drainer took it.
@@ -126,8 +128,9 @@ pub async fn enqueue(
     let rows = storage::query_all(
         db,
         "INSERT INTO relay_backlog \
-           (user_id, message_id, admin_chat_id, cost, reply_to, enqueued_at, attempts, not_before) \
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
+           (user_id, message_id, admin_chat_id, cost, reply_to, enqueued_at, attempts, not_before, \
+            text) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) \
          ON CONFLICT (user_id, message_id) DO NOTHING RETURNING id",
         vec![
             w.user_id.into(),
@@ -137,6 +140,7 @@ pub async fn enqueue(
             w.reply_to.into(),
             now.into(),
             not_before.into(),
+            w.text.clone().into(),
         ],
     )
     .await?;
@@ -156,6 +160,7 @@ fn queued(row: &QueryResult) -> Result<Queued, sea_orm::DbErr> {
             admin_chat_id: row.try_get("", "admin_chat_id")?,
             cost: row.try_get("", "cost")?,
             reply_to: row.try_get("", "reply_to")?,
+            text: row.try_get("", "text")?,
         },
         enqueued_at: row.try_get("", "enqueued_at")?,
         attempts: row.try_get("", "attempts")?,
@@ -217,7 +222,7 @@ pub async fn take(db: &Db, chat: i64, now: DateTime<Utc>) -> ServiceResult<Vec<Q
             "UPDATE relay_backlog SET locked_until = $3 WHERE id IN ({list}) \
                AND admin_chat_id = $1 AND {} \
              RETURNING id, user_id, message_id, admin_chat_id, cost, reply_to, enqueued_at, \
-               attempts",
+               attempts, text",
             free("relay_backlog")
         ),
         values,

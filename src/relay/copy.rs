@@ -87,8 +87,8 @@ async fn open_topic(
     Ok(thread)
 }
 
-/// The user's message to copy: where it is and what it answers.
-#[derive(Debug, Clone, Copy)]
+/// The user's message to copy: where it is, what it answers and what it says.
+#[derive(Debug, Clone)]
 pub struct Original {
     /// The private chat the message is in.
     pub chat: ChatId,
@@ -96,6 +96,9 @@ pub struct Original {
     pub id: MessageId,
     /// The message it answers, if any.
     pub reply_to: Option<MessageId>,
+    /// Its text or caption ([`relay::kept_text`]), remembered with the copy for search; None
+    /// when it has none or is not known (a message recovered after a stop).
+    pub text: Option<String>,
 }
 
 impl Original {
@@ -104,6 +107,7 @@ impl Original {
             chat: msg.chat.id,
             id: msg.id,
             reply_to: msg.reply_to_message().map(|r| r.id),
+            text: relay::kept_text(msg.text().or(msg.caption())),
         }
     }
 }
@@ -111,7 +115,7 @@ impl Original {
 async fn copy_in(
     ctx: &AppCtx,
     user: &User,
-    msg: Original,
+    msg: &Original,
     admin: ChatId,
     thread: Option<ThreadId>,
 ) -> Result<MessageId, TgError> {
@@ -146,14 +150,14 @@ async fn relay_in(
         _ => open_topic(ctx, user, admin).await?,
     };
     let phase = tracing::debug_span!(target: crate::timeline::TARGET, crate::timeline::COPY);
-    let copied = match copy_in(ctx, user, msg, admin, thread).await {
+    let copied = match copy_in(ctx, user, &msg, admin, thread).await {
         Err(e) if e.is_thread_not_found() => {
             tracing::info!(
                 user_id = user.id,
                 "support topic was deleted; opening a new one"
             );
             let thread = open_topic(ctx, user, admin).await?;
-            copy_in(ctx, user, msg, admin, thread).await?
+            copy_in(ctx, user, &msg, admin, thread).await?
         }
         other => other?,
     };
@@ -165,6 +169,7 @@ async fn relay_in(
             admin_chat_id: admin.0,
             admin_message_id: copied.0,
             direction: Direction::In,
+            text: msg.text,
         })
         .await?;
     Ok(copied)
@@ -188,13 +193,13 @@ pub async fn deliver(
         queue(ctx, user, original, admin, cost, ctx.now()).await?;
         return Ok(true);
     }
-    let err = match relay_in(ctx, user, original, admin, topic).await {
+    let message = original.id;
+    let err = match relay_in(ctx, user, original.clone(), admin, topic).await {
         Ok(_) => return Ok(true),
         Err(DeliveryError::Telegram(TgError::Uncertain(e))) => {
             // The copy may be in the group: neither refunded nor sent again.
             tracing::warn!(user_id = user.id, error = %e, "no answer to a relay copy; kept as sent");
-            relay::mark_uncertain(&ctx.db, user.id, original.id.0, &ctx.instance, ctx.now())
-                .await?;
+            relay::mark_uncertain(&ctx.db, user.id, message.0, &ctx.instance, ctx.now()).await?;
             return Ok(true);
         }
         Err(DeliveryError::Telegram(e)) if e.is_transient() => {
@@ -211,7 +216,7 @@ pub async fn deliver(
         Err(err) => err,
     };
     tracing::warn!(user_id = user.id, error = %err, "relay failed; refunding");
-    refund(ctx, user, original.id, cost.unwrap_or(0), locale).await?;
+    refund(ctx, user, message, cost.unwrap_or(0), locale).await?;
     Ok(false)
 }
 
@@ -230,6 +235,7 @@ async fn queue(
         admin_chat_id: admin.0,
         cost: cost.unwrap_or(0),
         reply_to: original.reply_to.map(|m| m.0),
+        text: original.text,
     };
     backlog::enqueue(&ctx.db, &ctx.backlog, ctx.now(), not_before, waiting).await?;
     Ok(())
@@ -390,8 +396,9 @@ async fn copy_batch(
                 chat: ChatId(user.id),
                 id: MessageId(one.waiting.message_id),
                 reply_to: one.waiting.reply_to.map(MessageId),
+                text: None,
             };
-            copy_in(ctx, user, original, admin, thread)
+            copy_in(ctx, user, &original, admin, thread)
                 .await
                 .map(|m| vec![m])
         } else {
@@ -414,6 +421,7 @@ async fn copy_batch(
                             admin_chat_id: admin.0,
                             admin_message_id: copy.0,
                             direction: Direction::In,
+                            text: q.waiting.text.clone(),
                         })
                         .collect(),
                 ));
@@ -485,10 +493,12 @@ pub async fn recover(ctx: &AppCtx, before: DateTime<Utc>) -> Result<usize, Deliv
         else {
             continue;
         };
+        // The update is gone: what the message said is not known here.
         let original = Original {
             chat: ChatId(user.id),
             id: MessageId(knock.message_id),
             reply_to: None,
+            text: None,
         };
         let locale = locale_of_user(ctx, &user);
         if deliver(ctx, &user, original, admin, topic, Some(cost), locale).await? {

@@ -75,14 +75,43 @@ pub async fn set_topic(
     Ok(())
 }
 
+/// The most characters of a message's text kept for search (Telegram's own limit for a text).
+pub const TEXT_MAX: usize = 4096;
+
+/// The text a relayed message is remembered with: at most [`TEXT_MAX`] characters, none when
+/// empty. (NUL cannot be stored in a PostgreSQL text; Telegram never sends one anyway.)
+pub fn kept_text(text: Option<&str>) -> Option<String> {
+    let kept: String = text?
+        .chars()
+        .filter(|c| *c != '\0')
+        .take(TEXT_MAX)
+        .collect();
+    (!kept.trim().is_empty()).then_some(kept)
+}
+
+/// What search compares: the text folded to lower case, character by character (so that a
+/// position in it is the position of the same character in the text, see
+/// [`crate::relay::search`]).
+pub fn folded(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+/// One character folded to lower case; a character whose lower case is several characters
+/// (`İ`) keeps its first, so folding never changes the length.
+pub fn fold_char(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
 /// One message and its copy on the other side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pair {
     pub user_id: i64,
     pub user_message_id: i32,
     pub admin_chat_id: i64,
     pub admin_message_id: i32,
     pub direction: Direction,
+    /// The text or caption of a user's message ([`kept_text`]), for search.
+    pub text: Option<String>,
 }
 
 /// Remembers several pairs in one statement (a pair already known is kept as it was); the
@@ -114,6 +143,8 @@ pub(crate) const PAIR_COLUMNS: &[rows::Column] = &[
     ("chat", ColumnType::BigInt),
     ("amid", ColumnType::Integer),
     ("dir", ColumnType::Text),
+    ("txt", ColumnType::Text),
+    ("key", ColumnType::Text),
 ];
 
 /// The statement behind [`remember_all`]: the time in parameter `now`, the pairs in the
@@ -124,8 +155,10 @@ pub(crate) fn insert_pairs_sql(backend: DbBackend, now: usize, rows: usize) -> S
     // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
     format!(
         "INSERT INTO relay_messages \
-           (user_id, user_message_id, admin_chat_id, admin_message_id, direction, created_at) \
-         SELECT d.uid, d.umid, d.chat, d.amid, d.dir, ${now} FROM {rows} WHERE true ORDER BY d.n \
+           (user_id, user_message_id, admin_chat_id, admin_message_id, direction, created_at, \
+            text, search_text) \
+         SELECT d.uid, d.umid, d.chat, d.amid, d.dir, ${now}, d.txt, d.key \
+         FROM {rows} WHERE true ORDER BY d.n \
          ON CONFLICT (admin_chat_id, admin_message_id) DO NOTHING"
     )
 }
@@ -138,7 +171,9 @@ pub(crate) fn pairs_rows(backend: DbBackend, pairs: &[Pair]) -> Vec<sea_orm::Val
             .integer(p.user_message_id)
             .big_int(p.admin_chat_id)
             .integer(p.admin_message_id)
-            .text(Some(p.direction.as_str()));
+            .text(Some(p.direction.as_str()))
+            .text(p.text.as_deref())
+            .text(p.text.as_deref().map(folded).as_deref());
     }
     rows.into_values()
 }
@@ -158,6 +193,7 @@ pub async fn remember(
         admin_chat_id,
         admin_message_id,
         direction,
+        text: None,
     };
     remember_all(db, now, &[pair]).await
 }

@@ -44,6 +44,8 @@ pub struct HarnessOptions {
     pub http: crate::http::ServerLimits,
     /// `BROADCAST_RATE` (campaign messages a second); None: the default.
     pub broadcast_rate: Option<f64>,
+    /// `PAID_BROADCAST_RATE`; None: the default.
+    pub paid_broadcast_rate: Option<f64>,
 }
 
 impl HarnessOptions {
@@ -65,6 +67,7 @@ impl HarnessOptions {
             telegram_timeout: telegram::CLIENT_TIMEOUT,
             http: crate::http::ServerLimits::default(),
             broadcast_rate: None,
+            paid_broadcast_rate: None,
         }
     }
 }
@@ -143,6 +146,7 @@ impl Harness {
             }),
             telegram_limits: Some("off".into()),
             broadcast_rate: opts.broadcast_rate.map(|r| r.to_string()),
+            paid_broadcast_rate: opts.paid_broadcast_rate.map(|r| r.to_string()),
             admin_user_ids: operator_id.map(|id| id.to_string()),
             http_addr: Some(addr.to_string()),
             public_url: opts.webhook.then(|| format!("http://{addr}")),

@@ -55,6 +55,9 @@ pub struct Telegram {
     /// The longest total time one call may spend waiting on 429s and back-offs.
     wait_budget: Duration,
     transient_retries: u32,
+    /// Sends are paid broadcasts (`allow_paid_broadcast`): they keep to their chats' limits
+    /// but not to the overall budget, which stays with everything else.
+    paid: bool,
 }
 
 enum Verdict {
@@ -133,6 +136,7 @@ impl Telegram {
             limiter: limits.map(|l| std::sync::Arc::new(super::RateLimiter::new(l))),
             wait_budget: Duration::from_secs(30),
             transient_retries: 3,
+            paid: false,
         }
     }
 
@@ -153,6 +157,15 @@ impl Telegram {
             wait_budget: Duration::ZERO,
             transient_retries: 0,
             ..self.clone()
+        }
+    }
+
+    /// [`Self::for_bulk`] for paid broadcasts: sends keep to their chats' limits only; the
+    /// caller paces them within its paid budget and sets `allow_paid_broadcast` on each.
+    pub fn for_paid_bulk(&self) -> Telegram {
+        Telegram {
+            paid: true,
+            ..self.for_bulk()
         }
     }
 
@@ -189,8 +202,10 @@ impl Telegram {
         let mut waited = Duration::ZERO;
         let mut transient = 0u32;
         loop {
-            if let (Some(limiter), Some(chat)) = (&self.limiter, chat) {
-                limiter.acquire(chat).await;
+            match (&self.limiter, chat) {
+                (Some(limiter), Some(chat)) if self.paid => limiter.acquire_paid(chat).await,
+                (Some(limiter), Some(chat)) => limiter.acquire(chat).await,
+                _ => {}
             }
             let started = std::time::Instant::now();
             let answer = req.send_ref().await;

@@ -109,8 +109,10 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a slot for a message to `chat` now, or says how long to wait for one.
-    fn try_take(&self, chat: i64, now: Instant) -> Duration {
+    /// Takes a slot for a message to `chat` now, or says how long to wait for one. `overall`:
+    /// whether the message counts against the overall budget (a paid broadcast does not: it
+    /// has a budget of its own, paced by its sender).
+    fn try_take(&self, chat: i64, now: Instant, overall_too: bool) -> Duration {
         let l = self.limits;
         let mut guard = self.state.lock().expect("limiter lock");
         let (overall, chats, sweep_at) = &mut *guard;
@@ -131,12 +133,17 @@ impl RateLimiter {
         if let Some(b) = entry.per_min.as_mut() {
             b.refill(now);
         }
-        let wait = overall
-            .wait()
-            .max(entry.per_sec.wait())
-            .max(entry.per_min.map_or(Duration::ZERO, |b| b.wait()));
+        let wait = (if overall_too {
+            overall.wait()
+        } else {
+            Duration::ZERO
+        })
+        .max(entry.per_sec.wait())
+        .max(entry.per_min.map_or(Duration::ZERO, |b| b.wait()));
         if wait.is_zero() {
-            overall.tokens -= 1.0;
+            if overall_too {
+                overall.tokens -= 1.0;
+            }
             entry.per_sec.tokens -= 1.0;
             if let Some(b) = entry.per_min.as_mut() {
                 b.tokens -= 1.0;
@@ -183,8 +190,18 @@ impl RateLimiter {
 
     /// Waits until a message to `chat` may go.
     pub async fn acquire(&self, chat: i64) {
+        self.acquire_within(chat, true).await
+    }
+
+    /// Waits until a paid broadcast message to `chat` may go: only the chat's own limits
+    /// apply, the overall budget stays with everything else.
+    pub async fn acquire_paid(&self, chat: i64) {
+        self.acquire_within(chat, false).await
+    }
+
+    async fn acquire_within(&self, chat: i64, overall_too: bool) {
         loop {
-            let wait = self.try_take(chat, Instant::now());
+            let wait = self.try_take(chat, Instant::now(), overall_too);
             if wait.is_zero() {
                 return;
             }
@@ -273,6 +290,24 @@ mod tests {
             limiter.acquire(chat).await;
         }
         assert_eq!((Instant::now() - start).as_secs(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn paid_broadcasts_keep_chat_limits_and_leave_the_overall_budget_alone() {
+        let limiter = RateLimiter::new(RateLimits::default());
+        let start = Instant::now();
+        for chat in 0..300 {
+            limiter.acquire_paid(chat).await;
+        }
+        assert_eq!(Instant::now(), start, "no overall wait for paid sends");
+        assert!(
+            limiter.has_spare(29.0 - 1e-9),
+            "the overall budget is untouched"
+        );
+        for _ in 0..3 {
+            limiter.acquire_paid(7).await;
+        }
+        assert!(!limiter.has_room(7), "one chat is still paced");
     }
 
     #[tokio::test(start_paused = true)]

@@ -1200,3 +1200,153 @@ async fn close_and_reopen_work_from_inside_a_topic(app: TestApp) {
     app.stop().await;
 }
 on_both_databases!(topic_close, close_and_reopen_work_from_inside_a_topic);
+
+/// Waits until `n` of the users' messages have their copy recorded.
+async fn relayed(app: &TestApp, n: i64) {
+    for _ in 0..300 {
+        let rows = tollgate::storage::query_all(
+            app.db(),
+            "SELECT COUNT(*) AS n FROM relay_messages WHERE direction = 'in'",
+            vec![],
+        )
+        .await
+        .unwrap();
+        if rows[0].try_get::<i64>("", "n").unwrap() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{n} relayed messages were never recorded");
+}
+
+/// The URL of the panel's link button whose label contains `label`.
+fn url_of(app: &TestApp, id: i32, label: &str) -> String {
+    let p = panel(app, id);
+    p.buttons
+        .iter()
+        .flatten()
+        .find(|b| b.text.contains(label))
+        .and_then(|b| b.url.clone())
+        .unwrap_or_else(|| panic!("no link {label:?} on {:?}", p.buttons))
+}
+
+/// The link to the copy in the admin group of `user`'s message that says `text`.
+async fn link_to_copy(app: &TestApp, user: i64, text: &str) -> String {
+    let copy = app
+        .copies_from(user)
+        .into_iter()
+        .find(|m| m.body() == Some(text))
+        .expect("the copy");
+    let thread = app.topic_of(user).await.expect("a topic");
+    assert_eq!(copy.thread_id, Some(thread));
+    let internal = -app.admin_chat() - 1_000_000_000_000;
+    format!("https://t.me/c/{internal}/{thread}/{}", copy.message_id)
+}
+
+async fn a_search_over_relayed_messages_finds_fragments_in_any_case_and_links_to_them(
+    app: TestApp,
+) {
+    let ann = app.started_user("Ann", "en").await;
+    let bob = app.started_user("Bob", "ru").await;
+    let ann_refund = "My REFUND for the 50% off plan never came";
+    let bob_refund = "where is my refund?";
+    let bob_cyrillic = "Привет, ГДЕ мой заказ?";
+    app.say(ann, ann_refund);
+    relayed(&app, 1).await;
+    app.say(bob, bob_refund);
+    relayed(&app, 2).await;
+    app.say(bob, bob_cyrillic);
+    relayed(&app, 3).await;
+
+    let op = app.operator();
+    let id = open(&app, op).await;
+    // A plain member can neither open the search nor answer its prompt.
+    let mia = app.user("Mia", "en");
+    app.emu()
+        .add_member(app.admin_chat(), mia, MemberStatus::Member);
+    let search = data_of(&app, id, "Search messages");
+    assert_eq!(
+        press_data(&app, mia, id, &search).await.text.as_deref(),
+        Some("Only the bot's admins can use this.")
+    );
+    press(&app, op, id, "Search messages").await;
+    assert!(body(&app, id).contains("Send a word or a phrase"));
+    app.emu()
+        .send_text(mia, app.admin_chat(), "refund")
+        .unwrap();
+    app.settle().await;
+    assert!(body(&app, id).contains("Send a word or a phrase"));
+
+    // Too short: asked again.
+    answer(&app, op, id, "r", "Send from 2 to 100 characters").await;
+    // Mixed case finds both users, newest first, each with a link into its topic.
+    answer(&app, op, id, "ReFuNd", "Messages containing “ReFuNd”").await;
+    let shown = body(&app, id);
+    let (first, second) = (
+        shown.find("1. Bob").expect(&shown),
+        shown.find("2. Ann").expect(&shown),
+    );
+    assert!(first < second, "{shown}");
+    assert!(shown.contains(&format!(" · {bob} · ")), "{shown}");
+    assert!(shown.contains("“where is my refund?”"), "{shown}");
+    assert!(shown.contains(ann_refund), "{shown}");
+    assert!(!shown.contains("заказ"), "{shown}");
+    assert_eq!(
+        url_of(&app, id, "1. Bob"),
+        link_to_copy(&app, bob, bob_refund).await
+    );
+    assert_eq!(
+        url_of(&app, id, "2. Ann"),
+        link_to_copy(&app, ann, ann_refund).await
+    );
+
+    // `%` is a character like any other, not a wildcard.
+    press(&app, op, id, "New search").await;
+    answer(&app, op, id, "50% OFF", "Messages containing").await;
+    assert!(body(&app, id).contains("1. Ann"));
+    assert!(!body(&app, id).contains("2."));
+    press(&app, op, id, "New search").await;
+    answer(&app, op, id, "e%", "No relayed message contains “e%”").await;
+    // Cyrillic is folded too.
+    press(&app, op, id, "New search").await;
+    answer(&app, op, id, "где МОЙ", "Messages containing").await;
+    assert!(body(&app, id).contains(bob_cyrillic));
+    assert_eq!(
+        url_of(&app, id, "1. Bob"),
+        link_to_copy(&app, bob, bob_cyrillic).await
+    );
+
+    // Pages of eight: the older match is on the second page.
+    let topic = app.topic_of(bob).await.unwrap();
+    let pairs: Vec<_> = (0..8)
+        .map(|i| tollgate::relay::threads::Pair {
+            user_id: bob,
+            user_message_id: 10_000 + i,
+            admin_chat_id: app.admin_chat(),
+            admin_message_id: 10_000 + i,
+            direction: tollgate::relay::threads::Direction::In,
+            text: Some(format!("Refund number {i}")),
+        })
+        .collect();
+    tollgate::relay::threads::remember_all(app.db(), app.h.app.ctx.now(), &pairs)
+        .await
+        .unwrap();
+    press(&app, op, id, "New search").await;
+    answer(&app, op, id, "refund", "page 1").await;
+    assert!(body(&app, id).contains("1. Bob"));
+    assert!(body(&app, id).contains("Refund number 7"));
+    assert!(!body(&app, id).contains(ann_refund));
+    assert!(url_of(&app, id, "8. Bob").ends_with(&format!("/{topic}/10000")));
+    press(&app, op, id, "Next").await;
+    assert!(body(&app, id).contains("page 2"));
+    assert!(body(&app, id).contains("9. Bob"));
+    assert!(body(&app, id).contains("10. Ann"));
+    press(&app, op, id, "Previous").await;
+    assert!(body(&app, id).contains("page 1"));
+    app.stop().await;
+}
+
+on_both_databases!(
+    admin_center_message_search,
+    a_search_over_relayed_messages_finds_fragments_in_any_case_and_links_to_them
+);

@@ -692,3 +692,117 @@ async fn a_send_answered_too_late_is_uncertain_and_never_repeated() {
     assert_eq!(sends, 3, "each recipient was sent to once");
     app.stop().await;
 }
+
+/// People the emulator knows, who opened a chat with the bot long ago, registered in the
+/// database directly (no welcome goes out, so no sending budget is spent before the test).
+async fn quiet_users(app: &TestApp, n: usize) -> Vec<i64> {
+    let now = clock().1.now();
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = app.user(&format!("Q{i}"), "en");
+        app.emu().open_private_chat(id);
+        ids.push(id);
+    }
+    for chunk in ids.chunks(500) {
+        let values = chunk
+            .iter()
+            .map(|id| format!("({id}, 'Quiet', 'active', $1, $1)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        tollgate::storage::query_all(
+            app.db(),
+            &format!(
+                "INSERT INTO users (id, first_name, status, created_at, last_seen_at) \
+                 VALUES {values}"
+            ),
+            vec![now.into()],
+        )
+        .await
+        .unwrap();
+    }
+    ids
+}
+
+/// The sendMessage calls with `text`, and how many carried `allow_paid_broadcast: true`.
+fn sends_of(app: &TestApp, text: &str) -> (usize, usize) {
+    let calls = app.emu().calls_to("sendMessage");
+    let sends: Vec<_> = calls.iter().filter(|c| c.params["text"] == text).collect();
+    let paid = sends
+        .iter()
+        .filter(|c| c.params["allow_paid_broadcast"] == serde_json::json!(true))
+        .count();
+    (sends.len(), paid)
+}
+
+/// With paid broadcast on, every campaign send carries `allow_paid_broadcast` and the campaign
+/// goes at `PAID_BROADCAST_RATE`, past Telegram's free 30 a second (the emulator enforcing
+/// Telegram's limits answers no 429), while replies keep the free budget; with it off, the
+/// flag is absent and the free pace applies again.
+#[tokio::test]
+async fn a_paid_broadcast_flags_each_send_and_goes_at_the_paid_rate() {
+    let app = spawn_app_with(Backend::Sqlite, |o| {
+        o.limits = Some(tollgate::telegram::RateLimits::default());
+        o.emulator.enforce_rate_limits = true;
+        o.paid_broadcast_rate = Some(120.0);
+    })
+    .await
+    .unwrap();
+    let ann = app.started_user("Ann", "en").await;
+    let people = quiet_users(&app, 239).await;
+    app.set("paid_broadcast", "on").await;
+
+    let text = "Paid and fast";
+    let started = std::time::Instant::now();
+    let c = create(&app, broadcast(text)).await;
+    assert_eq!(c.counters.total, 240);
+    until(&app, c.id, "under way", |c| c.counters.finished() >= 20).await;
+    // A reply during the broadcast: the free budget is all the replies'.
+    app.say(ann, "/balance");
+    let mut reply = app.next_message(ann).await;
+    if reply.body() == Some(text) {
+        reply = app.next_message(ann).await;
+    }
+    assert!(reply.body().is_some_and(|b| b != text));
+    let c = until_done(&app, c.id).await;
+    let took = started.elapsed();
+    assert_eq!(c.counters.sent, 240, "{c:?}");
+    assert_eq!(sends_of(&app, text), (240, 240));
+    assert_eq!(app.emu().paid_broadcast_count(), 240);
+    assert_eq!(app.emu().rate_limited_count(), 0);
+    // 120 at once, then 120 a second: at least a second; the free pace (30 a second, less
+    // the replies' share) would need eight.
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
+    for &user in people.iter().take(5) {
+        assert_eq!(received(&app, user, text), 1);
+    }
+
+    // Off again: the next campaign sends without the flag, at the free pace.
+    app.set("paid_broadcast", "off").await;
+    let text = "Free and steady";
+    let started = std::time::Instant::now();
+    let c = create(&app, broadcast(text)).await;
+    until(&app, c.id, "under way", |c| c.counters.finished() >= 60).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "the free pace holds: {:?}",
+        started.elapsed()
+    );
+    campaigns::cancel(app.db(), app.h.app.ctx.now(), c.id)
+        .await
+        .unwrap();
+    let (sent, paid) = sends_of(&app, text);
+    assert!(sent >= 60, "{sent}");
+    assert_eq!(paid, 0);
+    assert!(
+        app.emu()
+            .calls_to("sendMessage")
+            .iter()
+            .filter(|c| c.params["text"] == text)
+            .all(|c| c.params.get("allow_paid_broadcast").is_none())
+    );
+    assert_eq!(app.emu().paid_broadcast_count(), 240);
+    app.stop().await;
+}

@@ -43,6 +43,7 @@ fn limits(scale: f64) -> (RateLimits, EmulatorLimits) {
         chat_burst: 3,
         group_per_min: 20.0 * scale,
         group_burst: 20,
+        ..EmulatorLimits::default()
     };
     (app, emulator)
 }

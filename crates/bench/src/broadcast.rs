@@ -68,6 +68,7 @@ pub fn limits(per_sec: f64) -> (RateLimits, EmulatorLimits) {
         chat_burst: 100,
         group_per_min: 6000.0,
         group_burst: 100,
+        ..EmulatorLimits::default()
     };
     (app, emulator)
 }

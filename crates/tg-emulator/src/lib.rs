@@ -566,6 +566,12 @@ impl Emulator {
         w.ensure_private_chat(user);
     }
 
+    /// How many messages the bot sent with `allow_paid_broadcast` that passed the flood
+    /// limits (the parameter is in [`Self::calls`] too). Telegram charges Stars for them.
+    pub fn paid_broadcast_count(&self) -> u64 {
+        self.world().paid_broadcasts
+    }
+
     /// How many 429s the emulator's own flood limits have answered (faults injected with
     /// [`Self::fail_next`] are not counted).
     pub fn rate_limited_count(&self) -> u64 {

@@ -213,9 +213,15 @@ impl World {
         }
     }
 
-    fn rate_check(&mut self, chat_id: i64) -> ApiResult<()> {
+    /// Takes a flood slot for a message to `chat_id` sent with `p`: a paid broadcast
+    /// (`allow_paid_broadcast`) against the paid ceiling, anything else against the free one.
+    fn rate_check(&mut self, chat_id: i64, p: &Params) -> ApiResult<()> {
+        let paid = p.bool("allow_paid_broadcast");
         if self.enforce_rate_limits {
-            self.rate.check(chat_id).map_err(ApiError::too_many)?;
+            self.rate.check(chat_id, paid).map_err(ApiError::too_many)?;
+        }
+        if paid {
+            self.paid_broadcasts += 1;
         }
         Ok(())
     }
@@ -283,7 +289,7 @@ impl World {
         extra: PostExtra,
     ) -> ApiResult<Arc<Value>> {
         let (thread, reply) = self.placement(chat_id, p)?;
-        self.rate_check(chat_id)?;
+        self.rate_check(chat_id, p)?;
         self.post_placed(chat_id, thread, reply, p, content, extra)
     }
 
@@ -1236,7 +1242,7 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
                 return Err(ApiError::bad("messages can't be forwarded"));
             }
             // One call, one message against the flood limits, taken before anything is sent.
-            w.rate_check(chat_id)?;
+            w.rate_check(chat_id, &q)?;
             let mut sent = Vec::with_capacity(batch.len());
             for (mid, content) in batch {
                 let extra = PostExtra {
@@ -1261,7 +1267,7 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
             if !COLORS.contains(&color) {
                 return Err(ApiError::bad("TOPIC_ICON_COLOR_INVALID"));
             }
-            w.rate_check(chat_id)?;
+            w.rate_check(chat_id, p)?;
             let emoji = p.str("icon_custom_emoji_id").filter(|s| !s.is_empty());
             let bot_id = w.bot_id;
             let id = w.alloc_message_id(chat_id);

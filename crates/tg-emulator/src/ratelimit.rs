@@ -66,6 +66,8 @@ pub(crate) struct RateLimiter {
     per_chat: HashMap<i64, Bucket>,
     per_group_minute: HashMap<i64, Bucket>,
     global: Option<Bucket>,
+    /// The ceiling of paid broadcasts, instead of `global` for them.
+    paid: Option<Bucket>,
     /// 429s answered so far.
     limited: u64,
     /// The number of chat buckets at which the full ones are forgotten next.
@@ -98,6 +100,9 @@ impl RateLimiter {
         if let Some(g) = self.global.as_mut() {
             g.resize(limits.global_burst, limits.global_per_sec, now);
         }
+        if let Some(p) = self.paid.as_mut() {
+            p.resize(limits.paid_burst, limits.paid_per_sec, now);
+        }
         for c in self.per_chat.values_mut() {
             c.resize(limits.chat_burst, limits.chat_per_sec, now);
         }
@@ -106,8 +111,9 @@ impl RateLimiter {
         }
     }
 
-    /// Take a slot for a message to `chat_id`, or return `retry_after` seconds.
-    pub fn check(&mut self, chat_id: i64) -> Result<(), u32> {
+    /// Take a slot for a message to `chat_id` (a paid broadcast when `paid`), or return
+    /// `retry_after` seconds.
+    pub fn check(&mut self, chat_id: i64, paid: bool) -> Result<(), u32> {
         let now = Instant::now();
         let l = self.limits;
         // A bucket that is full again is the same as a new one: forget those now and then
@@ -118,9 +124,13 @@ impl RateLimiter {
             self.per_group_minute.retain(|_, b| !b.is_full_at(now));
             self.prune_at = self.per_chat.len() * 2;
         }
-        let global = self
-            .global
-            .get_or_insert_with(|| Bucket::new(l.global_burst, l.global_per_sec, now));
+        let global = if paid {
+            self.paid
+                .get_or_insert_with(|| Bucket::new(l.paid_burst, l.paid_per_sec, now))
+        } else {
+            self.global
+                .get_or_insert_with(|| Bucket::new(l.global_burst, l.global_per_sec, now))
+        };
         global.refill(now);
         let chat = self
             .per_chat
@@ -140,7 +150,12 @@ impl RateLimiter {
             self.limited += 1;
             return Err(wait);
         }
-        if let Some(g) = self.global.as_mut() {
+        let overall = if paid {
+            self.paid.as_mut()
+        } else {
+            self.global.as_mut()
+        };
+        if let Some(g) = overall {
             g.tokens -= 1.0;
         }
         if let Some(c) = self.per_chat.get_mut(&chat_id) {
@@ -166,11 +181,11 @@ mod tests {
             ..EmulatorLimits::default()
         });
         for chat in 1..=5000 {
-            r.check(chat).unwrap();
+            r.check(chat, false).unwrap();
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
         for chat in 5001..=10_000 {
-            r.check(chat).unwrap();
+            r.check(chat, false).unwrap();
         }
         assert!(
             r.per_chat.len() < 10_000,
@@ -180,11 +195,36 @@ mod tests {
         // A chat whose bucket is empty is still held to its limit.
         let mut slow = RateLimiter::new(EmulatorLimits::default());
         for _ in 0..3 {
-            slow.check(7).unwrap();
+            slow.check(7, false).unwrap();
         }
         for chat in 100..2000 {
-            let _ = slow.check(chat);
+            let _ = slow.check(chat, false);
         }
-        assert!(slow.check(7).is_err());
+        assert!(slow.check(7, false).is_err());
+    }
+
+    #[test]
+    fn paid_broadcasts_have_their_own_higher_ceiling() {
+        let mut r = RateLimiter::new(EmulatorLimits::default());
+        // The free 30 a second are spent...
+        for chat in 1..=30 {
+            r.check(chat, false).unwrap();
+        }
+        assert!(r.check(31, false).is_err());
+        // ...paid messages still go, up to a thousand at once, one chat's limit kept...
+        for chat in 100..1100 {
+            r.check(chat, true).unwrap();
+        }
+        assert!(r.check(2000, true).is_err());
+        assert!(r.check(1, true).is_ok());
+        let mut r = RateLimiter::new(EmulatorLimits::default());
+        for _ in 0..3 {
+            r.check(7, true).unwrap();
+        }
+        assert!(r.check(7, true).is_err());
+        // ...and they leave the free budget to everything else.
+        for chat in 1..=30 {
+            r.check(chat + 10, false).unwrap();
+        }
     }
 }

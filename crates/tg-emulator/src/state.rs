@@ -201,6 +201,8 @@ pub(crate) struct World {
     pub commands: HashMap<(String, String), Value>,
     pub rate: RateLimiter,
     pub enforce_rate_limits: bool,
+    /// Messages sent with `allow_paid_broadcast` (each costs the bot Stars on Telegram).
+    pub paid_broadcasts: u64,
     pub rng: u64,
     pub updates_notify: Arc<Notify>,
     pub messages_notify: Arc<Notify>,
@@ -252,6 +254,7 @@ impl World {
             commands: HashMap::new(),
             rate: RateLimiter::new(limits),
             enforce_rate_limits: enforce,
+            paid_broadcasts: 0,
             rng: seed,
             updates_notify: Arc::new(Notify::new()),
             messages_notify: Arc::new(Notify::new()),

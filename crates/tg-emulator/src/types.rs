@@ -44,6 +44,10 @@ impl Default for EmulatorConfig {
 /// bucket; when one of them is empty the answer is 429 with the `retry_after` of the emptiest.
 /// The default is Telegram's documented advice: 30 messages a second overall, about one a
 /// second per chat (bursts of 3) and 20 a minute per group. Rates must be positive.
+///
+/// A message sent with `allow_paid_broadcast` takes its token from the paid bucket
+/// (Telegram's ceiling for paid broadcasts: 1,000 a second) instead of the global one; its
+/// chat's buckets still apply.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EmulatorLimits {
     /// Messages per second over all chats.
@@ -58,6 +62,10 @@ pub struct EmulatorLimits {
     pub group_per_min: f64,
     /// Messages one group's per-minute bucket holds.
     pub group_burst: u32,
+    /// Paid broadcast messages (`allow_paid_broadcast`) per second over all chats.
+    pub paid_per_sec: f64,
+    /// Paid broadcast messages the paid bucket holds.
+    pub paid_burst: u32,
 }
 
 impl Default for EmulatorLimits {
@@ -69,6 +77,8 @@ impl Default for EmulatorLimits {
             chat_burst: 3,
             group_per_min: 20.0,
             group_burst: 20,
+            paid_per_sec: 1000.0,
+            paid_burst: 1000,
         }
     }
 }

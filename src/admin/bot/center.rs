@@ -39,7 +39,10 @@ use crate::{
     },
     context::AppCtx,
     i18n::{self, Args, Locale},
-    relay::bot::user_locale,
+    relay::{
+        bot::user_locale,
+        search::{self, Query},
+    },
     services::settings,
     storage,
 };
@@ -56,49 +59,130 @@ pub enum Action {
     Home,
     Close,
     Dashboard,
-    Conversations { page: u32 },
-    Conversation { user: i64 },
-    CloseConversation { user: i64, closed: bool },
-    Priority { user: i64, on: bool },
-    Users { page: u32 },
+    Conversations {
+        page: u32,
+    },
+    Conversation {
+        user: i64,
+    },
+    CloseConversation {
+        user: i64,
+        closed: bool,
+    },
+    Priority {
+        user: i64,
+        on: bool,
+    },
+    Users {
+        page: u32,
+    },
     Search,
     SearchPayments,
-    Card { user: i64 },
-    Credits { user: i64 },
-    Pass { user: i64, kind: String },
-    Ban { user: i64, ban: bool },
+    SearchMessages,
+    /// A page of the relayed messages matching `query`.
+    Messages {
+        query: String,
+        page: u32,
+    },
+    Card {
+        user: i64,
+    },
+    Credits {
+        user: i64,
+    },
+    Pass {
+        user: i64,
+        kind: String,
+    },
+    Ban {
+        user: i64,
+        ban: bool,
+    },
     Settings,
-    Setting { key: String },
-    Toggle { key: String },
+    Setting {
+        key: String,
+    },
+    Toggle {
+        key: String,
+    },
     System,
-    Audit { page: u32, filter: Filter },
+    Audit {
+        page: u32,
+        filter: Filter,
+    },
     Billing,
-    Payments { page: u32, failed: bool },
-    Order { id: i64 },
-    RefundAsk { id: i64 },
-    RefundDo { id: i64 },
-    Debts { page: u32 },
+    Payments {
+        page: u32,
+        failed: bool,
+    },
+    Order {
+        id: i64,
+    },
+    RefundAsk {
+        id: i64,
+    },
+    RefundDo {
+        id: i64,
+    },
+    Debts {
+        page: u32,
+    },
     Replies,
-    ReplyCard { id: i64 },
+    ReplyCard {
+        id: i64,
+    },
     ReplyNew,
-    ReplyEdit { id: i64 },
-    ReplyDelete { id: i64 },
-    QuickSend { id: i64, user: i64 },
+    ReplyEdit {
+        id: i64,
+    },
+    ReplyDelete {
+        id: i64,
+    },
+    QuickSend {
+        id: i64,
+        user: i64,
+    },
     Analytics,
-    Csv { report: Report },
-    Chart { chart: ChartKind },
-    Campaign { step: campaigns::Step },
+    Csv {
+        report: Report,
+    },
+    Chart {
+        chart: ChartKind,
+    },
+    Campaign {
+        step: campaigns::Step,
+    },
     Products,
-    Product { id: i64 },
-    ProductToggle { id: i64 },
-    ProductShift { id: i64, up: bool },
-    ProductEdit { id: i64, field: Field },
+    Product {
+        id: i64,
+    },
+    ProductToggle {
+        id: i64,
+    },
+    ProductShift {
+        id: i64,
+        up: bool,
+    },
+    ProductEdit {
+        id: i64,
+        field: Field,
+    },
     ProductNew,
-    ProductKind { credits: bool },
-    ProductPass { draft: Draft, kind: PassKindName },
-    Cancel { back: Box<Action> },
+    ProductKind {
+        credits: bool,
+    },
+    ProductPass {
+        draft: Draft,
+        kind: PassKindName,
+    },
+    Cancel {
+        back: Box<Action>,
+    },
     Sellers,
-    SellerStatus { id: i64, suspend: bool },
+    SellerStatus {
+        id: i64,
+        suspend: bool,
+    },
 }
 
 /// What a panel waits for from the admin's next message.
@@ -107,6 +191,7 @@ pub enum Action {
 pub enum Awaiting {
     Search,
     PaymentSearch,
+    MessageSearch,
     Credits { user: i64 },
     Setting { key: String },
     ReplyNew,
@@ -225,6 +310,15 @@ fn topic_link(chat_id: i64, thread_id: i32) -> Option<String> {
     (internal > 0 && thread_id > 0).then(|| format!("https://t.me/c/{internal}/{thread_id}"))
 }
 
+/// A link to a message of a supergroup, inside its forum topic when it is in one.
+fn message_link(chat_id: i64, thread_id: Option<i32>, message_id: i32) -> Option<String> {
+    let internal = -chat_id - 1_000_000_000_000;
+    (internal > 0 && message_id > 0).then(|| match thread_id.filter(|t| *t > 0) {
+        Some(thread) => format!("https://t.me/c/{internal}/{thread}/{message_id}"),
+        None => format!("https://t.me/c/{internal}/{message_id}"),
+    })
+}
+
 fn name_of(user: &users::User) -> String {
     let mut name = user.first_name.clone();
     if let Some(last) = &user.last_name {
@@ -247,7 +341,10 @@ async fn home(t: &T) -> Screen {
                 cat("ac-cat-users", Action::Users { page: 0 }),
                 cat("ac-cat-search", Action::Search),
             ],
-            vec![cat("ac-cat-search-payments", Action::SearchPayments)],
+            vec![
+                cat("ac-cat-search-payments", Action::SearchPayments),
+                cat("ac-cat-search-messages", Action::SearchMessages),
+            ],
             vec![
                 cat("ac-cat-analytics", Action::Analytics),
                 cat("ac-cat-products", Action::Products),
@@ -1282,6 +1379,78 @@ async fn product(ctx: &AppCtx, t: &T, id: i64) -> Result<Screen, BotError> {
     })
 }
 
+/// A page of the relayed messages that contain `query`: who wrote each and when, the words
+/// around the match, and a button to the message in its topic.
+async fn found_messages(ctx: &AppCtx, t: &T, query: &Query, page: u32) -> Result<Screen, BotError> {
+    let (found, more) = search::messages(&ctx.db, query, page, PER_PAGE).await?;
+    let again = vec![Button::Do(
+        t.key("ac-search-messages-again"),
+        Action::SearchMessages,
+    )];
+    if found.is_empty() && page == 0 {
+        return Ok(Screen {
+            text: t.say(
+                "ac-search-messages-none",
+                &[("query", query.as_str().into())],
+            ),
+            rows: vec![again, t.nav(None)],
+        });
+    }
+    let mut text = t.say(
+        "ac-search-messages-results",
+        &[
+            ("query", query.as_str().into()),
+            ("page", (page + 1).to_string()),
+        ],
+    );
+    let mut rows = Vec::new();
+    for (i, f) in found.iter().enumerate() {
+        let n = (page * PER_PAGE) as usize + i + 1;
+        let mut who = [f.first_name.as_deref(), f.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(u) = &f.username {
+            who.push_str(&format!(" @{u}"));
+        }
+        let who = if who.is_empty() {
+            f.user_id.to_string()
+        } else {
+            format!("{who} · {}", f.user_id)
+        };
+        text.push_str("\n\n");
+        text.push_str(&t.say(
+            "ac-search-messages-item",
+            &[
+                ("n", n.to_string()),
+                ("who", who),
+                ("time", fmt_time(f.at)),
+                ("snippet", search::snippet(&f.text, query, search::SNIPPET)),
+            ],
+        ));
+        let name = f
+            .first_name
+            .clone()
+            .unwrap_or_else(|| f.user_id.to_string());
+        let label = t.say(
+            "ac-search-messages-open",
+            &[("n", n.to_string()), ("name", name)],
+        );
+        if let Some(url) = message_link(f.admin_chat_id, f.thread_id, f.admin_message_id) {
+            rows.push(vec![Button::Url(label, url)]);
+        }
+    }
+    let query = query.as_str().to_owned();
+    rows.push(t.pages(page, more, |page| Action::Messages {
+        query: query.clone(),
+        page,
+    }));
+    rows.push(again);
+    rows.push(t.nav(None));
+    Ok(Screen { text, rows })
+}
+
 /// A prompt for an input, with cancel.
 fn prompt(t: &T, text: String, back: Action) -> Screen {
     Screen {
@@ -1492,6 +1661,16 @@ async fn act(
             panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::PaymentSearch).await?;
             return Ok(None);
         }
+        Action::SearchMessages => {
+            let screen = prompt(t, t.key("ac-search-messages-prompt"), Action::Home);
+            show(ctx, panel, None, screen).await?;
+            panels::wait_for(&ctx.db, now, panel.id, admin, &Awaiting::MessageSearch).await?;
+            return Ok(None);
+        }
+        Action::Messages { query, page } => match Query::parse(&query) {
+            Some(query) => (found_messages(ctx, t, &query, page).await?, None),
+            None => return Ok(Some(t.key("ac-expired"))),
+        },
         Action::Card { user } => (card(ctx, t, user).await?, None),
         Action::Credits { user } => {
             let Some(u) = users::find(&ctx.db, user).await? else {
@@ -1999,6 +2178,18 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             };
             show(&ctx, &panel, None, screen).await
         }
+        Awaiting::MessageSearch => {
+            let Some(query) = Query::parse(&text) else {
+                let why = format!(
+                    "{}\n\n{}",
+                    t.key("ac-search-messages-bad"),
+                    t.key("ac-search-messages-prompt")
+                );
+                return again(why, Action::Home, Awaiting::MessageSearch).await;
+            };
+            let screen = found_messages(&ctx, &t, &query, 0).await?;
+            show(&ctx, &panel, None, screen).await
+        }
         Awaiting::Credits { user } => {
             let Some(u) = users::find(&ctx.db, user).await? else {
                 return show(&ctx, &panel, None, home(&t).await).await;
@@ -2457,6 +2648,19 @@ mod tests {
     }
 
     #[test]
+    fn message_links_name_the_topic_when_there_is_one() {
+        assert_eq!(
+            message_link(-1001234567890, Some(7), 42),
+            Some("https://t.me/c/1234567890/7/42".into())
+        );
+        assert_eq!(
+            message_link(-1001234567890, None, 42),
+            Some("https://t.me/c/1234567890/42".into())
+        );
+        assert_eq!(message_link(-12345, Some(7), 42), None);
+    }
+
+    #[test]
     fn topic_links_only_for_supergroups() {
         assert_eq!(
             topic_link(-1001234567890, 7),
@@ -2471,6 +2675,10 @@ mod tests {
         let actions = vec![
             Action::Home,
             Action::Card { user: 7 },
+            Action::Messages {
+                query: "50% off".into(),
+                page: 1,
+            },
             Action::Audit {
                 page: 2,
                 filter: Filter {

@@ -740,9 +740,60 @@ pub async fn grant_gift(
     }))
 }
 
+/// Messages a second Telegram sends free of charge; a paid broadcast pays for the rest.
+pub const FREE_RATE: f64 = 30.0;
+
+/// What a paid broadcast costs, in tenths of a Star (Telegram charges 0.1 Star a message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaidCost {
+    /// Messages beyond the free rate, at the paid rate: the likely charge.
+    pub charged: u64,
+    /// Every message: the most it can cost (the free 30 a second are shared with the bot's
+    /// other messages).
+    pub most: u64,
+}
+
+impl PaidCost {
+    /// `recipients` sent at `rate` a second: while the campaign runs, [`FREE_RATE`] of each
+    /// second's messages are free and the rest are charged.
+    pub fn of(recipients: u64, rate: f64) -> Self {
+        let free_share = if rate > FREE_RATE {
+            FREE_RATE / rate
+        } else {
+            1.0
+        };
+        let free = ((recipients as f64) * free_share).floor() as u64;
+        Self {
+            charged: recipients - free.min(recipients),
+            most: recipients,
+        }
+    }
+}
+
+/// Tenths of a Star as Stars (`97.3`).
+pub fn tenths_of_stars(messages: u64) -> String {
+    format!("{}.{}", messages / 10, messages % 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paid_broadcast_pays_for_what_goes_beyond_thirty_a_second() {
+        assert_eq!(
+            PaidCost::of(10_000, 1000.0),
+            PaidCost {
+                charged: 9_700,
+                most: 10_000
+            }
+        );
+        assert_eq!(tenths_of_stars(9_700), "970.0");
+        assert_eq!(tenths_of_stars(7), "0.7");
+        // Within the free rate nothing is charged, however many.
+        assert_eq!(PaidCost::of(500, 30.0).charged, 0);
+        assert_eq!(PaidCost::of(0, 1000.0).charged, 0);
+    }
 
     #[test]
     fn messages_are_checked_against_telegrams_limits() {

@@ -18,6 +18,12 @@
 //! go only while Telegram's overall bucket has more than [`RESERVED_SHARE`] of its burst left,
 //! so replies and relayed messages never wait behind a broadcast.
 //!
+//! Paid broadcast (the `paid_broadcast` setting, read every round, so switching it acts on
+//! the next batch): sends carry `allow_paid_broadcast` and take their token from a bucket of
+//! `PAID_BROADCAST_RATE` a second instead, and not from Telegram's overall bucket at all
+//! (Telegram lets them past its free 30 a second, for Stars), which thus stays whole for
+//! replies and relayed messages. Each chat's own limit still applies.
+//!
 //! The `sending` marks and the outcomes of the sends under way are group-committed
 //! ([`Batcher`]): the marks of the sends about to start go in one statement, the outcomes of
 //! those that ended in one transaction. Each delivery still gets its mark before its send and
@@ -44,7 +50,7 @@ use crate::{
     accounts::users,
     context::AppCtx,
     delivery::{Reply, fmt_time, locale_of_user},
-    services::batch::Batcher,
+    services::{batch::Batcher, settings},
     shutdown::Shutdown,
     telegram::TgError,
 };
@@ -99,6 +105,13 @@ impl Pace {
             Err(Duration::from_secs_f64((1.0 - self.tokens) / self.per_sec))
         }
     }
+}
+
+/// The campaigns' two budgets: free sends within Telegram's overall limit, paid broadcasts
+/// beside it.
+struct Paces {
+    free: Pace,
+    paid: Pace,
 }
 
 /// The runner's bookkeeping, group-committed: `sending` marks and outcomes.
@@ -204,7 +217,10 @@ pub async fn run(ctx: AppCtx, shutdown: Shutdown) {
         ),
         Err(e) => tracing::error!(error = %e, "could not recover interrupted campaign deliveries"),
     }
-    let mut pace = Pace::new(ctx.config.broadcast_rate);
+    let mut paces = Paces {
+        free: Pace::new(ctx.config.broadcast_rate),
+        paid: Pace::new(ctx.config.paid_broadcast_rate),
+    };
     let book = Book::new(&ctx, &me);
     let mut hold_until: Option<DateTime<Utc>> = None;
     let mut last_recover = Instant::now();
@@ -225,7 +241,7 @@ pub async fn run(ctx: AppCtx, shutdown: Shutdown) {
                 tracing::error!(error = %e, "could not recover abandoned campaign deliveries");
             }
         }
-        match round(&ctx, &me, &book, &mut pace, &shutdown).await {
+        match round(&ctx, &me, &book, &mut paces, &shutdown).await {
             Ok(Round::Idle) => {
                 if !nap(&shutdown, POLL).await {
                     break;
@@ -259,7 +275,7 @@ async fn round(
     ctx: &AppCtx,
     me: &Arc<str>,
     book: &Book,
-    pace: &mut Pace,
+    paces: &mut Paces,
     shutdown: &Shutdown,
 ) -> Result<Round, CampaignError> {
     let now = ctx.now();
@@ -267,8 +283,14 @@ async fn round(
     if !started.is_empty() {
         tracing::info!(campaigns = ?started, "scheduled campaigns started");
     }
+    let paid = settings::get(&ctx.db, &settings::PAID_BROADCAST).await?;
+    let (pace, rate) = if paid {
+        (&mut paces.paid, ctx.config.paid_broadcast_rate)
+    } else {
+        (&mut paces.free, ctx.config.broadcast_rate)
+    };
     // About two seconds' worth, so that a claim never outlives its lease.
-    let limit = ((ctx.config.broadcast_rate * 2.0).ceil() as usize).clamp(1, BATCH);
+    let limit = ((rate * 2.0).ceil() as usize).clamp(1, BATCH);
     let batch = queries::claim(&ctx.db, me, now, limit).await?;
     if batch.is_empty() {
         finish(ctx).await?;
@@ -295,10 +317,11 @@ async fn round(
             unsent.extend(batch[i..].iter().map(|d| d.id));
             break;
         }
-        // Wait for room: the overall budget beyond the reserved share, then our own bucket.
+        // Wait for room: the overall budget beyond the reserved share (a paid broadcast does
+        // not use it), then our own bucket.
         let mut stopped = false;
         loop {
-            if ctx.tg.has_spare_for_bulk(RESERVED_SHARE) {
+            if paid || ctx.tg.has_spare_for_bulk(RESERVED_SHARE) {
                 match pace.take() {
                     Ok(()) => break,
                     Err(wait) => {
@@ -336,7 +359,7 @@ async fn round(
                 }
             },
         };
-        inflight.spawn(deliver(ctx.clone(), book.clone(), campaign, *d));
+        inflight.spawn(deliver(ctx.clone(), book.clone(), campaign, *d, paid));
     }
     while let Some(r) = inflight.join_next().await {
         note(r, &mut hold, &mut unsent);
@@ -373,14 +396,17 @@ async fn deliver(
     book: Book,
     campaign: Arc<Campaign>,
     d: Claimed,
+    paid: bool,
 ) -> Result<Delivered, CampaignError> {
     if !book.mark(d.id).await? {
         // Paused or cancelled meanwhile.
         return Ok(Delivered::NotSent(d.id));
     }
     let sent = match campaign.kind {
-        CampaignKind::Broadcast => send_message(&ctx, ChatId(d.user_id), &campaign.message).await,
-        CampaignKind::Gift => match send_gift(&ctx, &campaign, d.user_id).await {
+        CampaignKind::Broadcast => {
+            send_message(&ctx, ChatId(d.user_id), &campaign.message, paid).await
+        }
+        CampaignKind::Gift => match send_gift(&ctx, &campaign, d.user_id, paid).await {
             Ok(sent) => sent,
             Err(e) => {
                 // Nothing was sent and the grant is idempotent: try again later.
@@ -435,6 +461,7 @@ async fn send_gift(
     ctx: &AppCtx,
     campaign: &Campaign,
     user_id: i64,
+    paid: bool,
 ) -> Result<Result<(), TgError>, CampaignError> {
     let Some(user) = users::find(&ctx.db, user_id).await? else {
         return Ok(Err(TgError::Rejected(teloxide::ApiError::Unknown(
@@ -457,11 +484,14 @@ async fn send_gift(
         },
     };
     let locale = locale_of_user(ctx, &user);
-    let tg = ctx.tg.for_bulk();
+    let tg = bulk(ctx, paid);
     let chat = ChatId(user_id);
     let mut req = tg.bot().send_message(chat, reply.render(locale));
     if let Some(kb) = reply.keyboard(locale) {
         req = req.reply_markup(kb);
+    }
+    if paid {
+        req = req.allow_paid_broadcast(true);
     }
     Ok(tg.send(chat, req).await.map(|_| ()))
 }
@@ -485,10 +515,24 @@ fn refused(why: String) -> TgError {
     TgError::Rejected(teloxide::ApiError::Unknown(why))
 }
 
-/// Sends a broadcast's message to `chat`.
-/// Sends a campaign's message to one chat (also used for the preview an admin sees).
-pub async fn send_message(ctx: &AppCtx, chat: ChatId, m: &CampaignMessage) -> Result<(), TgError> {
-    let tg = ctx.tg.for_bulk();
+/// The client campaign sends go through: paced as paid broadcasts or as free bulk sends.
+fn bulk(ctx: &AppCtx, paid: bool) -> crate::telegram::Telegram {
+    if paid {
+        ctx.tg.for_paid_bulk()
+    } else {
+        ctx.tg.for_bulk()
+    }
+}
+
+/// Sends a campaign's message to one chat, as a paid broadcast when `paid` (also used, not
+/// paid, for the preview an admin sees).
+pub async fn send_message(
+    ctx: &AppCtx,
+    chat: ChatId,
+    m: &CampaignMessage,
+    paid: bool,
+) -> Result<(), TgError> {
+    let tg = bulk(ctx, paid);
     let bot = tg.bot();
     let (parse_mode, entities) = match &m.format {
         Format::Plain => (None, None),
@@ -517,6 +561,9 @@ pub async fn send_message(ctx: &AppCtx, chat: ChatId, m: &CampaignMessage) -> Re
             if let Some(kb) = kb {
                 req = req.reply_markup(kb);
             }
+            if paid {
+                req = req.allow_paid_broadcast(true);
+            }
             tg.send(chat, req).await.map(|_| ())
         }};
     }
@@ -531,6 +578,9 @@ pub async fn send_message(ctx: &AppCtx, chat: ChatId, m: &CampaignMessage) -> Re
             }
             if let Some(kb) = kb {
                 req = req.reply_markup(kb);
+            }
+            if paid {
+                req = req.allow_paid_broadcast(true);
             }
             tg.send(chat, req).await.map(|_| ())
         }

@@ -252,7 +252,7 @@ async fn settle(
     for op in &ops {
         match op {
             Op::Admit(k) => knocks.push(*k),
-            Op::Record(p) => pairs.push(*p),
+            Op::Record(p) => pairs.push(p.clone()),
         }
     }
     let (batched, recorded): (Vec<Option<Admitted>>, ServiceResult<()>) =
@@ -597,10 +597,18 @@ mod tests {
             admin_chat_id: -100,
             admin_message_id: 60,
             direction: Direction::In,
+            text: Some("Hello".into()),
         };
-        let landed = land(&db, now(), &[pair], &moves, &[], &entries)
-            .await
-            .unwrap();
+        let landed = land(
+            &db,
+            now(),
+            std::slice::from_ref(&pair),
+            &moves,
+            &[],
+            &entries,
+        )
+        .await
+        .unwrap();
         assert_eq!(landed.moved, HashMap::from([(1, v1 + 1)]));
         assert_eq!(version(&db, 1).await, v1 + 1);
         assert_eq!(version(&db, 2).await, v2);
@@ -618,6 +626,8 @@ mod tests {
             .unwrap()
             .expect("pair kept");
         assert_eq!(copy.admin_message_id, 60);
+        assert_eq!(copy.text.as_deref(), Some("Hello"));
+        assert_eq!(copy.search_text.as_deref(), Some("hello"));
 
         // A ledger key already taken fails the whole write: nothing of it stays.
         let again = [Move {

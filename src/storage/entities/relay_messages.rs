@@ -12,6 +12,11 @@ pub struct Model {
     /// `in` (user to admins) or `out` (admins to user).
     pub direction: String,
     pub created_at: DateTimeUtc,
+    /// The text or caption of a user's message (`in`), at most [`crate::relay::threads::TEXT_MAX`]
+    /// characters; None without text, for answers, and for rows older than the column.
+    pub text: Option<String>,
+    /// `text` folded to lower case, what the search compares with.
+    pub search_text: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ use crate::{
         self, Audience, Campaign, CampaignError, CampaignMessage, CampaignStatus, Format, Gift,
         GiftKind, Media, MediaKind, NewCampaign, runner,
     },
+    services::settings,
 };
 
 /// How often the progress message is edited.
@@ -468,10 +469,10 @@ pub(super) async fn act(
                 )
             } else {
                 // The preview: the message itself, as recipients will see it.
-                runner::send_message(ctx, ChatId(panel.chat_id), &compose.message).await?;
+                runner::send_message(ctx, ChatId(panel.chat_id), &compose.message, false).await?;
                 t.key("ac-camp-preview-above")
             };
-            let text = t.say(
+            let mut text = t.say(
                 "ac-camp-confirm",
                 &[
                     ("what", what),
@@ -479,6 +480,21 @@ pub(super) async fn act(
                     ("count", n.to_string()),
                 ],
             );
+            if settings::get(&ctx.db, &settings::PAID_BROADCAST).await? {
+                let rate = ctx.config.paid_broadcast_rate;
+                let cost = campaigns::PaidCost::of(n, rate);
+                let paid = t.say(
+                    "ac-camp-paid",
+                    &[
+                        ("rate", format!("{rate}")),
+                        ("charged", cost.charged.to_string()),
+                        ("count", n.to_string()),
+                        ("estimate", campaigns::tenths_of_stars(cost.charged)),
+                        ("most", campaigns::tenths_of_stars(cost.most)),
+                    ],
+                );
+                text = format!("{text}\n\n{paid}");
+            }
             let launch = |key: &str, later: bool| {
                 Button::Do(
                     t.key(key),
