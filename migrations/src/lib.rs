@@ -15,6 +15,7 @@ mod m20261206_000007_campaigns;
 mod m20261206_000008_admin_center;
 mod m20261207_000009_sellers;
 mod m20261208_000010_seller_api;
+mod m20261208_000012_webhooks;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_admin_center::Migration),
             Box::new(m20261207_000009_sellers::Migration),
             Box::new(m20261208_000010_seller_api::Migration),
+            Box::new(m20261208_000012_webhooks::Migration),
         ]
     }
 }
