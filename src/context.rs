@@ -39,6 +39,8 @@ pub struct AppCtx {
     pub errors: crate::errors_log::ErrorLog,
     /// Sellers whose next message answers a dialogue step (see [`Drafting`]).
     pub drafting: crate::sellers::drafts::Drafting,
+    /// Posts sellers' webhook deliveries (see [`Worker`](crate::sellers::webhooks::worker::Worker)).
+    pub webhooks: crate::sellers::webhooks::worker::Worker,
 }
 
 impl AppCtx {

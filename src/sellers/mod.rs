@@ -11,6 +11,7 @@ pub mod bot;
 pub mod catalog;
 pub mod drafts;
 pub mod sweep;
+pub mod webhooks;
 
 use crate::services::settings::Setting;
 
