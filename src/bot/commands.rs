@@ -29,6 +29,8 @@ pub enum UserCommand {
     Dashboard,
     Alert(String),
     Audit(String),
+    /// The seller's webhook endpoints and recent deliveries.
+    Webhooks,
     Cancel,
 }
 
