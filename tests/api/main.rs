@@ -22,3 +22,4 @@ mod start;
 mod storage;
 mod stripe_webhook;
 mod telegram_webhook;
+mod webhooks;
