@@ -369,7 +369,7 @@ impl Worker {
         let idle = self
             .config
             .retry_base
-            .clamp(StdDuration::from_millis(5), IDLE_POLL);
+            .clamp(StdDuration::from_millis(1), IDLE_POLL);
         loop {
             while in_flight.try_join_next().is_some() {}
             let free = self.concurrency.saturating_sub(in_flight.len());
