@@ -415,39 +415,6 @@ pub async fn on_sale(
     Ok(Ok((plan, service, seller)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dialogue_answers_are_checked() {
-        assert_eq!(parse_name("  Signals Pro "), Ok("Signals Pro".into()));
-        assert_eq!(parse_name("x"), Err(BadInput::Name));
-        assert_eq!(parse_email("Ann@Example.com"), Ok("ann@example.com".into()));
-        for bad in [
-            "",
-            "ann",
-            "ann@",
-            "@x.com",
-            "a@b",
-            "a b@c.com",
-            "a@b@c.com",
-            "a@.com",
-        ] {
-            assert_eq!(parse_email(bad), Err(BadInput::Email), "{bad}");
-        }
-        assert_eq!(parse_stars("250"), Ok(250));
-        for bad in ["0", "-5", "1.5", "abc", "100001", ""] {
-            assert_eq!(parse_stars(bad), Err(BadInput::Stars), "{bad}");
-        }
-        assert_eq!(parse_period("30"), Ok(30));
-        assert_eq!(parse_period("0"), Err(BadInput::Period));
-        assert_eq!(parse_trial("0"), Ok(0));
-        assert_eq!(parse_trial("91"), Err(BadInput::Trial));
-        assert_eq!(parse_alert("  "), Err(BadInput::Alert));
-    }
-}
-
 /// An alert went out into `service`'s chat: the audit entry and the `alert.posted` event,
 /// together. `line` is what the seller wrote, `text` what the chat got.
 pub async fn alert_posted(
@@ -486,4 +453,37 @@ pub async fn alert_posted(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialogue_answers_are_checked() {
+        assert_eq!(parse_name("  Signals Pro "), Ok("Signals Pro".into()));
+        assert_eq!(parse_name("x"), Err(BadInput::Name));
+        assert_eq!(parse_email("Ann@Example.com"), Ok("ann@example.com".into()));
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.com",
+            "a@b",
+            "a b@c.com",
+            "a@b@c.com",
+            "a@.com",
+        ] {
+            assert_eq!(parse_email(bad), Err(BadInput::Email), "{bad}");
+        }
+        assert_eq!(parse_stars("250"), Ok(250));
+        for bad in ["0", "-5", "1.5", "abc", "100001", ""] {
+            assert_eq!(parse_stars(bad), Err(BadInput::Stars), "{bad}");
+        }
+        assert_eq!(parse_period("30"), Ok(30));
+        assert_eq!(parse_period("0"), Err(BadInput::Period));
+        assert_eq!(parse_trial("0"), Ok(0));
+        assert_eq!(parse_trial("91"), Err(BadInput::Trial));
+        assert_eq!(parse_alert("  "), Err(BadInput::Alert));
+    }
 }

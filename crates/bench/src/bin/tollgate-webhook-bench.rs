@@ -151,7 +151,10 @@ struct Round {
 }
 
 async fn run(args: &Args) -> anyhow::Result<()> {
-    anyhow::ensure!(args.endpoints >= 1 && args.events >= args.endpoints, "--events ≥ --endpoints ≥ 1");
+    anyhow::ensure!(
+        args.endpoints >= 1 && args.events >= args.endpoints,
+        "--events ≥ --endpoints ≥ 1"
+    );
     println!(
         "tollgate-webhook-bench: {} events over {} endpoints",
         args.events, args.endpoints
@@ -202,7 +205,11 @@ async fn round(args: &Args, server: Option<&String>, failing: bool) -> anyhow::R
         None => {
             let path = dir.join(format!("webhooks-{failing}.db"));
             let _ = std::fs::remove_file(&path);
-            (format!("sqlite://{}?mode=rwc", path.display()), None, "SQLite")
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                None,
+                "SQLite",
+            )
         }
     };
     let db = storage::connect(&url).await.context("the database")?;
@@ -295,20 +302,25 @@ async fn round(args: &Args, server: Option<&String>, failing: bool) -> anyhow::R
     task.await?;
 
     // Every event delivered once, in order per endpoint, every signature valid.
-    let rx = rx.lock().unwrap();
-    let mut requests = 0;
-    for (name, seen) in &rx.seen {
-        anyhow::ensure!(seen.bad_signatures == 0, "{name}: bad signatures");
+    let requests = {
+        let rx = rx.lock().unwrap();
+        let mut requests = 0;
+        for (name, seen) in &rx.seen {
+            anyhow::ensure!(seen.bad_signatures == 0, "{name}: bad signatures");
+            anyhow::ensure!(
+                seen.accepted == (0..per).collect::<Vec<_>>(),
+                "{name}: events accepted out of order, lost or doubled"
+            );
+            requests += seen.tries.values().map(|t| u64::from(*t)).sum::<u64>();
+        }
         anyhow::ensure!(
-            seen.accepted == (0..per).collect::<Vec<_>>(),
-            "{name}: events accepted out of order, lost or doubled"
+            rx.seen.len() as u64 == args.endpoints,
+            "an endpoint got nothing"
         );
-        requests += seen.tries.values().map(|t| u64::from(*t)).sum::<u64>();
-    }
-    anyhow::ensure!(rx.seen.len() as u64 == args.endpoints, "an endpoint got nothing");
-    let want = if failing { 3 * total } else { total };
-    anyhow::ensure!(requests == want, "{requests} requests, {want} expected");
-    drop(rx);
+        let want = if failing { 3 * total } else { total };
+        anyhow::ensure!(requests == want, "{requests} requests, {want} expected");
+        requests
+    };
     server_task.abort();
     db.close().await?;
     if let Some(s) = scratch {
