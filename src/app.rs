@@ -112,7 +112,11 @@ fn job_runner(
     let (remind_db, remind_clock) = (db.clone(), clock.clone());
     let notice_app = app.clone();
     let (link_app, remove_app, remind_app) = (app.clone(), app.clone(), app.clone());
+    let webhook_app = app.clone();
     JobRunner::builder()
+        .handle(crate::sellers::webhooks::DISABLED_JOB, move |job| {
+            crate::sellers::bot::run_job(webhook_app.clone(), job)
+        })
         .handle(crate::sellers::access::ISSUE_LINK_JOB, move |job| {
             crate::sellers::bot::run_job(link_app.clone(), job)
         })
@@ -269,8 +273,15 @@ impl App {
             }
             None => crate::sellers::api_keys::RateLimiter::local(),
         };
+        let webhooks = crate::sellers::webhooks::worker::Worker::new(
+            db.clone(),
+            opts.clock.clone(),
+            config.webhooks,
+            jobs.clone(),
+        );
         let ctx = AppCtx {
             api_limits,
+            webhooks,
             drafting,
             backlog,
             admins,
@@ -360,6 +371,7 @@ impl App {
             ctx.clone(),
             shutdown.clone(),
         ));
+        let webhook_worker = tokio::spawn(ctx.webhooks.clone().run(shutdown.clone()));
 
         if let Some(me) = identify(&ctx, &shutdown).await {
             tracing::info!(bot = %me.username(), "connected to the Bot API");
@@ -430,6 +442,7 @@ impl App {
         }
         let _ = scheduler.await;
         let _ = sweeper.await;
+        let _ = webhook_worker.await;
         match server.await {
             Ok(result) => result.map_err(AppError::Server),
             Err(join) => Err(AppError::Server(std::io::Error::other(join))),

@@ -84,6 +84,14 @@ pub struct RawConfig {
     /// 32 bytes, base64: seals seller secrets at rest.
     #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true, global = true)]
     pub encryption_key: Option<String>,
+    /// Sellers' webhook endpoints may be http:// and local or private addresses (development
+    /// and tests only): `true` or `false` (default).
+    #[arg(long, env = "WEBHOOK_ALLOW_LOCAL", global = true)]
+    pub webhook_allow_local: Option<String>,
+    /// The first pause before a failed webhook delivery is tried again (e.g. `4m`, `30s`,
+    /// `50ms`); each later pause is three times the one before.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE", global = true)]
+    pub webhook_retry_base: Option<String>,
     /// Fallback language.
     #[arg(long, env = "DEFAULT_LOCALE", global = true)]
     pub default_locale: Option<String>,
@@ -149,8 +157,68 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     pub telegram_payment_provider_token: Option<Secret>,
     pub encryption_key: Option<Secret>,
+    /// Sellers' outgoing webhooks (`WEBHOOK_ALLOW_LOCAL`, `WEBHOOK_RETRY_BASE`).
+    pub webhooks: WebhookConfig,
     pub default_locale: Locale,
     pub log_format: LogFormat,
+}
+
+/// Sellers' outgoing webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// http:// and loopback, private and link-local addresses are accepted (development).
+    pub allow_local: bool,
+    /// The pause after a delivery's first failure; each later one is three times longer.
+    pub retry_base: std::time::Duration,
+}
+
+/// With 8 tries, pauses of 4, 12, 36 minutes, … add up to about three days.
+pub const DEFAULT_WEBHOOK_RETRY_BASE: std::time::Duration = std::time::Duration::from_secs(240);
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            allow_local: false,
+            retry_base: DEFAULT_WEBHOOK_RETRY_BASE,
+        }
+    }
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`).
+fn parse_bool(variable: &'static str, raw: &str) -> Result<bool, ConfigError> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(bad(variable, format!("'{other}' is not true or false"))),
+    }
+}
+
+/// A positive duration with a unit: `50ms`, `30s`, `4m`, `1h`.
+fn parse_duration(variable: &'static str, raw: &str) -> Result<std::time::Duration, ConfigError> {
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (n, unit) = raw.split_at(split);
+    let n: u64 = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        bad(
+            variable,
+            format!("'{raw}' is not a positive duration like 4m"),
+        )
+    })?;
+    let ms = match unit.trim() {
+        "ms" => n,
+        "s" => n.saturating_mul(1000),
+        "m" => n.saturating_mul(60_000),
+        "h" => n.saturating_mul(3_600_000),
+        other => {
+            return Err(bad(
+                variable,
+                format!("unit '{other}' (use ms, s, m or h, e.g. 4m)"),
+            ));
+        }
+    };
+    if ms > 86_400_000 {
+        return Err(bad(variable, "at most 24h"));
+    }
+    Ok(std::time::Duration::from_millis(ms))
 }
 
 /// Campaign messages per second when `BROADCAST_RATE` is not set.
@@ -502,6 +570,17 @@ impl Config {
             }
         };
 
+        let webhooks = WebhookConfig {
+            allow_local: match present(&raw.webhook_allow_local) {
+                None => false,
+                Some(v) => parse_bool("WEBHOOK_ALLOW_LOCAL", v)?,
+            },
+            retry_base: match present(&raw.webhook_retry_base) {
+                None => DEFAULT_WEBHOOK_RETRY_BASE,
+                Some(v) => parse_duration("WEBHOOK_RETRY_BASE", v)?,
+            },
+        };
+
         let default_locale = match present(&raw.default_locale) {
             None => Locale::En,
             Some(l) => Locale::parse(l).ok_or_else(|| {
@@ -540,6 +619,7 @@ impl Config {
             stripe,
             telegram_payment_provider_token,
             encryption_key,
+            webhooks,
             default_locale,
             log_format,
         })
@@ -598,6 +678,21 @@ mod tests {
         assert_eq!(c.default_locale, Locale::En);
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert!(c.stripe.is_none() && c.public_url.is_none() && c.bot_token.is_none());
+        assert_eq!(c.webhooks, WebhookConfig::default());
+        assert!(!c.webhooks.allow_local);
+    }
+
+    #[test]
+    fn webhook_settings_parse() {
+        let mut r = raw();
+        r.webhook_allow_local = Some("true".into());
+        r.webhook_retry_base = Some("50ms".into());
+        let c = Config::from_raw(&r).unwrap();
+        assert!(c.webhooks.allow_local);
+        assert_eq!(c.webhooks.retry_base, std::time::Duration::from_millis(50));
+        r.webhook_retry_base = Some("4m".into());
+        let c = Config::from_raw(&r).unwrap();
+        assert_eq!(c.webhooks.retry_base, std::time::Duration::from_secs(240));
     }
 
     type Mutation = Box<dyn Fn(&mut RawConfig)>;
@@ -724,6 +819,22 @@ mod tests {
             (
                 "ENCRYPTION_KEY",
                 Box::new(|r| r.encryption_key = Some("AAAA".into())),
+            ),
+            (
+                "WEBHOOK_ALLOW_LOCAL",
+                Box::new(|r| r.webhook_allow_local = Some("maybe".into())),
+            ),
+            (
+                "WEBHOOK_RETRY_BASE",
+                Box::new(|r| r.webhook_retry_base = Some("5".into())),
+            ),
+            (
+                "WEBHOOK_RETRY_BASE",
+                Box::new(|r| r.webhook_retry_base = Some("0s".into())),
+            ),
+            (
+                "WEBHOOK_RETRY_BASE",
+                Box::new(|r| r.webhook_retry_base = Some("2d".into())),
             ),
             (
                 "DEFAULT_LOCALE",

@@ -41,6 +41,8 @@ pub struct AppCtx {
     pub drafting: crate::sellers::drafts::Drafting,
     /// Counts API requests against each key's hourly limit.
     pub api_limits: crate::sellers::api_keys::RateLimiter,
+    /// Posts sellers' webhook deliveries (see [`Worker`](crate::sellers::webhooks::worker::Worker)).
+    pub webhooks: crate::sellers::webhooks::worker::Worker,
 }
 
 impl AppCtx {

@@ -16,6 +16,7 @@ mod m20261206_000008_admin_center;
 mod m20261207_000009_sellers;
 mod m20261208_000010_seller_api;
 mod m20261208_000011_relay_text;
+mod m20261208_000012_webhooks;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_sellers::Migration),
             Box::new(m20261208_000010_seller_api::Migration),
             Box::new(m20261208_000011_relay_text::Migration),
+            Box::new(m20261208_000012_webhooks::Migration),
         ]
     }
 }

@@ -31,6 +31,8 @@ pub enum UserCommand {
     Audit(String),
     /// `/apikey [live|test NAME [days] | revoke PREFIX]`: the seller's REST API keys.
     Apikey(String),
+    /// The seller's webhook endpoints and recent deliveries.
+    Webhooks,
     Cancel,
 }
 

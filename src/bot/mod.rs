@@ -67,6 +67,12 @@ impl From<DeliveryError> for BotError {
     }
 }
 
+impl From<crate::sellers::webhooks::WebhookError> for BotError {
+    fn from(e: crate::sellers::webhooks::WebhookError) -> Self {
+        BotError::Service(e.into())
+    }
+}
+
 pub type HandlerResult = Result<(), BotError>;
 
 fn is_admin_chat(msg: Message, ctx: AppCtx) -> bool {
@@ -285,6 +291,7 @@ async fn user_command(
         UserCommand::Alert(a) => seller(&ctx, &me, from, SellerCommand::Alert(a)).await,
         UserCommand::Audit(a) => seller(&ctx, &me, from, SellerCommand::Audit(a)).await,
         UserCommand::Apikey(a) => seller(&ctx, &me, from, SellerCommand::ApiKey(a)).await,
+        UserCommand::Webhooks => seller(&ctx, &me, from, SellerCommand::Webhooks).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

@@ -46,6 +46,10 @@ pub struct HarnessOptions {
     pub broadcast_rate: Option<f64>,
     /// `PAID_BROADCAST_RATE`; None: the default.
     pub paid_broadcast_rate: Option<f64>,
+    /// `WEBHOOK_ALLOW_LOCAL`: sellers' webhooks may go to local addresses (test receivers).
+    pub webhook_allow_local: bool,
+    /// `WEBHOOK_RETRY_BASE` (e.g. `50ms`); None: the default.
+    pub webhook_retry_base: Option<String>,
 }
 
 impl HarnessOptions {
@@ -68,6 +72,8 @@ impl HarnessOptions {
             http: crate::http::ServerLimits::default(),
             broadcast_rate: None,
             paid_broadcast_rate: None,
+            webhook_allow_local: false,
+            webhook_retry_base: None,
         }
     }
 }
@@ -154,6 +160,8 @@ impl Harness {
             stripe_secret_key: stripe.as_ref().map(|_| STRIPE_KEY.to_owned()),
             stripe_webhook_secret: stripe.as_ref().map(|_| STRIPE_WEBHOOK_SECRET.to_owned()),
             stripe_api_base: stripe.as_ref().map(StripeDouble::base_url),
+            webhook_allow_local: Some(opts.webhook_allow_local.to_string()),
+            webhook_retry_base: opts.webhook_retry_base.clone(),
             ..RawConfig::default()
         };
         if let Some(stripe) = &stripe {

@@ -17,6 +17,7 @@ use super::{
     audit,
     catalog::{Plan, Service},
     split_fee,
+    webhooks::{self, EventType},
 };
 use crate::{
     jobs::{self, NewJob},
@@ -68,6 +69,28 @@ pub async fn membership_by_id(db: &Db, id: i64) -> ServiceResult<Option<Membersh
 /// Whether a membership gives access at `now`.
 pub fn is_current(m: &Membership, now: DateTime<Utc>) -> bool {
     m.status == "active" && (m.whitelisted || m.ends_at.is_some_and(|end| end > now))
+}
+
+/// What webhooks say about a membership: the ids a seller's system can match on.
+pub fn member_data(m: &Membership) -> serde_json::Value {
+    serde_json::json!({
+        "membership": m.id,
+        "service": m.service_id,
+        "user": m.user_id,
+        "plan": m.plan_id,
+        "status": m.status,
+        "ends_at": m.ends_at,
+        "whitelisted": m.whitelisted,
+    })
+}
+
+/// [`member_data`] with more fields.
+fn member_data_with(m: &Membership, more: serde_json::Value) -> serde_json::Value {
+    let mut data = member_data(m);
+    if let (Some(data), serde_json::Value::Object(more)) = (data.as_object_mut(), more) {
+        data.extend(more);
+    }
+    data
 }
 
 /// A new pending Stars order for `plan`.
@@ -199,7 +222,7 @@ pub async fn pay(
         txn.rollback().await?;
         return Ok(Paid::Duplicate);
     }
-    let membership = extend(
+    let (membership, renewed) = extend(
         &txn,
         now,
         &service,
@@ -210,6 +233,34 @@ pub async fn pay(
     )
     .await?
     .expect("a paid extension is never refused");
+    let payment = serde_json::json!({
+        "order": order.id,
+        "amount": order.amount_minor,
+        "currency": order.currency,
+        "fee": fee,
+        "net": net,
+        "method": order.method,
+    });
+    webhooks::emit(
+        &txn,
+        now,
+        order.seller_id,
+        service.livemode,
+        EventType::PaymentSucceeded,
+        member_data_with(&membership, payment.clone()),
+    )
+    .await?;
+    if renewed {
+        webhooks::emit(
+            &txn,
+            now,
+            order.seller_id,
+            service.livemode,
+            EventType::SubscriptionRenewed,
+            member_data_with(&membership, payment),
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         now,
@@ -256,8 +307,8 @@ enum Extension {
     Granted,
 }
 
-/// Extends `user`'s membership of `service` by `days` and enqueues their invite link. `None`
-/// when a trial was used already.
+/// Extends `user`'s membership of `service` by `days` and enqueues their invite link; true
+/// with it when the membership was running (a renewal). `None` when a trial was used already.
 async fn extend(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
@@ -266,7 +317,7 @@ async fn extend(
     plan_id: Option<i64>,
     days: i32,
     why: Extension,
-) -> ServiceResult<Option<Membership>> {
+) -> ServiceResult<Option<(Membership, bool)>> {
     memberships::Entity::insert(memberships::ActiveModel {
         service_id: Set(service.id),
         seller_id: Set(service.seller_id),
@@ -347,7 +398,7 @@ async fn extend(
             )
             .await?;
         }
-        return Ok(Some(m));
+        return Ok(Some((m, running)));
     }
     Err(StorageError::Corrupt(format!(
         "membership of {user} in service {} kept changing",
@@ -373,7 +424,7 @@ pub async fn start_trial(
     user: i64,
 ) -> ServiceResult<Trial> {
     let txn = db.begin().await?;
-    let Some(m) = extend(
+    let Some((m, _)) = extend(
         &txn,
         now,
         service,
@@ -411,7 +462,7 @@ pub async fn grant(
     actor: i64,
 ) -> ServiceResult<Membership> {
     let txn = db.begin().await?;
-    let m = extend(&txn, now, service, user, None, days, Extension::Granted)
+    let (m, _) = extend(&txn, now, service, user, None, days, Extension::Granted)
         .await?
         .expect("a grant is never refused");
     audit::record(
@@ -460,6 +511,15 @@ pub async fn revoke(
         .await?
         .expect("the membership exists");
     enqueue_removal(&txn, now, &m, "revoked").await?;
+    webhooks::emit(
+        &txn,
+        now,
+        service.seller_id,
+        service.livemode,
+        EventType::SubscriptionCancelled,
+        member_data_with(&m, serde_json::json!({ "reason": "revoked", "by": actor })),
+    )
+    .await?;
     audit::record(
         &txn,
         now,
@@ -674,6 +734,7 @@ pub async fn joined(
     if !is_current(&m, now) {
         return Ok(Joined::Other);
     }
+    let txn = db.begin().await?;
     memberships::Entity::update_many()
         .col_expr(memberships::Column::JoinedAt, Expr::value(now))
         .col_expr(
@@ -682,10 +743,10 @@ pub async fn joined(
         )
         .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
         .filter(memberships::Column::Id.eq(m.id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     audit::record(
-        db,
+        &txn,
         now,
         service.seller_id,
         user,
@@ -694,9 +755,21 @@ pub async fn joined(
         link.map(str::to_owned),
     )
     .await?;
-    Ok(Joined::Member(
-        membership_by_id(db, m.id).await?.expect("it exists"),
-    ))
+    let m = memberships::Entity::find_by_id(m.id)
+        .one(&txn)
+        .await?
+        .expect("it exists");
+    webhooks::emit(
+        &txn,
+        now,
+        service.seller_id,
+        service.livemode,
+        EventType::MemberJoined,
+        member_data_with(&m, serde_json::json!({ "joined_at": now })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Joined::Member(m))
 }
 
 /// A member left (or was removed from) the chat.
@@ -709,6 +782,7 @@ pub async fn left(
     let Some(m) = membership(db, service.id, user).await? else {
         return Ok(None);
     };
+    let txn = db.begin().await?;
     memberships::Entity::update_many()
         .col_expr(memberships::Column::LeftAt, Expr::value(now))
         .col_expr(
@@ -717,10 +791,66 @@ pub async fn left(
         )
         .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
         .filter(memberships::Column::Id.eq(m.id))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    audit::record(db, now, service.seller_id, user, "left", Some(user), None).await?;
-    membership_by_id(db, m.id).await
+    audit::record(&txn, now, service.seller_id, user, "left", Some(user), None).await?;
+    let m = memberships::Entity::find_by_id(m.id).one(&txn).await?;
+    if let Some(m) = &m {
+        webhooks::emit(
+            &txn,
+            now,
+            service.seller_id,
+            service.livemode,
+            EventType::MemberLeft,
+            member_data_with(m, serde_json::json!({ "left_at": now })),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// A removal job removed `r.user` from `service`'s chat: the audit entry and the
+/// `member.removed` event, together.
+pub async fn removed(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    r: &Removal,
+) -> ServiceResult<()> {
+    let m = match r.membership {
+        Some(id) => membership_by_id(db, id).await?,
+        None => None,
+    };
+    let mut data = match &m {
+        Some(m) => member_data(m),
+        None => serde_json::json!({ "service": service.id, "user": r.user }),
+    };
+    if let Some(data) = data.as_object_mut() {
+        data.insert("reason".into(), r.reason.clone().into());
+    }
+    let txn = db.begin().await?;
+    audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        audit::SYSTEM,
+        "removed",
+        Some(r.user),
+        r.reason.clone(),
+    )
+    .await?;
+    webhooks::emit(
+        &txn,
+        now,
+        service.seller_id,
+        service.livemode,
+        EventType::MemberRemoved,
+        data,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Which members a listing shows.

@@ -27,7 +27,7 @@ use super::{
     audit,
     catalog::{self, BadInput, Connected, NewPlan, NotForSale, Plan, Seller, Service},
     drafts::{self, Current, Step},
-    sweep,
+    sweep, webhooks,
 };
 use crate::{
     accounts::users,
@@ -78,6 +78,14 @@ pub enum Press {
     KeyNew(i64),
     /// Revoke an API key.
     KeyRevoke(i64),
+    /// The seller's webhooks screen.
+    Webhooks,
+    /// Send a test event to an endpoint.
+    WebhookTest(i64),
+    /// Turn a disabled endpoint back on.
+    WebhookEnable(i64),
+    /// Queue a dead-lettered delivery again.
+    WebhookResend(i64),
 }
 
 impl Press {
@@ -101,6 +109,10 @@ impl Press {
             Press::Trial(p) => ("tr", Some(p)),
             Press::KeyNew(live) => ("kn", Some(live)),
             Press::KeyRevoke(k) => ("kr", Some(k)),
+            Press::Webhooks => ("wh", None),
+            Press::WebhookTest(e) => ("wht", Some(e)),
+            Press::WebhookEnable(e) => ("whe", Some(e)),
+            Press::WebhookResend(d) => ("whr", Some(d)),
         };
         match id {
             Some(id) => format!("{PREFIX}{verb}:{id}"),
@@ -144,6 +156,10 @@ impl Press {
             ("tr", Some(p)) => Press::Trial(p),
             ("kn", Some(live @ 0..=1)) => Press::KeyNew(live),
             ("kr", Some(k)) => Press::KeyRevoke(k),
+            ("wh", None) => Press::Webhooks,
+            ("wht", Some(e)) => Press::WebhookTest(e),
+            ("whe", Some(e)) => Press::WebhookEnable(e),
+            ("whr", Some(d)) => Press::WebhookResend(d),
             _ => return None,
         })
     }
@@ -212,6 +228,7 @@ pub enum SellerCommand {
     Alert(String),
     Audit(String),
     ApiKey(String),
+    Webhooks,
     Cancel,
 }
 
@@ -262,6 +279,7 @@ pub(crate) async fn command(
         SellerCommand::ApiKey(args) => {
             super::bot_keys::command(ctx, &seller, locale, args.trim()).await?
         }
+        SellerCommand::Webhooks => webhooks_screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -1079,6 +1097,97 @@ async fn audit_trail(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) 
     Ok(())
 }
 
+/// The mode of one of the seller's endpoints (an id of another seller's: None).
+async fn endpoint_mode(ctx: &AppCtx, seller: &Seller, id: i64) -> Result<Option<bool>, BotError> {
+    for livemode in [true, false] {
+        if webhooks::endpoint(&ctx.db, seller.id, livemode, id)
+            .await?
+            .is_some()
+        {
+            return Ok(Some(livemode));
+        }
+    }
+    Ok(None)
+}
+
+/// `/webhooks`: the seller's endpoints (both modes) with a test button each, and the newest
+/// deliveries with a resend button for the dead-lettered ones.
+async fn webhooks_screen(
+    ctx: &AppCtx,
+    seller: &Seller,
+    locale: Locale,
+    edit: Option<MessageId>,
+) -> HandlerResult {
+    let mut endpoints = webhooks::endpoints(&ctx.db, seller.id, true).await?;
+    endpoints.extend(webhooks::endpoints(&ctx.db, seller.id, false).await?);
+    let mut text = tr(locale, "sl-webhooks-title", &[]);
+    let mut rows = Vec::new();
+    if endpoints.is_empty() {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-webhooks-none", &[]));
+    }
+    for e in &endpoints {
+        let mode = if e.livemode { "live" } else { "test" };
+        text.push('\n');
+        text.push_str(&tr(
+            locale,
+            "sl-webhooks-endpoint",
+            &[
+                ("id", e.id.to_string()),
+                ("url", e.url.clone()),
+                ("mode", mode.to_owned()),
+                ("status", e.status.clone()),
+                ("failures", e.consecutive_failures.to_string()),
+            ],
+        ));
+        let mut row = vec![button(
+            tr(locale, "sl-webhooks-test", &[("id", e.id.to_string())]),
+            Press::WebhookTest(e.id),
+        )];
+        if e.status == "disabled" {
+            row.push(button(
+                tr(locale, "sl-webhooks-enable", &[("id", e.id.to_string())]),
+                Press::WebhookEnable(e.id),
+            ));
+        }
+        rows.push(row);
+    }
+    let recent = webhooks::recent_deliveries(&ctx.db, seller.id, 10).await?;
+    if !recent.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&tr(locale, "sl-webhooks-recent", &[]));
+    }
+    let mut resend = Vec::new();
+    for r in &recent {
+        let d = &r.delivery;
+        text.push('\n');
+        text.push_str(&tr(
+            locale,
+            "sl-webhooks-delivery",
+            &[
+                ("id", d.id.to_string()),
+                ("endpoint", d.endpoint_id.to_string()),
+                ("type", r.event_type.clone()),
+                ("outcome", d.status.clone()),
+                ("attempts", d.attempts.to_string()),
+                ("when", d.updated_at.format("%m-%d %H:%M").to_string()),
+            ],
+        ));
+        if d.status == "dead" && resend.len() < 5 {
+            resend.push(button(
+                tr(locale, "sl-webhooks-resend", &[("id", d.id.to_string())]),
+                Press::WebhookResend(d.id),
+            ));
+        }
+    }
+    rows.extend(resend.into_iter().map(|b| vec![b]));
+    rows.push(vec![button(
+        tr(locale, "sl-webhooks-refresh", &[]),
+        Press::Webhooks,
+    )]);
+    show(ctx, seller.user_id, text, keyboard(rows), edit).await
+}
+
 /// `/alert [code] SYMBOL ACTION ENTRY TARGET STOP [note]`, `/alert test`, or `/alert` alone
 /// to be asked for it.
 async fn alert(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> HandlerResult {
@@ -1135,20 +1244,12 @@ async fn post_alert(
     let chat = ChatId(service.chat_id);
     match ctx
         .tg
-        .send(chat, ctx.tg.bot().send_message(chat, post))
+        .send(chat, ctx.tg.bot().send_message(chat, post.clone()))
         .await
     {
         Ok(_) => {
-            audit::record(
-                &ctx.db,
-                ctx.now(),
-                seller.id,
-                seller.user_id,
-                "alert",
-                None,
-                line.chars().take(200).collect::<String>(),
-            )
-            .await?;
+            catalog::alert_posted(&ctx.db, ctx.now(), &service, seller.user_id, line, &post)
+                .await?;
             let text = tr(
                 locale,
                 "sl-alert-posted",
@@ -1314,6 +1415,40 @@ async fn act(
             .await?;
             let service = own(id).await?.expect("the service exists");
             service_card(ctx, me, &seller, &service, locale, message).await?;
+        }
+        Press::Webhooks => webhooks_screen(ctx, &seller, locale, message).await?,
+        Press::WebhookTest(id) => {
+            let Some(livemode) = endpoint_mode(ctx, &seller, id).await? else {
+                return Ok(false);
+            };
+            let Some(event) = webhooks::send_test(&ctx.db, now, seller.id, livemode, id).await?
+            else {
+                return Ok(false);
+            };
+            let text = tr(locale, "sl-webhooks-test-queued", &[("event", event)]);
+            say(ctx, user, text, None).await?;
+            webhooks_screen(ctx, &seller, locale, message).await?;
+        }
+        Press::WebhookEnable(id) => {
+            let Some(livemode) = endpoint_mode(ctx, &seller, id).await? else {
+                return Ok(false);
+            };
+            if !webhooks::enable_endpoint(&ctx.db, now, seller.id, livemode, id).await? {
+                return Ok(false);
+            }
+            webhooks_screen(ctx, &seller, locale, message).await?;
+        }
+        Press::WebhookResend(id) => {
+            let mut queued = false;
+            for livemode in [true, false] {
+                queued = queued || webhooks::resend(&ctx.db, now, seller.id, livemode, id).await?;
+            }
+            if !queued {
+                return Ok(false);
+            }
+            let text = tr(locale, "sl-webhooks-resent", &[("id", id.to_string())]);
+            say(ctx, user, text, None).await?;
+            webhooks_screen(ctx, &seller, locale, message).await?;
         }
         Press::PlanPause(id) | Press::PlanResume(id) | Press::PlanArchive(id) => {
             let status = match press {
@@ -1766,6 +1901,13 @@ pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobErro
             let days = payload.get("days").and_then(|v| v.as_i64()).unwrap_or(1);
             remind(ctx, id, days).await.map_err(retry)
         }
+        webhooks::DISABLED_JOB => {
+            let id = payload
+                .get("endpoint")
+                .and_then(|v| v.as_i64())
+                .ok_or_else(|| JobError::Permanent("no endpoint".into()))?;
+            webhook_disabled(ctx, id).await.map_err(retry)
+        }
         other => Err(JobError::Permanent(format!("not a seller job: {other}"))),
     }
 }
@@ -1841,17 +1983,9 @@ async fn remove(ctx: &AppCtx, r: &Removal, attempts: i32) -> Result<(), JobError
     if let Err(e) = ctx.tg.call(unban).await {
         return Err(failed(e).await);
     }
-    audit::record(
-        &ctx.db,
-        now,
-        service.seller_id,
-        audit::SYSTEM,
-        "removed",
-        Some(r.user),
-        r.reason.clone(),
-    )
-    .await
-    .map_err(db_retry)?;
+    access::removed(&ctx.db, now, service, r)
+        .await
+        .map_err(db_retry)?;
     if r.reason == "stranger" {
         return Ok(());
     }
@@ -1871,6 +2005,47 @@ async fn remove(ctx: &AppCtx, r: &Removal, attempts: i32) -> Result<(), JobError
         tracing::info!(error = %e, "could not tell a removed member");
     }
     Ok(())
+}
+
+/// Tells a seller their endpoint was disabled (unless it was turned on again meanwhile).
+async fn webhook_disabled(ctx: &AppCtx, id: i64) -> Result<(), BotError> {
+    let Some((seller_id, endpoint)) = webhooks::endpoint_by_id(&ctx.db, id).await? else {
+        return Ok(());
+    };
+    if endpoint.status != "disabled" {
+        return Ok(());
+    }
+    let Some(seller) = catalog::seller(&ctx.db, seller_id).await? else {
+        return Ok(());
+    };
+    let locale = locale_of(ctx, seller.user_id).await?;
+    let text = tr(
+        locale,
+        "sl-webhook-disabled",
+        &[
+            ("url", endpoint.url.clone()),
+            ("failures", endpoint.consecutive_failures.to_string()),
+        ],
+    );
+    let kb = keyboard(vec![vec![button(
+        tr(locale, "sl-webhooks-open", &[]),
+        Press::Webhooks,
+    )]]);
+    match say(
+        ctx,
+        seller.user_id,
+        text,
+        Some(ReplyMarkup::InlineKeyboard(kb)),
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_transient() => Err(e.into()),
+        Err(e) => {
+            tracing::info!(error = %e, "could not tell a seller about a disabled endpoint");
+            Ok(())
+        }
+    }
 }
 
 async fn remind(ctx: &AppCtx, id: i64, days: i64) -> Result<(), BotError> {
@@ -2009,6 +2184,10 @@ mod tests {
             Press::Service(7),
             Press::Buy(i64::MAX),
             Press::PlanArchive(3),
+            Press::Webhooks,
+            Press::WebhookTest(5),
+            Press::WebhookEnable(6),
+            Press::WebhookResend(i64::MAX),
         ] {
             let d = p.data();
             assert!(d.len() <= 64, "{d}");

@@ -67,11 +67,7 @@ pub async fn list(ctx: &AppCtx, seller: &Seller, locale: Locale) -> Result<(), B
     ]];
     for k in shown.iter().filter(|k| api_keys::is_usable(k, now)) {
         rows.push(vec![InlineKeyboardButton::callback(
-            tr(
-                locale,
-                "sl-key-revoke",
-                &[("name", k.name.clone()), ("prefix", k.prefix.clone())],
-            ),
+            tr(locale, "sl-key-revoke", &[("name", k.name.clone())]),
             Press::KeyRevoke(k.id).data(),
         )]);
     }

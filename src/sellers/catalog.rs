@@ -3,8 +3,8 @@
 //! another's rows.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    sea_query::Expr, sea_query::OnConflict,
 };
 
 use crate::{
@@ -423,6 +423,46 @@ pub async fn on_sale(
         return Ok(Err(NotForSale::Seller));
     };
     Ok(Ok((plan, service, seller)))
+}
+
+/// An alert went out into `service`'s chat: the audit entry and the `alert.posted` event,
+/// together. `line` is what the seller wrote, `text` what the chat got.
+pub async fn alert_posted(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    actor: i64,
+    line: &str,
+    text: &str,
+) -> ServiceResult<()> {
+    let txn = db.begin().await?;
+    super::audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        actor,
+        "alert",
+        None,
+        line.chars().take(200).collect::<String>(),
+    )
+    .await?;
+    super::webhooks::emit(
+        &txn,
+        now,
+        service.seller_id,
+        service.livemode,
+        super::webhooks::EventType::AlertPosted,
+        serde_json::json!({
+            "service": service.id,
+            "chat": service.chat_id,
+            "alert": line,
+            "text": text,
+            "by": actor,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod drafts;
 pub mod sweep;
 pub mod tenant;
+pub mod webhooks;
 
 use crate::services::settings::Setting;
 

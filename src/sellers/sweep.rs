@@ -1,16 +1,28 @@
 //! The expiry sweeper: finds memberships whose reminder or removal is due and claims them in
 //! batches, each batch in one statement over an index (`(status, ends_at)` and
-//! `(status, remove_at)`), never loading every row. A claim and the jobs that act on it (the
-//! reminder, the removal) are written in one transaction, so a crash loses neither; on
-//! PostgreSQL `FOR UPDATE SKIP LOCKED` lets several replicas sweep side by side.
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::{DbBackend, EntityTrait, Statement, TransactionTrait};
+//! `(status, remove_at)`), never loading every row. A claim and what follows from it (the
+//! reminder, the removal, the `subscription.expired` webhook event) are written in one
+//! transaction, so a crash loses none; on PostgreSQL `FOR UPDATE SKIP LOCKED` lets several
+//! replicas sweep side by side.
+use std::collections::HashMap;
 
-use super::access::{Membership, REMIND_JOB, REMOVE_JOB, Removal, removal_job};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
+    TransactionTrait,
+};
+
+use super::{
+    access::{Membership, REMIND_JOB, REMOVE_JOB, Removal, removal_job},
+    webhooks,
+};
 use crate::{
     jobs::{self, NewJob},
     services::ServiceResult,
-    storage::{Db, entities::memberships},
+    storage::{
+        Db,
+        entities::{memberships, seller_services},
+    },
 };
 
 /// Rows claimed per statement.
@@ -62,14 +74,18 @@ pub async fn claim_removals(
             attempts = super::access::REMOVAL_ATTEMPTS,
             system = super::audit::SYSTEM,
         );
-        return Ok(memberships::Entity::find()
+        let txn = db.begin().await?;
+        let claimed = memberships::Entity::find()
             .from_raw_sql(Statement::from_sql_and_values(
                 backend,
                 query,
                 [now.into(), false.into()],
             ))
-            .all(db)
-            .await?);
+            .all(&txn)
+            .await?;
+        emit_expired(&txn, now, &claimed).await?;
+        txn.commit().await?;
+        return Ok(claimed);
     }
     let txn = db.begin().await?;
     let claimed = memberships::Entity::find()
@@ -103,8 +119,44 @@ pub async fn claim_removals(
         }),
     )
     .await?;
+    emit_expired(&txn, now, &claimed).await?;
     txn.commit().await?;
     Ok(claimed)
+}
+
+/// `subscription.expired` for each claimed membership, in the claim's transaction.
+async fn emit_expired(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    claimed: &[Membership],
+) -> ServiceResult<()> {
+    if claimed.is_empty() {
+        return Ok(());
+    }
+    let mut services: Vec<i64> = claimed.iter().map(|m| m.service_id).collect();
+    services.sort_unstable();
+    services.dedup();
+    let livemode: HashMap<i64, bool> = seller_services::Entity::find()
+        .select_only()
+        .column(seller_services::Column::Id)
+        .column(seller_services::Column::Livemode)
+        .filter(seller_services::Column::Id.is_in(services))
+        .into_tuple::<(i64, bool)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let events = claimed
+        .iter()
+        .map(|m| webhooks::NewEvent {
+            seller_id: m.seller_id,
+            livemode: livemode.get(&m.service_id).copied().unwrap_or(true),
+            event_type: webhooks::EventType::SubscriptionExpired,
+            data: super::access::member_data(m),
+        })
+        .collect();
+    webhooks::emit_many(txn, now, events).await?;
+    Ok(())
 }
 
 /// Claims up to `limit` memberships due a reminder (3 days, then 1 day before the end) and

@@ -23,3 +23,4 @@ mod start;
 mod storage;
 mod stripe_webhook;
 mod telegram_webhook;
+mod webhooks;

@@ -114,7 +114,11 @@ impl RateLimiter {
     /// Take a slot for a message to `chat_id` (a paid broadcast when `paid`), or return
     /// `retry_after` seconds.
     pub fn check(&mut self, chat_id: i64, paid: bool) -> Result<(), u32> {
-        let now = Instant::now();
+        self.check_at(chat_id, paid, Instant::now())
+    }
+
+    /// [`check`](Self::check) at a given instant (tests hold the clock still).
+    fn check_at(&mut self, chat_id: i64, paid: bool, now: Instant) -> Result<(), u32> {
         let l = self.limits;
         // A bucket that is full again is the same as a new one: forget those now and then
         // (amortised: the next time there are twice as many), so that a bot writing to
@@ -206,25 +210,28 @@ mod tests {
     #[test]
     fn paid_broadcasts_have_their_own_higher_ceiling() {
         let mut r = RateLimiter::new(EmulatorLimits::default());
+        let t = Instant::now();
         // The free 30 a second are spent...
         for chat in 1..=30 {
-            r.check(chat, false).unwrap();
+            r.check_at(chat, false, t).unwrap();
         }
-        assert!(r.check(31, false).is_err());
+        assert!(r.check_at(31, false, t).is_err());
         // ...paid messages still go, up to a thousand at once, one chat's limit kept...
         for chat in 100..1100 {
-            r.check(chat, true).unwrap();
+            r.check_at(chat, true, t).unwrap();
         }
-        assert!(r.check(2000, true).is_err());
-        assert!(r.check(1, true).is_ok());
+        assert!(r.check_at(2000, true, t).is_err());
+        // (a few milliseconds later the paid bucket has tokens again)
+        let later = t + std::time::Duration::from_millis(5);
+        assert!(r.check_at(1, true, later).is_ok());
         let mut r = RateLimiter::new(EmulatorLimits::default());
         for _ in 0..3 {
-            r.check(7, true).unwrap();
+            r.check_at(7, true, t).unwrap();
         }
-        assert!(r.check(7, true).is_err());
+        assert!(r.check_at(7, true, t).is_err());
         // ...and they leave the free budget to everything else.
         for chat in 1..=30 {
-            r.check(chat + 10, false).unwrap();
+            r.check_at(chat + 10, false, t).unwrap();
         }
     }
 }

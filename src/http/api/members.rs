@@ -18,7 +18,7 @@ use crate::{
     accounts::users,
     http::{ApiError, HttpState},
     sellers::{
-        access, admission, audit,
+        access, admission,
         catalog::{self, Service},
         tenant,
     },
@@ -276,9 +276,10 @@ pub async fn post_alert(
         }
     };
     let chat = ChatId(service.chat_id);
+    let posted_text = text.clone();
     let posted = ctx
         .tg
-        .send(chat, ctx.tg.bot().send_message(chat, text))
+        .send(chat, ctx.tg.bot().send_message(chat, text.clone()))
         .await
         .map_err(|e| {
             if e.is_transient() {
@@ -290,14 +291,13 @@ pub async fn post_alert(
                 }
             }
         })?;
-    audit::record(
+    catalog::alert_posted(
         &ctx.db,
         ctx.now(),
-        caller.seller.id,
+        &service,
         caller.seller.user_id,
-        "alert",
-        None,
-        summary,
+        &summary,
+        &posted_text,
     )
     .await?;
     Ok((

@@ -9,6 +9,7 @@
 mod members;
 mod services;
 mod types;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -110,6 +111,12 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::list_payments))
         .routes(routes!(members::get_stats))
         .routes(routes!(members::post_alert))
+        .routes(routes!(webhooks::list_endpoints, webhooks::create_endpoint))
+        .routes(routes!(webhooks::get_endpoint, webhooks::delete_endpoint))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::send_test))
+        .routes(routes!(webhooks::resend_delivery))
+        .routes(routes!(webhooks::list_events))
         .split_for_parts()
 }
 

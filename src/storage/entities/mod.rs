@@ -28,3 +28,6 @@ pub mod support_topics;
 pub mod tiers;
 pub mod time_passes;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
+pub mod webhook_events;
