@@ -112,8 +112,11 @@ fn job_runner(
     let (remind_db, remind_clock) = (db.clone(), clock.clone());
     let notice_app = app.clone();
     let (link_app, remove_app, remind_app) = (app.clone(), app.clone(), app.clone());
-    let webhook_app = app.clone();
+    let (webhook_app, card_app) = (app.clone(), app.clone());
     JobRunner::builder()
+        .handle(crate::sellers::card::NOTICE_JOB, move |job| {
+            crate::sellers::bot::run_job(card_app.clone(), job)
+        })
         .handle(crate::sellers::webhooks::DISABLED_JOB, move |job| {
             crate::sellers::bot::run_job(webhook_app.clone(), job)
         })
@@ -279,7 +282,19 @@ impl App {
             config.webhooks,
             jobs.clone(),
         );
+        let sealer = match &config.encryption_key {
+            Some(key) => Some(
+                crate::services::sealing::Sealer::from_base64(key.expose()).map_err(|e| {
+                    ConfigError {
+                        variable: "ENCRYPTION_KEY",
+                        problem: e.to_string(),
+                    }
+                })?,
+            ),
+            None => None,
+        };
         let ctx = AppCtx {
+            sealer,
             api_limits,
             webhooks,
             drafting,

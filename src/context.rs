@@ -43,6 +43,8 @@ pub struct AppCtx {
     pub api_limits: crate::sellers::api_keys::RateLimiter,
     /// Posts sellers' webhook deliveries (see [`Worker`](crate::sellers::webhooks::worker::Worker)).
     pub webhooks: crate::sellers::webhooks::worker::Worker,
+    /// Seals secrets at rest, when `ENCRYPTION_KEY` is set.
+    pub sealer: Option<crate::services::sealing::Sealer>,
 }
 
 impl AppCtx {

@@ -168,3 +168,42 @@ sl-webhooks-open = 🔗 Webhooks
 sl-webhooks-test-queued = 🧪 Test event { $event } is on its way.
 sl-webhooks-resent = 🔁 Delivery #{ $id } is queued again.
 sl-webhook-disabled = ⚠️ Your webhook endpoint { $url } was turned off after { $failures } failed deliveries in a row. What it missed is kept: fix the receiver, enable it in /webhooks and resend.
+
+## Card payments: buyers
+sl-buy-stars = ⭐ { $stars } · { $days } days
+sl-buy-card = 💳 { $price } · { $days } days
+sl-card-checkout = 💳 "{ $title }": { $price } for { $days } days. Pay on Stripe's secure page; your access and invite link arrive here as soon as the payment is in.
+sl-card-pay-button = 💳 Pay { $price }
+sl-card-unavailable = 💳 Card payments for this service are not available right now. Pay with Stars, or try again later.
+sl-refunded = ↩️ { $amount } refunded to { $user } on order { $order } ("{ $title }"). Their access is unchanged; /revoke { $user } ends it.
+
+## Card payments: sellers (/payouts)
+sl-payout-title = 💳 Card payments for your plans
+sl-payout-is-platform = Now: the platform's Stripe account takes the payments and keeps a { $fee } % fee; the rest is yours.
+sl-payout-is-own = Now: your own Stripe account ({ $hint }). Its webhook endpoint: { $url }
+sl-payout-is-connect = Now: your connected Stripe account { $account } (destination charges, { $fee } % platform fee).
+sl-payout-cards-off = ⚠️ Buyers cannot pay by card yet: card payments are not set up for this mode on this Tollgate.
+sl-payout-platform = 🏦 Platform account ({ $fee } % fee)
+sl-payout-own = 🔑 My own Stripe key
+sl-payout-connect = 🔗 My Stripe Connect account
+sl-payout-set-platform = ✅ Card payments now go to the platform's account ({ $fee } % fee). Any Stripe key you gave before is forgotten.
+sl-payout-no-sealing = ⚠️ This Tollgate cannot keep Stripe keys safely (its operator has not set ENCRYPTION_KEY), so your own key cannot be used.
+sl-payout-no-platform = ⚠️ Stripe is not configured on this Tollgate, so a connected account cannot be paid through it.
+sl-payout-ask-key = 🔑 Send your Stripe secret key (sk_live_… or sk_test_…, or a restricted key rk_… with write access to Checkout Sessions). It is checked with one call to Stripe, sealed, never shown again, and your message is deleted. Or /cancel.
+sl-payout-bad-key = That does not look like a Stripe secret key (sk_live_…, sk_test_…, rk_live_…). Send it again, or /cancel.
+sl-payout-key-rejected = ❌ Stripe refused this key: { $why }. Send another, or /cancel.
+sl-payout-try-later = ⚠️ Stripe could not be reached ({ $why }). Send it again in a moment, or /cancel.
+sl-payout-ask-webhook = ✅ Key { $hint } works. Now, in your Stripe Dashboard → Developers → Webhooks, add the endpoint
+    { $url }
+    with the events checkout.session.completed, checkout.session.async_payment_succeeded, checkout.session.async_payment_failed, checkout.session.expired and charge.refunded, then send its signing secret (whsec_…). Or /cancel.
+sl-payout-bad-webhook = That does not look like a signing secret (whsec_…). Send it again, or /cancel.
+sl-payout-set-own = ✅ Card payments now go to your own Stripe account ({ $hint }). The platform keeps no fee on them.
+sl-payout-ask-account = 🔗 Send your connected account id (acct_…). Or /cancel.
+sl-payout-bad-account = That does not look like an account id (acct_…). Send it again, or /cancel.
+sl-payout-account-rejected = ❌ Stripe does not know this account: { $why }. Send another, or /cancel.
+sl-payout-account-not-ready = ⚠️ { $account } cannot take charges yet: finish its onboarding in Stripe, then send it again. Or /cancel.
+sl-payout-set-connect = ✅ Card payments now go to { $account } (the platform keeps { $fee } %).
+sl-ask-card-price = 💳 Card price for { $plan }: amount and currency, for example 9.99 USD. Send - to remove the card price. Or /cancel.
+sl-bad-card-price = That is not a price: an amount above 0 with at most two decimals and a three-letter currency, for example 9.99 USD. Send it again, or /cancel.
+sl-card-price-set = ✅ Plan updated: { $plan }
+sl-card-price-last = A plan keeps at least one price: it has no Stars price, so its card price stays.

@@ -168,3 +168,42 @@ sl-webhooks-open = 🔗 Вебхуки
 sl-webhooks-test-queued = 🧪 Тестовое событие { $event } отправляется.
 sl-webhooks-resent = 🔁 Доставка #{ $id } снова в очереди.
 sl-webhook-disabled = ⚠️ Адрес вебхука { $url } отключён после { $failures } неудачных доставок подряд. Пропущенное сохранено: исправьте приёмник, включите адрес в /webhooks и отправьте снова.
+
+## Оплата картой: покупатели
+sl-buy-stars = ⭐ { $stars } · { $days } дн.
+sl-buy-card = 💳 { $price } · { $days } дн.
+sl-card-checkout = 💳 «{ $title }»: { $price } за { $days } дн. Оплатите на защищённой странице Stripe; доступ и ссылка-приглашение придут сюда, как только платёж пройдёт.
+sl-card-pay-button = 💳 Оплатить { $price }
+sl-card-unavailable = 💳 Оплата картой для этого сервиса сейчас недоступна. Оплатите звёздами или попробуйте позже.
+sl-refunded = ↩️ { $amount } возвращено пользователю { $user } по заказу { $order } («{ $title }»). Доступ не изменён; /revoke { $user } закроет его.
+
+## Оплата картой: продавцы (/payouts)
+sl-payout-title = 💳 Оплата ваших тарифов картой
+sl-payout-is-platform = Сейчас: платежи принимает аккаунт Stripe платформы и удерживает комиссию { $fee } %; остальное ваше.
+sl-payout-is-own = Сейчас: ваш собственный аккаунт Stripe ({ $hint }). Адрес его вебхука: { $url }
+sl-payout-is-connect = Сейчас: ваш подключённый аккаунт Stripe { $account } (платежи с переводом, комиссия платформы { $fee } %).
+sl-payout-cards-off = ⚠️ Покупатели пока не могут платить картой: для этого режима оплата картой на этом Tollgate не настроена.
+sl-payout-platform = 🏦 Аккаунт платформы (комиссия { $fee } %)
+sl-payout-own = 🔑 Мой ключ Stripe
+sl-payout-connect = 🔗 Мой аккаунт Stripe Connect
+sl-payout-set-platform = ✅ Платежи картой теперь идут на аккаунт платформы (комиссия { $fee } %). Прежний ключ Stripe забыт.
+sl-payout-no-sealing = ⚠️ Этот Tollgate не может надёжно хранить ключи Stripe (оператор не задал ENCRYPTION_KEY), поэтому собственный ключ использовать нельзя.
+sl-payout-no-platform = ⚠️ Stripe на этом Tollgate не настроен, поэтому подключённый аккаунт не может получать через него платежи.
+sl-payout-ask-key = 🔑 Пришлите секретный ключ Stripe (sk_live_… или sk_test_…, либо ограниченный rk_… с правом создавать Checkout Sessions). Он проверяется одним запросом к Stripe, шифруется, больше не показывается, а ваше сообщение удаляется. Или /cancel.
+sl-payout-bad-key = Это не похоже на секретный ключ Stripe (sk_live_…, sk_test_…, rk_live_…). Пришлите ещё раз или /cancel.
+sl-payout-key-rejected = ❌ Stripe отклонил ключ: { $why }. Пришлите другой или /cancel.
+sl-payout-try-later = ⚠️ Stripe недоступен ({ $why }). Пришлите ещё раз чуть позже или /cancel.
+sl-payout-ask-webhook = ✅ Ключ { $hint } работает. Теперь в Stripe Dashboard → Developers → Webhooks добавьте адрес
+    { $url }
+    с событиями checkout.session.completed, checkout.session.async_payment_succeeded, checkout.session.async_payment_failed, checkout.session.expired и charge.refunded и пришлите его секрет подписи (whsec_…). Или /cancel.
+sl-payout-bad-webhook = Это не похоже на секрет подписи (whsec_…). Пришлите ещё раз или /cancel.
+sl-payout-set-own = ✅ Платежи картой теперь идут на ваш аккаунт Stripe ({ $hint }). Платформа не берёт с них комиссию.
+sl-payout-ask-account = 🔗 Пришлите id подключённого аккаунта (acct_…). Или /cancel.
+sl-payout-bad-account = Это не похоже на id аккаунта (acct_…). Пришлите ещё раз или /cancel.
+sl-payout-account-rejected = ❌ Stripe не знает такого аккаунта: { $why }. Пришлите другой или /cancel.
+sl-payout-account-not-ready = ⚠️ { $account } пока не может принимать платежи: завершите его регистрацию в Stripe и пришлите снова. Или /cancel.
+sl-payout-set-connect = ✅ Платежи картой теперь идут на { $account } (платформа удерживает { $fee } %).
+sl-ask-card-price = 💳 Цена картой для { $plan }: сумма и валюта, например 9.99 USD. Пришлите -, чтобы убрать цену картой. Или /cancel.
+sl-bad-card-price = Это не цена: сумма больше 0, не больше двух знаков после точки, и трёхбуквенная валюта, например 9.99 USD. Пришлите ещё раз или /cancel.
+sl-card-price-set = ✅ Тариф обновлён: { $plan }
+sl-card-price-last = У тарифа должна остаться хотя бы одна цена: цены в звёздах нет, поэтому цена картой остаётся.

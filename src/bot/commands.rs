@@ -33,6 +33,8 @@ pub enum UserCommand {
     Apikey(String),
     /// The seller's webhook endpoints and recent deliveries.
     Webhooks,
+    /// Who takes card payments for the seller's plans.
+    Payouts,
     Cancel,
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::{
     Json, Router,
-    extract::{FromRequest, Request, State},
+    extract::{FromRequest, Path, Request, State},
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
     routing::{get, post},
@@ -21,7 +21,8 @@ pub use error::{ApiError, ErrorBody};
 pub use server::{ServerLimits, raise_open_file_limit, serve};
 
 use crate::{
-    billing::stripe, config::Secret, context::AppCtx, jobs, storage, telegram::UpdatePump,
+    billing::stripe, config::Secret, context::AppCtx, jobs, sellers::card::Endpoint, storage,
+    telegram::UpdatePump,
 };
 
 #[derive(Clone)]
@@ -87,6 +88,10 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics))
         .route("/webhooks/telegram", post(telegram_webhook::receive))
         .route("/webhooks/stripe", post(stripe_webhook))
+        .route(
+            "/webhooks/stripe/sellers/{seller}",
+            post(seller_stripe_webhook),
+        )
         .route("/pay/success", get(pay_success))
         .route("/pay/cancel", get(pay_cancel))
         .with_state(state)
@@ -165,9 +170,54 @@ async fn stripe_webhook(
     State(s): State<HttpState>,
     VerifiedStripeEvent(event): VerifiedStripeEvent,
 ) -> Result<impl IntoResponse, ApiError> {
-    let applied = stripe::apply(&s.ctx, &event)
+    let internal = |e: stripe::HandleError| ApiError::Internal(e.into());
+    let applied = match crate::sellers::card::apply(&s.ctx, &event, Endpoint::Platform)
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(internal)?
+    {
+        Some(applied) => applied,
+        None => stripe::apply(&s.ctx, &event).await.map_err(internal)?,
+    };
+    Ok(Json(json!({
+        "received": true,
+        "duplicate": applied == stripe::Applied::Duplicate,
+    })))
+}
+
+/// The endpoint of a seller's own Stripe account (payout mode "own key"): verified with that
+/// seller's signing secret, and it only ever touches that seller's orders paid to that
+/// account. An unknown seller, one without their own key, or a bad signature: 400, nothing
+/// changes.
+async fn seller_stripe_webhook(
+    State(s): State<HttpState>,
+    Path(seller): Path<i64>,
+    headers: HeaderMap,
+    LimitedBody(bytes): LimitedBody<STRIPE_BODY_LIMIT>,
+) -> Result<impl IntoResponse, ApiError> {
+    let refused = || ApiError::BadRequest("no Stripe endpoint for this seller".into());
+    let secret = match (
+        &s.ctx.sealer,
+        crate::sellers::catalog::seller(&s.ctx.db, seller).await?,
+    ) {
+        (Some(sealer), Some(found)) => crate::sellers::payouts::own_webhook_secret(sealer, &found)
+            .ok()
+            .flatten()
+            .filter(|_| found.pay_mode == "own_key"),
+        _ => None,
+    }
+    .ok_or_else(refused)?;
+    let body = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::BadRequest("body is not UTF-8 text".into()))?;
+    let signature = header(&headers, "stripe-signature");
+    let event = stripe::verify(&body, signature.as_deref(), &secret, s.ctx.now()).map_err(|e| {
+        tracing::warn!(seller, reason = %e, "a seller's Stripe webhook refused");
+        ApiError::BadRequest(e.to_string())
+    })?;
+    let applied = crate::sellers::card::apply(&s.ctx, &event, Endpoint::Seller(seller))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        // An event about nothing of ours (a payment the seller took elsewhere): received.
+        .unwrap_or(stripe::Applied::Duplicate);
     Ok(Json(json!({
         "received": true,
         "duplicate": applied == stripe::Applied::Duplicate,

@@ -93,25 +93,41 @@ fn member_data_with(m: &Membership, more: serde_json::Value) -> serde_json::Valu
     data
 }
 
-/// A new pending Stars order for `plan`.
+/// How a buyer pays an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayBy {
+    Stars,
+    Card,
+}
+
+/// A new pending order for `plan`, in Stars or in the plan's card price (None: the plan has
+/// no price for that method).
 pub async fn create_order(
     db: &Db,
     now: DateTime<Utc>,
     user: i64,
     plan: &Plan,
-) -> ServiceResult<AccessOrder> {
-    let stars = plan
-        .stars_price
-        .ok_or_else(|| StorageError::Corrupt(format!("plan {} has no Stars price", plan.id)))?;
+    by: PayBy,
+) -> ServiceResult<Option<AccessOrder>> {
+    let (method, amount, currency) = match by {
+        PayBy::Stars => match plan.stars_price {
+            Some(stars) => ("stars", stars, "XTR".to_owned()),
+            None => return Ok(None),
+        },
+        PayBy::Card => match (plan.price_minor, &plan.currency) {
+            (Some(minor), Some(currency)) if minor > 0 => ("card", minor, currency.clone()),
+            _ => return Ok(None),
+        },
+    };
     let res = access_orders::Entity::insert(access_orders::ActiveModel {
         seller_id: Set(plan.seller_id),
         service_id: Set(plan.service_id),
         plan_id: Set(plan.id),
         user_id: Set(user),
-        method: Set("stars".into()),
+        method: Set(method.into()),
         status: Set("pending".into()),
-        amount_minor: Set(stars),
-        currency: Set("XTR".into()),
+        amount_minor: Set(amount),
+        currency: Set(currency),
         fee_minor: Set(0),
         net_minor: Set(0),
         telegram_charge_id: Set(None),
@@ -121,9 +137,131 @@ pub async fn create_order(
     })
     .exec(db)
     .await?;
-    Ok(order(db, res.last_insert_id)
-        .await?
-        .expect("the order was just written"))
+    Ok(order(db, res.last_insert_id).await?)
+}
+
+/// Records the Checkout Session of a card order and the account it is paid to.
+pub async fn attach_session(
+    db: &Db,
+    order_id: i64,
+    session_id: &str,
+    paid_to: &str,
+) -> ServiceResult<()> {
+    access_orders::Entity::update_many()
+        .col_expr(
+            access_orders::Column::StripeSessionId,
+            Expr::value(session_id),
+        )
+        .col_expr(access_orders::Column::PaidTo, Expr::value(paid_to))
+        .filter(access_orders::Column::Id.eq(order_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The card order a PaymentIntent paid.
+pub async fn order_by_payment_intent(db: &Db, pi: &str) -> ServiceResult<Option<AccessOrder>> {
+    Ok(access_orders::Entity::find()
+        .filter(access_orders::Column::StripePaymentIntent.eq(pi))
+        .one(db)
+        .await?)
+}
+
+/// A pending card order whose payment failed or whose session expired: `failed`, once.
+pub async fn mark_failed(db: &Db, order_id: i64) -> ServiceResult<bool> {
+    let r = access_orders::Entity::update_many()
+        .col_expr(access_orders::Column::Status, Expr::value("failed"))
+        .filter(access_orders::Column::Id.eq(order_id))
+        .filter(access_orders::Column::Status.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// What a refund came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refunded {
+    pub order: AccessOrder,
+    /// Newly refunded by this event, in minor units.
+    pub amount: i64,
+    /// The whole payment is refunded now.
+    pub full: bool,
+}
+
+/// Records that `total_refunded` of a paid order's amount has been refunded (Stripe's running
+/// total, so a repeated or out-of-order event changes nothing): the order's refunded amount
+/// only grows, a full refund marks it `refunded`, the seller's net shrinks with it, and
+/// `payment.refunded` goes to the seller's webhooks. Access is left as it is: the seller
+/// decides (`/revoke`). None: nothing new.
+pub async fn refund(
+    db: &Db,
+    now: DateTime<Utc>,
+    order: &AccessOrder,
+    total_refunded: i64,
+) -> ServiceResult<Option<Refunded>> {
+    let total = total_refunded.clamp(0, order.amount_minor);
+    if order.paid_at.is_none() || total <= order.refunded_minor {
+        return Ok(None);
+    }
+    let full = total == order.amount_minor;
+    let txn = db.begin().await?;
+    let mut update = access_orders::Entity::update_many()
+        .col_expr(access_orders::Column::RefundedMinor, Expr::value(total))
+        .filter(access_orders::Column::Id.eq(order.id))
+        .filter(access_orders::Column::RefundedMinor.lt(total));
+    if full {
+        update = update.col_expr(access_orders::Column::Status, Expr::value("refunded"));
+    }
+    if update.exec(&txn).await?.rows_affected != 1 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let amount = total - order.refunded_minor;
+    let service = super::catalog::service(db, order.service_id).await?;
+    let livemode = service.as_ref().is_none_or(|s| s.livemode);
+    let m = membership(db, order.service_id, order.user_id).await?;
+    let mut data = serde_json::json!({
+        "order": order.id,
+        "service": order.service_id,
+        "user": order.user_id,
+        "amount": order.amount_minor,
+        "currency": order.currency,
+        "refunded": total,
+        "refunded_now": amount,
+        "full": full,
+    });
+    if let (Some(m), Some(obj)) = (m.as_ref(), data.as_object_mut()) {
+        obj.insert("membership".into(), m.id.into());
+    }
+    webhooks::emit(
+        &txn,
+        now,
+        order.seller_id,
+        livemode,
+        EventType::PaymentRefunded,
+        data,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        order.seller_id,
+        audit::SYSTEM,
+        "refund",
+        Some(order.user_id),
+        format!(
+            "order {}: {amount} {} refunded ({total} of {} in all)",
+            order.id, order.currency, order.amount_minor
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let order = self::order(db, order.id).await?.expect("the order exists");
+    Ok(Some(Refunded {
+        order,
+        amount,
+        full,
+    }))
 }
 
 pub async fn order(db: &Db, id: i64) -> ServiceResult<Option<AccessOrder>> {
@@ -183,12 +321,21 @@ pub enum Paid {
     Duplicate,
 }
 
-/// Applies a Stars payment of `order` once, with the platform's fee in percent.
+/// What identifies a payment: one of these admits once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChargeRef<'a> {
+    /// Telegram's charge id of a Stars payment.
+    Telegram(&'a str),
+    /// The PaymentIntent of a card payment.
+    Stripe(&'a str),
+}
+
+/// Applies a payment of `order` once, with the platform's fee in percent.
 pub async fn pay(
     db: &Db,
     now: DateTime<Utc>,
     order: &AccessOrder,
-    charge_id: &str,
+    charge: ChargeRef<'_>,
     fee_percent: i64,
 ) -> ServiceResult<Paid> {
     let Some(service) = super::catalog::service(db, order.service_id).await? else {
@@ -199,12 +346,13 @@ pub async fn pay(
     };
     let (fee, net) = split_fee(order.amount_minor, fee_percent);
     let txn = db.begin().await?;
+    let (column, charge_id) = match charge {
+        ChargeRef::Telegram(id) => (access_orders::Column::TelegramChargeId, id),
+        ChargeRef::Stripe(id) => (access_orders::Column::StripePaymentIntent, id),
+    };
     let claimed = access_orders::Entity::update_many()
         .col_expr(access_orders::Column::Status, Expr::value("paid"))
-        .col_expr(
-            access_orders::Column::TelegramChargeId,
-            Expr::value(charge_id),
-        )
+        .col_expr(column, Expr::value(charge_id))
         .col_expr(access_orders::Column::FeeMinor, Expr::value(fee))
         .col_expr(access_orders::Column::NetMinor, Expr::value(net))
         .col_expr(access_orders::Column::PaidAt, Expr::value(now))

@@ -86,6 +86,12 @@ pub enum Press {
     WebhookEnable(i64),
     /// Queue a dead-lettered delivery again.
     WebhookResend(i64),
+    /// Pay for a plan by card (Stripe Checkout).
+    BuyCard(i64),
+    /// Who takes card payments: 0 the platform, 1 the seller's own key, 2 Stripe Connect.
+    Payout(i64),
+    /// Set or remove a plan's card price.
+    PlanCardPrice(i64),
 }
 
 impl Press {
@@ -113,6 +119,9 @@ impl Press {
             Press::WebhookTest(e) => ("wht", Some(e)),
             Press::WebhookEnable(e) => ("whe", Some(e)),
             Press::WebhookResend(d) => ("whr", Some(d)),
+            Press::BuyCard(p) => ("bc", Some(p)),
+            Press::Payout(m) => ("po", Some(m)),
+            Press::PlanCardPrice(p) => ("pc", Some(p)),
         };
         match id {
             Some(id) => format!("{PREFIX}{verb}:{id}"),
@@ -160,6 +169,9 @@ impl Press {
             ("wht", Some(e)) => Press::WebhookTest(e),
             ("whe", Some(e)) => Press::WebhookEnable(e),
             ("whr", Some(d)) => Press::WebhookResend(d),
+            ("bc", Some(p)) => Press::BuyCard(p),
+            ("po", Some(m @ 0..=2)) => Press::Payout(m),
+            ("pc", Some(p)) => Press::PlanCardPrice(p),
             _ => return None,
         })
     }
@@ -201,15 +213,30 @@ fn deep_link(me: &Me, service: &Service) -> String {
     format!("https://t.me/{}?start=s_{}", me.username(), service.code)
 }
 
-fn plan_label(locale: Locale, plan: &Plan) -> String {
-    tr(
+pub(crate) fn plan_label(locale: Locale, plan: &Plan) -> String {
+    let mut label = tr(
         locale,
         "sl-plan-label",
         &[
             ("stars", plan.stars_price.unwrap_or_default().to_string()),
             ("days", plan.period_days.to_string()),
         ],
-    )
+    );
+    if let Some(card) = card_price(plan) {
+        label.push_str(" · 💳 ");
+        label.push_str(&card);
+    }
+    label
+}
+
+/// A plan's card price, formatted (None: Stars only).
+fn card_price(plan: &Plan) -> Option<String> {
+    match (plan.price_minor, &plan.currency) {
+        (Some(minor), Some(currency)) => {
+            Some(crate::billing::orders::format_price(minor, currency))
+        }
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,6 +256,7 @@ pub enum SellerCommand {
     Audit(String),
     ApiKey(String),
     Webhooks,
+    Payouts,
     Cancel,
 }
 
@@ -276,6 +304,7 @@ pub(crate) async fn command(
         SellerCommand::Dashboard => dashboard(ctx, &seller, locale).await?,
         SellerCommand::Alert(args) => alert(ctx, &seller, locale, args.trim()).await?,
         SellerCommand::Audit(args) => audit_trail(ctx, &seller, locale, args.trim()).await?,
+        SellerCommand::Payouts => super::bot_payouts::screen(ctx, &seller, locale).await?,
         SellerCommand::ApiKey(args) => {
             super::bot_keys::command(ctx, &seller, locale, args.trim()).await?
         }
@@ -563,7 +592,8 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                     ctx.now(),
                     &service,
                     NewPlan {
-                        stars_price: stars,
+                        stars_price: Some(stars),
+                        card: None,
                         period_days: period,
                         trial_days: trial,
                     },
@@ -586,6 +616,16 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
             }
             Err(e) => bad(e).await?,
         },
+        Step::StripeKey
+        | Step::StripeWebhookSecret { .. }
+        | Step::ConnectAccount
+        | Step::PlanCardPrice { .. } => {
+            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                done(&ctx, user).await?;
+                return Ok(());
+            };
+            super::bot_payouts::answer(&ctx, &seller, locale, step, &text, msg.id).await?;
+        }
         Step::ApiKey { live } => {
             let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
                 done(&ctx, user).await?;
@@ -789,7 +829,11 @@ async fn service_card(
         } else {
             button(format!("▶️ {label}"), Press::PlanResume(p.id))
         };
-        rows.push(vec![toggle, button("🗑".into(), Press::PlanArchive(p.id))]);
+        rows.push(vec![
+            toggle,
+            button("💳".into(), Press::PlanCardPrice(p.id)),
+            button("🗑".into(), Press::PlanArchive(p.id)),
+        ]);
     }
     rows.push(vec![button(
         tr(locale, "sl-add-plan", &[]),
@@ -1319,6 +1363,10 @@ async fn act(
             trial(ctx, user, plan, locale).await?;
             return Ok(true);
         }
+        Press::BuyCard(plan) => {
+            buy_card(ctx, user, plan, locale).await?;
+            return Ok(true);
+        }
         Press::Accept => {
             if drafts::current(&ctx.db, ctx.now(), user).await? != Current::Waiting(Step::Terms) {
                 return Ok(false);
@@ -1346,6 +1394,12 @@ async fn act(
     let own = |id: i64| catalog::own_service(&ctx.db, seller.id, id);
     match press {
         Press::KeyNew(live) => super::bot_keys::ask(ctx, &seller, locale, live == 1).await?,
+        Press::Payout(which) => super::bot_payouts::choose(ctx, &seller, locale, which).await?,
+        Press::PlanCardPrice(id) => {
+            if !super::bot_payouts::ask_card_price(ctx, &seller, locale, id).await? {
+                return Ok(false);
+            }
+        }
         Press::KeyRevoke(id) => {
             if !super::bot_keys::revoke(ctx, &seller, locale, id).await? {
                 return Ok(false);
@@ -1497,6 +1551,7 @@ pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, code: &str) -> Han
 
 async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) -> HandlerResult {
     let seller = catalog::seller(&ctx.db, service.seller_id).await?;
+    let seller_row = seller.clone();
     let selling =
         service.status == "active" && seller.as_ref().is_some_and(|s| s.status == "active");
     if !selling {
@@ -1539,9 +1594,35 @@ async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) 
         text.push_str(&tr(locale, "sl-no-plans-buyer", &[]));
     }
     let trial_used = membership.as_ref().is_some_and(|m| m.trial_used);
+    let by_card = match &seller_row {
+        Some(s) => super::card::card_available(ctx, s),
+        None => false,
+    };
     let mut rows = Vec::new();
     for p in &plans {
-        rows.push(vec![button(plan_label(locale, p), Press::Buy(p.id))]);
+        if p.stars_price.is_some() {
+            rows.push(vec![button(
+                tr(
+                    locale,
+                    "sl-buy-stars",
+                    &[
+                        ("stars", p.stars_price.unwrap_or_default().to_string()),
+                        ("days", p.period_days.to_string()),
+                    ],
+                ),
+                Press::Buy(p.id),
+            )]);
+        }
+        if let Some(price) = card_price(p).filter(|_| by_card) {
+            rows.push(vec![button(
+                tr(
+                    locale,
+                    "sl-buy-card",
+                    &[("price", price), ("days", p.period_days.to_string())],
+                ),
+                Press::BuyCard(p.id),
+            )]);
+        }
         if p.trial_days > 0 && !trial_used {
             rows.push(vec![button(
                 tr(
@@ -1580,7 +1661,12 @@ async fn buy(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResul
         }
     };
     users::find(&ctx.db, user).await?;
-    let order = access::create_order(&ctx.db, ctx.now(), user, &plan).await?;
+    let Some(order) =
+        access::create_order(&ctx.db, ctx.now(), user, &plan, access::PayBy::Stars).await?
+    else {
+        tell(ctx, user, locale, "sl-plan-unavailable").await?;
+        return Ok(());
+    };
     let title: String = service.title.chars().take(32).collect();
     let description = tr(
         locale,
@@ -1600,6 +1686,56 @@ async fn buy(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResul
         vec![LabeledPrice::new(title, order.amount_minor as u32)],
     );
     ctx.tg.send(chat, req).await?;
+    Ok(())
+}
+
+/// "💳 Pay by card": a Checkout Session on the account the seller's payout mode names, as a
+/// button to the payment page. The membership follows from Stripe's event, not from this.
+async fn buy_card(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResult {
+    let (plan, service, seller) = match catalog::on_sale(&ctx.db, plan).await? {
+        Ok(found) => found,
+        Err(why) => {
+            say(ctx, user, tr(locale, not_for_sale_key(why), &[]), None).await?;
+            return Ok(());
+        }
+    };
+    users::find(&ctx.db, user).await?;
+    if !super::card::card_available(ctx, &seller) {
+        tell(ctx, user, locale, "sl-card-unavailable").await?;
+        return Ok(());
+    }
+    let url = match super::card::checkout(ctx, &seller, &service, &plan, user).await {
+        Ok(url) => url,
+        Err(super::card::CardError::NoCardPrice) => {
+            tell(ctx, user, locale, "sl-plan-unavailable").await?;
+            return Ok(());
+        }
+        Err(super::card::CardError::Service(e)) => return Err(e.into()),
+        Err(e) => {
+            tracing::warn!(error = %e, plan = plan.id, "a card checkout for a plan failed");
+            tell(ctx, user, locale, "sl-card-unavailable").await?;
+            return Ok(());
+        }
+    };
+    let Ok(url) = url::Url::parse(&url) else {
+        tell(ctx, user, locale, "sl-card-unavailable").await?;
+        return Ok(());
+    };
+    let price = card_price(&plan).unwrap_or_default();
+    let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
+        tr(locale, "sl-card-pay-button", &[("price", price.clone())]),
+        url,
+    )]]);
+    let text = tr(
+        locale,
+        "sl-card-checkout",
+        &[
+            ("title", service.title.clone()),
+            ("price", price),
+            ("days", plan.period_days.to_string()),
+        ],
+    );
+    say(ctx, user, text, Some(ReplyMarkup::InlineKeyboard(kb))).await?;
     Ok(())
 }
 
@@ -1698,57 +1834,113 @@ pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResu
         return Ok(());
     }
     let fee = settings::get(&ctx.db, &super::PLATFORM_FEE_PERCENT).await?;
-    let locale = locale_of(&ctx, payer).await?;
-    match access::pay(&ctx.db, ctx.now(), &order, charge, fee).await? {
+    match access::pay(
+        &ctx.db,
+        ctx.now(),
+        &order,
+        access::ChargeRef::Telegram(charge),
+        fee,
+    )
+    .await?
+    {
         Paid::Duplicate => Ok(()),
         Paid::Admitted { membership, order } => {
             ctx.jobs.notify();
-            let Some(service) = catalog::service(&ctx.db, order.service_id).await? else {
-                return Ok(());
-            };
-            let inside = membership.joined_at.is_some() && membership.left_at.is_none();
-            let text = tr(
-                locale,
-                if inside {
-                    "sl-paid-extended"
-                } else {
-                    "sl-paid"
-                },
-                &[
-                    ("title", service.title.clone()),
-                    ("until", date(membership.ends_at)),
-                ],
-            );
-            say(&ctx, payer, text, None).await?;
-            if let Some(seller) = catalog::seller(&ctx.db, order.seller_id).await? {
-                let seller_locale = locale_of(&ctx, seller.user_id).await?;
-                let text = tr(
-                    seller_locale,
-                    "sl-new-sale",
-                    &[
-                        ("buyer", from.first_name.clone()),
-                        ("user", payer.to_string()),
-                        ("title", service.title.clone()),
-                        (
-                            "gross",
-                            crate::billing::orders::format_price(
-                                order.amount_minor,
-                                &order.currency,
-                            ),
-                        ),
-                        (
-                            "net",
-                            crate::billing::orders::format_price(order.net_minor, &order.currency),
-                        ),
-                    ],
-                );
-                if let Err(e) = say(&ctx, seller.user_id, text, None).await {
-                    tracing::warn!(error = %e, "could not tell the seller about a sale");
-                }
-            }
-            Ok(())
+            announce_sale(&ctx, &order, &membership, &from.first_name).await
         }
     }
+}
+
+/// Tells the buyer their payment is in (and what comes next) and the seller about the sale.
+async fn announce_sale(
+    ctx: &AppCtx,
+    order: &access::AccessOrder,
+    membership: &access::Membership,
+    buyer_name: &str,
+) -> HandlerResult {
+    let payer = order.user_id;
+    let locale = locale_of(ctx, payer).await?;
+    let Some(service) = catalog::service(&ctx.db, order.service_id).await? else {
+        return Ok(());
+    };
+    let inside = membership.joined_at.is_some() && membership.left_at.is_none();
+    let text = tr(
+        locale,
+        if inside {
+            "sl-paid-extended"
+        } else {
+            "sl-paid"
+        },
+        &[
+            ("title", service.title.clone()),
+            ("until", date(membership.ends_at)),
+        ],
+    );
+    say(ctx, payer, text, None).await?;
+    if let Some(seller) = catalog::seller(&ctx.db, order.seller_id).await? {
+        let seller_locale = locale_of(ctx, seller.user_id).await?;
+        let text = tr(
+            seller_locale,
+            "sl-new-sale",
+            &[
+                ("buyer", buyer_name.to_owned()),
+                ("user", payer.to_string()),
+                ("title", service.title.clone()),
+                (
+                    "gross",
+                    crate::billing::orders::format_price(order.amount_minor, &order.currency),
+                ),
+                (
+                    "net",
+                    crate::billing::orders::format_price(order.net_minor, &order.currency),
+                ),
+            ],
+        );
+        if let Err(e) = say(ctx, seller.user_id, text, None).await {
+            tracing::warn!(error = %e, "could not tell the seller about a sale");
+        }
+    }
+    Ok(())
+}
+
+/// A card payment's or refund's notice (the job [`card::NOTICE_JOB`](super::card::NOTICE_JOB)).
+async fn payment_notice(ctx: &AppCtx, order_id: i64, kind: &str, amount: i64) -> HandlerResult {
+    let Some(order) = access::order(&ctx.db, order_id).await? else {
+        return Ok(());
+    };
+    if kind == "refund" {
+        let (Some(seller), Some(service)) = (
+            catalog::seller(&ctx.db, order.seller_id).await?,
+            catalog::service(&ctx.db, order.service_id).await?,
+        ) else {
+            return Ok(());
+        };
+        let locale = locale_of(ctx, seller.user_id).await?;
+        let text = tr(
+            locale,
+            "sl-refunded",
+            &[
+                (
+                    "amount",
+                    crate::billing::orders::format_price(amount, &order.currency),
+                ),
+                ("user", order.user_id.to_string()),
+                ("title", service.title.clone()),
+                ("order", order.id.to_string()),
+            ],
+        );
+        say(ctx, seller.user_id, text, None).await?;
+        return Ok(());
+    }
+    let Some(membership) = access::membership(&ctx.db, order.service_id, order.user_id).await?
+    else {
+        return Ok(());
+    };
+    let name = users::find(&ctx.db, order.user_id)
+        .await?
+        .map(|u| u.first_name)
+        .unwrap_or_default();
+    announce_sale(ctx, &order, &membership, &name).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1900,6 +2092,20 @@ pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobErro
             let id = membership.ok_or_else(|| JobError::Permanent("no membership".into()))?;
             let days = payload.get("days").and_then(|v| v.as_i64()).unwrap_or(1);
             remind(ctx, id, days).await.map_err(retry)
+        }
+        super::card::NOTICE_JOB => {
+            let order = payload
+                .get("order")
+                .and_then(|v| v.as_i64())
+                .ok_or_else(|| JobError::Permanent("no order".into()))?;
+            let kind = payload
+                .get("kind")
+                .and_then(|v| v.as_str())
+                .unwrap_or("sale");
+            let amount = payload.get("amount").and_then(|v| v.as_i64()).unwrap_or(0);
+            payment_notice(ctx, order, kind, amount)
+                .await
+                .map_err(retry)
         }
         webhooks::DISABLED_JOB => {
             let id = payload

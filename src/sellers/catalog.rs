@@ -323,7 +323,9 @@ pub async fn set_admission(
 }
 
 pub struct NewPlan {
-    pub stars_price: i64,
+    pub stars_price: Option<i64>,
+    /// Price by card: minor units and a lowercase ISO currency.
+    pub card: Option<(i64, String)>,
     pub period_days: i32,
     pub trial_days: i32,
 }
@@ -337,9 +339,9 @@ pub async fn add_plan(
     let res = seller_plans::Entity::insert(seller_plans::ActiveModel {
         service_id: Set(service.id),
         seller_id: Set(service.seller_id),
-        price_minor: Set(None),
-        currency: Set(None),
-        stars_price: Set(Some(plan.stars_price)),
+        price_minor: Set(plan.card.as_ref().map(|c| c.0)),
+        currency: Set(plan.card.map(|c| c.1)),
+        stars_price: Set(plan.stars_price),
         period_days: Set(plan.period_days),
         trial_days: Set(plan.trial_days),
         status: Set("active".into()),
@@ -352,6 +354,37 @@ pub async fn add_plan(
         .one(db)
         .await?
         .expect("the plan was just written"))
+}
+
+/// Sets (or with None removes) the card price of one of the seller's plans; false when the plan
+/// is not theirs, is archived, or would be left with no price at all.
+pub async fn set_card_price(
+    db: &Db,
+    seller_id: i64,
+    plan_id: i64,
+    card: Option<(i64, String)>,
+) -> ServiceResult<bool> {
+    let mut update = seller_plans::Entity::update_many()
+        .col_expr(
+            seller_plans::Column::PriceMinor,
+            Expr::value(card.as_ref().map(|c| c.0)),
+        )
+        .col_expr(
+            seller_plans::Column::Currency,
+            Expr::value(card.as_ref().map(|c| c.1.clone())),
+        )
+        .filter(seller_plans::Column::Id.eq(plan_id))
+        .filter(seller_plans::Column::SellerId.eq(seller_id))
+        .filter(seller_plans::Column::Status.ne("archived"));
+    if card.is_none() {
+        update = update.filter(seller_plans::Column::StarsPrice.is_not_null());
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// One of the seller's plans (another seller's id: None).
+pub async fn own_plan(db: &Db, seller_id: i64, id: i64) -> ServiceResult<Option<Plan>> {
+    Ok(plan(db, id).await?.filter(|p| p.seller_id == seller_id))
 }
 
 pub async fn plan(db: &Db, id: i64) -> ServiceResult<Option<Plan>> {

@@ -67,6 +67,14 @@ pub enum Step {
     Alert { service: i64 },
     /// A new API key (live or test): waiting for its name and optional days.
     ApiKey { live: bool },
+    /// `/payouts`, own Stripe account: waiting for the secret key.
+    StripeKey,
+    /// ... then for the endpoint's signing secret (the key checked and already sealed).
+    StripeWebhookSecret { key_sealed: String, hint: String },
+    /// `/payouts`, Stripe Connect: waiting for the connected account id.
+    ConnectAccount,
+    /// A plan's card price (or `-` to remove it).
+    PlanCardPrice { plan: i64 },
 }
 
 impl Step {
@@ -81,6 +89,10 @@ impl Step {
             Step::PlanTrial { .. } => "plan_trial",
             Step::Alert { .. } => "alert",
             Step::ApiKey { .. } => "api_key",
+            Step::StripeKey => "stripe_key",
+            Step::StripeWebhookSecret { .. } => "stripe_webhook_secret",
+            Step::ConnectAccount => "connect_account",
+            Step::PlanCardPrice { .. } => "plan_card_price",
         }
     }
 }

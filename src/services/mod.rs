@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod events;
+pub mod sealing;
 pub mod settings;
 
 use crate::{domain::DomainError, storage::StorageError};

@@ -362,7 +362,7 @@ async fn a_buyer_pays_joins_and_the_seller_sees_it(app: TestApp) {
         app.db(),
         Utc::now(),
         &order,
-        order.telegram_charge_id.as_deref().unwrap(),
+        access::ChargeRef::Telegram(order.telegram_charge_id.as_deref().unwrap()),
         10,
     )
     .await

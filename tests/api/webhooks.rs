@@ -183,7 +183,8 @@ async fn shop(app: &TestApp, name: &str, livemode: bool) -> Shop {
         now,
         &service,
         catalog::NewPlan {
-            stars_price: 250,
+            stars_price: Some(250),
+            card: None,
             period_days: 30,
             trial_days: 0,
         },
@@ -299,12 +300,19 @@ async fn signed_events_reach_a_receiver_that_verifies_them(app: TestApp) {
     // A buyer pays: the payment's event is written with it and delivered.
     let buyer = app.started_user("Bob", "en").await;
     let now = app.h.app.ctx.now();
-    let order = access::create_order(app.db(), now, buyer, &shop.plan)
+    let order = access::create_order(app.db(), now, buyer, &shop.plan, access::PayBy::Stars)
         .await
+        .unwrap()
         .unwrap();
-    access::pay(app.db(), now, &order, "charge-1", 10)
-        .await
-        .unwrap();
+    access::pay(
+        app.db(),
+        now,
+        &order,
+        access::ChargeRef::Telegram("charge-1"),
+        10,
+    )
+    .await
+    .unwrap();
     settle(&app).await;
 
     let got = rx.got();
@@ -778,10 +786,13 @@ async fn the_sellers_flows_emit_their_events(app: TestApp) {
     let now = app.h.app.ctx.now();
     let buyer = app.started_user("Bob", "en").await;
     for charge in ["c-1", "c-2"] {
-        let order = access::create_order(db, now, buyer, &shop.plan)
+        let order = access::create_order(db, now, buyer, &shop.plan, access::PayBy::Stars)
+            .await
+            .unwrap()
+            .unwrap();
+        access::pay(db, now, &order, access::ChargeRef::Telegram(charge), 10)
             .await
             .unwrap();
-        access::pay(db, now, &order, charge, 10).await.unwrap();
     }
     access::joined(db, now, &shop.service, buyer, None)
         .await

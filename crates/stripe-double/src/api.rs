@@ -79,6 +79,7 @@ pub fn dispatch(
         ("GET", ["disputes", id]) => retrieve(ctx, "dispute", id),
         ("GET", ["events"]) => list(ctx, "event", path, params),
         ("GET", ["events", id]) => retrieve(ctx, "event", id),
+        ("GET", ["accounts", id]) => retrieve(ctx, "account", id),
 
         _ => Err(ApiError::unrecognized_url(method, path)),
     }?;
@@ -696,6 +697,24 @@ fn create_checkout_session(ctx: &mut Ctx<'_>, params: &Value) -> Result<Value, A
             "Invalid payment_intent_data[setup_future_usage]: must be one of on_session or off_session",
         )
         .param("payment_intent_data[setup_future_usage]"));
+    }
+    if let Some(destination) = pi_data["transfer_data"]["destination"].as_str()
+        && ctx.store.get_kind("account", destination).is_none()
+    {
+        return Err(
+            ApiError::invalid(format!("No such destination: '{destination}'"))
+                .param("payment_intent_data[transfer_data][destination]"),
+        );
+    }
+    if pi_data.get("application_fee_amount").is_some()
+        && pi_data["transfer_data"]["destination"].as_str().is_none()
+    {
+        return Err(ApiError::invalid(
+            "Can only apply an application_fee_amount when the PaymentIntent is attempting a \
+             direct payment (using an OAuth key or Stripe-Account header) or destination payment \
+             (using `transfer_data[destination]`).",
+        )
+        .param("payment_intent_data[application_fee_amount]"));
     }
     let created = now();
     let expires_at = match opt_int(params, "expires_at")? {

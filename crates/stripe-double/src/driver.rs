@@ -152,13 +152,23 @@ impl StripeDouble {
 
     /// POST an event, signed now, to the webhook URL (status 0 when none is set).
     pub(crate) async fn deliver(&self, event: &Value) -> Result<u16, DoubleError> {
-        let Some(url) = self.lock().webhook_url.clone() else {
+        let (url, secret) = {
+            let store = self.lock();
+            match store.account_of(&event["data"]["object"]) {
+                Some(account) => (account.webhook_url.clone(), account.webhook_secret.clone()),
+                None => (
+                    store.webhook_url.clone(),
+                    self.inner.cfg.webhook_secret.clone(),
+                ),
+            }
+        };
+        let Some(url) = url else {
             return Ok(0);
         };
         // Stripe sends pretty-printed JSON; verification must use the raw bytes.
         let payload = serde_json::to_string_pretty(event)
             .map_err(|e| DoubleError::Delivery(e.to_string()))?;
-        let signature = self.sign(&payload, now());
+        let signature = crate::signing::signature_header(&secret, &payload, now());
         let result = self
             .inner
             .http

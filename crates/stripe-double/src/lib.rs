@@ -176,6 +176,37 @@ impl StripeDouble {
         self.lock().auto_deliver = on;
     }
 
+    /// Serve a second Stripe account: requests with `secret_key` are accepted (besides the
+    /// platform's key), and the events about what they create are posted to `webhook_url`
+    /// signed with `webhook_secret` instead of the platform's endpoint. Models a seller who
+    /// brings their own Stripe account.
+    pub fn add_account(&self, secret_key: &str, webhook_url: Option<&str>, webhook_secret: &str) {
+        self.lock().accounts.insert(
+            secret_key.to_string(),
+            store::AccountHook {
+                webhook_url: webhook_url.map(str::to_string),
+                webhook_secret: webhook_secret.to_string(),
+            },
+        );
+    }
+
+    /// A Connect account (`acct_…`) of the platform, for destination charges; `GET
+    /// /v1/accounts/{id}` returns it.
+    pub fn add_connected_account(&self, id: &str, charges_enabled: bool) {
+        self.lock().put(serde_json::json!({
+            "id": id,
+            "object": "account",
+            "type": "express",
+            "charges_enabled": charges_enabled,
+            "payouts_enabled": charges_enabled,
+            "details_submitted": charges_enabled,
+            "country": "US",
+            "default_currency": "usd",
+            "created": ids::now(),
+            "metadata": {},
+        }));
+    }
+
     /// Stop serving (in-flight requests finish).
     pub fn shutdown(&self) {
         self.inner.shutdown.notify_one();

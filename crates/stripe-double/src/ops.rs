@@ -166,6 +166,15 @@ pub fn complete_session(
             receipt_email: pi_data["receipt_email"].as_str().map(str::to_string),
             status: "requires_confirmation".into(),
         });
+        let mut pi = pi;
+        // A destination charge: the fee stays with the platform, the rest goes to the account.
+        if let Some(destination) = pi_data["transfer_data"]["destination"].as_str() {
+            pi["transfer_data"] = json!({ "destination": destination });
+            pi["application_fee_amount"] = pi_data["application_fee_amount"]
+                .as_str()
+                .and_then(|a| a.parse::<i64>().ok())
+                .map_or(Value::Null, |a| json!(a));
+        }
         let pi_id = pi["id"].as_str().unwrap_or_default().to_string();
         store.put(pi);
         let charge_status = if completion == Completion::Paid {

@@ -36,6 +36,18 @@ pub struct Store {
     pub fresh_events: Vec<Value>,
     pub webhook_url: Option<String>,
     pub auto_deliver: bool,
+    /// Other Stripe accounts this double serves besides the platform's: secret key → where
+    /// that account's events go and the secret they are signed with.
+    pub accounts: HashMap<String, AccountHook>,
+    /// Which account (by secret key) created an object; absent: the platform.
+    pub owner: HashMap<String, String>,
+}
+
+/// Where one account's events are posted, and the endpoint secret they are signed with.
+#[derive(Debug, Clone)]
+pub struct AccountHook {
+    pub webhook_url: Option<String>,
+    pub webhook_secret: String,
 }
 
 impl Store {
@@ -75,6 +87,24 @@ impl Store {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The account (secret key) an event's object belongs to: the creator of the object, or
+    /// of the Checkout Session that paid through its PaymentIntent. None: the platform.
+    pub fn account_of(&self, object: &Value) -> Option<&AccountHook> {
+        let id = object["id"].as_str().unwrap_or_default();
+        let key = self.owner.get(id).or_else(|| {
+            let pi = if object["object"] == "payment_intent" {
+                id
+            } else {
+                object["payment_intent"].as_str()?
+            };
+            self.order.get("checkout.session")?.iter().find_map(|sid| {
+                let paid_with = self.extras.get(sid)?["payment_intent"].as_str()?;
+                (paid_with == pi).then(|| self.owner.get(sid)).flatten()
+            })
+        })?;
+        self.accounts.get(key)
     }
 
     /// Remove an object (deleted customers and products).

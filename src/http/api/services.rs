@@ -275,8 +275,44 @@ pub async fn create_plan(
         });
     }
     let bad = |field: &str, e: catalog::BadInput| ApiError::invalid(field, e.to_string());
-    let stars =
-        catalog::parse_stars(&new.stars_price.to_string()).map_err(|e| bad("stars_price", e))?;
+    let stars = new
+        .stars_price
+        .map(|s| catalog::parse_stars(&s.to_string()).map_err(|e| bad("stars_price", e)))
+        .transpose()?;
+    let card = match (new.price_minor, &new.currency) {
+        (None, None) => None,
+        (Some(minor), Some(currency)) => {
+            let currency = currency.to_ascii_lowercase();
+            let valid_currency = currency.len() == 3
+                && currency.bytes().all(|b| b.is_ascii_lowercase())
+                && currency != "xtr";
+            if !valid_currency {
+                return Err(ApiError::invalid(
+                    "currency",
+                    "a three-letter ISO currency such as usd",
+                ));
+            }
+            if !(1..=100_000_000).contains(&minor) {
+                return Err(ApiError::invalid(
+                    "price_minor",
+                    "a card price is 1 to 100,000,000 minor units",
+                ));
+            }
+            Some((minor, currency))
+        }
+        (Some(_), None) => {
+            return Err(ApiError::invalid("currency", "required with price_minor"));
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::invalid("price_minor", "required with currency"));
+        }
+    };
+    if stars.is_none() && card.is_none() {
+        return Err(ApiError::invalid(
+            "stars_price",
+            "a plan needs a Stars price, a card price (price_minor and currency), or both",
+        ));
+    }
     let period =
         catalog::parse_period(&new.period_days.to_string()).map_err(|e| bad("period_days", e))?;
     let trial = catalog::parse_trial(&new.trial_days.unwrap_or(0).to_string())
@@ -289,6 +325,7 @@ pub async fn create_plan(
         &service,
         catalog::NewPlan {
             stars_price: stars,
+            card,
             period_days: period,
             trial_days: trial,
         },
@@ -302,7 +339,17 @@ pub async fn create_plan(
         "plan_added",
         None,
         format!(
-            "{stars} Stars / {period} days via API key {}",
+            "{} / {period} days via API key {}",
+            [
+                plan.stars_price.map(|s| format!("{s} Stars")),
+                plan.price_minor
+                    .zip(plan.currency.as_deref())
+                    .map(|(m, c)| crate::billing::orders::format_price(m, c)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" or "),
             caller.key.prefix
         ),
     )

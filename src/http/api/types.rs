@@ -143,6 +143,10 @@ pub struct PlanOut {
     pub id: i64,
     pub service_id: i64,
     pub stars_price: Option<i64>,
+    /// Card price in minor units of `currency` (None: Stars only).
+    pub price_minor: Option<i64>,
+    /// Lowercase ISO currency of the card price.
+    pub currency: Option<String>,
     pub period_days: i32,
     pub trial_days: i32,
     /// `active`, `paused` or `archived`.
@@ -156,6 +160,8 @@ impl From<Plan> for PlanOut {
             id: p.id,
             service_id: p.service_id,
             stars_price: p.stars_price,
+            price_minor: p.price_minor,
+            currency: p.currency,
             period_days: p.period_days,
             trial_days: p.trial_days,
             status: p.status,
@@ -167,8 +173,13 @@ impl From<Plan> for PlanOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPlan {
-    /// Price in Telegram Stars, 1 to 100,000.
-    pub stars_price: i64,
+    /// Price in Telegram Stars, 1 to 100,000. A plan has a Stars price, a card price, or both.
+    pub stars_price: Option<i64>,
+    /// Card price in minor units (1 to 100,000,000), paid through Stripe Checkout on the
+    /// account the seller's payout mode names; with `currency`.
+    pub price_minor: Option<i64>,
+    /// Three-letter ISO currency of `price_minor` (`usd`, `eur`, …).
+    pub currency: Option<String>,
     /// 1 to 3,650.
     pub period_days: i32,
     /// 0 to 90; a buyer takes a service's trial once.

@@ -9,9 +9,9 @@ pub struct Model {
     pub service_id: i64,
     pub plan_id: i64,
     pub user_id: i64,
-    /// `stars` (or `stripe`).
+    /// `stars` or `card`.
     pub method: String,
-    /// `pending` or `paid`.
+    /// `pending`, `paid`, `refunded` (in full) or `failed`.
     pub status: String,
     /// Gross, in minor units of `currency` (Stars for `XTR`).
     pub amount_minor: i64,
@@ -19,6 +19,12 @@ pub struct Model {
     pub fee_minor: i64,
     pub net_minor: i64,
     pub telegram_charge_id: Option<String>,
+    pub stripe_session_id: Option<String>,
+    /// Unique: a card payment admits once.
+    pub stripe_payment_intent: Option<String>,
+    /// The account that took the money: `platform`, `own_key` or `connect` (card payments).
+    pub paid_to: Option<String>,
+    pub refunded_minor: i64,
     pub created_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
 }

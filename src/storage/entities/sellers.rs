@@ -11,6 +11,16 @@ pub struct Model {
     /// `active` or `suspended`.
     pub status: String,
     pub terms_accepted_at: DateTimeUtc,
+    /// Who takes card payments: `platform`, `own_key` or `connect`.
+    pub pay_mode: String,
+    /// The seller's own Stripe secret key, sealed with `ENCRYPTION_KEY`.
+    pub stripe_key_sealed: Option<String>,
+    /// What the seller sees of their key (`sk_live_…wxyz`).
+    pub stripe_key_hint: Option<String>,
+    /// The endpoint secret of the seller's own Stripe webhook, sealed.
+    pub stripe_webhook_secret_sealed: Option<String>,
+    /// The seller's connected account, `acct_…`.
+    pub connect_account_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
