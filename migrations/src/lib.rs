@@ -17,6 +17,7 @@ mod m20261207_000009_sellers;
 mod m20261208_000010_seller_api;
 mod m20261208_000011_relay_text;
 mod m20261208_000012_webhooks;
+mod m20261209_000014_seller_links;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000010_seller_api::Migration),
             Box::new(m20261208_000011_relay_text::Migration),
             Box::new(m20261208_000012_webhooks::Migration),
+            Box::new(m20261209_000014_seller_links::Migration),
         ]
     }
 }
