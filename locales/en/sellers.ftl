@@ -168,3 +168,9 @@ sl-webhooks-open = 🔗 Webhooks
 sl-webhooks-test-queued = 🧪 Test event { $event } is on its way.
 sl-webhooks-resent = 🔁 Delivery #{ $id } is queued again.
 sl-webhook-disabled = ⚠️ Your webhook endpoint { $url } was turned off after { $failures } failed deliveries in a row. What it missed is kept: fix the receiver, enable it in /webhooks and resend.
+
+## Dashboard chart (/dashboard)
+sl-chart-title = Last { $days } days
+sl-chart-revenue = Revenue, gross ({ $currency })
+sl-chart-members = New members
+

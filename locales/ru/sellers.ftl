@@ -168,3 +168,9 @@ sl-webhooks-open = 🔗 Вебхуки
 sl-webhooks-test-queued = 🧪 Тестовое событие { $event } отправляется.
 sl-webhooks-resent = 🔁 Доставка #{ $id } снова в очереди.
 sl-webhook-disabled = ⚠️ Адрес вебхука { $url } отключён после { $failures } неудачных доставок подряд. Пропущенное сохранено: исправьте приёмник, включите адрес в /webhooks и отправьте снова.
+
+## График сводки (/dashboard)
+sl-chart-title = Последние { $days } дней
+sl-chart-revenue = Выручка, брутто ({ $currency })
+sl-chart-members = Новые участники
+

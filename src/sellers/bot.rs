@@ -9,13 +9,13 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
 use teloxide::{
-    payloads::{AnswerPreCheckoutQuerySetters, UnbanChatMemberSetters},
+    payloads::{AnswerPreCheckoutQuerySetters, SendPhotoSetters, UnbanChatMemberSetters},
     prelude::*,
     types::{
         ButtonRequest, ChatAdministratorRights, ChatJoinRequest, ChatMemberUpdated,
-        InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardButtonRequestChat,
-        KeyboardMarkup, KeyboardRemove, LabeledPrice, Me, MessageId, ReplyMarkup, RequestId,
-        User as TgUser,
+        InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton,
+        KeyboardButtonRequestChat, KeyboardMarkup, KeyboardRemove, LabeledPrice, Me, MessageId,
+        ReplyMarkup, RequestId, User as TgUser,
     },
 };
 
@@ -27,7 +27,7 @@ use super::{
     audit,
     catalog::{self, BadInput, Connected, NewPlan, NotForSale, Plan, Seller, Service},
     drafts::{self, Current, Step},
-    sweep, webhooks,
+    stats, sweep, webhooks,
 };
 use crate::{
     accounts::users,
@@ -1019,8 +1019,11 @@ async fn whitelist(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) ->
     tell_about(ctx, seller, locale, key, target, &service).await
 }
 
+/// The days `/dashboard` looks back over (its revenue and its chart).
+const DASHBOARD_DAYS: i64 = 30;
+
 async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
-    let since = ctx.now() - Duration::days(30);
+    let since = ctx.now() - Duration::days(DASHBOARD_DAYS);
     let d = access::dashboard(&ctx.db, seller.id, since).await?;
     let mut text = tr(
         locale,
@@ -1058,6 +1061,63 @@ async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResu
         ));
     }
     say(ctx, seller.user_id, text, None).await?;
+    dashboard_chart(ctx, seller, locale).await
+}
+
+/// Under the dashboard: a chart of the revenue (in the main currency) and the new members per
+/// day; nothing without sales in the window (the text says so).
+async fn dashboard_chart(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
+    use crate::admin::charts::{self, Series};
+    let now = ctx.now();
+    let Some(daily) = stats::daily(&ctx.db, seller.id, now, DASHBOARD_DAYS).await? else {
+        return Ok(());
+    };
+    // Stars are whole; other currencies count in cents.
+    let scale = if daily.currency == "XTR" { 1.0 } else { 100.0 };
+    let series = vec![
+        Series {
+            label: tr(
+                locale,
+                "sl-chart-revenue",
+                &[("currency", daily.currency.clone())],
+            ),
+            points: daily
+                .days
+                .iter()
+                .map(|d| (d.day, d.gross as f64 / scale))
+                .collect(),
+        },
+        Series {
+            label: tr(locale, "sl-chart-members", &[]),
+            points: daily
+                .days
+                .iter()
+                .map(|d| (d.day, d.new_members as f64))
+                .collect(),
+        },
+    ];
+    let title = tr(
+        locale,
+        "sl-chart-title",
+        &[("days", DASHBOARD_DAYS.to_string())],
+    );
+    let caption = title.clone();
+    let png = match tokio::task::spawn_blocking(move || charts::lines(&title, &series)).await {
+        Ok(Ok(png)) => png,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not draw a seller's dashboard chart");
+            return Ok(());
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "drawing a seller's dashboard chart failed");
+            return Ok(());
+        }
+    };
+    let chat = ChatId(seller.user_id);
+    let file =
+        InputFile::memory(png).file_name(format!("dashboard-{}.png", now.format("%Y-%m-%d")));
+    let req = ctx.tg.bot().send_photo(chat, file).caption(caption);
+    ctx.tg.send(chat, req).await?;
     Ok(())
 }
 

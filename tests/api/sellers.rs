@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tg_emulator::{AdminRights, CallbackAnswer, Fault, JoinOutcome, MemberStatus, Recorded};
 use tollgate::{
     clock::ManualClock,
-    sellers::{access, catalog, sweep},
+    sellers::{access, catalog, stats, sweep},
     storage::entities::{access_orders, memberships, seller_services},
 };
 
@@ -385,7 +385,7 @@ async fn a_buyer_pays_joins_and_the_seller_sees_it(app: TestApp) {
         chrono::Duration::days(30)
     );
 
-    // The seller's tools see it.
+    // The seller's tools see it: the dashboard, then its chart as a photo.
     app.say(shop.sam, "/dashboard");
     let d = wait_contains(&app, shop.sam, "Your dashboard", 1).await;
     assert!(d.body().unwrap().contains("Active members: 1"), "{d:?}");
@@ -395,6 +395,9 @@ async fn a_buyer_pays_joins_and_the_seller_sees_it(app: TestApp) {
             .contains("⭐ 500 gross · ⭐ 50 fee · ⭐ 450 net"),
         "{d:?}"
     );
+    let chart = wait_contains(&app, shop.sam, "Last 30 days", 1).await;
+    assert_eq!(chart.kind, "photo", "{chart:?}");
+    assert!(chart.message_id > d.message_id);
     app.say(shop.sam, "/members");
     let list = wait_contains(&app, shop.sam, "Members (1 shown)", 1).await;
     assert!(list.body().unwrap().contains(&bob.to_string()));
@@ -758,6 +761,14 @@ async fn sellers_never_touch_each_others_services(app: TestApp) {
     app.say(ann.sam, "/dashboard");
     let d = wait_contains(&app, ann.sam, "Your dashboard", 1).await;
     assert!(d.body().unwrap().contains("(none yet)"), "{d:?}");
+    // No sales, no chart.
+    app.settle().await;
+    assert!(
+        app.emu()
+            .bot_messages(ann.sam)
+            .iter()
+            .all(|m| m.kind != "photo")
+    );
     assert_eq!(membership(&app, sam.chat, bob).await.status, "active");
     // A buyer pressing seller buttons: refused.
     let answer = press_data(&app, bob, last(bob), &format!("sl:ps:{}", sam_service.id)).await;
@@ -942,3 +953,117 @@ async fn the_control_center_lists_and_suspends_sellers(app: TestApp) {
     app.stop().await;
 }
 on_both_databases!(center, the_control_center_lists_and_suspends_sellers);
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard's per-day series
+
+async fn daily_series_keep_to_their_seller_and_their_days(db: tollgate::storage::Db) {
+    use chrono::TimeZone;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap();
+    let at = |days_back: i64, hour: u32| {
+        let day = now.date_naive() - chrono::Duration::days(days_back);
+        day.and_hms_opt(hour, 30, 0).unwrap().and_utc()
+    };
+    let order =
+        |seller: i64, amount: i64, currency: &str, status: &str, paid: chrono::DateTime<Utc>| {
+            access_orders::ActiveModel {
+                seller_id: Set(seller),
+                service_id: Set(seller * 10),
+                plan_id: Set(1),
+                user_id: Set(500),
+                method: Set("stars".into()),
+                status: Set(status.into()),
+                amount_minor: Set(amount),
+                currency: Set(currency.into()),
+                fee_minor: Set(0),
+                net_minor: Set(amount),
+                telegram_charge_id: Set(None),
+                created_at: Set(paid),
+                paid_at: Set(Some(paid)),
+                ..Default::default()
+            }
+        };
+    let orders = vec![
+        // Seller 1: Stars today (twice) and on the window's first day; a few euros.
+        order(1, 250, "XTR", "paid", at(0, 0)),
+        order(1, 100, "XTR", "paid", at(0, 23)),
+        order(1, 40, "XTR", "paid", at(29, 0)),
+        order(1, 200, "EUR", "paid", at(3, 12)),
+        // Not counted: unpaid, and the day before the window.
+        order(1, 999, "XTR", "pending", at(1, 12)),
+        order(1, 777, "XTR", "paid", at(30, 23)),
+        // Seller 2: much more, every day; never in seller 1's series.
+        order(2, 5000, "XTR", "paid", at(0, 12)),
+        order(2, 5000, "XTR", "paid", at(2, 12)),
+    ];
+    access_orders::Entity::insert_many(orders)
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    let member = |seller: i64, user: i64, status: &str, created: chrono::DateTime<Utc>| {
+        memberships::ActiveModel {
+            service_id: Set(seller * 10),
+            seller_id: Set(seller),
+            user_id: Set(user),
+            plan_id: Set(None),
+            status: Set(status.into()),
+            ends_at: Set(None),
+            remove_at: Set(None),
+            reminder_stage: Set(0),
+            invite_link: Set(None),
+            link_issued_at: Set(None),
+            joined_at: Set(None),
+            left_at: Set(None),
+            whitelisted: Set(false),
+            trial_used: Set(false),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        }
+    };
+    let members = vec![
+        member(1, 1, "active", at(0, 1)),
+        member(1, 2, "expired", at(0, 2)),
+        member(1, 3, "active", at(5, 1)),
+        member(1, 4, "pending", at(5, 2)),
+        member(2, 1, "active", at(0, 1)),
+        member(2, 5, "active", at(5, 1)),
+        member(2, 6, "active", at(6, 1)),
+    ];
+    memberships::Entity::insert_many(members)
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+
+    let daily = stats::daily(&db, 1, now, 30).await.unwrap().unwrap();
+    assert_eq!(daily.currency, "XTR");
+    assert_eq!(daily.days.len(), 30);
+    assert_eq!(daily.days[0].day, at(29, 0).date_naive());
+    assert_eq!(daily.days[29].day, now.date_naive());
+    let on = |back: usize| daily.days[29 - back];
+    assert_eq!((on(0).gross, on(0).new_members), (350, 2));
+    assert_eq!((on(29).gross, on(29).new_members), (40, 0));
+    assert_eq!((on(5).gross, on(5).new_members), (0, 1));
+    assert_eq!(on(2).gross, 0, "seller 2's sale");
+    assert_eq!(on(1).gross, 0, "a pending order");
+    assert_eq!(daily.days.iter().map(|d| d.gross).sum::<i64>(), 390);
+    assert_eq!(daily.days.iter().map(|d| d.new_members).sum::<i64>(), 3);
+
+    let other = stats::daily(&db, 2, now, 30).await.unwrap().unwrap();
+    assert_eq!(other.days.iter().map(|d| d.gross).sum::<i64>(), 10_000);
+    assert_eq!(other.days.iter().map(|d| d.new_members).sum::<i64>(), 3);
+    // A seller without sales in the window has no series.
+    assert_eq!(stats::daily(&db, 3, now, 30).await.unwrap(), None);
+    assert_eq!(
+        stats::daily(&db, 1, now + chrono::Duration::days(40), 30)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn daily_series_keep_to_their_seller_and_their_days_on_both_databases() {
+    crate::helpers::each_backend(daily_series_keep_to_their_seller_and_their_days).await
+}
