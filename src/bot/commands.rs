@@ -33,6 +33,8 @@ pub enum UserCommand {
     Apikey(String),
     /// The seller's webhook endpoints and recent deliveries.
     Webhooks,
+    /// The seller's extra invite links with their join counts.
+    Links,
     Cancel,
 }
 

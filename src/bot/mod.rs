@@ -292,6 +292,7 @@ async fn user_command(
         UserCommand::Audit(a) => seller(&ctx, &me, from, SellerCommand::Audit(a)).await,
         UserCommand::Apikey(a) => seller(&ctx, &me, from, SellerCommand::ApiKey(a)).await,
         UserCommand::Webhooks => seller(&ctx, &me, from, SellerCommand::Webhooks).await,
+        UserCommand::Links => seller(&ctx, &me, from, SellerCommand::Links).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

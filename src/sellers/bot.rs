@@ -86,6 +86,12 @@ pub enum Press {
     WebhookEnable(i64),
     /// Queue a dead-lettered delivery again.
     WebhookResend(i64),
+    /// The seller's extra invite links.
+    Links,
+    /// Make an extra invite link to a service's chat.
+    LinkNew(i64),
+    /// Revoke an extra invite link.
+    LinkRevoke(i64),
 }
 
 impl Press {
@@ -113,6 +119,9 @@ impl Press {
             Press::WebhookTest(e) => ("wht", Some(e)),
             Press::WebhookEnable(e) => ("whe", Some(e)),
             Press::WebhookResend(d) => ("whr", Some(d)),
+            Press::Links => ("lk", None),
+            Press::LinkNew(s) => ("lkn", Some(s)),
+            Press::LinkRevoke(l) => ("lkr", Some(l)),
         };
         match id {
             Some(id) => format!("{PREFIX}{verb}:{id}"),
@@ -160,6 +169,9 @@ impl Press {
             ("wht", Some(e)) => Press::WebhookTest(e),
             ("whe", Some(e)) => Press::WebhookEnable(e),
             ("whr", Some(d)) => Press::WebhookResend(d),
+            ("lk", None) => Press::Links,
+            ("lkn", Some(s)) => Press::LinkNew(s),
+            ("lkr", Some(l)) => Press::LinkRevoke(l),
             _ => return None,
         })
     }
@@ -169,29 +181,34 @@ pub fn is_seller_data(data: &str) -> bool {
     data.starts_with(PREFIX)
 }
 
-fn button(label: String, press: Press) -> InlineKeyboardButton {
+pub(super) fn button(label: String, press: Press) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, press.data())
 }
 
-fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
+pub(super) fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.into_iter().filter(|r| !r.is_empty()))
 }
 
 /// Tells `user` the text of `key` (a text without arguments).
-async fn tell(ctx: &AppCtx, user: i64, locale: Locale, key: &str) -> Result<(), BotError> {
+pub(super) async fn tell(
+    ctx: &AppCtx,
+    user: i64,
+    locale: Locale,
+    key: &str,
+) -> Result<(), BotError> {
     say(ctx, user, tr(locale, key, &[]), None).await?;
     Ok(())
 }
 
 /// Starts waiting for `user`'s answer to `step` (their next message is not relayed).
-async fn wait(ctx: &AppCtx, user: i64, step: &Step) -> Result<(), BotError> {
+pub(super) async fn wait(ctx: &AppCtx, user: i64, step: &Step) -> Result<(), BotError> {
     drafts::set(&ctx.db, ctx.now(), user, step).await?;
     ctx.drafting.insert(user);
     Ok(())
 }
 
 /// Ends `user`'s seller dialogue.
-async fn done(ctx: &AppCtx, user: i64) -> Result<(), BotError> {
+pub(super) async fn done(ctx: &AppCtx, user: i64) -> Result<(), BotError> {
     drafts::clear(&ctx.db, user).await?;
     ctx.drafting.remove(user);
     Ok(())
@@ -229,6 +246,7 @@ pub enum SellerCommand {
     Audit(String),
     ApiKey(String),
     Webhooks,
+    Links,
     Cancel,
 }
 
@@ -280,6 +298,7 @@ pub(crate) async fn command(
             super::bot_keys::command(ctx, &seller, locale, args.trim()).await?
         }
         SellerCommand::Webhooks => webhooks_screen(ctx, &seller, locale, None).await?,
+        SellerCommand::Links => super::bot_links::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -482,6 +501,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 BadInput::Trial => "sl-bad-trial",
                 BadInput::Alert => "sl-bad-alert",
                 BadInput::KeyName => "sl-bad-key-name",
+                BadInput::LinkName => "sl-bad-link-name",
             };
             say(&ctx, user, tr(locale, key, &[]), None).await?;
             Ok::<(), BotError>(())
@@ -592,6 +612,18 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 return Ok(());
             };
             super::bot_keys::answer(&ctx, &seller, locale, live, &text).await?;
+        }
+        Step::LinkName { service } => {
+            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                done(&ctx, user).await?;
+                return Ok(());
+            };
+            if seller.status != "active" {
+                done(&ctx, user).await?;
+                tell(&ctx, user, locale, "sl-suspended").await?;
+                return Ok(());
+            }
+            super::bot_links::answer(&ctx, &seller, locale, service, &text).await?;
         }
         Step::Alert { service } => match catalog::parse_alert(&text) {
             Ok(text) => {
@@ -714,7 +746,7 @@ async fn services_list(
 }
 
 /// Sends a screen, or edits the message it replaces.
-async fn show(
+pub(super) async fn show(
     ctx: &AppCtx,
     user: i64,
     text: String,
@@ -1477,6 +1509,17 @@ async fn act(
             service_card(ctx, me, &seller, &service, locale, message).await?;
         }
         Press::Webhooks => webhooks_screen(ctx, &seller, locale, message).await?,
+        Press::Links => super::bot_links::screen(ctx, &seller, locale, message).await?,
+        Press::LinkNew(id) => {
+            if !super::bot_links::ask(ctx, &seller, locale, id).await? {
+                return Ok(false);
+            }
+        }
+        Press::LinkRevoke(id) => {
+            if !super::bot_links::revoke(ctx, &seller, locale, id, message).await? {
+                return Ok(false);
+            }
+        }
         Press::WebhookTest(id) => {
             let Some(livemode) = endpoint_mode(ctx, &seller, id).await? else {
                 return Ok(false);
@@ -1831,6 +1874,8 @@ pub(crate) async fn chat_member(upd: ChatMemberUpdated, ctx: AppCtx) -> HandlerR
         let link = upd.invite_link.as_ref().map(|l| l.invite_link.as_str());
         match access::joined(&ctx.db, now, &service, user, link).await? {
             Joined::Member(_) | Joined::Other => {}
+            // Removed by a job, which then shows them the plans.
+            Joined::Unpaid { .. } => ctx.jobs.notify(),
             Joined::Stranger { owner } => {
                 ctx.jobs.notify();
                 if let Some(link) = owner.invite_link.as_deref() {
@@ -2049,6 +2094,10 @@ async fn remove(ctx: &AppCtx, r: &Removal, attempts: i32) -> Result<(), JobError
     if r.reason == "stranger" {
         return Ok(());
     }
+    if r.reason == "unpaid" {
+        unpaid_removed(ctx, service, r.user).await;
+        return Ok(());
+    }
     let locale = locale_of(ctx, r.user)
         .await
         .unwrap_or(ctx.config.default_locale);
@@ -2065,6 +2114,26 @@ async fn remove(ctx: &AppCtx, r: &Removal, attempts: i32) -> Result<(), JobError
         tracing::info!(error = %e, "could not tell a removed member");
     }
     Ok(())
+}
+
+/// Someone who came in through an extra link without paying was let out: what happened, and
+/// the plans.
+async fn unpaid_removed(ctx: &AppCtx, service: &Service, user: i64) {
+    let locale = locale_of(ctx, user)
+        .await
+        .unwrap_or(ctx.config.default_locale);
+    let text = tr(
+        locale,
+        "sl-unpaid-joined",
+        &[("title", service.title.clone())],
+    );
+    let told = match say(ctx, user, text, None).await {
+        Ok(_) => buyer_card(ctx, user, service, locale).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = told {
+        tracing::info!(error = %e, "could not show the plans to an unpaid joiner");
+    }
 }
 
 /// Tells a seller their endpoint was disabled (unless it was turned on again meanwhile).
@@ -2248,6 +2317,9 @@ mod tests {
             Press::WebhookTest(5),
             Press::WebhookEnable(6),
             Press::WebhookResend(i64::MAX),
+            Press::Links,
+            Press::LinkNew(4),
+            Press::LinkRevoke(i64::MAX),
         ] {
             let d = p.data();
             assert!(d.len() <= 64, "{d}");
@@ -2261,6 +2333,9 @@ mod tests {
             "sl:by:x",
             "sl:zz:1",
             "sl:acc:1",
+            "sl:lk:1",
+            "sl:lkn",
+            "sl:lkr:x",
             "sl:by:1:2",
             "sl:by:--1",
             "xx:by:1",

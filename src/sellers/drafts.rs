@@ -67,6 +67,8 @@ pub enum Step {
     Alert { service: i64 },
     /// A new API key (live or test): waiting for its name and optional days.
     ApiKey { live: bool },
+    /// A new extra invite link to `service`'s chat: waiting for its name.
+    LinkName { service: i64 },
 }
 
 impl Step {
@@ -81,6 +83,7 @@ impl Step {
             Step::PlanTrial { .. } => "plan_trial",
             Step::Alert { .. } => "alert",
             Step::ApiKey { .. } => "api_key",
+            Step::LinkName { .. } => "link_name",
         }
     }
 }

@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tg_emulator::{AdminRights, CallbackAnswer, Fault, JoinOutcome, MemberStatus, Recorded};
 use tollgate::{
     clock::ManualClock,
-    sellers::{access, catalog, stats, sweep},
-    storage::entities::{access_orders, memberships, seller_services},
+    sellers::{access, catalog, links, stats, sweep},
+    storage::entities::{access_orders, memberships, seller_links, seller_services},
 };
 
 use crate::{
@@ -1067,3 +1067,297 @@ async fn daily_series_keep_to_their_seller_and_their_days(db: tollgate::storage:
 async fn daily_series_keep_to_their_seller_and_their_days_on_both_databases() {
     crate::helpers::each_backend(daily_series_keep_to_their_seller_and_their_days).await
 }
+
+// ---------------------------------------------------------------------------------------------
+// Extra invite links
+
+async fn link_row(app: &TestApp, name: &str) -> seller_links::Model {
+    seller_links::Entity::find()
+        .filter(seller_links::Column::Name.eq(name))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no link {name:?}"))
+}
+
+fn emu_link(app: &TestApp, chat: i64, link: &str) -> serde_json::Value {
+    app.emu()
+        .invite_links(chat)
+        .into_iter()
+        .find(|l| l["invite_link"] == link)
+        .unwrap_or_else(|| panic!("no link {link} in {chat}"))
+}
+
+async fn wait_status(app: &TestApp, chat: i64, user: i64, want: MemberStatus) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.emu().member_status(chat, user) != Some(want) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{user} is {:?} in {chat}, not {want:?}",
+            app.emu().member_status(chat, user)
+        );
+        app.finish_jobs().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn extra_links_count_joins_and_let_only_members_stay(app: TestApp) {
+    let shop = shop(&app, "Sam").await;
+    let sam = shop.sam;
+    app.say(sam, "/links");
+    let screen = wait_contains(&app, sam, "Extra invite links", 1).await;
+    assert!(screen.body().unwrap().contains("No extra links yet"));
+
+    // Asked for a name; a bad one is refused and asked again; cancel leaves nothing.
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link to \"Sam VIP\"", 1).await;
+    app.say(sam, &"x".repeat(33));
+    wait_contains(&app, sam, "1 to 32 characters", 1).await;
+    app.say(sam, "/cancel");
+    wait_contains(&app, sam, "Cancelled", 1).await;
+    app.say(sam, "partner-anna");
+    app.settle().await;
+    assert_eq!(
+        seller_links::Entity::find().count(app.db()).await.unwrap(),
+        0
+    );
+    // The Cancel button on the question works too.
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link", 2).await;
+    press(&app, sam, "Cancel").await;
+    wait_contains(&app, sam, "Cancelled", 2).await;
+
+    // Telegram refuses (a right lost): the seller is told, nothing is stored.
+    app.emu().fail_next(
+        "createChatInviteLink",
+        Fault::BadRequest("Bad Request: not enough rights to manage chat invite links".into()),
+        1,
+    );
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link", 3).await;
+    app.say(sam, "partner-anna");
+    wait_contains(&app, sam, "Could not create the link", 1).await;
+    assert_eq!(
+        seller_links::Entity::find().count(app.db()).await.unwrap(),
+        0
+    );
+
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link", 4).await;
+    app.say(sam, "  partner-anna ");
+    let made = wait_contains(&app, sam, "Link \"partner-anna\" to \"Sam VIP\"", 1).await;
+    let row = link_row(&app, "partner-anna").await;
+    assert!(made.body().unwrap().contains(&row.invite_link), "{made:?}");
+    assert!(!row.creates_join_request);
+    // Named, no member limit, no expiry, no join request.
+    let made = emu_link(&app, shop.chat, &row.invite_link);
+    assert_eq!(made["name"], "partner-anna", "{made}");
+    assert!(made.get("member_limit").is_none(), "{made}");
+    assert!(made.get("expire_date").is_none(), "{made}");
+    assert_eq!(made["creates_join_request"], false, "{made}");
+
+    // Bob pays, then comes in through the partner's link: a member who joined.
+    let bob = app.started_user("Bob", "en").await;
+    buy(&app, &shop, bob, 1).await;
+    assert_eq!(
+        app.emu().join_via_link(bob, &row.invite_link).unwrap(),
+        JoinOutcome::Joined
+    );
+    app.settle().await;
+    assert!(membership(&app, shop.chat, bob).await.joined_at.is_some());
+    // Eve has no plan: she is let out (not banned) and shown the plans; she is no stranger.
+    let eve = app.started_user("Eve", "en").await;
+    assert_eq!(
+        app.emu().join_via_link(eve, &row.invite_link).unwrap(),
+        JoinOutcome::Joined
+    );
+    app.settle().await;
+    wait_status(&app, shop.chat, eve, MemberStatus::Left).await;
+    wait_contains(&app, eve, "access needs a paid plan", 1).await;
+    let card = wait_contains(&app, eve, "by Sam Signals", 1).await;
+    assert!(
+        card.buttons
+            .iter()
+            .flatten()
+            .any(|b| b.text.contains("⭐ 250")),
+        "{card:?}"
+    );
+    assert_eq!(count_containing(&app, sam, "through the link of"), 0);
+    assert_eq!(
+        app.emu().member_status(shop.chat, bob),
+        Some(MemberStatus::Member)
+    );
+    assert_eq!(link_row(&app, "partner-anna").await.joins, 2);
+    app.say(sam, "/links");
+    let screen = wait_contains(&app, sam, "Extra invite links", 2).await;
+    let body = screen.body().unwrap();
+    assert!(body.contains("partner-anna · 2 joined · working"), "{body}");
+
+    // Revoked in Telegram and here; the link lets nobody in any more.
+    press(&app, sam, "Revoke partner-anna").await;
+    wait_contains(&app, sam, "is revoked (2 joined through it)", 1).await;
+    assert_eq!(
+        emu_link(&app, shop.chat, &row.invite_link)["is_revoked"],
+        true
+    );
+    assert!(link_row(&app, "partner-anna").await.revoked_at.is_some());
+    let kim = app.user("Kim", "en");
+    assert!(app.emu().join_via_link(kim, &row.invite_link).is_err());
+    // The revoke button again (a double tap): nothing to do.
+    let last = app.emu().bot_messages(sam).last().unwrap().message_id;
+    let again = press_data(&app, sam, last, &format!("sl:lkr:{}", row.id)).await;
+    assert_eq!(again.text.as_deref(), Some("This button has expired."));
+    app.say(sam, "/audit");
+    let trail = wait_contains(&app, sam, "Audit trail", 1).await;
+    for action in ["link_created", "link_revoked", "unpaid_removed"] {
+        assert!(
+            trail.body().unwrap().contains(action),
+            "{action}: {trail:?}"
+        );
+    }
+    app.stop().await;
+}
+on_both_databases!(
+    extra_links,
+    extra_links_count_joins_and_let_only_members_stay
+);
+
+async fn extra_links_of_a_join_request_service_ask_to_join(app: TestApp) {
+    let shop = shop(&app, "Sam").await;
+    app.say(shop.sam, "/services");
+    press(&app, shop.sam, "Sam VIP").await;
+    press(&app, shop.sam, "Links / requests").await;
+    app.say(shop.sam, "/links");
+    press(&app, shop.sam, "New link for Sam VIP").await;
+    wait_contains(&app, shop.sam, "Name the new link", 1).await;
+    app.say(shop.sam, "spring");
+    wait_contains(&app, shop.sam, "sends a join request", 1).await;
+    let row = link_row(&app, "spring").await;
+    assert!(row.creates_join_request);
+    let made = emu_link(&app, shop.chat, &row.invite_link);
+    assert_eq!(made["creates_join_request"], true, "{made}");
+    assert!(made.get("member_limit").is_none(), "{made}");
+
+    // Eve did not pay: her request is declined with the plans, and she never joined.
+    let eve = app.started_user("Eve", "en").await;
+    assert_eq!(
+        app.emu().join_via_link(eve, &row.invite_link).unwrap(),
+        JoinOutcome::RequestSent
+    );
+    wait_contains(&app, eve, "needs a paid plan", 1).await;
+    // Bob paid: approved, inside, counted.
+    let bob = app.started_user("Bob", "en").await;
+    buy(&app, &shop, bob, 1).await;
+    assert_eq!(
+        app.emu().join_via_link(bob, &row.invite_link).unwrap(),
+        JoinOutcome::RequestSent
+    );
+    wait_status(&app, shop.chat, bob, MemberStatus::Member).await;
+    app.settle().await;
+    assert_ne!(
+        app.emu().member_status(shop.chat, eve),
+        Some(MemberStatus::Member)
+    );
+    assert_eq!(link_row(&app, "spring").await.joins, 1);
+    assert!(membership(&app, shop.chat, bob).await.joined_at.is_some());
+    app.stop().await;
+}
+on_both_databases!(
+    extra_links_with_requests,
+    extra_links_of_a_join_request_service_ask_to_join
+);
+
+async fn sellers_never_touch_each_others_links(app: TestApp) {
+    let sam = shop(&app, "Sam").await;
+    let ann = shop(&app, "Ann").await;
+    let sam_service = catalog::service_by_chat(app.db(), sam.chat)
+        .await
+        .unwrap()
+        .unwrap();
+    app.say(sam.sam, "/links");
+    press(&app, sam.sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam.sam, "Name the new link", 1).await;
+    app.say(sam.sam, "promo");
+    wait_contains(&app, sam.sam, "Link \"promo\"", 1).await;
+    let promo = link_row(&app, "promo").await;
+
+    // Ann's screen shows only her own service, and none of Sam's links.
+    app.say(ann.sam, "/links");
+    let screen = wait_contains(&app, ann.sam, "Extra invite links", 1).await;
+    let body = screen.body().unwrap();
+    assert!(
+        !body.contains("• promo") && !body.contains(&promo.invite_link),
+        "{body}"
+    );
+    assert!(
+        screen
+            .buttons
+            .iter()
+            .flatten()
+            .all(|b| !b.text.contains("Sam VIP")),
+        "{screen:?}"
+    );
+    // Forged presses on Sam's service and link: refused, nothing changes, no step begins.
+    let last = app.emu().bot_messages(ann.sam).last().unwrap().message_id;
+    for data in [
+        format!("sl:lkn:{}", sam_service.id),
+        format!("sl:lkr:{}", promo.id),
+        "sl:lkr:999999".to_owned(),
+        "sl:lkn:999999".to_owned(),
+    ] {
+        let answer = press_data(&app, ann.sam, last, &data).await;
+        assert_eq!(
+            answer.text.as_deref(),
+            Some("This button has expired."),
+            "{data}"
+        );
+    }
+    assert_eq!(
+        tollgate::sellers::drafts::current(app.db(), Utc::now(), ann.sam)
+            .await
+            .unwrap(),
+        tollgate::sellers::drafts::Current::None
+    );
+    // A step naming Sam's service (as a forged or stale one would) makes nothing for Ann.
+    let ctx = &app.h.app.ctx;
+    tollgate::sellers::drafts::set(
+        app.db(),
+        ctx.now(),
+        ann.sam,
+        &tollgate::sellers::drafts::Step::LinkName {
+            service: sam_service.id,
+        },
+    )
+    .await
+    .unwrap();
+    ctx.drafting.insert(ann.sam);
+    app.say(ann.sam, "stolen");
+    wait_contains(&app, ann.sam, "not one of your services", 1).await;
+    // Bad names change nothing either.
+    press(&app, ann.sam, "New link for Ann VIP").await;
+    wait_contains(&app, ann.sam, "Name the new link", 1).await;
+    app.say(ann.sam, "\u{7}");
+    wait_contains(&app, ann.sam, "1 to 32 characters", 1).await;
+    app.say(ann.sam, "/cancel");
+    wait_contains(&app, ann.sam, "Cancelled", 1).await;
+
+    let all = seller_links::Entity::find().all(app.db()).await.unwrap();
+    assert_eq!(all, vec![promo.clone()]);
+    assert_eq!(
+        emu_link(&app, sam.chat, &promo.invite_link)["is_revoked"],
+        false
+    );
+    assert!(
+        app.emu()
+            .invite_links(ann.chat)
+            .iter()
+            .all(|l| l["name"] != "stolen")
+    );
+    assert_eq!(
+        links::own(app.db(), 2, promo.id).await.unwrap(),
+        None,
+        "Ann's seller id finds nothing"
+    );
+    app.stop().await;
+}
+on_both_databases!(links_isolation, sellers_never_touch_each_others_links);
