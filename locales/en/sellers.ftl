@@ -207,3 +207,32 @@ sl-ask-card-price = 💳 Card price for { $plan }: amount and currency, for exam
 sl-bad-card-price = That is not a price: an amount above 0 with at most two decimals and a three-letter currency, for example 9.99 USD. Send it again, or /cancel.
 sl-card-price-set = ✅ Plan updated: { $plan }
 sl-card-price-last = A plan keeps at least one price: it has no Stars price, so its card price stays.
+## Dashboard chart (/dashboard)
+sl-chart-title = Last { $days } days
+sl-chart-revenue = Revenue, gross ({ $currency })
+sl-chart-members = New members
+
+## Extra invite links (/links)
+sl-links-title = 🔗 Extra invite links
+sl-links-help = Named links for a promotion or a partner, with how many people joined through each. They only open the door: whoever comes in without a paid plan is removed and shown your plans (a link that asks to join gets paid requests approved, others declined).
+sl-links-none = No extra links yet: make one with the buttons below.
+sl-links-line = • { $name } · { $joins } joined · { $state }
+    { $link }
+sl-links-working = working
+sl-links-working-requests = working, asks to join
+sl-links-revoked = revoked
+sl-links-new = ➕ New link for { $title }
+sl-links-revoke = 🗑 Revoke { $name }
+sl-links-refresh = 🔄 Refresh
+sl-links-open = 🔗 My links
+sl-links-too-many = You have { $max } working extra links already: revoke one first.
+sl-link-ask-name = Name the new link to "{ $title }" (1 to { $max } characters, for example: partner-anna). Or /cancel.
+sl-bad-link-name = A link's name is 1 to { $max } characters. Try again, or /cancel.
+sl-link-created = ✅ Link "{ $name }" to "{ $title }": { $link }
+    Whoever comes in through it without a paid plan is removed and shown your plans. /links counts the joins.
+sl-link-created-requests = ✅ Link "{ $name }" to "{ $title }": { $link }
+    It sends a join request: paid requests are approved, the others declined and shown your plans. /links counts the joins.
+sl-extra-link-failed = ⚠️ Could not create the link in "{ $title }": { $error }. Check the bot's rights there (invite users), then try again.
+sl-link-revoked = 🗑 Link "{ $name }" to "{ $title }" is revoked ({ $joins } joined through it).
+sl-link-revoke-failed = ⚠️ Could not revoke "{ $name }": { $error }. Nothing was changed.
+sl-unpaid-joined = You joined "{ $title }" through an invite link, but access needs a paid plan: you were let out again. The plans follow: pay for one to come back.

@@ -18,6 +18,7 @@ mod m20261208_000010_seller_api;
 mod m20261208_000011_relay_text;
 mod m20261208_000012_webhooks;
 mod m20261209_000013_seller_card_payments;
+mod m20261209_000014_seller_links;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000011_relay_text::Migration),
             Box::new(m20261208_000012_webhooks::Migration),
             Box::new(m20261209_000013_seller_card_payments::Migration),
+            Box::new(m20261209_000014_seller_links::Migration),
         ]
     }
 }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::DbBackend;
 
 use crate::{
     billing::orders::OrderStatus,
@@ -38,14 +37,6 @@ impl Table {
     }
 }
 
-/// The day of a timestamp column, as `YYYY-MM-DD` text, in UTC.
-fn day_of(backend: DbBackend, column: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-        _ => format!("substr({column}, 1, 10)"),
-    }
-}
-
 /// Every day of the window, oldest first.
 fn days(now: DateTime<Utc>, window: i64) -> Vec<NaiveDate> {
     let today = now.date_naive();
@@ -63,7 +54,7 @@ async fn per_day(
     values: Vec<sea_orm::Value>,
 ) -> ServiceResult<BTreeMap<String, i64>> {
     let backend = db.get_database_backend();
-    let day = day_of(backend, column);
+    let day = storage::day_of(backend, column);
     let at = values.len() + 1;
     let query = format!(
         "SELECT {day} AS d, COUNT(*) AS n FROM {table_and_filter} AND {column} >= ${at} GROUP BY {day}"
@@ -174,7 +165,7 @@ pub async fn revenue_per_day(
         .and_hms_opt(0, 0, 0)
         .expect("midnight")
         .and_utc();
-    let day = day_of(db.get_database_backend(), "paid_at");
+    let day = storage::day_of(db.get_database_backend(), "paid_at");
     let query = format!(
         "SELECT {day} AS d, currency, CAST(SUM(amount_minor - refunded_minor) AS BIGINT) AS net \
          FROM orders WHERE status IN ({}) AND paid_at >= $1 GROUP BY {day}, currency",

@@ -35,6 +35,8 @@ pub enum UserCommand {
     Webhooks,
     /// Who takes card payments for the seller's plans.
     Payouts,
+    /// The seller's extra invite links with their join counts.
+    Links,
     Cancel,
 }
 

@@ -293,6 +293,7 @@ async fn user_command(
         UserCommand::Apikey(a) => seller(&ctx, &me, from, SellerCommand::ApiKey(a)).await,
         UserCommand::Webhooks => seller(&ctx, &me, from, SellerCommand::Webhooks).await,
         UserCommand::Payouts => seller(&ctx, &me, from, SellerCommand::Payouts).await,
+        UserCommand::Links => seller(&ctx, &me, from, SellerCommand::Links).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

@@ -16,6 +16,7 @@ use sea_orm::{
 use super::{
     audit,
     catalog::{Plan, Service},
+    links::{self, Link},
     split_fee,
     webhooks::{self, EventType},
 };
@@ -137,7 +138,7 @@ pub async fn create_order(
     })
     .exec(db)
     .await?;
-    Ok(order(db, res.last_insert_id).await?)
+    order(db, res.last_insert_id).await
 }
 
 /// Records the Checkout Session of a card order and the account it is paid to.
@@ -714,7 +715,8 @@ pub struct Removal {
     pub service: i64,
     pub user: i64,
     pub membership: Option<i64>,
-    /// `expired`, `revoked` or `stranger`.
+    /// `expired`, `revoked`, `stranger` (on another buyer's link) or `unpaid` (on an extra
+    /// link, without access).
     pub reason: String,
 }
 
@@ -809,11 +811,18 @@ pub enum Joined {
     /// Someone who came in through a link issued to another buyer (`owner`): to be removed;
     /// the owner's link is cleared so that they get a fresh one.
     Stranger { owner: Membership },
+    /// Someone without current access who came in through one of the seller's extra links
+    /// that lets people in directly: removed by a job (reason `unpaid`) and shown the plans.
+    Unpaid { link: Link },
     /// Someone without access who did not use one of our links (added by an admin, or through
-    /// the seller's own link): left alone.
+    /// the seller's own link), or who was let in through an extra link that asks to join (only
+    /// an administrator can have approved that request): left alone.
     Other,
 }
 
+/// Someone joined `service`'s chat, through `link` when Telegram names one: marks a member
+/// joined, counts the join on the seller's extra link it came through, and enqueues the
+/// removal of a stranger on another buyer's link or of an unpaid joiner on an extra link.
 pub async fn joined(
     db: &Db,
     now: DateTime<Utc>,
@@ -876,13 +885,59 @@ pub async fn joined(
             return Ok(Joined::Stranger { owner });
         }
     }
-    let Some(m) = membership(db, service.id, user).await? else {
-        return Ok(Joined::Other);
+    // One of the seller's extra links: the join counts on it, whoever came.
+    let extra = match link {
+        Some(link) => links::by_invite_link(db, service.id, link).await?,
+        None => None,
     };
-    if !is_current(&m, now) {
-        return Ok(Joined::Other);
-    }
+    let current = membership(db, service.id, user)
+        .await?
+        .filter(|m| is_current(m, now));
+    let Some(m) = current else {
+        let Some(extra) = extra else {
+            return Ok(Joined::Other);
+        };
+        let txn = db.begin().await?;
+        links::count_join(&txn, &extra).await?;
+        let unpaid = !extra.creates_join_request;
+        if unpaid {
+            let removal = Removal {
+                service: service.id,
+                user,
+                membership: None,
+                reason: "unpaid".into(),
+            };
+            let key = format!("u{}:{user}:{}", service.id, now.timestamp());
+            jobs::enqueue(&txn, now, removal_job(now, &removal, key)).await?;
+        }
+        audit::record(
+            &txn,
+            now,
+            service.seller_id,
+            audit::SYSTEM,
+            if unpaid {
+                "unpaid_removed"
+            } else {
+                "joined_unpaid"
+            },
+            Some(user),
+            format!(
+                "came in through the link \"{}\" (#{})",
+                extra.name, extra.id
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(if unpaid {
+            Joined::Unpaid { link: extra }
+        } else {
+            Joined::Other
+        });
+    };
     let txn = db.begin().await?;
+    if let Some(extra) = &extra {
+        links::count_join(&txn, extra).await?;
+    }
     memberships::Entity::update_many()
         .col_expr(memberships::Column::JoinedAt, Expr::value(now))
         .col_expr(

@@ -1,5 +1,6 @@
 //! The sellers' side of Telegram that both the bot and the API use: checking a chat's rights,
-//! issuing a membership's invite link and telling sellers and buyers about it.
+//! issuing a membership's invite link and telling sellers and buyers about it, making and
+//! revoking a seller's extra links.
 use chrono::Duration;
 use teloxide::{
     payloads::{CreateChatInviteLinkSetters, SendMessageSetters},
@@ -304,6 +305,37 @@ pub async fn ensure_link(
         .map_err(db_retry)?
         .and_then(|m| m.invite_link)
         .ok_or_else(|| JobError::Retry("the membership's link went away".into()))
+}
+
+/// Makes a named extra invite link to `service`'s chat: no member limit and no expiry; it asks
+/// to join when the service admits by join requests, else it lets people in. The link and
+/// whether it asks to join.
+pub async fn create_extra_link(
+    ctx: &AppCtx,
+    service: &Service,
+    name: &str,
+) -> Result<(String, bool), TgError> {
+    let requests = service.admission == "join_request";
+    let mut req = ctx
+        .tg
+        .bot()
+        .create_chat_invite_link(ChatId(service.chat_id))
+        .name(name.to_owned());
+    if requests {
+        req = req.creates_join_request(true);
+    }
+    let link = ctx.tg.call(req).await?;
+    Ok((link.invite_link, requests))
+}
+
+/// Revokes an invite link of `service`'s chat.
+pub async fn revoke_link(ctx: &AppCtx, service: &Service, link: &str) -> Result<(), TgError> {
+    let req = ctx
+        .tg
+        .bot()
+        .revoke_chat_invite_link(ChatId(service.chat_id), link.to_owned());
+    ctx.tg.call(req).await?;
+    Ok(())
 }
 
 /// A trading alert: `SYMBOL ACTION ENTRY TARGET STOP [note…]`, formatted for the chat.

@@ -9,13 +9,13 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
 use teloxide::{
-    payloads::{AnswerPreCheckoutQuerySetters, UnbanChatMemberSetters},
+    payloads::{AnswerPreCheckoutQuerySetters, SendPhotoSetters, UnbanChatMemberSetters},
     prelude::*,
     types::{
         ButtonRequest, ChatAdministratorRights, ChatJoinRequest, ChatMemberUpdated,
-        InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardButtonRequestChat,
-        KeyboardMarkup, KeyboardRemove, LabeledPrice, Me, MessageId, ReplyMarkup, RequestId,
-        User as TgUser,
+        InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton,
+        KeyboardButtonRequestChat, KeyboardMarkup, KeyboardRemove, LabeledPrice, Me, MessageId,
+        ReplyMarkup, RequestId, User as TgUser,
     },
 };
 
@@ -27,7 +27,7 @@ use super::{
     audit,
     catalog::{self, BadInput, Connected, NewPlan, NotForSale, Plan, Seller, Service},
     drafts::{self, Current, Step},
-    sweep, webhooks,
+    stats, sweep, webhooks,
 };
 use crate::{
     accounts::users,
@@ -92,6 +92,12 @@ pub enum Press {
     Payout(i64),
     /// Set or remove a plan's card price.
     PlanCardPrice(i64),
+    /// The seller's extra invite links.
+    Links,
+    /// Make an extra invite link to a service's chat.
+    LinkNew(i64),
+    /// Revoke an extra invite link.
+    LinkRevoke(i64),
 }
 
 impl Press {
@@ -122,6 +128,9 @@ impl Press {
             Press::BuyCard(p) => ("bc", Some(p)),
             Press::Payout(m) => ("po", Some(m)),
             Press::PlanCardPrice(p) => ("pc", Some(p)),
+            Press::Links => ("lk", None),
+            Press::LinkNew(s) => ("lkn", Some(s)),
+            Press::LinkRevoke(l) => ("lkr", Some(l)),
         };
         match id {
             Some(id) => format!("{PREFIX}{verb}:{id}"),
@@ -172,6 +181,9 @@ impl Press {
             ("bc", Some(p)) => Press::BuyCard(p),
             ("po", Some(m @ 0..=2)) => Press::Payout(m),
             ("pc", Some(p)) => Press::PlanCardPrice(p),
+            ("lk", None) => Press::Links,
+            ("lkn", Some(s)) => Press::LinkNew(s),
+            ("lkr", Some(l)) => Press::LinkRevoke(l),
             _ => return None,
         })
     }
@@ -181,29 +193,34 @@ pub fn is_seller_data(data: &str) -> bool {
     data.starts_with(PREFIX)
 }
 
-fn button(label: String, press: Press) -> InlineKeyboardButton {
+pub(super) fn button(label: String, press: Press) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, press.data())
 }
 
-fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
+pub(super) fn keyboard(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.into_iter().filter(|r| !r.is_empty()))
 }
 
 /// Tells `user` the text of `key` (a text without arguments).
-async fn tell(ctx: &AppCtx, user: i64, locale: Locale, key: &str) -> Result<(), BotError> {
+pub(super) async fn tell(
+    ctx: &AppCtx,
+    user: i64,
+    locale: Locale,
+    key: &str,
+) -> Result<(), BotError> {
     say(ctx, user, tr(locale, key, &[]), None).await?;
     Ok(())
 }
 
 /// Starts waiting for `user`'s answer to `step` (their next message is not relayed).
-async fn wait(ctx: &AppCtx, user: i64, step: &Step) -> Result<(), BotError> {
+pub(super) async fn wait(ctx: &AppCtx, user: i64, step: &Step) -> Result<(), BotError> {
     drafts::set(&ctx.db, ctx.now(), user, step).await?;
     ctx.drafting.insert(user);
     Ok(())
 }
 
 /// Ends `user`'s seller dialogue.
-async fn done(ctx: &AppCtx, user: i64) -> Result<(), BotError> {
+pub(super) async fn done(ctx: &AppCtx, user: i64) -> Result<(), BotError> {
     drafts::clear(&ctx.db, user).await?;
     ctx.drafting.remove(user);
     Ok(())
@@ -257,6 +274,7 @@ pub enum SellerCommand {
     ApiKey(String),
     Webhooks,
     Payouts,
+    Links,
     Cancel,
 }
 
@@ -309,6 +327,7 @@ pub(crate) async fn command(
             super::bot_keys::command(ctx, &seller, locale, args.trim()).await?
         }
         SellerCommand::Webhooks => webhooks_screen(ctx, &seller, locale, None).await?,
+        SellerCommand::Links => super::bot_links::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -511,6 +530,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 BadInput::Trial => "sl-bad-trial",
                 BadInput::Alert => "sl-bad-alert",
                 BadInput::KeyName => "sl-bad-key-name",
+                BadInput::LinkName => "sl-bad-link-name",
             };
             say(&ctx, user, tr(locale, key, &[]), None).await?;
             Ok::<(), BotError>(())
@@ -633,6 +653,18 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
             };
             super::bot_keys::answer(&ctx, &seller, locale, live, &text).await?;
         }
+        Step::LinkName { service } => {
+            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                done(&ctx, user).await?;
+                return Ok(());
+            };
+            if seller.status != "active" {
+                done(&ctx, user).await?;
+                tell(&ctx, user, locale, "sl-suspended").await?;
+                return Ok(());
+            }
+            super::bot_links::answer(&ctx, &seller, locale, service, &text).await?;
+        }
         Step::Alert { service } => match catalog::parse_alert(&text) {
             Ok(text) => {
                 done(&ctx, user).await?;
@@ -754,7 +786,7 @@ async fn services_list(
 }
 
 /// Sends a screen, or edits the message it replaces.
-async fn show(
+pub(super) async fn show(
     ctx: &AppCtx,
     user: i64,
     text: String,
@@ -1063,8 +1095,11 @@ async fn whitelist(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) ->
     tell_about(ctx, seller, locale, key, target, &service).await
 }
 
+/// The days `/dashboard` looks back over (its revenue and its chart).
+const DASHBOARD_DAYS: i64 = 30;
+
 async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
-    let since = ctx.now() - Duration::days(30);
+    let since = ctx.now() - Duration::days(DASHBOARD_DAYS);
     let d = access::dashboard(&ctx.db, seller.id, since).await?;
     let mut text = tr(
         locale,
@@ -1102,6 +1137,63 @@ async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResu
         ));
     }
     say(ctx, seller.user_id, text, None).await?;
+    dashboard_chart(ctx, seller, locale).await
+}
+
+/// Under the dashboard: a chart of the revenue (in the main currency) and the new members per
+/// day; nothing without sales in the window (the text says so).
+async fn dashboard_chart(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
+    use crate::admin::charts::{self, Series};
+    let now = ctx.now();
+    let Some(daily) = stats::daily(&ctx.db, seller.id, now, DASHBOARD_DAYS).await? else {
+        return Ok(());
+    };
+    // Stars are whole; other currencies count in cents.
+    let scale = if daily.currency == "XTR" { 1.0 } else { 100.0 };
+    let series = vec![
+        Series {
+            label: tr(
+                locale,
+                "sl-chart-revenue",
+                &[("currency", daily.currency.clone())],
+            ),
+            points: daily
+                .days
+                .iter()
+                .map(|d| (d.day, d.gross as f64 / scale))
+                .collect(),
+        },
+        Series {
+            label: tr(locale, "sl-chart-members", &[]),
+            points: daily
+                .days
+                .iter()
+                .map(|d| (d.day, d.new_members as f64))
+                .collect(),
+        },
+    ];
+    let title = tr(
+        locale,
+        "sl-chart-title",
+        &[("days", DASHBOARD_DAYS.to_string())],
+    );
+    let caption = title.clone();
+    let png = match tokio::task::spawn_blocking(move || charts::lines(&title, &series)).await {
+        Ok(Ok(png)) => png,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not draw a seller's dashboard chart");
+            return Ok(());
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "drawing a seller's dashboard chart failed");
+            return Ok(());
+        }
+    };
+    let chat = ChatId(seller.user_id);
+    let file =
+        InputFile::memory(png).file_name(format!("dashboard-{}.png", now.format("%Y-%m-%d")));
+    let req = ctx.tg.bot().send_photo(chat, file).caption(caption);
+    ctx.tg.send(chat, req).await?;
     Ok(())
 }
 
@@ -1471,6 +1563,17 @@ async fn act(
             service_card(ctx, me, &seller, &service, locale, message).await?;
         }
         Press::Webhooks => webhooks_screen(ctx, &seller, locale, message).await?,
+        Press::Links => super::bot_links::screen(ctx, &seller, locale, message).await?,
+        Press::LinkNew(id) => {
+            if !super::bot_links::ask(ctx, &seller, locale, id).await? {
+                return Ok(false);
+            }
+        }
+        Press::LinkRevoke(id) => {
+            if !super::bot_links::revoke(ctx, &seller, locale, id, message).await? {
+                return Ok(false);
+            }
+        }
         Press::WebhookTest(id) => {
             let Some(livemode) = endpoint_mode(ctx, &seller, id).await? else {
                 return Ok(false);
@@ -1963,6 +2066,8 @@ pub(crate) async fn chat_member(upd: ChatMemberUpdated, ctx: AppCtx) -> HandlerR
         let link = upd.invite_link.as_ref().map(|l| l.invite_link.as_str());
         match access::joined(&ctx.db, now, &service, user, link).await? {
             Joined::Member(_) | Joined::Other => {}
+            // Removed by a job, which then shows them the plans.
+            Joined::Unpaid { .. } => ctx.jobs.notify(),
             Joined::Stranger { owner } => {
                 ctx.jobs.notify();
                 if let Some(link) = owner.invite_link.as_deref() {
@@ -2195,6 +2300,10 @@ async fn remove(ctx: &AppCtx, r: &Removal, attempts: i32) -> Result<(), JobError
     if r.reason == "stranger" {
         return Ok(());
     }
+    if r.reason == "unpaid" {
+        unpaid_removed(ctx, service, r.user).await;
+        return Ok(());
+    }
     let locale = locale_of(ctx, r.user)
         .await
         .unwrap_or(ctx.config.default_locale);
@@ -2211,6 +2320,26 @@ async fn remove(ctx: &AppCtx, r: &Removal, attempts: i32) -> Result<(), JobError
         tracing::info!(error = %e, "could not tell a removed member");
     }
     Ok(())
+}
+
+/// Someone who came in through an extra link without paying was let out: what happened, and
+/// the plans.
+async fn unpaid_removed(ctx: &AppCtx, service: &Service, user: i64) {
+    let locale = locale_of(ctx, user)
+        .await
+        .unwrap_or(ctx.config.default_locale);
+    let text = tr(
+        locale,
+        "sl-unpaid-joined",
+        &[("title", service.title.clone())],
+    );
+    let told = match say(ctx, user, text, None).await {
+        Ok(_) => buyer_card(ctx, user, service, locale).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = told {
+        tracing::info!(error = %e, "could not show the plans to an unpaid joiner");
+    }
 }
 
 /// Tells a seller their endpoint was disabled (unless it was turned on again meanwhile).
@@ -2394,6 +2523,9 @@ mod tests {
             Press::WebhookTest(5),
             Press::WebhookEnable(6),
             Press::WebhookResend(i64::MAX),
+            Press::Links,
+            Press::LinkNew(4),
+            Press::LinkRevoke(i64::MAX),
         ] {
             let d = p.data();
             assert!(d.len() <= 64, "{d}");
@@ -2407,6 +2539,9 @@ mod tests {
             "sl:by:x",
             "sl:zz:1",
             "sl:acc:1",
+            "sl:lk:1",
+            "sl:lkn",
+            "sl:lkr:x",
             "sl:by:1:2",
             "sl:by:--1",
             "xx:by:1",

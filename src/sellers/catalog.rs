@@ -36,6 +36,8 @@ pub enum BadInput {
     Alert,
     #[error("a key's name is 1 to 64 characters")]
     KeyName,
+    #[error("an invite link's name is 1 to 32 characters")]
+    LinkName,
 }
 
 pub fn parse_name(s: &str) -> Result<String, BadInput> {

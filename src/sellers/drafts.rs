@@ -75,6 +75,8 @@ pub enum Step {
     ConnectAccount,
     /// A plan's card price (or `-` to remove it).
     PlanCardPrice { plan: i64 },
+    /// A new extra invite link to `service`'s chat: waiting for its name.
+    LinkName { service: i64 },
 }
 
 impl Step {
@@ -93,6 +95,7 @@ impl Step {
             Step::StripeWebhookSecret { .. } => "stripe_webhook_secret",
             Step::ConnectAccount => "connect_account",
             Step::PlanCardPrice { .. } => "plan_card_price",
+            Step::LinkName { .. } => "link_name",
         }
     }
 }

@@ -5,7 +5,9 @@
 //! removal after it. Everything a seller's customers do is logged per seller ([`audit`]).
 //! [`bot`] renders all of it in Telegram; the services never see a Telegram type, except
 //! [`admission`], the Telegram side the bot and the API share (checking a chat's rights,
-//! issuing invite links). [`api_keys`] are the sellers' keys to the REST API.
+//! issuing invite links). [`api_keys`] are the sellers' keys to the REST API; [`links`] the
+//! extra invite links a seller names for a promotion or a partner; [`stats`] the per-day
+//! series of the seller's dashboard chart.
 
 pub mod access;
 pub mod admission;
@@ -13,11 +15,14 @@ pub mod api_keys;
 pub mod audit;
 pub mod bot;
 pub mod bot_keys;
+pub mod bot_links;
 pub mod bot_payouts;
 pub mod card;
 pub mod catalog;
 pub mod drafts;
+pub mod links;
 pub mod payouts;
+pub mod stats;
 pub mod sweep;
 pub mod tenant;
 pub mod webhooks;

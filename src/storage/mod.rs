@@ -134,6 +134,15 @@ pub fn sql(backend: DbBackend, postgres_sql: &str) -> String {
     }
 }
 
+/// The day of a timestamp column as `YYYY-MM-DD` text, in UTC, for grouping rows per day in
+/// [`sql`] text on either backend.
+pub fn day_of(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        _ => format!("substr({column}, 1, 10)"),
+    }
+}
+
 /// `$from, $from+1, …` (`count` of them), for an `IN (…)` list in [`sql`] text.
 pub fn placeholders(from: usize, count: usize) -> String {
     (from..from + count)

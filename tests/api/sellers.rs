@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tg_emulator::{AdminRights, CallbackAnswer, Fault, JoinOutcome, MemberStatus, Recorded};
 use tollgate::{
     clock::ManualClock,
-    sellers::{access, catalog, sweep},
-    storage::entities::{access_orders, memberships, seller_services},
+    sellers::{access, catalog, links, stats, sweep},
+    storage::entities::{access_orders, memberships, seller_links, seller_services},
 };
 
 use crate::{
@@ -385,7 +385,7 @@ async fn a_buyer_pays_joins_and_the_seller_sees_it(app: TestApp) {
         chrono::Duration::days(30)
     );
 
-    // The seller's tools see it.
+    // The seller's tools see it: the dashboard, then its chart as a photo.
     app.say(shop.sam, "/dashboard");
     let d = wait_contains(&app, shop.sam, "Your dashboard", 1).await;
     assert!(d.body().unwrap().contains("Active members: 1"), "{d:?}");
@@ -395,6 +395,9 @@ async fn a_buyer_pays_joins_and_the_seller_sees_it(app: TestApp) {
             .contains("⭐ 500 gross · ⭐ 50 fee · ⭐ 450 net"),
         "{d:?}"
     );
+    let chart = wait_contains(&app, shop.sam, "Last 30 days", 1).await;
+    assert_eq!(chart.kind, "photo", "{chart:?}");
+    assert!(chart.message_id > d.message_id);
     app.say(shop.sam, "/members");
     let list = wait_contains(&app, shop.sam, "Members (1 shown)", 1).await;
     assert!(list.body().unwrap().contains(&bob.to_string()));
@@ -758,6 +761,14 @@ async fn sellers_never_touch_each_others_services(app: TestApp) {
     app.say(ann.sam, "/dashboard");
     let d = wait_contains(&app, ann.sam, "Your dashboard", 1).await;
     assert!(d.body().unwrap().contains("(none yet)"), "{d:?}");
+    // No sales, no chart.
+    app.settle().await;
+    assert!(
+        app.emu()
+            .bot_messages(ann.sam)
+            .iter()
+            .all(|m| m.kind != "photo")
+    );
     assert_eq!(membership(&app, sam.chat, bob).await.status, "active");
     // A buyer pressing seller buttons: refused.
     let answer = press_data(&app, bob, last(bob), &format!("sl:ps:{}", sam_service.id)).await;
@@ -942,3 +953,411 @@ async fn the_control_center_lists_and_suspends_sellers(app: TestApp) {
     app.stop().await;
 }
 on_both_databases!(center, the_control_center_lists_and_suspends_sellers);
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard's per-day series
+
+async fn daily_series_keep_to_their_seller_and_their_days(db: tollgate::storage::Db) {
+    use chrono::TimeZone;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap();
+    let at = |days_back: i64, hour: u32| {
+        let day = now.date_naive() - chrono::Duration::days(days_back);
+        day.and_hms_opt(hour, 30, 0).unwrap().and_utc()
+    };
+    let order =
+        |seller: i64, amount: i64, currency: &str, status: &str, paid: chrono::DateTime<Utc>| {
+            access_orders::ActiveModel {
+                seller_id: Set(seller),
+                service_id: Set(seller * 10),
+                plan_id: Set(1),
+                user_id: Set(500),
+                method: Set("stars".into()),
+                status: Set(status.into()),
+                amount_minor: Set(amount),
+                currency: Set(currency.into()),
+                fee_minor: Set(0),
+                net_minor: Set(amount),
+                telegram_charge_id: Set(None),
+                created_at: Set(paid),
+                paid_at: Set(Some(paid)),
+                ..Default::default()
+            }
+        };
+    let orders = vec![
+        // Seller 1: Stars today (twice) and on the window's first day; a few euros.
+        order(1, 250, "XTR", "paid", at(0, 0)),
+        order(1, 100, "XTR", "paid", at(0, 23)),
+        order(1, 40, "XTR", "paid", at(29, 0)),
+        order(1, 200, "EUR", "paid", at(3, 12)),
+        // Not counted: unpaid, and the day before the window.
+        order(1, 999, "XTR", "pending", at(1, 12)),
+        order(1, 777, "XTR", "paid", at(30, 23)),
+        // Seller 2: much more, every day; never in seller 1's series.
+        order(2, 5000, "XTR", "paid", at(0, 12)),
+        order(2, 5000, "XTR", "paid", at(2, 12)),
+    ];
+    access_orders::Entity::insert_many(orders)
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    let member = |seller: i64, user: i64, status: &str, created: chrono::DateTime<Utc>| {
+        memberships::ActiveModel {
+            service_id: Set(seller * 10),
+            seller_id: Set(seller),
+            user_id: Set(user),
+            plan_id: Set(None),
+            status: Set(status.into()),
+            ends_at: Set(None),
+            remove_at: Set(None),
+            reminder_stage: Set(0),
+            invite_link: Set(None),
+            link_issued_at: Set(None),
+            joined_at: Set(None),
+            left_at: Set(None),
+            whitelisted: Set(false),
+            trial_used: Set(false),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        }
+    };
+    let members = vec![
+        member(1, 1, "active", at(0, 1)),
+        member(1, 2, "expired", at(0, 2)),
+        member(1, 3, "active", at(5, 1)),
+        member(1, 4, "pending", at(5, 2)),
+        member(2, 1, "active", at(0, 1)),
+        member(2, 5, "active", at(5, 1)),
+        member(2, 6, "active", at(6, 1)),
+    ];
+    memberships::Entity::insert_many(members)
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+
+    let daily = stats::daily(&db, 1, now, 30).await.unwrap().unwrap();
+    assert_eq!(daily.currency, "XTR");
+    assert_eq!(daily.days.len(), 30);
+    assert_eq!(daily.days[0].day, at(29, 0).date_naive());
+    assert_eq!(daily.days[29].day, now.date_naive());
+    let on = |back: usize| daily.days[29 - back];
+    assert_eq!((on(0).gross, on(0).new_members), (350, 2));
+    assert_eq!((on(29).gross, on(29).new_members), (40, 0));
+    assert_eq!((on(5).gross, on(5).new_members), (0, 1));
+    assert_eq!(on(2).gross, 0, "seller 2's sale");
+    assert_eq!(on(1).gross, 0, "a pending order");
+    assert_eq!(daily.days.iter().map(|d| d.gross).sum::<i64>(), 390);
+    assert_eq!(daily.days.iter().map(|d| d.new_members).sum::<i64>(), 3);
+
+    let other = stats::daily(&db, 2, now, 30).await.unwrap().unwrap();
+    assert_eq!(other.days.iter().map(|d| d.gross).sum::<i64>(), 10_000);
+    assert_eq!(other.days.iter().map(|d| d.new_members).sum::<i64>(), 3);
+    // A seller without sales in the window has no series.
+    assert_eq!(stats::daily(&db, 3, now, 30).await.unwrap(), None);
+    assert_eq!(
+        stats::daily(&db, 1, now + chrono::Duration::days(40), 30)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn daily_series_keep_to_their_seller_and_their_days_on_both_databases() {
+    crate::helpers::each_backend(daily_series_keep_to_their_seller_and_their_days).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extra invite links
+
+async fn link_row(app: &TestApp, name: &str) -> seller_links::Model {
+    seller_links::Entity::find()
+        .filter(seller_links::Column::Name.eq(name))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no link {name:?}"))
+}
+
+fn emu_link(app: &TestApp, chat: i64, link: &str) -> serde_json::Value {
+    app.emu()
+        .invite_links(chat)
+        .into_iter()
+        .find(|l| l["invite_link"] == link)
+        .unwrap_or_else(|| panic!("no link {link} in {chat}"))
+}
+
+async fn wait_status(app: &TestApp, chat: i64, user: i64, want: MemberStatus) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.emu().member_status(chat, user) != Some(want) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{user} is {:?} in {chat}, not {want:?}",
+            app.emu().member_status(chat, user)
+        );
+        app.finish_jobs().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn extra_links_count_joins_and_let_only_members_stay(app: TestApp) {
+    let shop = shop(&app, "Sam").await;
+    let sam = shop.sam;
+    app.say(sam, "/links");
+    let screen = wait_contains(&app, sam, "Extra invite links", 1).await;
+    assert!(screen.body().unwrap().contains("No extra links yet"));
+
+    // Asked for a name; a bad one is refused and asked again; cancel leaves nothing.
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link to \"Sam VIP\"", 1).await;
+    app.say(sam, &"x".repeat(33));
+    wait_contains(&app, sam, "1 to 32 characters", 1).await;
+    app.say(sam, "/cancel");
+    wait_contains(&app, sam, "Cancelled", 1).await;
+    app.say(sam, "partner-anna");
+    app.settle().await;
+    assert_eq!(
+        seller_links::Entity::find().count(app.db()).await.unwrap(),
+        0
+    );
+    // The Cancel button on the question works too.
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link", 2).await;
+    press(&app, sam, "Cancel").await;
+    wait_contains(&app, sam, "Cancelled", 2).await;
+
+    // Telegram refuses (a right lost): the seller is told, nothing is stored.
+    app.emu().fail_next(
+        "createChatInviteLink",
+        Fault::BadRequest("Bad Request: not enough rights to manage chat invite links".into()),
+        1,
+    );
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link", 3).await;
+    app.say(sam, "partner-anna");
+    wait_contains(&app, sam, "Could not create the link", 1).await;
+    assert_eq!(
+        seller_links::Entity::find().count(app.db()).await.unwrap(),
+        0
+    );
+
+    press(&app, sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam, "Name the new link", 4).await;
+    app.say(sam, "  partner-anna ");
+    let made = wait_contains(&app, sam, "Link \"partner-anna\" to \"Sam VIP\"", 1).await;
+    let row = link_row(&app, "partner-anna").await;
+    assert!(made.body().unwrap().contains(&row.invite_link), "{made:?}");
+    assert!(!row.creates_join_request);
+    // Named, no member limit, no expiry, no join request.
+    let made = emu_link(&app, shop.chat, &row.invite_link);
+    assert_eq!(made["name"], "partner-anna", "{made}");
+    assert!(made.get("member_limit").is_none(), "{made}");
+    assert!(made.get("expire_date").is_none(), "{made}");
+    assert_eq!(made["creates_join_request"], false, "{made}");
+
+    // Bob pays, then comes in through the partner's link: a member who joined.
+    let bob = app.started_user("Bob", "en").await;
+    buy(&app, &shop, bob, 1).await;
+    assert_eq!(
+        app.emu().join_via_link(bob, &row.invite_link).unwrap(),
+        JoinOutcome::Joined
+    );
+    app.settle().await;
+    assert!(membership(&app, shop.chat, bob).await.joined_at.is_some());
+    // Eve has no plan: she is let out (not banned) and shown the plans; she is no stranger.
+    let eve = app.started_user("Eve", "en").await;
+    assert_eq!(
+        app.emu().join_via_link(eve, &row.invite_link).unwrap(),
+        JoinOutcome::Joined
+    );
+    app.settle().await;
+    wait_status(&app, shop.chat, eve, MemberStatus::Left).await;
+    wait_contains(&app, eve, "access needs a paid plan", 1).await;
+    let card = wait_contains(&app, eve, "by Sam Signals", 1).await;
+    assert!(
+        card.buttons
+            .iter()
+            .flatten()
+            .any(|b| b.text.contains("⭐ 250")),
+        "{card:?}"
+    );
+    assert_eq!(count_containing(&app, sam, "through the link of"), 0);
+    assert_eq!(
+        app.emu().member_status(shop.chat, bob),
+        Some(MemberStatus::Member)
+    );
+    assert_eq!(link_row(&app, "partner-anna").await.joins, 2);
+    app.say(sam, "/links");
+    let screen = wait_contains(&app, sam, "Extra invite links", 2).await;
+    let body = screen.body().unwrap();
+    assert!(body.contains("partner-anna · 2 joined · working"), "{body}");
+
+    // Revoked in Telegram and here; the link lets nobody in any more.
+    press(&app, sam, "Revoke partner-anna").await;
+    wait_contains(&app, sam, "is revoked (2 joined through it)", 1).await;
+    assert_eq!(
+        emu_link(&app, shop.chat, &row.invite_link)["is_revoked"],
+        true
+    );
+    assert!(link_row(&app, "partner-anna").await.revoked_at.is_some());
+    let kim = app.user("Kim", "en");
+    assert!(app.emu().join_via_link(kim, &row.invite_link).is_err());
+    // The revoke button again (a double tap): nothing to do.
+    let last = app.emu().bot_messages(sam).last().unwrap().message_id;
+    let again = press_data(&app, sam, last, &format!("sl:lkr:{}", row.id)).await;
+    assert_eq!(again.text.as_deref(), Some("This button has expired."));
+    app.say(sam, "/audit");
+    let trail = wait_contains(&app, sam, "Audit trail", 1).await;
+    for action in ["link_created", "link_revoked", "unpaid_removed"] {
+        assert!(
+            trail.body().unwrap().contains(action),
+            "{action}: {trail:?}"
+        );
+    }
+    app.stop().await;
+}
+on_both_databases!(
+    extra_links,
+    extra_links_count_joins_and_let_only_members_stay
+);
+
+async fn extra_links_of_a_join_request_service_ask_to_join(app: TestApp) {
+    let shop = shop(&app, "Sam").await;
+    app.say(shop.sam, "/services");
+    press(&app, shop.sam, "Sam VIP").await;
+    press(&app, shop.sam, "Links / requests").await;
+    app.say(shop.sam, "/links");
+    press(&app, shop.sam, "New link for Sam VIP").await;
+    wait_contains(&app, shop.sam, "Name the new link", 1).await;
+    app.say(shop.sam, "spring");
+    wait_contains(&app, shop.sam, "sends a join request", 1).await;
+    let row = link_row(&app, "spring").await;
+    assert!(row.creates_join_request);
+    let made = emu_link(&app, shop.chat, &row.invite_link);
+    assert_eq!(made["creates_join_request"], true, "{made}");
+    assert!(made.get("member_limit").is_none(), "{made}");
+
+    // Eve did not pay: her request is declined with the plans, and she never joined.
+    let eve = app.started_user("Eve", "en").await;
+    assert_eq!(
+        app.emu().join_via_link(eve, &row.invite_link).unwrap(),
+        JoinOutcome::RequestSent
+    );
+    wait_contains(&app, eve, "needs a paid plan", 1).await;
+    // Bob paid: approved, inside, counted.
+    let bob = app.started_user("Bob", "en").await;
+    buy(&app, &shop, bob, 1).await;
+    assert_eq!(
+        app.emu().join_via_link(bob, &row.invite_link).unwrap(),
+        JoinOutcome::RequestSent
+    );
+    wait_status(&app, shop.chat, bob, MemberStatus::Member).await;
+    app.settle().await;
+    assert_ne!(
+        app.emu().member_status(shop.chat, eve),
+        Some(MemberStatus::Member)
+    );
+    assert_eq!(link_row(&app, "spring").await.joins, 1);
+    assert!(membership(&app, shop.chat, bob).await.joined_at.is_some());
+    app.stop().await;
+}
+on_both_databases!(
+    extra_links_with_requests,
+    extra_links_of_a_join_request_service_ask_to_join
+);
+
+async fn sellers_never_touch_each_others_links(app: TestApp) {
+    let sam = shop(&app, "Sam").await;
+    let ann = shop(&app, "Ann").await;
+    let sam_service = catalog::service_by_chat(app.db(), sam.chat)
+        .await
+        .unwrap()
+        .unwrap();
+    app.say(sam.sam, "/links");
+    press(&app, sam.sam, "New link for Sam VIP").await;
+    wait_contains(&app, sam.sam, "Name the new link", 1).await;
+    app.say(sam.sam, "promo");
+    wait_contains(&app, sam.sam, "Link \"promo\"", 1).await;
+    let promo = link_row(&app, "promo").await;
+
+    // Ann's screen shows only her own service, and none of Sam's links.
+    app.say(ann.sam, "/links");
+    let screen = wait_contains(&app, ann.sam, "Extra invite links", 1).await;
+    let body = screen.body().unwrap();
+    assert!(
+        !body.contains("• promo") && !body.contains(&promo.invite_link),
+        "{body}"
+    );
+    assert!(
+        screen
+            .buttons
+            .iter()
+            .flatten()
+            .all(|b| !b.text.contains("Sam VIP")),
+        "{screen:?}"
+    );
+    // Forged presses on Sam's service and link: refused, nothing changes, no step begins.
+    let last = app.emu().bot_messages(ann.sam).last().unwrap().message_id;
+    for data in [
+        format!("sl:lkn:{}", sam_service.id),
+        format!("sl:lkr:{}", promo.id),
+        "sl:lkr:999999".to_owned(),
+        "sl:lkn:999999".to_owned(),
+    ] {
+        let answer = press_data(&app, ann.sam, last, &data).await;
+        assert_eq!(
+            answer.text.as_deref(),
+            Some("This button has expired."),
+            "{data}"
+        );
+    }
+    assert_eq!(
+        tollgate::sellers::drafts::current(app.db(), Utc::now(), ann.sam)
+            .await
+            .unwrap(),
+        tollgate::sellers::drafts::Current::None
+    );
+    // A step naming Sam's service (as a forged or stale one would) makes nothing for Ann.
+    let ctx = &app.h.app.ctx;
+    tollgate::sellers::drafts::set(
+        app.db(),
+        ctx.now(),
+        ann.sam,
+        &tollgate::sellers::drafts::Step::LinkName {
+            service: sam_service.id,
+        },
+    )
+    .await
+    .unwrap();
+    ctx.drafting.insert(ann.sam);
+    app.say(ann.sam, "stolen");
+    wait_contains(&app, ann.sam, "not one of your services", 1).await;
+    // Bad names change nothing either.
+    press(&app, ann.sam, "New link for Ann VIP").await;
+    wait_contains(&app, ann.sam, "Name the new link", 1).await;
+    app.say(ann.sam, "\u{7}");
+    wait_contains(&app, ann.sam, "1 to 32 characters", 1).await;
+    app.say(ann.sam, "/cancel");
+    wait_contains(&app, ann.sam, "Cancelled", 1).await;
+
+    let all = seller_links::Entity::find().all(app.db()).await.unwrap();
+    assert_eq!(all, vec![promo.clone()]);
+    assert_eq!(
+        emu_link(&app, sam.chat, &promo.invite_link)["is_revoked"],
+        false
+    );
+    assert!(
+        app.emu()
+            .invite_links(ann.chat)
+            .iter()
+            .all(|l| l["name"] != "stolen")
+    );
+    assert_eq!(
+        links::own(app.db(), 2, promo.id).await.unwrap(),
+        None,
+        "Ann's seller id finds nothing"
+    );
+    app.stop().await;
+}
+on_both_databases!(links_isolation, sellers_never_touch_each_others_links);

@@ -19,6 +19,7 @@ pub mod quick_replies;
 pub mod relay_messages;
 pub mod seller_audit;
 pub mod seller_drafts;
+pub mod seller_links;
 pub mod seller_plans;
 pub mod seller_services;
 pub mod sellers;
