@@ -205,6 +205,10 @@ pub async fn refund(
         return Ok(None);
     }
     let full = total == order.amount_minor;
+    // Read before the transaction: SQLite has one writer, and the transaction holds it.
+    let service = super::catalog::service(db, order.service_id).await?;
+    let livemode = service.as_ref().is_none_or(|s| s.livemode);
+    let m = membership(db, order.service_id, order.user_id).await?;
     let txn = db.begin().await?;
     let mut update = access_orders::Entity::update_many()
         .col_expr(access_orders::Column::RefundedMinor, Expr::value(total))
@@ -218,9 +222,6 @@ pub async fn refund(
         return Ok(None);
     }
     let amount = total - order.refunded_minor;
-    let service = super::catalog::service(db, order.service_id).await?;
-    let livemode = service.as_ref().is_none_or(|s| s.livemode);
-    let m = membership(db, order.service_id, order.user_id).await?;
     let mut data = serde_json::json!({
         "order": order.id,
         "service": order.service_id,

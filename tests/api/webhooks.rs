@@ -1278,3 +1278,92 @@ async fn the_api_manages_endpoints_on_postgres() {
         the_api_manages_endpoints_and_shows_the_event_log(app).await;
     }
 }
+
+/// A plan paid by card on the platform's account: Stripe's event admits the buyer once with
+/// the platform's fee, a redelivered event changes nothing, and a refund is recorded once and
+/// becomes `payment.refunded` for the seller.
+async fn card_payment_for_a_plan(backend: Backend) {
+    // The real clock: Stripe's signatures are checked against it.
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let stripe = app.h.stripe.clone().expect("Stripe is on");
+    let shop = shop(&app, "Cara", true).await;
+    let db = app.db();
+    assert!(
+        catalog::set_card_price(db, shop.seller.id, shop.plan.id, Some((999, "usd".into())))
+            .await
+            .unwrap()
+    );
+    // Another seller cannot price this plan.
+    assert!(
+        !catalog::set_card_price(db, shop.seller.id + 1000, shop.plan.id, None)
+            .await
+            .unwrap()
+    );
+    let plan = catalog::plan(db, shop.plan.id).await.unwrap().unwrap();
+    let buyer = app.started_user("Bo", "en").await;
+    let ctx = &app.h.app.ctx;
+    assert!(tollgate::sellers::card::card_available(ctx, &shop.seller));
+    let url = tollgate::sellers::card::checkout(ctx, &shop.seller, &shop.service, &plan, buyer)
+        .await
+        .unwrap();
+    assert!(url.contains("/pay/"), "{url}");
+    let session = stripe.checkout_sessions().pop().unwrap();
+    assert_eq!(session["amount_total"], 999);
+    let session_id = session["id"].as_str().unwrap().to_owned();
+
+    let paid = stripe.complete_checkout(&session_id).await.unwrap();
+    assert_eq!(paid.status, 200);
+    let again = stripe.redeliver(paid.event_id()).await.unwrap();
+    assert_eq!(again.status, 200);
+
+    let orders = tollgate::storage::entities::access_orders::Entity::find()
+        .filter(tollgate::storage::entities::access_orders::Column::UserId.eq(buyer))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 1);
+    let order = &orders[0];
+    assert_eq!(order.status, "paid");
+    assert_eq!(order.method, "card");
+    assert_eq!(order.paid_to.as_deref(), Some("platform"));
+    assert_eq!((order.fee_minor, order.net_minor), (99, 900));
+    let m = access::membership(db, shop.service.id, buyer)
+        .await
+        .unwrap()
+        .expect("admitted");
+    assert!(access::is_current(&m, ctx.now()));
+    let first_end = m.ends_at;
+
+    // Refunded in part, then in full; each event counted once.
+    let pi = order.stripe_payment_intent.clone().unwrap();
+    stripe.refund_payment(&pi, Some(300)).await.unwrap();
+    let full = stripe.refund_payment(&pi, None).await.unwrap();
+    stripe.redeliver(full.event_id()).await.unwrap();
+    let order = access::order(db, order.id).await.unwrap().unwrap();
+    assert_eq!(order.refunded_minor, 999);
+    assert_eq!(order.status, "refunded");
+    let events = webhooks::events(db, shop.seller.id, true, None, 50)
+        .await
+        .unwrap();
+    let count = |t: &str| events.iter().filter(|e| e.event.event_type == t).count();
+    assert_eq!(count("payment.succeeded"), 1);
+    assert_eq!(count("payment.refunded"), 2);
+    // The membership is untouched by the redelivery and the refunds.
+    let m = access::membership(db, shop.service.id, buyer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.ends_at, first_end);
+}
+
+#[tokio::test]
+async fn a_card_payment_for_a_plan_admits_once_and_refunds_are_events_on_sqlite() {
+    card_payment_for_a_plan(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_card_payment_for_a_plan_admits_once_and_refunds_are_events_on_postgres() {
+    card_payment_for_a_plan(Backend::Postgres).await;
+}
