@@ -1367,3 +1367,67 @@ async fn a_card_payment_for_a_plan_admits_once_and_refunds_are_events_on_sqlite(
 async fn a_card_payment_for_a_plan_admits_once_and_refunds_are_events_on_postgres() {
     card_payment_for_a_plan(Backend::Postgres).await;
 }
+
+/// A seller paid through Stripe Connect: an unknown account is refused when checked, a known
+/// one takes destination charges with the platform's fee as `application_fee_amount`.
+async fn connect_payment_for_a_plan(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let stripe = app.h.stripe.clone().expect("Stripe is on");
+    let shop = shop(&app, "Cleo", true).await;
+    let db = app.db();
+    let ctx = &app.h.app.ctx;
+    use tollgate::sellers::{card, payouts};
+    assert!(matches!(
+        card::check_account(ctx, "acct_unknown1").await,
+        Err(card::CardError::Rejected(_))
+    ));
+    stripe.add_connected_account("acct_cleo123", true);
+    assert!(card::check_account(ctx, "acct_cleo123").await.unwrap());
+    payouts::set_mode(
+        db,
+        ctx.now(),
+        &shop.seller,
+        shop.seller.user_id,
+        payouts::Change::Connect {
+            account: "acct_cleo123",
+        },
+    )
+    .await
+    .unwrap();
+    let seller = catalog::seller(db, shop.seller.id).await.unwrap().unwrap();
+    assert_eq!(payouts::mode_of(&seller), payouts::PayMode::Connect);
+    catalog::set_card_price(db, seller.id, shop.plan.id, Some((2000, "eur".into())))
+        .await
+        .unwrap();
+    let plan = catalog::plan(db, shop.plan.id).await.unwrap().unwrap();
+    let buyer = app.started_user("Dan", "en").await;
+    card::checkout(ctx, &seller, &shop.service, &plan, buyer)
+        .await
+        .unwrap();
+    let session = stripe.checkout_sessions().pop().unwrap();
+    stripe
+        .complete_checkout(session["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    let pi = stripe.payment_intents().pop().unwrap();
+    assert_eq!(pi["transfer_data"]["destination"], "acct_cleo123");
+    assert_eq!(pi["application_fee_amount"], 200);
+    let order = access::order_by_payment_intent(db, pi["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .expect("the order is paid");
+    assert_eq!(order.paid_to.as_deref(), Some("connect"));
+    assert_eq!((order.fee_minor, order.net_minor), (200, 1800));
+}
+
+#[tokio::test]
+async fn a_connect_payment_for_a_plan_on_sqlite() {
+    connect_payment_for_a_plan(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_connect_payment_for_a_plan_on_postgres() {
+    connect_payment_for_a_plan(Backend::Postgres).await;
+}

@@ -241,8 +241,23 @@ impl Replay<'_> {
             .stripe
             .as_ref()
             .ok_or("Stripe is not configured")?;
-        let order = self.newest_order(who, true).await?;
-        let session = order.stripe_session_id.unwrap_or_default();
+        let session = match self.newest_order(who, true).await {
+            Ok(order) => order.stripe_session_id.unwrap_or_default(),
+            // No credit order by card: the newest card order for a seller's plan.
+            Err(_) => {
+                use entities::access_orders::{Column, Entity};
+                let id = self.person(who)?.id;
+                Entity::find()
+                    .filter(Column::UserId.eq(id))
+                    .filter(Column::StripeSessionId.is_not_null())
+                    .order_by_desc(Column::Id)
+                    .one(self.app.db())
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .and_then(|o| o.stripe_session_id)
+                    .ok_or_else(|| format!("{who} has no card order"))?
+            }
+        };
         let delivered = match action {
             StripeAction::Complete => stripe.complete_checkout(&session).await,
             StripeAction::Expire => stripe.expire_checkout(&session).await,
