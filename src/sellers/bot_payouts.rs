@@ -193,6 +193,25 @@ pub async fn ask_card_price(
     Ok(true)
 }
 
+/// Tells the seller why Stripe's check failed: refused (`rejected_key`) or unreachable (try
+/// later); the step stays, so the seller can answer again.
+async fn refused(
+    ctx: &AppCtx,
+    seller: &Seller,
+    locale: Locale,
+    e: CardError,
+    rejected_key: &str,
+) -> Result<(), BotError> {
+    match e {
+        CardError::Rejected(why) => tell(ctx, seller, locale, rejected_key, &[("why", why)]).await,
+        CardError::Service(e) => Err(e.into()),
+        other => {
+            let why = other.to_string();
+            tell(ctx, seller, locale, "sl-payout-try-later", &[("why", why)]).await
+        }
+    }
+}
+
 /// Removes the message that carried a secret (best effort: it may be too old to delete).
 async fn forget_message(ctx: &AppCtx, seller: &Seller, message: MessageId) {
     let chat = ChatId(seller.user_id);
@@ -223,27 +242,7 @@ pub async fn answer(
             };
             match card::check_key(ctx, &key).await {
                 Ok(()) => {}
-                Err(CardError::Rejected(why)) => {
-                    return tell(
-                        ctx,
-                        seller,
-                        locale,
-                        "sl-payout-key-rejected",
-                        &[("why", why)],
-                    )
-                    .await;
-                }
-                Err(CardError::Service(e)) => return Err(e.into()),
-                Err(e) => {
-                    return tell(
-                        ctx,
-                        seller,
-                        locale,
-                        "sl-payout-try-later",
-                        &[("why", e.to_string())],
-                    )
-                    .await;
-                }
+                Err(e) => return refused(ctx, seller, locale, e, "sl-payout-key-rejected").await,
             }
             let Some(sealer) = &ctx.sealer else {
                 finish(ctx, seller).await?;
@@ -313,26 +312,8 @@ pub async fn answer(
                     )
                     .await;
                 }
-                Err(CardError::Rejected(why)) => {
-                    return tell(
-                        ctx,
-                        seller,
-                        locale,
-                        "sl-payout-account-rejected",
-                        &[("why", why)],
-                    )
-                    .await;
-                }
-                Err(CardError::Service(e)) => return Err(e.into()),
                 Err(e) => {
-                    return tell(
-                        ctx,
-                        seller,
-                        locale,
-                        "sl-payout-try-later",
-                        &[("why", e.to_string())],
-                    )
-                    .await;
+                    return refused(ctx, seller, locale, e, "sl-payout-account-rejected").await;
                 }
             }
             finish(ctx, seller).await?;
