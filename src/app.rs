@@ -296,6 +296,7 @@ impl App {
         let ctx = AppCtx {
             sealer,
             api_limits,
+            api_stats: Default::default(),
             webhooks,
             drafting,
             backlog,

@@ -41,6 +41,8 @@ pub struct AppCtx {
     pub drafting: crate::sellers::drafts::Drafting,
     /// Counts API requests against each key's hourly limit.
     pub api_limits: crate::sellers::api_keys::RateLimiter,
+    /// Tenants' API stats, each kept a few seconds (see [`StatsCache`](crate::sellers::tenant::StatsCache)).
+    pub api_stats: crate::sellers::tenant::StatsCache,
     /// Posts sellers' webhook deliveries (see [`Worker`](crate::sellers::webhooks::worker::Worker)).
     pub webhooks: crate::sellers::webhooks::worker::Worker,
     /// Seals secrets at rest, when `ENCRYPTION_KEY` is set.

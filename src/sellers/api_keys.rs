@@ -17,12 +17,12 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::catalog::{self, BadInput, Seller};
+use super::catalog::{BadInput, Seller};
 use crate::{
     services::ServiceResult,
     storage::{
         Db,
-        entities::{api_idempotency, api_keys},
+        entities::{api_idempotency, api_keys, sellers},
     },
 };
 
@@ -178,8 +178,10 @@ pub async fn authenticate(
     if !well_formed {
         return Ok(None);
     }
-    let Some(key) = api_keys::Entity::find()
+    // One statement for the key and its seller: this runs before every API request.
+    let Some((key, Some(seller))) = api_keys::Entity::find()
         .filter(api_keys::Column::KeyHash.eq(sha256_hex(secret.as_bytes())))
+        .find_also_related(sellers::Entity)
         .one(db)
         .await?
     else {
@@ -188,9 +190,6 @@ pub async fn authenticate(
     if !is_usable(&key, now) || Mode::parse(&key.mode).is_none() {
         return Ok(None);
     }
-    let Some(seller) = catalog::seller(db, key.seller_id).await? else {
-        return Ok(None);
-    };
     if seller.status != "active" {
         return Ok(None);
     }

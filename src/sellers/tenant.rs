@@ -1,5 +1,10 @@
 //! What the REST API reads and changes, always scoped by seller and mode: another seller's ids
 //! and the other mode's ids are simply not found.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
@@ -18,7 +23,7 @@ use crate::{
 };
 
 /// A tenant: a seller in one mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Tenant {
     pub seller_id: i64,
     pub livemode: bool,
@@ -224,6 +229,46 @@ pub async fn stats(db: &Db, t: Tenant, now: DateTime<Utc>) -> ServiceResult<Stat
     })
 }
 
+/// How long a tenant's [`Stats`] are served again before they are counted afresh.
+pub const STATS_FRESH_FOR: Duration = Duration::seconds(5);
+
+/// One tenant's last counted stats and when they were counted.
+type StatsSlot = Arc<tokio::sync::Mutex<Option<(Stats, DateTime<Utc>)>>>;
+
+/// Tenants' [`Stats`], each kept for [`STATS_FRESH_FOR`]. Counting them reads every membership
+/// and paid order of the tenant; under load one request per tenant counts while the others
+/// wait for its answer and share it, so the database sees one count per tenant and period
+/// however many clients ask.
+#[derive(Clone, Default)]
+pub struct StatsCache {
+    slots: Arc<Mutex<HashMap<Tenant, StatsSlot>>>,
+}
+
+impl StatsCache {
+    /// The tenant's stats as of the returned time, at most [`STATS_FRESH_FOR`] before `now`.
+    pub async fn get(
+        &self,
+        db: &Db,
+        t: Tenant,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<(Stats, DateTime<Utc>)> {
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            slots.entry(t).or_default().clone()
+        };
+        let mut slot = slot.lock().await;
+        if let Some((stats, at)) = &*slot
+            && *at <= now
+            && now - *at < STATS_FRESH_FOR
+        {
+            return Ok((stats.clone(), *at));
+        }
+        let fresh = stats(db, t, now).await?;
+        *slot = Some((fresh.clone(), now));
+        Ok((fresh, now))
+    }
+}
+
 async fn revenue(
     db: &Db,
     t: Tenant,
@@ -262,4 +307,83 @@ async fn revenue(
         .into_model::<Revenue>()
         .all(db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+
+    use super::*;
+    use crate::{
+        sellers::catalog::{self, ChatKind, Connected},
+        storage,
+    };
+
+    async fn member(db: &Db, service: &Service, user_id: i64, now: DateTime<Utc>) {
+        memberships::Entity::insert(memberships::ActiveModel {
+            service_id: Set(service.id),
+            seller_id: Set(service.seller_id),
+            user_id: Set(user_id),
+            status: Set("active".into()),
+            reminder_stage: Set(0),
+            whitelisted: Set(false),
+            trial_used: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn stats_are_counted_once_per_period_and_shared() {
+        let db = storage::connect("sqlite::memory:").await.unwrap();
+        let t0 = Utc::now();
+        let seller = catalog::register(&db, t0, 7, "Sam", "sam@example.com")
+            .await
+            .unwrap();
+        let Connected::New(service) =
+            catalog::connect_chat(&db, t0, &seller, -100, ChatKind::Channel, "Signals", true)
+                .await
+                .unwrap()
+        else {
+            panic!("a new service");
+        };
+        let t = Tenant {
+            seller_id: seller.id,
+            livemode: true,
+        };
+        member(&db, &service, 1, t0).await;
+        let cache = StatsCache::default();
+
+        let (first, as_of) = cache.get(&db, t, t0).await.unwrap();
+        assert_eq!((first.active_members, as_of), (1, t0));
+
+        // A change within the period is not counted yet: the answer and its time are the
+        // first ones, for every client asking at once.
+        member(&db, &service, 2, t0).await;
+        let soon = t0 + Duration::seconds(4);
+        let answers = futures::future::join_all((0..20).map(|_| cache.get(&db, t, soon))).await;
+        for answer in answers {
+            let (stats, at) = answer.unwrap();
+            assert_eq!((stats.active_members, at), (1, t0));
+        }
+        // The other mode is its own tenant, counted on its own.
+        let test_mode = Tenant {
+            livemode: false,
+            ..t
+        };
+        let (other, _) = cache.get(&db, test_mode, soon).await.unwrap();
+        assert_eq!(other.members_all_time, 0);
+
+        // Once the period is over, the next request counts again.
+        let later = t0 + STATS_FRESH_FOR;
+        let (second, as_of) = cache.get(&db, t, later).await.unwrap();
+        assert_eq!((second.active_members, as_of), (2, later));
+        // A clock that went back does not serve figures from its future.
+        let (_, as_of) = cache.get(&db, t, t0).await.unwrap();
+        assert_eq!(as_of, t0);
+    }
 }

@@ -193,15 +193,21 @@ pub async fn list_payments(
     Ok(Json(PaymentList::of(page, |o| o.id, PaymentOut::from)))
 }
 
-/// Services, members and revenue (gross, fee, net per currency).
+/// Services, members and revenue (gross, fee, net per currency), counted at `as_of`: the
+/// figures are counted at most once every 5 seconds per key's seller and mode, and served
+/// again in between.
 #[utoipa::path(get, path = "/stats", tag = "payments",
     responses((status = 200, body = StatsOut)))]
 pub async fn get_stats(
     State(s): State<HttpState>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<StatsOut>, ApiError> {
-    let stats = tenant::stats(&s.ctx.db, caller.tenant(), s.ctx.now()).await?;
-    Ok(Json(stats.into()))
+    let (stats, as_of) = s
+        .ctx
+        .api_stats
+        .get(&s.ctx.db, caller.tenant(), s.ctx.now())
+        .await?;
+    Ok(Json(StatsOut::of(stats, as_of)))
 }
 
 /// Posts an alert into the service's chat: a text as it is, or a trading signal formatted

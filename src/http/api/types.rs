@@ -346,11 +346,14 @@ pub struct StatsOut {
     pub members_all_time: u64,
     pub revenue_30_days: Vec<RevenueOut>,
     pub revenue_all_time: Vec<RevenueOut>,
+    /// When these figures were counted (at most 5 seconds before the request).
+    pub as_of: DateTime<Utc>,
 }
 
-impl From<Stats> for StatsOut {
-    fn from(s: Stats) -> Self {
+impl StatsOut {
+    pub fn of(s: Stats, as_of: DateTime<Utc>) -> Self {
         Self {
+            as_of,
             services: s.services,
             active_members: s.active_members,
             members_all_time: s.members_all_time,

@@ -24,6 +24,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::sellers::Entity",
+        from = "Column::SellerId",
+        to = "super::sellers::Column::Id"
+    )]
+    Seller,
+}
+
+impl Related<super::sellers::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Seller.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
