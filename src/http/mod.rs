@@ -92,6 +92,8 @@ pub fn router(state: HttpState) -> Router {
             "/webhooks/stripe/sellers/{seller}",
             post(seller_stripe_webhook),
         )
+        .route("/connect/return/{seller}", get(connect_return))
+        .route("/connect/refresh/{seller}", get(connect_refresh))
         .route("/pay/success", get(pay_success))
         .route("/pay/cancel", get(pay_cancel))
         .with_state(state)
@@ -176,7 +178,13 @@ async fn stripe_webhook(
         .map_err(internal)?
     {
         Some(applied) => applied,
-        None => stripe::apply(&s.ctx, &event).await.map_err(internal)?,
+        None => match crate::sellers::connect::apply(&s.ctx, &event)
+            .await
+            .map_err(internal)?
+        {
+            Some(applied) => applied,
+            None => stripe::apply(&s.ctx, &event).await.map_err(internal)?,
+        },
     };
     Ok(Json(json!({
         "received": true,
@@ -241,6 +249,37 @@ fn page(state: &HttpState, title: &str, body: &str) -> axum::response::Html<Stri
          <title>{title}</title></head><body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto;text-align:center\">\
          <h1>{title}</h1><p>{body}</p>{link}</body></html>"
     ))
+}
+
+/// Where Stripe's Connect onboarding sends a seller back to: the account is read from Stripe
+/// and its state recorded (the seller hears in the bot when that changes something). The
+/// page reveals nothing, and a forged visit only makes that read again.
+async fn connect_return(
+    State(s): State<HttpState>,
+    Path(seller): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(found) = crate::sellers::catalog::seller(&s.ctx.db, seller).await?
+        && let Err(e) = crate::sellers::connect::refresh(&s.ctx, &found).await
+    {
+        tracing::warn!(seller, error = %e, "could not read a connected account on return");
+    }
+    Ok(page(
+        &s,
+        "Back from Stripe",
+        "The bot has your account's state and will tell you when card payments can start. \
+         You can close this page.",
+    ))
+}
+
+/// Where an expired onboarding link leads: a fresh link is only handed out in the bot, to the
+/// seller, never to whoever holds this URL.
+async fn connect_refresh(State(s): State<HttpState>) -> impl IntoResponse {
+    page(
+        &s,
+        "Link expired",
+        "This onboarding link has expired. In the bot, open /payouts and press \
+         \"Continue Stripe onboarding\" for a fresh one.",
+    )
 }
 
 /// Where Stripe Checkout sends people after paying. The credits arrive through the webhook,

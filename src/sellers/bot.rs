@@ -179,7 +179,7 @@ impl Press {
             ("whe", Some(e)) => Press::WebhookEnable(e),
             ("whr", Some(d)) => Press::WebhookResend(d),
             ("bc", Some(p)) => Press::BuyCard(p),
-            ("po", Some(m @ 0..=2)) => Press::Payout(m),
+            ("po", Some(m @ 0..=3)) => Press::Payout(m),
             ("pc", Some(p)) => Press::PlanCardPrice(p),
             ("lk", None) => Press::Links,
             ("lkn", Some(s)) => Press::LinkNew(s),
@@ -2218,6 +2218,31 @@ pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobErro
                 .and_then(|v| v.as_i64())
                 .ok_or_else(|| JobError::Permanent("no endpoint".into()))?;
             webhook_disabled(ctx, id).await.map_err(retry)
+        }
+        super::connect::NOTICE_JOB => {
+            let id = payload
+                .get("seller")
+                .and_then(|v| v.as_i64())
+                .ok_or_else(|| JobError::Permanent("no seller".into()))?;
+            let news = payload
+                .get("news")
+                .and_then(|v| v.as_str())
+                .unwrap_or("due")
+                .to_owned();
+            let due: Vec<String> = payload
+                .get("due")
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            let db_retry = |e: ServiceError| JobError::Retry(e.to_string());
+            let Some(seller) = catalog::seller(&ctx.db, id).await.map_err(db_retry)? else {
+                return Ok(());
+            };
+            let locale = super::admission::locale_of(ctx, seller.user_id)
+                .await
+                .map_err(db_retry)?;
+            super::bot_payouts::connect_notice(ctx, &seller, locale, &news, due)
+                .await
+                .map_err(retry)
         }
         other => Err(JobError::Permanent(format!("not a seller job: {other}"))),
     }

@@ -13,8 +13,9 @@ use super::{
     bot::{Press, plan_label},
     card::{self, CardError},
     catalog::{self, Seller},
+    connect,
     drafts::{self, Step},
-    payouts::{self, Change, PayMode},
+    payouts::{self, Change, ConnectStatus, PayMode},
 };
 use crate::{bot::BotError, context::AppCtx, i18n::Locale, services::settings};
 
@@ -81,17 +82,22 @@ pub async fn screen(ctx: &AppCtx, seller: &Seller, locale: Locale) -> Result<(),
                 ("url", endpoint_url(ctx, seller)),
             ],
         ),
-        PayMode::Connect => tr(
-            locale,
-            "sl-payout-is-connect",
-            &[
-                (
-                    "account",
-                    seller.connect_account_id.clone().unwrap_or_default(),
-                ),
-                ("fee", fee.to_string()),
-            ],
-        ),
+        PayMode::Connect => {
+            let mut text = tr(
+                locale,
+                "sl-payout-is-connect",
+                &[
+                    (
+                        "account",
+                        seller.connect_account_id.clone().unwrap_or_default(),
+                    ),
+                    ("fee", fee.to_string()),
+                ],
+            );
+            text.push('\n');
+            text.push_str(&connect_lines(locale, &ConnectStatus::of(seller)));
+            text
+        }
     };
     let mut text = tr(locale, "sl-payout-title", &[]);
     text.push_str("\n\n");
@@ -110,6 +116,7 @@ pub async fn screen(ctx: &AppCtx, seller: &Seller, locale: Locale) -> Result<(),
             tr(locale, "sl-payout-connect", &[]),
             Press::Payout(2),
         )],
+        vec![button(onboard_label(locale, seller), Press::Payout(3))],
     ]);
     say(
         ctx,
@@ -154,6 +161,7 @@ pub async fn choose(
             .await
         }
         _ if ctx.stripe.is_none() => tell(ctx, seller, locale, "sl-payout-no-platform", &[]).await,
+        3 => onboard(ctx, seller, locale).await,
         _ => {
             ask(
                 ctx,
@@ -166,6 +174,106 @@ pub async fn choose(
             .await
         }
     }
+}
+
+/// The connected account's flags and what Stripe needs, one line each.
+pub fn connect_lines(locale: Locale, status: &ConnectStatus) -> String {
+    let flag = |on: bool| if on { "✅" } else { "❌" };
+    let mut text = tr(
+        locale,
+        "sl-connect-flags",
+        &[
+            ("charges", flag(status.charges_enabled).to_owned()),
+            ("payouts", flag(status.payouts_enabled).to_owned()),
+        ],
+    );
+    if !status.due.is_empty() {
+        text.push('\n');
+        text.push_str(&tr(
+            locale,
+            "sl-connect-due",
+            &[("due", status.due.join(", "))],
+        ));
+    }
+    text
+}
+
+/// "Create a Stripe account", or "Continue onboarding" for the account Tollgate made.
+fn onboard_label(locale: Locale, seller: &Seller) -> String {
+    let ours = payouts::mode_of(seller) == PayMode::Connect && seller.connect_onboarding;
+    if ours && !ConnectStatus::of(seller).complete() {
+        tr(locale, "sl-connect-continue", &[])
+    } else if ours {
+        tr(locale, "sl-connect-manage", &[])
+    } else {
+        tr(locale, "sl-connect-create", &[])
+    }
+}
+
+/// Makes (or continues) the seller's Express account and hands over Stripe's onboarding link.
+pub async fn onboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> Result<(), BotError> {
+    let fresh = |kind: &str, why: String| tr(locale, kind, &[("why", why)]);
+    let text_and_link = match connect::onboard(ctx, seller).await {
+        Ok(o) => {
+            let key = if o.created {
+                "sl-connect-created"
+            } else {
+                "sl-connect-link"
+            };
+            (tr(locale, key, &[("account", o.account)]), Some(o.url))
+        }
+        Err(CardError::NotConfigured) => (tr(locale, "sl-payout-no-platform", &[]), None),
+        Err(CardError::Rejected(why)) => (fresh("sl-connect-refused", why), None),
+        Err(CardError::Service(e)) => return Err(e.into()),
+        Err(other) => (fresh("sl-connect-try-later", other.to_string()), None),
+    };
+    let (text, link) = text_and_link;
+    let markup = match link.as_deref().map(reqwest::Url::parse) {
+        Some(Ok(url)) => Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(
+            vec![vec![InlineKeyboardButton::url(
+                tr(locale, "sl-connect-open", &[]),
+                url,
+            )]],
+        ))),
+        _ => None,
+    };
+    say(ctx, seller.user_id, text, markup).await?;
+    Ok(())
+}
+
+/// The notice of [`connect::NOTICE_JOB`]: what changed on the seller's connected account.
+pub async fn connect_notice(
+    ctx: &AppCtx,
+    seller: &Seller,
+    locale: Locale,
+    news: &str,
+    due: Vec<String>,
+) -> Result<(), BotError> {
+    let due = due.join(", ");
+    let (key, continue_button) = match news {
+        "ready" => ("sl-connect-ready", false),
+        "stopped" => ("sl-connect-stopped", true),
+        _ => ("sl-connect-needs", true),
+    };
+    let text = tr(
+        locale,
+        key,
+        &[
+            (
+                "account",
+                seller.connect_account_id.clone().unwrap_or_default(),
+            ),
+            ("due", due),
+        ],
+    );
+    let markup = (continue_button && seller.connect_onboarding).then(|| {
+        ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(vec![vec![button(
+            tr(locale, "sl-connect-continue", &[]),
+            Press::Payout(3),
+        )]]))
+    });
+    say(ctx, seller.user_id, text, markup).await?;
+    Ok(())
 }
 
 /// "💳" on a plan: asks for its card price. False: not the seller's plan.
@@ -300,9 +408,9 @@ pub async fn answer(
             let Ok(account) = payouts::parse_account(text) else {
                 return tell(ctx, seller, locale, "sl-payout-bad-account", &[]).await;
             };
-            match card::check_account(ctx, &account).await {
-                Ok(true) => {}
-                Ok(false) => {
+            let status = match connect::fetch_status(ctx, &account).await {
+                Ok(status) if status.charges_enabled => status,
+                Ok(_) => {
                     return tell(
                         ctx,
                         seller,
@@ -315,14 +423,18 @@ pub async fn answer(
                 Err(e) => {
                     return refused(ctx, seller, locale, e, "sl-payout-account-rejected").await;
                 }
-            }
+            };
             finish(ctx, seller).await?;
             payouts::set_mode(
                 &ctx.db,
                 now,
                 seller,
                 seller.user_id,
-                Change::Connect { account: &account },
+                Change::Connect {
+                    account: &account,
+                    status: &status,
+                    onboarding: false,
+                },
             )
             .await?;
             let fee = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;

@@ -98,42 +98,15 @@ pub async fn check_key(ctx: &AppCtx, key: &str) -> Result<(), CardError> {
         .map_err(stripe_err)
 }
 
-/// Whether a connected account of the platform exists and may take charges.
-pub async fn check_account(ctx: &AppCtx, account: &str) -> Result<bool, CardError> {
-    let key = ctx
-        .config
-        .stripe
-        .as_ref()
-        .and_then(|s| s.secret_key.as_ref())
-        .ok_or(CardError::NotConfigured)?;
-    let url = format!("{}v1/accounts/{account}", api_base(ctx));
-    let res = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(key.expose())
-        .timeout(std::time::Duration::from_secs(20))
-        .send()
-        .await
-        .map_err(|e| CardError::Unreachable(e.to_string()))?;
-    let status = res.status();
-    let body: serde_json::Value = res
-        .json()
-        .await
-        .map_err(|e| CardError::Unreachable(e.to_string()))?;
-    if !status.is_success() {
-        let message = body["error"]["message"]
-            .as_str()
-            .unwrap_or("the account was refused")
-            .to_owned();
-        return Err(CardError::Rejected(message));
-    }
-    Ok(body["charges_enabled"].as_bool().unwrap_or(false))
-}
-
 /// Whether the seller's plans can be paid by card at all right now (the button is shown).
 pub fn card_available(ctx: &AppCtx, seller: &Seller) -> bool {
     match payouts::mode_of(seller) {
         PayMode::Platform => ctx.stripe.is_some(),
-        PayMode::Connect => ctx.stripe.is_some() && seller.connect_account_id.is_some(),
+        PayMode::Connect => {
+            ctx.stripe.is_some()
+                && seller.connect_account_id.is_some()
+                && seller.connect_charges_enabled
+        }
         PayMode::OwnKey => ctx.sealer.is_some() && seller.stripe_key_sealed.is_some(),
     }
 }

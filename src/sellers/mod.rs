@@ -19,6 +19,7 @@ pub mod bot_links;
 pub mod bot_payouts;
 pub mod card;
 pub mod catalog;
+pub mod connect;
 pub mod drafts;
 pub mod links;
 pub mod payouts;

@@ -149,6 +149,9 @@ pub enum Change<'a> {
     },
     Connect {
         account: &'a str,
+        status: &'a ConnectStatus,
+        /// Tollgate created the account (Express onboarding).
+        onboarding: bool,
     },
 }
 
@@ -168,8 +171,11 @@ pub async fn set_mode(
         stripe_key_hint: Set(None),
         stripe_webhook_secret_sealed: Set(None),
         connect_account_id: Set(None),
+        connect_onboarding: Set(false),
+        connect_checked_at: Set(None),
         ..Default::default()
     };
+    ConnectStatus::default().write_to(&mut row);
     let detail = match change {
         Change::Platform => {
             row.pay_mode = Set(PayMode::Platform.as_str().into());
@@ -186,9 +192,16 @@ pub async fn set_mode(
             row.stripe_webhook_secret_sealed = Set(Some(webhook_secret_sealed.to_owned()));
             format!("own Stripe key {hint}")
         }
-        Change::Connect { account } => {
+        Change::Connect {
+            account,
+            status,
+            onboarding,
+        } => {
             row.pay_mode = Set(PayMode::Connect.as_str().into());
             row.connect_account_id = Set(Some(account.to_owned()));
+            row.connect_onboarding = Set(onboarding);
+            row.connect_checked_at = Set(Some(now));
+            status.write_to(&mut row);
             format!("connected account {account}")
         }
     };
@@ -196,9 +209,161 @@ pub async fn set_mode(
     audit::record(db, now, seller.id, actor, "payouts", None, detail).await
 }
 
+// ---------------------------------------------------------------------------------------------
+// Connect onboarding
+
+/// What Stripe last said of a connected account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectStatus {
+    pub charges_enabled: bool,
+    pub payouts_enabled: bool,
+    pub details_submitted: bool,
+    /// `requirements.currently_due`, in Stripe's order.
+    pub due: Vec<String>,
+}
+
+impl ConnectStatus {
+    /// The status stored for a seller.
+    pub fn of(seller: &Seller) -> Self {
+        Self {
+            charges_enabled: seller.connect_charges_enabled,
+            payouts_enabled: seller.connect_payouts_enabled,
+            details_submitted: seller.connect_details_submitted,
+            due: seller
+                .connect_requirements
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+
+    /// Nothing more to do: charges and payouts work and Stripe needs nothing now.
+    pub fn complete(&self) -> bool {
+        self.charges_enabled && self.payouts_enabled && self.due.is_empty()
+    }
+
+    fn write_to(&self, row: &mut sellers::ActiveModel) {
+        row.connect_charges_enabled = Set(self.charges_enabled);
+        row.connect_payouts_enabled = Set(self.payouts_enabled);
+        row.connect_details_submitted = Set(self.details_submitted);
+        row.connect_requirements = Set((!self.due.is_empty()).then(|| self.due.join(",")));
+    }
+}
+
+/// What a new status means for the seller, compared with the one stored before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectNews {
+    /// Nothing the seller needs to hear.
+    Quiet,
+    /// Card payments work now (they did not before).
+    Ready,
+    /// Stripe needs these (newly); charges may still work.
+    Due(Vec<String>),
+    /// Charges stopped working.
+    Stopped(Vec<String>),
+}
+
+pub fn news(before: &ConnectStatus, after: &ConnectStatus) -> ConnectNews {
+    if before.charges_enabled && !after.charges_enabled {
+        return ConnectNews::Stopped(after.due.clone());
+    }
+    let newly_due = after.due.iter().any(|d| !before.due.contains(d));
+    if newly_due {
+        return ConnectNews::Due(after.due.clone());
+    }
+    if after.charges_enabled && !before.charges_enabled {
+        return ConnectNews::Ready;
+    }
+    ConnectNews::Quiet
+}
+
+/// Writes what Stripe now says of connected account `account`: the seller using it and what
+/// the change means for them; None when no seller uses that account (nothing is written).
+pub async fn record_connect_status(
+    db: &Db,
+    now: DateTime<Utc>,
+    account: &str,
+    status: &ConnectStatus,
+) -> ServiceResult<Option<(Seller, ConnectNews)>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(seller) = sellers::Entity::find()
+        .filter(sellers::Column::ConnectAccountId.eq(account))
+        .filter(sellers::Column::PayMode.eq(PayMode::Connect.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let before = ConnectStatus::of(&seller);
+    let mut row = sellers::ActiveModel {
+        id: Set(seller.id),
+        connect_checked_at: Set(Some(now)),
+        ..Default::default()
+    };
+    status.write_to(&mut row);
+    let updated = sellers::Entity::update(row).exec(db).await?;
+    let news = news(&before, status);
+    if news != ConnectNews::Quiet {
+        let detail = format!(
+            "connected account {account}: charges {}, payouts {}, due: {}",
+            on_off(status.charges_enabled),
+            on_off(status.payouts_enabled),
+            if status.due.is_empty() {
+                "nothing".to_owned()
+            } else {
+                status.due.join(", ")
+            }
+        );
+        audit::record(db, now, seller.id, 0, "connect_status", None, detail).await?;
+    }
+    Ok(Some((updated, news)))
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status(charges: bool, due: &[&str]) -> ConnectStatus {
+        ConnectStatus {
+            charges_enabled: charges,
+            payouts_enabled: charges,
+            details_submitted: charges,
+            due: due.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn connect_news_says_what_changed_for_the_seller() {
+        let fresh = status(false, &["external_account", "tos_acceptance.date"]);
+        assert_eq!(
+            news(&ConnectStatus::default(), &fresh),
+            ConnectNews::Due(fresh.due.clone())
+        );
+        assert_eq!(news(&fresh, &fresh), ConnectNews::Quiet);
+        assert_eq!(news(&fresh, &status(true, &[])), ConnectNews::Ready);
+        assert_eq!(
+            news(&status(true, &[]), &status(true, &[])),
+            ConnectNews::Quiet
+        );
+        let more = status(true, &["individual.id_number"]);
+        assert_eq!(
+            news(&status(true, &[]), &more),
+            ConnectNews::Due(more.due.clone())
+        );
+        let stopped = status(false, &["individual.id_number"]);
+        assert_eq!(
+            news(&more, &stopped),
+            ConnectNews::Stopped(stopped.due.clone())
+        );
+        assert!(status(true, &[]).complete() && !more.complete());
+    }
 
     #[test]
     fn secrets_and_ids_are_recognised_by_their_shape() {

@@ -6,6 +6,7 @@ mod admin_access;
 mod admin_center;
 mod campaigns;
 mod cli;
+mod connect;
 mod health;
 mod http_limits;
 mod layering;

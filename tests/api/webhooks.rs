@@ -1378,13 +1378,14 @@ async fn connect_payment_for_a_plan(backend: Backend) {
     let shop = shop(&app, "Cleo", true).await;
     let db = app.db();
     let ctx = &app.h.app.ctx;
-    use tollgate::sellers::{card, payouts};
+    use tollgate::sellers::{card, connect, payouts};
     assert!(matches!(
-        card::check_account(ctx, "acct_unknown1").await,
+        connect::fetch_status(ctx, "acct_unknown1").await,
         Err(card::CardError::Rejected(_))
     ));
     stripe.add_connected_account("acct_cleo123", true);
-    assert!(card::check_account(ctx, "acct_cleo123").await.unwrap());
+    let status = connect::fetch_status(ctx, "acct_cleo123").await.unwrap();
+    assert!(status.charges_enabled);
     payouts::set_mode(
         db,
         ctx.now(),
@@ -1392,6 +1393,8 @@ async fn connect_payment_for_a_plan(backend: Backend) {
         shop.seller.user_id,
         payouts::Change::Connect {
             account: "acct_cleo123",
+            status: &status,
+            onboarding: false,
         },
     )
     .await

@@ -241,6 +241,26 @@ impl Replay<'_> {
             .stripe
             .as_ref()
             .ok_or("Stripe is not configured")?;
+        if action == StripeAction::Onboard {
+            let id = self.person(who)?.id;
+            let account = tollgate::sellers::catalog::seller_of_user(self.app.db(), id)
+                .await
+                .map_err(|e| e.to_string())?
+                .and_then(|s| s.connect_account_id)
+                .ok_or_else(|| format!("{who} has no connected account"))?;
+            let delivered = stripe
+                .complete_onboarding(&account)
+                .await
+                .map_err(|e| format!("Stripe: {e}"))?;
+            if delivered.status != 200 {
+                return Err(format!(
+                    "the app answered {} to account.updated",
+                    delivered.status
+                ));
+            }
+            self.app.finish_jobs().await;
+            return Ok(());
+        }
         let session = match self.newest_order(who, true).await {
             Ok(order) => order.stripe_session_id.unwrap_or_default(),
             // No credit order by card: the newest card order for a seller's plan.
@@ -268,6 +288,7 @@ impl Replay<'_> {
                     .ok_or_else(|| format!("{who}'s checkout {session} was never paid"))?;
                 stripe.refund_payment(&pi, None).await
             }
+            StripeAction::Onboard => unreachable!("handled above"),
         }
         .map_err(|e| format!("Stripe: {e}"))?;
         if delivered.status != 200 {

@@ -33,6 +33,8 @@
 //!                                      # Stripe's webhook is delivered to the app
 //! stripe expires alice's checkout      # ... or that session times out unpaid
 //! stripe refunds alice's payment       # ... or its payment is refunded in full
+//! stripe onboards sam's account        # the seller sam finishes Stripe Connect onboarding
+//!                                      # of his connected account (`account.updated`)
 //! alice blocks the bot             # (and: alice unblocks the bot)
 //! mia joins @admin as member       # mia is put into the admin group as a plain member
 //!                                  # (or: as administrator)
@@ -100,6 +102,8 @@ pub enum StripeAction {
     Expire,
     /// The payment is refunded in full.
     Refund,
+    /// The seller finishes Stripe Connect onboarding of their connected account.
+    Onboard,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -436,6 +440,7 @@ fn stripe_line(line: &str) -> Option<Result<Step, String>> {
         "completes" => (StripeAction::Complete, "checkout"),
         "expires" => (StripeAction::Expire, "checkout"),
         "refunds" => (StripeAction::Refund, "payment"),
+        "onboards" => (StripeAction::Onboard, "account"),
         _ => return None,
     };
     Some(match object.trim().strip_suffix(&format!("'s {thing}")) {

@@ -80,6 +80,8 @@ pub fn dispatch(
         ("GET", ["events"]) => list(ctx, "event", path, params),
         ("GET", ["events", id]) => retrieve(ctx, "event", id),
         ("GET", ["accounts", id]) => retrieve(ctx, "account", id),
+        ("POST", ["accounts"]) => create_account(ctx, params),
+        ("POST", ["account_links"]) => create_account_link(ctx, params),
 
         _ => Err(ApiError::unrecognized_url(method, path)),
     }?;
@@ -289,6 +291,88 @@ const CUSTOMER_PARAMS: &[&str] = &[
     "shipping",
     "tax_exempt",
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Connect: accounts and account links
+
+const ACCOUNT_PARAMS: &[&str] = &[
+    "type",
+    "country",
+    "email",
+    "capabilities",
+    "business_type",
+    "business_profile",
+    "metadata",
+];
+
+/// `POST /v1/accounts`: a connected account that has not been onboarded yet (charges and
+/// payouts off, the usual Express requirements due).
+fn create_account(ctx: &mut Ctx<'_>, params: &Value) -> Result<Value, ApiError> {
+    only(params, ACCOUNT_PARAMS)?;
+    let kind = required(params, "type")?;
+    if !["standard", "express", "custom"].contains(&kind.as_str()) {
+        return Err(ApiError::invalid(
+            "Invalid type: must be one of standard, express, or custom".to_string(),
+        )
+        .param("type"));
+    }
+    let capabilities: serde_json::Map<String, Value> = params["capabilities"]
+        .as_object()
+        .map(|caps| {
+            caps.keys()
+                .map(|name| (name.clone(), json!("inactive")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let account = json!({
+        "id": crate::ids::new_id("acct"),
+        "object": "account",
+        "type": kind,
+        "email": non_empty(params, "email"),
+        "country": non_empty(params, "country").unwrap_or_else(|| "US".into()),
+        "default_currency": "usd",
+        "business_type": non_empty(params, "business_type"),
+        "business_profile": { "name": params["business_profile"]["name"].as_str() },
+        "capabilities": capabilities,
+        "charges_enabled": false,
+        "payouts_enabled": false,
+        "details_submitted": false,
+        "requirements": objects::account_requirements(&objects::ONBOARDING_DUE, true),
+        "created": now(),
+        "metadata": metadata_of(params, "metadata"),
+    });
+    ctx.store.put(account.clone());
+    Ok(account)
+}
+
+/// `POST /v1/account_links`: a single-use link to the double's onboarding page.
+fn create_account_link(ctx: &mut Ctx<'_>, params: &Value) -> Result<Value, ApiError> {
+    only(
+        params,
+        &["account", "type", "refresh_url", "return_url", "collect"],
+    )?;
+    let account = required(params, "account")?;
+    let kind = required(params, "type")?;
+    if !["account_onboarding", "account_update"].contains(&kind.as_str()) {
+        return Err(ApiError::invalid(
+            "Invalid type: must be one of account_onboarding or account_update".to_string(),
+        )
+        .param("type"));
+    }
+    let refresh_url = required(params, "refresh_url")?;
+    let return_url = required(params, "return_url")?;
+    ops::get(ctx.store, "account", &account)?;
+    ctx.store.extras.insert(
+        format!("account_link:{account}"),
+        json!({ "return_url": return_url, "refresh_url": refresh_url }),
+    );
+    Ok(json!({
+        "object": "account_link",
+        "created": now(),
+        "expires_at": now() + 300,
+        "url": format!("{}connect/onboard/{account}", ctx.base_url),
+    }))
+}
 
 fn create_customer(ctx: &mut Ctx<'_>, params: &Value) -> Result<Value, ApiError> {
     only(params, CUSTOMER_PARAMS)?;

@@ -113,6 +113,52 @@ impl StripeDouble {
         self.send(event).await
     }
 
+    /// The seller finishes Connect onboarding: the account takes charges and payouts, nothing
+    /// is due; `account.updated` (with the top-level `account`) goes to the platform's endpoint.
+    pub async fn complete_onboarding(&self, account: &str) -> Result<Delivered, DoubleError> {
+        self.update_account(account, true, &[]).await
+    }
+
+    /// Stripe asks the account for `due`; with `charges_enabled` false, charges stop until
+    /// then. Sends `account.updated`.
+    pub async fn require_from_account(
+        &self,
+        account: &str,
+        due: &[&str],
+        charges_enabled: bool,
+    ) -> Result<Delivered, DoubleError> {
+        self.update_account(account, charges_enabled, due).await
+    }
+
+    async fn update_account(
+        &self,
+        account: &str,
+        enabled: bool,
+        due: &[&str],
+    ) -> Result<Delivered, DoubleError> {
+        let event = {
+            let mut store = self.lock();
+            let mut object = ops::get(&store, "account", account)
+                .map_err(driver_error)?
+                .clone();
+            object["charges_enabled"] = enabled.into();
+            object["payouts_enabled"] = enabled.into();
+            object["details_submitted"] = true.into();
+            object["requirements"] = crate::objects::account_requirements(due, !enabled);
+            if let Some(caps) = object["capabilities"].as_object_mut() {
+                for v in caps.values_mut() {
+                    *v = if enabled { "active" } else { "inactive" }.into();
+                }
+            }
+            store.put(object.clone());
+            let mut event = crate::objects::event("account.updated", object, None);
+            event["account"] = account.into();
+            store.put(event.clone());
+            event
+        };
+        self.send(event).await
+    }
+
     /// POST an arbitrary payload to the webhook URL with the given `Stripe-Signature` header
     /// (or none), for forged, stale and tampered deliveries. Returns the app's status.
     pub async fn post_raw(

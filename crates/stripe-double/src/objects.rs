@@ -563,6 +563,33 @@ pub fn portal_session(base_url: &str, customer: &str, return_url: Option<String>
 
 /// An event envelope. `request` is `(request id, idempotency key)` for events caused by an
 /// API request, `None` for events caused by the driver (Stripe sends `{"id": null, …}` then).
+/// What Stripe asks of a fresh Express account before it may take charges.
+pub const ONBOARDING_DUE: [&str; 5] = [
+    "business_profile.url",
+    "external_account",
+    "individual.dob.day",
+    "individual.id_number",
+    "tos_acceptance.date",
+];
+
+/// An account's `requirements`: `due` currently due; `blocking` when charges wait on them.
+pub fn account_requirements(due: &[&str], blocking: bool) -> Value {
+    json!({
+        "alternatives": [],
+        "current_deadline": null,
+        "currently_due": due,
+        "disabled_reason": if blocking && !due.is_empty() {
+            json!("requirements.past_due")
+        } else {
+            Value::Null
+        },
+        "errors": [],
+        "eventually_due": due,
+        "past_due": if blocking { json!(due) } else { json!([]) },
+        "pending_verification": [],
+    })
+}
+
 pub fn event(kind: &str, object: Value, request: Option<(String, Option<String>)>) -> Value {
     let (req_id, idem) = match request {
         Some((id, key)) => (json!(id), json!(key)),

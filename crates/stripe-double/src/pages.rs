@@ -156,3 +156,64 @@ pub async fn portal_page(State(double): State<StripeDouble>, Path(id): Path<Stri
     }
     Html(page("Billing portal", &body)).into_response()
 }
+
+/// Stripe's hosted Connect onboarding, reduced to one button: "Submit" completes it.
+pub async fn onboard_page(
+    State(double): State<StripeDouble>,
+    Path(account): Path<String>,
+) -> Response {
+    let Some(object) = double.object(&account).filter(|o| o["object"] == "account") else {
+        return not_found("account");
+    };
+    let due = object["requirements"]["currently_due"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(escape)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let id = escape(&account);
+    let body = format!(
+        "<p>Account {id}</p><p>Stripe needs: {}</p>\
+         <form method=\"post\" action=\"/connect/onboard/{id}/complete\">\
+         <button type=\"submit\">Submit</button></form>",
+        if due.is_empty() {
+            "nothing".into()
+        } else {
+            due
+        }
+    );
+    Html(page("Connect onboarding", &body)).into_response()
+}
+
+pub async fn onboard_complete(
+    State(double): State<StripeDouble>,
+    Path(account): Path<String>,
+) -> Response {
+    if let Err(e) = double.complete_onboarding(&account).await {
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(page(
+                "Onboarding failed",
+                &format!("<p>{}</p>", escape(&e.to_string())),
+            )),
+        )
+            .into_response();
+    }
+    let back = double
+        .lock()
+        .extras
+        .get(&format!("account_link:{account}"))
+        .and_then(|l| l["return_url"].as_str().map(str::to_owned));
+    match back {
+        Some(url) => redirect(&url),
+        None => Html(page(
+            "Onboarding complete",
+            "<p>You can close this page.</p>",
+        ))
+        .into_response(),
+    }
+}

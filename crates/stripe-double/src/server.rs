@@ -22,6 +22,11 @@ pub fn spawn(double: StripeDouble, listener: tokio::net::TcpListener) {
         .route("/pay/{id}/complete", post(pages::pay_complete))
         .route("/pay/{id}/cancel", post(pages::pay_cancel))
         .route("/portal/{id}", get(pages::portal_page))
+        .route("/connect/onboard/{account}", get(pages::onboard_page))
+        .route(
+            "/connect/onboard/{account}/complete",
+            post(pages::onboard_complete),
+        )
         .fallback(api_handler)
         .with_state(double.clone());
     tokio::spawn(async move {

@@ -21,6 +21,15 @@ pub struct Model {
     pub stripe_webhook_secret_sealed: Option<String>,
     /// The seller's connected account, `acct_…`.
     pub connect_account_id: Option<String>,
+    /// The connected account's flags as Stripe last reported them.
+    pub connect_charges_enabled: bool,
+    pub connect_payouts_enabled: bool,
+    pub connect_details_submitted: bool,
+    /// What Stripe needs now (`requirements.currently_due`), comma-separated.
+    pub connect_requirements: Option<String>,
+    /// Tollgate created the account (Express), so it hands out onboarding links for it.
+    pub connect_onboarding: bool,
+    pub connect_checked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
