@@ -794,7 +794,7 @@ async fn the_sellers_flows_emit_their_events(app: TestApp) {
             .await
             .unwrap();
     }
-    access::joined(db, now, &shop.service, buyer, None)
+    access::joined(db, now, &shop.service, buyer, None, None)
         .await
         .unwrap();
     access::left(db, now, &shop.service, buyer).await.unwrap();
