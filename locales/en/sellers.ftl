@@ -80,7 +80,7 @@ sl-whitelisted = ⭐ { $user } is whitelisted in "{ $title }": never removed.
 sl-unwhitelisted = { $user } is no longer whitelisted in "{ $title }".
 sl-dashboard = 📊 Your dashboard
     Services: { $services }
-    Active members: { $active }
+    Active members: { $active } ({ $subscribers } through a Star subscription)
     Members all time: { $all }
     Revenue, 30 days:
 sl-no-revenue = (none yet)
@@ -249,3 +249,21 @@ sl-connect-due = Stripe needs: { $due }
 sl-connect-ready = ✅ Stripe enabled charges on { $account }: buyers can pay your plans by card now.
 sl-connect-needs = ⚠️ Stripe needs more from you for { $account }: { $due }. Until then payouts may be held.
 sl-connect-stopped = ❌ Stripe stopped charges on { $account }; buyers cannot pay by card until it is fixed. Stripe needs: { $due }
+sl-star-sub-button = ⭐ Star subscription link
+sl-star-sub-line = ⭐ Star subscription: { $stars } Stars / 30 days, renewed and ended by Telegram: { $link }
+sl-star-sub-line-none = ⭐ Star subscription: off
+sl-star-sub-ask = ⭐ A Telegram Star subscription link to "{ $title }": whoever joins through it pays Telegram that many Stars every 30 days, and Telegram removes them when they stop. How many Stars a month (1 to { $max })? Send - to turn the link off, or /cancel.
+sl-star-sub-ask-current = Now: { $stars } Stars a month. A new price makes a new link; the old one stops taking subscribers (those who joined through it stay subscribed).
+sl-bad-star-sub-price = A Star subscription costs a whole number of Stars from 1 to { $max } a month. Try again, send - to turn it off, or /cancel.
+sl-star-sub-channels-only = "{ $title }" is a group: Telegram offers Star subscription links in channels only. Sell access to it with plans.
+sl-star-sub-test-mode = "{ $title }" is a test service: it sells nothing, so it has no Star subscription link.
+sl-star-sub-set = ✅ Star subscription link to "{ $title }": { $stars } Stars every 30 days.
+    { $link }
+    Buyers find it on the service's card beside your plans. Telegram charges and removes subscribers itself; Tollgate tracks them in /members, /dashboard and your webhooks.
+sl-star-sub-failed = ⚠️ Could not change the Star subscription link of "{ $title }": { $error }. Check the bot's rights there (invite users), then try again. Nothing was changed.
+sl-star-sub-off = Star subscription link of "{ $title }" is off: it takes no new subscribers. Those who joined through it stay until their subscription ends.
+sl-star-sub-none = "{ $title }" has no Star subscription link.
+sl-star-sub-offer = Or subscribe through Telegram: Stars every 30 days, until you cancel.
+sl-star-sub-buy = ⭐ Subscribe · { $stars } Stars / 30 days
+sl-star-sub-joined = ⭐ { $name } ({ $user }) subscribed to "{ $title }" through its Star subscription link ({ $stars } Stars / 30 days, paid until { $until }).
+sl-source-star-subscription = Star subscription

@@ -50,6 +50,9 @@ pub struct HarnessOptions {
     pub webhook_allow_local: bool,
     /// `WEBHOOK_RETRY_BASE` (e.g. `50ms`); None: the default.
     pub webhook_retry_base: Option<String>,
+    /// `ENCRYPTION_KEY` (base64 of 32 bytes): seals sellers' own Stripe keys; None: unset, so
+    /// `/payouts` offers no own-key mode.
+    pub encryption_key: Option<String>,
 }
 
 impl HarnessOptions {
@@ -74,6 +77,7 @@ impl HarnessOptions {
             paid_broadcast_rate: None,
             webhook_allow_local: false,
             webhook_retry_base: None,
+            encryption_key: None,
         }
     }
 }
@@ -162,6 +166,7 @@ impl Harness {
             stripe_api_base: stripe.as_ref().map(StripeDouble::base_url),
             webhook_allow_local: Some(opts.webhook_allow_local.to_string()),
             webhook_retry_base: opts.webhook_retry_base.clone(),
+            encryption_key: opts.encryption_key.clone(),
             ..RawConfig::default()
         };
         if let Some(stripe) = &stripe {

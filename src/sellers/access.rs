@@ -67,9 +67,24 @@ pub async fn membership_by_id(db: &Db, id: i64) -> ServiceResult<Option<Membersh
     Ok(memberships::Entity::find_by_id(id).one(db).await?)
 }
 
+/// Who keeps a membership's access: Tollgate (plans, trials, grants; the sweeper removes the
+/// member at the end).
+pub const SOURCE_TOLLGATE: &str = "tollgate";
+/// ... or Telegram, through the service's Star subscription link: Telegram charges every 30
+/// days and removes the member itself, so the sweeper leaves them alone. Such a membership is
+/// `active` while the subscriber is in the chat and `expired` once they left or Telegram
+/// removed them.
+pub const SOURCE_STAR_SUBSCRIPTION: &str = "star_subscription";
+
+/// Whether Telegram (a Star subscription), not Tollgate, keeps this member's access.
+pub fn is_telegram_managed(m: &Membership) -> bool {
+    m.source == SOURCE_STAR_SUBSCRIPTION
+}
+
 /// Whether a membership gives access at `now`.
 pub fn is_current(m: &Membership, now: DateTime<Utc>) -> bool {
-    m.status == "active" && (m.whitelisted || m.ends_at.is_some_and(|end| end > now))
+    m.status == "active"
+        && (m.whitelisted || is_telegram_managed(m) || m.ends_at.is_some_and(|end| end > now))
 }
 
 /// What webhooks say about a membership: the ids a seller's system can match on.
@@ -82,6 +97,7 @@ pub fn member_data(m: &Membership) -> serde_json::Value {
         "status": m.status,
         "ends_at": m.ends_at,
         "whitelisted": m.whitelisted,
+        "source": m.source,
     })
 }
 
@@ -523,6 +539,11 @@ async fn extend(
         if let Some(plan) = plan_id {
             update = update.col_expr(memberships::Column::PlanId, Expr::value(plan));
         }
+        // Tollgate keeps this access now, unless Telegram already does for a subscriber who is
+        // in (then Telegram goes on removing them when their subscription ends).
+        if !(is_telegram_managed(&current) && current.status == "active") {
+            update = update.col_expr(memberships::Column::Source, Expr::value(SOURCE_TOLLGATE));
+        }
         if why == Extension::Trial {
             update = update
                 .col_expr(memberships::Column::TrialUsed, Expr::value(true))
@@ -560,7 +581,7 @@ async fn extend(
 /// What asking for a trial came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trial {
-    Started(Membership),
+    Started(Box<Membership>),
     /// The buyer had this service's trial before.
     AlreadyUsed,
 }
@@ -599,7 +620,7 @@ pub async fn start_trial(
     )
     .await?;
     txn.commit().await?;
-    Ok(Trial::Started(m))
+    Ok(Trial::Started(Box::new(m)))
 }
 
 /// The seller grants `user` access to `service` for `days`.
@@ -819,18 +840,31 @@ pub enum Joined {
     /// the seller's own link), or who was let in through an extra link that asks to join (only
     /// an administrator can have approved that request): left alone.
     Other,
+    /// A subscriber who came in through the service's Star subscription link (they paid
+    /// Telegram): their membership, now Telegram-managed and active.
+    Subscriber(Membership),
 }
 
 /// Someone joined `service`'s chat, through `link` when Telegram names one: marks a member
 /// joined, counts the join on the seller's extra link it came through, and enqueues the
-/// removal of a stranger on another buyer's link or of an unpaid joiner on an extra link.
+/// removal of a stranger on another buyer's link or of an unpaid joiner on an extra link. A
+/// join through the service's Star subscription link makes (or renews) a Telegram-managed
+/// membership running to `until` (Telegram's end of the paid period; 30 days when it names
+/// none).
 pub async fn joined(
     db: &Db,
     now: DateTime<Utc>,
     service: &Service,
     user: i64,
     link: Option<&str>,
+    until: Option<DateTime<Utc>>,
 ) -> ServiceResult<Joined> {
+    if let (Some(link), Some(star)) = (link, service.star_sub_link.as_deref())
+        && link == star
+    {
+        let m = subscribed(db, now, service, user, until).await?;
+        return Ok(Joined::Subscriber(m));
+    }
     if let Some(link) = link {
         let owner = memberships::Entity::find()
             .filter(memberships::Column::ServiceId.eq(service.id))
@@ -976,6 +1010,164 @@ pub async fn joined(
     Ok(Joined::Member(m))
 }
 
+/// A subscriber came in through `service`'s Star subscription link: their membership (made
+/// when they had none) becomes Telegram-managed and active, to `until` (Telegram's end of the
+/// paid period) or, when a running plan ends later, to that end; the sweeper no longer removes
+/// them. `member.joined` goes to the seller's webhooks with `"source": "star_subscription"`.
+async fn subscribed(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+    until: Option<DateTime<Utc>>,
+) -> ServiceResult<Membership> {
+    let paid_to = until
+        .filter(|u| *u > now)
+        .unwrap_or(now + Duration::seconds(super::catalog::STAR_SUBSCRIPTION_PERIOD));
+    let existing = membership(db, service.id, user).await?;
+    let ends_at = match existing.as_ref().and_then(|m| m.ends_at) {
+        Some(end) if existing.as_ref().is_some_and(|m| m.status == "active") => end.max(paid_to),
+        _ => paid_to,
+    };
+    let txn = db.begin().await?;
+    memberships::Entity::insert(memberships::ActiveModel {
+        service_id: Set(service.id),
+        seller_id: Set(service.seller_id),
+        user_id: Set(user),
+        plan_id: Set(None),
+        status: Set("pending".into()),
+        reminder_stage: Set(0),
+        whitelisted: Set(false),
+        trial_used: Set(false),
+        source: Set(SOURCE_STAR_SUBSCRIPTION.into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([memberships::Column::ServiceId, memberships::Column::UserId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    memberships::Entity::update_many()
+        .col_expr(memberships::Column::Status, Expr::value("active"))
+        .col_expr(
+            memberships::Column::Source,
+            Expr::value(SOURCE_STAR_SUBSCRIPTION),
+        )
+        .col_expr(memberships::Column::EndsAt, Expr::value(ends_at))
+        // Telegram removes a subscriber itself: nothing for the sweeper.
+        .col_expr(
+            memberships::Column::RemoveAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(memberships::Column::ReminderStage, Expr::value(0))
+        .col_expr(memberships::Column::JoinedAt, Expr::value(now))
+        .col_expr(
+            memberships::Column::LeftAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+        .filter(memberships::Column::ServiceId.eq(service.id))
+        .filter(memberships::Column::UserId.eq(user))
+        .exec(&txn)
+        .await?;
+    let m = memberships::Entity::find()
+        .filter(memberships::Column::ServiceId.eq(service.id))
+        .filter(memberships::Column::UserId.eq(user))
+        .one(&txn)
+        .await?
+        .expect("the membership was just written");
+    audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        user,
+        "joined",
+        Some(user),
+        format!("Star subscription, until {}", fmt_time(m.ends_at)),
+    )
+    .await?;
+    webhooks::emit(
+        &txn,
+        now,
+        service.seller_id,
+        service.livemode,
+        EventType::MemberJoined,
+        member_data_with(&m, serde_json::json!({ "joined_at": now })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Telegram charged a subscriber of `service` for another period (a `chat_member` update that
+/// moves their `until_date` on): their Telegram-managed membership runs to `until` and
+/// `subscription.renewed` goes out. None when they hold no such membership or `until` is no
+/// later than what is recorded (a repeated update).
+pub async fn subscription_renewed(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+    until: DateTime<Utc>,
+) -> ServiceResult<Option<Membership>> {
+    let Some(m) = membership(db, service.id, user)
+        .await?
+        .filter(|m| is_telegram_managed(m) && m.status == "active")
+    else {
+        return Ok(None);
+    };
+    if m.ends_at.is_some_and(|end| end >= until) {
+        return Ok(None);
+    }
+    let txn = db.begin().await?;
+    let n = memberships::Entity::update_many()
+        .col_expr(memberships::Column::EndsAt, Expr::value(until))
+        .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
+        .filter(memberships::Column::Id.eq(m.id))
+        .filter(memberships::Column::Status.eq("active"))
+        .filter(
+            sea_orm::Condition::any()
+                .add(memberships::Column::EndsAt.is_null())
+                .add(memberships::Column::EndsAt.lt(until)),
+        )
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let m = memberships::Entity::find_by_id(m.id)
+        .one(&txn)
+        .await?
+        .expect("it exists");
+    audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        audit::SYSTEM,
+        "renewed",
+        Some(user),
+        format!("Star subscription, until {}", fmt_time(m.ends_at)),
+    )
+    .await?;
+    webhooks::emit(
+        &txn,
+        now,
+        service.seller_id,
+        service.livemode,
+        EventType::SubscriptionRenewed,
+        member_data(&m),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(m))
+}
+
 /// A member left (or was removed from) the chat.
 pub async fn left(
     db: &Db,
@@ -986,18 +1178,33 @@ pub async fn left(
     let Some(m) = membership(db, service.id, user).await? else {
         return Ok(None);
     };
+    let star = is_telegram_managed(&m);
     let txn = db.begin().await?;
-    memberships::Entity::update_many()
+    let mut update = memberships::Entity::update_many()
         .col_expr(memberships::Column::LeftAt, Expr::value(now))
         .col_expr(
             memberships::Column::InviteLink,
             Expr::value(Option::<String>::None),
         )
         .col_expr(memberships::Column::UpdatedAt, Expr::value(now))
-        .filter(memberships::Column::Id.eq(m.id))
-        .exec(&txn)
-        .await?;
-    audit::record(&txn, now, service.seller_id, user, "left", Some(user), None).await?;
+        .filter(memberships::Column::Id.eq(m.id));
+    // A subscriber's access was Telegram's: once out (left, or removed when the subscription
+    // ran out), it is over until they subscribe again.
+    if star && m.status == "active" {
+        update = update.col_expr(memberships::Column::Status, Expr::value("expired"));
+    }
+    update.exec(&txn).await?;
+    let detail = star.then(|| "Star subscription".to_owned());
+    audit::record(
+        &txn,
+        now,
+        service.seller_id,
+        user,
+        "left",
+        Some(user),
+        detail,
+    )
+    .await?;
     let m = memberships::Entity::find_by_id(m.id).one(&txn).await?;
     if let Some(m) = &m {
         webhooks::emit(
@@ -1143,6 +1350,8 @@ pub struct Revenue {
 pub struct Dashboard {
     pub services: u64,
     pub active: u64,
+    /// Of the active ones, those a Telegram Star subscription keeps.
+    pub subscribers: u64,
     pub all_time: u64,
     pub revenue: Vec<Revenue>,
 }
@@ -1154,6 +1363,12 @@ pub async fn dashboard(db: &Db, seller_id: i64, since: DateTime<Utc>) -> Service
         .filter(memberships::Column::Status.eq("active"))
         .count(db)
         .await?;
+    let subscribers = memberships::Entity::find()
+        .filter(memberships::Column::SellerId.eq(seller_id))
+        .filter(memberships::Column::Status.eq("active"))
+        .filter(memberships::Column::Source.eq(SOURCE_STAR_SUBSCRIPTION))
+        .count(db)
+        .await?;
     let all_time = memberships::Entity::find()
         .filter(memberships::Column::SellerId.eq(seller_id))
         .filter(memberships::Column::Status.ne("pending"))
@@ -1163,6 +1378,7 @@ pub async fn dashboard(db: &Db, seller_id: i64, since: DateTime<Utc>) -> Service
     Ok(Dashboard {
         services,
         active,
+        subscribers,
         all_time,
         revenue,
     })

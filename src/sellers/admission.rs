@@ -3,9 +3,14 @@
 //! revoking a seller's extra links.
 use chrono::Duration;
 use teloxide::{
-    payloads::{CreateChatInviteLinkSetters, SendMessageSetters},
+    payloads::{
+        CreateChatInviteLinkSetters, CreateChatSubscriptionInviteLinkSetters, SendMessageSetters,
+    },
     prelude::*,
-    types::{ChatMemberKind, InlineKeyboardButton, InlineKeyboardMarkup, Me, ReplyMarkup},
+    types::{
+        ChatInviteLink, ChatMemberKind, InlineKeyboardButton, InlineKeyboardMarkup, Me,
+        ReplyMarkup, Seconds,
+    },
 };
 
 use super::{
@@ -326,6 +331,28 @@ pub async fn create_extra_link(
     }
     let link = ctx.tg.call(req).await?;
     Ok((link.invite_link, requests))
+}
+
+/// Makes a Telegram Star subscription link to `service`'s channel: whoever joins through it
+/// pays `stars` to Telegram every 30 days (Telegram's only period) and is removed by Telegram
+/// when they stop. The link as Telegram made it (with `subscription_period` and
+/// `subscription_price`).
+pub async fn create_subscription_link(
+    ctx: &AppCtx,
+    service: &Service,
+    stars: i64,
+) -> Result<ChatInviteLink, TgError> {
+    let name = format!("⭐ {stars} / 30 days");
+    let req = ctx
+        .tg
+        .bot()
+        .create_chat_subscription_invite_link(
+            ChatId(service.chat_id),
+            Seconds::from_seconds(catalog::STAR_SUBSCRIPTION_PERIOD as u32),
+            u32::try_from(stars).unwrap_or(u32::MAX),
+        )
+        .name(name);
+    ctx.tg.call(req).await
 }
 
 /// Revokes an invite link of `service`'s chat.

@@ -12,10 +12,10 @@ use teloxide::{
     payloads::{AnswerPreCheckoutQuerySetters, SendPhotoSetters, UnbanChatMemberSetters},
     prelude::*,
     types::{
-        ButtonRequest, ChatAdministratorRights, ChatJoinRequest, ChatMemberUpdated,
+        ButtonRequest, ChatAdministratorRights, ChatJoinRequest, ChatMemberKind, ChatMemberUpdated,
         InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton,
         KeyboardButtonRequestChat, KeyboardMarkup, KeyboardRemove, LabeledPrice, Me, MessageId,
-        ReplyMarkup, RequestId, User as TgUser,
+        ReplyMarkup, RequestId, UntilDate, User as TgUser,
     },
 };
 
@@ -98,6 +98,8 @@ pub enum Press {
     LinkNew(i64),
     /// Revoke an extra invite link.
     LinkRevoke(i64),
+    /// Set, change or turn off a channel service's Star subscription link.
+    StarSub(i64),
 }
 
 impl Press {
@@ -131,6 +133,7 @@ impl Press {
             Press::Links => ("lk", None),
             Press::LinkNew(s) => ("lkn", Some(s)),
             Press::LinkRevoke(l) => ("lkr", Some(l)),
+            Press::StarSub(s) => ("ss", Some(s)),
         };
         match id {
             Some(id) => format!("{PREFIX}{verb}:{id}"),
@@ -184,6 +187,7 @@ impl Press {
             ("lk", None) => Press::Links,
             ("lkn", Some(s)) => Press::LinkNew(s),
             ("lkr", Some(l)) => Press::LinkRevoke(l),
+            ("ss", Some(s)) => Press::StarSub(s),
             _ => return None,
         })
     }
@@ -531,6 +535,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 BadInput::Alert => "sl-bad-alert",
                 BadInput::KeyName => "sl-bad-key-name",
                 BadInput::LinkName => "sl-bad-link-name",
+                BadInput::SubscriptionPrice => "sl-bad-star-sub-price",
             };
             say(&ctx, user, tr(locale, key, &[]), None).await?;
             Ok::<(), BotError>(())
@@ -664,6 +669,18 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 return Ok(());
             }
             super::bot_links::answer(&ctx, &seller, locale, service, &text).await?;
+        }
+        Step::StarSubPrice { service } => {
+            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                done(&ctx, user).await?;
+                return Ok(());
+            };
+            if seller.status != "active" {
+                done(&ctx, user).await?;
+                tell(&ctx, user, locale, "sl-suspended").await?;
+                return Ok(());
+            }
+            super::bot_subscriptions::answer(&ctx, &seller, locale, service, &text).await?;
         }
         Step::Alert { service } => match catalog::parse_alert(&text) {
             Ok(text) => {
@@ -845,6 +862,7 @@ async fn service_card(
         text.push('\n');
         text.push_str(&tr(locale, "sl-no-plans", &[]));
     }
+    let subscription = super::bot_subscriptions::card_line(locale, service);
     for p in &plans {
         let label = plan_label(locale, p);
         text.push_str(&format!(
@@ -867,9 +885,17 @@ async fn service_card(
             button("🗑".into(), Press::PlanArchive(p.id)),
         ]);
     }
+    if let Some(line) = subscription {
+        text.push('\n');
+        text.push_str(&line);
+    }
     rows.push(vec![button(
         tr(locale, "sl-add-plan", &[]),
         Press::NewPlan(service.id),
+    )]);
+    rows.push(vec![button(
+        tr(locale, "sl-star-sub-button", &[]),
+        Press::StarSub(service.id),
     )]);
     let status = if service.status == "active" {
         button(tr(locale, "sl-pause", &[]), Press::Pause(service.id))
@@ -937,6 +963,10 @@ async fn members(ctx: &AppCtx, seller: &Seller, locale: Locale, args: &str) -> H
             m.status,
             date(m.ends_at)
         ));
+        if access::is_telegram_managed(m) {
+            text.push_str(" · ");
+            text.push_str(&tr(locale, "sl-source-star-subscription", &[]));
+        }
     }
     if more {
         text.push_str("\n…");
@@ -1107,6 +1137,7 @@ async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResu
         &[
             ("services", d.services.to_string()),
             ("active", d.active.to_string()),
+            ("subscribers", d.subscribers.to_string()),
             ("all", d.all_time.to_string()),
         ],
     );
@@ -1574,6 +1605,11 @@ async fn act(
                 return Ok(false);
             }
         }
+        Press::StarSub(id) => {
+            if !super::bot_subscriptions::ask(ctx, &seller, locale, id).await? {
+                return Ok(false);
+            }
+        }
         Press::WebhookTest(id) => {
             let Some(livemode) = endpoint_mode(ctx, &seller, id).await? else {
                 return Ok(false);
@@ -1692,9 +1728,14 @@ async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) 
             &[("until", date(m.ends_at))],
         ));
     }
-    if plans.is_empty() {
+    let subscription = super::bot_subscriptions::buyer_button(locale, service);
+    if plans.is_empty() && subscription.is_none() {
         text.push('\n');
         text.push_str(&tr(locale, "sl-no-plans-buyer", &[]));
+    }
+    if subscription.is_some() {
+        text.push('\n');
+        text.push_str(&tr(locale, "sl-star-sub-offer", &[]));
     }
     let trial_used = membership.as_ref().is_some_and(|m| m.trial_used);
     let by_card = match &seller_row {
@@ -1736,6 +1777,9 @@ async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) 
                 Press::Trial(p.id),
             )]);
         }
+    }
+    if let Some(subscribe) = subscription {
+        rows.push(vec![subscribe]);
     }
     say(
         ctx,
@@ -2062,10 +2106,19 @@ pub(crate) async fn chat_member(upd: ChatMemberUpdated, ctx: AppCtx) -> HandlerR
     let was = upd.old_chat_member.kind.is_present();
     let is = upd.new_chat_member.kind.is_present();
     let now = ctx.now();
+    // A Star subscriber's membership says until when Telegram has been paid.
+    let until = match upd.new_chat_member.kind.until_date() {
+        Some(UntilDate::Date(d)) => Some(d),
+        _ => None,
+    }
+    .filter(|_| matches!(upd.new_chat_member.kind, ChatMemberKind::Member(_)));
     if !was && is {
         let link = upd.invite_link.as_ref().map(|l| l.invite_link.as_str());
-        match access::joined(&ctx.db, now, &service, user, link).await? {
+        match access::joined(&ctx.db, now, &service, user, link, until).await? {
             Joined::Member(_) | Joined::Other => {}
+            Joined::Subscriber(m) => {
+                subscriber_joined(&ctx, &service, person, &m).await;
+            }
             // Removed by a job, which then shows them the plans.
             Joined::Unpaid { .. } => ctx.jobs.notify(),
             Joined::Stranger { owner } => {
@@ -2099,8 +2152,46 @@ pub(crate) async fn chat_member(upd: ChatMemberUpdated, ctx: AppCtx) -> HandlerR
         }
     } else if was && !is {
         access::left(&ctx.db, now, &service, user).await?;
+    } else if was
+        && is
+        && let Some(until) = until
+    {
+        // Telegram charged a subscriber for another period.
+        access::subscription_renewed(&ctx.db, now, &service, user, until).await?;
     }
     Ok(())
+}
+
+/// Tells the seller that someone subscribed through the channel's Star subscription link.
+async fn subscriber_joined(
+    ctx: &AppCtx,
+    service: &Service,
+    person: &TgUser,
+    m: &access::Membership,
+) {
+    let Ok(Some(seller)) = catalog::seller(&ctx.db, service.seller_id).await else {
+        return;
+    };
+    let Ok(locale) = locale_of(ctx, seller.user_id).await else {
+        return;
+    };
+    let text = tr(
+        locale,
+        "sl-star-sub-joined",
+        &[
+            ("name", person.first_name.clone()),
+            ("user", m.user_id.to_string()),
+            ("title", service.title.clone()),
+            (
+                "stars",
+                service.star_sub_price.unwrap_or_default().to_string(),
+            ),
+            ("until", date(m.ends_at)),
+        ],
+    );
+    if let Err(e) = say(ctx, seller.user_id, text, None).await {
+        tracing::warn!(error = %e, "could not tell the seller about a subscriber");
+    }
 }
 
 /// A join request to a service's chat: approved while paid, declined with a way to pay.

@@ -38,6 +38,8 @@ pub enum BadInput {
     KeyName,
     #[error("an invite link's name is 1 to 32 characters")]
     LinkName,
+    #[error("a Star subscription costs a whole number of Stars from 1 to 10,000 a month")]
+    SubscriptionPrice,
 }
 
 pub fn parse_name(s: &str) -> Result<String, BadInput> {
@@ -78,6 +80,16 @@ fn whole(s: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
 
 pub fn parse_stars(s: &str) -> Result<i64, BadInput> {
     whole(s, 1..=100_000).ok_or(BadInput::Stars)
+}
+
+/// The only period Telegram takes for a Star subscription: 30 days, in seconds.
+pub const STAR_SUBSCRIPTION_PERIOD: i64 = 2_592_000;
+/// The most Stars Telegram lets a Star subscription cost a period.
+pub const STAR_SUBSCRIPTION_MAX: i64 = 10_000;
+
+/// The Stars a month of a channel's Star subscription link.
+pub fn parse_subscription_price(s: &str) -> Result<i64, BadInput> {
+    whole(s, 1..=STAR_SUBSCRIPTION_MAX).ok_or(BadInput::SubscriptionPrice)
 }
 
 pub fn parse_period(s: &str) -> Result<i32, BadInput> {
@@ -324,6 +336,74 @@ pub async fn set_admission(
         == 1)
 }
 
+/// Why a service cannot have a Star subscription link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoSubscription {
+    /// Telegram offers Star subscriptions in channels only.
+    NotAChannel,
+    /// Test data sells nothing.
+    TestMode,
+}
+
+/// Whether `service` may offer a Star subscription link.
+pub fn subscription_allowed(service: &Service) -> Result<(), NoSubscription> {
+    if service.chat_kind != ChatKind::Channel.as_str() {
+        return Err(NoSubscription::NotAChannel);
+    }
+    if !service.livemode {
+        return Err(NoSubscription::TestMode);
+    }
+    Ok(())
+}
+
+/// Records the Star subscription link of one of the seller's channel services (with None,
+/// that it has none any more), with the audit entry; false when the service is not theirs.
+pub async fn set_star_subscription(
+    db: &Db,
+    now: DateTime<Utc>,
+    seller_id: i64,
+    service_id: i64,
+    actor: i64,
+    subscription: Option<(i64, &str)>,
+) -> ServiceResult<bool> {
+    let txn = db.begin().await?;
+    let n = seller_services::Entity::update_many()
+        .col_expr(
+            seller_services::Column::StarSubPrice,
+            Expr::value(subscription.map(|s| s.0)),
+        )
+        .col_expr(
+            seller_services::Column::StarSubLink,
+            Expr::value(subscription.map(|s| s.1.to_owned())),
+        )
+        .col_expr(seller_services::Column::UpdatedAt, Expr::value(now))
+        .filter(seller_services::Column::Id.eq(service_id))
+        .filter(seller_services::Column::SellerId.eq(seller_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n != 1 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let detail = match subscription {
+        Some((stars, link)) => format!("service {service_id}: {stars} XTR / 30 days, {link}"),
+        None => format!("service {service_id}: off"),
+    };
+    super::audit::record(
+        &txn,
+        now,
+        seller_id,
+        actor,
+        "star_subscription",
+        None,
+        detail,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
 pub struct NewPlan {
     pub stars_price: Option<i64>,
     /// Price by card: minor units and a lowercase ISO currency.
@@ -530,5 +610,14 @@ mod tests {
         assert_eq!(parse_trial("0"), Ok(0));
         assert_eq!(parse_trial("91"), Err(BadInput::Trial));
         assert_eq!(parse_alert("  "), Err(BadInput::Alert));
+        assert_eq!(parse_subscription_price("1"), Ok(1));
+        assert_eq!(parse_subscription_price(" 10000 "), Ok(10_000));
+        for bad in ["0", "10001", "-3", "2.5", "ten", "", "99999999"] {
+            assert_eq!(
+                parse_subscription_price(bad),
+                Err(BadInput::SubscriptionPrice),
+                "{bad}"
+            );
+        }
     }
 }

@@ -77,6 +77,9 @@ pub enum Step {
     PlanCardPrice { plan: i64 },
     /// A new extra invite link to `service`'s chat: waiting for its name.
     LinkName { service: i64 },
+    /// The Star subscription link of `service` (a channel): waiting for its Stars a month, or
+    /// `-` to turn it off.
+    StarSubPrice { service: i64 },
 }
 
 impl Step {
@@ -96,6 +99,7 @@ impl Step {
             Step::ConnectAccount => "connect_account",
             Step::PlanCardPrice { .. } => "plan_card_price",
             Step::LinkName { .. } => "link_name",
+            Step::StarSubPrice { .. } => "star_sub_price",
         }
     }
 }

@@ -3,7 +3,8 @@
 //! `(status, remove_at)`), never loading every row. A claim and what follows from it (the
 //! reminder, the removal, the `subscription.expired` webhook event) are written in one
 //! transaction, so a crash loses none; on PostgreSQL `FOR UPDATE SKIP LOCKED` lets several
-//! replicas sweep side by side.
+//! replicas sweep side by side. Members of a Telegram Star subscription are Telegram's to
+//! remind and remove: the sweeper claims only memberships Tollgate keeps.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -13,7 +14,7 @@ use sea_orm::{
 };
 
 use super::{
-    access::{Membership, REMIND_JOB, REMOVE_JOB, Removal, removal_job},
+    access::{Membership, REMIND_JOB, REMOVE_JOB, Removal, SOURCE_TOLLGATE, removal_job},
     webhooks,
 };
 use crate::{
@@ -55,7 +56,7 @@ pub async fn claim_removals(
     let claim = format!(
         "UPDATE memberships SET status = 'expired', updated_at = $1 WHERE id IN (SELECT id \
          FROM memberships WHERE status = 'active' AND remove_at <= $1 AND whitelisted = $2 \
-         ORDER BY remove_at LIMIT {limit}{}) RETURNING *",
+         AND source = '{SOURCE_TOLLGATE}' ORDER BY remove_at LIMIT {limit}{}) RETURNING *",
         lock(backend)
     );
     if backend == DbBackend::Postgres {
@@ -174,7 +175,8 @@ pub async fn claim_reminders(
         &format!(
             "UPDATE memberships SET reminder_stage = CASE WHEN ends_at <= $2 THEN 2 ELSE 1 END, \
              updated_at = $4 WHERE id IN (SELECT id FROM memberships WHERE status = 'active' \
-             AND whitelisted = $5 AND ends_at > $4 AND ((reminder_stage = 0 AND ends_at <= $1) \
+             AND whitelisted = $5 AND source = '{SOURCE_TOLLGATE}' AND ends_at > $4 \
+             AND ((reminder_stage = 0 AND ends_at <= $1) \
              OR (reminder_stage = 1 AND ends_at <= $2)) ORDER BY ends_at LIMIT $3{}) RETURNING *",
             lock(backend)
         ),

@@ -80,6 +80,7 @@ fn creates_something(method: &str) -> bool {
                 | "ForwardMessages"
                 | "CreateForumTopic"
                 | "CreateChatInviteLink"
+                | "CreateChatSubscriptionInviteLink"
                 | "CreateInvoiceLink"
         )
 }

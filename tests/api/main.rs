@@ -20,6 +20,7 @@ mod seller_api;
 mod sellers;
 mod settlements;
 mod sqlite_schema;
+mod star_subscriptions;
 mod start;
 mod storage;
 mod stripe_webhook;

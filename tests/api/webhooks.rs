@@ -794,7 +794,7 @@ async fn the_sellers_flows_emit_their_events(app: TestApp) {
             .await
             .unwrap();
     }
-    access::joined(db, now, &shop.service, buyer, None)
+    access::joined(db, now, &shop.service, buyer, None, None)
         .await
         .unwrap();
     access::left(db, now, &shop.service, buyer).await.unwrap();
@@ -1433,4 +1433,171 @@ async fn a_connect_payment_for_a_plan_on_sqlite() {
 #[tokio::test]
 async fn a_connect_payment_for_a_plan_on_postgres() {
     connect_payment_for_a_plan(Backend::Postgres).await;
+}
+
+/// A seller paid through their own Stripe account: the key is checked against Stripe in the
+/// bot (a key Stripe does not know is refused), sealed with `ENCRYPTION_KEY`; the buyer pays on
+/// the seller's account, and the seller's endpoint, verified with the seller's signing secret,
+/// admits once however often the event arrives. A forged signature changes nothing.
+async fn own_key_payment_for_a_plan(backend: Backend) {
+    use tollgate::sellers::{card, payouts};
+    let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [42u8; 32]);
+    let Some(app) = spawn_app_with(backend, |o| o.encryption_key = Some(key)).await else {
+        return;
+    };
+    let stripe = app.h.stripe.clone().expect("Stripe is on");
+    let shop = shop(&app, "Olly", true).await;
+    let db = app.db();
+    let ctx = &app.h.app.ctx;
+    let sam = shop.seller.user_id;
+    const SELLER_KEY: &str = "sk_test_ollyOwnAccount42";
+    const SELLER_SECRET: &str = "whsec_ollyEndpointSecret42";
+    let endpoint = app.url(&format!("/webhooks/stripe/sellers/{}", shop.seller.id));
+    stripe.add_account(SELLER_KEY, Some(&endpoint), SELLER_SECRET);
+
+    // Through the bot: a key Stripe does not know is refused, the seller's is taken.
+    app.say(sam, "/payouts");
+    crate::sellers::wait_contains(&app, sam, "Card payments for your plans", 1).await;
+    crate::sellers::press(&app, sam, "My own Stripe key").await;
+    crate::sellers::wait_contains(&app, sam, "Send your Stripe secret key", 1).await;
+    app.say(sam, "sk_test_unknownToStripe99");
+    crate::sellers::wait_contains(&app, sam, "Stripe refused this key", 1).await;
+    app.say(sam, SELLER_KEY);
+    let ask = crate::sellers::wait_contains(&app, sam, "works", 1).await;
+    assert!(ask.body().unwrap().contains(&endpoint), "{ask:?}");
+    app.say(sam, SELLER_SECRET);
+    crate::sellers::wait_contains(&app, sam, "your own Stripe account", 1).await;
+    let seller = catalog::seller(db, shop.seller.id).await.unwrap().unwrap();
+    assert_eq!(payouts::mode_of(&seller), payouts::PayMode::OwnKey);
+    // Sealed at rest: neither secret is stored in the clear, and both open again.
+    let sealed_key = seller.stripe_key_sealed.clone().unwrap();
+    assert!(!sealed_key.contains(SELLER_KEY));
+    let sealed_secret = seller.stripe_webhook_secret_sealed.clone().unwrap();
+    assert!(!sealed_secret.contains(SELLER_SECRET));
+    let sealer = ctx.sealer.as_ref().expect("ENCRYPTION_KEY is set");
+    assert_eq!(
+        payouts::own_key(sealer, &seller).unwrap().as_deref(),
+        Some(SELLER_KEY)
+    );
+
+    catalog::set_card_price(db, seller.id, shop.plan.id, Some((999, "usd".into())))
+        .await
+        .unwrap();
+    let plan = catalog::plan(db, shop.plan.id).await.unwrap().unwrap();
+    assert!(card::card_available(ctx, &seller));
+    let buyer = app.started_user("Bea", "en").await;
+    card::checkout(ctx, &seller, &shop.service, &plan, buyer)
+        .await
+        .unwrap();
+    let session = stripe.checkout_sessions().pop().unwrap();
+    let paid = stripe
+        .complete_checkout(session["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(paid.status, 200);
+    let again = stripe.redeliver(paid.event_id()).await.unwrap();
+    assert_eq!(again.status, 200);
+    // The session is the seller's account's: both deliveries went to the seller's endpoint,
+    // none to the platform's.
+    let urls: Vec<String> = stripe
+        .deliveries()
+        .into_iter()
+        .filter(|d| d.event_id == paid.event_id())
+        .map(|d| d.url)
+        .collect();
+    assert_eq!(urls, vec![endpoint.clone(), endpoint.clone()]);
+
+    let orders = tollgate::storage::entities::access_orders::Entity::find()
+        .filter(tollgate::storage::entities::access_orders::Column::UserId.eq(buyer))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 1);
+    let order = &orders[0];
+    assert_eq!(order.status, "paid");
+    assert_eq!(order.paid_to.as_deref(), Some("own_key"));
+    // No platform fee on a charge the platform does not hold.
+    assert_eq!((order.fee_minor, order.net_minor), (0, 999));
+    let m = access::membership(db, shop.service.id, buyer)
+        .await
+        .unwrap()
+        .expect("admitted");
+    assert!(access::is_current(&m, ctx.now()));
+    let count_paid = || async {
+        webhooks::events(db, seller.id, true, None, 50)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.event.event_type == "payment.succeeded")
+            .count()
+    };
+    assert_eq!(count_paid().await, 1);
+
+    // A second buyer's checkout, "completed" by a forger: signed with the platform's secret,
+    // with a made-up one, or not at all. Each is refused and the order stays unpaid.
+    let other = app.started_user("Max", "en").await;
+    card::checkout(ctx, &seller, &shop.service, &plan, other)
+        .await
+        .unwrap();
+    let mut forged = paid.event.clone();
+    forged["id"] = "evt_forged_1".into();
+    let forged_session = stripe.checkout_sessions().pop().unwrap();
+    forged["data"]["object"]["id"] = forged_session["id"].clone();
+    forged["data"]["object"]["metadata"] = forged_session["metadata"].clone();
+    forged["data"]["object"]["payment_intent"] = "pi_forged_1".into();
+    let body = serde_json::to_string(&forged).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    for signature in [
+        Some(stripe_double::StripeDouble::signature_header(
+            stripe.webhook_secret(),
+            &body,
+            now,
+        )),
+        Some(stripe_double::StripeDouble::signature_header(
+            "whsec_madeUpByAForger",
+            &body,
+            now,
+        )),
+        None,
+    ] {
+        let mut req = app
+            .http
+            .post(&endpoint)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        if let Some(signature) = &signature {
+            req = req.header("stripe-signature", signature);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 400, "{signature:?}");
+    }
+    let other_order = tollgate::storage::entities::access_orders::Entity::find()
+        .filter(tollgate::storage::entities::access_orders::Column::UserId.eq(other))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other_order.status, "pending");
+    assert!(
+        access::membership(db, shop.service.id, other)
+            .await
+            .unwrap()
+            .is_none_or(|m| !access::is_current(&m, ctx.now()))
+    );
+    assert_eq!(count_paid().await, 1);
+    let m_after = access::membership(db, shop.service.id, buyer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m_after.ends_at, m.ends_at);
+}
+
+#[tokio::test]
+async fn an_own_key_payment_for_a_plan_admits_once_and_refuses_forgeries_on_sqlite() {
+    own_key_payment_for_a_plan(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_own_key_payment_for_a_plan_admits_once_and_refuses_forgeries_on_postgres() {
+    own_key_payment_for_a_plan(Backend::Postgres).await;
 }

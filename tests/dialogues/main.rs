@@ -808,6 +808,18 @@ impl Replay<'_> {
                     .map_err(|e| e.to_string())?;
                 app.finish_jobs().await;
             }
+            Step::StarSubscription { who, chat, renew } => {
+                let person = self.person(who)?.id;
+                let (id, _) = self.chat(chat)?;
+                if *renew {
+                    emu.renew_star_subscription(person, id)
+                        .map_err(|e| format!("{who}'s subscription to {chat}: {e}"))?;
+                } else {
+                    emu.end_star_subscription(person, id)
+                        .map_err(|e| format!("{who}'s subscription to {chat}: {e}"))?;
+                }
+                app.settle().await;
+            }
         }
         Ok(())
     }

@@ -57,6 +57,9 @@
 //! chat vip shows ~ "BTCUSDT"       # some bot message in the chat vip says this
 //! time passes 27 days              # the app's clock moves on (days, hours or minutes); the
 //!                                  # seller sweep runs and due jobs are done
+//! telegram renews bob's subscription to vip   # Telegram charges bob's Star subscription of
+//!                                  # vip again (his until_date moves 30 days on)
+//! telegram ends bob's subscription to vip     # ... or it ran out: Telegram removes him
 //! ```
 use std::collections::BTreeMap;
 
@@ -213,6 +216,12 @@ pub enum Step {
     TimePasses {
         minutes: i64,
     },
+    /// Telegram renews (or ends) someone's Star subscription of a channel.
+    StarSubscription {
+        who: String,
+        chat: String,
+        renew: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -279,6 +288,22 @@ fn seller_line(line: &str) -> Option<Result<Step, String>> {
             _ => return Some(Err("time passes N days|hours|minutes".into())),
         };
         return Some(Ok(Step::TimePasses { minutes: n * per }));
+    }
+    if let Some(rest) = line.strip_prefix("telegram ") {
+        let usage = "telegram renews|ends WHO's subscription to CHAT";
+        let (renew, rest) = match (rest.strip_prefix("renews "), rest.strip_prefix("ends ")) {
+            (Some(rest), _) => (true, rest),
+            (_, Some(rest)) => (false, rest),
+            _ => return Some(Err(usage.into())),
+        };
+        let Some((who, chat)) = rest.split_once("'s subscription to ") else {
+            return Some(Err(usage.into()));
+        };
+        return Some(Ok(Step::StarSubscription {
+            who: who.trim().to_owned(),
+            chat: chat.trim().to_owned(),
+            renew,
+        }));
     }
     let (who, rest) = line.split_once(' ')?;
     if who.ends_with(':') {
@@ -853,6 +878,28 @@ mia joins @admin as member
             ]
         );
         assert!(parse("time passes 2 weeks").is_err());
+        assert_eq!(
+            parse(
+                "telegram renews bob's subscription to vip\ntelegram ends eve's subscription to vip"
+            )
+            .unwrap()
+            .into_iter()
+            .map(|l| l.step)
+            .collect::<Vec<_>>(),
+            vec![
+                Step::StarSubscription {
+                    who: "bob".into(),
+                    chat: "vip".into(),
+                    renew: true
+                },
+                Step::StarSubscription {
+                    who: "eve".into(),
+                    chat: "vip".into(),
+                    renew: false
+                },
+            ]
+        );
+        assert!(parse("telegram forgets bob").is_err());
         assert!(parse("chat vip forum \"X\" of sam").is_err());
     }
 

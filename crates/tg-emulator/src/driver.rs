@@ -11,7 +11,7 @@ use crate::methods::strip_reply;
 use crate::state::{CallbackRec, ChatKind, InvoiceRec, JoinRequestRec, MsgRec, World, now};
 use crate::types::{
     AdminRights, CallbackAnswer, Charge, EmulatorError, JoinOutcome, MemberStatus, OutgoingKind,
-    OutgoingMessage, PaymentOutcome,
+    OutgoingMessage, PaymentOutcome, SUBSCRIPTION_PERIOD,
 };
 use crate::validate::auto_entities;
 use crate::{Emulator, methods};
@@ -450,6 +450,9 @@ impl Emulator {
             return Ok(JoinOutcome::RequestSent);
         }
         w.chats.get_mut(&chat_id).expect("chat").links[idx].joined += 1;
+        // A Star subscription link: the person paid its price to Telegram and is a member
+        // until the period ends (Telegram charges again then, or removes them).
+        let until_date = link.subscription.map_or(0, |(period, _)| now() + period);
         w.change_member(
             chat_id,
             user,
@@ -457,10 +460,58 @@ impl Emulator {
             ChangeCtx {
                 link: Some(link.link),
                 service_message: true,
+                until_date,
                 ..Default::default()
             },
         );
         Ok(JoinOutcome::Joined)
+    }
+
+    /// Telegram charges a Star subscriber of `chat_id` for another period: their `until_date`
+    /// moves on by it (a `chat_member` update, member to member). Returns the new end.
+    pub fn renew_star_subscription(&self, user: i64, chat_id: i64) -> Result<i64, EmulatorError> {
+        let mut w = self.world();
+        w.check_user(user)?;
+        let c = w
+            .chats
+            .get(&chat_id)
+            .ok_or(EmulatorError::UnknownChat(chat_id))?;
+        let rec = c
+            .members
+            .get(&user)
+            .filter(|m| m.status == MemberStatus::Member && m.until_date != 0)
+            .ok_or(EmulatorError::NotAMember(user, chat_id))?;
+        let until_date = rec.until_date.max(now()) + SUBSCRIPTION_PERIOD;
+        w.change_member(
+            chat_id,
+            user,
+            MemberStatus::Member,
+            ChangeCtx {
+                until_date,
+                ..Default::default()
+            },
+        );
+        Ok(until_date)
+    }
+
+    /// A Star subscription ran out (cancelled, or the Stars were not there): Telegram removes
+    /// the subscriber from `chat_id` (a `chat_member` update, member to left).
+    pub fn end_star_subscription(&self, user: i64, chat_id: i64) -> Result<(), EmulatorError> {
+        let mut w = self.world();
+        w.check_user(user)?;
+        let c = w
+            .chats
+            .get(&chat_id)
+            .ok_or(EmulatorError::UnknownChat(chat_id))?;
+        if !c
+            .members
+            .get(&user)
+            .is_some_and(|m| m.status == MemberStatus::Member && m.until_date != 0)
+        {
+            return Err(EmulatorError::NotAMember(user, chat_id));
+        }
+        w.change_member(chat_id, user, MemberStatus::Left, ChangeCtx::default());
+        Ok(())
     }
 
     /// The person picks `chat_id` with the `request_chat` button `request_id` of the reply
@@ -811,6 +862,7 @@ impl Emulator {
                 is_revoked: false,
                 joined: 0,
                 pending: 0,
+                subscription: None,
             });
         Ok(link)
     }

@@ -87,6 +87,9 @@ pub(crate) struct LinkRec {
     pub is_revoked: bool,
     pub joined: i64,
     pub pending: i64,
+    /// A Star subscription link (`createChatSubscriptionInviteLink`): seconds a payment
+    /// lasts and the Stars it costs. Joining through it subscribes the person.
+    pub subscription: Option<(i64, i64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -420,6 +423,10 @@ impl World {
         if link.creates_join_request {
             m.insert("pending_join_request_count".into(), json!(link.pending));
         }
+        if let Some((period, price)) = link.subscription {
+            m.insert("subscription_period".into(), json!(period));
+            m.insert("subscription_price".into(), json!(price));
+        }
         Value::Object(m)
     }
 
@@ -556,6 +563,10 @@ pub(crate) fn member_json_for(
             if is_super {
                 m.insert("can_manage_topics".into(), json!(r.can_manage_topics));
             }
+        }
+        // A Star subscriber: when the subscription runs out unless Telegram charges again.
+        MemberStatus::Member if rec.until_date != 0 => {
+            m.insert("until_date".into(), json!(rec.until_date));
         }
         MemberStatus::Member => {}
         MemberStatus::Restricted => {

@@ -424,3 +424,6 @@ pub enum EmulatorError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// The only `subscription_period` Telegram takes for a Star subscription: 30 days, in seconds.
+pub const SUBSCRIPTION_PERIOD: i64 = 2_592_000;

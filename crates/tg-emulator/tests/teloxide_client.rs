@@ -575,6 +575,82 @@ async fn invite_links_join_and_report_the_link_in_chat_member_updates() {
 }
 
 #[tokio::test]
+async fn star_subscription_links_parse_and_subscribers_carry_their_until_date() {
+    use teloxide::payloads::CreateChatSubscriptionInviteLinkSetters;
+    use teloxide::types::{Seconds, UntilDate};
+    let (emu, bot) = setup().await;
+    subscribe_all(&bot).await;
+    let ch = emu.create_channel("Premium");
+    let month = Seconds::from_seconds(tg_emulator::SUBSCRIPTION_PERIOD as u32);
+    let link = bot
+        .create_chat_subscription_invite_link(ChatId(ch), month, 250)
+        .name("monthly")
+        .await
+        .unwrap();
+    assert_eq!(link.subscription_period, Some(2_592_000));
+    assert_eq!(link.subscription_price, Some(250));
+    assert_eq!(link.name.as_deref(), Some("monthly"));
+    assert!(!link.creates_join_request && link.member_limit.is_none());
+    // Telegram's limits: 30 days only, 1 to 10,000 Stars, channels only.
+    for (period, price, why) in [
+        (86_400, 250, "SUBSCRIPTION_PERIOD_INVALID"),
+        (2_592_000, 0, "SUBSCRIPTION_PRICE_INVALID"),
+        (2_592_000, 10_001, "SUBSCRIPTION_PRICE_INVALID"),
+    ] {
+        let err = bot
+            .create_chat_subscription_invite_link(ChatId(ch), Seconds::from_seconds(period), price)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(why), "{err}");
+    }
+    let sg = emu.create_supergroup("Chat", false);
+    emu.set_bot_rights(sg, MemberStatus::Administrator);
+    let err = bot
+        .create_chat_subscription_invite_link(ChatId(sg), month, 250)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("CHANNEL_INVALID"), "{err}");
+
+    let alice = user(&emu, "Alice");
+    assert_eq!(
+        emu.join_via_link(alice, &link.invite_link).unwrap(),
+        JoinOutcome::Joined
+    );
+    let renewed_to = emu.renew_star_subscription(alice, ch).unwrap();
+    emu.end_star_subscription(alice, ch).unwrap();
+    let updates: Vec<_> = drain(&bot)
+        .await
+        .into_iter()
+        .filter_map(|u| match u.kind {
+            UpdateKind::ChatMember(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(updates.len(), 3, "{updates:#?}");
+    let until = |c: &teloxide::types::ChatMemberUpdated| match c.new_chat_member.kind {
+        ChatMemberKind::Member(teloxide::types::Member {
+            until_date: Some(UntilDate::Date(d)),
+        }) => Some(d.timestamp()),
+        _ => None,
+    };
+    // Joined through the link, which the update names with its price.
+    let joined = &updates[0];
+    let named = joined.invite_link.as_ref().unwrap();
+    assert_eq!(named.invite_link, link.invite_link);
+    assert_eq!(named.subscription_price, Some(250));
+    let first = until(joined).expect("a subscriber's until_date");
+    // Charged again: member to member, 30 days later.
+    assert_eq!(until(&updates[1]), Some(renewed_to));
+    assert_eq!(renewed_to - first, tg_emulator::SUBSCRIPTION_PERIOD);
+    // Not renewed: removed by Telegram.
+    assert!(matches!(
+        updates[2].new_chat_member.kind,
+        ChatMemberKind::Left
+    ));
+    assert_eq!(emu.member_status(ch, alice), Some(MemberStatus::Left));
+}
+
+#[tokio::test]
 async fn ban_then_unban_only_if_banned_lets_the_user_come_back() {
     let (emu, bot) = setup().await;
     let sg = emu.create_supergroup("Paid", false);

@@ -95,7 +95,20 @@ pub struct ServiceOut {
     /// Days a member keeps access after the end of their period.
     pub grace_days: i32,
     pub livemode: bool,
+    /// The channel's Telegram Star subscription link, when the seller turned one on in the bot.
+    pub star_subscription: Option<StarSubscriptionOut>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A Telegram Star subscription link: Telegram charges its subscribers every period and
+/// removes them when they stop.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StarSubscriptionOut {
+    /// Stars a period.
+    pub price_stars: i64,
+    /// Always 30: the only period Telegram offers.
+    pub period_days: i32,
+    pub link: String,
 }
 
 impl ServiceOut {
@@ -111,6 +124,14 @@ impl ServiceOut {
             status: s.status,
             grace_days: s.grace_days,
             livemode: s.livemode,
+            star_subscription: match (s.star_sub_price, s.star_sub_link) {
+                (Some(price_stars), Some(link)) => Some(StarSubscriptionOut {
+                    price_stars,
+                    period_days: 30,
+                    link,
+                }),
+                _ => None,
+            },
             created_at: s.created_at,
         }
     }
@@ -207,6 +228,10 @@ pub struct MemberOut {
     pub left_at: Option<DateTime<Utc>>,
     pub whitelisted: bool,
     pub trial_used: bool,
+    /// Who keeps the access: `tollgate` (plans, trials, grants) or `star_subscription` (a
+    /// Telegram Star subscription: Telegram charges and removes the member, `remove_at` is
+    /// null).
+    pub source: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -224,6 +249,7 @@ impl From<Membership> for MemberOut {
             left_at: m.left_at,
             whitelisted: m.whitelisted,
             trial_used: m.trial_used,
+            source: m.source,
             created_at: m.created_at,
         }
     }

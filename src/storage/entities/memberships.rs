@@ -24,6 +24,10 @@ pub struct Model {
     /// Never removed by the sweeper.
     pub whitelisted: bool,
     pub trial_used: bool,
+    /// Who keeps the access: `tollgate` (plans, trials, grants; removed at the end by the
+    /// sweeper) or `star_subscription` (a Telegram Star subscription: Telegram charges and
+    /// removes the member itself).
+    pub source: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

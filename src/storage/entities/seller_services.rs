@@ -19,6 +19,10 @@ pub struct Model {
     pub grace_days: i32,
     /// False for test data (made through a test API key).
     pub livemode: bool,
+    /// Stars a month for the channel's Telegram Star subscription link (None: no such link).
+    pub star_sub_price: Option<i64>,
+    /// The subscription link `createChatSubscriptionInviteLink` made.
+    pub star_sub_link: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
