@@ -19,6 +19,7 @@ mod m20261208_000011_relay_text;
 mod m20261208_000012_webhooks;
 mod m20261209_000013_seller_card_payments;
 mod m20261209_000014_seller_links;
+mod m20261210_000016_promo_codes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000012_webhooks::Migration),
             Box::new(m20261209_000013_seller_card_payments::Migration),
             Box::new(m20261209_000014_seller_links::Migration),
+            Box::new(m20261210_000016_promo_codes::Migration),
         ]
     }
 }
