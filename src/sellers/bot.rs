@@ -1714,6 +1714,16 @@ async fn act(
 /// promo code when it applies.
 pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, payload: &str) -> HandlerResult {
     let locale = locale_of(ctx, user).await?;
+    // A link opened while the bot waited for a promo code ends that wait: the buyer's next
+    // message is theirs again.
+    if ctx.drafting.contains(user)
+        && matches!(
+            drafts::current(&ctx.db, ctx.now(), user).await?,
+            Current::Waiting(Step::PromoEnter { .. })
+        )
+    {
+        done(ctx, user).await?;
+    }
     let (code, promo) = match payload.split_once('_') {
         Some((code, promo)) => (code, Some(promo)),
         None => (payload, None),

@@ -490,6 +490,13 @@ async fn codes_in_the_bot(app: TestApp) {
     wait_contains(&app, cid, "Send your promo code", 1).await;
     app.say(cid, "WINTER");
     wait_contains(&app, cid, "\"WINTER\" is not a valid code here", 1).await;
+    // Asked for a code, Cid opens the link instead: the bot waits for a code no more.
+    press(&app, cid, "Enter a promo code").await;
+    wait_contains(&app, cid, "Send your promo code", 2).await;
+    assert!(app.h.app.ctx.drafting.contains(cid));
+    app.say(cid, &format!("/start s_{}", shop.code));
+    wait_contains(&app, cid, "Choose a plan", 3).await;
+    assert!(!app.h.app.ctx.drafting.contains(cid));
     app.say(bob, &format!("/start s_{}_SPRING", shop.code));
     wait_contains(&app, bob, "You have used the code SPRING already", 1).await;
 
