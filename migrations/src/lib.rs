@@ -20,6 +20,7 @@ mod m20261208_000012_webhooks;
 mod m20261209_000013_seller_card_payments;
 mod m20261209_000014_seller_links;
 mod m20261210_000015_star_subscriptions;
+mod m20261210_000016_promo_codes;
 mod m20261210_000017_member_indexes;
 mod m20261210_000018_connect_onboarding;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000013_seller_card_payments::Migration),
             Box::new(m20261209_000014_seller_links::Migration),
             Box::new(m20261210_000015_star_subscriptions::Migration),
+            Box::new(m20261210_000016_promo_codes::Migration),
             Box::new(m20261210_000017_member_indexes::Migration),
             Box::new(m20261210_000018_connect_onboarding::Migration),
         ]

@@ -37,6 +37,8 @@ pub enum UserCommand {
     Payouts,
     /// The seller's extra invite links with their join counts.
     Links,
+    /// The seller's promo codes.
+    Promos,
     Cancel,
 }
 

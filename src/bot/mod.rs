@@ -294,6 +294,7 @@ async fn user_command(
         UserCommand::Webhooks => seller(&ctx, &me, from, SellerCommand::Webhooks).await,
         UserCommand::Payouts => seller(&ctx, &me, from, SellerCommand::Payouts).await,
         UserCommand::Links => seller(&ctx, &me, from, SellerCommand::Links).await,
+        UserCommand::Promos => seller(&ctx, &me, from, SellerCommand::Promos).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

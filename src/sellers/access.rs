@@ -17,7 +17,7 @@ use super::{
     audit,
     catalog::{Plan, Service},
     links::{self, Link},
-    split_fee,
+    promos, split_fee,
     webhooks::{self, EventType},
 };
 use crate::{
@@ -126,16 +126,74 @@ pub async fn create_order(
     plan: &Plan,
     by: PayBy,
 ) -> ServiceResult<Option<AccessOrder>> {
-    let (method, amount, currency) = match by {
+    Ok(
+        match create_order_with(db, now, user, plan, by, None).await? {
+            Ordered::Order(order) => Some(*order),
+            _ => None,
+        },
+    )
+}
+
+/// What creating an order came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ordered {
+    Order(Box<AccessOrder>),
+    /// The plan has no price for that method.
+    NoPrice,
+    /// The promo code does not apply (any more): no order, no use taken.
+    Promo(promos::Invalid),
+}
+
+/// [`create_order`] priced with a promo code's quote: the order records the code and the
+/// discount, and takes the code's use in the same transaction (none left: no order). A Stars
+/// invoice of the same buyer still holding a use of the code is failed and its use moved to
+/// this order; an open card payment with it is left alone and this one refused.
+pub async fn create_order_with(
+    db: &Db,
+    now: DateTime<Utc>,
+    user: i64,
+    plan: &Plan,
+    by: PayBy,
+    promo: Option<&promos::Quote>,
+) -> ServiceResult<Ordered> {
+    let (method, list, currency) = match by {
         PayBy::Stars => match plan.stars_price {
             Some(stars) => ("stars", stars, "XTR".to_owned()),
-            None => return Ok(None),
+            None => return Ok(Ordered::NoPrice),
         },
         PayBy::Card => match (plan.price_minor, &plan.currency) {
             (Some(minor), Some(currency)) if minor > 0 => ("card", minor, currency.clone()),
-            _ => return Ok(None),
+            _ => return Ok(Ordered::NoPrice),
         },
     };
+    let price = match promo {
+        Some(q) => match q.price(by == PayBy::Stars) {
+            Some(p) if p.list == list => Some(p.clone()),
+            _ => return Ok(Ordered::Promo(promos::Invalid::WrongCurrency)),
+        },
+        None => None,
+    };
+    // Read before the transaction: SQLite has one writer, and the transaction holds it.
+    let hold = match promo {
+        Some(q) => promos::pending_hold(db, q.code.id, user).await?,
+        None => None,
+    };
+    if let Some((_, false)) = hold {
+        return Ok(Ordered::Promo(promos::Invalid::Pending));
+    }
+    let txn = db.begin().await?;
+    if let Some((old, true)) = hold {
+        let failed = access_orders::Entity::update_many()
+            .col_expr(access_orders::Column::Status, Expr::value("failed"))
+            .filter(access_orders::Column::Id.eq(old))
+            .filter(access_orders::Column::Status.eq("pending"))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if failed == 1 {
+            promos::release(&txn, now, old).await?;
+        }
+    }
     let res = access_orders::Entity::insert(access_orders::ActiveModel {
         seller_id: Set(plan.seller_id),
         service_id: Set(plan.service_id),
@@ -143,18 +201,31 @@ pub async fn create_order(
         user_id: Set(user),
         method: Set(method.into()),
         status: Set("pending".into()),
-        amount_minor: Set(amount),
+        amount_minor: Set(price.as_ref().map_or(list, |p| p.amount)),
         currency: Set(currency),
         fee_minor: Set(0),
         net_minor: Set(0),
         telegram_charge_id: Set(None),
+        promo_code_id: Set(promo.map(|q| q.code.id)),
+        discount_minor: Set(price.as_ref().map_or(0, promos::Price::discount)),
         created_at: Set(now),
         paid_at: Set(None),
         ..Default::default()
     })
-    .exec(db)
+    .exec(&txn)
     .await?;
-    order(db, res.last_insert_id).await
+    let id = res.last_insert_id;
+    if let (Some(q), Some(price)) = (promo, price.as_ref())
+        && let Err(why) = promos::reserve(&txn, now, q, price, id, user).await?
+    {
+        txn.rollback().await?;
+        return Ok(Ordered::Promo(why));
+    }
+    txn.commit().await?;
+    Ok(match order(db, id).await? {
+        Some(o) => Ordered::Order(Box::new(o)),
+        None => Ordered::NoPrice,
+    })
 }
 
 /// Records the Checkout Session of a card order and the account it is paid to.
@@ -184,14 +255,20 @@ pub async fn order_by_payment_intent(db: &Db, pi: &str) -> ServiceResult<Option<
         .await?)
 }
 
-/// A pending card order whose payment failed or whose session expired: `failed`, once.
-pub async fn mark_failed(db: &Db, order_id: i64) -> ServiceResult<bool> {
+/// A pending card order whose payment failed or whose session expired: `failed`, once, and
+/// the promo code's use it held goes back.
+pub async fn mark_failed(db: &Db, now: DateTime<Utc>, order_id: i64) -> ServiceResult<bool> {
+    let txn = db.begin().await?;
     let r = access_orders::Entity::update_many()
         .col_expr(access_orders::Column::Status, Expr::value("failed"))
         .filter(access_orders::Column::Id.eq(order_id))
         .filter(access_orders::Column::Status.eq("pending"))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    if r.rows_affected == 1 {
+        promos::release(&txn, now, order_id).await?;
+    }
+    txn.commit().await?;
     Ok(r.rows_affected == 1)
 }
 
@@ -346,6 +423,8 @@ pub enum ChargeRef<'a> {
     Telegram(&'a str),
     /// The PaymentIntent of a card payment.
     Stripe(&'a str),
+    /// Nothing to pay: a promo code took the whole price (the order's amount is 0).
+    Free,
 }
 
 /// Applies a payment of `order` once, with the platform's fee in percent.
@@ -362,22 +441,32 @@ pub async fn pay(
     let Some(plan) = super::catalog::plan(db, order.plan_id).await? else {
         return Err(StorageError::Corrupt(format!("order {} has no plan", order.id)).into());
     };
+    let promo = match order.promo_code_id {
+        Some(id) => promos::by_id(db, id).await?,
+        None => None,
+    };
+    if charge == ChargeRef::Free && order.amount_minor != 0 {
+        return Ok(Paid::Duplicate);
+    }
     let (fee, net) = split_fee(order.amount_minor, fee_percent);
     let txn = db.begin().await?;
-    let (column, charge_id) = match charge {
-        ChargeRef::Telegram(id) => (access_orders::Column::TelegramChargeId, id),
-        ChargeRef::Stripe(id) => (access_orders::Column::StripePaymentIntent, id),
-    };
-    let claimed = access_orders::Entity::update_many()
+    let mut claim = access_orders::Entity::update_many()
         .col_expr(access_orders::Column::Status, Expr::value("paid"))
-        .col_expr(column, Expr::value(charge_id))
         .col_expr(access_orders::Column::FeeMinor, Expr::value(fee))
         .col_expr(access_orders::Column::NetMinor, Expr::value(net))
         .col_expr(access_orders::Column::PaidAt, Expr::value(now))
         .filter(access_orders::Column::Id.eq(order.id))
-        .filter(access_orders::Column::Status.eq("pending"))
-        .exec(&txn)
-        .await;
+        .filter(access_orders::Column::Status.eq("pending"));
+    match charge {
+        ChargeRef::Telegram(id) => {
+            claim = claim.col_expr(access_orders::Column::TelegramChargeId, Expr::value(id));
+        }
+        ChargeRef::Stripe(id) => {
+            claim = claim.col_expr(access_orders::Column::StripePaymentIntent, Expr::value(id));
+        }
+        ChargeRef::Free => {}
+    }
+    let claimed = claim.exec(&txn).await;
     let claimed = match claimed {
         Ok(r) => r.rows_affected == 1,
         // The charge id is unique: the same payment on another order of ours.
@@ -388,6 +477,7 @@ pub async fn pay(
         txn.rollback().await?;
         return Ok(Paid::Duplicate);
     }
+    promos::redeem(&txn, now, order.id).await?;
     let (membership, renewed) = extend(
         &txn,
         now,
@@ -406,7 +496,18 @@ pub async fn pay(
         "fee": fee,
         "net": net,
         "method": order.method,
+        "discount": order.discount_minor,
+        "promo_code": promo.as_ref().map(|p| p.code.clone()),
     });
+    let discount = match &promo {
+        Some(p) => format!(
+            " (list {}, code {} -{})",
+            order.amount_minor + order.discount_minor,
+            p.code,
+            order.discount_minor
+        ),
+        None => String::new(),
+    };
     webhooks::emit(
         &txn,
         now,
@@ -435,7 +536,7 @@ pub async fn pay(
         "payment",
         Some(order.user_id),
         format!(
-            "order {}: {} {} (fee {fee}, net {net}), until {}",
+            "order {}: {} {}{discount} (fee {fee}, net {net}), until {}",
             order.id,
             order.amount_minor,
             order.currency,
@@ -451,7 +552,7 @@ pub async fn pay(
     })
 }
 
-fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+pub(super) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     let s = e.to_string().to_ascii_lowercase();
     s.contains("unique") || s.contains("duplicate key")
 }

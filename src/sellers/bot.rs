@@ -27,7 +27,7 @@ use super::{
     audit,
     catalog::{self, BadInput, Connected, NewPlan, NotForSale, Plan, Seller, Service},
     drafts::{self, Current, Step},
-    stats, sweep, webhooks,
+    promos, stats, sweep, webhooks,
 };
 use crate::{
     accounts::users,
@@ -100,6 +100,18 @@ pub enum Press {
     LinkRevoke(i64),
     /// Set, change or turn off a channel service's Star subscription link.
     StarSub(i64),
+    /// The seller's promo codes.
+    Promos,
+    /// Make a promo code.
+    PromoNew,
+    /// Deactivate a promo code.
+    PromoOff(i64),
+    /// A buyer enters a promo code for a service.
+    PromoEnter(i64),
+    /// Pay for a plan in Stars with a promo code: (plan, code).
+    BuyPromo(i64, i64),
+    /// Pay for a plan by card with a promo code: (plan, code).
+    BuyCardPromo(i64, i64),
 }
 
 impl Press {
@@ -134,6 +146,12 @@ impl Press {
             Press::LinkNew(s) => ("lkn", Some(s)),
             Press::LinkRevoke(l) => ("lkr", Some(l)),
             Press::StarSub(s) => ("ss", Some(s)),
+            Press::Promos => ("pm", None),
+            Press::PromoNew => ("pmn", None),
+            Press::PromoOff(c) => ("pmx", Some(c)),
+            Press::PromoEnter(s) => ("pme", Some(s)),
+            Press::BuyPromo(p, c) => return format!("{PREFIX}byp:{p}:{c}"),
+            Press::BuyCardPromo(p, c) => return format!("{PREFIX}bcp:{p}:{c}"),
         };
         match id {
             Some(id) => format!("{PREFIX}{verb}:{id}"),
@@ -143,19 +161,28 @@ impl Press {
 
     pub fn parse(data: &str) -> Option<Press> {
         let rest = data.strip_prefix(PREFIX)?;
+        let number = |id: &str| {
+            let ok = !id.is_empty()
+                && id.len() <= 19
+                && id
+                    .bytes()
+                    .enumerate()
+                    .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'));
+            if ok { id.parse::<i64>().ok() } else { None }
+        };
+        if let Some((verb, ids)) = rest.split_once(':')
+            && matches!(verb, "byp" | "bcp")
+        {
+            let (plan, code) = ids.split_once(':')?;
+            let (plan, code) = (number(plan)?, number(code)?);
+            return Some(if verb == "byp" {
+                Press::BuyPromo(plan, code)
+            } else {
+                Press::BuyCardPromo(plan, code)
+            });
+        }
         let (verb, id) = match rest.split_once(':') {
-            Some((verb, id)) => {
-                let ok = !id.is_empty()
-                    && id.len() <= 19
-                    && id
-                        .bytes()
-                        .enumerate()
-                        .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'));
-                if !ok {
-                    return None;
-                }
-                (verb, Some(id.parse::<i64>().ok()?))
-            }
+            Some((verb, id)) => (verb, Some(number(id)?)),
             None => (rest, None),
         };
         Some(match (verb, id) {
@@ -188,6 +215,10 @@ impl Press {
             ("lkn", Some(s)) => Press::LinkNew(s),
             ("lkr", Some(l)) => Press::LinkRevoke(l),
             ("ss", Some(s)) => Press::StarSub(s),
+            ("pm", None) => Press::Promos,
+            ("pmn", None) => Press::PromoNew,
+            ("pmx", Some(c)) => Press::PromoOff(c),
+            ("pme", Some(s)) => Press::PromoEnter(s),
             _ => return None,
         })
     }
@@ -279,6 +310,7 @@ pub enum SellerCommand {
     Webhooks,
     Payouts,
     Links,
+    Promos,
     Cancel,
 }
 
@@ -332,6 +364,7 @@ pub(crate) async fn command(
         }
         SellerCommand::Webhooks => webhooks_screen(ctx, &seller, locale, None).await?,
         SellerCommand::Links => super::bot_links::screen(ctx, &seller, locale, None).await?,
+        SellerCommand::Promos => super::bot_promos::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -681,6 +714,25 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 return Ok(());
             }
             super::bot_subscriptions::answer(&ctx, &seller, locale, service, &text).await?;
+        }
+        Step::PromoNew(draft) => {
+            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                done(&ctx, user).await?;
+                return Ok(());
+            };
+            if seller.status != "active" {
+                done(&ctx, user).await?;
+                tell(&ctx, user, locale, "sl-suspended").await?;
+                return Ok(());
+            }
+            super::bot_promos::answer(&ctx, &seller, locale, draft, &text).await?;
+        }
+        Step::PromoEnter { service } => {
+            done(&ctx, user).await?;
+            let Some(service) = catalog::service(&ctx.db, service).await? else {
+                return Ok(());
+            };
+            promo_entered(&ctx, user, &service, text.trim(), locale).await?;
         }
         Step::Alert { service } => match catalog::parse_alert(&text) {
             Ok(text) => {
@@ -1475,19 +1527,30 @@ async fn act(
             let Some(service) = catalog::service(&ctx.db, service).await? else {
                 return Ok(false);
             };
-            buyer_card(ctx, user, &service, locale).await?;
+            buyer_card(ctx, user, &service, locale, None).await?;
             return Ok(true);
         }
         Press::Buy(plan) => {
-            buy(ctx, user, plan, locale).await?;
+            buy(ctx, user, plan, None, locale).await?;
             return Ok(true);
+        }
+        Press::BuyPromo(plan, code) => {
+            buy(ctx, user, plan, Some(code), locale).await?;
+            return Ok(true);
+        }
+        Press::BuyCardPromo(plan, code) => {
+            buy_card(ctx, user, plan, Some(code), locale).await?;
+            return Ok(true);
+        }
+        Press::PromoEnter(service) => {
+            return super::bot_promos::ask_code(ctx, user, locale, service).await;
         }
         Press::Trial(plan) => {
             trial(ctx, user, plan, locale).await?;
             return Ok(true);
         }
         Press::BuyCard(plan) => {
-            buy_card(ctx, user, plan, locale).await?;
+            buy_card(ctx, user, plan, None, locale).await?;
             return Ok(true);
         }
         Press::Accept => {
@@ -1595,6 +1658,13 @@ async fn act(
         }
         Press::Webhooks => webhooks_screen(ctx, &seller, locale, message).await?,
         Press::Links => super::bot_links::screen(ctx, &seller, locale, message).await?,
+        Press::Promos => super::bot_promos::screen(ctx, &seller, locale, message).await?,
+        Press::PromoNew => super::bot_promos::ask(ctx, &seller, locale).await?,
+        Press::PromoOff(id) => {
+            if !super::bot_promos::deactivate(ctx, &seller, locale, id, message).await? {
+                return Ok(false);
+            }
+        }
         Press::LinkNew(id) => {
             if !super::bot_links::ask(ctx, &seller, locale, id).await? {
                 return Ok(false);
@@ -1676,11 +1746,29 @@ async fn act(
 // ---------------------------------------------------------------------------------------------
 // Buyers
 
-/// `/start s_<code>`: the service and its plans.
-pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, code: &str) -> HandlerResult {
+/// `/start s_<code>` (or `s_<code>_<promo>`): the service and its plans, priced with the
+/// promo code when it applies.
+pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, payload: &str) -> HandlerResult {
     let locale = locale_of(ctx, user).await?;
+    // A link opened while the bot waited for a promo code ends that wait: the buyer's next
+    // message is theirs again.
+    if ctx.drafting.contains(user)
+        && matches!(
+            drafts::current(&ctx.db, ctx.now(), user).await?,
+            Current::Waiting(Step::PromoEnter { .. })
+        )
+    {
+        done(ctx, user).await?;
+    }
+    let (code, promo) = match payload.split_once('_') {
+        Some((code, promo)) => (code, Some(promo)),
+        None => (payload, None),
+    };
     match catalog::service_by_code(&ctx.db, code).await? {
-        Some(service) => buyer_card(ctx, user, &service, locale).await,
+        Some(service) => match promo {
+            Some(promo) => promo_entered(ctx, user, &service, promo, locale).await,
+            None => buyer_card(ctx, user, &service, locale, None).await,
+        },
         None => {
             tell(ctx, user, locale, "sl-service-unknown").await?;
             Ok(())
@@ -1688,7 +1776,34 @@ pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, code: &str) -> Han
     }
 }
 
-async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) -> HandlerResult {
+/// A buyer gave a promo code for `service`: its card priced with the code, or a message
+/// naming why the code does not apply and the card as it was.
+async fn promo_entered(
+    ctx: &AppCtx,
+    user: i64,
+    service: &Service,
+    text: &str,
+    locale: Locale,
+) -> HandlerResult {
+    users::find(&ctx.db, user).await?;
+    match super::bot_promos::check(ctx, user, service, text).await? {
+        Ok(code) => buyer_card(ctx, user, service, locale, Some(&code)).await,
+        Err(why) => {
+            let shown: String = text.chars().take(promos::CODE_MAX).collect();
+            let text = super::bot_promos::invalid_text(locale, why, &shown);
+            say(ctx, user, text, None).await?;
+            buyer_card(ctx, user, service, locale, None).await
+        }
+    }
+}
+
+async fn buyer_card(
+    ctx: &AppCtx,
+    user: i64,
+    service: &Service,
+    locale: Locale,
+    promo: Option<&promos::PromoCode>,
+) -> HandlerResult {
     let seller = catalog::seller(&ctx.db, service.seller_id).await?;
     let seller_row = seller.clone();
     let selling =
@@ -1742,30 +1857,83 @@ async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) 
         Some(s) => super::card::card_available(ctx, s),
         None => false,
     };
+    if let Some(code) = promo {
+        text.push('\n');
+        text.push_str(&tr(
+            locale,
+            "sl-promo-applied",
+            &[
+                ("code", code.code.clone()),
+                ("off", promos::discount_label(code)),
+            ],
+        ));
+    }
     let mut rows = Vec::new();
     for p in &plans {
-        if p.stars_price.is_some() {
-            rows.push(vec![button(
-                tr(
-                    locale,
-                    "sl-buy-stars",
-                    &[
-                        ("stars", p.stars_price.unwrap_or_default().to_string()),
-                        ("days", p.period_days.to_string()),
-                    ],
+        // The code's prices for this plan, when it applies to it.
+        let quote = match promo {
+            Some(code) => promos::quote_code(&ctx.db, p, code.clone(), user, ctx.now())
+                .await?
+                .ok(),
+            None => None,
+        };
+        let days = p.period_days.to_string();
+        if let Some(stars) = p.stars_price {
+            let (label, press) = match quote
+                .as_ref()
+                .and_then(|q| q.stars.as_ref().map(|s| (q, s)))
+            {
+                Some((q, price)) => (
+                    tr(
+                        locale,
+                        "sl-buy-stars-promo",
+                        &[
+                            ("stars", price.amount.to_string()),
+                            ("list", price.list.to_string()),
+                            ("days", days.clone()),
+                        ],
+                    ),
+                    Press::BuyPromo(p.id, q.code.id),
                 ),
-                Press::Buy(p.id),
-            )]);
+                None => (
+                    tr(
+                        locale,
+                        "sl-buy-stars",
+                        &[("stars", stars.to_string()), ("days", days.clone())],
+                    ),
+                    Press::Buy(p.id),
+                ),
+            };
+            rows.push(vec![button(label, press)]);
         }
         if let Some(price) = card_price(p).filter(|_| by_card) {
-            rows.push(vec![button(
-                tr(
-                    locale,
-                    "sl-buy-card",
-                    &[("price", price), ("days", p.period_days.to_string())],
+            let (label, press) = match quote.as_ref().and_then(|q| q.card.as_ref().map(|c| (q, c)))
+            {
+                Some((q, c)) => (
+                    tr(
+                        locale,
+                        "sl-buy-card-promo",
+                        &[
+                            (
+                                "price",
+                                crate::billing::orders::format_price(c.amount, &c.currency),
+                            ),
+                            ("list", price),
+                            ("days", days.clone()),
+                        ],
+                    ),
+                    Press::BuyCardPromo(p.id, q.code.id),
                 ),
-                Press::BuyCard(p.id),
-            )]);
+                None => (
+                    tr(
+                        locale,
+                        "sl-buy-card",
+                        &[("price", price), ("days", days.clone())],
+                    ),
+                    Press::BuyCard(p.id),
+                ),
+            };
+            rows.push(vec![button(label, press)]);
         }
         if p.trial_days > 0 && !trial_used {
             rows.push(vec![button(
@@ -1777,6 +1945,12 @@ async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) 
                 Press::Trial(p.id),
             )]);
         }
+    }
+    if !plans.is_empty() && promo.is_none() {
+        rows.push(vec![button(
+            tr(locale, "sl-promo-enter-button", &[]),
+            Press::PromoEnter(service.id),
+        )]);
     }
     if let Some(subscribe) = subscription {
         rows.push(vec![subscribe]);
@@ -1791,6 +1965,37 @@ async fn buyer_card(ctx: &AppCtx, user: i64, service: &Service, locale: Locale) 
     Ok(())
 }
 
+/// The quote of promo code `code` (by id) for `plan` and `user`: None without a code; the
+/// reason, told to the buyer, when it no longer applies.
+async fn requote(
+    ctx: &AppCtx,
+    user: i64,
+    plan: &Plan,
+    code: Option<i64>,
+    locale: Locale,
+) -> Result<Result<Option<promos::Quote>, ()>, BotError> {
+    let Some(id) = code else {
+        return Ok(Ok(None));
+    };
+    let found = promos::by_id(&ctx.db, id)
+        .await?
+        .filter(|c| c.seller_id == plan.seller_id);
+    let Some(code) = found else {
+        let text = super::bot_promos::invalid_text(locale, promos::Invalid::Unknown, "");
+        say(ctx, user, text, None).await?;
+        return Ok(Err(()));
+    };
+    let name = code.code.clone();
+    match promos::quote_code(&ctx.db, plan, code, user, ctx.now()).await? {
+        Ok(q) => Ok(Ok(Some(q))),
+        Err(why) => {
+            let text = super::bot_promos::invalid_text(locale, why, &name);
+            say(ctx, user, text, None).await?;
+            Ok(Err(()))
+        }
+    }
+}
+
 fn not_for_sale_key(why: NotForSale) -> &'static str {
     match why {
         NotForSale::Plan => "sl-plan-unavailable",
@@ -1799,7 +2004,13 @@ fn not_for_sale_key(why: NotForSale) -> &'static str {
     }
 }
 
-async fn buy(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResult {
+async fn buy(
+    ctx: &AppCtx,
+    user: i64,
+    plan: i64,
+    code: Option<i64>,
+    locale: Locale,
+) -> HandlerResult {
     let (plan, service, _seller) = match catalog::on_sale(&ctx.db, plan).await? {
         Ok(found) => found,
         Err(why) => {
@@ -1808,14 +2019,36 @@ async fn buy(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResul
         }
     };
     users::find(&ctx.db, user).await?;
-    let Some(order) =
-        access::create_order(&ctx.db, ctx.now(), user, &plan, access::PayBy::Stars).await?
-    else {
-        tell(ctx, user, locale, "sl-plan-unavailable").await?;
+    let Ok(quote) = requote(ctx, user, &plan, code, locale).await? else {
         return Ok(());
     };
+    let order = match access::create_order_with(
+        &ctx.db,
+        ctx.now(),
+        user,
+        &plan,
+        access::PayBy::Stars,
+        quote.as_ref(),
+    )
+    .await?
+    {
+        access::Ordered::Order(order) => *order,
+        access::Ordered::NoPrice => {
+            tell(ctx, user, locale, "sl-plan-unavailable").await?;
+            return Ok(());
+        }
+        access::Ordered::Promo(why) => {
+            let name = quote.map(|q| q.code.code).unwrap_or_default();
+            let text = super::bot_promos::invalid_text(locale, why, &name);
+            say(ctx, user, text, None).await?;
+            return Ok(());
+        }
+    };
+    if order.amount_minor == 0 {
+        return admit_free(ctx, user, &order).await;
+    }
     let title: String = service.title.chars().take(32).collect();
-    let description = tr(
+    let mut description = tr(
         locale,
         "sl-invoice-description",
         &[
@@ -1823,6 +2056,20 @@ async fn buy(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResul
             ("days", plan.period_days.to_string()),
         ],
     );
+    if let Some(q) = &quote {
+        description.push(' ');
+        description.push_str(&tr(
+            locale,
+            "sl-invoice-promo",
+            &[
+                ("code", q.code.code.clone()),
+                (
+                    "list",
+                    (order.amount_minor + order.discount_minor).to_string(),
+                ),
+            ],
+        ));
+    }
     let chat = ChatId(user);
     let req = ctx.tg.bot().send_invoice(
         chat,
@@ -1836,9 +2083,33 @@ async fn buy(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResul
     Ok(())
 }
 
+/// A promo code took the whole price: the order is paid as it stands, and the buyer admitted.
+async fn admit_free(ctx: &AppCtx, user: i64, order: &access::AccessOrder) -> HandlerResult {
+    let paid = access::pay(&ctx.db, ctx.now(), order, access::ChargeRef::Free, 0).await?;
+    announce_free(ctx, user, paid).await
+}
+
+async fn announce_free(ctx: &AppCtx, user: i64, paid: Paid) -> HandlerResult {
+    if let Paid::Admitted { membership, order } = paid {
+        ctx.jobs.notify();
+        let name = users::find(&ctx.db, user)
+            .await?
+            .map(|u| u.first_name)
+            .unwrap_or_default();
+        announce_sale(ctx, &order, &membership, &name).await?;
+    }
+    Ok(())
+}
+
 /// "💳 Pay by card": a Checkout Session on the account the seller's payout mode names, as a
 /// button to the payment page. The membership follows from Stripe's event, not from this.
-async fn buy_card(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerResult {
+async fn buy_card(
+    ctx: &AppCtx,
+    user: i64,
+    plan: i64,
+    code: Option<i64>,
+    locale: Locale,
+) -> HandlerResult {
     let (plan, service, seller) = match catalog::on_sale(&ctx.db, plan).await? {
         Ok(found) => found,
         Err(why) => {
@@ -1851,10 +2122,21 @@ async fn buy_card(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> Handler
         tell(ctx, user, locale, "sl-card-unavailable").await?;
         return Ok(());
     }
-    let url = match super::card::checkout(ctx, &seller, &service, &plan, user).await {
-        Ok(url) => url,
+    let Ok(quote) = requote(ctx, user, &plan, code, locale).await? else {
+        return Ok(());
+    };
+    let checkout = super::card::checkout(ctx, &seller, &service, &plan, user, quote.as_ref()).await;
+    let url = match checkout {
+        Ok(super::card::Checkout::Page(url)) => url,
+        Ok(super::card::Checkout::Free(paid)) => return announce_free(ctx, user, paid).await,
         Err(super::card::CardError::NoCardPrice) => {
             tell(ctx, user, locale, "sl-plan-unavailable").await?;
+            return Ok(());
+        }
+        Err(super::card::CardError::Promo(why)) => {
+            let name = quote.map(|q| q.code.code).unwrap_or_default();
+            let text = super::bot_promos::invalid_text(locale, why, &name);
+            say(ctx, user, text, None).await?;
             return Ok(());
         }
         Err(super::card::CardError::Service(e)) => return Err(e.into()),
@@ -1868,7 +2150,10 @@ async fn buy_card(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> Handler
         tell(ctx, user, locale, "sl-card-unavailable").await?;
         return Ok(());
     };
-    let price = card_price(&plan).unwrap_or_default();
+    let price = match quote.as_ref().and_then(|q| q.card.as_ref()) {
+        Some(c) => crate::billing::orders::format_price(c.amount, &c.currency),
+        None => card_price(&plan).unwrap_or_default(),
+    };
     let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
         tr(locale, "sl-card-pay-button", &[("price", price.clone())]),
         url,
@@ -2450,7 +2735,7 @@ async fn unpaid_removed(ctx: &AppCtx, service: &Service, user: i64) {
         &[("title", service.title.clone())],
     );
     let told = match say(ctx, user, text, None).await {
-        Ok(_) => buyer_card(ctx, user, service, locale).await,
+        Ok(_) => buyer_card(ctx, user, service, locale, None).await,
         Err(e) => Err(e.into()),
     };
     if let Err(e) = told {

@@ -24,10 +24,10 @@ use stripe_webhook::{Event, EventObject};
 
 use super::{
     PLATFORM_FEE_PERCENT,
-    access::{self, AccessOrder, ChargeRef, Paid, PayBy},
+    access::{self, AccessOrder, ChargeRef, Ordered, Paid, PayBy},
     catalog::{Plan, Seller, Service},
     payouts::{self, PayMode},
-    split_fee,
+    promos, split_fee,
 };
 use crate::{
     billing::stripe::{Applied, HandleError},
@@ -57,6 +57,9 @@ pub enum CardError {
     /// The plan has no card price.
     #[error("the plan has no card price")]
     NoCardPrice,
+    /// The promo code does not apply (any more): no order was made.
+    #[error("the promo code does not apply")]
+    Promo(promos::Invalid),
     /// Stripe answered with an error (a rejected key, an unknown account, …).
     #[error("Stripe: {0}")]
     Rejected(String),
@@ -118,15 +121,34 @@ fn metadata(pairs: &[(&str, String)]) -> std::collections::HashMap<String, Strin
         .collect()
 }
 
-/// A Checkout Session for `plan` bought by `user`, on the account the seller's mode names;
-/// returns the page the buyer pays on.
+/// What a card checkout came to.
+#[derive(Debug)]
+pub enum Checkout {
+    /// The page the buyer pays on.
+    Page(String),
+    /// A promo code took the whole price: the order is paid without Stripe.
+    Free(Paid),
+}
+
+/// A Checkout Session for `plan` bought by `user` (priced with a promo code's quote), on the
+/// account the seller's mode names. The discount goes into the line's unit amount, so the
+/// platform fee and a connected account's `application_fee_amount` are taken from what the
+/// buyer actually pays; the code and the list price are in the session's metadata.
 pub async fn checkout(
     ctx: &AppCtx,
     seller: &Seller,
     service: &Service,
     plan: &Plan,
     user: i64,
-) -> Result<String, CardError> {
+    promo: Option<&promos::Quote>,
+) -> Result<Checkout, CardError> {
+    if let Some(q) = promo
+        && q.card.as_ref().is_some_and(|p| p.amount == 0)
+    {
+        let order = ordered(ctx, user, plan, promo).await?;
+        let paid = access::pay(&ctx.db, ctx.now(), &order, ChargeRef::Free, 0).await?;
+        return Ok(Checkout::Free(paid));
+    }
     let mode = payouts::mode_of(seller);
     let own_client;
     let client = match mode {
@@ -142,27 +164,40 @@ pub async fn checkout(
             &own_client
         }
     };
-    let order = access::create_order(&ctx.db, ctx.now(), user, plan, PayBy::Card)
-        .await?
-        .ok_or(CardError::NoCardPrice)?;
+    let order = ordered(ctx, user, plan, promo).await?;
     let currency = Currency::from_str(&order.currency.to_ascii_lowercase())
         .map_err(|_| CardError::Rejected(format!("unknown currency {}", order.currency)))?;
     let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
     price.unit_amount = Some(order.amount_minor);
-    price.product_data = Some(ProductData::new(format!(
-        "{} · {} days",
-        service.title, plan.period_days
-    )));
+    let name = match promo {
+        Some(q) => format!(
+            "{} · {} days · code {} (-{})",
+            service.title,
+            plan.period_days,
+            q.code.code,
+            promos::discount_label(&q.code)
+        ),
+        None => format!("{} · {} days", service.title, plan.period_days),
+    };
+    price.product_data = Some(ProductData::new(name));
     let mut item = CreateCheckoutSessionLineItems::new();
     item.price_data = Some(price);
     item.quantity = Some(1);
-    let ids = metadata(&[
+    let mut pairs = vec![
         (ORDER_KEY, order.id.to_string()),
         ("seller_id", seller.id.to_string()),
         ("service_id", service.id.to_string()),
         ("plan_id", plan.id.to_string()),
         ("user_id", user.to_string()),
-    ]);
+    ];
+    if let Some(q) = promo {
+        pairs.push(("promo_code", q.code.code.clone()));
+        pairs.push((
+            "list_amount",
+            (order.amount_minor + order.discount_minor).to_string(),
+        ));
+    }
+    let ids = metadata(&pairs);
     let mut intent = CreateCheckoutSessionPaymentIntentData::new();
     intent.metadata = Some(ids.clone());
     if mode == PayMode::Connect {
@@ -179,7 +214,14 @@ pub async fn checkout(
     let base = ctx.public_base();
     let key = IdempotencyKey::new(format!("access-checkout-{}", order.id))
         .map_err(|e| CardError::Rejected(e.to_string()))?;
-    let session = CreateCheckoutSession::new()
+    let mut create = CreateCheckoutSession::new();
+    if promo.is_some() {
+        // The session holds one of the code's uses: it ends soon so that an abandoned page
+        // gives it back (Stripe's clock, not ours: it checks the bound against its own).
+        let ends = chrono::Utc::now() + promos::CARD_HOLD + chrono::Duration::minutes(1);
+        create = create.expires_at(ends.timestamp());
+    }
+    let session = create
         .mode(CheckoutSessionMode::Payment)
         .line_items(vec![item])
         .client_reference_id(access::invoice_payload(order.id))
@@ -192,12 +234,33 @@ pub async fn checkout(
         .customize()
         .request_strategy(RequestStrategy::Idempotent(key))
         .send(client)
-        .await
-        .map_err(stripe_err)?;
+        .await;
+    let session = match session {
+        Ok(session) => session,
+        Err(e) => {
+            // No page for the buyer: the order cannot be paid, and a code's use goes back.
+            access::mark_failed(&ctx.db, ctx.now(), order.id).await?;
+            return Err(stripe_err(e));
+        }
+    };
     access::attach_session(&ctx.db, order.id, session.id.as_str(), mode.as_str()).await?;
     session
         .url
+        .map(Checkout::Page)
         .ok_or_else(|| CardError::Rejected("the checkout session has no URL".into()))
+}
+
+async fn ordered(
+    ctx: &AppCtx,
+    user: i64,
+    plan: &Plan,
+    promo: Option<&promos::Quote>,
+) -> Result<AccessOrder, CardError> {
+    match access::create_order_with(&ctx.db, ctx.now(), user, plan, PayBy::Card, promo).await? {
+        Ordered::Order(order) => Ok(*order),
+        Ordered::NoPrice => Err(CardError::NoCardPrice),
+        Ordered::Promo(why) => Err(CardError::Promo(why)),
+    }
 }
 
 /// Whose endpoint an event came through.
@@ -364,7 +427,7 @@ async fn effect_on(
             }
         }
         Effect::Failed => {
-            access::mark_failed(&ctx.db, order.id).await?;
+            access::mark_failed(&ctx.db, now, order.id).await?;
         }
         Effect::Nothing => {}
         Effect::Refunded { total } => {

@@ -80,6 +80,27 @@ pub enum Step {
     /// The Star subscription link of `service` (a channel): waiting for its Stars a month, or
     /// `-` to turn it off.
     StarSubPrice { service: i64 },
+    /// A new promo code: waiting for the first answer the draft does not hold yet.
+    PromoNew(PromoDraft),
+    /// A buyer on `service`'s card: waiting for a promo code.
+    PromoEnter { service: i64 },
+}
+
+/// What the new-promo-code dialogue collected so far (each field is asked in this order; the
+/// duration, last, makes the code).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromoDraft {
+    pub code: Option<String>,
+    /// `percent` or `amount`, with `value` and `currency`.
+    pub kind: Option<String>,
+    pub value: i64,
+    pub currency: Option<String>,
+    /// Max uses; `Some(None)`: unlimited.
+    pub uses: Option<Option<i64>>,
+    /// Days until it expires; `Some(None)`: never.
+    pub expiry_days: Option<Option<i64>>,
+    /// Plan ids; empty: all.
+    pub plans: Option<Vec<i64>>,
 }
 
 impl Step {
@@ -100,6 +121,8 @@ impl Step {
             Step::PlanCardPrice { .. } => "plan_card_price",
             Step::LinkName { .. } => "link_name",
             Step::StarSubPrice { .. } => "star_sub_price",
+            Step::PromoNew(_) => "promo_new",
+            Step::PromoEnter { .. } => "promo_enter",
         }
     }
 }

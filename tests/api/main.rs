@@ -12,6 +12,7 @@ mod http_limits;
 mod layering;
 mod notices;
 mod payments;
+mod promos;
 mod refunds;
 mod relay;
 mod relay_backlog;

@@ -639,7 +639,21 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     )
     .await;
     let pid = plans["data"][0]["id"].as_i64().unwrap();
+    let (_, promo) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/promo-codes",
+        Some(json!({"code": "ANN10", "kind": "percent", "value": 10, "plan_ids": [pid]})),
+    )
+    .await;
+    let promo_id = promo["id"].as_i64().unwrap();
     let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (
+            Method::POST,
+            format!("/promo-codes/{promo_id}/deactivate"),
+            None,
+        ),
         (Method::GET, format!("/services/{sid}"), None),
         (
             Method::PATCH,
@@ -689,7 +703,22 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
         );
         let (_, stats) = call(&app, Method::GET, Some(key), "/stats", None).await;
         assert_eq!(stats["members_all_time"], json!(0), "{stats}");
+        let (_, codes) = call(&app, Method::GET, Some(key), "/promo-codes", None).await;
+        assert_eq!(codes["data"], json!([]), "{codes}");
+        // A's plan cannot be bound to their code.
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            Some(key),
+            "/promo-codes",
+            Some(json!({"code": "X10", "kind": "percent", "value": 10, "plan_ids": [pid]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
+    // A's code is still active.
+    let (_, codes) = call(&app, Method::GET, Some(&a_key), "/promo-codes", None).await;
+    assert_eq!(codes["data"][0]["active"], json!(true), "{codes}");
     // Nothing of A's changed.
     let after = catalog::service(app.db(), sid).await.unwrap().unwrap();
     assert_eq!(after.status, "active");
@@ -938,7 +967,10 @@ async fn the_spec_and_the_router_agree() {
             operations += 1;
         }
     }
-    assert!(operations >= 22, "{operations} operations documented");
+    assert!(operations >= 25, "{operations} operations documented");
+    for path in ["/promo-codes", "/promo-codes/{id}/deactivate"] {
+        assert!(paths.contains_key(path), "{path} is documented");
+    }
     // Every route answers through the spec: an undocumented one is no route.
     let (status, body) = call(&app, Method::DELETE, Some(&key), "/services/1", None).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");

@@ -1305,9 +1305,13 @@ async fn card_payment_for_a_plan(backend: Backend) {
     let buyer = app.started_user("Bo", "en").await;
     let ctx = &app.h.app.ctx;
     assert!(tollgate::sellers::card::card_available(ctx, &shop.seller));
-    let url = tollgate::sellers::card::checkout(ctx, &shop.seller, &shop.service, &plan, buyer)
-        .await
-        .unwrap();
+    let checkout =
+        tollgate::sellers::card::checkout(ctx, &shop.seller, &shop.service, &plan, buyer, None)
+            .await
+            .unwrap();
+    let tollgate::sellers::card::Checkout::Page(url) = checkout else {
+        panic!("{checkout:?}");
+    };
     assert!(url.contains("/pay/"), "{url}");
     let session = stripe.checkout_sessions().pop().unwrap();
     assert_eq!(session["amount_total"], 999);
@@ -1406,7 +1410,7 @@ async fn connect_payment_for_a_plan(backend: Backend) {
         .unwrap();
     let plan = catalog::plan(db, shop.plan.id).await.unwrap().unwrap();
     let buyer = app.started_user("Dan", "en").await;
-    card::checkout(ctx, &seller, &shop.service, &plan, buyer)
+    card::checkout(ctx, &seller, &shop.service, &plan, buyer, None)
         .await
         .unwrap();
     let session = stripe.checkout_sessions().pop().unwrap();
@@ -1486,7 +1490,7 @@ async fn own_key_payment_for_a_plan(backend: Backend) {
     let plan = catalog::plan(db, shop.plan.id).await.unwrap().unwrap();
     assert!(card::card_available(ctx, &seller));
     let buyer = app.started_user("Bea", "en").await;
-    card::checkout(ctx, &seller, &shop.service, &plan, buyer)
+    card::checkout(ctx, &seller, &shop.service, &plan, buyer, None)
         .await
         .unwrap();
     let session = stripe.checkout_sessions().pop().unwrap();
@@ -1536,7 +1540,7 @@ async fn own_key_payment_for_a_plan(backend: Backend) {
     // A second buyer's checkout, "completed" by a forger: signed with the platform's secret,
     // with a made-up one, or not at all. Each is refused and the order stays unpaid.
     let other = app.started_user("Max", "en").await;
-    card::checkout(ctx, &seller, &shop.service, &plan, other)
+    card::checkout(ctx, &seller, &shop.service, &plan, other, None)
         .await
         .unwrap();
     let mut forged = paid.event.clone();

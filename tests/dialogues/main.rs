@@ -708,14 +708,18 @@ impl Replay<'_> {
                     }
                 }
             }
-            Step::OpenLink { who, chat } => {
+            Step::OpenLink { who, chat, promo } => {
                 let person = self.person(who)?.id;
                 let (id, _) = self.chat(chat)?;
                 let service = tollgate::sellers::catalog::service_by_chat(app.db(), id)
                     .await
                     .map_err(|e| e.to_string())?
                     .ok_or_else(|| format!("{chat} is nobody's service"))?;
-                emu.send_text(person, person, &format!("/start s_{}", service.code))
+                let payload = match promo {
+                    Some(p) => format!("s_{}_{p}", service.code),
+                    None => format!("s_{}", service.code),
+                };
+                emu.send_text(person, person, &format!("/start {payload}"))
                     .map_err(|e| e.to_string())?;
             }
             Step::Join {

@@ -50,6 +50,7 @@
 //! bot is admin of vip              # ... or with every right
 //! sam shares vip                   # sam picks vip with the bot's "share a channel/group" button
 //! bob opens the link of vip        # bob sends /start s_<code> of vip's service
+//! bob opens the link of vip with code SPRING   # ... /start s_<code>_SPRING
 //! bob joins vip                    # bob uses the newest invite link the bot sent him
 //! bob is in vip                    # bob is a member of vip (or: is not in vip; waits)
 //! bob got ~ "Payment received"     # some bot message to bob says this (any order: for what
@@ -193,6 +194,8 @@ pub enum Step {
     OpenLink {
         who: String,
         chat: String,
+        /// A promo code carried in the link (`s_<code>_<promo>`).
+        promo: Option<String>,
     },
     Join {
         who: String,
@@ -317,9 +320,14 @@ fn seller_line(line: &str) -> Option<Result<Step, String>> {
         }));
     }
     if let Some(chat) = rest.strip_prefix("opens the link of ") {
+        let (chat, promo) = match chat.split_once(" with code ") {
+            Some((chat, promo)) => (chat, Some(promo.trim().to_owned())),
+            None => (chat, None),
+        };
         return Some(Ok(Step::OpenLink {
             who,
             chat: chat.trim().to_owned(),
+            promo,
         }));
     }
     if let Some(chat) = rest.strip_prefix("joins ")
@@ -852,7 +860,8 @@ mia joins @admin as member
                 },
                 Step::OpenLink {
                     who: "bob".into(),
-                    chat: "vip".into()
+                    chat: "vip".into(),
+                    promo: None
                 },
                 Step::Join {
                     who: "eve".into(),

@@ -7,6 +7,7 @@
 //! `Retry-After`); a POST with an `Idempotency-Key` answers the same key and body with the
 //! first response again, and the same key with another body with 409.
 mod members;
+mod promos;
 mod services;
 mod types;
 mod webhooks;
@@ -66,7 +67,7 @@ impl Caller {
         title = "Tollgate seller API",
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
-                       plans, members, grants, payments, stats, alerts and webhooks. \
+                       plans, members, grants, payments, stats, alerts, webhooks and promo codes. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -81,6 +82,7 @@ impl Caller {
         (name = "members", description = "Memberships: grants, revocations"),
         (name = "payments", description = "Payments and numbers"),
         (name = "webhooks", description = "Outgoing webhooks and their deliveries"),
+        (name = "promo-codes", description = "Promo and access codes for your plans"),
     )
 )]
 struct ApiDoc;
@@ -117,6 +119,8 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::send_test))
         .routes(routes!(webhooks::resend_delivery))
         .routes(routes!(webhooks::list_events))
+        .routes(routes!(promos::list_promo_codes, promos::create_promo_code))
+        .routes(routes!(promos::deactivate_promo_code))
         .split_for_parts()
 }
 

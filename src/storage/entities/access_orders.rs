@@ -25,6 +25,10 @@ pub struct Model {
     /// The account that took the money: `platform`, `own_key` or `connect` (card payments).
     pub paid_to: Option<String>,
     pub refunded_minor: i64,
+    /// The promo code the order was priced with.
+    pub promo_code_id: Option<i64>,
+    /// What the code took off; `amount_minor + discount_minor` is the list price.
+    pub discount_minor: i64,
     pub created_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
 }

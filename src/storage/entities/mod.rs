@@ -15,6 +15,8 @@ pub mod memberships;
 pub mod orders;
 pub mod processed_events;
 pub mod products;
+pub mod promo_codes;
+pub mod promo_redemptions;
 pub mod quick_replies;
 pub mod relay_messages;
 pub mod seller_audit;
