@@ -138,14 +138,25 @@ async fn team_roles_invites_and_removal(app: TestApp) {
     )
     .await;
     assert_ne!(svc["title"], json!("Renamed"), "{svc}");
-
-    // Switching Ada to developer takes effect at once.
+    // Made an admin, the developer's key grants too, and the trail names them.
     app.say(sam, "/team");
     wait_contains(&app, sam, "Your team", 2).await;
+    press(&app, sam, "Dev → admin").await;
+    let (status, answer) = call(
+        &app,
+        Method::POST,
+        Some(&dev_key),
+        &format!("/services/{sid}/grants"),
+        Some(json!({"telegram_user_id": bea, "days": 3})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // Switching Ada to developer takes effect at once.
     press(&app, sam, "Ada → developer").await;
     app.say(ada, &format!("/grant {bea} 10"));
     wait_contains(&app, ada, "Your role (developer) cannot do this", 1).await;
-    assert_eq!(audited(&app, sam, "team_role").await.len(), 1);
+    assert_eq!(audited(&app, sam, "team_role").await.len(), 2);
 
     // Removing the developer revokes their key: the API and the bot forget them.
     press(&app, sam, "Remove Dev").await;
@@ -163,7 +174,7 @@ async fn team_roles_invites_and_removal(app: TestApp) {
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0].target_user, Some(bea));
     assert_eq!(audited(&app, sam, "grant").await.len(), 1);
-    assert!(audited(&app, dev, "grant").await.is_empty());
+    assert_eq!(audited(&app, dev, "grant").await.len(), 1);
     let removed = audited(&app, sam, "team_removed").await;
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0].target_user, Some(dev));

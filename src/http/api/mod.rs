@@ -45,12 +45,14 @@ pub const MAX_PAGE: u64 = 100;
 /// Rows a page holds unless `limit` says otherwise.
 pub const DEFAULT_PAGE: u64 = 50;
 
-/// Who is calling: a key, its seller and its mode.
+/// Who is calling: a key, its seller and its mode, and the role of the team member who made
+/// the key. As in the bot, `seller.user_id` is that member: the audit trail names them.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub key: ApiKey,
     pub seller: Seller,
     pub mode: Mode,
+    pub role: team::Role,
 }
 
 impl Caller {
@@ -222,7 +224,14 @@ async fn authenticate(State(s): State<HttpState>, mut req: Request, next: Next) 
     if !role.can(required_action(req.method(), req.uri().path())) {
         return ApiError::ForbiddenRole(role.as_str()).into_response();
     }
-    req.extensions_mut().insert(Caller { key, seller, mode });
+    let mut seller = seller;
+    seller.user_id = key.created_by;
+    req.extensions_mut().insert(Caller {
+        key,
+        seller,
+        mode,
+        role,
+    });
     let mut res = next.run(req).await;
     res.headers_mut()
         .insert("x-ratelimit-limit", HeaderValue::from(limit));
