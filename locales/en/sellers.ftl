@@ -312,3 +312,24 @@ sl-promo-wrong-plan = ❌ The code { $code } does not apply to these plans. Noth
 sl-promo-wrong-currency = ❌ The code { $code } is for another currency than this plan's price. Nothing changed.
 sl-promo-already-used = ❌ You have used the code { $code } already. Nothing changed.
 sl-promo-pending = ⏳ You have a card payment with the code { $code } open: finish it, or try again in 30 minutes.
+
+## Team (/team)
+
+sl-role-owner = owner
+sl-role-admin = admin
+sl-role-developer = developer
+sl-team-title = 👥 Your team. The owner manages billing, payment mode and the team; an admin manages services, plans, members and alerts; a developer manages API keys and webhooks. Everyone can read everything.
+sl-team-line = • { $name } ({ $id }): { $role }
+sl-team-make = { $name } → { $role }
+sl-team-remove = ✖ Remove { $name }
+sl-team-invite-admin = ➕ Invite an admin
+sl-team-invite-developer = ➕ Invite a developer
+sl-team-invite-link = Send this link to your new { $role }. It works once, for { $days } days:
+    { $link }
+sl-team-joined = ✅ You joined the team of { $seller } as { $role }. Your seller commands (/services, /dashboard, …) now work for this seller.
+sl-team-member-joined = 👥 { $name } ({ $id }) joined your team as { $role }.
+sl-team-removed = { $name } is no longer in your team; { $keys } of their API keys were revoked.
+sl-team-forbidden = ⛔ Your role ({ $role }) cannot do this. Ask the seller's owner.
+sl-team-invite-unknown = ❌ This team invite does not exist or has expired. Ask for a new one. Nothing changed.
+sl-team-invite-used = ❌ This team invite has been used already: each link works once. Ask for a new one. Nothing changed.
+sl-team-invite-in-a-team = ❌ You already work for a seller (as its owner or in its team), so you cannot join another team. Nothing changed.

@@ -39,6 +39,8 @@ pub enum UserCommand {
     Links,
     /// The seller's promo codes.
     Promos,
+    /// The seller's team: members, roles, invites (the owner's).
+    Team,
     Cancel,
 }
 

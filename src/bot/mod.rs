@@ -247,7 +247,7 @@ async fn user_command(
         // An operator's /grant (a listed admin who sells nothing) is the admin command.
         UserCommand::Grant(args)
             if ctx.admins.is_listed(from.id.0 as i64)
-                && crate::sellers::catalog::seller_of_user(&ctx.db, from.id.0 as i64)
+                && crate::sellers::team::acting(&ctx.db, from.id.0 as i64)
                     .await?
                     .is_none() =>
         {
@@ -295,6 +295,7 @@ async fn user_command(
         UserCommand::Payouts => seller(&ctx, &me, from, SellerCommand::Payouts).await,
         UserCommand::Links => seller(&ctx, &me, from, SellerCommand::Links).await,
         UserCommand::Promos => seller(&ctx, &me, from, SellerCommand::Promos).await,
+        UserCommand::Team => seller(&ctx, &me, from, SellerCommand::Team).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

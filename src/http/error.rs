@@ -18,6 +18,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     NotFound(&'static str),
+    /// The key's creating team member has a role that may not do this.
+    #[error("this key's team role ({0}) may not do this")]
+    ForbiddenRole(&'static str),
     /// A request that cannot be taken as it is, naming the field at fault when there is one.
     #[error("{message}")]
     Invalid {
@@ -51,6 +54,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::ForbiddenRole(_) => StatusCode::FORBIDDEN,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -66,6 +70,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound(_) => "not_found",
+            ApiError::ForbiddenRole(_) => "forbidden_role",
             ApiError::Invalid { .. } => "invalid",
             ApiError::Conflict { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",
@@ -85,7 +90,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Machine-readable: `unauthorized`, `not_found`, `invalid`, `rate_limited`,
+    /// Machine-readable: `unauthorized`, `forbidden_role`, `not_found`, `invalid`, `rate_limited`,
     /// `idempotency_key_reused`, `idempotency_key_in_use`, `too_large`, `conflict`, …
     pub code: String,
     pub message: String,

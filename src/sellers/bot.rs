@@ -27,7 +27,9 @@ use super::{
     audit,
     catalog::{self, BadInput, Connected, NewPlan, NotForSale, Plan, Seller, Service},
     drafts::{self, Current, Step},
-    promos, stats, sweep, webhooks,
+    promos, stats, sweep,
+    team::{self, Action, Role},
+    webhooks,
 };
 use crate::{
     accounts::users,
@@ -112,6 +114,12 @@ pub enum Press {
     BuyPromo(i64, i64),
     /// Pay for a plan by card with a promo code: (plan, code).
     BuyCardPromo(i64, i64),
+    /// Invite to the team: 1 an admin, 2 a developer.
+    TeamInvite(i64),
+    /// Switch a team member between admin and developer.
+    TeamRole(i64),
+    /// Remove a team member.
+    TeamRemove(i64),
 }
 
 impl Press {
@@ -150,6 +158,9 @@ impl Press {
             Press::PromoNew => ("pmn", None),
             Press::PromoOff(c) => ("pmx", Some(c)),
             Press::PromoEnter(s) => ("pme", Some(s)),
+            Press::TeamInvite(r) => ("tmi", Some(r)),
+            Press::TeamRole(u) => ("tmr", Some(u)),
+            Press::TeamRemove(u) => ("tmx", Some(u)),
             Press::BuyPromo(p, c) => return format!("{PREFIX}byp:{p}:{c}"),
             Press::BuyCardPromo(p, c) => return format!("{PREFIX}bcp:{p}:{c}"),
         };
@@ -219,6 +230,9 @@ impl Press {
             ("pmn", None) => Press::PromoNew,
             ("pmx", Some(c)) => Press::PromoOff(c),
             ("pme", Some(s)) => Press::PromoEnter(s),
+            ("tmi", Some(r @ 1..=2)) => Press::TeamInvite(r),
+            ("tmr", Some(u)) => Press::TeamRole(u),
+            ("tmx", Some(u)) => Press::TeamRemove(u),
             _ => return None,
         })
     }
@@ -311,7 +325,70 @@ pub enum SellerCommand {
     Payouts,
     Links,
     Promos,
+    Team,
     Cancel,
+}
+
+impl SellerCommand {
+    /// What the command does, for the role check.
+    fn action(&self) -> Action {
+        match self {
+            SellerCommand::Sell => Action::Services,
+            SellerCommand::Grant(_) | SellerCommand::Revoke(_) | SellerCommand::Whitelist(_) => {
+                Action::Members
+            }
+            SellerCommand::Alert(_) => Action::Alerts,
+            SellerCommand::ApiKey(args) if !args.trim().is_empty() => Action::ApiKeys,
+            SellerCommand::Payouts => Action::Billing,
+            SellerCommand::Team => Action::Team,
+            _ => Action::Read,
+        }
+    }
+}
+
+impl Press {
+    /// What a seller's press does, for the role check.
+    fn action(self) -> Action {
+        match self {
+            Press::KeyNew(_) | Press::KeyRevoke(_) => Action::ApiKeys,
+            Press::Payout(_) => Action::Billing,
+            Press::WebhookTest(_) | Press::WebhookEnable(_) | Press::WebhookResend(_) => {
+                Action::Webhooks
+            }
+            Press::TeamInvite(_) | Press::TeamRole(_) | Press::TeamRemove(_) => Action::Team,
+            Press::Services
+            | Press::Service(_)
+            | Press::Webhooks
+            | Press::Links
+            | Press::Promos => Action::Read,
+            _ => Action::Services,
+        }
+    }
+}
+
+/// What a seller dialogue step does, for the role check.
+fn step_action(step: &Step) -> Action {
+    match step {
+        Step::StripeKey | Step::StripeWebhookSecret { .. } | Step::ConnectAccount => {
+            Action::Billing
+        }
+        Step::ApiKey { .. } => Action::ApiKeys,
+        Step::Alert { .. } => Action::Alerts,
+        _ => Action::Services,
+    }
+}
+
+/// Says the presser's role may not do this.
+async fn refuse(ctx: &AppCtx, user: i64, locale: Locale, role: Role) -> HandlerResult {
+    let role = super::bot_team::role_name(locale, role);
+    say(
+        ctx,
+        user,
+        tr(locale, "sl-team-forbidden", &[("role", role)]),
+        None,
+    )
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn command(
@@ -334,17 +411,20 @@ pub(crate) async fn command(
         say(ctx, user, tr(locale, key, &[]), Some(markup)).await?;
         return Ok(());
     }
-    let seller = catalog::seller_of_user(&ctx.db, user).await?;
-    let Some(seller) = seller else {
+    let Some(acting) = team::acting(&ctx.db, user).await? else {
         if cmd == SellerCommand::Sell {
             return terms(ctx, user, locale).await;
         }
         tell(ctx, user, locale, "sl-not-a-seller").await?;
         return Ok(());
     };
+    let seller = acting.seller;
     if seller.status != "active" && cmd != SellerCommand::Services {
         tell(ctx, user, locale, "sl-suspended").await?;
         return Ok(());
+    }
+    if !acting.role.can(cmd.action()) {
+        return refuse(ctx, user, locale, acting.role).await;
     }
     match cmd {
         SellerCommand::Sell => {
@@ -365,6 +445,7 @@ pub(crate) async fn command(
         SellerCommand::Webhooks => webhooks_screen(ctx, &seller, locale, None).await?,
         SellerCommand::Links => super::bot_links::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Promos => super::bot_promos::screen(ctx, &seller, locale, None).await?,
+        SellerCommand::Team => super::bot_team::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -529,13 +610,17 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
     let user = from.id.0 as i64;
     let locale = locale_of(&ctx, user).await?;
     if let Some(shared) = msg.shared_chat() {
-        let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+        let Some(acting) = team::acting(&ctx.db, user).await? else {
             tell(&ctx, user, locale, "sl-not-a-seller").await?;
             return Ok(());
         };
+        let seller = acting.seller;
         if seller.status != "active" {
             tell(&ctx, user, locale, "sl-suspended").await?;
             return Ok(());
+        }
+        if !acting.role.can(Action::Services) {
+            return refuse(&ctx, user, locale, acting.role).await;
         }
         return connect(&ctx, &me, &seller, shared.chat_id.0, locale).await;
     }
@@ -556,6 +641,21 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
         tell(&ctx, user, locale, "sl-text-please").await?;
         return Ok(());
     };
+    // A step for a seller is checked against the member's role now (it may have changed since
+    // the step began); the onboarding and buyer steps belong to no seller yet.
+    let acting = match step {
+        Step::Terms | Step::Name | Step::Email { .. } | Step::Chat | Step::PromoEnter { .. } => {
+            None
+        }
+        _ => match team::acting(&ctx.db, user).await? {
+            Some(acting) if !acting.role.can(step_action(&step)) => {
+                done(&ctx, user).await?;
+                return refuse(&ctx, user, locale, acting.role).await;
+            }
+            acting => acting,
+        },
+    };
+    let acting_seller = acting.map(|a| a.seller);
     let bad = |e: BadInput| {
         let ctx = ctx.clone();
         async move {
@@ -638,7 +738,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
         } => match catalog::parse_trial(&text) {
             Ok(trial) => {
                 done(&ctx, user).await?;
-                let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                let Some(seller) = acting_seller.clone() else {
                     return Ok(());
                 };
                 let Some(service) = catalog::own_service(&ctx.db, seller.id, service).await? else {
@@ -678,21 +778,21 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
         | Step::StripeWebhookSecret { .. }
         | Step::ConnectAccount
         | Step::PlanCardPrice { .. } => {
-            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+            let Some(seller) = acting_seller.clone() else {
                 done(&ctx, user).await?;
                 return Ok(());
             };
             super::bot_payouts::answer(&ctx, &seller, locale, step, &text, msg.id).await?;
         }
         Step::ApiKey { live } => {
-            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+            let Some(seller) = acting_seller.clone() else {
                 done(&ctx, user).await?;
                 return Ok(());
             };
             super::bot_keys::answer(&ctx, &seller, locale, live, &text).await?;
         }
         Step::LinkName { service } => {
-            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+            let Some(seller) = acting_seller.clone() else {
                 done(&ctx, user).await?;
                 return Ok(());
             };
@@ -704,7 +804,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
             super::bot_links::answer(&ctx, &seller, locale, service, &text).await?;
         }
         Step::StarSubPrice { service } => {
-            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+            let Some(seller) = acting_seller.clone() else {
                 done(&ctx, user).await?;
                 return Ok(());
             };
@@ -716,7 +816,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
             super::bot_subscriptions::answer(&ctx, &seller, locale, service, &text).await?;
         }
         Step::PromoNew(draft) => {
-            let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+            let Some(seller) = acting_seller.clone() else {
                 done(&ctx, user).await?;
                 return Ok(());
             };
@@ -737,7 +837,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
         Step::Alert { service } => match catalog::parse_alert(&text) {
             Ok(text) => {
                 done(&ctx, user).await?;
-                let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+                let Some(seller) = acting_seller.clone() else {
                     return Ok(());
                 };
                 post_alert(&ctx, &seller, service, &text, locale).await?;
@@ -1569,17 +1669,37 @@ async fn act(
         }
         _ => {}
     }
-    let Some(seller) = catalog::seller_of_user(&ctx.db, user).await? else {
+    let Some(acting) = team::acting(&ctx.db, user).await? else {
         return Ok(false);
     };
+    let seller = acting.seller;
     if seller.status != "active" {
         tell(ctx, user, locale, "sl-suspended").await?;
+        return Ok(true);
+    }
+    if !acting.role.can(press.action()) {
+        refuse(ctx, user, locale, acting.role).await?;
         return Ok(true);
     }
     let now = ctx.now();
     let own = |id: i64| catalog::own_service(&ctx.db, seller.id, id);
     match press {
         Press::KeyNew(live) => super::bot_keys::ask(ctx, &seller, locale, live == 1).await?,
+        Press::TeamInvite(which) => {
+            if !super::bot_team::invite(ctx, me, &seller, locale, which).await? {
+                return Ok(false);
+            }
+        }
+        Press::TeamRole(member) => {
+            if !super::bot_team::switch_role(ctx, &seller, locale, member, message).await? {
+                return Ok(false);
+            }
+        }
+        Press::TeamRemove(member) => {
+            if !super::bot_team::remove(ctx, &seller, locale, member, message).await? {
+                return Ok(false);
+            }
+        }
         Press::Payout(which) => super::bot_payouts::choose(ctx, &seller, locale, which).await?,
         Press::PlanCardPrice(id) => {
             if !super::bot_payouts::ask_card_price(ctx, &seller, locale, id).await? {

@@ -148,9 +148,11 @@ pub async fn register(
     )
     .exec_without_returning(db)
     .await?;
-    Ok(seller_of_user(db, user_id)
+    let seller = seller_of_user(db, user_id)
         .await?
-        .expect("the seller was just written"))
+        .expect("the seller was just written");
+    super::team::add_owner(db, now, &seller).await?;
+    Ok(seller)
 }
 
 /// Suspends or reinstates a seller; false when there is no such seller.

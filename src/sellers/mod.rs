@@ -21,6 +21,7 @@ pub mod bot_links;
 pub mod bot_payouts;
 pub mod bot_promos;
 pub mod bot_subscriptions;
+pub mod bot_team;
 pub mod card;
 pub mod catalog;
 pub mod connect;
@@ -30,6 +31,7 @@ pub mod payouts;
 pub mod promos;
 pub mod stats;
 pub mod sweep;
+pub mod team;
 pub mod tenant;
 pub mod webhooks;
 

@@ -25,5 +25,6 @@ mod star_subscriptions;
 mod start;
 mod storage;
 mod stripe_webhook;
+mod teams;
 mod telegram_webhook;
 mod webhooks;

@@ -722,6 +722,22 @@ impl Replay<'_> {
                 emu.send_text(person, person, &format!("/start {payload}"))
                     .map_err(|e| e.to_string())?;
             }
+            Step::OpenTeamInvite { who, from } => {
+                let person = self.person(who)?.id;
+                let holder = self.person(from)?.id;
+                let payload = emu
+                    .bot_messages(holder)
+                    .iter()
+                    .rev()
+                    .filter_map(|m| m.body())
+                    .find_map(|b| {
+                        let start = b.find("start=team_")? + "start=".len();
+                        b[start..].split_whitespace().next().map(str::to_owned)
+                    })
+                    .ok_or_else(|| format!("the bot showed {from} no team invite"))?;
+                emu.send_text(person, person, &format!("/start {payload}"))
+                    .map_err(|e| e.to_string())?;
+            }
             Step::Join {
                 who,
                 chat,

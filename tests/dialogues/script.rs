@@ -51,6 +51,8 @@
 //! sam shares vip                   # sam picks vip with the bot's "share a channel/group" button
 //! bob opens the link of vip        # bob sends /start s_<code> of vip's service
 //! bob opens the link of vip with code SPRING   # ... /start s_<code>_SPRING
+//! ada opens sam's team invite      # ada sends /start team_<token> of the newest team invite
+//!                                  # link the bot showed sam
 //! bob joins vip                    # bob uses the newest invite link the bot sent him
 //! bob is in vip                    # bob is a member of vip (or: is not in vip; waits)
 //! bob got ~ "Payment received"     # some bot message to bob says this (any order: for what
@@ -197,6 +199,11 @@ pub enum Step {
         /// A promo code carried in the link (`s_<code>_<promo>`).
         promo: Option<String>,
     },
+    /// `who` opens the newest team invite link the bot showed `from`.
+    OpenTeamInvite {
+        who: String,
+        from: String,
+    },
     Join {
         who: String,
         chat: String,
@@ -317,6 +324,15 @@ fn seller_line(line: &str) -> Option<Result<Step, String>> {
         return Some(Ok(Step::Share {
             who,
             chat: chat.trim().to_owned(),
+        }));
+    }
+    if let Some(from) = rest
+        .strip_prefix("opens ")
+        .and_then(|r| r.strip_suffix("'s team invite"))
+    {
+        return Some(Ok(Step::OpenTeamInvite {
+            who,
+            from: from.trim().to_owned(),
         }));
     }
     if let Some(chat) = rest.strip_prefix("opens the link of ") {
@@ -1007,5 +1023,18 @@ stripe: I am a person called stripe
         assert!(parse("olga @topic(alice) hello").is_err());
         assert!(parse("topic of alice is gone").is_err());
         assert!(parse("alice sees: nothing").is_err());
+    }
+
+    #[test]
+    fn a_team_invite_is_opened_from_whoever_was_shown_it() {
+        let steps =
+            parse("person sam en Sam\nperson ada en Ada\nada opens sam's team invite\n").unwrap();
+        assert_eq!(
+            steps.last().map(|l| &l.step),
+            Some(&Step::OpenTeamInvite {
+                who: "ada".into(),
+                from: "sam".into()
+            })
+        );
     }
 }

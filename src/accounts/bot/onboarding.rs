@@ -60,6 +60,19 @@ pub(crate) async fn start(
     if link_invalid {
         send_private(ctx, user.id, &Reply::StartLinkInvalid, locale).await?;
     }
+    // A seller's team invite: joining the team instead of the welcome.
+    if let Some(token) = payload
+        .as_ref()
+        .and_then(|p| p.as_str().strip_prefix(crate::sellers::team::INVITE_PREFIX))
+    {
+        if *state != State::Idle {
+            dialogue
+                .update(State::Idle)
+                .await
+                .map_err(|e| crate::bot::BotError::Dialogue(e.to_string()))?;
+        }
+        return crate::sellers::bot_team::opened(ctx, user.id, locale, token).await;
+    }
     // A seller's service link: its plans instead of the welcome.
     if let Some(code) = payload.as_ref().and_then(|p| p.as_str().strip_prefix("s_")) {
         if *state != State::Idle {

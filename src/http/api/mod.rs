@@ -34,6 +34,7 @@ use super::{ApiError, HttpState, is_length_limit};
 use crate::sellers::{
     api_keys::{self, ApiKey, Idempotent, Mode, Rate},
     catalog::Seller,
+    team::{self, Action},
     tenant::Tenant,
 };
 
@@ -44,12 +45,14 @@ pub const MAX_PAGE: u64 = 100;
 /// Rows a page holds unless `limit` says otherwise.
 pub const DEFAULT_PAGE: u64 = 50;
 
-/// Who is calling: a key, its seller and its mode.
+/// Who is calling: a key, its seller and its mode, and the role of the team member who made
+/// the key. As in the bot, `seller.user_id` is that member: the audit trail names them.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub key: ApiKey,
     pub seller: Seller,
     pub mode: Mode,
+    pub role: team::Role,
 }
 
 impl Caller {
@@ -159,6 +162,25 @@ async fn no_route() -> ApiError {
     ApiError::NotFound("no such route")
 }
 
+/// What a request does, for the key's role check: every read is open to every role; a write
+/// is what its resource is (`path` is relative to `/api/v1`, or carries it).
+pub fn required_action(method: &Method, path: &str) -> Action {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Action::Read;
+    }
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "webhook-endpoints" | "webhook-deliveries" | "events" => Action::Webhooks,
+        "members" => Action::Members,
+        "services" if path.ends_with("/grants") => Action::Members,
+        "services" if path.ends_with("/alerts") => Action::Alerts,
+        "services" | "plans" | "promo-codes" => Action::Services,
+        // Anything else that writes is the owner's.
+        _ => Action::Team,
+    }
+}
+
 /// Checks the bearer key and counts the request against its hourly limit.
 async fn authenticate(State(s): State<HttpState>, mut req: Request, next: Next) -> Response {
     let secret = req
@@ -192,7 +214,24 @@ async fn authenticate(State(s): State<HttpState>, mut req: Request, next: Next) 
         }
         Rate::Allowed { remaining } => remaining,
     };
-    req.extensions_mut().insert(Caller { key, seller, mode });
+    // A key acts with its creating member's role; a removed member's keys are revoked, and
+    // one whose member is gone all the same is no key.
+    let role = match team::key_role(&s.ctx.db, &seller, key.created_by).await {
+        Ok(Some(role)) => role,
+        Ok(None) => return ApiError::Unauthorized.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if !role.can(required_action(req.method(), req.uri().path())) {
+        return ApiError::ForbiddenRole(role.as_str()).into_response();
+    }
+    let mut seller = seller;
+    seller.user_id = key.created_by;
+    req.extensions_mut().insert(Caller {
+        key,
+        seller,
+        mode,
+        role,
+    });
     let mut res = next.run(req).await;
     res.headers_mut()
         .insert("x-ratelimit-limit", HeaderValue::from(limit));
@@ -441,5 +480,44 @@ mod tests {
         assert!(matches!(err, ApiError::Invalid { field: Some(f), .. } if f == "stars_price"));
         let err = parse_json::<types::NewPlan>(b"{nope").unwrap_err();
         assert!(matches!(err, ApiError::Invalid { field: None, .. }));
+    }
+    #[test]
+    fn every_write_route_names_the_role_action_it_needs() {
+        let spec = spec();
+        let mut seen = 0;
+        for (path, item) in &spec.paths.paths {
+            for (method, op) in [
+                (Method::POST, &item.post),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
+            ] {
+                if op.is_none() {
+                    continue;
+                }
+                seen += 1;
+                let action = required_action(&method, path);
+                // No API write is the owner's alone: each belongs to admins or developers.
+                assert_ne!(action, Action::Team, "{method} {path}");
+                let expected = if path.starts_with("/webhook") {
+                    Action::Webhooks
+                } else if path.ends_with("/grants") || path.starts_with("/members") {
+                    Action::Members
+                } else if path.ends_with("/alerts") {
+                    Action::Alerts
+                } else {
+                    Action::Services
+                };
+                assert_eq!(action, expected, "{method} {path}");
+            }
+        }
+        assert!(seen >= 12, "the spec lists the write routes ({seen})");
+        assert_eq!(
+            required_action(&Method::GET, "/api/v1/webhook-endpoints"),
+            Action::Read
+        );
+        assert_eq!(
+            required_action(&Method::POST, "/api/v1/services/7/grants"),
+            Action::Members
+        );
     }
 }
