@@ -1764,7 +1764,23 @@ pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, payload: &str) -> 
         Some((code, promo)) => (code, Some(promo)),
         None => (payload, None),
     };
-    match catalog::service_by_code(&ctx.db, code).await? {
+    let found = catalog::service_by_code(&ctx.db, code).await?;
+    if let Some(service) = &found {
+        let now = ctx.now();
+        let view = super::analytics::NewEvent {
+            source: Some(super::analytics::source_of_link(promo)),
+            ..super::analytics::NewEvent::new(
+                service.seller_id,
+                service.livemode,
+                service.id,
+                user,
+                super::analytics::Kind::View,
+                super::analytics::view_key(service.id, user, now),
+            )
+        };
+        super::analytics::record(&ctx.db, now, &view).await?;
+    }
+    match found {
         Some(service) => match promo {
             Some(promo) => promo_entered(ctx, user, &service, promo, locale).await,
             None => buyer_card(ctx, user, &service, locale, None).await,

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod admission;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod bot;

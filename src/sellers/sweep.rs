@@ -157,6 +157,21 @@ async fn emit_expired(
         })
         .collect();
     webhooks::emit_many(txn, now, events).await?;
+    for m in claimed {
+        let ends = m.ends_at.map_or(0, |t| t.timestamp());
+        let churned = super::analytics::NewEvent {
+            plan_id: m.plan_id,
+            ..super::analytics::NewEvent::new(
+                m.seller_id,
+                livemode.get(&m.service_id).copied().unwrap_or(true),
+                m.service_id,
+                m.user_id,
+                super::analytics::Kind::Churned,
+                format!("churned:{}:{ends}", m.id),
+            )
+        };
+        super::analytics::record(txn, now, &churned).await?;
+    }
     Ok(())
 }
 
