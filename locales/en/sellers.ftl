@@ -312,3 +312,13 @@ sl-promo-wrong-plan = ❌ The code { $code } does not apply to these plans. Noth
 sl-promo-wrong-currency = ❌ The code { $code } is for another currency than this plan's price. Nothing changed.
 sl-promo-already-used = ❌ You have used the code { $code } already. Nothing changed.
 sl-promo-pending = ⏳ You have a card payment with the code { $code } open: finish it, or try again in 30 minutes.
+
+## Analytics (/dashboard)
+sl-analytics = 📈 Analytics, { $days } days (live services)
+    MRR: { $mrr }
+    Churn: { $churn } ({ $churned } ended of { $active } active at the start)
+    Trial conversion: { $conversion } ({ $converted } of { $trials } trials paid)
+    Views { $views } · checkouts { $checkouts } · payments { $payments } · renewals { $renewals } · refunds { $refunds }
+    Revenue by source:
+sl-analytics-source = • { $source }: { $gross } gross · { $refunded } refunded · { $net } net · { $payments } payments
+sl-analytics-window = 📈 { $days } days

@@ -312,3 +312,13 @@ sl-promo-wrong-plan = ❌ Код { $code } не действует для эти
 sl-promo-wrong-currency = ❌ Код { $code } в другой валюте, чем цена этого тарифа. Ничего не изменилось.
 sl-promo-already-used = ❌ Вы уже использовали код { $code }. Ничего не изменилось.
 sl-promo-pending = ⏳ У вас открыта оплата картой с кодом { $code }: завершите её или попробуйте снова через 30 минут.
+
+## Аналитика (/dashboard)
+sl-analytics = 📈 Аналитика за { $days } дней (рабочие сервисы)
+    MRR: { $mrr }
+    Отток: { $churn } (закончились { $churned } из { $active } активных на начало)
+    Конверсия пробных: { $conversion } (оплачено { $converted } из { $trials })
+    Просмотры { $views } · оформления { $checkouts } · платежи { $payments } · продления { $renewals } · возвраты { $refunds }
+    Выручка по источникам:
+sl-analytics-source = • { $source }: { $gross } всего · { $refunded } возвращено · { $net } вам · платежей: { $payments }
+sl-analytics-window = 📈 { $days } дней

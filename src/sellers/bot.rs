@@ -112,6 +112,8 @@ pub enum Press {
     BuyPromo(i64, i64),
     /// Pay for a plan by card with a promo code: (plan, code).
     BuyCardPromo(i64, i64),
+    /// The seller's analytics over 30 or 90 days.
+    Analytics(i64),
 }
 
 impl Press {
@@ -150,6 +152,7 @@ impl Press {
             Press::PromoNew => ("pmn", None),
             Press::PromoOff(c) => ("pmx", Some(c)),
             Press::PromoEnter(s) => ("pme", Some(s)),
+            Press::Analytics(d) => ("an", Some(d)),
             Press::BuyPromo(p, c) => return format!("{PREFIX}byp:{p}:{c}"),
             Press::BuyCardPromo(p, c) => return format!("{PREFIX}bcp:{p}:{c}"),
         };
@@ -219,6 +222,7 @@ impl Press {
             ("pmn", None) => Press::PromoNew,
             ("pmx", Some(c)) => Press::PromoOff(c),
             ("pme", Some(s)) => Press::PromoEnter(s),
+            ("an", Some(d @ (30 | 90))) => Press::Analytics(d),
             _ => return None,
         })
     }
@@ -1220,15 +1224,21 @@ async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResu
         ));
     }
     say(ctx, seller.user_id, text, None).await?;
-    dashboard_chart(ctx, seller, locale).await
+    super::bot_analytics::show(ctx, seller, locale, DASHBOARD_DAYS, false).await?;
+    dashboard_chart(ctx, seller, locale, DASHBOARD_DAYS).await
 }
 
 /// Under the dashboard: a chart of the revenue (in the main currency) and the new members per
-/// day; nothing without sales in the window (the text says so).
-async fn dashboard_chart(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
+/// day over the last `days`; nothing without sales in the window (the text says so).
+pub(super) async fn dashboard_chart(
+    ctx: &AppCtx,
+    seller: &Seller,
+    locale: Locale,
+    days: i64,
+) -> HandlerResult {
     use crate::admin::charts::{self, Series};
     let now = ctx.now();
-    let Some(daily) = stats::daily(&ctx.db, seller.id, now, DASHBOARD_DAYS).await? else {
+    let Some(daily) = stats::daily(&ctx.db, seller.id, now, days).await? else {
         return Ok(());
     };
     // Stars are whole; other currencies count in cents.
@@ -1255,11 +1265,7 @@ async fn dashboard_chart(ctx: &AppCtx, seller: &Seller, locale: Locale) -> Handl
                 .collect(),
         },
     ];
-    let title = tr(
-        locale,
-        "sl-chart-title",
-        &[("days", DASHBOARD_DAYS.to_string())],
-    );
+    let title = tr(locale, "sl-chart-title", &[("days", days.to_string())]);
     let caption = title.clone();
     let png = match tokio::task::spawn_blocking(move || charts::lines(&title, &series)).await {
         Ok(Ok(png)) => png,
@@ -1659,6 +1665,9 @@ async fn act(
         Press::Webhooks => webhooks_screen(ctx, &seller, locale, message).await?,
         Press::Links => super::bot_links::screen(ctx, &seller, locale, message).await?,
         Press::Promos => super::bot_promos::screen(ctx, &seller, locale, message).await?,
+        Press::Analytics(days) => {
+            super::bot_analytics::show(ctx, &seller, locale, days, true).await?
+        }
         Press::PromoNew => super::bot_promos::ask(ctx, &seller, locale).await?,
         Press::PromoOff(id) => {
             if !super::bot_promos::deactivate(ctx, &seller, locale, id, message).await? {
@@ -2943,6 +2952,8 @@ mod tests {
             Press::Links,
             Press::LinkNew(4),
             Press::LinkRevoke(i64::MAX),
+            Press::Analytics(30),
+            Press::Analytics(90),
         ] {
             let d = p.data();
             assert!(d.len() <= 64, "{d}");
@@ -2961,6 +2972,8 @@ mod tests {
             "sl:lkr:x",
             "sl:by:1:2",
             "sl:by:--1",
+            "sl:an:7",
+            "sl:an",
             "xx:by:1",
         ] {
             assert_eq!(Press::parse(bad), None, "{bad}");
