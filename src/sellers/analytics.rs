@@ -135,19 +135,38 @@ pub async fn record(
     now: DateTime<Utc>,
     ev: &NewEvent,
 ) -> ServiceResult<bool> {
+    Ok(record_many(conn, now, std::slice::from_ref(ev)).await? == 1)
+}
+
+/// Columns per row of [`record_many`]'s statement.
+const COLUMNS: usize = 12;
+/// Rows per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Records each of `events` once, a statement per thousand; how many were new.
+pub async fn record_many(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    events: &[NewEvent],
+) -> ServiceResult<u64> {
     let backend = conn.get_database_backend();
-    let sql = storage::sql(
-        backend,
-        "INSERT INTO seller_events (seller_id, livemode, service_id, plan_id, user_id, kind, \
-         source, amount_minor, net_minor, currency, dedupe_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    );
-    let r = conn
-        .execute_raw(sea_orm::Statement::from_sql_and_values(
+    let mut recorded = 0;
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let rows = (0..chunk.len())
+            .map(|i| format!("({})", storage::placeholders(i * COLUMNS + 1, COLUMNS)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = storage::sql(
             backend,
-            sql,
-            [
+            &format!(
+                "INSERT INTO seller_events (seller_id, livemode, service_id, plan_id, user_id, \
+                 kind, source, amount_minor, net_minor, currency, dedupe_key, created_at) \
+                 VALUES {rows} ON CONFLICT (dedupe_key) DO NOTHING"
+            ),
+        );
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * COLUMNS);
+        for ev in chunk {
+            values.extend([
                 ev.seller_id.into(),
                 ev.livemode.into(),
                 ev.service_id.into(),
@@ -160,10 +179,16 @@ pub async fn record(
                 ev.currency.clone().into(),
                 ev.dedupe_key.clone().into(),
                 now.into(),
-            ],
-        ))
-        .await?;
-    Ok(r.rows_affected() == 1)
+            ]);
+        }
+        recorded += conn
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend, sql, values,
+            ))
+            .await?
+            .rows_affected();
+    }
+    Ok(recorded)
 }
 
 /// The source of `user`'s latest view of `service`, if they viewed it.

@@ -307,3 +307,34 @@ async fn the_api_shows_a_buyers_way_from_link_to_payment(app: TestApp) {
     app.stop().await;
 }
 on_both_databases!(api, the_api_shows_a_buyers_way_from_link_to_payment);
+
+/// Many events at once (more than one statement's worth), some of them repeated: each is
+/// recorded once.
+#[tokio::test]
+async fn a_batch_records_each_event_once() {
+    each_backend(async |db: Db| {
+        let (tenant, service, _) = setup(&db, 9300).await;
+        let now = Utc::now();
+        let churn = |user: i64| {
+            NewEvent::new(
+                tenant.seller_id,
+                true,
+                service.id,
+                user,
+                Kind::Churned,
+                format!("churned:test:{user}"),
+            )
+        };
+        let batch: Vec<NewEvent> = (0..2500).map(churn).collect();
+        assert_eq!(
+            analytics::record_many(&db, now, &batch).await.unwrap(),
+            2500
+        );
+        // The same causes again, with 100 new ones among them.
+        let again: Vec<NewEvent> = (2400..2600).map(churn).collect();
+        assert_eq!(analytics::record_many(&db, now, &again).await.unwrap(), 100);
+        let r = analytics::report(&db, tenant, now, 30).await.unwrap();
+        assert_eq!(r.churned, 2600);
+    })
+    .await;
+}
