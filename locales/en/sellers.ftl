@@ -333,3 +333,12 @@ sl-team-forbidden = ⛔ Your role ({ $role }) cannot do this. Ask the seller's o
 sl-team-invite-unknown = ❌ This team invite does not exist or has expired. Ask for a new one. Nothing changed.
 sl-team-invite-used = ❌ This team invite has been used already: each link works once. Ask for a new one. Nothing changed.
 sl-team-invite-in-a-team = ❌ You already work for a seller (as its owner or in its team), so you cannot join another team. Nothing changed.
+## Analytics (/dashboard)
+sl-analytics = 📈 Analytics, { $days } days (live services)
+    MRR: { $mrr }
+    Churn: { $churn } ({ $churned } ended of { $active } active at the start)
+    Trial conversion: { $conversion } ({ $converted } of { $trials } trials paid)
+    Views { $views } · checkouts { $checkouts } · payments { $payments } · renewals { $renewals } · refunds { $refunds }
+    Revenue by source:
+sl-analytics-source = • { $source }: { $gross } gross · { $refunded } refunded · { $net } net · { $payments } payments
+sl-analytics-window = 📈 { $days } days

@@ -24,6 +24,7 @@ mod m20261210_000016_promo_codes;
 mod m20261210_000017_member_indexes;
 mod m20261210_000018_connect_onboarding;
 mod m20261210_000019_seller_teams;
+mod m20261210_000020_seller_analytics;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000017_member_indexes::Migration),
             Box::new(m20261210_000018_connect_onboarding::Migration),
             Box::new(m20261210_000019_seller_teams::Migration),
+            Box::new(m20261210_000020_seller_analytics::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use super::{
+    analytics::{self, Kind, NewEvent},
     audit,
     catalog::{Plan, Service},
     links::{self, Link},
@@ -181,6 +182,10 @@ pub async fn create_order_with(
     if let Some((_, false)) = hold {
         return Ok(Ordered::Promo(promos::Invalid::Pending));
     }
+    let source = analytics::latest_source(db, plan.service_id, user).await?;
+    let livemode = super::catalog::service(db, plan.service_id)
+        .await?
+        .is_none_or(|s| s.livemode);
     let txn = db.begin().await?;
     if let Some((old, true)) = hold {
         let failed = access_orders::Entity::update_many()
@@ -202,12 +207,13 @@ pub async fn create_order_with(
         method: Set(method.into()),
         status: Set("pending".into()),
         amount_minor: Set(price.as_ref().map_or(list, |p| p.amount)),
-        currency: Set(currency),
+        currency: Set(currency.clone()),
         fee_minor: Set(0),
         net_minor: Set(0),
         telegram_charge_id: Set(None),
         promo_code_id: Set(promo.map(|q| q.code.id)),
         discount_minor: Set(price.as_ref().map_or(0, promos::Price::discount)),
+        source: Set(source.clone()),
         created_at: Set(now),
         paid_at: Set(None),
         ..Default::default()
@@ -221,6 +227,26 @@ pub async fn create_order_with(
         txn.rollback().await?;
         return Ok(Ordered::Promo(why));
     }
+    let amount = price.as_ref().map_or(list, |p| p.amount);
+    analytics::record(
+        &txn,
+        now,
+        &NewEvent {
+            plan_id: Some(plan.id),
+            source,
+            amount_minor: Some(amount),
+            currency: Some(currency.clone()),
+            ..NewEvent::new(
+                plan.seller_id,
+                livemode,
+                plan.service_id,
+                user,
+                Kind::CheckoutStarted,
+                format!("checkout:{id}"),
+            )
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(match order(db, id).await? {
         Some(o) => Ordered::Order(Box::new(o)),
@@ -315,6 +341,32 @@ pub async fn refund(
         return Ok(None);
     }
     let amount = total - order.refunded_minor;
+    // The seller's net shrinks by the refunded share of it.
+    let net_back = if order.amount_minor > 0 {
+        (i128::from(amount) * i128::from(order.net_minor) / i128::from(order.amount_minor)) as i64
+    } else {
+        0
+    };
+    analytics::record(
+        &txn,
+        now,
+        &NewEvent {
+            plan_id: Some(order.plan_id),
+            source: order.source.clone(),
+            amount_minor: Some(amount),
+            net_minor: Some(net_back),
+            currency: Some(order.currency.clone()),
+            ..NewEvent::new(
+                order.seller_id,
+                livemode,
+                order.service_id,
+                order.user_id,
+                Kind::Refunded,
+                format!("refund:{}:{total}", order.id),
+            )
+        },
+    )
+    .await?;
     let mut data = serde_json::json!({
         "order": order.id,
         "service": order.service_id,
@@ -489,6 +541,39 @@ pub async fn pay(
     )
     .await?
     .expect("a paid extension is never refused");
+    let paid = NewEvent {
+        plan_id: Some(plan.id),
+        source: order.source.clone(),
+        amount_minor: Some(order.amount_minor),
+        net_minor: Some(net),
+        currency: Some(order.currency.clone()),
+        ..NewEvent::new(
+            order.seller_id,
+            service.livemode,
+            order.service_id,
+            order.user_id,
+            Kind::Paid,
+            format!("paid:{}", order.id),
+        )
+    };
+    analytics::record(&txn, now, &paid).await?;
+    if renewed {
+        let key = format!(
+            "renewed:{}:{}",
+            membership.id,
+            membership.ends_at.map_or(0, |t| t.timestamp())
+        );
+        analytics::record(
+            &txn,
+            now,
+            &NewEvent {
+                kind: Kind::Renewed,
+                dedupe_key: key,
+                ..paid
+            },
+        )
+        .await?;
+    }
     let payment = serde_json::json!({
         "order": order.id,
         "amount": order.amount_minor,
@@ -695,6 +780,8 @@ pub async fn start_trial(
     plan: &Plan,
     user: i64,
 ) -> ServiceResult<Trial> {
+    // Read before the transaction: SQLite has one writer, and the transaction holds it.
+    let source = analytics::latest_source(db, service.id, user).await?;
     let txn = db.begin().await?;
     let Some((m, _)) = extend(
         &txn,
@@ -710,6 +797,23 @@ pub async fn start_trial(
         txn.rollback().await?;
         return Ok(Trial::AlreadyUsed);
     };
+    analytics::record(
+        &txn,
+        now,
+        &NewEvent {
+            plan_id: Some(plan.id),
+            source,
+            ..NewEvent::new(
+                service.seller_id,
+                service.livemode,
+                service.id,
+                user,
+                Kind::TrialStarted,
+                format!("trial:{}", m.id),
+            )
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         now,

@@ -120,6 +120,8 @@ pub enum Press {
     TeamRole(i64),
     /// Remove a team member.
     TeamRemove(i64),
+    /// The seller's analytics over 30 or 90 days.
+    Analytics(i64),
 }
 
 impl Press {
@@ -161,6 +163,7 @@ impl Press {
             Press::TeamInvite(r) => ("tmi", Some(r)),
             Press::TeamRole(u) => ("tmr", Some(u)),
             Press::TeamRemove(u) => ("tmx", Some(u)),
+            Press::Analytics(d) => ("an", Some(d)),
             Press::BuyPromo(p, c) => return format!("{PREFIX}byp:{p}:{c}"),
             Press::BuyCardPromo(p, c) => return format!("{PREFIX}bcp:{p}:{c}"),
         };
@@ -233,6 +236,7 @@ impl Press {
             ("tmi", Some(r @ 1..=2)) => Press::TeamInvite(r),
             ("tmr", Some(u)) => Press::TeamRole(u),
             ("tmx", Some(u)) => Press::TeamRemove(u),
+            ("an", Some(d @ (30 | 90))) => Press::Analytics(d),
             _ => return None,
         })
     }
@@ -360,7 +364,8 @@ impl Press {
             | Press::Service(_)
             | Press::Webhooks
             | Press::Links
-            | Press::Promos => Action::Read,
+            | Press::Promos
+            | Press::Analytics(_) => Action::Read,
             _ => Action::Services,
         }
     }
@@ -1320,15 +1325,21 @@ async fn dashboard(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResu
         ));
     }
     say(ctx, seller.user_id, text, None).await?;
-    dashboard_chart(ctx, seller, locale).await
+    super::bot_analytics::show(ctx, seller, locale, DASHBOARD_DAYS, false).await?;
+    dashboard_chart(ctx, seller, locale, DASHBOARD_DAYS).await
 }
 
 /// Under the dashboard: a chart of the revenue (in the main currency) and the new members per
-/// day; nothing without sales in the window (the text says so).
-async fn dashboard_chart(ctx: &AppCtx, seller: &Seller, locale: Locale) -> HandlerResult {
+/// day over the last `days`; nothing without sales in the window (the text says so).
+pub(super) async fn dashboard_chart(
+    ctx: &AppCtx,
+    seller: &Seller,
+    locale: Locale,
+    days: i64,
+) -> HandlerResult {
     use crate::admin::charts::{self, Series};
     let now = ctx.now();
-    let Some(daily) = stats::daily(&ctx.db, seller.id, now, DASHBOARD_DAYS).await? else {
+    let Some(daily) = stats::daily(&ctx.db, seller.id, now, days).await? else {
         return Ok(());
     };
     // Stars are whole; other currencies count in cents.
@@ -1355,11 +1366,7 @@ async fn dashboard_chart(ctx: &AppCtx, seller: &Seller, locale: Locale) -> Handl
                 .collect(),
         },
     ];
-    let title = tr(
-        locale,
-        "sl-chart-title",
-        &[("days", DASHBOARD_DAYS.to_string())],
-    );
+    let title = tr(locale, "sl-chart-title", &[("days", days.to_string())]);
     let caption = title.clone();
     let png = match tokio::task::spawn_blocking(move || charts::lines(&title, &series)).await {
         Ok(Ok(png)) => png,
@@ -1779,6 +1786,9 @@ async fn act(
         Press::Webhooks => webhooks_screen(ctx, &seller, locale, message).await?,
         Press::Links => super::bot_links::screen(ctx, &seller, locale, message).await?,
         Press::Promos => super::bot_promos::screen(ctx, &seller, locale, message).await?,
+        Press::Analytics(days) => {
+            super::bot_analytics::show(ctx, &seller, locale, days, true).await?
+        }
         Press::PromoNew => super::bot_promos::ask(ctx, &seller, locale).await?,
         Press::PromoOff(id) => {
             if !super::bot_promos::deactivate(ctx, &seller, locale, id, message).await? {
@@ -1884,7 +1894,23 @@ pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, payload: &str) -> 
         Some((code, promo)) => (code, Some(promo)),
         None => (payload, None),
     };
-    match catalog::service_by_code(&ctx.db, code).await? {
+    let found = catalog::service_by_code(&ctx.db, code).await?;
+    if let Some(service) = &found {
+        let now = ctx.now();
+        let view = super::analytics::NewEvent {
+            source: Some(super::analytics::source_of_link(promo)),
+            ..super::analytics::NewEvent::new(
+                service.seller_id,
+                service.livemode,
+                service.id,
+                user,
+                super::analytics::Kind::View,
+                super::analytics::view_key(service.id, user, now),
+            )
+        };
+        super::analytics::record(&ctx.db, now, &view).await?;
+    }
+    match found {
         Some(service) => match promo {
             Some(promo) => promo_entered(ctx, user, &service, promo, locale).await,
             None => buyer_card(ctx, user, &service, locale, None).await,
@@ -3047,6 +3073,8 @@ mod tests {
             Press::Links,
             Press::LinkNew(4),
             Press::LinkRevoke(i64::MAX),
+            Press::Analytics(30),
+            Press::Analytics(90),
         ] {
             let d = p.data();
             assert!(d.len() <= 64, "{d}");
@@ -3065,6 +3093,8 @@ mod tests {
             "sl:lkr:x",
             "sl:by:1:2",
             "sl:by:--1",
+            "sl:an:7",
+            "sl:an",
             "xx:by:1",
         ] {
             assert_eq!(Press::parse(bad), None, "{bad}");

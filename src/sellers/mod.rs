@@ -7,15 +7,18 @@
 //! [`admission`], the Telegram side the bot and the API share (checking a chat's rights,
 //! issuing invite links). [`api_keys`] are the sellers' keys to the REST API; [`links`] the
 //! extra invite links a seller names for a promotion or a partner; [`stats`] the per-day
-//! series of the seller's dashboard chart. A channel may also sell through a Telegram Star
+//! series of the seller's dashboard chart, and [`analytics`] the commercial events and the
+//! numbers made of them (MRR, churn, trial conversion, revenue by source). A channel may also sell through a Telegram Star
 //! subscription link ([`bot_subscriptions`]): Telegram charges and removes those members, and
 //! Tollgate tracks them as Telegram-managed memberships.
 
 pub mod access;
 pub mod admission;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod bot;
+pub mod bot_analytics;
 pub mod bot_keys;
 pub mod bot_links;
 pub mod bot_payouts;

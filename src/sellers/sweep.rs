@@ -125,7 +125,8 @@ pub async fn claim_removals(
     Ok(claimed)
 }
 
-/// `subscription.expired` for each claimed membership, in the claim's transaction.
+/// `subscription.expired` and a `churned` analytics event for each claimed membership, in the
+/// claim's transaction.
 async fn emit_expired(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
@@ -157,6 +158,25 @@ async fn emit_expired(
         })
         .collect();
     webhooks::emit_many(txn, now, events).await?;
+    let churned: Vec<super::analytics::NewEvent> = claimed
+        .iter()
+        .map(|m| super::analytics::NewEvent {
+            plan_id: m.plan_id,
+            ..super::analytics::NewEvent::new(
+                m.seller_id,
+                livemode.get(&m.service_id).copied().unwrap_or(true),
+                m.service_id,
+                m.user_id,
+                super::analytics::Kind::Churned,
+                format!(
+                    "churned:{}:{}",
+                    m.id,
+                    m.ends_at.map_or(0, |t| t.timestamp())
+                ),
+            )
+        })
+        .collect();
+    super::analytics::record_many(txn, now, &churned).await?;
     Ok(())
 }
 

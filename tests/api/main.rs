@@ -4,6 +4,7 @@ mod helpers;
 mod account;
 mod admin_access;
 mod admin_center;
+mod analytics;
 mod campaigns;
 mod cli;
 mod connect;

@@ -791,6 +791,12 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
             .all(|m| m.kind != "invoice"),
         "{plan}"
     );
+    // Cid's view of the test service is the test key's analytics alone.
+    for (key, views) in [(&a_test, 1), (&a_key, 0), (&b_key, 0)] {
+        let (status, body) = call(&app, Method::GET, Some(key), "/analytics", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["events"]["views"], json!(views), "{body}");
+    }
 }
 on_both_databases!(tenant_isolation, other_tenants_ids_are_not_found);
 

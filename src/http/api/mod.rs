@@ -6,6 +6,7 @@
 //! id is "not found", never "forbidden". Each key has an hourly limit (429 with
 //! `Retry-After`); a POST with an `Idempotency-Key` answers the same key and body with the
 //! first response again, and the same key with another body with 409.
+mod analytics;
 mod members;
 mod promos;
 mod services;
@@ -70,7 +71,7 @@ impl Caller {
         title = "Tollgate seller API",
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
-                       plans, members, grants, payments, stats, alerts, webhooks and promo codes. \
+                       plans, members, grants, payments, stats, analytics, alerts, webhooks and promo codes. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -115,6 +116,7 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::revoke_member))
         .routes(routes!(members::list_payments))
         .routes(routes!(members::get_stats))
+        .routes(routes!(analytics::get_analytics))
         .routes(routes!(members::post_alert))
         .routes(routes!(webhooks::list_endpoints, webhooks::create_endpoint))
         .routes(routes!(webhooks::get_endpoint, webhooks::delete_endpoint))

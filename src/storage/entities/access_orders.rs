@@ -29,6 +29,8 @@ pub struct Model {
     pub promo_code_id: Option<i64>,
     /// What the code took off; `amount_minor + discount_minor` is the list price.
     pub discount_minor: i64,
+    /// Where the buyer came from (their latest view's source), when known.
+    pub source: Option<String>,
     pub created_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
 }
