@@ -817,6 +817,26 @@ async fn the_sellers_flows_emit_their_events(app: TestApp) {
     .unwrap();
     tollgate::sellers::sweep::sweep(db, now).await.unwrap();
     app.finish_jobs().await;
+    // Carl's removal is written by its job; the alert comes after it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = webhooks::events(db, shop.seller.id, true, None, 50)
+            .await
+            .unwrap();
+        let removed = events
+            .iter()
+            .filter(|e| e.event.event_type == "member.removed")
+            .count();
+        if removed == 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Carl's removal was never recorded"
+        );
+        app.finish_jobs().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     catalog::alert_posted(
         db,
         now,
