@@ -273,6 +273,28 @@ pub(super) async fn wait(ctx: &AppCtx, user: i64, step: &Step) -> Result<(), Bot
 }
 
 /// Ends `user`'s seller dialogue.
+/// The seller a dialogue step acts for, when it may still sell; otherwise the step ends (and a
+/// suspended seller is told why).
+async fn active_seller(
+    ctx: &AppCtx,
+    user: i64,
+    locale: Locale,
+    acting: Option<&Seller>,
+) -> Result<Option<Seller>, BotError> {
+    match acting {
+        Some(seller) if seller.status == "active" => Ok(Some(seller.clone())),
+        Some(_) => {
+            done(ctx, user).await?;
+            tell(ctx, user, locale, "sl-suspended").await?;
+            Ok(None)
+        }
+        None => {
+            done(ctx, user).await?;
+            Ok(None)
+        }
+    }
+}
+
 pub(super) async fn done(ctx: &AppCtx, user: i64) -> Result<(), BotError> {
     drafts::clear(&ctx.db, user).await?;
     ctx.drafting.remove(user);
@@ -797,40 +819,19 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
             super::bot_keys::answer(&ctx, &seller, locale, live, &text).await?;
         }
         Step::LinkName { service } => {
-            let Some(seller) = acting_seller.clone() else {
-                done(&ctx, user).await?;
-                return Ok(());
-            };
-            if seller.status != "active" {
-                done(&ctx, user).await?;
-                tell(&ctx, user, locale, "sl-suspended").await?;
-                return Ok(());
+            if let Some(seller) = active_seller(&ctx, user, locale, acting_seller.as_ref()).await? {
+                super::bot_links::answer(&ctx, &seller, locale, service, &text).await?;
             }
-            super::bot_links::answer(&ctx, &seller, locale, service, &text).await?;
         }
         Step::StarSubPrice { service } => {
-            let Some(seller) = acting_seller.clone() else {
-                done(&ctx, user).await?;
-                return Ok(());
-            };
-            if seller.status != "active" {
-                done(&ctx, user).await?;
-                tell(&ctx, user, locale, "sl-suspended").await?;
-                return Ok(());
+            if let Some(seller) = active_seller(&ctx, user, locale, acting_seller.as_ref()).await? {
+                super::bot_subscriptions::answer(&ctx, &seller, locale, service, &text).await?;
             }
-            super::bot_subscriptions::answer(&ctx, &seller, locale, service, &text).await?;
         }
         Step::PromoNew(draft) => {
-            let Some(seller) = acting_seller.clone() else {
-                done(&ctx, user).await?;
-                return Ok(());
-            };
-            if seller.status != "active" {
-                done(&ctx, user).await?;
-                tell(&ctx, user, locale, "sl-suspended").await?;
-                return Ok(());
+            if let Some(seller) = active_seller(&ctx, user, locale, acting_seller.as_ref()).await? {
+                super::bot_promos::answer(&ctx, &seller, locale, draft, &text).await?;
             }
-            super::bot_promos::answer(&ctx, &seller, locale, draft, &text).await?;
         }
         Step::PromoEnter { service } => {
             done(&ctx, user).await?;

@@ -169,7 +169,7 @@ async fn checkout_sessions_round_trip_with_price_data_metadata_and_client_refere
     assert_eq!(pi.amount, 3000);
     assert_eq!(pi.metadata.get("order_id").map(String::as_str), Some("77"));
 
-    // And a second session can be expired through the API.
+    // And a second Checkout Session can be expired through the API.
     let mut item = CreateCheckoutSessionLineItems::new();
     let mut pd = CreateCheckoutSessionLineItemsPriceData::new(Currency::EUR);
     pd.unit_amount = Some(100);

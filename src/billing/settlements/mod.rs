@@ -110,7 +110,7 @@ pub async fn settle_all(
 enum Plan {
     OneByOne,
     Duplicate,
-    /// Claimed; the order is paid by this session (`pay`) or was not payable any more.
+    /// Claimed; the order is paid by this Checkout Session (`pay`) or was not payable any more.
     Claim {
         user_id: i64,
         pay: Option<i64>,
