@@ -66,6 +66,9 @@ pub enum Applied {
 pub enum HandleError {
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// Stripe did not answer a read the event needs: the event is released for Stripe's retry.
+    #[error("Stripe: {0}")]
+    Upstream(String),
 }
 
 impl From<crate::storage::StorageError> for HandleError {

@@ -41,6 +41,10 @@ pub enum UserCommand {
     Promos,
     /// The seller's team: members, roles, invites (the owner's).
     Team,
+    /// `/retention [percent|off]`: the seller's offer to a buyer who cancels a subscription.
+    Retention(String),
+    /// A buyer's renewing subscriptions: status, next charge, cancel, resume.
+    Subscriptions,
     Cancel,
 }
 

@@ -296,6 +296,10 @@ async fn user_command(
         UserCommand::Links => seller(&ctx, &me, from, SellerCommand::Links).await,
         UserCommand::Promos => seller(&ctx, &me, from, SellerCommand::Promos).await,
         UserCommand::Team => seller(&ctx, &me, from, SellerCommand::Team).await,
+        UserCommand::Retention(a) => seller(&ctx, &me, from, SellerCommand::Retention(a)).await,
+        UserCommand::Subscriptions => {
+            crate::sellers::bot_recurring::command(&ctx, from.id.0 as i64).await
+        }
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

@@ -133,8 +133,38 @@ async fn metrics(State(s): State<HttpState>) -> Result<impl IntoResponse, ApiErr
     Ok(([("content-type", "text/plain; version=0.0.4")], text))
 }
 
-/// A Stripe event whose signature was verified: handlers only ever see these.
-pub struct VerifiedStripeEvent(pub stripe_webhook::Event);
+/// A Stripe delivery whose signature was verified: handlers only ever see these.
+pub enum VerifiedStripeEvent {
+    /// An event read into async-stripe's types.
+    Typed(stripe_webhook::Event),
+    /// An invoice or subscription event, read through the narrow view of
+    /// [`recurring_card`](crate::sellers::recurring_card) (whatever the typed reading made of it).
+    Billing(crate::sellers::recurring_card::BillingEvent),
+}
+
+/// Verifies a delivery; billing events are read narrowly, every other event must read into
+/// the types.
+fn verify_delivery(
+    body: &str,
+    signature: Option<&str>,
+    secret: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<VerifiedStripeEvent, stripe::Rejection> {
+    use crate::sellers::recurring_card;
+    match stripe::verify(body, signature, secret, now) {
+        Ok(event) if recurring_card::is_billing_type(event.type_.as_str()) => {
+            recurring_card::parse(body)
+                .map(VerifiedStripeEvent::Billing)
+                .ok_or_else(|| stripe::Rejection::Malformed("not a billing event".into()))
+        }
+        Ok(event) => Ok(VerifiedStripeEvent::Typed(event)),
+        // The signature held; only the typed reading failed.
+        Err(stripe::Rejection::Malformed(why)) => recurring_card::parse(body)
+            .map(VerifiedStripeEvent::Billing)
+            .ok_or(stripe::Rejection::Malformed(why)),
+        Err(e) => Err(e),
+    }
+}
 
 impl FromRequest<HttpState> for VerifiedStripeEvent {
     type Rejection = ApiError;
@@ -147,7 +177,7 @@ impl FromRequest<HttpState> for VerifiedStripeEvent {
         let LimitedBody(bytes) = LimitedBody::<STRIPE_BODY_LIMIT>::from_request(req, state).await?;
         let body = String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::BadRequest("body is not UTF-8 text".into()))?;
-        let event = stripe::verify(
+        verify_delivery(
             &body,
             signature.as_deref(),
             cfg.webhook_secret.expose(),
@@ -156,8 +186,7 @@ impl FromRequest<HttpState> for VerifiedStripeEvent {
         .map_err(|e| {
             tracing::warn!(reason = %e, "Stripe webhook refused");
             ApiError::BadRequest(e.to_string())
-        })?;
-        Ok(Self(event))
+        })
     }
 }
 
@@ -170,9 +199,23 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 
 async fn stripe_webhook(
     State(s): State<HttpState>,
-    VerifiedStripeEvent(event): VerifiedStripeEvent,
+    delivery: VerifiedStripeEvent,
 ) -> Result<impl IntoResponse, ApiError> {
     let internal = |e: stripe::HandleError| ApiError::Internal(e.into());
+    let event = match delivery {
+        VerifiedStripeEvent::Billing(event) => {
+            let applied = crate::sellers::recurring_card::apply(&s.ctx, &event, Endpoint::Platform)
+                .await
+                .map_err(internal)?
+                // An invoice or subscription that is not a seller's plan: received.
+                .unwrap_or(stripe::Applied::Duplicate);
+            return Ok(Json(json!({
+                "received": true,
+                "duplicate": applied == stripe::Applied::Duplicate,
+            })));
+        }
+        VerifiedStripeEvent::Typed(event) => event,
+    };
     let applied = match crate::sellers::card::apply(&s.ctx, &event, Endpoint::Platform)
         .await
         .map_err(internal)?
@@ -217,15 +260,22 @@ async fn seller_stripe_webhook(
     let body = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::BadRequest("body is not UTF-8 text".into()))?;
     let signature = header(&headers, "stripe-signature");
-    let event = stripe::verify(&body, signature.as_deref(), &secret, s.ctx.now()).map_err(|e| {
-        tracing::warn!(seller, reason = %e, "a seller's Stripe webhook refused");
-        ApiError::BadRequest(e.to_string())
-    })?;
-    let applied = crate::sellers::card::apply(&s.ctx, &event, Endpoint::Seller(seller))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        // An event about nothing of ours (a payment the seller took elsewhere): received.
-        .unwrap_or(stripe::Applied::Duplicate);
+    let delivery =
+        verify_delivery(&body, signature.as_deref(), &secret, s.ctx.now()).map_err(|e| {
+            tracing::warn!(seller, reason = %e, "a seller's Stripe webhook refused");
+            ApiError::BadRequest(e.to_string())
+        })?;
+    let applied = match delivery {
+        VerifiedStripeEvent::Typed(event) => {
+            crate::sellers::card::apply(&s.ctx, &event, Endpoint::Seller(seller)).await
+        }
+        VerifiedStripeEvent::Billing(event) => {
+            crate::sellers::recurring_card::apply(&s.ctx, &event, Endpoint::Seller(seller)).await
+        }
+    }
+    .map_err(|e| ApiError::Internal(e.into()))?
+    // An event about nothing of ours (a payment the seller took elsewhere): received.
+    .unwrap_or(stripe::Applied::Duplicate);
     Ok(Json(json!({
         "received": true,
         "duplicate": applied == stripe::Applied::Duplicate,

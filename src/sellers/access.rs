@@ -477,6 +477,10 @@ pub enum ChargeRef<'a> {
     Stripe(&'a str),
     /// Nothing to pay: a promo code took the whole price (the order's amount is 0).
     Free,
+    /// A subscription's paid invoice (the order carries its id, unique): the membership runs
+    /// to the end of the period the invoice paid for, `until`, not one period from now, so
+    /// invoices applied in any order end at the latest period paid.
+    Invoice { until: DateTime<Utc> },
 }
 
 /// Applies a payment of `order` once, with the platform's fee in percent.
@@ -516,7 +520,7 @@ pub async fn pay(
         ChargeRef::Stripe(id) => {
             claim = claim.col_expr(access_orders::Column::StripePaymentIntent, Expr::value(id));
         }
-        ChargeRef::Free => {}
+        ChargeRef::Free | ChargeRef::Invoice { .. } => {}
     }
     let claimed = claim.exec(&txn).await;
     let claimed = match claimed {
@@ -530,13 +534,17 @@ pub async fn pay(
         return Ok(Paid::Duplicate);
     }
     promos::redeem(&txn, now, order.id).await?;
+    let length = match charge {
+        ChargeRef::Invoice { until } => Length::Until(until),
+        _ => Length::Days(plan.period_days),
+    };
     let (membership, renewed) = extend(
         &txn,
         now,
         &service,
         order.user_id,
         Some(plan.id),
-        plan.period_days,
+        length,
         Extension::Paid,
     )
     .await?
@@ -659,7 +667,16 @@ enum Extension {
     Granted,
 }
 
-/// Extends `user`'s membership of `service` by `days` and enqueues their invite link; true
+/// How far a membership is extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Length {
+    /// By this many days from its end (or from now when it is not running).
+    Days(i32),
+    /// To this moment, unless it already runs further.
+    Until(DateTime<Utc>),
+}
+
+/// Extends `user`'s membership of `service` by `length` and enqueues their invite link; true
 /// with it when the membership was running (a renewal). `None` when a trial was used already.
 async fn extend(
     txn: &DatabaseTransaction,
@@ -667,7 +684,7 @@ async fn extend(
     service: &Service,
     user: i64,
     plan_id: Option<i64>,
-    days: i32,
+    length: Length,
     why: Extension,
 ) -> ServiceResult<Option<(Membership, bool)>> {
     memberships::Entity::insert(memberships::ActiveModel {
@@ -711,7 +728,10 @@ async fn extend(
             Some(end) if running => end,
             _ => now,
         };
-        let ends_at = from + Duration::days(i64::from(days));
+        let ends_at = match length {
+            Length::Days(days) => from + Duration::days(i64::from(days)),
+            Length::Until(until) => until.max(from),
+        };
         let remove_at = ends_at + Duration::days(i64::from(service.grace_days));
         let mut update = memberships::Entity::update_many()
             .col_expr(memberships::Column::Status, Expr::value("active"))
@@ -789,7 +809,7 @@ pub async fn start_trial(
         service,
         user,
         Some(plan.id),
-        plan.trial_days,
+        Length::Days(plan.trial_days),
         Extension::Trial,
     )
     .await?
@@ -838,9 +858,17 @@ pub async fn grant(
     actor: i64,
 ) -> ServiceResult<Membership> {
     let txn = db.begin().await?;
-    let (m, _) = extend(&txn, now, service, user, None, days, Extension::Granted)
-        .await?
-        .expect("a grant is never refused");
+    let (m, _) = extend(
+        &txn,
+        now,
+        service,
+        user,
+        None,
+        Length::Days(days),
+        Extension::Granted,
+    )
+    .await?
+    .expect("a grant is never refused");
     audit::record(
         &txn,
         now,

@@ -122,6 +122,16 @@ pub enum Press {
     TeamRemove(i64),
     /// The seller's analytics over 30 or 90 days.
     Analytics(i64),
+    /// Turn a plan's renewal (a Stripe subscription) on or off.
+    PlanRenew(i64),
+    /// A buyer asks to cancel a subscription (the retention offer may come first).
+    SubCancel(i64),
+    /// A buyer cancels a subscription at the end of its period.
+    SubCancelConfirm(i64),
+    /// A buyer turns renewal back on.
+    SubResume(i64),
+    /// A buyer takes the retention offer.
+    SubKeep(i64),
 }
 
 impl Press {
@@ -164,6 +174,11 @@ impl Press {
             Press::TeamRole(u) => ("tmr", Some(u)),
             Press::TeamRemove(u) => ("tmx", Some(u)),
             Press::Analytics(d) => ("an", Some(d)),
+            Press::PlanRenew(p) => ("rnw", Some(p)),
+            Press::SubCancel(s) => ("sbc", Some(s)),
+            Press::SubCancelConfirm(s) => ("sbx", Some(s)),
+            Press::SubResume(s) => ("sbr", Some(s)),
+            Press::SubKeep(s) => ("sbk", Some(s)),
             Press::BuyPromo(p, c) => return format!("{PREFIX}byp:{p}:{c}"),
             Press::BuyCardPromo(p, c) => return format!("{PREFIX}bcp:{p}:{c}"),
         };
@@ -237,6 +252,11 @@ impl Press {
             ("tmr", Some(u)) => Press::TeamRole(u),
             ("tmx", Some(u)) => Press::TeamRemove(u),
             ("an", Some(d @ (30 | 90))) => Press::Analytics(d),
+            ("rnw", Some(p)) => Press::PlanRenew(p),
+            ("sbc", Some(x)) => Press::SubCancel(x),
+            ("sbx", Some(x)) => Press::SubCancelConfirm(x),
+            ("sbr", Some(x)) => Press::SubResume(x),
+            ("sbk", Some(x)) => Press::SubKeep(x),
             _ => return None,
         })
     }
@@ -352,6 +372,8 @@ pub enum SellerCommand {
     Links,
     Promos,
     Team,
+    /// `/retention [percent|off]`: the offer to a buyer who cancels a subscription.
+    Retention(String),
     Cancel,
 }
 
@@ -366,6 +388,7 @@ impl SellerCommand {
             SellerCommand::Alert(_) => Action::Alerts,
             SellerCommand::ApiKey(args) if !args.trim().is_empty() => Action::ApiKeys,
             SellerCommand::Payouts => Action::Billing,
+            SellerCommand::Retention(args) if !args.trim().is_empty() => Action::Billing,
             SellerCommand::Team => Action::Team,
             _ => Action::Read,
         }
@@ -388,6 +411,11 @@ impl Press {
             | Press::Links
             | Press::Promos
             | Press::Analytics(_) => Action::Read,
+            // A buyer's own subscription: handled before any team role is looked at.
+            Press::SubCancel(_)
+            | Press::SubCancelConfirm(_)
+            | Press::SubResume(_)
+            | Press::SubKeep(_) => Action::Read,
             _ => Action::Services,
         }
     }
@@ -473,6 +501,9 @@ pub(crate) async fn command(
         SellerCommand::Links => super::bot_links::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Promos => super::bot_promos::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Team => super::bot_team::screen(ctx, &seller, locale, None).await?,
+        SellerCommand::Retention(args) => {
+            super::bot_recurring::retention(ctx, &seller, locale, &args).await?
+        }
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -1037,9 +1068,11 @@ async fn service_card(
         } else {
             button(format!("▶️ {label}"), Press::PlanResume(p.id))
         };
+        let renew = if p.renewing { "🔁✅" } else { "🔁" };
         rows.push(vec![
             toggle,
             button("💳".into(), Press::PlanCardPrice(p.id)),
+            button(renew.into(), Press::PlanRenew(p.id)),
             button("🗑".into(), Press::PlanArchive(p.id)),
         ]);
     }
@@ -1661,6 +1694,12 @@ async fn act(
             buy_card(ctx, user, plan, None, locale).await?;
             return Ok(true);
         }
+        Press::SubCancel(_)
+        | Press::SubCancelConfirm(_)
+        | Press::SubResume(_)
+        | Press::SubKeep(_) => {
+            return super::bot_recurring::press(ctx, user, locale, press, message).await;
+        }
         Press::Accept => {
             if drafts::current(&ctx.db, ctx.now(), user).await? != Current::Waiting(Step::Terms) {
                 return Ok(false);
@@ -1711,6 +1750,11 @@ async fn act(
         Press::Payout(which) => super::bot_payouts::choose(ctx, &seller, locale, which).await?,
         Press::PlanCardPrice(id) => {
             if !super::bot_payouts::ask_card_price(ctx, &seller, locale, id).await? {
+                return Ok(false);
+            }
+        }
+        Press::PlanRenew(id) => {
+            if !super::bot_recurring::toggle(ctx, &seller, locale, id).await? {
                 return Ok(false);
             }
         }
@@ -2071,6 +2115,14 @@ async fn buyer_card(
                     ),
                     Press::BuyCardPromo(p.id, q.code.id),
                 ),
+                None if p.renewing => (
+                    tr(
+                        locale,
+                        "sl-rec-buy-button",
+                        &[("price", price), ("days", days.clone())],
+                    ),
+                    Press::BuyCard(p.id),
+                ),
                 None => (
                     tr(
                         locale,
@@ -2268,6 +2320,9 @@ async fn buy_card(
     if !super::card::card_available(ctx, &seller) {
         tell(ctx, user, locale, "sl-card-unavailable").await?;
         return Ok(());
+    }
+    if plan.renewing && code.is_none() {
+        return super::bot_recurring::subscribe(ctx, user, locale, &seller, &service, &plan).await;
     }
     let Ok(quote) = requote(ctx, user, &plan, code, locale).await? else {
         return Ok(());
@@ -2721,6 +2776,7 @@ pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobErro
             let days = payload.get("days").and_then(|v| v.as_i64()).unwrap_or(1);
             remind(ctx, id, days).await.map_err(retry)
         }
+        super::recurring::DUNNING_JOB => super::bot_recurring::dunning(ctx, &payload).await,
         super::card::NOTICE_JOB => {
             let order = payload
                 .get("order")
@@ -2941,6 +2997,13 @@ async fn remind(ctx: &AppCtx, id: i64, days: i64) -> Result<(), BotError> {
     let Some(service) = catalog::service(&ctx.db, m.service_id).await? else {
         return Ok(());
     };
+    // A subscription that renews by itself needs no "renew now".
+    if let Some(sub) = super::recurring::live_of(&ctx.db, &service, m.user_id).await?
+        && sub.status == "active"
+        && !sub.cancel_at_period_end
+    {
+        return Ok(());
+    }
     let locale = locale_of(ctx, m.user_id).await?;
     let text = tr(
         locale,

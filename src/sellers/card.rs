@@ -44,7 +44,7 @@ use crate::{
 /// "kind": "sale" | "refund", "amount": refunded now}`), after Stripe has had its answer.
 pub const NOTICE_JOB: &str = "seller_payment_notice";
 
-const ORDER_KEY: &str = "access_order";
+pub(super) const ORDER_KEY: &str = "access_order";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CardError {
@@ -70,7 +70,7 @@ pub enum CardError {
     Service(#[from] ServiceError),
 }
 
-fn stripe_err(e: stripe::StripeError) -> CardError {
+pub(super) fn stripe_err(e: stripe::StripeError) -> CardError {
     match e {
         stripe::StripeError::Stripe(..) => CardError::Rejected(e.to_string()),
         other => CardError::Unreachable(other.to_string()),
@@ -101,6 +101,25 @@ pub async fn check_key(ctx: &AppCtx, key: &str) -> Result<(), CardError> {
         .map_err(stripe_err)
 }
 
+/// The Stripe client of the account `mode` names for `seller`: the platform's (platform and
+/// Connect payments) or the seller's own key.
+pub(super) fn account_client(
+    ctx: &AppCtx,
+    seller: &Seller,
+    mode: PayMode,
+) -> Result<stripe::Client, CardError> {
+    match mode {
+        PayMode::Platform | PayMode::Connect => ctx.stripe.clone().ok_or(CardError::NotConfigured),
+        PayMode::OwnKey => {
+            let sealer = ctx.sealer.as_ref().ok_or(CardError::KeyUnavailable)?;
+            let key = payouts::own_key(sealer, seller)
+                .map_err(|_| CardError::KeyUnavailable)?
+                .ok_or(CardError::KeyUnavailable)?;
+            client_for_key(ctx, &key)
+        }
+    }
+}
+
 /// Whether the seller's plans can be paid by card at all right now (the button is shown).
 pub fn card_available(ctx: &AppCtx, seller: &Seller) -> bool {
     match payouts::mode_of(seller) {
@@ -114,7 +133,7 @@ pub fn card_available(ctx: &AppCtx, seller: &Seller) -> bool {
     }
 }
 
-fn metadata(pairs: &[(&str, String)]) -> std::collections::HashMap<String, String> {
+pub(super) fn metadata(pairs: &[(&str, String)]) -> std::collections::HashMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -150,20 +169,7 @@ pub async fn checkout(
         return Ok(Checkout::Free(paid));
     }
     let mode = payouts::mode_of(seller);
-    let own_client;
-    let client = match mode {
-        PayMode::Platform | PayMode::Connect => {
-            ctx.stripe.as_ref().ok_or(CardError::NotConfigured)?
-        }
-        PayMode::OwnKey => {
-            let sealer = ctx.sealer.as_ref().ok_or(CardError::KeyUnavailable)?;
-            let key = payouts::own_key(sealer, seller)
-                .map_err(|_| CardError::KeyUnavailable)?
-                .ok_or(CardError::KeyUnavailable)?;
-            own_client = client_for_key(ctx, &key)?;
-            &own_client
-        }
-    };
+    let client = &account_client(ctx, seller, mode)?;
     let order = ordered(ctx, user, plan, promo).await?;
     let currency = Currency::from_str(&order.currency.to_ascii_lowercase())
         .map_err(|_| CardError::Rejected(format!("unknown currency {}", order.currency)))?;
@@ -299,7 +305,11 @@ async fn classify<'a>(
     let (order, effect) = match &event.data.object {
         EventObject::CheckoutSessionCompleted(s) => (
             by_id(order_id(s.metadata.as_ref())).await?,
-            if s.payment_status == Status::Paid {
+            // A renewing plan's order is paid by the subscription's first invoice
+            // (`recurring_card`), which carries the period it paid for.
+            if s.mode == CheckoutSessionMode::Subscription {
+                Effect::Nothing
+            } else if s.payment_status == Status::Paid {
                 Effect::Paid {
                     pi: s.payment_intent.as_ref().map(|p| p.id().as_str()),
                 }

@@ -10,7 +10,9 @@
 //! series of the seller's dashboard chart, and [`analytics`] the commercial events and the
 //! numbers made of them (MRR, churn, trial conversion, revenue by source). A channel may also sell through a Telegram Star
 //! subscription link ([`bot_subscriptions`]): Telegram charges and removes those members, and
-//! Tollgate tracks them as Telegram-managed memberships.
+//! Tollgate tracks them as Telegram-managed memberships. A plan marked renewing sells a Stripe
+//! subscription instead ([`recurring`] keeps it and its history, [`recurring_card`] talks to
+//! Stripe, [`bot_recurring`] is `/subscriptions` and the dunning reminders).
 
 pub mod access;
 pub mod admission;
@@ -23,6 +25,7 @@ pub mod bot_keys;
 pub mod bot_links;
 pub mod bot_payouts;
 pub mod bot_promos;
+pub mod bot_recurring;
 pub mod bot_subscriptions;
 pub mod bot_team;
 pub mod card;
@@ -32,6 +35,8 @@ pub mod drafts;
 pub mod links;
 pub mod payouts;
 pub mod promos;
+pub mod recurring;
+pub mod recurring_card;
 pub mod stats;
 pub mod sweep;
 pub mod team;

@@ -927,6 +927,7 @@ mod tests {
             period_days: 30,
             trial_days: 0,
             status: "active".into(),
+            renewing: false,
             created_at: Utc::now(),
         }
     }

@@ -14,6 +14,7 @@ mod layering;
 mod notices;
 mod payments;
 mod promos;
+mod recurring;
 mod refunds;
 mod relay;
 mod relay_backlog;

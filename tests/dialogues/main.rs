@@ -261,6 +261,48 @@ impl Replay<'_> {
             self.app.finish_jobs().await;
             return Ok(());
         }
+        if matches!(
+            action,
+            StripeAction::Renew | StripeAction::Decline | StripeAction::PayInvoice
+        ) {
+            use entities::subscriptions::{Column, Entity};
+            let id = self.person(who)?.id;
+            let sub = Entity::find()
+                .filter(Column::UserId.eq(id))
+                .order_by_desc(Column::Id)
+                .one(self.app.db())
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{who} has no subscription"))?
+                .external_id;
+            let delivered = match action {
+                StripeAction::Renew => stripe.renew_subscription(&sub).await,
+                StripeAction::Decline => stripe.fail_subscription_renewal(&sub).await,
+                _ => {
+                    let invoice = stripe
+                        .invoices()
+                        .into_iter()
+                        .rev()
+                        .find(|i| {
+                            i["status"] == "open"
+                                && i["parent"]["subscription_details"]["subscription"]
+                                    == sub.as_str()
+                        })
+                        .and_then(|i| i["id"].as_str().map(str::to_owned))
+                        .ok_or_else(|| format!("{who} has no open invoice"))?;
+                    stripe.pay_invoice(&invoice).await
+                }
+            }
+            .map_err(|e| format!("Stripe: {e}"))?;
+            if let Some(bad) = delivered.iter().find(|d| d.status != 200) {
+                return Err(format!(
+                    "the app answered {} to Stripe's {}",
+                    bad.status, bad.event["type"]
+                ));
+            }
+            self.app.finish_jobs().await;
+            return Ok(());
+        }
         let session = match self.newest_order(who, true).await {
             Ok(order) => order.stripe_session_id.unwrap_or_default(),
             // No credit order by card: the newest card order for a seller's plan.
@@ -288,7 +330,10 @@ impl Replay<'_> {
                     .ok_or_else(|| format!("{who}'s checkout {session} was never paid"))?;
                 stripe.refund_payment(&pi, None).await
             }
-            StripeAction::Onboard => unreachable!("handled above"),
+            StripeAction::Onboard
+            | StripeAction::Renew
+            | StripeAction::Decline
+            | StripeAction::PayInvoice => unreachable!("handled above"),
         }
         .map_err(|e| format!("Stripe: {e}"))?;
         if delivered.status != 200 {

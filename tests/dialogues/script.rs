@@ -35,6 +35,10 @@
 //! stripe refunds alice's payment       # ... or its payment is refunded in full
 //! stripe onboards sam's account        # the seller sam finishes Stripe Connect onboarding
 //!                                      # of his connected account (`account.updated`)
+//! stripe renews bob's subscription     # the period of bob's newest subscription ends: the
+//!                                      # next invoice is paid (or, set to cancel, it ends)
+//! stripe declines bob's renewal        # ... or the renewal charge is declined (past due)
+//! stripe collects bob's invoice        # bob pays that open invoice
 //! alice blocks the bot             # (and: alice unblocks the bot)
 //! mia joins @admin as member       # mia is put into the admin group as a plain member
 //!                                  # (or: as administrator)
@@ -110,6 +114,13 @@ pub enum StripeAction {
     Refund,
     /// The seller finishes Stripe Connect onboarding of their connected account.
     Onboard,
+    /// The billing engine reaches the end of the person's newest subscription's period: the
+    /// next invoice is paid (or, set to cancel, the subscription ends).
+    Renew,
+    /// The renewal charge of the person's newest subscription is declined.
+    Decline,
+    /// The person pays the open invoice of their newest subscription.
+    PayInvoice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -490,6 +501,9 @@ fn stripe_line(line: &str) -> Option<Result<Step, String>> {
         "expires" => (StripeAction::Expire, "checkout"),
         "refunds" => (StripeAction::Refund, "payment"),
         "onboards" => (StripeAction::Onboard, "account"),
+        "renews" => (StripeAction::Renew, "subscription"),
+        "declines" => (StripeAction::Decline, "renewal"),
+        "collects" => (StripeAction::PayInvoice, "invoice"),
         _ => return None,
     };
     Some(match object.trim().strip_suffix(&format!("'s {thing}")) {

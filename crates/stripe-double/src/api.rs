@@ -79,6 +79,20 @@ pub fn dispatch(
         ("GET", ["disputes", id]) => retrieve(ctx, "dispute", id),
         ("GET", ["events"]) => list(ctx, "event", path, params),
         ("GET", ["events", id]) => retrieve(ctx, "event", id),
+        ("GET", ["subscriptions"]) => list(ctx, "subscription", path, params),
+        ("GET", ["subscriptions", id]) => retrieve(ctx, "subscription", id),
+        ("POST", ["subscriptions", id]) => {
+            let request = ctx.request_ref();
+            crate::billing::update(ctx.store, id, params, request)
+        }
+        ("DELETE", ["subscriptions", id]) => {
+            let request = ctx.request_ref();
+            crate::billing::cancel_now(ctx.store, id, request)
+        }
+        ("GET", ["invoices"]) => list(ctx, "invoice", path, params),
+        ("GET", ["invoices", id]) => retrieve(ctx, "invoice", id),
+        ("POST", ["coupons"]) => crate::billing::create_coupon(ctx.store, params),
+        ("GET", ["coupons", id]) => retrieve(ctx, "coupon", id),
         ("GET", ["accounts", id]) => retrieve(ctx, "account", id),
         ("POST", ["accounts"]) => create_account(ctx, params),
         ("POST", ["account_links"]) => create_account_link(ctx, params),

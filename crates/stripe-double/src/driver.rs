@@ -23,10 +23,104 @@ impl StripeDouble {
     /// The customer pays: the session becomes `complete`/`paid`, a PaymentIntent and a
     /// Charge are created (subscription mode: also a `sub_…` id; setup mode: a `seti_…` id),
     /// a Customer is created when Stripe would; `checkout.session.completed` is sent.
+    ///
+    /// In `subscription` mode the subscription starts: `customer.subscription.created` and
+    /// the first `invoice.paid` follow the session's event.
     pub async fn complete_checkout(&self, session_id: &str) -> Result<Delivered, DoubleError> {
-        let event = ops::complete_session(&mut self.lock(), session_id, Completion::Paid)
+        let (event, more) = {
+            let mut store = self.lock();
+            let event = ops::complete_session(&mut store, session_id, Completion::Paid)
+                .map_err(driver_error)?;
+            let session = &event["data"]["object"];
+            let more = match (
+                session["mode"].as_str(),
+                session["subscription"].as_str(),
+                session["invoice"].as_str(),
+                session["customer"].as_str(),
+            ) {
+                (Some("subscription"), Some(sub), Some(invoice), Some(customer)) => {
+                    crate::billing::start_from_session(
+                        &mut store,
+                        &self.inner.base_url,
+                        session,
+                        customer,
+                        sub,
+                        invoice,
+                    )
+                }
+                _ => Vec::new(),
+            };
+            (event, more)
+        };
+        let first = self.send(event).await?;
+        self.send_all(more).await?;
+        Ok(first)
+    }
+
+    async fn send_all(&self, events: Vec<Value>) -> Result<Vec<Delivered>, DoubleError> {
+        let mut out = Vec::with_capacity(events.len());
+        for event in events {
+            out.push(self.send(event).await?);
+        }
+        Ok(out)
+    }
+
+    /// The billing engine reaches the subscription's period end: the next invoice is paid
+    /// (`invoice.paid`, `customer.subscription.updated`), or, when it was set to cancel at
+    /// the period end, it ends (`customer.subscription.deleted`).
+    pub async fn renew_subscription(&self, id: &str) -> Result<Vec<Delivered>, DoubleError> {
+        let events = crate::billing::renew(&mut self.lock(), &self.inner.base_url, id)
             .map_err(driver_error)?;
+        self.send_all(events).await
+    }
+
+    /// The renewal charge is declined: `invoice.payment_failed` (the invoice stays open with
+    /// its `hosted_invoice_url`) and `customer.subscription.updated` (`past_due`).
+    pub async fn fail_subscription_renewal(&self, id: &str) -> Result<Vec<Delivered>, DoubleError> {
+        let events = crate::billing::fail_renewal(&mut self.lock(), &self.inner.base_url, id)
+            .map_err(driver_error)?;
+        self.send_all(events).await
+    }
+
+    /// The customer pays an open invoice: `invoice.paid`, and a past-due subscription is
+    /// `active` again (`customer.subscription.updated`).
+    pub async fn pay_invoice(&self, invoice_id: &str) -> Result<Vec<Delivered>, DoubleError> {
+        let events =
+            crate::billing::pay_open_invoice(&mut self.lock(), invoice_id).map_err(driver_error)?;
+        self.send_all(events).await
+    }
+
+    /// The customer sets the subscription to cancel at the period end (or takes that back) in
+    /// the customer portal: `customer.subscription.updated`.
+    pub async fn portal_cancel_at_period_end(
+        &self,
+        id: &str,
+        cancel: bool,
+    ) -> Result<Delivered, DoubleError> {
+        let event = {
+            let mut store = self.lock();
+            crate::billing::update(
+                &mut store,
+                id,
+                &serde_json::json!({ "cancel_at_period_end": cancel }),
+                None,
+            )
+            .map_err(driver_error)?;
+            store
+                .list("event")
+                .into_iter()
+                .rev()
+                .find(|e| e["type"] == "customer.subscription.updated")
+                .ok_or_else(|| DoubleError::InvalidState("no event recorded".into()))?
+        };
         self.send(event).await
+    }
+
+    /// Stripe's retries run out on a past-due subscription: it ends
+    /// (`customer.subscription.deleted`).
+    pub async fn end_unpaid_subscription(&self, id: &str) -> Result<Vec<Delivered>, DoubleError> {
+        let events = crate::billing::give_up(&mut self.lock(), id).map_err(driver_error)?;
+        self.send_all(events).await
     }
 
     /// The customer pays with a delayed method: `checkout.session.completed` with

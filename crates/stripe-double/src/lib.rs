@@ -24,6 +24,7 @@
 #![recursion_limit = "256"]
 
 mod api;
+mod billing;
 mod driver;
 mod error;
 mod form;
@@ -300,6 +301,18 @@ impl StripeDouble {
 
     pub fn disputes(&self) -> Vec<Value> {
         self.list("dispute")
+    }
+
+    pub fn subscriptions(&self) -> Vec<Value> {
+        self.list("subscription")
+    }
+
+    pub fn invoices(&self) -> Vec<Value> {
+        self.list("invoice")
+    }
+
+    pub fn coupons(&self) -> Vec<Value> {
+        self.list("coupon")
     }
 
     pub fn portal_sessions(&self) -> Vec<Value> {

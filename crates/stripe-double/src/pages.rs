@@ -217,3 +217,43 @@ pub async fn onboard_complete(
         .into_response(),
     }
 }
+
+/// Stripe's hosted invoice page: an open invoice has a "Pay" button.
+pub async fn invoice_page(State(double): State<StripeDouble>, Path(id): Path<String>) -> Response {
+    let Some(invoice) = double.object(&id).filter(|o| o["object"] == "invoice") else {
+        return not_found("invoice");
+    };
+    let amount = money(
+        invoice["amount_due"].as_i64().unwrap_or(0),
+        invoice["currency"].as_str().unwrap_or("usd"),
+    );
+    let status = invoice["status"].as_str().unwrap_or("?");
+    let mut body = format!(
+        "<p>Invoice {} · {} · {}</p>",
+        escape(&id),
+        escape(&amount),
+        escape(status)
+    );
+    if status == "open" {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/invoice/{}/pay\"><button type=\"submit\">Pay {}</button></form>",
+            escape(&id),
+            escape(&amount)
+        ));
+    }
+    Html(page("Invoice", &body)).into_response()
+}
+
+pub async fn invoice_pay(State(double): State<StripeDouble>, Path(id): Path<String>) -> Response {
+    match double.pay_invoice(&id).await {
+        Ok(_) => Html(page("Invoice paid", "<p>Thank you.</p>")).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Html(page(
+                "Payment failed",
+                &format!("<p>{}</p>", escape(&e.to_string())),
+            )),
+        )
+            .into_response(),
+    }
+}

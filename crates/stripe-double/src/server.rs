@@ -22,6 +22,8 @@ pub fn spawn(double: StripeDouble, listener: tokio::net::TcpListener) {
         .route("/pay/{id}/complete", post(pages::pay_complete))
         .route("/pay/{id}/cancel", post(pages::pay_cancel))
         .route("/portal/{id}", get(pages::portal_page))
+        .route("/invoice/{id}", get(pages::invoice_page))
+        .route("/invoice/{id}/pay", post(pages::invoice_pay))
         .route("/connect/onboard/{account}", get(pages::onboard_page))
         .route(
             "/connect/onboard/{account}/complete",

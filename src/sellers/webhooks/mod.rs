@@ -40,8 +40,16 @@ pub enum EventType {
     /// Defined for receivers; nothing refunds an access order yet, so none is sent.
     #[serde(rename = "payment.refunded")]
     PaymentRefunded,
+    #[serde(rename = "subscription.started")]
+    SubscriptionStarted,
     #[serde(rename = "subscription.renewed")]
     SubscriptionRenewed,
+    /// A renewal charge failed: the subscription is past due.
+    #[serde(rename = "subscription.payment_failed")]
+    SubscriptionPaymentFailed,
+    /// Recovered from past due, cancellation scheduled or withdrawn, retention offer taken.
+    #[serde(rename = "subscription.updated")]
+    SubscriptionUpdated,
     #[serde(rename = "subscription.expired")]
     SubscriptionExpired,
     #[serde(rename = "subscription.cancelled")]
@@ -55,13 +63,16 @@ pub enum EventType {
 
 impl EventType {
     /// Every type an endpoint can subscribe to.
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 12] = [
         EventType::MemberJoined,
         EventType::MemberLeft,
         EventType::MemberRemoved,
         EventType::PaymentSucceeded,
         EventType::PaymentRefunded,
+        EventType::SubscriptionStarted,
         EventType::SubscriptionRenewed,
+        EventType::SubscriptionPaymentFailed,
+        EventType::SubscriptionUpdated,
         EventType::SubscriptionExpired,
         EventType::SubscriptionCancelled,
         EventType::AlertPosted,
@@ -74,7 +85,10 @@ impl EventType {
             EventType::MemberRemoved => "member.removed",
             EventType::PaymentSucceeded => "payment.succeeded",
             EventType::PaymentRefunded => "payment.refunded",
+            EventType::SubscriptionStarted => "subscription.started",
             EventType::SubscriptionRenewed => "subscription.renewed",
+            EventType::SubscriptionPaymentFailed => "subscription.payment_failed",
+            EventType::SubscriptionUpdated => "subscription.updated",
             EventType::SubscriptionExpired => "subscription.expired",
             EventType::SubscriptionCancelled => "subscription.cancelled",
             EventType::AlertPosted => "alert.posted",

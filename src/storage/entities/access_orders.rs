@@ -31,6 +31,10 @@ pub struct Model {
     pub discount_minor: i64,
     /// Where the buyer came from (their latest view's source), when known.
     pub source: Option<String>,
+    /// The subscription whose invoice this order is (renewing plans).
+    pub subscription_id: Option<i64>,
+    /// Unique: an invoice pays once.
+    pub stripe_invoice_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
 }

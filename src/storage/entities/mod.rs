@@ -29,6 +29,8 @@ pub mod seller_services;
 pub mod sellers;
 pub mod settings;
 pub mod stripe_customers;
+pub mod subscription_history;
+pub mod subscriptions;
 pub mod support_topics;
 pub mod tiers;
 pub mod time_passes;

@@ -14,6 +14,8 @@ pub struct Model {
     pub trial_days: i32,
     /// `active`, `paused` or `archived`.
     pub status: String,
+    /// Sold as a subscription that renews every period (card payments).
+    pub renewing: bool,
     pub created_at: DateTimeUtc,
 }
 

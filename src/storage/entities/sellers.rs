@@ -30,6 +30,8 @@ pub struct Model {
     /// Tollgate created the account (Express), so it hands out onboarding links for it.
     pub connect_onboarding: bool,
     pub connect_checked_at: Option<DateTimeUtc>,
+    /// The one-time discount on the next period offered to a buyer who cancels.
+    pub retention_percent: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
