@@ -2086,6 +2086,14 @@ async fn buyer_card(
                     ),
                     Press::BuyPromo(p.id, q.code.id),
                 ),
+                None if super::bot_recurring::stars_renew(p) => (
+                    tr(
+                        locale,
+                        "sl-rec-buy-stars",
+                        &[("stars", stars.to_string()), ("days", days.clone())],
+                    ),
+                    Press::Buy(p.id),
+                ),
                 None => (
                     tr(
                         locale,
@@ -2218,6 +2226,9 @@ async fn buy(
         }
     };
     users::find(&ctx.db, user).await?;
+    if code.is_none() && super::bot_recurring::stars_renew(&plan) {
+        return super::bot_recurring::subscribe_stars(ctx, user, locale, &service, &plan).await;
+    }
     let Ok(quote) = requote(ctx, user, &plan, code, locale).await? else {
         return Ok(());
     };
@@ -2468,15 +2479,46 @@ pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResu
         return Ok(());
     }
     let fee = settings::get(&ctx.db, &super::PLATFORM_FEE_PERCENT).await?;
-    match access::pay(
+    let until = payment.subscription_expiration_date;
+    if payment.is_recurring && !payment.is_first_recurring {
+        // Telegram charged the next period of a Star subscription this order started.
+        let Some(until) = until else {
+            tracing::error!(charge, "a recurring payment without its expiration date");
+            return Ok(());
+        };
+        let renewed = super::recurring::star_renewed(
+            &ctx.db,
+            ctx.now(),
+            &order,
+            charge,
+            i64::from(payment.total_amount),
+            until,
+            fee,
+        )
+        .await?;
+        if let Some(super::recurring::InvoicePaid::Applied(paid)) = renewed
+            && let Some(membership) =
+                access::membership(&ctx.db, paid.service_id, paid.user_id).await?
+        {
+            ctx.jobs.notify();
+            announce_sale(&ctx, &paid, &membership, &from.first_name).await?;
+        }
+        return Ok(());
+    }
+    let paid = access::pay(
         &ctx.db,
         ctx.now(),
         &order,
         access::ChargeRef::Telegram(charge),
         fee,
     )
-    .await?
+    .await?;
+    if payment.is_first_recurring
+        && let Some(until) = until
     {
+        super::recurring::star_started(&ctx.db, ctx.now(), &order, charge, until).await?;
+    }
+    match paid {
         Paid::Duplicate => Ok(()),
         Paid::Admitted { membership, order } => {
             ctx.jobs.notify();
@@ -2998,7 +3040,7 @@ async fn remind(ctx: &AppCtx, id: i64, days: i64) -> Result<(), BotError> {
         return Ok(());
     };
     // A subscription that renews by itself needs no "renew now".
-    if let Some(sub) = super::recurring::live_of(&ctx.db, &service, m.user_id).await?
+    if let Some(sub) = super::recurring::live_of(&ctx.db, ctx.now(), &service, m.user_id).await?
         && sub.status == "active"
         && !sub.cancel_at_period_end
     {

@@ -18,8 +18,8 @@ fn date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d").to_string())
 }
 
-fn status_text(locale: Locale, sub: &Subscription) -> String {
-    let key = if recurring::is_ended_status(&sub.status) {
+fn status_text(locale: Locale, sub: &Subscription, now: chrono::DateTime<chrono::Utc>) -> String {
+    let key = if recurring::is_over(sub, now) {
         "sl-rec-status-ended"
     } else if sub.status == "past_due" {
         "sl-rec-status-past-due"
@@ -80,10 +80,10 @@ pub async fn screen(
             "sl-rec-line",
             &[
                 ("title", title.clone()),
-                ("status", status_text(locale, sub)),
+                ("status", status_text(locale, sub, ctx.now())),
             ],
         ));
-        if recurring::is_ended_status(&sub.status) {
+        if recurring::is_over(sub, ctx.now()) {
             continue;
         }
         if sub.status == "past_due"
@@ -126,7 +126,7 @@ pub async fn press(
     let Some(sub) = recurring::of_buyer_by_id(&ctx.db, user, id).await? else {
         return Ok(false);
     };
-    if recurring::is_ended_status(&sub.status) {
+    if recurring::is_over(&sub, ctx.now()) {
         tell(ctx, user, locale, "sl-rec-already-ended").await?;
         return Ok(true);
     }
@@ -136,8 +136,10 @@ pub async fn press(
             if sub.cancel_at_period_end {
                 return screen(ctx, user, locale, message).await.map(|_| true);
             }
+            // A Star subscription's price cannot be discounted: no offer there.
             let offer =
-                recurring::retention_offer(&sub, seller.as_ref().and_then(|s| s.retention_percent));
+                recurring::retention_offer(&sub, seller.as_ref().and_then(|s| s.retention_percent))
+                    .filter(|_| sub.provider == recurring::PROVIDER_STRIPE);
             let offer = match offer {
                 Some(p) if recurring::offer_made(&ctx.db, ctx.now(), &sub).await? => Some(p),
                 _ => None,
@@ -209,6 +211,9 @@ async fn cancel(
     sub: &Subscription,
     on: bool,
 ) -> Result<(), BotError> {
+    if sub.provider == recurring::PROVIDER_STARS {
+        return cancel_stars(ctx, user, locale, sub, on).await;
+    }
     match recurring_card::set_cancel(ctx, sub, on).await {
         Ok(_) => {
             let fresh = recurring::by_id(&ctx.db, sub.id)
@@ -241,7 +246,10 @@ pub async fn subscribe(
     service: &Service,
     plan: &Plan,
 ) -> Result<(), BotError> {
-    if recurring::live_of(&ctx.db, service, user).await?.is_some() {
+    if recurring::live_of(&ctx.db, ctx.now(), service, user)
+        .await?
+        .is_some()
+    {
         tell(ctx, user, locale, "sl-rec-already").await?;
         return Ok(());
     }
@@ -283,6 +291,129 @@ pub async fn subscribe(
     Ok(())
 }
 
+/// Whether a plan's Stars sell a Telegram Star subscription: it renews and its period is
+/// the one Telegram allows (30 days).
+pub fn stars_renew(plan: &Plan) -> bool {
+    plan.renewing && plan.stars_price.is_some() && plan.period_days == recurring::STARS_PERIOD_DAYS
+}
+
+/// A buyer's Stars press on a renewing 30-day plan: a Telegram Star subscription link
+/// (`createInvoiceLink` with `subscription_period`), or why not.
+pub async fn subscribe_stars(
+    ctx: &AppCtx,
+    user: i64,
+    locale: Locale,
+    service: &Service,
+    plan: &Plan,
+) -> Result<(), BotError> {
+    use teloxide::{payloads::CreateInvoiceLinkSetters, prelude::Requester, types::LabeledPrice};
+    if recurring::live_of(&ctx.db, ctx.now(), service, user)
+        .await?
+        .is_some()
+    {
+        tell(ctx, user, locale, "sl-rec-already").await?;
+        return Ok(());
+    }
+    let order =
+        match access::create_order(&ctx.db, ctx.now(), user, plan, access::PayBy::Stars).await? {
+            Some(order) => order,
+            None => {
+                tell(ctx, user, locale, "sl-plan-unavailable").await?;
+                return Ok(());
+            }
+        };
+    let title: String = service.title.chars().take(32).collect();
+    let description = tr(
+        locale,
+        "sl-rec-stars-description",
+        &[("title", service.title.clone())],
+    );
+    let amount = u32::try_from(order.amount_minor).unwrap_or(u32::MAX);
+    let req = ctx
+        .tg
+        .bot()
+        .create_invoice_link(
+            title.clone(),
+            description,
+            access::invoice_payload(order.id),
+            "XTR",
+            vec![LabeledPrice::new(title, amount)],
+        )
+        .subscription_period(teloxide::types::Seconds::from_seconds(
+            u32::try_from(i64::from(recurring::STARS_PERIOD_DAYS) * 86_400).unwrap_or(2_592_000),
+        ));
+    let link = match ctx.tg.call(req).await {
+        Ok(link) => link,
+        Err(e) => {
+            tracing::warn!(error = %e, plan = plan.id, "a Star subscription link was refused");
+            access::mark_failed(&ctx.db, ctx.now(), order.id).await?;
+            tell(ctx, user, locale, "sl-plan-unavailable").await?;
+            return Ok(());
+        }
+    };
+    let Ok(url) = url::Url::parse(&link) else {
+        tell(ctx, user, locale, "sl-plan-unavailable").await?;
+        return Ok(());
+    };
+    let stars = order.amount_minor.to_string();
+    let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
+        tr(locale, "sl-rec-stars-button", &[("stars", stars.clone())]),
+        url,
+    )]]);
+    let text = tr(
+        locale,
+        "sl-rec-stars-checkout",
+        &[("title", service.title.clone()), ("stars", stars)],
+    );
+    say(ctx, user, text, Some(ReplyMarkup::InlineKeyboard(kb))).await?;
+    Ok(())
+}
+
+/// Cancels (or resumes) a Star subscription with `editUserStarSubscription`; Telegram then
+/// charges no more (or again) at the period's end.
+async fn cancel_stars(
+    ctx: &AppCtx,
+    user: i64,
+    locale: Locale,
+    sub: &Subscription,
+    on: bool,
+) -> Result<(), BotError> {
+    use teloxide::{
+        prelude::Requester,
+        types::{TelegramTransactionId, UserId},
+    };
+    let req = ctx.tg.bot().edit_user_star_subscription(
+        UserId(u64::try_from(user).unwrap_or_default()),
+        TelegramTransactionId(sub.external_id.clone()),
+        on,
+    );
+    if let Err(e) = ctx.tg.call(req).await {
+        tracing::warn!(error = %e, subscription = sub.id, "Telegram refused to change a Star subscription");
+        tell(ctx, user, locale, "sl-rec-stripe-down").await?;
+        return Ok(());
+    }
+    recurring::sync(
+        &ctx.db,
+        ctx.now(),
+        recurring::PROVIDER_STARS,
+        &sub.external_id,
+        &recurring::Reported {
+            status: sub.status.clone(),
+            cancel_at_period_end: on,
+            current_period_end: sub.current_period_end,
+        },
+    )
+    .await?;
+    let key = if on {
+        "sl-rec-cancelled"
+    } else {
+        "sl-rec-resumed"
+    };
+    let text = tr(locale, key, &[("date", date(sub.current_period_end))]);
+    say(ctx, user, text, None).await?;
+    Ok(())
+}
+
 /// The seller's 🔁 press on a plan: renewal on or off. False: not the seller's plan.
 pub async fn toggle(
     ctx: &AppCtx,
@@ -299,16 +430,20 @@ pub async fn toggle(
     let on = !plan.renewing;
     match recurring::set_renewing(&ctx.db, ctx.now(), &plan, seller.user_id, on).await? {
         Ok(()) => {
-            let key = if on {
-                "sl-rec-plan-on"
-            } else {
-                "sl-rec-plan-off"
+            let key = match (on, recurring::renews(&plan)) {
+                (false, _) => "sl-rec-plan-off",
+                (true, Ok((true, true))) => "sl-rec-plan-on-both",
+                (true, Ok((false, true))) => "sl-rec-plan-on-stars",
+                (true, _) => "sl-rec-plan-on",
             };
             let text = tr(locale, key, &[("days", plan.period_days.to_string())]);
             say(ctx, seller.user_id, text, None).await?;
         }
         Err(NotRenewable::NoCardPrice) => {
             tell(ctx, seller.user_id, locale, "sl-rec-plan-no-card").await?
+        }
+        Err(NotRenewable::StarsPeriod) => {
+            tell(ctx, seller.user_id, locale, "sl-rec-plan-stars-period").await?
         }
         Err(NotRenewable::PeriodTooLong) => {
             tell(ctx, seller.user_id, locale, "sl-rec-plan-too-long").await?

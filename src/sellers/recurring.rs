@@ -24,7 +24,6 @@ use super::{
     access::{self, AccessOrder, ChargeRef, Paid},
     audit,
     catalog::{self, Plan, Service},
-    payouts::PayMode,
     webhooks::{self, EventType},
 };
 use crate::{
@@ -47,6 +46,12 @@ pub const DUNNING_JOB: &str = "seller_dunning";
 pub const DUNNING_DAYS: [i64; 3] = [0, 1, 3];
 
 pub const PROVIDER_STRIPE: &str = "stripe";
+/// A Telegram Star subscription of a bot invoice (`createInvoiceLink` with
+/// `subscription_period`): Telegram charges every 30 days; the external id is the first
+/// payment's charge id.
+pub const PROVIDER_STARS: &str = "telegram_stars";
+/// The only period Telegram allows for Star subscriptions.
+pub const STARS_PERIOD_DAYS: i32 = 30;
 
 /// The longest period a renewing plan may have (Stripe bills at most once a year).
 pub const MAX_PERIOD_DAYS: i32 = 365;
@@ -178,11 +183,12 @@ pub async fn history(db: &Db, id: i64) -> ServiceResult<Vec<HistoryRow>> {
 pub async fn ensure(
     db: &Db,
     now: DateTime<Utc>,
+    provider: &str,
     owner: &Owner,
     external_id: &str,
-    paid_to: PayMode,
+    paid_to: &str,
 ) -> ServiceResult<Option<Subscription>> {
-    if let Some(found) = by_external(db, PROVIDER_STRIPE, external_id).await? {
+    if let Some(found) = by_external(db, provider, external_id).await? {
         return Ok(Some(found));
     }
     let (Some(plan), Some(service)) = (
@@ -201,9 +207,9 @@ pub async fn ensure(
         service_id: Set(service.id),
         plan_id: Set(plan.id),
         user_id: Set(owner.user_id),
-        provider: Set(PROVIDER_STRIPE.into()),
+        provider: Set(provider.into()),
         external_id: Set(external_id.into()),
-        paid_to: Set(paid_to.as_str().into()),
+        paid_to: Set(paid_to.into()),
         status: Set("incomplete".into()),
         cancel_at_period_end: Set(false),
         current_period_end: Set(None),
@@ -224,7 +230,7 @@ pub async fn ensure(
     )
     .exec_without_returning(&txn)
     .await?;
-    let sub = by_external(&txn, PROVIDER_STRIPE, external_id)
+    let sub = by_external(&txn, provider, external_id)
         .await?
         .ok_or_else(|| StorageError::Corrupt(format!("subscription {external_id} vanished")))?;
     if inserted == 1 {
@@ -312,11 +318,12 @@ async fn next_seq(conn: &impl ConnectionTrait, sub: i64) -> ServiceResult<u64> {
 pub async fn sync(
     db: &Db,
     now: DateTime<Utc>,
+    provider: &str,
     external_id: &str,
     reported: &Reported,
 ) -> ServiceResult<Vec<Change>> {
     for _ in 0..5 {
-        let Some(sub) = by_external(db, PROVIDER_STRIPE, external_id).await? else {
+        let Some(sub) = by_external(db, provider, external_id).await? else {
             return Ok(Vec::new());
         };
         if is_ended_status(&sub.status) {
@@ -420,10 +427,27 @@ pub enum InvoicePaid {
     Duplicate,
 }
 
+/// What identifies a paid period: one of these pays once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceKey<'a> {
+    /// A Stripe invoice, `in_…`.
+    Stripe(&'a str),
+    /// The charge of a Star subscription's renewal.
+    Telegram(&'a str),
+}
+
+impl InvoiceKey<'_> {
+    fn id(&self) -> &str {
+        match self {
+            InvoiceKey::Stripe(id) | InvoiceKey::Telegram(id) => id,
+        }
+    }
+}
+
 /// One invoice the provider says was paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaidInvoice<'a> {
-    pub invoice_id: &'a str,
+    pub key: InvoiceKey<'a>,
     pub amount_minor: i64,
     pub currency: &'a str,
     /// The end of the period it paid for.
@@ -488,7 +512,7 @@ pub async fn invoice_paid(
             sub,
             Change::Renewed,
             &detail,
-            format!("renewed:{}", invoice.invoice_id),
+            format!("renewed:{}", invoice.key.id()),
         )
         .await?;
     }
@@ -506,21 +530,22 @@ async fn invoice_order(
     invoice: &PaidInvoice<'_>,
 ) -> ServiceResult<AccessOrder> {
     let find = || async {
-        access_orders::Entity::find()
-            .filter(access_orders::Column::StripeInvoiceId.eq(invoice.invoice_id))
-            .one(db)
-            .await
+        let by_key = match invoice.key {
+            InvoiceKey::Stripe(id) => access_orders::Column::StripeInvoiceId.eq(id),
+            InvoiceKey::Telegram(id) => access_orders::Column::TelegramChargeId.eq(id),
+        };
+        access_orders::Entity::find().filter(by_key).one(db).await
     };
     if let Some(found) = find().await? {
         return Ok(found);
     }
     if invoice.first
-        && let Some(order) = checkout_order
+        && let (Some(order), InvoiceKey::Stripe(invoice_id)) = (checkout_order, invoice.key)
     {
         let taken = access_orders::Entity::update_many()
             .col_expr(
                 access_orders::Column::StripeInvoiceId,
-                Expr::value(invoice.invoice_id),
+                Expr::value(invoice_id),
             )
             .col_expr(access_orders::Column::SubscriptionId, Expr::value(sub.id))
             .col_expr(
@@ -548,34 +573,54 @@ async fn invoice_order(
         service_id: Set(sub.service_id),
         plan_id: Set(sub.plan_id),
         user_id: Set(sub.user_id),
-        method: Set("card".into()),
+        method: Set(match invoice.key {
+            InvoiceKey::Stripe(_) => "card".into(),
+            InvoiceKey::Telegram(_) => "stars".into(),
+        }),
         status: Set("pending".into()),
         amount_minor: Set(invoice.amount_minor),
         currency: Set(invoice.currency.to_ascii_uppercase()),
         fee_minor: Set(0),
         net_minor: Set(0),
-        telegram_charge_id: Set(None),
-        paid_to: Set(Some(sub.paid_to.clone())),
+        telegram_charge_id: Set(match invoice.key {
+            InvoiceKey::Telegram(id) => Some(id.into()),
+            InvoiceKey::Stripe(_) => None,
+        }),
+        paid_to: Set(match invoice.key {
+            InvoiceKey::Stripe(_) => Some(sub.paid_to.clone()),
+            InvoiceKey::Telegram(_) => None,
+        }),
         promo_code_id: Set(None),
         discount_minor: Set(0),
         source: Set(Some("renewal".into())),
         subscription_id: Set(Some(sub.id)),
-        stripe_invoice_id: Set(Some(invoice.invoice_id.into())),
+        stripe_invoice_id: Set(match invoice.key {
+            InvoiceKey::Stripe(id) => Some(id.into()),
+            InvoiceKey::Telegram(_) => None,
+        }),
         created_at: Set(now),
         paid_at: Set(None),
         ..Default::default()
     })
     .on_conflict(
-        OnConflict::column(access_orders::Column::StripeInvoiceId)
-            .do_nothing()
-            .to_owned(),
+        OnConflict::column(match invoice.key {
+            InvoiceKey::Stripe(_) => access_orders::Column::StripeInvoiceId,
+            InvoiceKey::Telegram(_) => access_orders::Column::TelegramChargeId,
+        })
+        .do_nothing()
+        .to_owned(),
     )
     .exec_without_returning(db)
-    .await?;
-    let _ = inserted;
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // The key is unique: a concurrent delivery made the order first.
+        Err(e) if access::is_unique_violation(&e) => {}
+        Err(e) => return Err(e.into()),
+    }
     find()
         .await?
-        .ok_or_else(|| StorageError::Corrupt(format!("no order for {}", invoice.invoice_id)).into())
+        .ok_or_else(|| StorageError::Corrupt(format!("no order for {}", invoice.key.id())).into())
 }
 
 /// A renewal charge failed: the subscription is past due (unless it ended), `pay_url` is
@@ -765,13 +810,29 @@ pub async fn set_retention(
 /// Why a plan cannot be made renewing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotRenewable {
-    /// It has no card price.
+    /// It has no card price (and its Stars cannot renew either).
     NoCardPrice,
-    /// Its period is longer than a year.
+    /// Its card period is longer than a year.
     PeriodTooLong,
+    /// Stars only, and a period Telegram does not allow for Star subscriptions (30 days).
+    StarsPeriod,
 }
 
-/// Turns a plan's renewal on or off; on needs a card price and a period of at most a year.
+/// What renews on a renewing plan: by card (a card price, a period of at most a year), in
+/// Stars (a Stars price, a 30-day period), or why nothing can.
+pub fn renews(plan: &Plan) -> Result<(bool, bool), NotRenewable> {
+    let card = plan.price_minor.is_some_and(|p| p > 0);
+    let card_ok = card && plan.period_days <= MAX_PERIOD_DAYS;
+    let stars_ok = plan.stars_price.is_some() && plan.period_days == STARS_PERIOD_DAYS;
+    match (card_ok, stars_ok) {
+        (false, false) if card => Err(NotRenewable::PeriodTooLong),
+        (false, false) if plan.stars_price.is_some() => Err(NotRenewable::StarsPeriod),
+        (false, false) => Err(NotRenewable::NoCardPrice),
+        both => Ok(both),
+    }
+}
+
+/// Turns a plan's renewal on or off; on needs something that can renew ([`renews`]).
 pub async fn set_renewing(
     db: &Db,
     now: DateTime<Utc>,
@@ -780,11 +841,8 @@ pub async fn set_renewing(
     on: bool,
 ) -> ServiceResult<Result<(), NotRenewable>> {
     use crate::storage::entities::seller_plans;
-    if on && plan.price_minor.is_none_or(|p| p <= 0) {
-        return Ok(Err(NotRenewable::NoCardPrice));
-    }
-    if on && plan.period_days > MAX_PERIOD_DAYS {
-        return Ok(Err(NotRenewable::PeriodTooLong));
+    if on && let Err(why) = renews(plan) {
+        return Ok(Err(why));
     }
     let txn = db.begin().await?;
     seller_plans::Entity::update_many()
@@ -810,16 +868,102 @@ pub async fn set_renewing(
     Ok(Ok(()))
 }
 
-/// A buyer's live subscription of `service` (not ended): a second checkout is refused while
-/// one runs.
-pub async fn live_of(db: &Db, service: &Service, user: i64) -> ServiceResult<Option<Subscription>> {
+/// The first payment of a Star subscription was applied to `order`: the subscription is
+/// recorded (the charge is its id) with the period Telegram says it runs to.
+pub async fn star_started(
+    db: &Db,
+    now: DateTime<Utc>,
+    order: &AccessOrder,
+    charge: &str,
+    expiration: DateTime<Utc>,
+) -> ServiceResult<Option<Subscription>> {
+    let owner = Owner {
+        seller_id: order.seller_id,
+        service_id: order.service_id,
+        plan_id: order.plan_id,
+        user_id: order.user_id,
+        order_id: Some(order.id),
+    };
+    let Some(sub) = ensure(db, now, PROVIDER_STARS, &owner, charge, "stars").await? else {
+        return Ok(None);
+    };
+    sync(
+        db,
+        now,
+        PROVIDER_STARS,
+        charge,
+        &Reported {
+            status: "active".into(),
+            cancel_at_period_end: sub.cancel_at_period_end,
+            current_period_end: Some(expiration),
+        },
+    )
+    .await?;
+    by_id(db, sub.id).await
+}
+
+/// The Star subscription that `first` (the first payment's order) started was charged again:
+/// a new order for `charge`, the membership to `expiration`. None: no such subscription.
+pub async fn star_renewed(
+    db: &Db,
+    now: DateTime<Utc>,
+    first: &AccessOrder,
+    charge: &str,
+    amount: i64,
+    expiration: DateTime<Utc>,
+    fee_percent: i64,
+) -> ServiceResult<Option<InvoicePaid>> {
+    let Some(first_charge) = first.telegram_charge_id.as_deref() else {
+        return Ok(None);
+    };
+    let Some(sub) = by_external(db, PROVIDER_STARS, first_charge).await? else {
+        return Ok(None);
+    };
+    let paid = invoice_paid(
+        db,
+        now,
+        &sub,
+        None,
+        &PaidInvoice {
+            key: InvoiceKey::Telegram(charge),
+            amount_minor: amount,
+            currency: "XTR",
+            period_end: expiration,
+            first: false,
+        },
+        fee_percent,
+    )
+    .await?;
+    Ok(Some(paid))
+}
+
+/// Whether a subscription is over: ended at the provider, or a Star subscription whose paid
+/// period is a day behind it (Telegram says nothing when it stops charging).
+pub fn is_over(sub: &Subscription, now: DateTime<Utc>) -> bool {
+    is_ended_status(&sub.status)
+        || (sub.provider == PROVIDER_STARS
+            && sub
+                .current_period_end
+                .is_some_and(|end| end + Duration::days(1) < now))
+}
+
+/// A buyer's live subscription of `service` (not over): a second one is refused while one
+/// runs.
+pub async fn live_of(
+    db: &Db,
+    now: DateTime<Utc>,
+    service: &Service,
+    user: i64,
+) -> ServiceResult<Option<Subscription>> {
     Ok(subscriptions::Entity::find()
         .filter(subscriptions::Column::ServiceId.eq(service.id))
         .filter(subscriptions::Column::UserId.eq(user))
         .filter(subscriptions::Column::Status.is_not_in(["canceled", "incomplete_expired"]))
         .order_by_desc(subscriptions::Column::Id)
-        .one(db)
-        .await?)
+        .all(db)
+        .await?
+        .into_iter()
+        .find(|s| !is_over(s, now)))
 }
 
 #[cfg(test)]
@@ -847,6 +991,60 @@ mod tests {
             updated_at: t,
             ended_at: None,
         }
+    }
+
+    fn plan(card: Option<i64>, stars: Option<i64>, days: i32) -> Plan {
+        Plan {
+            id: 1,
+            service_id: 1,
+            seller_id: 1,
+            price_minor: card,
+            currency: card.map(|_| "USD".into()),
+            stars_price: stars,
+            period_days: days,
+            trial_days: 0,
+            status: "active".into(),
+            renewing: false,
+            created_at: chrono::DateTime::<Utc>::from_timestamp(0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn what_renews_card_up_to_a_year_stars_every_30_days() {
+        assert_eq!(renews(&plan(Some(999), Some(250), 30)), Ok((true, true)));
+        assert_eq!(renews(&plan(Some(999), Some(250), 7)), Ok((true, false)));
+        assert_eq!(renews(&plan(None, Some(250), 30)), Ok((false, true)));
+        assert_eq!(
+            renews(&plan(None, Some(250), 7)),
+            Err(NotRenewable::StarsPeriod)
+        );
+        assert_eq!(
+            renews(&plan(Some(999), None, 400)),
+            Err(NotRenewable::PeriodTooLong)
+        );
+        assert_eq!(
+            renews(&plan(Some(999), Some(250), 400)),
+            Err(NotRenewable::PeriodTooLong)
+        );
+        assert_eq!(
+            renews(&plan(None, None, 30)),
+            Err(NotRenewable::NoCardPrice)
+        );
+    }
+
+    #[test]
+    fn a_star_subscription_is_over_a_day_after_its_paid_period() {
+        let mut s = sub("active", false);
+        s.provider = PROVIDER_STARS.into();
+        let end = chrono::DateTime::<Utc>::from_timestamp(1_000_000, 0).unwrap();
+        s.current_period_end = Some(end);
+        assert!(!is_over(&s, end + Duration::hours(23)));
+        assert!(is_over(&s, end + Duration::hours(25)));
+        s.provider = PROVIDER_STRIPE.into();
+        assert!(
+            !is_over(&s, end + Duration::days(10)),
+            "Stripe says when it ends"
+        );
     }
 
     #[test]

@@ -39,7 +39,9 @@ use super::{
     card::{self, CardError, Endpoint},
     catalog::{self, Plan, Seller, Service},
     payouts::{self, PayMode},
-    recurring::{self, Change, InvoicePaid, Owner, PaidInvoice, Reported, Subscription},
+    recurring::{
+        self, Change, InvoiceKey, InvoicePaid, Owner, PaidInvoice, Reported, Subscription,
+    },
 };
 use crate::{
     billing::stripe::{Applied, HandleError},
@@ -272,7 +274,14 @@ pub async fn refresh(ctx: &AppCtx, sub: &Subscription) -> Result<Vec<Change>, Ca
         None,
     )
     .await?;
-    Ok(recurring::sync(&ctx.db, ctx.now(), &sub.external_id, &reported(&fresh)).await?)
+    Ok(recurring::sync(
+        &ctx.db,
+        ctx.now(),
+        recurring::PROVIDER_STRIPE,
+        &sub.external_id,
+        &reported(&fresh),
+    )
+    .await?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +330,16 @@ pub async fn apply(
                 );
                 return Ok(Some(Applied::Duplicate));
             }
-            match recurring::ensure(&ctx.db, now, &owner, &external, paid_to).await? {
+            match recurring::ensure(
+                &ctx.db,
+                now,
+                recurring::PROVIDER_STRIPE,
+                &owner,
+                &external,
+                paid_to.as_str(),
+            )
+            .await?
+            {
                 Some(sub) => (sub, owner.order_id),
                 None => return Ok(None),
             }
@@ -378,7 +396,7 @@ async fn effect(
                 return Ok(());
             };
             let invoice = PaidInvoice {
-                invoice_id: object["id"].as_str().unwrap_or_default(),
+                key: InvoiceKey::Stripe(object["id"].as_str().unwrap_or_default()),
                 amount_minor: object["amount_paid"].as_i64().unwrap_or(0),
                 currency: object["currency"].as_str().unwrap_or("usd"),
                 period_end,
@@ -442,7 +460,14 @@ pub async fn set_cancel(
         None,
     )
     .await?;
-    Ok(recurring::sync(&ctx.db, ctx.now(), &sub.external_id, &reported(&fresh)).await?)
+    Ok(recurring::sync(
+        &ctx.db,
+        ctx.now(),
+        recurring::PROVIDER_STRIPE,
+        &sub.external_id,
+        &reported(&fresh),
+    )
+    .await?)
 }
 
 #[derive(Serialize)]
@@ -504,6 +529,13 @@ pub async fn accept_retention(
     )
     .await?;
     let taken = recurring::retention_accepted(&ctx.db, ctx.now(), sub, percent).await?;
-    recurring::sync(&ctx.db, ctx.now(), &sub.external_id, &reported(&fresh)).await?;
+    recurring::sync(
+        &ctx.db,
+        ctx.now(),
+        recurring::PROVIDER_STRIPE,
+        &sub.external_id,
+        &reported(&fresh),
+    )
+    .await?;
     Ok(taken)
 }

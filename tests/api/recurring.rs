@@ -129,8 +129,6 @@ async fn a_renewing_plan_from_checkout_to_its_end(app: TestApp) {
     // The seller gives the plan a card price and makes it renew.
     app.say(sam, "/services");
     press(&app, sam, "Sam VIP").await;
-    press(&app, sam, "🔁").await;
-    wait_contains(&app, sam, "needs a card price first", 1).await;
     press(&app, sam, "💳").await;
     wait_contains(&app, sam, "Card price for", 1).await;
     app.say(sam, "9.99 USD");
@@ -138,7 +136,7 @@ async fn a_renewing_plan_from_checkout_to_its_end(app: TestApp) {
     app.say(sam, "/services");
     press(&app, sam, "Sam VIP").await;
     press(&app, sam, "🔁").await;
-    wait_contains(&app, sam, "renews every 30 days", 1).await;
+    wait_contains(&app, sam, "by card, and in Stars", 1).await;
     app.say(sam, "/retention 120");
     wait_contains(&app, sam, "from 1 to 90", 1).await;
     app.say(sam, "/retention 20");
@@ -527,3 +525,125 @@ async fn foreign_and_forged_billing_events_change_nothing() {
     assert_eq!(stripe.post_raw(&junk, Some(&signed)).await.unwrap(), 400);
     app.stop().await;
 }
+
+/// A renewing 30-day plan in Stars is a Telegram Star subscription: the link comes from
+/// `createInvoiceLink` with `subscription_period`, each charge Telegram makes is one order and
+/// runs the membership to the period Telegram names, cancelling and resuming go through
+/// `editUserStarSubscription`, and a cancelled subscription is not charged again. A Stars-only
+/// plan of another period cannot renew (Telegram allows 30 days only).
+async fn star_subscriptions_of_a_renewing_plan(app: TestApp) {
+    let shop = shop(&app, "Sam").await;
+    let sam = shop.sam;
+    app.say(sam, "/services");
+    press(&app, sam, "Sam VIP").await;
+    press(&app, sam, "🔁").await;
+    wait_contains(&app, sam, "in Stars as a Telegram Star subscription", 1).await;
+
+    let bob = app.started_user("Bob", "en").await;
+    app.say(bob, &format!("/start s_{}", shop.code));
+    press(&app, bob, "⭐ 250 every 30 days").await;
+    let link = url_of(&app, bob, "Subscribe for 250 Stars", 1).await;
+    let call = app.emu().calls_to("createInvoiceLink").pop().unwrap();
+    assert_eq!(
+        call.params["subscription_period"], 2_592_000,
+        "{:?}",
+        call.params
+    );
+    let tg_emulator::PaymentOutcome::Paid { charge_id } =
+        app.emu().pay_invoice_link(bob, &link).await.unwrap()
+    else {
+        panic!("the first period is paid")
+    };
+    wait_contains(&app, bob, "Payment received", 1).await;
+    until("the Star subscription", || async {
+        sub_of(&app, bob)
+            .await
+            .is_some_and(|s| s.status == "active")
+    })
+    .await;
+    let sub = sub_of(&app, bob).await.unwrap();
+    assert_eq!(sub.provider, "telegram_stars");
+    assert_eq!(sub.external_id, charge_id);
+    let first_end = sub.current_period_end.unwrap();
+    assert_eq!(
+        membership_end(&app, bob).await.map(|e| e.timestamp() / 60),
+        Some(first_end.timestamp() / 60)
+    );
+
+    // Telegram charges the next period: a second order, the membership to its end.
+    app.emu().charge_star_subscription(bob, &charge_id).unwrap();
+    wait_contains(&app, bob, "Payment received", 2).await;
+    until("the renewal", || async {
+        paid_orders(&app, bob).await.len() == 2
+    })
+    .await;
+    let orders = paid_orders(&app, bob).await;
+    assert_eq!(orders[1].method, "stars");
+    assert_eq!(orders[1].amount_minor, 250);
+    let second_end = membership_end(&app, bob).await.unwrap();
+    assert!(
+        second_end >= first_end + chrono::Duration::days(29),
+        "{first_end} → {second_end}"
+    );
+    assert_eq!(
+        sub_of(&app, bob).await.unwrap().current_period_end,
+        Some(second_end)
+    );
+
+    // Cancel in /subscriptions: Telegram is told, and charges no more.
+    subscriptions(&app, bob, "active, renews on").await;
+    press(&app, bob, "Cancel \"Sam VIP\"").await;
+    wait_contains(&app, bob, "Your subscription is cancelled", 1).await;
+    assert_eq!(app.emu().star_subscription_canceled(&charge_id), Some(true));
+    assert!(matches!(
+        app.emu().charge_star_subscription(bob, &charge_id).unwrap(),
+        tg_emulator::PaymentOutcome::Declined(_)
+    ));
+    subscriptions(&app, bob, "cancelled, access until").await;
+    press(&app, bob, "Resume \"Sam VIP\"").await;
+    wait_contains(&app, bob, "Renewal is back on", 1).await;
+    assert_eq!(
+        app.emu().star_subscription_canceled(&charge_id),
+        Some(false)
+    );
+    let history = kinds(&app, sub.id).await;
+    assert_eq!(
+        history,
+        ["started", "renewed", "cancel_scheduled", "resumed"]
+    );
+
+    // A Stars-only plan of 7 days cannot renew: nothing changes.
+    let service = catalog::service_by_chat(app.db(), shop.chat)
+        .await
+        .unwrap()
+        .unwrap();
+    let week = catalog::add_plan(
+        app.db(),
+        Utc::now(),
+        &service,
+        catalog::NewPlan {
+            stars_price: Some(100),
+            card: None,
+            period_days: 7,
+            trial_days: 0,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        recurring::set_renewing(app.db(), Utc::now(), &week, sam, true)
+            .await
+            .unwrap(),
+        Err(recurring::NotRenewable::StarsPeriod)
+    );
+    assert!(
+        !catalog::plan(app.db(), week.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .renewing
+    );
+    app.stop().await;
+}
+
+on_both_databases!(stars, star_subscriptions_of_a_renewing_plan);

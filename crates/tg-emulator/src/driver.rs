@@ -11,7 +11,7 @@ use crate::methods::strip_reply;
 use crate::state::{CallbackRec, ChatKind, InvoiceRec, JoinRequestRec, MsgRec, World, now};
 use crate::types::{
     AdminRights, CallbackAnswer, Charge, EmulatorError, JoinOutcome, MemberStatus, OutgoingKind,
-    OutgoingMessage, PaymentOutcome, SUBSCRIPTION_PERIOD,
+    OutgoingMessage, PaymentOutcome, SUBSCRIPTION_PERIOD, StarSubscriptionCharge,
 };
 use crate::validate::auto_entities;
 use crate::{Emulator, methods};
@@ -691,6 +691,99 @@ impl Emulator {
         self.pay(user, user, inv, Duration::from_secs(10)).await
     }
 
+    /// Telegram charges the next period of a bot's Star subscription (from `createInvoiceLink`
+    /// with `subscription_period`) that `charge_id` paid: a `successful_payment` with
+    /// `is_recurring` (not `is_first_recurring`), the same payload, a new charge id and the
+    /// period after. A subscription cancelled with `editUserStarSubscription` is not renewed
+    /// (`Declined`).
+    pub fn charge_star_subscription(
+        &self,
+        user: i64,
+        charge_id: &str,
+    ) -> Result<PaymentOutcome, EmulatorError> {
+        let mut w = self.world();
+        w.check_user(user)?;
+        let latest = w
+            .charges
+            .iter()
+            .filter(|c| c.user_id == user)
+            .filter(|c| {
+                c.subscription.as_ref().is_some_and(|s| {
+                    s.first_charge_id == charge_id || c.telegram_payment_charge_id == charge_id
+                })
+            })
+            .max_by_key(|c| c.subscription.as_ref().map_or(0, |s| s.expiration))
+            .cloned()
+            .ok_or(EmulatorError::NotAnInvoice)?;
+        let sub = latest.subscription.clone().expect("a subscription charge");
+        if sub.canceled {
+            return Ok(PaymentOutcome::Declined(
+                "the subscription was cancelled".into(),
+            ));
+        }
+        let new_id = format!("stxn_{}", w.rand_string(24));
+        let expiration = sub.expiration + sub.period;
+        let sp = json!({
+            "currency": latest.currency,
+            "total_amount": latest.total_amount,
+            "invoice_payload": latest.invoice_payload,
+            "telegram_payment_charge_id": new_id,
+            "provider_payment_charge_id": "",
+            "subscription_expiration_date": expiration,
+            "is_recurring": true,
+        });
+        w.charges.push(Charge {
+            telegram_payment_charge_id: new_id.clone(),
+            refunded: false,
+            subscription: Some(StarSubscriptionCharge { expiration, ..sub }),
+            ..latest
+        });
+        w.ensure_private_chat(user);
+        let id = w.alloc_message_id(user);
+        let msg = json!({
+            "message_id": id,
+            "from": w.user_json(user),
+            "chat": w.chat_json(user),
+            "date": now(),
+            "successful_payment": sp,
+        });
+        w.store_message(
+            user,
+            MsgRec {
+                message_id: id,
+                thread_id: None,
+                from_bot: false,
+                from_id: Some(user),
+                json: Arc::new(msg.clone()),
+                deleted: false,
+                edited: false,
+                copied_from: None,
+                reply_keyboard: None,
+                invoice: None,
+            },
+        );
+        w.push_update("message", msg);
+        Ok(PaymentOutcome::Paid { charge_id: new_id })
+    }
+
+    /// Whether the Star subscription `charge_id` belongs to was cancelled.
+    pub fn star_subscription_canceled(&self, charge_id: &str) -> Option<bool> {
+        let w = self.world();
+        let first = w
+            .charges
+            .iter()
+            .find(|c| c.telegram_payment_charge_id == charge_id)?
+            .subscription
+            .as_ref()?
+            .first_charge_id
+            .clone();
+        w.charges
+            .iter()
+            .filter_map(|c| c.subscription.as_ref())
+            .rfind(|s| s.first_charge_id == first)
+            .map(|s| s.canceled)
+    }
+
     async fn pay(
         &self,
         user: i64,
@@ -738,11 +831,17 @@ impl Emulator {
             "telegram_payment_charge_id": charge_id,
             "provider_payment_charge_id": provider,
         });
-        if let Some(period) = inv.subscription_period {
+        let subscription = inv.subscription_period.map(|period| {
             sp["subscription_expiration_date"] = json!(now() + period);
             sp["is_recurring"] = json!(true);
             sp["is_first_recurring"] = json!(true);
-        }
+            StarSubscriptionCharge {
+                first_charge_id: charge_id.clone(),
+                period,
+                expiration: now() + period,
+                canceled: false,
+            }
+        });
         w.charges.push(Charge {
             user_id: user,
             telegram_payment_charge_id: charge_id.clone(),
@@ -751,6 +850,7 @@ impl Emulator {
             total_amount: inv.total_amount,
             invoice_payload: inv.payload.clone(),
             refunded: false,
+            subscription,
         });
         if chat_id > 0 {
             w.ensure_private_chat(chat_id);

@@ -25,7 +25,7 @@ use tokio::sync::{Notify, broadcast};
 pub use types::{
     AdminRights, ApiCall, Button, CallbackAnswer, Charge, EmulatorConfig, EmulatorError,
     EmulatorLimits, Fault, JoinOutcome, MemberStatus, OutgoingKind, OutgoingMessage,
-    PaymentOutcome, Recorded, SUBSCRIPTION_PERIOD, Topic, UserSpec,
+    PaymentOutcome, Recorded, SUBSCRIPTION_PERIOD, StarSubscriptionCharge, Topic, UserSpec,
 };
 
 use members::ChangeCtx;

@@ -1779,12 +1779,24 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
         "edituserstarsubscription" => {
             let user = p.req_i64("user_id")?;
             let charge = p.str("telegram_payment_charge_id").unwrap_or_default();
-            if !w
+            let canceled = match p.str("is_canceled").as_deref() {
+                Some("true") => true,
+                Some("false") => false,
+                _ => return Err(ApiError::bad("is_canceled is empty")),
+            };
+            let first = w
                 .charges
                 .iter()
-                .any(|c| c.telegram_payment_charge_id == charge && c.user_id == user)
-            {
-                return Err(ApiError::bad("CHARGE_NOT_FOUND"));
+                .find(|c| c.telegram_payment_charge_id == charge && c.user_id == user)
+                .ok_or_else(|| ApiError::bad("CHARGE_NOT_FOUND"))?
+                .subscription
+                .as_ref()
+                .map(|s| s.first_charge_id.clone())
+                .ok_or_else(|| ApiError::bad("SUBSCRIPTION_NOT_FOUND"))?;
+            for s in w.charges.iter_mut().filter_map(|c| c.subscription.as_mut()) {
+                if s.first_charge_id == first {
+                    s.canceled = canceled;
+                }
             }
             Ok(json!(true))
         }

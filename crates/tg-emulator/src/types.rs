@@ -388,6 +388,19 @@ pub struct Charge {
     pub total_amount: i64,
     pub invoice_payload: String,
     pub refunded: bool,
+    /// A Star subscription's payment: the first charge's id (the subscription's), its period
+    /// in seconds and when the paid period ends.
+    pub subscription: Option<StarSubscriptionCharge>,
+}
+
+/// What a subscription payment records about its subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StarSubscriptionCharge {
+    pub first_charge_id: String,
+    pub period: i64,
+    pub expiration: i64,
+    /// Set by `editUserStarSubscription`: no renewal after the paid period.
+    pub canceled: bool,
 }
 
 /// Errors of the driver API (acting as a person).
