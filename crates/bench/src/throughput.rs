@@ -351,6 +351,7 @@ enum Kind {
     Start,
     Relay,
     Stripe,
+    Renewals,
 }
 
 /// Where a scenario's app keeps its data, kept until the scenario stops.
@@ -379,6 +380,11 @@ enum Live {
     Stripe {
         harness: Harness,
         client: reqwest::Client,
+    },
+    Renewals {
+        harness: Harness,
+        client: reqwest::Client,
+        shop: RenewalShop,
     },
 }
 
@@ -469,6 +475,30 @@ impl Running {
                 );
                 Live::Stripe { harness, client }
             }
+            Kind::Renewals => {
+                let harness = Harness::start(HarnessOptions {
+                    emulator: emulator_config(args),
+                    ..HarnessOptions::new(url)
+                })
+                .await
+                .context("starting the app")?;
+                let client = reqwest::Client::builder()
+                    .no_proxy()
+                    .pool_max_idle_per_host(STRIPE_IN_FLIGHT)
+                    .timeout(REPLY_TIMEOUT)
+                    .build()
+                    .context("building the webhook client")?;
+                let shop = renewal_shop(&harness).await.context("the seller's shop")?;
+                println!(
+                    "  {name}: {} renewals a round, {STRIPE_IN_FLIGHT} in flight",
+                    args.updates
+                );
+                Live::Renewals {
+                    harness,
+                    client,
+                    shop,
+                }
+            }
         };
         let mut running = Self {
             name,
@@ -522,6 +552,17 @@ impl Running {
                     .context("the harness has no Stripe double")?;
                 stripe_round(harness, stripe, client, size, next_user, perf).await
             }
+            Live::Renewals {
+                harness,
+                client,
+                shop,
+            } => {
+                let stripe = harness
+                    .stripe
+                    .as_ref()
+                    .context("the harness has no Stripe double")?;
+                renewal_round(harness, stripe, client, shop, size, next_user, perf).await
+            }
         }
     }
 
@@ -535,7 +576,8 @@ impl Running {
             }
             Live::Start { harness }
             | Live::Relay { harness, .. }
-            | Live::Stripe { harness, .. } => {
+            | Live::Stripe { harness, .. }
+            | Live::Renewals { harness, .. } => {
                 if let Err(e) = harness.stop().await {
                     eprintln!("  {}: stopping the app: {e:#}", self.name);
                 }
@@ -576,7 +618,7 @@ impl Running {
 
     fn unit(&self) -> &'static str {
         match self.live {
-            Live::Stripe { .. } => "events/s",
+            Live::Stripe { .. } | Live::Renewals { .. } => "events/s",
             _ => "updates/s",
         }
     }
@@ -627,7 +669,7 @@ pub async fn run(args: BenchArgs, phases: Option<PhaseLog>) -> anyhow::Result<()
     );
 
     // Each scenario on SQLite, then on a scratch PostgreSQL database when one is given.
-    let scenarios: [(&'static str, &'static str, Kind); 3] = [
+    let scenarios: [(&'static str, &'static str, Kind); 4] = [
         (
             "tollgate /start (SQLite)",
             "tollgate /start (PostgreSQL)",
@@ -642,6 +684,11 @@ pub async fn run(args: BenchArgs, phases: Option<PhaseLog>) -> anyhow::Result<()
             "stripe webhook ingest (SQLite)",
             "stripe webhook ingest (PostgreSQL)",
             Kind::Stripe,
+        ),
+        (
+            "stripe renewal ingest (SQLite)",
+            "stripe renewal ingest (PostgreSQL)",
+            Kind::Renewals,
         ),
     ];
     let wanted = |name: &str| args.only.as_deref().is_none_or(|only| name.contains(only));
@@ -1304,6 +1351,179 @@ async fn stripe_round(
                 .iter()
                 .map(Recorded::body)
                 .collect::<Vec<_>>()
+        );
+    }
+    Ok(rate)
+}
+
+/// The seller whose renewing plan the renewal scenario's buyers subscribe to.
+struct RenewalShop {
+    seller: tollgate::sellers::catalog::Seller,
+    service: tollgate::sellers::catalog::Service,
+    plan: tollgate::sellers::catalog::Plan,
+}
+
+/// A seller with one channel and a renewing plan ($9.99 every 30 days) on the platform's
+/// account.
+async fn renewal_shop(harness: &Harness) -> anyhow::Result<RenewalShop> {
+    use tollgate::sellers::{catalog, recurring};
+    let db = &harness.app.ctx.db;
+    let now = harness.app.ctx.now();
+    let owner: i64 = 8_800_000_001;
+    tollgate::accounts::users::register_start(
+        db,
+        now,
+        &tollgate::domain::TelegramProfile {
+            id: owner,
+            first_name: "Seller".into(),
+            last_name: None,
+            username: None,
+            language_code: Some("en".into()),
+        },
+        None,
+        None,
+    )
+    .await?;
+    let seller = catalog::register(db, now, owner, "Bench Signals", "bench@example.com").await?;
+    let catalog::Connected::New(service) = catalog::connect_chat(
+        db,
+        now,
+        &seller,
+        -100_880_000_001,
+        catalog::ChatKind::Channel,
+        "Bench VIP",
+        true,
+    )
+    .await?
+    else {
+        anyhow::bail!("the bench channel was connected before");
+    };
+    let plan = catalog::add_plan(
+        db,
+        now,
+        &service,
+        catalog::NewPlan {
+            stars_price: None,
+            card: Some((999, "usd".into())),
+            period_days: 30,
+            trial_days: 0,
+        },
+    )
+    .await?;
+    recurring::set_renewing(db, now, &plan, owner, true)
+        .await?
+        .map_err(|why| anyhow::anyhow!("the plan cannot renew: {why:?}"))?;
+    let plan = catalog::plan(db, plan.id)
+        .await?
+        .context("the plan is gone")?;
+    Ok(RenewalShop {
+        seller,
+        service,
+        plan,
+    })
+}
+
+/// A renewal round. Untimed: `count` new buyers each subscribe (Checkout in subscription mode,
+/// completed, its events delivered: the subscription and its first order exist); then each
+/// subscription is renewed in the double while its webhook points at a closed port, so the
+/// renewal's `invoice.paid` exists but is undelivered. Timed: every renewal's `invoice.paid`
+/// (distinct subscriptions) is POSTed with a fresh signature, 16 in flight; each one pays a new
+/// order, extends the membership and reads the subscription back from the double. Checked
+/// after: every buyer has exactly two paid orders.
+async fn renewal_round(
+    harness: &Harness,
+    stripe: &StripeDouble,
+    client: &reqwest::Client,
+    shop: &RenewalShop,
+    count: usize,
+    first_user: &mut usize,
+    perf: Option<&Path>,
+) -> anyhow::Result<Rate> {
+    use tollgate::{sellers::recurring_card, storage::entities::access_orders};
+    let ctx = &harness.app.ctx;
+    let db = &ctx.db;
+    let buyers: Vec<i64> = (0..count)
+        .map(|i| 8_900_000_000 + (*first_user + i) as i64)
+        .collect();
+    *first_user += count;
+    let mut subs = Vec::with_capacity(count);
+    for &buyer in &buyers {
+        tollgate::accounts::users::register_start(
+            db,
+            ctx.now(),
+            &tollgate::domain::TelegramProfile {
+                id: buyer,
+                first_name: format!("Buyer{buyer}"),
+                last_name: None,
+                username: None,
+                language_code: Some("en".into()),
+            },
+            None,
+            None,
+        )
+        .await?;
+        recurring_card::checkout(ctx, &shop.seller, &shop.service, &shop.plan, buyer)
+            .await
+            .map_err(|e| anyhow::anyhow!("buyer {buyer}: checkout: {e}"))?;
+        let session = stripe
+            .checkout_sessions()
+            .pop()
+            .context("no checkout session")?;
+        let session_id = session["id"].as_str().context("a session without id")?;
+        stripe
+            .complete_checkout(session_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("completing {session_id}: {e}"))?;
+        let sub = stripe
+            .checkout_session(session_id)
+            .and_then(|s| s["subscription"].as_str().map(str::to_owned))
+            .context("the session started no subscription")?;
+        subs.push((buyer, sub));
+    }
+    stripe.set_webhook_url(&closed_port_url().await?);
+    let mut bodies = Vec::with_capacity(subs.len());
+    for (buyer, sub) in &subs {
+        let events = match stripe.renew_subscription(sub).await {
+            Err(DoubleError::Delivery(_)) => stripe.events(),
+            Ok(_) => anyhow::bail!("the renewal of {sub} was delivered to the closed port"),
+            Err(e) => anyhow::bail!("renewing {sub}: {e}"),
+        };
+        let paid = events
+            .iter()
+            .rev()
+            .find(|e| {
+                e["type"] == "invoice.paid"
+                    && e["data"]["object"]["parent"]["subscription_details"]["subscription"]
+                        == sub.as_str()
+            })
+            .with_context(|| format!("buyer {buyer}: no renewal invoice.paid"))?;
+        bodies.push(serde_json::to_string_pretty(paid)?);
+    }
+    stripe.set_webhook_url(&harness.http_url("/webhooks/stripe"));
+    let url = harness.http_url("/webhooks/stripe");
+
+    let stopwatch = Stopwatch::start(perf);
+    let deliveries = futures::stream::iter(bodies.iter().map(Ok))
+        .try_for_each_concurrent(STRIPE_IN_FLIGHT, |body| {
+            post_stripe_event(client, &url, body, ctx.now().timestamp())
+        });
+    tokio::time::timeout(STRIPE_TIMEOUT, deliveries)
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!("the webhooks were not all answered within {STRIPE_TIMEOUT:?}")
+        })??;
+    let rate = stopwatch.rate(bodies.len());
+
+    for (buyer, _) in &subs {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let paid = access_orders::Entity::find()
+            .filter(access_orders::Column::UserId.eq(*buyer))
+            .filter(access_orders::Column::Status.eq("paid"))
+            .count(db)
+            .await?;
+        anyhow::ensure!(
+            paid == 2,
+            "buyer {buyer}: {paid} paid orders after the renewal, expected 2"
         );
     }
     Ok(rate)
