@@ -41,6 +41,8 @@ pub enum UserCommand {
     Promos,
     /// The seller's team: members, roles, invites (the owner's).
     Team,
+    /// The seller's brand name, logo and accent colour.
+    Branding,
     Cancel,
 }
 

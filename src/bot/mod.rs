@@ -296,6 +296,7 @@ async fn user_command(
         UserCommand::Links => seller(&ctx, &me, from, SellerCommand::Links).await,
         UserCommand::Promos => seller(&ctx, &me, from, SellerCommand::Promos).await,
         UserCommand::Team => seller(&ctx, &me, from, SellerCommand::Team).await,
+        UserCommand::Branding => seller(&ctx, &me, from, SellerCommand::Branding).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }
