@@ -349,6 +349,7 @@ sl-brand-screen = 🎨 Your branding
     Name: { $name }
     Colour: { $swatch } { $color }
     Logo: { $logo }
+sl-brand-open = 🎨 Branding
 sl-brand-logo-set = set ✅
 sl-brand-logo-none = none
 sl-brand-name-button = ✏️ Name

@@ -349,6 +349,7 @@ sl-brand-screen = 🎨 Ваш брендинг
     Название: { $name }
     Цвет: { $swatch } { $color }
     Логотип: { $logo }
+sl-brand-open = 🎨 Брендинг
 sl-brand-logo-set = есть ✅
 sl-brand-logo-none = нет
 sl-brand-name-button = ✏️ Название

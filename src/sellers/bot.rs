@@ -1029,6 +1029,10 @@ async fn services_list(
         ));
         rows.push(vec![button(s.title.clone(), Press::Service(s.id))]);
     }
+    rows.push(vec![button(
+        tr(locale, "sl-brand-open", &[]),
+        Press::Branding,
+    )]);
     show(ctx, seller.user_id, text, keyboard(rows), edit).await
 }
 
