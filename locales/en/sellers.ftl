@@ -318,7 +318,7 @@ sl-promo-pending = ⏳ You have a card payment with the code { $code } open: fin
 sl-role-owner = owner
 sl-role-admin = admin
 sl-role-developer = developer
-sl-team-title = 👥 Your team. The owner manages billing, payment mode and the team; an admin manages services, plans, members and alerts; a developer manages API keys and webhooks. Everyone can read everything.
+sl-team-title = 👥 Your team. The owner manages billing, payment mode and the team; an admin manages services, plans, members, alerts and branding; a developer manages API keys and webhooks. Everyone can read everything.
 sl-team-line = • { $name } ({ $id }): { $role }
 sl-team-make = { $name } → { $role }
 sl-team-remove = ✖ Remove { $name }
@@ -386,3 +386,33 @@ sl-rec-retention-none = No retention offer. /retention 20 offers 20% off the nex
 sl-rec-retention-set = 🎁 Buyers who cancel will be offered { $percent }% off their next period, once per subscription.
 sl-rec-retention-off = The retention offer is off.
 sl-rec-retention-invalid = ❌ A retention offer is a percentage from 1 to 90 (/retention 20), or /retention off. Nothing changed.
+## Branding (/branding)
+sl-brand-screen = 🎨 Your branding
+    Buyers see it on the card payment page, the page after paying, your share cards and your alerts.
+    Name: { $name }
+    Colour: { $swatch } { $color }
+    Logo: { $logo }
+sl-brand-open = 🎨 Branding
+sl-brand-logo-set = set ✅
+sl-brand-logo-none = none
+sl-brand-name-button = ✏️ Name
+sl-brand-logo-button = 🖼 Logo
+sl-brand-color-button = 🎨 Another colour (#RRGGBB)
+sl-brand-reset-button = ♻️ Reset to defaults
+sl-brand-color-blue = Blue
+sl-brand-color-green = Green
+sl-brand-color-red = Red
+sl-brand-color-orange = Orange
+sl-brand-color-purple = Purple
+sl-brand-color-black = Black
+sl-brand-ask-name = ✏️ Your brand name, as buyers will see it on checkout pages, share cards and alerts? 2 to 64 characters.
+sl-brand-ask-logo = Send your logo as a photo (or as a PNG, JPEG or WebP file, at most 5 MB).
+sl-brand-ask-color = Send your accent colour as #RRGGBB, for example #2481cc.
+sl-brand-bad-name = ❌ A name is 2 to 64 characters, on one line. Nothing changed; send another one, or /cancel.
+sl-brand-bad-color = ❌ That is not a colour: write it as #RRGGBB, for example #2481cc. Nothing changed; send another one, or /cancel.
+sl-brand-not-image = ❌ That is not an image. Send your logo as a photo, or as a PNG, JPEG or WebP file. Nothing changed; send another one, or /cancel.
+sl-brand-too-large = ❌ That file is larger than 5 MB. Nothing changed; send a smaller one, or /cancel.
+sl-brand-saved = ✅ Branding saved.
+sl-brand-reset-done = ♻️ Branding reset: your display name, the default colour and no logo.
+sl-brand-file-not-image = ❌ That file is not an image: a logo is a PNG, JPEG or WebP file, or a photo. Nothing changed; send another one, or /cancel.
+sl-brand-sticker = ❌ A sticker cannot be your logo: send a photo, or a PNG, JPEG or WebP file. Nothing changed; send another one, or /cancel.

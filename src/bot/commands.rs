@@ -45,6 +45,8 @@ pub enum UserCommand {
     Retention(String),
     /// A buyer's renewing subscriptions: status, next charge, cancel, resume.
     Subscriptions,
+    /// The seller's brand name, logo and accent colour.
+    Branding,
     Cancel,
 }
 

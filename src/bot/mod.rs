@@ -300,6 +300,7 @@ async fn user_command(
         UserCommand::Subscriptions => {
             crate::sellers::bot_recurring::command(&ctx, from.id.0 as i64).await
         }
+        UserCommand::Branding => seller(&ctx, &me, from, SellerCommand::Branding).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

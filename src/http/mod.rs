@@ -96,6 +96,9 @@ pub fn router(state: HttpState) -> Router {
         .route("/connect/refresh/{seller}", get(connect_refresh))
         .route("/pay/success", get(pay_success))
         .route("/pay/cancel", get(pay_cancel))
+        .route("/pay/success/{seller}", get(seller_pay_success))
+        .route("/pay/cancel/{seller}", get(seller_pay_cancel))
+        .route("/brand/{seller}/logo", get(brand_logo))
         .with_state(state)
 }
 
@@ -348,4 +351,185 @@ async fn pay_cancel(State(s): State<HttpState>) -> impl IntoResponse {
         "Payment cancelled",
         "Nothing was charged. You can buy again any time with /buy.",
     )
+}
+
+/// `s` with the characters HTML gives a meaning to escaped.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A return page in the seller's colours: their logo and name above the message, the heading
+/// and the link back to the bot in their accent colour. Every value is escaped (the colour is
+/// `#rrggbb` by construction, and escaped all the same).
+fn branded_page(
+    state: &HttpState,
+    brand: &crate::sellers::branding::Brand,
+    title: &str,
+    body: &str,
+) -> axum::response::Html<String> {
+    let bot = state
+        .me
+        .get()
+        .map(|me| me.username().to_owned())
+        .unwrap_or_default();
+    let accent = escape_html(&brand.accent);
+    let name = escape_html(&brand.name);
+    let link = if bot.is_empty() {
+        String::new()
+    } else {
+        format!("<p><a style=\"color:{accent}\" href=\"https://t.me/{bot}\">Back to @{bot}</a></p>")
+    };
+    let logo = if brand.logo.is_some() {
+        format!(
+            "<img src=\"/brand/{}/logo\" alt=\"{name}\" style=\"max-width:6rem;max-height:6rem\">",
+            brand.seller_id
+        )
+    } else {
+        String::new()
+    };
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · {name}</title></head>\
+         <body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto;text-align:center;\
+         border-top:0.5rem solid {accent}\">\
+         {logo}<p class=\"seller\" style=\"font-weight:bold\">{name}</p>\
+         <h1 style=\"color:{accent}\">{title}</h1><p>{body}</p>{link}</body></html>"
+    ))
+}
+
+/// The seller's branding for a return page; None for an unknown seller (the plain page).
+async fn brand_of(
+    s: &HttpState,
+    seller: i64,
+) -> Result<Option<crate::sellers::branding::Brand>, ApiError> {
+    match crate::sellers::catalog::seller(&s.ctx.db, seller).await? {
+        Some(found) => Ok(Some(
+            crate::sellers::branding::brand(&s.ctx.db, &found).await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Where Stripe Checkout sends a seller's buyer after paying: the page in the seller's
+/// branding. As with the platform's page, access arrives through the webhook, so reloading
+/// or forging it changes nothing.
+async fn seller_pay_success(
+    State(s): State<HttpState>,
+    Path(seller): Path<i64>,
+) -> Result<axum::response::Response, ApiError> {
+    let (title, body) = (
+        "Thank you!",
+        "Your payment is being confirmed; the bot will message you in a moment.",
+    );
+    Ok(match brand_of(&s, seller).await? {
+        Some(brand) => branded_page(&s, &brand, title, body).into_response(),
+        None => page(&s, title, body).into_response(),
+    })
+}
+
+async fn seller_pay_cancel(
+    State(s): State<HttpState>,
+    Path(seller): Path<i64>,
+) -> Result<axum::response::Response, ApiError> {
+    let (title, body) = (
+        "Payment cancelled",
+        "Nothing was charged. You can choose a plan again from the service's link in the bot.",
+    );
+    Ok(match brand_of(&s, seller).await? {
+        Some(brand) => branded_page(&s, &brand, title, body).into_response(),
+        None => page(&s, title, body).into_response(),
+    })
+}
+
+/// The image type of a logo's bytes, by their first bytes; None for anything else.
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// A seller's logo, fetched from Telegram (getFile, then the file itself) and passed on: the
+/// bot's token stays in the server, never in a URL anyone sees. 404 without a logo, for a
+/// file that is too large, or for one that turns out not to be an image.
+async fn brand_logo(
+    State(s): State<HttpState>,
+    Path(seller): Path<i64>,
+) -> Result<axum::response::Response, ApiError> {
+    use teloxide::{net::Download, requests::Requester};
+    const NO_LOGO: ApiError = ApiError::NotFound("no logo");
+    let Some(file_id) = crate::sellers::branding::get(&s.ctx.db, seller)
+        .await?
+        .and_then(|b| b.logo_file_id)
+    else {
+        return Err(NO_LOGO);
+    };
+    let file = s
+        .ctx
+        .tg
+        .call(s.ctx.tg.bot().get_file(file_id.into()))
+        .await
+        .map_err(|e| {
+            tracing::warn!(seller, error = %e, "could not look up a seller's logo");
+            NO_LOGO
+        })?;
+    if u64::from(file.size) > crate::sellers::branding::MAX_LOGO_BYTES {
+        return Err(NO_LOGO);
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    s.ctx
+        .tg
+        .bot()
+        .download_file(&file.path, &mut bytes)
+        .await
+        .map_err(|e| {
+            tracing::warn!(seller, error = %e, "could not download a seller's logo");
+            NO_LOGO
+        })?;
+    let Some(kind) = image_type(&bytes) else {
+        return Err(NO_LOGO);
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape_html, image_type};
+
+    #[test]
+    fn html_is_escaped_and_only_images_pass() {
+        assert_eq!(
+            escape_html(r#"<b>"Tom" & 'Jerry'</b>"#),
+            "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;"
+        );
+        assert_eq!(image_type(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(image_type(&[0xff, 0xd8, 0xff, 0xe0]), Some("image/jpeg"));
+        assert_eq!(image_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(image_type(b"%PDF-1.7"), None);
+        assert_eq!(image_type(&[0; 2048]), None);
+    }
 }

@@ -132,6 +132,18 @@ pub enum Press {
     SubResume(i64),
     /// A buyer takes the retention offer.
     SubKeep(i64),
+    /// The seller's branding screen.
+    Branding,
+    /// Set the brand name (asks for it).
+    BrandName,
+    /// Set the logo (asks for a photo).
+    BrandLogo,
+    /// Set the accent colour to one of the presets (its index).
+    BrandColor(i64),
+    /// Set the accent colour to any `#RRGGBB` (asks for it).
+    BrandColorAsk,
+    /// Back to the default branding.
+    BrandReset,
 }
 
 impl Press {
@@ -179,6 +191,12 @@ impl Press {
             Press::SubCancelConfirm(s) => ("sbx", Some(s)),
             Press::SubResume(s) => ("sbr", Some(s)),
             Press::SubKeep(s) => ("sbk", Some(s)),
+            Press::Branding => ("br", None),
+            Press::BrandName => ("brn", None),
+            Press::BrandLogo => ("brl", None),
+            Press::BrandColor(i) => ("brc", Some(i)),
+            Press::BrandColorAsk => ("brc", None),
+            Press::BrandReset => ("brx", None),
             Press::BuyPromo(p, c) => return format!("{PREFIX}byp:{p}:{c}"),
             Press::BuyCardPromo(p, c) => return format!("{PREFIX}bcp:{p}:{c}"),
         };
@@ -257,6 +275,12 @@ impl Press {
             ("sbx", Some(x)) => Press::SubCancelConfirm(x),
             ("sbr", Some(x)) => Press::SubResume(x),
             ("sbk", Some(x)) => Press::SubKeep(x),
+            ("br", None) => Press::Branding,
+            ("brn", None) => Press::BrandName,
+            ("brl", None) => Press::BrandLogo,
+            ("brc", Some(i @ 0..=5)) => Press::BrandColor(i),
+            ("brc", None) => Press::BrandColorAsk,
+            ("brx", None) => Press::BrandReset,
             _ => return None,
         })
     }
@@ -374,6 +398,7 @@ pub enum SellerCommand {
     Team,
     /// `/retention [percent|off]`: the offer to a buyer who cancels a subscription.
     Retention(String),
+    Branding,
     Cancel,
 }
 
@@ -405,7 +430,13 @@ impl Press {
                 Action::Webhooks
             }
             Press::TeamInvite(_) | Press::TeamRole(_) | Press::TeamRemove(_) => Action::Team,
+            Press::BrandName
+            | Press::BrandLogo
+            | Press::BrandColor(_)
+            | Press::BrandColorAsk
+            | Press::BrandReset => Action::Branding,
             Press::Services
+            | Press::Branding
             | Press::Service(_)
             | Press::Webhooks
             | Press::Links
@@ -429,6 +460,7 @@ fn step_action(step: &Step) -> Action {
         }
         Step::ApiKey { .. } => Action::ApiKeys,
         Step::Alert { .. } => Action::Alerts,
+        Step::BrandName | Step::BrandLogo | Step::BrandColor => Action::Branding,
         _ => Action::Services,
     }
 }
@@ -504,6 +536,7 @@ pub(crate) async fn command(
         SellerCommand::Retention(args) => {
             super::bot_recurring::retention(ctx, &seller, locale, &args).await?
         }
+        SellerCommand::Branding => super::bot_branding::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
     }
     Ok(())
@@ -695,6 +728,22 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
             return crate::relay::bot::user_message(msg, ctx, confirm).await;
         }
     };
+    if step == Step::BrandLogo {
+        // The one step answered with something other than text: a photo.
+        match team::acting(&ctx.db, user).await? {
+            Some(acting) if !acting.role.can(step_action(&step)) => {
+                done(&ctx, user).await?;
+                return refuse(&ctx, user, locale, acting.role).await;
+            }
+            acting => {
+                let acting = acting.map(|a| a.seller);
+                if let Some(seller) = active_seller(&ctx, user, locale, acting.as_ref()).await? {
+                    super::bot_branding::logo_sent(&ctx, &seller, locale, &msg).await?;
+                }
+            }
+        }
+        return Ok(());
+    }
     let Some(text) = msg.text().map(str::to_owned) else {
         tell(&ctx, user, locale, "sl-text-please").await?;
         return Ok(());
@@ -864,6 +913,11 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx, me: Me, confirm: Confirm) -
                 super::bot_promos::answer(&ctx, &seller, locale, draft, &text).await?;
             }
         }
+        Step::BrandName | Step::BrandColor | Step::BrandLogo => {
+            if let Some(seller) = active_seller(&ctx, user, locale, acting_seller.as_ref()).await? {
+                super::bot_branding::answer(&ctx, &seller, locale, &step, &text).await?;
+            }
+        }
         Step::PromoEnter { service } => {
             done(&ctx, user).await?;
             let Some(service) = catalog::service(&ctx.db, service).await? else {
@@ -940,13 +994,31 @@ async fn plan_done(
         ),
         url,
     )]]);
-    say(
-        ctx,
-        service_owner(ctx, service).await?,
-        card,
-        Some(ReplyMarkup::InlineKeyboard(kb)),
-    )
-    .await?;
+    let owner = service_owner(ctx, service).await?;
+    let brand = match catalog::seller(&ctx.db, service.seller_id).await? {
+        Some(seller) => Some(super::branding::brand(&ctx.db, &seller).await?),
+        None => None,
+    };
+    let card = brand.as_ref().map_or(card.clone(), |b| b.post(&card));
+    // With a logo the card is the logo with the text as its caption.
+    if let Some(logo) = brand.and_then(|b| b.logo) {
+        let chat = ChatId(owner);
+        let req = ctx
+            .tg
+            .bot()
+            .send_photo(chat, InputFile::file_id(logo.into()))
+            .caption(card.clone())
+            .reply_markup(kb.clone());
+        match ctx.tg.send(chat, req).await {
+            Ok(_) => return Ok(()),
+            // A logo Telegram no longer has: the card goes as text.
+            Err(e) if !e.is_transient() => {
+                tracing::warn!(error = %e, "could not send a seller's logo on a share card");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    say(ctx, owner, card, Some(ReplyMarkup::InlineKeyboard(kb))).await?;
     Ok(())
 }
 
@@ -988,6 +1060,10 @@ async fn services_list(
         ));
         rows.push(vec![button(s.title.clone(), Press::Service(s.id))]);
     }
+    rows.push(vec![button(
+        tr(locale, "sl-brand-open", &[]),
+        Press::Branding,
+    )]);
     show(ctx, seller.user_id, text, keyboard(rows), edit).await
 }
 
@@ -1601,6 +1677,7 @@ async fn post_alert(
             }
         }
     };
+    let post = super::branding::brand(&ctx.db, seller).await?.post(&post);
     let chat = ChatId(service.chat_id);
     match ctx
         .tg
@@ -1835,6 +1912,18 @@ async fn act(
             super::bot_analytics::show(ctx, &seller, locale, days, true).await?
         }
         Press::PromoNew => super::bot_promos::ask(ctx, &seller, locale).await?,
+        Press::Branding => super::bot_branding::screen(ctx, &seller, locale, message).await?,
+        Press::BrandName => super::bot_branding::ask(ctx, &seller, locale, Step::BrandName).await?,
+        Press::BrandLogo => super::bot_branding::ask(ctx, &seller, locale, Step::BrandLogo).await?,
+        Press::BrandColorAsk => {
+            super::bot_branding::ask(ctx, &seller, locale, Step::BrandColor).await?
+        }
+        Press::BrandColor(i) => {
+            if !super::bot_branding::preset(ctx, &seller, locale, i, message).await? {
+                return Ok(false);
+            }
+        }
+        Press::BrandReset => super::bot_branding::reset(ctx, &seller, locale).await?,
         Press::PromoOff(id) => {
             if !super::bot_promos::deactivate(ctx, &seller, locale, id, message).await? {
                 return Ok(false);
@@ -2015,13 +2104,15 @@ async fn buyer_card(
     }
     let plans = catalog::plans_of(&ctx.db, service.id, true).await?;
     let membership = access::membership(&ctx.db, service.id, user).await?;
+    // Buyers see the seller's brand name (their display name until they set one).
+    let seller_name = match &seller {
+        Some(s) => super::branding::brand(&ctx.db, s).await?.name,
+        None => String::new(),
+    };
     let mut text = tr(
         locale,
         "sl-buyer-card",
-        &[
-            ("title", service.title.clone()),
-            ("seller", seller.map(|s| s.display_name).unwrap_or_default()),
-        ],
+        &[("title", service.title.clone()), ("seller", seller_name)],
     );
     if let Some(m) = membership
         .as_ref()
@@ -3181,6 +3272,13 @@ mod tests {
             Press::LinkRevoke(i64::MAX),
             Press::Analytics(30),
             Press::Analytics(90),
+            Press::Branding,
+            Press::BrandName,
+            Press::BrandLogo,
+            Press::BrandColor(0),
+            Press::BrandColor(5),
+            Press::BrandColorAsk,
+            Press::BrandReset,
         ] {
             let d = p.data();
             assert!(d.len() <= 64, "{d}");
@@ -3201,6 +3299,9 @@ mod tests {
             "sl:by:--1",
             "sl:an:7",
             "sl:an",
+            "sl:brc:6",
+            "sl:brc:-1",
+            "sl:br:1",
             "xx:by:1",
         ] {
             assert_eq!(Press::parse(bad), None, "{bad}");

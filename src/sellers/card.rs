@@ -13,9 +13,11 @@ use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_checkout::{
     CheckoutSessionMode,
     checkout_session::{
-        CreateCheckoutSession, CreateCheckoutSessionLineItems,
-        CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionPaymentIntentData,
-        CreateCheckoutSessionPaymentIntentDataTransferData, ProductData,
+        CreateCheckoutSession, CreateCheckoutSessionBrandingSettings,
+        CreateCheckoutSessionBrandingSettingsLogo, CreateCheckoutSessionBrandingSettingsLogoType,
+        CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+        CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionPaymentIntentDataTransferData,
+        ProductData,
     },
 };
 use stripe_core::customer::ListCustomer;
@@ -25,6 +27,7 @@ use stripe_webhook::{Event, EventObject};
 use super::{
     PLATFORM_FEE_PERCENT,
     access::{self, AccessOrder, ChargeRef, Ordered, Paid, PayBy},
+    branding::{self, Brand},
     catalog::{Plan, Seller, Service},
     payouts::{self, PayMode},
     promos, split_fee,
@@ -227,6 +230,10 @@ pub async fn checkout(
         let ends = chrono::Utc::now() + promos::CARD_HOLD + chrono::Duration::minutes(1);
         create = create.expires_at(ends.timestamp());
     }
+    let brand = branding::brand(&ctx.db, seller).await?;
+    if brand.custom {
+        create = create.branding_settings(branding_settings(&brand, &base));
+    }
     let session = create
         .mode(CheckoutSessionMode::Payment)
         .line_items(vec![item])
@@ -234,9 +241,10 @@ pub async fn checkout(
         .metadata(ids)
         .payment_intent_data(intent)
         .success_url(format!(
-            "{base}/pay/success?session_id={{CHECKOUT_SESSION_ID}}"
+            "{base}/pay/success/{}?session_id={{CHECKOUT_SESSION_ID}}",
+            seller.id
         ))
-        .cancel_url(format!("{base}/pay/cancel"))
+        .cancel_url(format!("{base}/pay/cancel/{}", seller.id))
         .customize()
         .request_strategy(RequestStrategy::Idempotent(key))
         .send(client)
@@ -254,6 +262,30 @@ pub async fn checkout(
         .url
         .map(Checkout::Page)
         .ok_or_else(|| CardError::Rejected("the checkout session has no URL".into()))
+}
+
+/// The seller's branding on the Checkout page: their name at the top, their colour on the
+/// pay button, their logo (served by our logo route, which Stripe fetches).
+pub(super) fn branding_settings(
+    brand: &Brand,
+    base: &str,
+) -> CreateCheckoutSessionBrandingSettings {
+    let mut settings = CreateCheckoutSessionBrandingSettings::new();
+    settings.display_name = Some(brand.name.clone());
+    settings.button_color = Some(brand.accent.clone());
+    if brand.logo.is_some() {
+        let mut logo = CreateCheckoutSessionBrandingSettingsLogo::new(
+            CreateCheckoutSessionBrandingSettingsLogoType::Url,
+        );
+        logo.url = Some(logo_url(base, brand.seller_id));
+        settings.logo = Some(logo);
+    }
+    settings
+}
+
+/// Where a seller's logo is served (the HTTP layer's logo route).
+pub fn logo_url(base: &str, seller_id: i64) -> String {
+    format!("{base}/brand/{seller_id}/logo")
 }
 
 async fn ordered(

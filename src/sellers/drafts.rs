@@ -84,6 +84,12 @@ pub enum Step {
     PromoNew(PromoDraft),
     /// A buyer on `service`'s card: waiting for a promo code.
     PromoEnter { service: i64 },
+    /// `/branding`: waiting for the brand name.
+    BrandName,
+    /// ... for the logo (a photo or an image file).
+    BrandLogo,
+    /// ... for an accent colour, `#RRGGBB`.
+    BrandColor,
 }
 
 /// What the new-promo-code dialogue collected so far (each field is asked in this order; the
@@ -123,6 +129,9 @@ impl Step {
             Step::StarSubPrice { .. } => "star_sub_price",
             Step::PromoNew(_) => "promo_new",
             Step::PromoEnter { .. } => "promo_enter",
+            Step::BrandName => "brand_name",
+            Step::BrandLogo => "brand_logo",
+            Step::BrandColor => "brand_color",
         }
     }
 }

@@ -8,7 +8,8 @@
 //! issuing invite links). [`api_keys`] are the sellers' keys to the REST API; [`links`] the
 //! extra invite links a seller names for a promotion or a partner; [`stats`] the per-day
 //! series of the seller's dashboard chart, and [`analytics`] the commercial events and the
-//! numbers made of them (MRR, churn, trial conversion, revenue by source). A channel may also sell through a Telegram Star
+//! numbers made of them (MRR, churn, trial conversion, revenue by source); [`branding`] the
+//! name, logo and accent colour buyers see on checkout pages, share cards and alerts. A channel may also sell through a Telegram Star
 //! subscription link ([`bot_subscriptions`]): Telegram charges and removes those members, and
 //! Tollgate tracks them as Telegram-managed memberships. A plan marked renewing sells a Stripe
 //! subscription instead ([`recurring`] keeps it and its history, [`recurring_card`] talks to
@@ -21,6 +22,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod bot;
 pub mod bot_analytics;
+pub mod bot_branding;
 pub mod bot_keys;
 pub mod bot_links;
 pub mod bot_payouts;
@@ -28,6 +30,7 @@ pub mod bot_promos;
 pub mod bot_recurring;
 pub mod bot_subscriptions;
 pub mod bot_team;
+pub mod branding;
 pub mod card;
 pub mod catalog;
 pub mod connect;

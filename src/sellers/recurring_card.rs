@@ -113,16 +113,22 @@ pub async fn checkout(
     let base = ctx.public_base();
     let key = IdempotencyKey::new(format!("access-subscription-{}", order.id))
         .map_err(|e| CardError::Rejected(e.to_string()))?;
-    let session = CreateCheckoutSession::new()
+    let mut create = CreateCheckoutSession::new();
+    let brand = super::branding::brand(&ctx.db, seller).await?;
+    if brand.custom {
+        create = create.branding_settings(card::branding_settings(&brand, &base));
+    }
+    let session = create
         .mode(CheckoutSessionMode::Subscription)
         .line_items(vec![item])
         .client_reference_id(access::invoice_payload(order.id))
         .metadata(ids)
         .subscription_data(data)
         .success_url(format!(
-            "{base}/pay/success?session_id={{CHECKOUT_SESSION_ID}}"
+            "{base}/pay/success/{}?session_id={{CHECKOUT_SESSION_ID}}",
+            seller.id
         ))
-        .cancel_url(format!("{base}/pay/cancel"))
+        .cancel_url(format!("{base}/pay/cancel/{}", seller.id))
         .customize()
         .request_strategy(RequestStrategy::Idempotent(key))
         .send(&client)

@@ -60,6 +60,8 @@ pub enum Action {
     ApiKeys,
     /// Webhook endpoints and deliveries.
     Webhooks,
+    /// The seller's name, logo and accent colour on public pages.
+    Branding,
 }
 
 impl Role {
@@ -86,7 +88,11 @@ impl Role {
             Role::Owner => true,
             Role::Admin => matches!(
                 action,
-                Action::Read | Action::Services | Action::Members | Action::Alerts
+                Action::Read
+                    | Action::Services
+                    | Action::Members
+                    | Action::Alerts
+                    | Action::Branding
             ),
             Role::Developer => matches!(action, Action::Read | Action::ApiKeys | Action::Webhooks),
         }
@@ -406,7 +412,7 @@ mod tests {
     #[test]
     fn each_role_may_do_its_part_and_no_more() {
         let all = [
-            Read, Billing, Team, Services, Members, Alerts, ApiKeys, Webhooks,
+            Read, Billing, Team, Services, Members, Alerts, ApiKeys, Webhooks, Branding,
         ];
         assert!(all.iter().all(|&a| Role::Owner.can(a)));
         let admin: Vec<_> = all
@@ -414,7 +420,7 @@ mod tests {
             .copied()
             .filter(|&a| Role::Admin.can(a))
             .collect();
-        assert_eq!(admin, [Read, Services, Members, Alerts]);
+        assert_eq!(admin, [Read, Services, Members, Alerts, Branding]);
         let dev: Vec<_> = all
             .iter()
             .copied()

@@ -5,6 +5,7 @@ mod account;
 mod admin_access;
 mod admin_center;
 mod analytics;
+mod branding;
 mod campaigns;
 mod cli;
 mod connect;

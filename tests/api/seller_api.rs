@@ -716,6 +716,32 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
+    // Branding is each seller's own: B's key reads and changes B's alone.
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        Some(&a_key),
+        "/branding",
+        Some(json!({"name": "Ann Brand", "accent_color": "#112233"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, theirs) = call(&app, Method::GET, Some(&b_key), "/branding", None).await;
+    assert_eq!(status, StatusCode::OK, "{theirs}");
+    assert_eq!(theirs["name"], json!("Bob Signals"), "{theirs}");
+    assert_eq!(theirs["accent_color_set"], json!(false), "{theirs}");
+    let (status, _) = call(
+        &app,
+        Method::PATCH,
+        Some(&b_key),
+        "/branding",
+        Some(json!({"name": "Bob Brand", "accent_color": null})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, ours) = call(&app, Method::GET, Some(&a_key), "/branding", None).await;
+    assert_eq!(ours["name"], json!("Ann Brand"), "{ours}");
+    assert_eq!(ours["accent_color"], json!("#112233"), "{ours}");
     // A's code is still active.
     let (_, codes) = call(&app, Method::GET, Some(&a_key), "/promo-codes", None).await;
     assert_eq!(codes["data"][0]["active"], json!(true), "{codes}");

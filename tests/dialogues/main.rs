@@ -13,14 +13,14 @@ use std::{
 
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
-use tg_emulator::{OutgoingMessage, PaymentOutcome, Recorded};
+use tg_emulator::{OutgoingKind, OutgoingMessage, PaymentOutcome, Recorded};
 use tollgate::{
     i18n::{self, Args, Locale},
     storage::entities,
 };
 
 use helpers::{Backend, TestApp, spawn_app_with};
-use script::{Expect, Line, Place, Recipient, Step, StripeAction};
+use script::{Expect, Line, Media, Place, Recipient, Step, StripeAction};
 
 fn scripts() -> Vec<(PathBuf, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dialogues");
@@ -856,6 +856,21 @@ impl Replay<'_> {
                 let text = self.expand(text);
                 self.wait_for_body(person, &text, who).await?;
                 self.remember_buttons(person);
+            }
+            Step::SendMedia { who, media } => {
+                let id = self.person(who)?.id;
+                let kind = match media {
+                    Media::Photo => OutgoingKind::Photo { caption: None },
+                    Media::Document(name) => OutgoingKind::Document {
+                        file_name: name.clone(),
+                        caption: None,
+                    },
+                    Media::Sticker => OutgoingKind::Sticker {
+                        emoji: "👍".into()
+                    },
+                };
+                emu.send(id, id, OutgoingMessage::new(kind))
+                    .map_err(|e| e.to_string())?;
             }
             Step::Shows { chat, text } => {
                 let (id, _) = self.chat(chat)?;

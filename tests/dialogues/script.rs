@@ -59,6 +59,8 @@
 //!                                  # link the bot showed sam
 //! bob joins vip                    # bob uses the newest invite link the bot sent him
 //! bob is in vip                    # bob is a member of vip (or: is not in vip; waits)
+//! sam sends a photo               # sam sends the bot a photo privately (or: sends a sticker,
+//!                                  # sends a document "logo.pdf")
 //! bob got ~ "Payment received"     # some bot message to bob says this (any order: for what
 //!                                  # background jobs send)
 //! chat vip shows ~ "BTCUSDT"       # some bot message in the chat vip says this
@@ -230,6 +232,11 @@ pub enum Step {
         who: String,
         text: String,
     },
+    /// `who` sends the bot something other than text, privately.
+    SendMedia {
+        who: String,
+        media: Media,
+    },
     Shows {
         chat: String,
         text: String,
@@ -243,6 +250,16 @@ pub enum Step {
         chat: String,
         renew: bool,
     },
+}
+
+/// What a person sends besides text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Media {
+    Photo,
+    /// A file with this name (Telegram reports its type by what it is; the emulator by the
+    /// name's extension).
+    Document(String),
+    Sticker,
 }
 
 #[derive(Debug, Clone)]
@@ -666,7 +683,21 @@ fn parse_line(line: &str) -> Result<Option<Step>, String> {
             in_admin,
         }));
     }
+    if let Some(name) = rest.strip_prefix("sends a document ") {
+        return Ok(Some(Step::SendMedia {
+            who,
+            media: Media::Document(quoted(name)?),
+        }));
+    }
     match rest {
+        "sends a photo" => Ok(Some(Step::SendMedia {
+            who,
+            media: Media::Photo,
+        })),
+        "sends a sticker" => Ok(Some(Step::SendMedia {
+            who,
+            media: Media::Sticker,
+        })),
         "pays" => Ok(Some(Step::Pay { who })),
         "blocks the bot" => Ok(Some(Step::Block { who, blocked: true })),
         "unblocks the bot" => Ok(Some(Step::Block {

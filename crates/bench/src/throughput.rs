@@ -384,7 +384,7 @@ enum Live {
     Renewals {
         harness: Harness,
         client: reqwest::Client,
-        shop: RenewalShop,
+        shop: Box<RenewalShop>,
     },
 }
 
@@ -488,7 +488,7 @@ impl Running {
                     .timeout(REPLY_TIMEOUT)
                     .build()
                     .context("building the webhook client")?;
-                let shop = renewal_shop(&harness).await.context("the seller's shop")?;
+                let shop = Box::new(renewal_shop(&harness).await.context("the seller's shop")?);
                 println!(
                     "  {name}: {} renewals a round, {STRIPE_IN_FLIGHT} in flight",
                     args.updates

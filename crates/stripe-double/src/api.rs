@@ -728,7 +728,125 @@ const SESSION_PARAMS: &[&str] = &[
     "redirect_on_completion",
     "adaptive_pricing",
     "wallet_options",
+    "branding_settings",
 ];
+
+/// A hex colour as Stripe takes it: `#` and three or six hex digits.
+fn is_hex_color(s: &str) -> bool {
+    s.strip_prefix('#')
+        .is_some_and(|h| (h.len() == 3 || h.len() == 6) && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `branding_settings[logo]` or `[icon]`: `type` `url` with a `url`, or `file` with a `file`.
+fn branding_image(data: &Value, key: &str) -> Result<Value, ApiError> {
+    let p = |k: &str| format!("branding_settings[{key}][{k}]");
+    let kind = str_of(data, "type").ok_or_else(|| ApiError::missing(&p("type")))?;
+    let url = non_empty(data, "url");
+    let file = non_empty(data, "file");
+    match kind.as_str() {
+        "url" => {
+            if file.is_some() {
+                return Err(
+                    ApiError::invalid("`file` is only allowed when `type` is `file`.")
+                        .param(&p("file")),
+                );
+            }
+            let url = url.ok_or_else(|| ApiError::missing(&p("url")))?;
+            Ok(json!({"type": "url", "url": url, "file": null}))
+        }
+        "file" => {
+            if url.is_some() {
+                return Err(
+                    ApiError::invalid("`url` is only allowed when `type` is `url`.")
+                        .param(&p("url")),
+                );
+            }
+            let file = file.ok_or_else(|| ApiError::missing(&p("file")))?;
+            Ok(json!({"type": "file", "file": file, "url": null}))
+        }
+        _ => Err(
+            ApiError::invalid(format!("Invalid {}: must be one of file or url", p("type")))
+                .code("parameter_invalid_string")
+                .param(&p("type")),
+        ),
+    }
+}
+
+/// `branding_settings` of a Checkout Session, checked as Stripe checks it, and as the session
+/// shows it: what was given over the account's defaults.
+fn branding_settings(params: &Value) -> Result<Value, ApiError> {
+    let Some(data) = params.get("branding_settings") else {
+        return Ok(Value::Null);
+    };
+    const FIELDS: [&str; 7] = [
+        "background_color",
+        "border_style",
+        "button_color",
+        "display_name",
+        "font_family",
+        "icon",
+        "logo",
+    ];
+    if let Value::Object(map) = data
+        && let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str()))
+    {
+        return Err(ApiError::unknown_param(&format!(
+            "branding_settings[{unknown}]"
+        )));
+    }
+    let mut out = json!({
+        "background_color": "#ffffff",
+        "border_style": "rounded",
+        "button_color": "#0074d4",
+        "display_name": "Stripe double account",
+        "font_family": "default",
+        "icon": null,
+        "logo": null,
+    });
+    for key in ["background_color", "button_color"] {
+        if let Some(c) = str_of(data, key) {
+            if !is_hex_color(&c) {
+                return Err(ApiError::invalid(format!(
+                    "Invalid branding_settings[{key}]: must be a hex color value starting with #"
+                ))
+                .param(&format!("branding_settings[{key}]")));
+            }
+            out[key] = json!(c);
+        }
+    }
+    if let Some(style) = str_of(data, "border_style") {
+        if !["rounded", "rectangular", "pill"].contains(&style.as_str()) {
+            return Err(ApiError::invalid(
+                "Invalid branding_settings[border_style]: must be one of rounded, rectangular, or pill",
+            )
+            .code("parameter_invalid_string")
+            .param("branding_settings[border_style]"));
+        }
+        out["border_style"] = json!(style);
+    }
+    if let Some(name) = non_empty(data, "display_name") {
+        if name.chars().count() > 5000 {
+            return Err(
+                ApiError::invalid("branding_settings[display_name] is too long")
+                    .param("branding_settings[display_name]"),
+            );
+        }
+        out["display_name"] = json!(name);
+    }
+    if let Some(font) = non_empty(data, "font_family") {
+        out["font_family"] = json!(font);
+    }
+    if data.get("logo").is_some() && data.get("icon").is_some() {
+        return Err(ApiError::invalid("You cannot set both `logo` and `icon`.")
+            .param("branding_settings[logo]"));
+    }
+    for key in ["logo", "icon"] {
+        if let Some(image) = data.get(key) {
+            out[key] = branding_image(image, key)?;
+        }
+    }
+    Ok(out)
+}
 
 fn create_checkout_session(ctx: &mut Ctx<'_>, params: &Value) -> Result<Value, ApiError> {
     only(params, SESSION_PARAMS)?;
@@ -974,8 +1092,9 @@ fn create_checkout_session(ctx: &mut Ctx<'_>, params: &Value) -> Result<Value, A
             .collect(),
         _ => vec!["card".to_string()],
     };
+    let branding = branding_settings(params)?;
     let id = checkout_session_id();
-    let session = objects::checkout_session(objects::NewSession {
+    let mut session = objects::checkout_session(objects::NewSession {
         id: id.clone(),
         base_url: ctx.base_url.to_string(),
         mode: mode.clone(),
@@ -998,6 +1117,7 @@ fn create_checkout_session(ctx: &mut Ctx<'_>, params: &Value) -> Result<Value, A
         submit_type: non_empty(params, "submit_type"),
         allow_promotion_codes: opt_bool(params, "allow_promotion_codes")?,
     });
+    session["branding_settings"] = branding;
     let mut pi_extra = pi_data.clone();
     pi_extra["metadata"] = Value::Object(metadata_of(&pi_data, "metadata"));
     ctx.store.extras.insert(

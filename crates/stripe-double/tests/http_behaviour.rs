@@ -225,3 +225,58 @@ async fn shutdown_stops_the_server() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test]
+async fn branding_settings_are_checked_and_shown_on_the_session() {
+    let h = Harness::start().await;
+    let branded = format!(
+        "{SESSION}&branding_settings[display_name]=Sam%27s+Club\
+         &branding_settings[button_color]=%232e7d32\
+         &branding_settings[logo][type]=url\
+         &branding_settings[logo][url]=https%3A%2F%2Fbot.test%2Fbrand%2F1%2Flogo"
+    );
+    let (status, session, _) = post(&h, "/checkout/sessions", &branded, None).await;
+    assert_eq!(status, 200, "{session}");
+    let b = &session["branding_settings"];
+    assert_eq!(b["display_name"], "Sam's Club");
+    assert_eq!(b["button_color"], "#2e7d32");
+    assert_eq!(b["background_color"], "#ffffff");
+    assert_eq!(b["border_style"], "rounded");
+    assert_eq!(
+        b["logo"],
+        json!({"type": "url", "url": "https://bot.test/brand/1/logo", "file": null})
+    );
+    // Without it, the session has none of its own.
+    let (_, plain, _) = post(&h, "/checkout/sessions", SESSION, None).await;
+    assert_eq!(plain["branding_settings"], Value::Null);
+
+    for (extra, param) in [
+        (
+            "&branding_settings[button_color]=green",
+            "branding_settings[button_color]",
+        ),
+        (
+            "&branding_settings[border_style]=wavy",
+            "branding_settings[border_style]",
+        ),
+        (
+            "&branding_settings[logo][type]=url",
+            "branding_settings[logo][url]",
+        ),
+        (
+            "&branding_settings[logo][type]=url&branding_settings[logo][url]=https%3A%2F%2Fx.test\
+             &branding_settings[icon][type]=url&branding_settings[icon][url]=https%3A%2F%2Fx.test",
+            "branding_settings[logo]",
+        ),
+        (
+            "&branding_settings[colour]=%23000000",
+            "branding_settings[colour]",
+        ),
+    ] {
+        let (status, body, _) =
+            post(&h, "/checkout/sessions", &format!("{SESSION}{extra}"), None).await;
+        assert_eq!(status, 400, "{extra}: {body}");
+        assert_eq!(body["error"]["param"], param, "{extra}: {body}");
+    }
+    assert_eq!(h.double.checkout_sessions().len(), 2);
+}

@@ -797,6 +797,34 @@ pub(crate) fn strip_reply(m: &Value) -> Value {
     m
 }
 
+/// What a photo's file holds when downloaded: a 1×1 PNG.
+pub(crate) const PHOTO_BYTES: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+/// The MIME type Telegram reports for a sent file: it goes by what the file is; the
+/// emulator, which has no bytes, goes by the name's extension.
+fn mime_of(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "pdf" => "application/pdf",
+        "txt" => "text/plain",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
 pub(crate) fn media_json(key: &str, fid: &str, uid: &str, file_name: Option<String>) -> Value {
     match key {
         "photo" => json!([
@@ -804,8 +832,12 @@ pub(crate) fn media_json(key: &str, fid: &str, uid: &str, file_name: Option<Stri
             {"file_id": format!("{fid}_m"), "file_unique_id": format!("{uid}m"), "file_size": 12000, "width": 320, "height": 320},
             {"file_id": fid, "file_unique_id": uid, "file_size": 56000, "width": 800, "height": 800},
         ]),
-        "document" => json!({"file_id": fid, "file_unique_id": uid, "file_size": 2048,
-            "file_name": file_name.unwrap_or_else(|| "file.bin".into()), "mime_type": "application/octet-stream"}),
+        "document" => {
+            let file_name = file_name.unwrap_or_else(|| "file.bin".into());
+            let mime = mime_of(&file_name);
+            json!({"file_id": fid, "file_unique_id": uid, "file_size": 2048,
+            "file_name": file_name, "mime_type": mime})
+        }
         "video" => json!({"file_id": fid, "file_unique_id": uid, "file_size": 100000, "width": 640,
             "height": 360, "duration": 5, "mime_type": "video/mp4"}),
         "animation" => {
@@ -1841,10 +1873,16 @@ pub(crate) fn call(w: &mut World, method: &str, p: &Params) -> ApiResult {
             if fid.is_empty() {
                 return Err(ApiError::bad("file_id is empty"));
             }
-            Ok(
-                json!({"file_id": fid, "file_unique_id": format!("AQAD{}", fid.chars().rev().take(12).collect::<String>()),
-                      "file_size": 2048, "file_path": format!("documents/file_{}.bin", fid.len())}),
-            )
+            let unique = format!("AQAD{}", fid.chars().rev().take(12).collect::<String>());
+            // Photos (their ids start as Telegram's do) are served as an image from
+            // `/file/bot<token>/<file_path>`; anything else as that many zero bytes.
+            if fid.starts_with("AgAC") {
+                Ok(json!({"file_id": fid, "file_unique_id": unique,
+                      "file_size": PHOTO_BYTES.len(), "file_path": format!("photos/{fid}.png")}))
+            } else {
+                Ok(json!({"file_id": fid, "file_unique_id": unique,
+                      "file_size": 2048, "file_path": format!("documents/file_{}.bin", fid.len())}))
+            }
         }
         "getuserprofilephotos" => Ok(json!({"total_count": 0, "photos": []})),
         _ => Err(ApiError::new(404, "Not Found")),

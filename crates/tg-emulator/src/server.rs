@@ -19,6 +19,7 @@ use crate::validate::{ApiError, ApiResult, Params};
 pub(crate) fn router(inner: Arc<Inner>) -> Router {
     Router::new()
         .route("/{tok}/{method}", any(handle))
+        .route("/file/{tok}/{*path}", axum::routing::get(download))
         .fallback(|| async { reply(Err(ApiError::new(404, "Not Found"))) })
         .with_state(inner)
 }
@@ -85,6 +86,24 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     reply(res)
+}
+
+/// A file's bytes, at the `file_path` getFile answered (`/file/bot<token>/<file_path>`).
+async fn download(
+    State(inner): State<Arc<Inner>>,
+    Path((tok, path)): Path<(String, String)>,
+) -> Response {
+    let token_ok = tok.strip_prefix("bot").is_some_and(|t| t == inner.token);
+    if !token_ok {
+        return (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
+    }
+    if path.starts_with("photos/") {
+        methods::PHOTO_BYTES.to_vec().into_response()
+    } else if path.starts_with("documents/") {
+        vec![0u8; 2048].into_response()
+    } else {
+        (StatusCode::NOT_FOUND, "Not Found").into_response()
+    }
 }
 
 fn take_fault(faults: &mut Vec<(String, Fault, u32)>, method: &str) -> Option<Fault> {

@@ -281,6 +281,9 @@ pub async fn post_alert(
             ));
         }
     };
+    let text = crate::sellers::branding::brand(&ctx.db, &caller.seller)
+        .await?
+        .post(&text);
     let chat = ChatId(service.chat_id);
     let posted_text = text.clone();
     let posted = ctx

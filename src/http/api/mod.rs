@@ -7,6 +7,7 @@
 //! `Retry-After`); a POST with an `Idempotency-Key` answers the same key and body with the
 //! first response again, and the same key with another body with 409.
 mod analytics;
+mod branding;
 mod members;
 mod promos;
 mod services;
@@ -71,7 +72,7 @@ impl Caller {
         title = "Tollgate seller API",
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
-                       plans, members, grants, payments, stats, analytics, alerts, webhooks and promo codes. \
+                       plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes and branding. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -87,6 +88,7 @@ impl Caller {
         (name = "payments", description = "Payments and numbers"),
         (name = "webhooks", description = "Outgoing webhooks and their deliveries"),
         (name = "promo-codes", description = "Promo and access codes for your plans"),
+        (name = "branding", description = "Your name and colour on checkout pages, share cards and alerts"),
     )
 )]
 struct ApiDoc;
@@ -126,6 +128,7 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::list_events))
         .routes(routes!(promos::list_promo_codes, promos::create_promo_code))
         .routes(routes!(promos::deactivate_promo_code))
+        .routes(routes!(branding::get_branding, branding::update_branding))
         .split_for_parts()
 }
 
@@ -178,6 +181,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "services" if path.ends_with("/grants") => Action::Members,
         "services" if path.ends_with("/alerts") => Action::Alerts,
         "services" | "plans" | "promo-codes" => Action::Services,
+        "branding" => Action::Branding,
         // Anything else that writes is the owner's.
         _ => Action::Team,
     }
@@ -506,6 +510,8 @@ mod tests {
                     Action::Members
                 } else if path.ends_with("/alerts") {
                     Action::Alerts
+                } else if path == "/branding" {
+                    Action::Branding
                 } else {
                     Action::Services
                 };
@@ -520,6 +526,14 @@ mod tests {
         assert_eq!(
             required_action(&Method::POST, "/api/v1/services/7/grants"),
             Action::Members
+        );
+        assert_eq!(
+            required_action(&Method::PATCH, "/api/v1/branding"),
+            Action::Branding
+        );
+        assert_eq!(
+            required_action(&Method::GET, "/api/v1/branding"),
+            Action::Read
         );
     }
 }

@@ -20,6 +20,7 @@ pub mod promo_redemptions;
 pub mod quick_replies;
 pub mod relay_messages;
 pub mod seller_audit;
+pub mod seller_branding;
 pub mod seller_drafts;
 pub mod seller_invites;
 pub mod seller_links;
