@@ -41,6 +41,8 @@ pub enum UserCommand {
     Promos,
     /// The seller's team: members, roles, invites (the owner's).
     Team,
+    /// The sellers who may message the user, to stop or resume each.
+    Stop,
     Cancel,
 }
 

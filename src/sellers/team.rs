@@ -60,6 +60,8 @@ pub enum Action {
     ApiKeys,
     /// Webhook endpoints and deliveries.
     Webhooks,
+    /// Contacts and one-time codes: an integration's work, open to every role.
+    Messaging,
 }
 
 impl Role {
@@ -86,9 +88,16 @@ impl Role {
             Role::Owner => true,
             Role::Admin => matches!(
                 action,
-                Action::Read | Action::Services | Action::Members | Action::Alerts
+                Action::Read
+                    | Action::Services
+                    | Action::Members
+                    | Action::Alerts
+                    | Action::Messaging
             ),
-            Role::Developer => matches!(action, Action::Read | Action::ApiKeys | Action::Webhooks),
+            Role::Developer => matches!(
+                action,
+                Action::Read | Action::ApiKeys | Action::Webhooks | Action::Messaging
+            ),
         }
     }
 }

@@ -11,6 +11,7 @@ mod connect;
 mod health;
 mod http_limits;
 mod layering;
+mod messaging;
 mod notices;
 mod payments;
 mod promos;
