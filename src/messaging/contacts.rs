@@ -419,7 +419,7 @@ pub async fn sellers_of(db: &Db, user: i64) -> ServiceResult<Vec<Heard>> {
             name: s.display_name,
         })
         .collect();
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
 }
 
