@@ -514,7 +514,6 @@ async fn register_webhook(ctx: &AppCtx, url: url::Url, secret: &str, shutdown: &
     }
 }
 
-/// Hourly chores, enqueued as jobs so that only one replica runs each.
 /// Writes the API calls counted in memory every second, and once more at shutdown.
 async fn flush_usage(ctx: AppCtx, shutdown: Shutdown) {
     loop {
@@ -531,6 +530,7 @@ async fn flush_usage(ctx: AppCtx, shutdown: Shutdown) {
     }
 }
 
+/// Hourly chores, enqueued as jobs so that only one replica runs each.
 async fn schedule_housekeeping(ctx: AppCtx, shutdown: Shutdown) {
     loop {
         let now = ctx.now();
