@@ -7,8 +7,9 @@
 //! (`GET /api/v1/contacts/{id}`): the ratio isolates what a code costs beyond the API's own
 //! round trips (a Telegram send to the emulator, the code's row, its hash, the conditional
 //! updates and the usage counters). Telegram pacing is off, as in the tests: in production the
-//! bot's 30 messages a second bound the send rate first. SQLite always, PostgreSQL with
-//! `--postgres-url`.
+//! bot's 30 messages a second bound the send rate first. Beside it, what counting one API call
+//! costs: an upsert of the day's usage row per request, or the in-memory meter the app uses.
+//! SQLite always, PostgreSQL with `--postgres-url`.
 use std::{
     sync::{
         Arc,
@@ -91,7 +92,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         "| backend | OTP pairs/s | pair p50 (ms) | pair p99 (ms) | baseline pairs/s | baseline p99 (ms) | pairs/s ratio | p99 ratio | pairs | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    for (backend, (otp, base)) in &rows {
+    for (backend, (otp, base, _)) in &rows {
         println!(
             "| {backend} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.2} | {:.1} | {} | {} |",
             otp.per_sec,
@@ -105,6 +106,16 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             otp.errors + base.errors,
         );
     }
+    println!();
+    println!("| backend | API call counted by an upsert (µs) | by the meter (µs) |");
+    println!("|---|---|---|");
+    for (backend, (_, _, c)) in &rows {
+        println!(
+            "| {backend} | {:.1} | {:.2} |",
+            c.upsert.as_secs_f64() * 1e6,
+            c.meter.as_secs_f64() * 1e6
+        );
+    }
     println!(
         "\nreproduce: tollgate-otp-bench --clients {} --seconds {} --users {} [--postgres-url URL]",
         args.clients, args.seconds, args.users
@@ -116,7 +127,34 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn one(postgres: Option<&String>, args: &Args) -> anyhow::Result<(Load, Load)> {
+/// What counting one API call costs: an upsert of the day's row per request, or a hit on the
+/// in-memory meter with one flush for them all (mean per call over `n` sequential calls).
+struct Counting {
+    upsert: Duration,
+    meter: Duration,
+}
+
+async fn counting(db: &tollgate::storage::Db, tenant: Tenant) -> anyhow::Result<Counting> {
+    let n = 2000u32;
+    let now = Utc::now();
+    let t = Instant::now();
+    for _ in 0..n {
+        usage::record(db, tenant, now, Metric::ApiCalls, 1).await?;
+    }
+    let upsert = t.elapsed() / n;
+    let meter = usage::Meter::default();
+    let t = Instant::now();
+    for _ in 0..n {
+        meter.hit(tenant, now);
+    }
+    meter.flush(db).await?;
+    Ok(Counting {
+        upsert,
+        meter: t.elapsed() / n,
+    })
+}
+
+async fn one(postgres: Option<&String>, args: &Args) -> anyhow::Result<(Load, Load, Counting)> {
     let dir = std::env::temp_dir().join(format!("tollgate-otp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (url, scratch) = match postgres {
@@ -166,6 +204,7 @@ async fn one(postgres: Option<&String>, args: &Args) -> anyhow::Result<(Load, Lo
     let mut users = Vec::with_capacity(args.users);
     for i in 0..args.users {
         let id = harness.add_user(&format!("U{i}"), "en");
+        harness.emulator.open_private_chat(id);
         let profile = TelegramProfile {
             id,
             first_name: format!("U{i}"),
@@ -182,6 +221,7 @@ async fn one(postgres: Option<&String>, args: &Args) -> anyhow::Result<(Load, Lo
     };
     let (contact, _) = contacts::record(db, now, tenant, users[0], Source::Api).await?;
     let contact_id = contacts::public_id(contact.id);
+    let cost = counting(db, tenant).await?;
 
     let base = format!("http://{}/api/v1", harness.app.http_addr);
     let client = reqwest::Client::builder()
@@ -254,7 +294,7 @@ async fn one(postgres: Option<&String>, args: &Args) -> anyhow::Result<(Load, Lo
         s.drop_now().await?;
     }
     let _ = std::fs::remove_dir_all(&dir);
-    Ok((otp, baseline))
+    Ok((otp, baseline, cost))
 }
 
 /// `clients` loops running `pair(client)` for `duration`: pairs a second and percentiles.
@@ -277,7 +317,12 @@ where
                     match pair(i).await {
                         Ok(()) => took.push(t.elapsed()),
                         Err(e) if e.to_string() == "out of users" => break,
-                        Err(_) => errors += 1,
+                        Err(e) => {
+                            if errors == 0 {
+                                eprintln!("client {i}: {e:#}");
+                            }
+                            errors += 1;
+                        }
                     }
                 }
                 (took, errors)
