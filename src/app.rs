@@ -304,6 +304,7 @@ impl App {
             sealer,
             api_limits,
             api_stats: Default::default(),
+            usage: Default::default(),
             webhooks,
             drafting,
             backlog,
@@ -395,6 +396,7 @@ impl App {
             shutdown.clone(),
         ));
         let webhook_worker = tokio::spawn(ctx.webhooks.clone().run(shutdown.clone()));
+        let meter = tokio::spawn(flush_usage(ctx.clone(), shutdown.clone()));
 
         if let Some(me) = identify(&ctx, &shutdown).await {
             tracing::info!(bot = %me.username(), "connected to the Bot API");
@@ -466,6 +468,7 @@ impl App {
         let _ = scheduler.await;
         let _ = sweeper.await;
         let _ = webhook_worker.await;
+        let _ = meter.await;
         match server.await {
             Ok(result) => result.map_err(AppError::Server),
             Err(join) => Err(AppError::Server(std::io::Error::other(join))),
@@ -512,6 +515,22 @@ async fn register_webhook(ctx: &AppCtx, url: url::Url, secret: &str, shutdown: &
             _ = tokio::time::sleep(pause) => {}
         }
         pause = (pause * 2).min(Duration::from_secs(60));
+    }
+}
+
+/// Writes the API calls counted in memory every second, and once more at shutdown.
+async fn flush_usage(ctx: AppCtx, shutdown: Shutdown) {
+    loop {
+        let stopping = tokio::select! {
+            _ = shutdown.wait() => true,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => false,
+        };
+        if let Err(e) = ctx.usage.flush(&ctx.db).await {
+            tracing::warn!(error = %e, "could not write the API usage counts");
+        }
+        if stopping {
+            return;
+        }
     }
 }
 

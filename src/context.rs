@@ -45,6 +45,8 @@ pub struct AppCtx {
     pub api_stats: crate::sellers::tenant::StatsCache,
     /// Posts sellers' webhook deliveries (see [`Worker`](crate::sellers::webhooks::worker::Worker)).
     pub webhooks: crate::sellers::webhooks::worker::Worker,
+    /// API calls counted per seller, mode and day, written in batches (see [`Meter`](crate::messaging::usage::Meter)).
+    pub usage: crate::messaging::usage::Meter,
     /// Seals secrets at rest, when `ENCRYPTION_KEY` is set.
     pub sealer: Option<crate::services::sealing::Sealer>,
 }

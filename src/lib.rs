@@ -19,6 +19,7 @@ pub mod errors_log;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod messaging;
 pub mod metrics;
 pub mod relay;
 pub mod sandbox;

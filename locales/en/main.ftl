@@ -45,6 +45,7 @@ help =
     /history – where your credits went
     /billing – cards and receipts
     /language – change the language
+    /stop – stop or resume messages from sellers
     /help – this list
 unknown-command = I don't know the command { $command }. Type /help to see what I can do.
 internal-error = Something went wrong on our side. Please try again in a minute.

@@ -25,6 +25,7 @@ mod m20261210_000017_member_indexes;
 mod m20261210_000018_connect_onboarding;
 mod m20261210_000019_seller_teams;
 mod m20261210_000020_seller_analytics;
+mod m20261211_000021_messaging_contacts_otp;
 mod m20261211_000022_seller_branding;
 mod m20261211_000023_renewing_subscriptions;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000018_connect_onboarding::Migration),
             Box::new(m20261210_000019_seller_teams::Migration),
             Box::new(m20261210_000020_seller_analytics::Migration),
+            Box::new(m20261211_000021_messaging_contacts_otp::Migration),
             Box::new(m20261211_000022_seller_branding::Migration),
             Box::new(m20261211_000023_renewing_subscriptions::Migration),
         ]

@@ -47,6 +47,8 @@ pub enum UserCommand {
     Subscriptions,
     /// The seller's brand name, logo and accent colour.
     Branding,
+    /// The sellers who may message the user, to stop or resume each.
+    Stop,
     Cancel,
 }
 

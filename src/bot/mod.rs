@@ -182,6 +182,16 @@ pub fn schema() -> UpdateHandler<BotError> {
         })
         .endpoint(crate::sellers::bot::pressed);
 
+    // Stop, resume and "this wasn't me" buttons (`ms:…`), in the private chat.
+    let messaging_buttons = Update::filter_callback_query()
+        .filter(|q: CallbackQuery| {
+            q.data
+                .as_deref()
+                .is_some_and(crate::messaging::notify::is_messaging_data)
+                && q.regular_message().is_some_and(|m| m.chat.is_private())
+        })
+        .endpoint(crate::messaging::bot::pressed);
+
     // Joins and leaves in sellers' chats, and join requests to them.
     let members = Update::filter_chat_member().endpoint(crate::sellers::bot::chat_member);
     let join_requests =
@@ -214,6 +224,7 @@ pub fn schema() -> UpdateHandler<BotError> {
         .branch(payments)
         .branch(panel_buttons)
         .branch(seller_buttons)
+        .branch(messaging_buttons)
         .branch(private_messages)
         .branch(private_edits)
         .branch(private_buttons)
@@ -301,6 +312,7 @@ async fn user_command(
             crate::sellers::bot_recurring::command(&ctx, from.id.0 as i64).await
         }
         UserCommand::Branding => seller(&ctx, &me, from, SellerCommand::Branding).await,
+        UserCommand::Stop => crate::messaging::bot::stop_list(&ctx, &user).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
     }
 }

@@ -31,6 +31,14 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("too many requests: the key's hourly limit is reached")]
     RateLimited { retry_after: u64 },
+    /// A limit other than the key's hourly one (a send cooldown, a daily usage limit), named
+    /// by its code; `retry_after` when waiting helps.
+    #[error("{message}")]
+    Limited {
+        code: &'static str,
+        message: String,
+        retry_after: Option<u64>,
+    },
     #[error("not ready: {0}")]
     Unavailable(&'static str),
     #[error("the body is larger than {0} bytes")]
@@ -57,7 +65,9 @@ impl ApiError {
             ApiError::ForbiddenRole(_) => StatusCode::FORBIDDEN,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited { .. } | ApiError::Limited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -74,6 +84,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "invalid",
             ApiError::Conflict { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Limited { code, .. } => code,
             ApiError::Unavailable(_) => "unavailable",
             ApiError::TooLarge(_) => "too_large",
             ApiError::BodyTimeout => "timeout",
@@ -91,7 +102,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: `unauthorized`, `forbidden_role`, `not_found`, `invalid`, `rate_limited`,
-    /// `idempotency_key_reused`, `idempotency_key_in_use`, `too_large`, `conflict`, …
+    /// `idempotency_key_reused`, `idempotency_key_in_use`, `too_large`, `conflict`,
+    /// `usage_limit`, `otp_cooldown`, `otp_user_limit`, `otp_key_limit`, `contact_stopped`, …
     pub code: String,
     pub message: String,
     /// The request field at fault, when there is one.
@@ -132,7 +144,12 @@ impl IntoResponse for ApiError {
             },
         };
         let mut res = (status, Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after } = self {
+        if let ApiError::RateLimited { retry_after }
+        | ApiError::Limited {
+            retry_after: Some(retry_after),
+            ..
+        } = self
+        {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }

@@ -2043,6 +2043,19 @@ pub(crate) async fn deep_link_opened(ctx: &AppCtx, user: i64, payload: &str) -> 
             )
         };
         super::analytics::record(&ctx.db, now, &view).await?;
+        // The buyer is the seller's contact from now on (once).
+        let tenant = super::tenant::Tenant {
+            seller_id: service.seller_id,
+            livemode: service.livemode,
+        };
+        crate::messaging::contacts::record(
+            &ctx.db,
+            now,
+            tenant,
+            user,
+            crate::messaging::contacts::Source::Link,
+        )
+        .await?;
     }
     match found {
         Some(service) => match promo {

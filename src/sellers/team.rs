@@ -62,6 +62,8 @@ pub enum Action {
     Webhooks,
     /// The seller's name, logo and accent colour on public pages.
     Branding,
+    /// Contacts and one-time codes: an integration's work, open to every role.
+    Messaging,
 }
 
 impl Role {
@@ -93,8 +95,12 @@ impl Role {
                     | Action::Members
                     | Action::Alerts
                     | Action::Branding
+                    | Action::Messaging
             ),
-            Role::Developer => matches!(action, Action::Read | Action::ApiKeys | Action::Webhooks),
+            Role::Developer => matches!(
+                action,
+                Action::Read | Action::ApiKeys | Action::Webhooks | Action::Messaging
+            ),
         }
     }
 }

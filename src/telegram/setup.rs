@@ -37,6 +37,7 @@ pub fn user_commands(locale: Locale) -> Vec<BotCommand> {
             ("billing", "cmd-billing"),
             ("autorecharge", "cmd-autorecharge"),
             ("language", "cmd-language"),
+            ("stop", "cmd-stop"),
             ("help", "cmd-help"),
         ],
     )

@@ -11,7 +11,7 @@ use std::{
 
 /// Feature folders: each holds bot handlers (`bot.rs` or `bot/`), services, and the edge modules
 /// listed in [`EDGES`].
-const FEATURES: &[&str] = &["relay", "billing", "accounts", "admin"];
+const FEATURES: &[&str] = &["relay", "billing", "accounts", "admin", "messaging"];
 
 /// Modules of a feature that talk to Telegram or Stripe themselves (a webhook, a job that
 /// charges a card, a refund through the payment provider, an admin lookup through
@@ -23,6 +23,7 @@ const EDGES: &[&str] = &[
     "billing/stripe.rs",
     "admin/access.rs",
     "relay/copy.rs",
+    "messaging/notify.rs",
 ];
 
 /// What no module below the bot may import.

@@ -12,6 +12,7 @@ mod connect;
 mod health;
 mod http_limits;
 mod layering;
+mod messaging;
 mod notices;
 mod payments;
 mod promos;

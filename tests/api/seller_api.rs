@@ -648,7 +648,36 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     )
     .await;
     let promo_id = promo["id"].as_i64().unwrap();
+    let (_, contact) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/contacts",
+        Some(json!({"telegram_user_id": 515_151, "tags": ["lead"]})),
+    )
+    .await;
+    let ct = contact["id"].as_str().unwrap().to_owned();
+    let (_, sent) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/otp/send",
+        Some(json!({"telegram_user_id": bea, "purpose": "login"})),
+    )
+    .await;
+    let otp = sent["id"].as_str().unwrap().to_owned();
     let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/contacts/{ct}"), None),
+        (
+            Method::PATCH,
+            format!("/contacts/{ct}"),
+            Some(json!({"tags": ["stolen"]})),
+        ),
+        (
+            Method::POST,
+            "/otp/verify".to_owned(),
+            Some(json!({"id": otp, "code": "123456"})),
+        ),
         (
             Method::POST,
             format!("/promo-codes/{promo_id}/deactivate"),
@@ -705,6 +734,21 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
         assert_eq!(stats["members_all_time"], json!(0), "{stats}");
         let (_, codes) = call(&app, Method::GET, Some(key), "/promo-codes", None).await;
         assert_eq!(codes["data"], json!([]), "{codes}");
+        let (_, contacts) = call(&app, Method::GET, Some(key), "/contacts", None).await;
+        assert_eq!(contacts["data"], json!([]), "{contacts}");
+        let (_, usage) = call(&app, Method::GET, Some(key), "/usage?days=1", None).await;
+        assert_eq!(usage["data"][0]["otps"], json!(0), "{usage}");
+        // A's contact cannot be sent a code: to this key it is no contact at all.
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            Some(key),
+            "/otp/send",
+            Some(json!({"contact_id": ct, "purpose": "login"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(field(&refused), "contact_id");
         // A's plan cannot be bound to their code.
         let (status, _) = call(
             &app,
@@ -742,6 +786,30 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     let (_, ours) = call(&app, Method::GET, Some(&a_key), "/branding", None).await;
     assert_eq!(ours["name"], json!("Ann Brand"), "{ours}");
     assert_eq!(ours["accent_color"], json!("#112233"), "{ours}");
+    // A's contact, and A's code with all its tries, are as they were; only A's code was sent.
+    let (_, contact) = call(
+        &app,
+        Method::GET,
+        Some(&a_key),
+        &format!("/contacts/{ct}"),
+        None,
+    )
+    .await;
+    assert_eq!(contact["tags"], json!(["lead"]), "{contact}");
+    let (_, tried) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/otp/verify",
+        Some(json!({"id": otp, "code": "000000"})),
+    )
+    .await;
+    assert!(
+        tried["status"] == json!("verified") || tried["attempts_left"] == json!(4),
+        "{tried}"
+    );
+    let (_, usage) = call(&app, Method::GET, Some(&a_key), "/usage?days=1", None).await;
+    assert_eq!(usage["data"][0]["otps"], json!(1), "{usage}");
     // A's code is still active.
     let (_, codes) = call(&app, Method::GET, Some(&a_key), "/promo-codes", None).await;
     assert_eq!(codes["data"][0]["active"], json!(true), "{codes}");
@@ -1000,7 +1068,15 @@ async fn the_spec_and_the_router_agree() {
         }
     }
     assert!(operations >= 25, "{operations} operations documented");
-    for path in ["/promo-codes", "/promo-codes/{id}/deactivate"] {
+    for path in [
+        "/promo-codes",
+        "/promo-codes/{id}/deactivate",
+        "/contacts",
+        "/contacts/{id}",
+        "/otp/send",
+        "/otp/verify",
+        "/usage",
+    ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }
     // Every route answers through the spec: an undocumented one is no route.

@@ -245,6 +245,7 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
         "billing",
         "autorecharge",
         "language",
+        "stop",
         "help",
     ];
     assert_eq!(names(&en), user_menu);

@@ -681,6 +681,7 @@ impl Replay<'_> {
                     "support_topics" => entities::support_topics::Entity::find().count(db).await,
                     "credit_ledger" => entities::credit_ledger::Entity::find().count(db).await,
                     "orders" => entities::orders::Entity::find().count(db).await,
+                    "contacts" => entities::contacts::Entity::find().count(db).await,
                     other => return Err(format!("db {other}: unknown table")),
                 }
                 .map_err(|e| e.to_string())?;

@@ -73,6 +73,19 @@ pub(crate) async fn start(
         }
         return crate::sellers::bot_team::opened(ctx, user.id, locale, token).await;
     }
+    // The link an OTP send gave back: the seller may send this user codes now.
+    if let Some(rest) = payload
+        .as_ref()
+        .and_then(|p| p.as_str().strip_prefix(crate::messaging::bot::LINK_PREFIX))
+    {
+        if *state != State::Idle {
+            dialogue
+                .update(State::Idle)
+                .await
+                .map_err(|e| crate::bot::BotError::Dialogue(e.to_string()))?;
+        }
+        return crate::messaging::bot::link_opened(ctx, user.id, locale, rest).await;
+    }
     // A seller's service link: its plans instead of the welcome.
     if let Some(code) = payload.as_ref().and_then(|p| p.as_str().strip_prefix("s_")) {
         if *state != State::Idle {

@@ -8,10 +8,13 @@
 //! first response again, and the same key with another body with 409.
 mod analytics;
 mod branding;
+mod contacts;
 mod members;
+mod otp;
 mod promos;
 mod services;
 mod types;
+mod usage;
 mod webhooks;
 
 use std::sync::Arc;
@@ -72,7 +75,8 @@ impl Caller {
         title = "Tollgate seller API",
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
-                       plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes and branding. \
+                       plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes, branding, \
+                       contacts, one-time codes over Telegram and usage. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -89,6 +93,9 @@ impl Caller {
         (name = "webhooks", description = "Outgoing webhooks and their deliveries"),
         (name = "promo-codes", description = "Promo and access codes for your plans"),
         (name = "branding", description = "Your name and colour on checkout pages, share cards and alerts"),
+        (name = "contacts", description = "Telegram users you may message, with your tags and attributes"),
+        (name = "otp", description = "One-time codes sent to your users in Telegram"),
+        (name = "usage", description = "What you used per day, and your limits"),
     )
 )]
 struct ApiDoc;
@@ -129,6 +136,11 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(promos::list_promo_codes, promos::create_promo_code))
         .routes(routes!(promos::deactivate_promo_code))
         .routes(routes!(branding::get_branding, branding::update_branding))
+        .routes(routes!(contacts::list_contacts, contacts::create_contact))
+        .routes(routes!(contacts::get_contact, contacts::update_contact))
+        .routes(routes!(otp::send_otp))
+        .routes(routes!(otp::verify_otp))
+        .routes(routes!(usage::get_usage))
         .split_for_parts()
 }
 
@@ -182,6 +194,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "services" if path.ends_with("/alerts") => Action::Alerts,
         "services" | "plans" | "promo-codes" => Action::Services,
         "branding" => Action::Branding,
+        "contacts" | "otp" => Action::Messaging,
         // Anything else that writes is the owner's.
         _ => Action::Team,
     }
@@ -230,6 +243,13 @@ async fn authenticate(State(s): State<HttpState>, mut req: Request, next: Next) 
     if !role.can(required_action(req.method(), req.uri().path())) {
         return ApiError::ForbiddenRole(role.as_str()).into_response();
     }
+    s.ctx.usage.hit(
+        Tenant {
+            seller_id: seller.id,
+            livemode: mode.livemode(),
+        },
+        now,
+    );
     let mut seller = seller;
     seller.user_id = key.created_by;
     req.extensions_mut().insert(Caller {
@@ -506,6 +526,8 @@ mod tests {
                 assert_ne!(action, Action::Team, "{method} {path}");
                 let expected = if path.starts_with("/webhook") {
                     Action::Webhooks
+                } else if path.starts_with("/contacts") || path.starts_with("/otp") {
+                    Action::Messaging
                 } else if path.ends_with("/grants") || path.starts_with("/members") {
                     Action::Members
                 } else if path.ends_with("/alerts") {
@@ -535,5 +557,17 @@ mod tests {
             required_action(&Method::GET, "/api/v1/branding"),
             Action::Read
         );
+        assert_eq!(
+            required_action(&Method::POST, "/api/v1/otp/send"),
+            Action::Messaging
+        );
+        assert_eq!(
+            required_action(&Method::PATCH, "/api/v1/contacts/ct_1"),
+            Action::Messaging
+        );
+        // Every role may send codes and manage contacts: it is an integration's work.
+        for role in [team::Role::Owner, team::Role::Admin, team::Role::Developer] {
+            assert!(role.can(Action::Messaging), "{role:?}");
+        }
     }
 }

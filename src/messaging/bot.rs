@@ -1,0 +1,250 @@
+//! Messaging in the bot: `/stop` (the sellers a user hears from, each with a stop or resume
+//! button), the presses of those buttons and of "this wasn't me" on a code, and the deep link
+//! (`/start c_<seller>_<l|t>`) an OTP send gives back for a user who never started the bot.
+use teloxide::{
+    payloads::AnswerCallbackQuerySetters,
+    prelude::*,
+    types::{InlineKeyboardButton, InlineKeyboardMarkup},
+};
+
+use super::{
+    contacts::{self, Source},
+    notify::{self, Press, stop_button, tr},
+    otp,
+};
+use crate::{
+    accounts::users::{self, User},
+    bot::{HandlerResult, handlers::locale_of_user},
+    context::AppCtx,
+    i18n::Locale,
+    sellers::{audit, tenant::Tenant},
+    storage::entities::sellers,
+};
+
+/// The deep-link payload prefix that brings a user back for a seller's code.
+pub const LINK_PREFIX: &str = "c_";
+
+/// `c_<seller>_l` (live) or `c_<seller>_t` (test).
+pub fn link_payload(t: Tenant) -> String {
+    format!(
+        "{LINK_PREFIX}{}_{}",
+        t.seller_id,
+        if t.livemode { "l" } else { "t" }
+    )
+}
+
+fn parse_link(rest: &str) -> Option<Tenant> {
+    let (id, mode) = rest.split_once('_')?;
+    let seller_id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
+    let livemode = match mode {
+        "l" => true,
+        "t" => false,
+        _ => return None,
+    };
+    Some(Tenant {
+        seller_id,
+        livemode,
+    })
+}
+
+async fn say(
+    ctx: &AppCtx,
+    user: i64,
+    text: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> HandlerResult {
+    let chat = ChatId(user);
+    let mut req = ctx.tg.bot().send_message(chat, text);
+    if let Some(k) = keyboard {
+        req = teloxide::payloads::SendMessageSetters::reply_markup(req, k);
+    }
+    ctx.tg.send(chat, req).await?;
+    Ok(())
+}
+
+async fn seller(ctx: &AppCtx, id: i64) -> Result<Option<sellers::Model>, crate::bot::BotError> {
+    Ok(crate::sellers::catalog::seller(&ctx.db, id).await?)
+}
+
+/// `/start c_<seller>_<l|t>`: the user is the seller's contact now and can be sent codes.
+pub(crate) async fn link_opened(
+    ctx: &AppCtx,
+    user: i64,
+    locale: Locale,
+    rest: &str,
+) -> HandlerResult {
+    let found = match parse_link(rest) {
+        Some(t) => seller(ctx, t.seller_id).await?.map(|s| (t, s)),
+        None => None,
+    };
+    let Some((t, s)) = found else {
+        return say(ctx, user, tr(locale, "msg-link-unknown", &[]), None).await;
+    };
+    contacts::record(&ctx.db, ctx.now(), t, user, Source::Otp).await?;
+    if contacts::may_message(&ctx.db, s.id, user).await? {
+        let text = tr(
+            locale,
+            "msg-link-opened",
+            &[("seller", s.display_name.clone())],
+        );
+        let keyboard =
+            InlineKeyboardMarkup::new([vec![stop_button(locale, s.id, &s.display_name)]]);
+        say(ctx, user, text, Some(keyboard)).await
+    } else {
+        let text = tr(
+            locale,
+            "msg-link-opened-stopped",
+            &[("seller", s.display_name.clone())],
+        );
+        say(ctx, user, text, None).await
+    }
+}
+
+/// `/stop`: the sellers the user hears from or stopped, each with its button.
+pub(crate) async fn stop_list(ctx: &AppCtx, user: &User) -> HandlerResult {
+    let locale = locale_of_user(ctx, user);
+    let heard = contacts::sellers_of(&ctx.db, user.id).await?;
+    if heard.is_empty() {
+        return say(ctx, user.id, tr(locale, "msg-stop-none", &[]), None).await;
+    }
+    let lines: Vec<String> = heard
+        .iter()
+        .map(|h| {
+            let key = if h.stopped {
+                "msg-stop-line-stopped"
+            } else {
+                "msg-stop-line-on"
+            };
+            tr(locale, key, &[("seller", h.name.clone())])
+        })
+        .collect();
+    let text = tr(locale, "msg-stop-list", &[("sellers", lines.join("\n"))]);
+    let rows: Vec<Vec<InlineKeyboardButton>> = heard
+        .iter()
+        .map(|h| {
+            vec![if h.stopped {
+                InlineKeyboardButton::callback(
+                    tr(locale, "msg-resume-button", &[("seller", h.name.clone())]),
+                    Press::Resume(h.seller_id).data(),
+                )
+            } else {
+                stop_button(locale, h.seller_id, &h.name)
+            }]
+        })
+        .collect();
+    say(ctx, user.id, text, Some(InlineKeyboardMarkup::new(rows))).await
+}
+
+/// A messaging button (`ms:…`) in the private chat.
+pub(crate) async fn pressed(q: CallbackQuery, ctx: AppCtx) -> HandlerResult {
+    let user_id = q.from.id.0 as i64;
+    let user = users::find(&ctx.db, user_id).await?;
+    let locale = match &user {
+        Some(u) => locale_of_user(&ctx, u),
+        None => Locale::resolve(
+            None,
+            q.from.language_code.as_deref(),
+            ctx.config.default_locale,
+        ),
+    };
+    let press = q.data.as_deref().and_then(Press::parse);
+    let answered = match press {
+        Some(press) => act(&ctx, &q, user_id, locale, press).await?,
+        None => false,
+    };
+    let mut answer = ctx.tg.bot().answer_callback_query(q.id.clone());
+    if !answered {
+        answer = answer.text(tr(locale, "msg-button-expired", &[]));
+    }
+    ctx.tg.call(answer).await?;
+    Ok(())
+}
+
+async fn act(
+    ctx: &AppCtx,
+    q: &CallbackQuery,
+    user: i64,
+    locale: Locale,
+    press: Press,
+) -> Result<bool, crate::bot::BotError> {
+    let now = ctx.now();
+    match press {
+        Press::Stop(id) => {
+            let Some(s) = seller(ctx, id).await? else {
+                return Ok(false);
+            };
+            contacts::stop(&ctx.db, now, s.id, user).await?;
+            let keyboard = InlineKeyboardMarkup::new([vec![InlineKeyboardButton::callback(
+                tr(
+                    locale,
+                    "msg-resume-button",
+                    &[("seller", s.display_name.clone())],
+                ),
+                Press::Resume(s.id).data(),
+            )]]);
+            let text = tr(locale, "msg-stopped", &[("seller", s.display_name.clone())]);
+            say(ctx, user, text, Some(keyboard)).await?;
+            Ok(true)
+        }
+        Press::Resume(id) => {
+            let Some(s) = seller(ctx, id).await? else {
+                return Ok(false);
+            };
+            contacts::resume(&ctx.db, s.id, user).await?;
+            let keyboard =
+                InlineKeyboardMarkup::new([vec![stop_button(locale, s.id, &s.display_name)]]);
+            let text = tr(locale, "msg-resumed", &[("seller", s.display_name.clone())]);
+            say(ctx, user, text, Some(keyboard)).await?;
+            Ok(true)
+        }
+        Press::NotMe(id) => {
+            let Some(code) = otp::report(&ctx.db, now, id, user).await? else {
+                return Ok(false);
+            };
+            let Some(s) = seller(ctx, code.seller_id).await? else {
+                return Ok(false);
+            };
+            let who = match &q.from.username {
+                Some(u) => format!("@{u}"),
+                None => q.from.first_name.clone(),
+            };
+            audit::record(
+                &ctx.db,
+                now,
+                s.id,
+                user,
+                "otp_reported",
+                Some(user),
+                otp::public_id(code.id),
+            )
+            .await?;
+            notify::report_abuse(ctx, &s, &code, &who).await?;
+            let text = tr(
+                locale,
+                "msg-not-me-done",
+                &[("seller", s.display_name.clone())],
+            );
+            say(ctx, user, text, None).await?;
+            Ok(true)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_payloads_name_the_tenant() {
+        let t = Tenant {
+            seller_id: 12,
+            livemode: false,
+        };
+        let p = link_payload(t);
+        assert_eq!(p, "c_12_t");
+        assert_eq!(parse_link(p.strip_prefix(LINK_PREFIX).unwrap()), Some(t));
+        for bad in ["12", "12_x", "x_l", "0_l", "-3_t"] {
+            assert_eq!(parse_link(bad), None, "{bad}");
+        }
+    }
+}
