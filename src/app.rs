@@ -113,7 +113,7 @@ fn job_runner(
     let notice_app = app.clone();
     let (link_app, remove_app, remind_app) = (app.clone(), app.clone(), app.clone());
     let (webhook_app, card_app, connect_app) = (app.clone(), app.clone(), app.clone());
-    let dunning_app = app.clone();
+    let (dunning_app, plan_app) = (app.clone(), app.clone());
     JobRunner::builder()
         .handle(crate::sellers::card::NOTICE_JOB, move |job| {
             crate::sellers::bot::run_job(card_app.clone(), job)
@@ -123,6 +123,9 @@ fn job_runner(
         })
         .handle(crate::sellers::recurring::DUNNING_JOB, move |job| {
             crate::sellers::bot::run_job(dunning_app.clone(), job)
+        })
+        .handle(crate::sellers::platform_card::NOTICE_JOB, move |job| {
+            crate::sellers::bot::run_job(plan_app.clone(), job)
         })
         .handle(crate::sellers::webhooks::DISABLED_JOB, move |job| {
             crate::sellers::bot::run_job(webhook_app.clone(), job)

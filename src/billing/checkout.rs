@@ -111,7 +111,7 @@ async fn stripe_price(ctx: &AppCtx, product: &Product) -> Result<String, Payment
 }
 
 /// The user's Stripe customer, created on their first card payment and reused after.
-async fn customer(ctx: &AppCtx, user: &User) -> Result<String, PaymentError> {
+pub(crate) async fn customer(ctx: &AppCtx, user: &User) -> Result<String, PaymentError> {
     if let Some(id) = orders::stripe_customer(&ctx.db, user.id).await? {
         return Ok(id);
     }

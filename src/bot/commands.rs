@@ -49,6 +49,8 @@ pub enum UserCommand {
     Branding,
     /// The sellers who may message the user, to stop or resume each.
     Stop,
+    /// The seller's platform plan: usage, limits, changing plan.
+    Plan,
     Cancel,
 }
 
@@ -84,6 +86,10 @@ pub enum AdminCommand {
     Sellers,
     Suspend(String),
     Unsuspend(String),
+    /// The platform plans sellers pay for, and the revenue from them.
+    Plans,
+    /// `/setplan <code> <field> <value>`: edit a platform plan.
+    Setplan(String),
 }
 
 #[cfg(test)]

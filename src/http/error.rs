@@ -39,6 +39,14 @@ pub enum ApiError {
         message: String,
         retry_after: Option<u64>,
     },
+    /// The seller's platform plan does not allow this (`limit` names which); 429 for the
+    /// hourly API calls, 403 for the rest.
+    #[error("{message}")]
+    PlanLimit {
+        limit: &'static str,
+        message: String,
+        retry_after: Option<u64>,
+    },
     #[error("not ready: {0}")]
     Unavailable(&'static str),
     #[error("the body is larger than {0} bytes")]
@@ -68,6 +76,13 @@ impl ApiError {
             ApiError::RateLimited { .. } | ApiError::Limited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
+            ApiError::PlanLimit { limit, .. } => {
+                if *limit == "api_calls_per_hour" {
+                    StatusCode::TOO_MANY_REQUESTS
+                } else {
+                    StatusCode::FORBIDDEN
+                }
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -85,6 +100,7 @@ impl ApiError {
             ApiError::Conflict { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Limited { code, .. } => code,
+            ApiError::PlanLimit { .. } => "plan_limit",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::TooLarge(_) => "too_large",
             ApiError::BodyTimeout => "timeout",
@@ -103,10 +119,11 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable: `unauthorized`, `forbidden_role`, `not_found`, `invalid`, `rate_limited`,
     /// `idempotency_key_reused`, `idempotency_key_in_use`, `too_large`, `conflict`,
-    /// `usage_limit`, `otp_cooldown`, `otp_user_limit`, `otp_key_limit`, `contact_stopped`, …
+    /// `usage_limit`, `plan_limit`, `otp_cooldown`, `otp_user_limit`, `otp_key_limit`, `contact_stopped`, …
     pub code: String,
     pub message: String,
-    /// The request field at fault, when there is one.
+    /// The request field at fault, when there is one (for `plan_limit`: the limit, one of
+    /// `services`, `active_members`, `api_calls_per_hour`).
     pub field: Option<String>,
 }
 
@@ -134,6 +151,7 @@ impl IntoResponse for ApiError {
         };
         let field = match &self {
             ApiError::Invalid { field, .. } => field.clone(),
+            ApiError::PlanLimit { limit, .. } => Some((*limit).to_owned()),
             _ => None,
         };
         let body = ErrorBody {
@@ -146,6 +164,10 @@ impl IntoResponse for ApiError {
         let mut res = (status, Json(body)).into_response();
         if let ApiError::RateLimited { retry_after }
         | ApiError::Limited {
+            retry_after: Some(retry_after),
+            ..
+        }
+        | ApiError::PlanLimit {
             retry_after: Some(retry_after),
             ..
         } = self

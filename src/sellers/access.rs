@@ -143,6 +143,8 @@ pub enum Ordered {
     NoPrice,
     /// The promo code does not apply (any more): no order, no use taken.
     Promo(promos::Invalid),
+    /// The seller's platform plan takes no new members now.
+    Limit(Box<super::platform::LimitReached>),
 }
 
 /// [`create_order`] priced with a promo code's quote: the order records the code and the
@@ -167,6 +169,11 @@ pub async fn create_order_with(
             _ => return Ok(Ordered::NoPrice),
         },
     };
+    if let Err(reached) =
+        super::platform::may_add_member(db, plan.seller_id, plan.service_id, user).await?
+    {
+        return Ok(Ordered::Limit(Box::new(reached)));
+    }
     let price = match promo {
         Some(q) => match q.price(by == PayBy::Stars) {
             Some(p) if p.list == list => Some(p.clone()),
@@ -790,6 +797,8 @@ pub enum Trial {
     Started(Box<Membership>),
     /// The buyer had this service's trial before.
     AlreadyUsed,
+    /// The seller's platform plan takes no new members now.
+    Limit(Box<super::platform::LimitReached>),
 }
 
 /// Starts `plan`'s trial for `user`, once per buyer and service.
@@ -800,6 +809,11 @@ pub async fn start_trial(
     plan: &Plan,
     user: i64,
 ) -> ServiceResult<Trial> {
+    if let Err(reached) =
+        super::platform::may_add_member(db, service.seller_id, service.id, user).await?
+    {
+        return Ok(Trial::Limit(Box::new(reached)));
+    }
     // Read before the transaction: SQLite has one writer, and the transaction holds it.
     let source = analytics::latest_source(db, service.id, user).await?;
     let txn = db.begin().await?;

@@ -221,12 +221,16 @@ pub enum Rate {
     },
 }
 
-/// Counts requests per key and clock hour: in Redis when configured (so that replicas share
-/// one limit), else in this process.
+/// What a local count is kept by: the scope (`api_rate`, `plan_rate`), the key or seller,
+/// and the hour.
+type Window = (&'static str, i64, i64);
+
+/// Counts requests per key (and per seller, for their plan) and clock hour: in Redis when
+/// configured (so that replicas share one limit), else in this process.
 #[derive(Clone)]
 pub struct RateLimiter {
     redis: Option<(redis::aio::ConnectionManager, Arc<str>)>,
-    local: Arc<Mutex<HashMap<(i64, i64), u32>>>,
+    local: Arc<Mutex<HashMap<Window, u32>>>,
 }
 
 impl RateLimiter {
@@ -249,12 +253,22 @@ impl RateLimiter {
 
     /// Counts one request of `key` (allowed `limit` an hour).
     pub async fn hit(&self, key: i64, limit: i32, now: DateTime<Utc>) -> Rate {
+        self.hit_in("api_rate", key, i64::from(limit), now).await
+    }
+
+    /// Counts one request of any key of `seller` (their platform plan allows `limit` an
+    /// hour).
+    pub async fn hit_seller(&self, seller: i64, limit: i64, now: DateTime<Utc>) -> Rate {
+        self.hit_in("plan_rate", seller, limit, now).await
+    }
+
+    async fn hit_in(&self, scope: &'static str, key: i64, limit: i64, now: DateTime<Utc>) -> Rate {
         let hour = now.timestamp().div_euclid(3600);
         let retry_after = (3600 - now.timestamp().rem_euclid(3600)) as u64;
-        let limit = limit.max(0) as u32;
+        let limit = u32::try_from(limit.max(0)).unwrap_or(u32::MAX);
         let count = match &self.redis {
             Some((conn, prefix)) => {
-                let name = format!("{prefix}api_rate:{key}:{hour}");
+                let name = format!("{prefix}{scope}:{key}:{hour}");
                 let mut conn = conn.clone();
                 let counted: Result<(u32,), _> = redis::pipe()
                     .incr(&name, 1)
@@ -270,11 +284,11 @@ impl RateLimiter {
                     Err(e) => {
                         // Redis being away must not take the API down: count here meanwhile.
                         tracing::warn!(error = %e, "api rate limit: redis unavailable");
-                        self.count_locally(key, hour)
+                        self.count_locally(scope, key, hour)
                     }
                 }
             }
-            None => self.count_locally(key, hour),
+            None => self.count_locally(scope, key, hour),
         };
         if count > limit {
             Rate::Limited { retry_after }
@@ -285,12 +299,12 @@ impl RateLimiter {
         }
     }
 
-    fn count_locally(&self, key: i64, hour: i64) -> u32 {
+    fn count_locally(&self, scope: &'static str, key: i64, hour: i64) -> u32 {
         let mut counts = self.local.lock().expect("rate counts");
         if counts.len() > 10_000 {
-            counts.retain(|(_, h), _| *h == hour);
+            counts.retain(|(_, _, h), _| *h == hour);
         }
-        let n = counts.entry((key, hour)).or_insert(0);
+        let n = counts.entry((scope, key, hour)).or_insert(0);
         *n = n.saturating_add(1);
         *n
     }

@@ -40,7 +40,6 @@ use crate::{
     services::{
         ServiceError,
         events::{self, Claim, EventSource},
-        settings,
     },
     telegram::{Confirm, TgError},
 };
@@ -399,6 +398,8 @@ pub enum SellerCommand {
     /// `/retention [percent|off]`: the offer to a buyer who cancels a subscription.
     Retention(String),
     Branding,
+    /// The seller's platform plan.
+    Plan,
     Cancel,
 }
 
@@ -537,13 +538,14 @@ pub(crate) async fn command(
             super::bot_recurring::retention(ctx, &seller, locale, &args).await?
         }
         SellerCommand::Branding => super::bot_branding::screen(ctx, &seller, locale, None).await?,
+        SellerCommand::Plan => super::bot_platform::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
     }
     Ok(())
 }
 
 async fn terms(ctx: &AppCtx, user: i64, locale: Locale) -> HandlerResult {
-    let fee = settings::get(&ctx.db, &super::PLATFORM_FEE_PERCENT).await?;
+    let fee = super::platform::starting_fee(&ctx.db).await?;
     wait(ctx, user, &Step::Terms).await?;
     let kb = keyboard(vec![vec![
         button(tr(locale, "sl-accept-button", &[]), Press::Accept),
@@ -647,6 +649,11 @@ async fn connect(
                 Connected::Taken => {
                     done(ctx, user).await?;
                     say(ctx, user, tr(locale, "sl-chat-taken", &[]), remove).await?;
+                }
+                Connected::Limit(reached) => {
+                    done(ctx, user).await?;
+                    say(ctx, user, tr(locale, "sl-chat-not-added", &[]), remove).await?;
+                    super::bot_platform::tell_limit(ctx, user, locale, &reached).await?;
                 }
                 Connected::Again(service) => {
                     done(ctx, user).await?;
@@ -2357,6 +2364,10 @@ async fn buy(
             say(ctx, user, text, None).await?;
             return Ok(());
         }
+        access::Ordered::Limit(reached) => {
+            super::bot_platform::turned_away(ctx, user, locale, plan.seller_id, &reached).await?;
+            return Ok(());
+        }
     };
     if order.amount_minor == 0 {
         return admit_free(ctx, user, &order).await;
@@ -2456,6 +2467,10 @@ async fn buy_card(
             say(ctx, user, text, None).await?;
             return Ok(());
         }
+        Err(super::card::CardError::Limit(reached)) => {
+            super::bot_platform::turned_away(ctx, user, locale, seller.id, &reached).await?;
+            return Ok(());
+        }
         Err(super::card::CardError::Service(e)) => return Err(e.into()),
         Err(e) => {
             tracing::warn!(error = %e, plan = plan.id, "a card checkout for a plan failed");
@@ -2512,6 +2527,10 @@ async fn trial(ctx: &AppCtx, user: i64, plan: i64, locale: Locale) -> HandlerRes
         }
         Trial::AlreadyUsed => {
             tell(ctx, user, locale, "sl-trial-used").await?;
+        }
+        Trial::Limit(reached) => {
+            super::bot_platform::turned_away(ctx, user, locale, service.seller_id, &reached)
+                .await?;
         }
     }
     Ok(())
@@ -2582,7 +2601,7 @@ pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResu
     {
         return Ok(());
     }
-    let fee = settings::get(&ctx.db, &super::PLATFORM_FEE_PERCENT).await?;
+    let fee = super::platform::fee_percent(&ctx.db, order.seller_id).await?;
     let until = payment.subscription_expiration_date;
     if payment.is_recurring && !payment.is_first_recurring {
         // Telegram charged the next period of a Star subscription this order started.
@@ -2923,6 +2942,7 @@ pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobErro
             remind(ctx, id, days).await.map_err(retry)
         }
         super::recurring::DUNNING_JOB => super::bot_recurring::dunning(ctx, &payload).await,
+        super::platform_card::NOTICE_JOB => super::bot_platform::notice_job(ctx, &payload).await,
         super::card::NOTICE_JOB => {
             let order = payload
                 .get("order")

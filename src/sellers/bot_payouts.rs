@@ -8,7 +8,6 @@ use teloxide::{
 };
 
 use super::{
-    PLATFORM_FEE_PERCENT,
     admission::{say, tr},
     bot::{Press, plan_label},
     card::{self, CardError},
@@ -17,7 +16,7 @@ use super::{
     drafts::{self, Step},
     payouts::{self, Change, ConnectStatus, PayMode},
 };
-use crate::{bot::BotError, context::AppCtx, i18n::Locale, services::settings};
+use crate::{bot::BotError, context::AppCtx, i18n::Locale};
 
 fn button(label: String, press: Press) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, press.data())
@@ -71,7 +70,7 @@ fn endpoint_url(ctx: &AppCtx, seller: &Seller) -> String {
 
 /// `/payouts`: the current mode and the three choices.
 pub async fn screen(ctx: &AppCtx, seller: &Seller, locale: Locale) -> Result<(), BotError> {
-    let fee = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;
+    let fee = super::platform::fee_percent(&ctx.db, seller.id).await?;
     let current = match payouts::mode_of(seller) {
         PayMode::Platform => tr(locale, "sl-payout-is-platform", &[("fee", fee.to_string())]),
         PayMode::OwnKey => tr(
@@ -138,7 +137,7 @@ pub async fn choose(
     match which {
         0 => {
             payouts::set_mode(&ctx.db, ctx.now(), seller, seller.user_id, Change::Platform).await?;
-            let fee = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;
+            let fee = super::platform::fee_percent(&ctx.db, seller.id).await?;
             tell(
                 ctx,
                 seller,
@@ -437,7 +436,7 @@ pub async fn answer(
                 },
             )
             .await?;
-            let fee = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;
+            let fee = super::platform::fee_percent(&ctx.db, seller.id).await?;
             tell(
                 ctx,
                 seller,

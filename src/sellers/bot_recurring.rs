@@ -259,6 +259,10 @@ pub async fn subscribe(
             tell(ctx, user, locale, "sl-plan-unavailable").await?;
             return Ok(());
         }
+        Err(super::card::CardError::Limit(reached)) => {
+            super::bot_platform::turned_away(ctx, user, locale, seller.id, &reached).await?;
+            return Ok(());
+        }
         Err(super::card::CardError::Service(e)) => return Err(e.into()),
         Err(e) => {
             tracing::warn!(error = %e, plan = plan.id, "a subscription checkout failed");
@@ -314,14 +318,20 @@ pub async fn subscribe_stars(
         tell(ctx, user, locale, "sl-rec-already").await?;
         return Ok(());
     }
-    let order =
-        match access::create_order(&ctx.db, ctx.now(), user, plan, access::PayBy::Stars).await? {
-            Some(order) => order,
-            None => {
-                tell(ctx, user, locale, "sl-plan-unavailable").await?;
-                return Ok(());
-            }
-        };
+    let ordered =
+        access::create_order_with(&ctx.db, ctx.now(), user, plan, access::PayBy::Stars, None)
+            .await?;
+    let order = match ordered {
+        access::Ordered::Order(order) => *order,
+        access::Ordered::Limit(reached) => {
+            super::bot_platform::turned_away(ctx, user, locale, plan.seller_id, &reached).await?;
+            return Ok(());
+        }
+        access::Ordered::NoPrice | access::Ordered::Promo(_) => {
+            tell(ctx, user, locale, "sl-plan-unavailable").await?;
+            return Ok(());
+        }
+    };
     let title: String = service.title.chars().take(32).collect();
     let description = tr(
         locale,

@@ -25,7 +25,6 @@ use stripe_types::Currency;
 use stripe_webhook::{Event, EventObject};
 
 use super::{
-    PLATFORM_FEE_PERCENT,
     access::{self, AccessOrder, ChargeRef, Ordered, Paid, PayBy},
     branding::{self, Brand},
     catalog::{Plan, Seller, Service},
@@ -39,7 +38,6 @@ use crate::{
     services::{
         ServiceError,
         events::{self, Claim, EventSource},
-        settings,
     },
 };
 
@@ -63,6 +61,9 @@ pub enum CardError {
     /// The promo code does not apply (any more): no order was made.
     #[error("the promo code does not apply")]
     Promo(promos::Invalid),
+    /// The seller's platform plan takes no new members now: no order was made.
+    #[error("the seller's plan takes no new members")]
+    Limit(Box<super::platform::LimitReached>),
     /// Stripe answered with an error (a rejected key, an unknown account, …).
     #[error("Stripe: {0}")]
     Rejected(String),
@@ -214,7 +215,7 @@ pub async fn checkout(
             .connect_account_id
             .clone()
             .ok_or(CardError::NotConfigured)?;
-        let percent = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;
+        let percent = super::platform::fee_percent(&ctx.db, seller.id).await?;
         intent.application_fee_amount = Some(split_fee(order.amount_minor, percent).0);
         intent.transfer_data = Some(CreateCheckoutSessionPaymentIntentDataTransferData::new(
             account,
@@ -298,6 +299,7 @@ async fn ordered(
         Ordered::Order(order) => Ok(*order),
         Ordered::NoPrice => Err(CardError::NoCardPrice),
         Ordered::Promo(why) => Err(CardError::Promo(why)),
+        Ordered::Limit(reached) => Err(CardError::Limit(reached)),
     }
 }
 
@@ -455,7 +457,7 @@ async fn effect_on(
                 .as_deref()
                 .and_then(PayMode::parse)
                 .unwrap_or(PayMode::Platform);
-            let platform_fee = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;
+            let platform_fee = super::platform::fee_percent(&ctx.db, order.seller_id).await?;
             let paid = access::pay(
                 &ctx.db,
                 now,

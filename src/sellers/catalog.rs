@@ -206,6 +206,8 @@ pub enum Connected {
     Again(Service),
     /// Another seller's service uses this chat (or the same seller's in the other mode).
     Taken,
+    /// The seller's platform plan allows no more services.
+    Limit(Box<super::platform::LimitReached>),
 }
 
 /// A fresh deep-link code: 8 characters of `[a-z0-9]`.
@@ -229,6 +231,9 @@ pub async fn connect_chat(
         } else {
             Connected::Taken
         });
+    }
+    if let Err(reached) = super::platform::may_add_service(db, seller.id, livemode).await? {
+        return Ok(Connected::Limit(Box::new(reached)));
     }
     let title: String = title.chars().take(128).collect();
     let inserted = seller_services::Entity::insert(seller_services::ActiveModel {

@@ -26,6 +26,7 @@ pub mod bot_branding;
 pub mod bot_keys;
 pub mod bot_links;
 pub mod bot_payouts;
+pub mod bot_platform;
 pub mod bot_promos;
 pub mod bot_recurring;
 pub mod bot_subscriptions;
@@ -37,6 +38,8 @@ pub mod connect;
 pub mod drafts;
 pub mod links;
 pub mod payouts;
+pub mod platform;
+pub mod platform_card;
 pub mod promos;
 pub mod recurring;
 pub mod recurring_card;
@@ -45,14 +48,6 @@ pub mod sweep;
 pub mod team;
 pub mod tenant;
 pub mod webhooks;
-
-use crate::services::settings::Setting;
-
-/// The platform's fee on sellers' sales, in percent.
-pub const PLATFORM_FEE_PERCENT: Setting<i64> = Setting {
-    key: "seller_fee_percent",
-    default: || 10,
-};
 
 /// The fee and the seller's net of a gross amount (the fee rounds down: never more than the
 /// percentage).

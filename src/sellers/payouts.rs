@@ -1,8 +1,8 @@
 //! Who takes the money when a buyer pays a seller's plan by card, and what the platform keeps.
 //!
 //! - [`PayMode::Platform`]: the platform's Stripe account takes the payment and keeps the
-//!   platform fee ([`PLATFORM_FEE_PERCENT`](super::PLATFORM_FEE_PERCENT)); the seller's net is
-//!   owed to them.
+//!   fee of the seller's platform plan ([`fee_percent`](super::platform::fee_percent)); the
+//!   seller's net is owed to them.
 //! - [`PayMode::OwnKey`]: the seller's own Stripe account, through their secret key (sealed at
 //!   rest, never shown again); its webhooks reach a per-seller endpoint verified with the
 //!   seller's own signing secret. The platform takes no fee from a charge it does not hold.

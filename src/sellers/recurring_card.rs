@@ -34,7 +34,6 @@ use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_types::Currency;
 
 use super::{
-    PLATFORM_FEE_PERCENT,
     access::{self, Ordered, PayBy},
     card::{self, CardError, Endpoint},
     catalog::{self, Plan, Seller, Service},
@@ -47,10 +46,7 @@ use crate::{
     billing::stripe::{Applied, HandleError},
     context::AppCtx,
     jobs::{self, NewJob},
-    services::{
-        events::{self, Claim, EventSource},
-        settings,
-    },
+    services::events::{self, Claim, EventSource},
 };
 
 const PAID_TO_KEY: &str = "paid_to";
@@ -71,6 +67,7 @@ pub async fn checkout(
     let order =
         match access::create_order_with(&ctx.db, ctx.now(), user, plan, PayBy::Card, None).await? {
             Ordered::Order(order) => *order,
+            Ordered::Limit(reached) => return Err(CardError::Limit(reached)),
             Ordered::NoPrice | Ordered::Promo(_) => return Err(CardError::NoCardPrice),
         };
     let currency = Currency::from_str(&order.currency.to_ascii_lowercase())
@@ -104,7 +101,7 @@ pub async fn checkout(
             .connect_account_id
             .clone()
             .ok_or(CardError::NotConfigured)?;
-        let percent = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;
+        let percent = super::platform::fee_percent(&ctx.db, seller.id).await?;
         data.application_fee_percent = Some(percent.clamp(0, 100) as f64);
         data.transfer_data = Some(CreateCheckoutSessionSubscriptionDataTransferData::new(
             account,
@@ -240,7 +237,7 @@ fn belongs(seller: i64, paid_to: PayMode, endpoint: Endpoint) -> bool {
     }
 }
 
-async fn raw(
+pub(super) async fn raw(
     client: &stripe::Client,
     method: StripeMethod,
     path: String,
@@ -290,6 +287,25 @@ pub async fn refresh(ctx: &AppCtx, sub: &Subscription) -> Result<Vec<Change>, Ca
     .await?)
 }
 
+/// The subscription a billing event is about, and the metadata it carries.
+pub(super) fn subject(event: &BillingEvent) -> (Option<String>, Value) {
+    let object = &event.object;
+    if event.kind.starts_with("invoice.") {
+        invoice_subscription(object)
+    } else {
+        (
+            object["id"].as_str().map(str::to_owned),
+            object["metadata"].clone(),
+        )
+    }
+}
+
+/// The end of the period a paid invoice paid for.
+pub(super) fn invoice_period_end(invoice: &Value) -> Option<DateTime<Utc>> {
+    timestamp(&invoice["lines"]["data"][0]["period"]["end"])
+        .or_else(|| timestamp(&invoice["period_end"]))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events
 
@@ -300,15 +316,10 @@ pub async fn apply(
     event: &BillingEvent,
     endpoint: Endpoint,
 ) -> Result<Option<Applied>, HandleError> {
-    let object = &event.object;
-    let (external, metadata) = if event.kind.starts_with("invoice.") {
-        invoice_subscription(object)
-    } else {
-        (
-            object["id"].as_str().map(str::to_owned),
-            object["metadata"].clone(),
-        )
-    };
+    if super::platform_card::is_ours(ctx, event).await? {
+        return super::platform_card::apply(ctx, event, endpoint).await;
+    }
+    let (external, metadata) = subject(event);
     let Some(external) = external else {
         return Ok(None);
     };
@@ -394,10 +405,7 @@ async fn effect(
     let object = &event.object;
     match event.kind.as_str() {
         "invoice.paid" => {
-            let line = &object["lines"]["data"][0];
-            let Some(period_end) =
-                timestamp(&line["period"]["end"]).or_else(|| timestamp(&object["period_end"]))
-            else {
+            let Some(period_end) = invoice_period_end(object) else {
                 tracing::warn!(event = %event.id, "a paid invoice without a period; ignored");
                 return Ok(());
             };
@@ -409,7 +417,7 @@ async fn effect(
                 first: object["billing_reason"] == "subscription_create",
             };
             let mode = PayMode::parse(&sub.paid_to).unwrap_or(PayMode::Platform);
-            let platform_fee = settings::get(&ctx.db, &PLATFORM_FEE_PERCENT).await?;
+            let platform_fee = super::platform::fee_percent(&ctx.db, sub.seller_id).await?;
             let fee = mode.fee_percent(platform_fee);
             if let InvoicePaid::Applied(order) =
                 recurring::invoice_paid(&ctx.db, now, sub, order_id, &invoice, fee).await?

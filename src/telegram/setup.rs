@@ -57,6 +57,8 @@ fn admin_commands(locale: Locale) -> Vec<BotCommand> {
             ("refund", "cmd-refund"),
             ("tier", "cmd-tier"),
             ("settier", "cmd-settier"),
+            ("plans", "cmd-plans"),
+            ("setplan", "cmd-setplan"),
         ],
     )
 }

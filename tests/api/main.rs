@@ -15,6 +15,7 @@ mod layering;
 mod messaging;
 mod notices;
 mod payments;
+mod platform_plans;
 mod promos;
 mod recurring;
 mod refunds;

@@ -130,6 +130,7 @@ async fn order_with(
         Ordered::Order(o) => Ok(*o),
         Ordered::Promo(why) => Err(why),
         Ordered::NoPrice => panic!("no price"),
+        Ordered::Limit(reached) => panic!("{}", reached.describe()),
     }
 }
 
@@ -173,6 +174,7 @@ async fn parallel_redemptions_take_exactly_the_uses_left() {
                     Ordered::Order(o) => Ok(o.amount_minor),
                     Ordered::Promo(why) => Err(why),
                     Ordered::NoPrice => panic!("no price"),
+                    Ordered::Limit(reached) => panic!("{}", reached.describe()),
                 }
             }));
         }

@@ -267,14 +267,21 @@ impl Replay<'_> {
         ) {
             use entities::subscriptions::{Column, Entity};
             let id = self.person(who)?.id;
-            let sub = Entity::find()
+            let bought = Entity::find()
                 .filter(Column::UserId.eq(id))
                 .order_by_desc(Column::Id)
                 .one(self.app.db())
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("{who} has no subscription"))?
-                .external_id;
+                .map(|s| s.external_id);
+            // A seller's own subscription: their platform plan.
+            let sub = match bought {
+                Some(sub) => sub,
+                None => self
+                    .platform_subscription(id)
+                    .await?
+                    .ok_or_else(|| format!("{who} has no subscription"))?,
+            };
             let delivered = match action {
                 StripeAction::Renew => stripe.renew_subscription(&sub).await,
                 StripeAction::Decline => stripe.fail_subscription_renewal(&sub).await,
@@ -309,15 +316,22 @@ impl Replay<'_> {
             Err(_) => {
                 use entities::access_orders::{Column, Entity};
                 let id = self.person(who)?.id;
-                Entity::find()
+                let order = Entity::find()
                     .filter(Column::UserId.eq(id))
                     .filter(Column::StripeSessionId.is_not_null())
                     .order_by_desc(Column::Id)
                     .one(self.app.db())
                     .await
                     .map_err(|e| e.to_string())?
-                    .and_then(|o| o.stripe_session_id)
-                    .ok_or_else(|| format!("{who} has no card order"))?
+                    .and_then(|o| o.stripe_session_id);
+                match order {
+                    Some(session) => session,
+                    // No order at all: a seller's checkout of a platform plan.
+                    None => self
+                        .platform_checkout(id)
+                        .await?
+                        .ok_or_else(|| format!("{who} has no card order"))?,
+                }
             }
         };
         let delivered = match action {
@@ -345,6 +359,47 @@ impl Replay<'_> {
         // What people are told about it is sent by the job worker.
         self.app.finish_jobs().await;
         Ok(())
+    }
+
+    /// The Stripe subscription of the platform plan of the seller `user` owns, if any.
+    async fn platform_subscription(&self, user: i64) -> Result<Option<String>, String> {
+        let Some(seller) = tollgate::sellers::catalog::seller_of_user(self.app.db(), user)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        Ok(
+            tollgate::sellers::platform::live_subscription(self.app.db(), seller.id)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|s| s.external_id),
+        )
+    }
+
+    /// The newest Checkout Session of a platform plan for the seller `user` owns.
+    async fn platform_checkout(&self, user: i64) -> Result<Option<String>, String> {
+        let Some(seller) = tollgate::sellers::catalog::seller_of_user(self.app.db(), user)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let stripe = self
+            .app
+            .h
+            .stripe
+            .as_ref()
+            .ok_or("Stripe is not configured")?;
+        Ok(stripe
+            .checkout_sessions()
+            .into_iter()
+            .rev()
+            .find(|s| {
+                s["metadata"]["tollgate_kind"] == "platform_plan"
+                    && s["metadata"]["seller_id"] == seller.id.to_string().as_str()
+            })
+            .and_then(|s| s["id"].as_str().map(str::to_owned)))
     }
 
     /// The live forum topic of a person: the admin group's topic whose name carries their

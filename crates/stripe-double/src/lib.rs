@@ -76,7 +76,7 @@ pub struct RecordedRequest {
     pub method: String,
     /// The path, e.g. `/v1/checkout/sessions`.
     pub path: String,
-    /// The decoded form body (POST) or query string (GET/DELETE), nested as Stripe reads it.
+    /// The decoded query string and form body (POST, DELETE), nested as Stripe reads it.
     pub params: Value,
     pub idempotency_key: Option<String>,
     /// The HTTP status the double answered.

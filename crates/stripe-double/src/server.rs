@@ -59,7 +59,9 @@ async fn api_handler(
 ) -> Response {
     let path = uri.path().to_string();
     let mut params = decode(uri.query().unwrap_or(""));
-    if method == Method::POST
+    // Stripe reads a form body on POST and DELETE (`DELETE /v1/subscriptions/{id}` takes
+    // `prorate`, `invoice_now`).
+    if (method == Method::POST || method == Method::DELETE)
         && let Value::Object(body_params) = decode(&String::from_utf8_lossy(&body))
         && let Value::Object(map) = &mut params
     {

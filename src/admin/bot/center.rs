@@ -183,6 +183,17 @@ pub enum Action {
         id: i64,
         suspend: bool,
     },
+    /// The platform plans sellers pay for.
+    PlatformPlans,
+    /// One platform plan, with a button per field.
+    PlatformPlan {
+        code: String,
+    },
+    /// Ask for a new value of one field of a platform plan.
+    PlatformPlanEdit {
+        code: String,
+        field: String,
+    },
 }
 
 /// What a panel waits for from the admin's next message.
@@ -194,6 +205,7 @@ pub enum Awaiting {
     MessageSearch,
     Credits { user: i64 },
     Setting { key: String },
+    PlatformPlan { code: String, field: String },
     ReplyNew,
     ReplyEdit { id: i64 },
     ProductTitle { draft: Draft },
@@ -431,8 +443,53 @@ async fn sellers(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
             Action::SellerStatus { id: s.id, suspend },
         )]);
     }
+    rows.push(vec![Button::Do(
+        t.key("ac-platform-plans-button"),
+        Action::PlatformPlans,
+    )]);
     rows.push(t.nav(None));
     Ok(Screen { text, rows })
+}
+
+/// The platform plans: each with its limits, fee and price, and the revenue from them.
+async fn platform_plans(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
+    let text = crate::sellers::bot_platform::operator_plans(ctx).await?;
+    let mut rows = Vec::new();
+    for plan in crate::sellers::platform::plans(&ctx.db).await? {
+        rows.push(vec![Button::Do(
+            t.say("ac-platform-plan-edit", &[("name", plan.name)]),
+            Action::PlatformPlan { code: plan.code },
+        )]);
+    }
+    rows.push(t.nav(Some(Action::Sellers)));
+    Ok(Screen { text, rows })
+}
+
+/// One platform plan: a button per field.
+async fn platform_plan(ctx: &AppCtx, t: &T, code: &str) -> Result<Option<Screen>, BotError> {
+    use crate::sellers::platform::Field;
+    let Some(plan) = crate::sellers::platform::by_code(&ctx.db, code).await? else {
+        return Ok(None);
+    };
+    let text = crate::sellers::bot_platform::operator_plan(&plan);
+    let mut rows = Vec::new();
+    for pair in Field::ALL.chunks(2) {
+        rows.push(
+            pair.iter()
+                .map(|f| {
+                    Button::Do(
+                        t.say("ac-platform-field", &[("field", f.as_str().to_owned())]),
+                        Action::PlatformPlanEdit {
+                            code: plan.code.clone(),
+                            field: f.as_str().to_owned(),
+                        },
+                    )
+                })
+                .collect(),
+        );
+    }
+    rows.push(t.nav(Some(Action::PlatformPlans)));
+    Ok(Some(Screen { text, rows }))
 }
 
 async fn dashboard(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
@@ -1778,6 +1835,28 @@ async fn act(
         }
         Action::System => (system(ctx, t).await?, None),
         Action::Sellers => (sellers(ctx, t).await?, None),
+        Action::PlatformPlans => (platform_plans(ctx, t).await?, None),
+        Action::PlatformPlan { code } => match platform_plan(ctx, t, &code).await? {
+            Some(screen) => (screen, None),
+            None => return Ok(Some(t.key("ac-expired"))),
+        },
+        Action::PlatformPlanEdit { code, field } => {
+            let Some(plan) = crate::sellers::platform::by_code(&ctx.db, &code).await? else {
+                return Ok(Some(t.key("ac-expired")));
+            };
+            if crate::sellers::platform::Field::parse(&field).is_none() {
+                return Ok(Some(t.key("ac-expired")));
+            }
+            let text = t.say(
+                "ac-platform-plan-prompt",
+                &[("name", plan.name), ("field", field.clone())],
+            );
+            let back = Action::PlatformPlan { code: code.clone() };
+            show(ctx, panel, None, prompt(t, text, back)).await?;
+            let awaiting = Awaiting::PlatformPlan { code, field };
+            panels::wait_for(&ctx.db, now, panel.id, admin, &awaiting).await?;
+            return Ok(None);
+        }
         Action::SellerStatus { id, suspend } => {
             let toast =
                 crate::sellers::bot::operator_suspend(ctx, admin, &id.to_string(), suspend).await?;
@@ -2448,6 +2527,52 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
                     let back = edit.map_or(Action::Replies, |id| Action::ReplyCard { id });
                     let why = format!("⚠️ {bad}\n\n{}", t.key("ac-reply-prompt"));
                     again(why, back, awaiting.clone()).await
+                }
+            }
+        }
+        Awaiting::PlatformPlan { code, field } => {
+            use crate::sellers::platform;
+            let Some(which) = platform::Field::parse(&field) else {
+                return Ok(());
+            };
+            let before = platform::by_code(&ctx.db, &code).await?;
+            match platform::set(&ctx.db, now, &code, which, &text).await? {
+                Ok(after) => {
+                    audit::record(
+                        &ctx.db,
+                        now,
+                        audit::Action {
+                            admin_id: admin,
+                            what: "platform_plan",
+                            target_user: None,
+                            before: before.map(|b| crate::sellers::bot_platform::operator_plan(&b)),
+                            after: Some(crate::sellers::bot_platform::operator_plan(&after)),
+                        },
+                    )
+                    .await?;
+                    let Some(mut screen) = platform_plan(&ctx, &t, &code).await? else {
+                        return Ok(());
+                    };
+                    let done = t.say(
+                        "ac-platform-plan-done",
+                        &[("name", after.name), ("field", field)],
+                    );
+                    screen.text = format!("{done}\n\n{}", screen.text);
+                    show(&ctx, &panel, None, screen).await
+                }
+                Err(platform::Refused(why)) => {
+                    let name = before.map(|b| b.name).unwrap_or_default();
+                    let ask = t.say(
+                        "ac-platform-plan-prompt",
+                        &[("name", name), ("field", field.clone())],
+                    );
+                    let back = Action::PlatformPlan { code: code.clone() };
+                    again(
+                        format!("⚠️ {why}.\n\n{ask}"),
+                        back,
+                        Awaiting::PlatformPlan { code, field },
+                    )
+                    .await
                 }
             }
         }

@@ -340,6 +340,14 @@ pub(crate) async fn command(msg: Message, cmd: AdminCommand, ctx: AppCtx) -> Han
             })
             .await
         }
+        AdminCommand::Plans => {
+            let text = crate::sellers::bot_platform::operator_plans(&ctx).await?;
+            say_text(&ctx, &msg, thread, text).await
+        }
+        AdminCommand::Setplan(args) => {
+            let text = crate::sellers::bot_platform::operator_set(&ctx, &args).await?;
+            say_text(&ctx, &msg, thread, text).await
+        }
         AdminCommand::Sellers => {
             let text = crate::sellers::bot::operator_list(&ctx).await?;
             say_text(&ctx, &msg, thread, text).await

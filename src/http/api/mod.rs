@@ -11,6 +11,7 @@ mod branding;
 mod contacts;
 mod members;
 mod otp;
+mod platform_plan;
 mod promos;
 mod services;
 mod types;
@@ -39,6 +40,7 @@ use super::{ApiError, HttpState, is_length_limit};
 use crate::sellers::{
     api_keys::{self, ApiKey, Idempotent, Mode, Rate},
     catalog::Seller,
+    platform::{self, Limit},
     team::{self, Action},
     tenant::Tenant,
 };
@@ -96,6 +98,7 @@ impl Caller {
         (name = "contacts", description = "Telegram users you may message, with your tags and attributes"),
         (name = "otp", description = "One-time codes sent to your users in Telegram"),
         (name = "usage", description = "What you used per day, and your limits"),
+        (name = "plan", description = "Your platform plan: its limits and fee, and changing it"),
     )
 )]
 struct ApiDoc;
@@ -141,6 +144,7 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(otp::send_otp))
         .routes(routes!(otp::verify_otp))
         .routes(routes!(usage::get_usage))
+        .routes(routes!(platform_plan::get_plan, platform_plan::change_plan))
         .split_for_parts()
 }
 
@@ -195,6 +199,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "services" | "plans" | "promo-codes" => Action::Services,
         "branding" => Action::Branding,
         "contacts" | "otp" => Action::Messaging,
+        "plan" => Action::Billing,
         // Anything else that writes is the owner's.
         _ => Action::Team,
     }
@@ -233,6 +238,27 @@ async fn authenticate(State(s): State<HttpState>, mut req: Request, next: Next) 
         }
         Rate::Allowed { remaining } => remaining,
     };
+    // The seller's platform plan caps the calls of all their keys together.
+    let plan = match platform::current(&s.ctx.db, seller.id).await {
+        Ok(plan) => plan,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if let Some(max) = plan.max_api_calls_per_hour
+        && let Rate::Limited { retry_after } =
+            s.ctx.api_limits.hit_seller(seller.id, max, now).await
+    {
+        let message = match platform::reached(&s.ctx.db, plan, Limit::ApiCallsPerHour).await {
+            Ok(Some(reached)) => reached.describe(),
+            Ok(None) => "the plan's hourly API calls are used up".to_owned(),
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        return ApiError::PlanLimit {
+            limit: Limit::ApiCallsPerHour.as_str(),
+            message,
+            retry_after: Some(retry_after),
+        }
+        .into_response();
+    }
     // A key acts with its creating member's role; a removed member's keys are revoked, and
     // one whose member is gone all the same is no key.
     let role = match team::key_role(&s.ctx.db, &seller, key.created_by).await {
@@ -522,7 +548,7 @@ mod tests {
                 }
                 seen += 1;
                 let action = required_action(&method, path);
-                // No API write is the owner's alone: each belongs to admins or developers.
+                // No API write is the owner's alone but the plan the seller pays for.
                 assert_ne!(action, Action::Team, "{method} {path}");
                 let expected = if path.starts_with("/webhook") {
                     Action::Webhooks
@@ -534,6 +560,8 @@ mod tests {
                     Action::Alerts
                 } else if path == "/branding" {
                     Action::Branding
+                } else if path == "/plan" {
+                    Action::Billing
                 } else {
                     Action::Services
                 };
@@ -565,6 +593,10 @@ mod tests {
             required_action(&Method::PATCH, "/api/v1/contacts/ct_1"),
             Action::Messaging
         );
+        // Only the owner changes the plan the seller pays for.
+        assert!(team::Role::Owner.can(Action::Billing));
+        assert!(!team::Role::Admin.can(Action::Billing));
+        assert!(!team::Role::Developer.can(Action::Billing));
         // Every role may send codes and manage contacts: it is an integration's work.
         for role in [team::Role::Owner, team::Role::Admin, team::Role::Developer] {
             assert!(role.can(Action::Messaging), "{role:?}");

@@ -142,6 +142,13 @@ pub async fn create_service(
                     .into(),
             });
         }
+        Connected::Limit(reached) => {
+            return Err(ApiError::PlanLimit {
+                limit: reached.limit.as_str(),
+                message: reached.describe(),
+                retry_after: None,
+            });
+        }
         Connected::Again(service) => (StatusCode::OK, service),
         Connected::New(service) => {
             audit::record(

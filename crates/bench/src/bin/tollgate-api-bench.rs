@@ -141,6 +141,16 @@ async fn one(postgres: Option<&String>, args: &Args) -> anyhow::Result<Vec<Row>>
 
     // One seller, one service, `members` memberships, one key without an hourly limit.
     let seller = catalog::register(db, now, 42, "Bench", "bench@example.com").await?;
+    // The bench measures the API, not the Free plan's hourly calls.
+    tollgate::sellers::platform::set(
+        db,
+        now,
+        tollgate::sellers::platform::FREE,
+        tollgate::sellers::platform::Field::Calls,
+        "unlimited",
+    )
+    .await?
+    .map_err(|why| anyhow::anyhow!(why.0))?;
     let chat = harness.emulator.create_channel("Bench VIP");
     let catalog::Connected::New(service) = catalog::connect_chat(
         db,
