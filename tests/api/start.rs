@@ -261,7 +261,7 @@ async fn command_menus_are_set_per_scope_and_language_at_start() {
         names(&admin),
         [
             "status", "grant", "pass", "ban", "unban", "settings", "set", "refund", "tier",
-            "settier"
+            "settier", "plans", "setplan"
         ]
     );
     app.stop().await;
