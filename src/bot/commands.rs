@@ -50,6 +50,9 @@ pub enum UserCommand {
     /// The sellers who may message the user, to stop or resume each.
     Stop,
     Cancel,
+    /// `/invoice [list | <who> <amount> <currency> <due> <text> | void <id> | reminders …]`:
+    /// the seller's invoices.
+    Invoice(String),
 }
 
 /// Commands of the admin group; the argument text is parsed by each handler.
