@@ -9,6 +9,7 @@
 mod analytics;
 mod branding;
 mod contacts;
+mod invoices;
 mod members;
 mod otp;
 mod promos;
@@ -76,7 +77,7 @@ impl Caller {
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
                        plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes, branding, \
-                       contacts, one-time codes over Telegram and usage. \
+                       contacts, one-time codes over Telegram, usage and invoices. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -96,6 +97,7 @@ impl Caller {
         (name = "contacts", description = "Telegram users you may message, with your tags and attributes"),
         (name = "otp", description = "One-time codes sent to your users in Telegram"),
         (name = "usage", description = "What you used per day, and your limits"),
+        (name = "invoices", description = "Bills to your contacts, paid in Telegram, and their reminders"),
     )
 )]
 struct ApiDoc;
@@ -141,6 +143,11 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(otp::send_otp))
         .routes(routes!(otp::verify_otp))
         .routes(routes!(usage::get_usage))
+        .routes(routes!(invoices::list_invoices, invoices::create_invoice))
+        .routes(routes!(invoices::get_invoice))
+        .routes(routes!(invoices::send_invoice))
+        .routes(routes!(invoices::void_invoice))
+        .routes(routes!(invoices::get_reminders, invoices::update_reminders))
         .split_for_parts()
 }
 
@@ -195,6 +202,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "services" | "plans" | "promo-codes" => Action::Services,
         "branding" => Action::Branding,
         "contacts" | "otp" => Action::Messaging,
+        "invoices" | "invoice-reminders" => Action::Messaging,
         // Anything else that writes is the owner's.
         _ => Action::Team,
     }
@@ -526,7 +534,10 @@ mod tests {
                 assert_ne!(action, Action::Team, "{method} {path}");
                 let expected = if path.starts_with("/webhook") {
                     Action::Webhooks
-                } else if path.starts_with("/contacts") || path.starts_with("/otp") {
+                } else if path.starts_with("/contacts")
+                    || path.starts_with("/otp")
+                    || path.starts_with("/invoice")
+                {
                     Action::Messaging
                 } else if path.ends_with("/grants") || path.starts_with("/members") {
                     Action::Members
