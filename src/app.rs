@@ -114,6 +114,8 @@ fn job_runner(
     let (link_app, remove_app, remind_app) = (app.clone(), app.clone(), app.clone());
     let (webhook_app, card_app, connect_app) = (app.clone(), app.clone(), app.clone());
     let (dunning_app, plan_app) = (app.clone(), app.clone());
+    let (invoice_send_app, invoice_remind_app, invoice_paid_app) =
+        (app.clone(), app.clone(), app.clone());
     JobRunner::builder()
         .handle(crate::sellers::card::NOTICE_JOB, move |job| {
             crate::sellers::bot::run_job(card_app.clone(), job)
@@ -153,6 +155,15 @@ fn job_runner(
                 default_locale,
                 job,
             )
+        })
+        .handle(crate::messaging::invoices::SEND_JOB, move |job| {
+            crate::messaging::invoice_notify::run_job(invoice_send_app.clone(), job)
+        })
+        .handle(crate::messaging::invoices::REMIND_JOB, move |job| {
+            crate::messaging::invoice_notify::run_job(invoice_remind_app.clone(), job)
+        })
+        .handle(crate::messaging::invoices::PAID_JOB, move |job| {
+            crate::messaging::invoice_notify::run_job(invoice_paid_app.clone(), job)
         })
         .handle(PRUNE_UPDATES_JOB, move |_job| {
             let (db, clock) = (prune_db.clone(), prune_clock.clone());

@@ -227,6 +227,9 @@ pub(crate) async fn quick_buy(ctx: &AppCtx, user: &User, code: &str) -> HandlerR
 /// Telegram asks whether to take the money (answer within 10 s): the order is checked again
 /// ([`orders::check_checkout`]) and a refusal is shown to the payer in their language.
 pub(crate) async fn pre_checkout(q: PreCheckoutQuery, ctx: AppCtx) -> HandlerResult {
+    if crate::messaging::invoices::is_invoice_payload(&q.invoice_payload) {
+        return crate::messaging::bot_invoices::pre_checkout(q, ctx).await;
+    }
     if crate::sellers::access::is_access_payload(&q.invoice_payload) {
         return crate::sellers::bot::pre_checkout(q, ctx).await;
     }
@@ -267,6 +270,9 @@ pub(crate) async fn successful_payment(msg: Message, ctx: AppCtx) -> HandlerResu
     };
     if crate::sellers::access::is_access_payload(&payment.invoice_payload) {
         return crate::sellers::bot::successful_payment(msg, ctx).await;
+    }
+    if crate::messaging::invoices::is_invoice_payload(&payment.invoice_payload) {
+        return crate::messaging::bot_invoices::successful_payment(msg, ctx).await;
     }
     let charge = payment.telegram_payment_charge_id.0.as_str();
     let Some(order) = match orders::order_of_payload(&payment.invoice_payload) {

@@ -52,6 +52,9 @@ pub enum UserCommand {
     /// The seller's platform plan: usage, limits, changing plan.
     Plan,
     Cancel,
+    /// `/invoice [list | <who> <amount> <currency> <due> <text> | void <id> | reminders …]`:
+    /// the seller's invoices.
+    Invoice(String),
 }
 
 /// Commands of the admin group; the argument text is parsed by each handler.

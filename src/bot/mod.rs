@@ -202,6 +202,16 @@ pub fn schema() -> UpdateHandler<BotError> {
         })
         .endpoint(crate::sellers::bot_platform::pressed);
 
+    // A customer's pay buttons on a seller's invoice (`iv:…`), in the private chat.
+    let invoice_buttons = Update::filter_callback_query()
+        .filter(|q: CallbackQuery| {
+            q.data
+                .as_deref()
+                .is_some_and(crate::messaging::invoice_notify::is_invoice_data)
+                && q.regular_message().is_some_and(|m| m.chat.is_private())
+        })
+        .endpoint(crate::messaging::bot_invoices::pressed);
+
     // Joins and leaves in sellers' chats, and join requests to them.
     let members = Update::filter_chat_member().endpoint(crate::sellers::bot::chat_member);
     let join_requests =
@@ -236,6 +246,7 @@ pub fn schema() -> UpdateHandler<BotError> {
         .branch(seller_buttons)
         .branch(messaging_buttons)
         .branch(plan_buttons)
+        .branch(invoice_buttons)
         .branch(private_messages)
         .branch(private_edits)
         .branch(private_buttons)
@@ -326,6 +337,9 @@ async fn user_command(
         UserCommand::Stop => crate::messaging::bot::stop_list(&ctx, &user).await,
         UserCommand::Plan => seller(&ctx, &me, from, SellerCommand::Plan).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
+        UserCommand::Invoice(a) => {
+            crate::messaging::bot_invoices::command(&ctx, &user, a.trim()).await
+        }
     }
 }
 

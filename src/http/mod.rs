@@ -219,6 +219,16 @@ async fn stripe_webhook(
         }
         VerifiedStripeEvent::Typed(event) => event,
     };
+    if let Some(applied) =
+        crate::messaging::invoice_notify::apply_stripe(&s.ctx, &event, Endpoint::Platform)
+            .await
+            .map_err(internal)?
+    {
+        return Ok(Json(json!({
+            "received": true,
+            "duplicate": applied == stripe::Applied::Duplicate,
+        })));
+    }
     let applied = match crate::sellers::card::apply(&s.ctx, &event, Endpoint::Platform)
         .await
         .map_err(internal)?
@@ -270,7 +280,18 @@ async fn seller_stripe_webhook(
         })?;
     let applied = match delivery {
         VerifiedStripeEvent::Typed(event) => {
-            crate::sellers::card::apply(&s.ctx, &event, Endpoint::Seller(seller)).await
+            match crate::messaging::invoice_notify::apply_stripe(
+                &s.ctx,
+                &event,
+                Endpoint::Seller(seller),
+            )
+            .await
+            {
+                Ok(None) => {
+                    crate::sellers::card::apply(&s.ctx, &event, Endpoint::Seller(seller)).await
+                }
+                other => other,
+            }
         }
         VerifiedStripeEvent::Billing(event) => {
             crate::sellers::recurring_card::apply(&s.ctx, &event, Endpoint::Seller(seller)).await

@@ -8,8 +8,14 @@
 //!   builds the "stop messages from this seller" button every seller message carries.
 //! - [`bot`] holds the handlers: `/stop`, its buttons, "this wasn't me", and the deep link an
 //!   OTP send gives back for a user who never started the bot.
+//! - [`invoices`] is the invoices' service, [`invoice_notify`] their edge (the invoice message,
+//!   reminders, receipts, the Stars invoice and the Checkout page, Stripe's events) and
+//!   [`bot_invoices`] the seller's `/invoice` and the customer's pay buttons.
 pub mod bot;
+pub mod bot_invoices;
 pub mod contacts;
+pub mod invoice_notify;
+pub mod invoices;
 pub mod notify;
 pub mod otp;
 pub mod usage;

@@ -2993,7 +2993,8 @@ pub async fn run_job(app: Arc<OnceLock<AppCtx>>, job: Job) -> Result<(), JobErro
     }
 }
 
-/// Sweeps memberships every minute: reminders due, removals due. The claims are safe to run
+/// Sweeps memberships every minute: reminders due, removals due; and sellers' invoices past
+/// due turn overdue. The claims are safe to run
 /// on several replicas at once (each row is claimed by one statement), so no job guards it.
 pub async fn run_sweeper(ctx: AppCtx, shutdown: crate::shutdown::Shutdown) {
     loop {
@@ -3008,6 +3009,11 @@ pub async fn run_sweeper(ctx: AppCtx, shutdown: crate::shutdown::Shutdown) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "seller sweep failed"),
+        }
+        match crate::messaging::invoices::sweep_overdue(&ctx.db, ctx.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(invoices = n, "invoices overdue"),
+            Err(e) => tracing::warn!(error = %e, "invoice overdue sweep failed"),
         }
         tokio::select! {
             _ = shutdown.wait() => return,

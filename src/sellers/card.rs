@@ -74,7 +74,7 @@ pub enum CardError {
     Service(#[from] ServiceError),
 }
 
-pub(super) fn stripe_err(e: stripe::StripeError) -> CardError {
+pub fn stripe_err(e: stripe::StripeError) -> CardError {
     match e {
         stripe::StripeError::Stripe(..) => CardError::Rejected(e.to_string()),
         other => CardError::Unreachable(other.to_string()),
@@ -107,7 +107,7 @@ pub async fn check_key(ctx: &AppCtx, key: &str) -> Result<(), CardError> {
 
 /// The Stripe client of the account `mode` names for `seller`: the platform's (platform and
 /// Connect payments) or the seller's own key.
-pub(super) fn account_client(
+pub fn account_client(
     ctx: &AppCtx,
     seller: &Seller,
     mode: PayMode,

@@ -11,6 +11,7 @@ mod cli;
 mod connect;
 mod health;
 mod http_limits;
+mod invoices;
 mod layering;
 mod messaging;
 mod notices;

@@ -666,6 +666,16 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     )
     .await;
     let otp = sent["id"].as_str().unwrap().to_owned();
+    let (_, invoice) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/invoices",
+        Some(json!({"telegram_user_id": bea, "currency": "XTR", "due_date": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
+            "lines": [{"description": "Coaching", "unit_amount": 300}], "draft": true})),
+    )
+    .await;
+    let inv = invoice["id"].as_str().unwrap().to_owned();
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/contacts/{ct}"), None),
         (
@@ -713,6 +723,9 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
             format!("/services/{sid}/alerts"),
             Some(json!({"text": "hi"})),
         ),
+        (Method::GET, format!("/invoices/{inv}"), None),
+        (Method::POST, format!("/invoices/{inv}/send"), None),
+        (Method::POST, format!("/invoices/{inv}/void"), None),
     ];
     for key in [&b_key, &a_test] {
         for (method, path, body) in &calls {
@@ -738,6 +751,20 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
         assert_eq!(contacts["data"], json!([]), "{contacts}");
         let (_, usage) = call(&app, Method::GET, Some(key), "/usage?days=1", None).await;
         assert_eq!(usage["data"][0]["otps"], json!(0), "{usage}");
+        let (_, invoices) = call(&app, Method::GET, Some(key), "/invoices", None).await;
+        assert_eq!(invoices["data"], json!([]), "{invoices}");
+        // A's contact cannot be billed: to this key it is no contact at all.
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            Some(key),
+            "/invoices",
+            Some(json!({"contact_id": ct, "currency": "XTR", "due_date": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
+                "lines": [{"description": "x", "unit_amount": 1}]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(field(&refused), "contact_id");
         // A's contact cannot be sent a code: to this key it is no contact at all.
         let (status, refused) = call(
             &app,
@@ -810,6 +837,16 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     );
     let (_, usage) = call(&app, Method::GET, Some(&a_key), "/usage?days=1", None).await;
     assert_eq!(usage["data"][0]["otps"], json!(1), "{usage}");
+    // A's draft is still A's draft.
+    let (_, invoice) = call(
+        &app,
+        Method::GET,
+        Some(&a_key),
+        &format!("/invoices/{inv}"),
+        None,
+    )
+    .await;
+    assert_eq!(invoice["status"], json!("draft"), "{invoice}");
     // A's code is still active.
     let (_, codes) = call(&app, Method::GET, Some(&a_key), "/promo-codes", None).await;
     assert_eq!(codes["data"][0]["active"], json!(true), "{codes}");
@@ -1076,6 +1113,11 @@ async fn the_spec_and_the_router_agree() {
         "/otp/send",
         "/otp/verify",
         "/usage",
+        "/invoices",
+        "/invoices/{id}",
+        "/invoices/{id}/send",
+        "/invoices/{id}/void",
+        "/invoice-reminders",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

@@ -9,6 +9,7 @@
 mod analytics;
 mod branding;
 mod contacts;
+mod invoices;
 mod members;
 mod otp;
 mod platform_plan;
@@ -78,7 +79,7 @@ impl Caller {
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
                        plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes, branding, \
-                       contacts, one-time codes over Telegram and usage. \
+                       contacts, one-time codes over Telegram, usage and invoices. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -99,6 +100,7 @@ impl Caller {
         (name = "otp", description = "One-time codes sent to your users in Telegram"),
         (name = "usage", description = "What you used per day, and your limits"),
         (name = "plan", description = "Your platform plan: its limits and fee, and changing it"),
+        (name = "invoices", description = "Bills to your contacts, paid in Telegram, and their reminders"),
     )
 )]
 struct ApiDoc;
@@ -145,6 +147,11 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(otp::verify_otp))
         .routes(routes!(usage::get_usage))
         .routes(routes!(platform_plan::get_plan, platform_plan::change_plan))
+        .routes(routes!(invoices::list_invoices, invoices::create_invoice))
+        .routes(routes!(invoices::get_invoice))
+        .routes(routes!(invoices::send_invoice))
+        .routes(routes!(invoices::void_invoice))
+        .routes(routes!(invoices::get_reminders, invoices::update_reminders))
         .split_for_parts()
 }
 
@@ -200,6 +207,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "branding" => Action::Branding,
         "contacts" | "otp" => Action::Messaging,
         "plan" => Action::Billing,
+        "invoices" | "invoice-reminders" => Action::Messaging,
         // Anything else that writes is the owner's.
         _ => Action::Team,
     }
@@ -552,7 +560,10 @@ mod tests {
                 assert_ne!(action, Action::Team, "{method} {path}");
                 let expected = if path.starts_with("/webhook") {
                     Action::Webhooks
-                } else if path.starts_with("/contacts") || path.starts_with("/otp") {
+                } else if path.starts_with("/contacts")
+                    || path.starts_with("/otp")
+                    || path.starts_with("/invoice")
+                {
                     Action::Messaging
                 } else if path.ends_with("/grants") || path.starts_with("/members") {
                     Action::Members

@@ -59,11 +59,18 @@ pub enum EventType {
     /// Sent to one endpoint on the seller's request ([`send_test`]); not subscribable.
     #[serde(rename = "webhook.test")]
     Test,
+    #[serde(rename = "invoice.paid")]
+    InvoicePaid,
+    /// An open invoice passed its due date unpaid.
+    #[serde(rename = "invoice.overdue")]
+    InvoiceOverdue,
+    #[serde(rename = "invoice.voided")]
+    InvoiceVoided,
 }
 
 impl EventType {
     /// Every type an endpoint can subscribe to.
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 15] = [
         EventType::MemberJoined,
         EventType::MemberLeft,
         EventType::MemberRemoved,
@@ -76,6 +83,9 @@ impl EventType {
         EventType::SubscriptionExpired,
         EventType::SubscriptionCancelled,
         EventType::AlertPosted,
+        EventType::InvoicePaid,
+        EventType::InvoiceOverdue,
+        EventType::InvoiceVoided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +103,9 @@ impl EventType {
             EventType::SubscriptionCancelled => "subscription.cancelled",
             EventType::AlertPosted => "alert.posted",
             EventType::Test => "webhook.test",
+            EventType::InvoicePaid => "invoice.paid",
+            EventType::InvoiceOverdue => "invoice.overdue",
+            EventType::InvoiceVoided => "invoice.voided",
         }
     }
 

@@ -12,6 +12,8 @@ pub mod conversation_states;
 pub mod credit_ledger;
 pub mod debts;
 pub mod dialogue_states;
+pub mod invoice_schedules;
+pub mod invoices;
 pub mod jobs;
 pub mod memberships;
 pub mod orders;
