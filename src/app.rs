@@ -114,7 +114,11 @@ fn job_runner(
     let (link_app, remove_app, remind_app) = (app.clone(), app.clone(), app.clone());
     let (webhook_app, card_app, connect_app) = (app.clone(), app.clone(), app.clone());
     let dunning_app = app.clone();
+    let order_app = app.clone();
     JobRunner::builder()
+        .handle(crate::messaging::orders::MESSAGE_JOB, move |job| {
+            crate::messaging::order_notify::run(order_app.clone(), job)
+        })
         .handle(crate::sellers::card::NOTICE_JOB, move |job| {
             crate::sellers::bot::run_job(card_app.clone(), job)
         })

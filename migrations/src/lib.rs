@@ -28,6 +28,7 @@ mod m20261210_000020_seller_analytics;
 mod m20261211_000021_messaging_contacts_otp;
 mod m20261211_000022_seller_branding;
 mod m20261211_000023_renewing_subscriptions;
+mod m20261212_000026_seller_orders;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000021_messaging_contacts_otp::Migration),
             Box::new(m20261211_000022_seller_branding::Migration),
             Box::new(m20261211_000023_renewing_subscriptions::Migration),
+            Box::new(m20261212_000026_seller_orders::Migration),
         ]
     }
 }

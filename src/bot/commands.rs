@@ -50,6 +50,10 @@ pub enum UserCommand {
     /// The sellers who may message the user, to stop or resume each.
     Stop,
     Cancel,
+    /// `/templates [test] [change lang [text | reset]]`: the texts of order messages.
+    Templates(String),
+    /// `/shops [shopify|woocommerce [test]]`: the signed receivers of shops' order webhooks.
+    Shops(String),
 }
 
 /// Commands of the admin group; the argument text is parsed by each handler.

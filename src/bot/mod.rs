@@ -314,6 +314,8 @@ async fn user_command(
         UserCommand::Branding => seller(&ctx, &me, from, SellerCommand::Branding).await,
         UserCommand::Stop => crate::messaging::bot::stop_list(&ctx, &user).await,
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
+        UserCommand::Templates(a) => seller(&ctx, &me, from, SellerCommand::Templates(a)).await,
+        UserCommand::Shops(a) => seller(&ctx, &me, from, SellerCommand::Shops(a)).await,
     }
 }
 

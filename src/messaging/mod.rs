@@ -8,8 +8,17 @@
 //!   builds the "stop messages from this seller" button every seller message carries.
 //! - [`bot`] holds the handlers: `/stop`, its buttons, "this wasn't me", and the deep link an
 //!   OTP send gives back for a user who never started the bot.
+//! - [`orders`], [`order_templates`] and [`commerce`] are services for sellers' orders, the
+//!   texts of their customers' messages, and the Shopify / WooCommerce receivers;
+//!   [`order_notify`] is the job that sends an order's message, and [`bot_orders`] holds
+//!   `/templates` and `/shops`.
 pub mod bot;
+pub mod bot_orders;
+pub mod commerce;
 pub mod contacts;
 pub mod notify;
+pub mod order_notify;
+pub mod order_templates;
+pub mod orders;
 pub mod otp;
 pub mod usage;

@@ -400,6 +400,10 @@ pub enum SellerCommand {
     Retention(String),
     Branding,
     Cancel,
+    /// `/templates …`: the texts of customers' order messages.
+    Templates(String),
+    /// `/shops …`: Shopify and WooCommerce receivers.
+    Shops(String),
 }
 
 impl SellerCommand {
@@ -415,6 +419,8 @@ impl SellerCommand {
             SellerCommand::Payouts => Action::Billing,
             SellerCommand::Retention(args) if !args.trim().is_empty() => Action::Billing,
             SellerCommand::Team => Action::Team,
+            SellerCommand::Templates(args) if !args.trim().is_empty() => Action::Messaging,
+            SellerCommand::Shops(args) if !args.trim().is_empty() => Action::Messaging,
             _ => Action::Read,
         }
     }
@@ -538,6 +544,12 @@ pub(crate) async fn command(
         }
         SellerCommand::Branding => super::bot_branding::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
+        SellerCommand::Templates(args) => {
+            crate::messaging::bot_orders::templates(ctx, &seller, user, locale, &args).await?
+        }
+        SellerCommand::Shops(args) => {
+            crate::messaging::bot_orders::shops(ctx, &seller, user, locale, &args).await?
+        }
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ const EDGES: &[&str] = &[
     "admin/access.rs",
     "relay/copy.rs",
     "messaging/notify.rs",
+    "messaging/order_notify.rs",
 ];
 
 /// What no module below the bot may import.
@@ -174,7 +175,12 @@ fn rel(path: &Path) -> String {
 }
 
 fn is_bot_side(rel: &str) -> bool {
-    rel.ends_with("/bot.rs") || rel.contains("/bot/")
+    rel.ends_with("/bot.rs")
+        || rel.contains("/bot/")
+        || rel
+            .rsplit('/')
+            .next()
+            .is_some_and(|file| file.starts_with("bot_"))
 }
 
 /// The imports of `rel` that its layer forbids.

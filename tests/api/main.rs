@@ -14,6 +14,7 @@ mod http_limits;
 mod layering;
 mod messaging;
 mod notices;
+mod orders;
 mod payments;
 mod promos;
 mod recurring;

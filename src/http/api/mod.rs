@@ -10,6 +10,7 @@ mod analytics;
 mod branding;
 mod contacts;
 mod members;
+mod orders;
 mod otp;
 mod promos;
 mod services;
@@ -76,7 +77,7 @@ impl Caller {
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
                        plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes, branding, \
-                       contacts, one-time codes over Telegram and usage. \
+                       contacts, one-time codes over Telegram, usage, and orders with packing notices. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -96,6 +97,7 @@ impl Caller {
         (name = "contacts", description = "Telegram users you may message, with your tags and attributes"),
         (name = "otp", description = "One-time codes sent to your users in Telegram"),
         (name = "usage", description = "What you used per day, and your limits"),
+        (name = "orders", description = "Orders, your customers' order messages in Telegram, their texts, and Shopify / WooCommerce receivers"),
     )
 )]
 struct ApiDoc;
@@ -141,6 +143,19 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(otp::send_otp))
         .routes(routes!(otp::verify_otp))
         .routes(routes!(usage::get_usage))
+        .routes(routes!(orders::list_orders, orders::create_order))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::update_status))
+        .routes(routes!(orders::list_templates))
+        .routes(routes!(
+            orders::get_template,
+            orders::put_template,
+            orders::reset_template
+        ))
+        .routes(routes!(
+            orders::list_commerce_endpoints,
+            orders::create_commerce_endpoint
+        ))
         .split_for_parts()
 }
 
@@ -195,6 +210,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "services" | "plans" | "promo-codes" => Action::Services,
         "branding" => Action::Branding,
         "contacts" | "otp" => Action::Messaging,
+        "orders" | "order-templates" | "commerce-endpoints" => Action::Messaging,
         // Anything else that writes is the owner's.
         _ => Action::Team,
     }
@@ -513,6 +529,7 @@ mod tests {
         let mut seen = 0;
         for (path, item) in &spec.paths.paths {
             for (method, op) in [
+                (Method::PUT, &item.put),
                 (Method::POST, &item.post),
                 (Method::PATCH, &item.patch),
                 (Method::DELETE, &item.delete),
@@ -526,7 +543,11 @@ mod tests {
                 assert_ne!(action, Action::Team, "{method} {path}");
                 let expected = if path.starts_with("/webhook") {
                     Action::Webhooks
-                } else if path.starts_with("/contacts") || path.starts_with("/otp") {
+                } else if path.starts_with("/contacts")
+                    || path.starts_with("/otp")
+                    || path.starts_with("/order")
+                    || path.starts_with("/commerce-endpoints")
+                {
                     Action::Messaging
                 } else if path.ends_with("/grants") || path.starts_with("/members") {
                     Action::Members
