@@ -106,8 +106,24 @@ async fn orders_move_and_customers_hear_of_it(backend: Backend) {
     assert_eq!(repeated["result"], json!("repeated"));
     assert_eq!(messages_after_jobs(&app, bob).await, before + 1);
 
-    status(&app, k, &id, json!({"status": "packing"})).await;
+    // The same change twice at once: one change, one message.
+    let packing = json!({"status": "packing"});
+    let (a, b) = tokio::join!(
+        status(&app, k, &id, packing.clone()),
+        status(&app, k, &id, packing.clone())
+    );
+    assert_eq!(
+        (a.0, b.0),
+        (StatusCode::OK, StatusCode::OK),
+        "{} {}",
+        a.1,
+        b.1
+    );
+    let mut results = [a.1["result"].clone(), b.1["result"].clone()];
+    results.sort_by_key(|r| r.to_string());
+    assert_eq!(results, [json!("changed"), json!("repeated")]);
     wait_contains(&app, bob, "we are packing your order #1001", 1).await;
+    assert_eq!(messages_after_jobs(&app, bob).await, before + 2);
     let (st, packed) = status(
         &app,
         k,
