@@ -8,8 +8,9 @@
 //!   status it leaves; `carrier`, `tracking_number`, `tracking_url` are set when it ships.
 //! - `seller_order_events`: each accepted status change, unique by (`order_id`, `status`,
 //!   `item`) (`item` is empty but for `item_packed`), so a retried update is no second change
-//!   and no second message. `outcome` is `queued`, then `sent`, `stopped` (the customer
-//!   stopped the seller) or `unreachable`.
+//!   and no second message. `outcome` is `queued`, `sending` while a send is under way,
+//!   then `sent`, `stopped` (the customer stopped the seller), `unreachable` or `uncertain`
+//!   (no answer from Telegram, or a send cut short by a crash: not sent again).
 //! - `order_templates`: a seller's own text of the customer's message for one status and
 //!   language, per mode; absent, the shipped default applies.
 //! - `commerce_endpoints`: one signed receiver of Shopify or WooCommerce order webhooks per

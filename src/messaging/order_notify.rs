@@ -5,8 +5,9 @@
 //! stopped the seller gets nothing), writes the seller's text for the change in the
 //! customer's language (else the default), attaches the stop button, and counts the message.
 //! The send goes through the paced client; a 429 or a 5xx leaves the job to run again later,
-//! a blocked bot ends it. A job runs again after a crash: an event whose message is recorded
-//! is never sent again.
+//! a blocked bot ends it. The event is claimed (`sending`) before the send and its outcome
+//! recorded after it, so a job that runs again after a crash never sends a recorded message
+//! again, and one that died mid-send records `uncertain` rather than sending twice.
 use std::sync::{Arc, OnceLock};
 
 use teloxide::{
@@ -49,8 +50,15 @@ async fn send(ctx: &AppCtx, id: i64) -> Result<(), JobError> {
     let Some((event, order)) = orders::event(&ctx.db, id).await.map_err(retry)? else {
         return Err(JobError::Permanent(format!("no order event {id}")));
     };
-    if event.outcome != "queued" {
-        return Ok(());
+    match event.outcome.as_str() {
+        "queued" => {}
+        // An earlier run died between its send and its record: it may have gone out.
+        "sending" => {
+            return orders::finish(&ctx.db, ctx.now(), &event, Outcome::Uncertain)
+                .await
+                .map_err(retry);
+        }
+        _ => return Ok(()),
     }
     let now = ctx.now();
     if !contacts::may_message(&ctx.db, order.seller_id, order.user_id)
@@ -110,6 +118,9 @@ async fn send(ctx: &AppCtx, id: i64) -> Result<(), JobError> {
         )]);
     }
     rows.push(vec![stop_button(locale, seller.id, &seller.display_name)]);
+    if !orders::begin_send(&ctx.db, &event).await.map_err(retry)? {
+        return Ok(());
+    }
     let chat = ChatId(order.user_id);
     let req = ctx
         .tg
@@ -128,9 +139,13 @@ async fn send(ctx: &AppCtx, id: i64) -> Result<(), JobError> {
             tracing::warn!(error = %e, event = id, "an order message may or may not have arrived");
             Outcome::Uncertain
         }
-        Err(e) if e.is_transient() => return Err(JobError::Retry(e.to_string())),
+        Err(e) if e.is_transient() => {
+            orders::requeue(&ctx.db, &event).await.map_err(retry)?;
+            return Err(JobError::Retry(e.to_string()));
+        }
         Err(e) => {
             tracing::warn!(error = %e, event = id, "Telegram refused an order message");
+            orders::requeue(&ctx.db, &event).await.map_err(retry)?;
             return Err(JobError::Permanent(e.to_string()));
         }
     };

@@ -585,6 +585,30 @@ pub enum Outcome {
     Uncertain,
 }
 
+/// Claims `event`'s message for sending (`queued` → `sending`); false when it is not queued.
+/// A run that finds its event `sending` follows one that died between the send and its
+/// record: the message may have gone out, so it is not sent again.
+pub async fn begin_send(db: &Db, event: &OrderEvent) -> ServiceResult<bool> {
+    let res = seller_order_events::Entity::update_many()
+        .col_expr(seller_order_events::Column::Outcome, Expr::value("sending"))
+        .filter(seller_order_events::Column::Id.eq(event.id))
+        .filter(seller_order_events::Column::Outcome.eq("queued"))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Gives a claimed message back to the queue (Telegram asked to wait, or was down).
+pub async fn requeue(db: &Db, event: &OrderEvent) -> ServiceResult<()> {
+    seller_order_events::Entity::update_many()
+        .col_expr(seller_order_events::Column::Outcome, Expr::value("queued"))
+        .filter(seller_order_events::Column::Id.eq(event.id))
+        .filter(seller_order_events::Column::Outcome.eq("sending"))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Records how `event`'s message ended (once: a later call changes nothing). A sent message
 /// counts as a message sent for the seller.
 pub async fn finish(
@@ -607,7 +631,7 @@ pub async fn finish(
         )
         .col_expr(seller_order_events::Column::SentAt, Expr::value(now))
         .filter(seller_order_events::Column::Id.eq(event.id))
-        .filter(seller_order_events::Column::Outcome.eq("queued"))
+        .filter(seller_order_events::Column::Outcome.is_in(["queued", "sending"]))
         .exec(db)
         .await?;
     if res.rows_affected == 1 && message_id.is_some() {

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::{Method, StatusCode};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tollgate::storage::entities::{contacts, seller_order_events, seller_orders};
@@ -212,6 +212,32 @@ async fn orders_move_and_customers_hear_of_it(backend: Backend) {
     assert_eq!(messages_after_jobs(&app, bob).await, count);
     let (_, usage) = call(&app, Method::GET, k, "/usage?days=1", None).await;
     assert_eq!(usage["data"][0]["messages_sent"], json!(5), "{usage}");
+    // A run of the message job that died between its send and its record leaves the event
+    // `sending`: the next run records `uncertain` and sends nothing again.
+    let delivered = seller_order_events::Entity::find()
+        .filter(seller_order_events::Column::Status.eq("delivered"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    seller_order_events::Entity::update_many()
+        .col_expr(seller_order_events::Column::Outcome, Expr::value("sending"))
+        .filter(seller_order_events::Column::Id.eq(delivered.id))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let mut job = tollgate::jobs::NewJob::now(
+        tollgate::messaging::orders::MESSAGE_JOB,
+        json!({ "event": delivered.id }),
+        chrono::Utc::now(),
+    );
+    job.dedupe_key = Some("order_msg:rerun".into());
+    tollgate::jobs::enqueue(app.db(), chrono::Utc::now(), job)
+        .await
+        .unwrap();
+    assert_eq!(messages_after_jobs(&app, bob).await, count);
+    let (_, got) = call(&app, Method::GET, k, &format!("/orders/{id}"), None).await;
+    assert_eq!(got["history"][4]["message"], json!("uncertain"), "{got}");
 
     // Bad customers: a 422 with a clear code, and nothing recorded.
     let contacts_before = contacts::Entity::find().count(app.db()).await.unwrap();

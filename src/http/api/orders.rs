@@ -39,9 +39,9 @@ pub struct OrderEventOut {
     pub status: String,
     /// `item_packed`: the item.
     pub item: Option<String>,
-    /// The customer's message: `queued`, `sent`, `stopped` (they stopped your messages; not
-    /// sent), `unreachable` (they blocked the bot) or `uncertain` (Telegram did not answer; not
-    /// sent again).
+    /// The customer's message: `queued`, `sending`, `sent`, `stopped` (they stopped your
+    /// messages; not sent), `unreachable` (they blocked the bot) or `uncertain` (Telegram did
+    /// not answer, or the send was cut short; not sent again).
     pub message: String,
     pub created_at: DateTime<Utc>,
 }

@@ -12,7 +12,7 @@ pub struct Model {
     pub status: String,
     /// The item packed (`item_packed`), else empty.
     pub item: String,
-    /// `queued`, `sent`, `stopped` or `unreachable`.
+    /// `queued`, `sending`, then `sent`, `stopped`, `unreachable` or `uncertain`.
     pub outcome: String,
     pub message_id: Option<i32>,
     pub created_at: DateTimeUtc,
