@@ -116,7 +116,11 @@ fn job_runner(
     let (dunning_app, plan_app) = (app.clone(), app.clone());
     let (invoice_send_app, invoice_remind_app, invoice_paid_app) =
         (app.clone(), app.clone(), app.clone());
+    let order_app = app.clone();
     JobRunner::builder()
+        .handle(crate::messaging::orders::MESSAGE_JOB, move |job| {
+            crate::messaging::order_notify::run(order_app.clone(), job)
+        })
         .handle(crate::sellers::card::NOTICE_JOB, move |job| {
             crate::sellers::bot::run_job(card_app.clone(), job)
         })

@@ -30,6 +30,7 @@ mod m20261211_000022_seller_branding;
 mod m20261211_000023_renewing_subscriptions;
 mod m20261212_000024_platform_plans;
 mod m20261212_000025_seller_invoices;
+mod m20261212_000026_seller_orders;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000023_renewing_subscriptions::Migration),
             Box::new(m20261212_000024_platform_plans::Migration),
             Box::new(m20261212_000025_seller_invoices::Migration),
+            Box::new(m20261212_000026_seller_orders::Migration),
         ]
     }
 }

@@ -55,6 +55,10 @@ pub enum UserCommand {
     /// `/invoice [list | <who> <amount> <currency> <due> <text> | void <id> | reminders …]`:
     /// the seller's invoices.
     Invoice(String),
+    /// `/templates [test] [change lang [text | reset]]`: the texts of order messages.
+    Templates(String),
+    /// `/shops [shopify|woocommerce [test]]`: the signed receivers of shops' order webhooks.
+    Shops(String),
 }
 
 /// Commands of the admin group; the argument text is parsed by each handler.

@@ -340,6 +340,8 @@ async fn user_command(
         UserCommand::Invoice(a) => {
             crate::messaging::bot_invoices::command(&ctx, &user, a.trim()).await
         }
+        UserCommand::Templates(a) => seller(&ctx, &me, from, SellerCommand::Templates(a)).await,
+        UserCommand::Shops(a) => seller(&ctx, &me, from, SellerCommand::Shops(a)).await,
     }
 }
 

@@ -55,6 +55,17 @@ pub enum ApiError {
     BodyTimeout,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+    /// A 422 with its own code (`needs_start`, `invalid_transition`…), naming the field at
+    /// fault when there is one.
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        field: Option<String>,
+        message: String,
+    },
+    /// A signed delivery (a shop's webhook) whose signature is missing or does not check out.
+    #[error("the signature is missing or does not match the body")]
+    BadSignature,
 }
 
 impl ApiError {
@@ -87,6 +98,8 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadSignature => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -105,6 +118,8 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::BodyTimeout => "timeout",
             ApiError::Internal(_) => "internal",
+            ApiError::Unprocessable { code, .. } => code,
+            ApiError::BadSignature => "bad_signature",
         }
     }
 }
@@ -119,7 +134,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable: `unauthorized`, `forbidden_role`, `not_found`, `invalid`, `rate_limited`,
     /// `idempotency_key_reused`, `idempotency_key_in_use`, `too_large`, `conflict`,
-    /// `usage_limit`, `plan_limit`, `otp_cooldown`, `otp_user_limit`, `otp_key_limit`, `contact_stopped`, …
+    /// `usage_limit`, `plan_limit`, `otp_cooldown`, `otp_user_limit`, `otp_key_limit`,
+    /// `contact_stopped`, `unknown_contact`, `needs_start`, `invalid_transition`, …
     pub code: String,
     pub message: String,
     /// The request field at fault, when there is one (for `plan_limit`: the limit, one of
@@ -150,7 +166,9 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let field = match &self {
-            ApiError::Invalid { field, .. } => field.clone(),
+            ApiError::Invalid { field, .. } | ApiError::Unprocessable { field, .. } => {
+                field.clone()
+            }
             ApiError::PlanLimit { limit, .. } => Some((*limit).to_owned()),
             _ => None,
         };

@@ -1,6 +1,7 @@
 //! The one HTTP server: health, readiness, metrics, the Telegram and Stripe webhooks, the
 //! sellers' REST API ([`api`]).
 pub mod api;
+mod commerce;
 mod error;
 mod server;
 mod telegram_webhook;
@@ -99,6 +100,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/pay/success/{seller}", get(seller_pay_success))
         .route("/pay/cancel/{seller}", get(seller_pay_cancel))
         .route("/brand/{seller}/logo", get(brand_logo))
+        .route("/commerce/{platform}/{token}", post(commerce::receive))
         .with_state(state)
 }
 

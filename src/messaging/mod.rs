@@ -11,11 +11,20 @@
 //! - [`invoices`] is the invoices' service, [`invoice_notify`] their edge (the invoice message,
 //!   reminders, receipts, the Stars invoice and the Checkout page, Stripe's events) and
 //!   [`bot_invoices`] the seller's `/invoice` and the customer's pay buttons.
+//! - [`orders`], [`order_templates`] and [`commerce`] are services for sellers' orders, the
+//!   texts of their customers' messages, and the Shopify / WooCommerce receivers;
+//!   [`order_notify`] is the job that sends an order's message, and [`bot_orders`] holds
+//!   `/templates` and `/shops`.
 pub mod bot;
 pub mod bot_invoices;
+pub mod bot_orders;
+pub mod commerce;
 pub mod contacts;
 pub mod invoice_notify;
 pub mod invoices;
 pub mod notify;
+pub mod order_notify;
+pub mod order_templates;
+pub mod orders;
 pub mod otp;
 pub mod usage;

@@ -401,6 +401,10 @@ pub enum SellerCommand {
     /// The seller's platform plan.
     Plan,
     Cancel,
+    /// `/templates …`: the texts of customers' order messages.
+    Templates(String),
+    /// `/shops …`: Shopify and WooCommerce receivers.
+    Shops(String),
 }
 
 impl SellerCommand {
@@ -416,6 +420,8 @@ impl SellerCommand {
             SellerCommand::Payouts => Action::Billing,
             SellerCommand::Retention(args) if !args.trim().is_empty() => Action::Billing,
             SellerCommand::Team => Action::Team,
+            SellerCommand::Templates(args) if !args.trim().is_empty() => Action::Messaging,
+            SellerCommand::Shops(args) if !args.trim().is_empty() => Action::Messaging,
             _ => Action::Read,
         }
     }
@@ -540,6 +546,12 @@ pub(crate) async fn command(
         SellerCommand::Branding => super::bot_branding::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Plan => super::bot_platform::screen(ctx, &seller, locale, None).await?,
         SellerCommand::Cancel => {}
+        SellerCommand::Templates(args) => {
+            crate::messaging::bot_orders::templates(ctx, &seller, user, locale, &args).await?
+        }
+        SellerCommand::Shops(args) => {
+            crate::messaging::bot_orders::shops(ctx, &seller, user, locale, &args).await?
+        }
     }
     Ok(())
 }

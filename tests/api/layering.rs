@@ -25,6 +25,7 @@ const EDGES: &[&str] = &[
     "relay/copy.rs",
     "messaging/notify.rs",
     "messaging/invoice_notify.rs",
+    "messaging/order_notify.rs",
 ];
 
 /// What no module below the bot may import.
@@ -181,7 +182,7 @@ fn is_bot_side(rel: &str) -> bool {
         || rel
             .rsplit('/')
             .next()
-            .is_some_and(|f| f.starts_with("bot_"))
+            .is_some_and(|file| file.starts_with("bot_"))
 }
 
 /// The imports of `rel` that its layer forbids.

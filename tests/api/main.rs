@@ -15,6 +15,7 @@ mod invoices;
 mod layering;
 mod messaging;
 mod notices;
+mod orders;
 mod payments;
 mod platform_plans;
 mod promos;

@@ -676,7 +676,41 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     )
     .await;
     let inv = invoice["id"].as_str().unwrap().to_owned();
+    let (_, order) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/orders",
+        Some(json!({"platform": "ann-shop", "external_id": "A-1",
+            "items": [{"name": "Mug", "quantity": 1}], "customer": {"telegram_user_id": bea}})),
+    )
+    .await;
+    let oid = order["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        &app,
+        Method::PUT,
+        Some(&a_key),
+        "/order-templates/shipped/en",
+        Some(json!({"text": "Ann's parcel {order}"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/commerce-endpoints",
+        Some(json!({"platform": "shopify"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
     let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/orders/{oid}"), None),
+        (
+            Method::POST,
+            format!("/orders/{oid}/status"),
+            Some(json!({"status": "cancelled"})),
+        ),
         (Method::GET, format!("/contacts/{ct}"), None),
         (
             Method::PATCH,
@@ -776,6 +810,31 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
         assert_eq!(field(&refused), "contact_id");
+        // A's orders, texts and shop receivers are not this key's; A's contact is none of its.
+        let (_, orders) = call(&app, Method::GET, Some(key), "/orders", None).await;
+        assert_eq!(orders["data"], json!([]), "{orders}");
+        let (_, tpl) = call(
+            &app,
+            Method::GET,
+            Some(key),
+            "/order-templates/shipped/en",
+            None,
+        )
+        .await;
+        assert_eq!(tpl["custom"], json!(false), "{tpl}");
+        let (_, shops) = call(&app, Method::GET, Some(key), "/commerce-endpoints", None).await;
+        assert_eq!(shops["data"], json!([]), "{shops}");
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            Some(key),
+            "/orders",
+            Some(json!({"platform": "ann-shop", "external_id": "A-1",
+                "items": [{"name": "Mug", "quantity": 1}], "customer": {"contact_id": ct}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(code(&refused), "unknown_contact");
         // A's plan cannot be bound to their code.
         let (status, _) = call(
             &app,
@@ -847,6 +906,26 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     )
     .await;
     assert_eq!(invoice["status"], json!("draft"), "{invoice}");
+    // A's order is as it was, and A's text is A's.
+    let (_, order) = call(
+        &app,
+        Method::GET,
+        Some(&a_key),
+        &format!("/orders/{oid}"),
+        None,
+    )
+    .await;
+    assert_eq!(order["status"], json!("new"), "{order}");
+    assert_eq!(order["history"], json!([]), "{order}");
+    let (_, tpl) = call(
+        &app,
+        Method::GET,
+        Some(&a_key),
+        "/order-templates/shipped/en",
+        None,
+    )
+    .await;
+    assert_eq!(tpl["text"], json!("Ann's parcel {order}"), "{tpl}");
     // A's code is still active.
     let (_, codes) = call(&app, Method::GET, Some(&a_key), "/promo-codes", None).await;
     assert_eq!(codes["data"][0]["active"], json!(true), "{codes}");
@@ -1118,6 +1197,12 @@ async fn the_spec_and_the_router_agree() {
         "/invoices/{id}/send",
         "/invoices/{id}/void",
         "/invoice-reminders",
+        "/orders",
+        "/orders/{id}",
+        "/orders/{id}/status",
+        "/order-templates",
+        "/order-templates/{status}/{lang}",
+        "/commerce-endpoints",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

@@ -73,6 +73,10 @@ struct Replay<'a> {
     paid: std::collections::HashSet<(i64, i32)>,
     /// Invite links someone joined with already.
     used_links: std::collections::HashSet<String>,
+    /// Per seller's person: the live API key made for their `calls` lines.
+    api_keys: HashMap<String, String>,
+    /// The `id` of the last API answer that had one, for `{id}` in paths.
+    last_api_id: Option<String>,
 }
 
 /// Service messages (topic created, …) are not something the bot said.
@@ -141,6 +145,35 @@ impl Replay<'_> {
         self.people
             .get(handle)
             .ok_or_else(|| format!("nobody called '{handle}' (declare: person {handle} en Name)"))
+    }
+
+    /// A live API key of the seller `who` acts for, made once.
+    async fn api_key(&mut self, who: &str) -> Result<String, String> {
+        if let Some(key) = self.api_keys.get(who) {
+            return Ok(key.clone());
+        }
+        let user = self.person(who)?.id;
+        let db = self.app.db();
+        let acting = tollgate::sellers::team::acting(db, user)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{who} acts for no seller"))?;
+        let created = tollgate::sellers::api_keys::create(
+            db,
+            self.app.h.app.ctx.now(),
+            &acting.seller,
+            user,
+            "dialogue",
+            tollgate::sellers::api_keys::Mode::Live,
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let tollgate::sellers::api_keys::Created::Key(_, secret) = created else {
+            return Err(format!("{who} has as many keys as one may"));
+        };
+        self.api_keys.insert(who.to_owned(), secret.clone());
+        Ok(secret)
     }
 
     fn admin_chat(&self) -> Result<i64, String> {
@@ -933,6 +966,44 @@ impl Replay<'_> {
                 let (id, _) = self.chat(chat)?;
                 self.wait_for_body(id, text, chat).await?;
             }
+            Step::Api {
+                who,
+                method,
+                path,
+                body,
+                status,
+            } => {
+                let key = self.api_key(who).await?;
+                let mut path = self.expand(path);
+                if let Some(id) = &self.last_api_id {
+                    path = path.replace("{id}", id);
+                }
+                let method = reqwest::Method::from_bytes(method.as_bytes())
+                    .map_err(|e| format!("{method}: {e}"))?;
+                let mut req = app
+                    .http
+                    .request(method, app.url(&format!("/api/v1{path}")))
+                    .bearer_auth(key);
+                if let Some(body) = body {
+                    let json: serde_json::Value = serde_json::from_str(&self.expand(body))
+                        .map_err(|e| format!("the body is not JSON: {e}"))?;
+                    req = req.json(&json);
+                }
+                let res = req.send().await.map_err(|e| e.to_string())?;
+                let got = res.status().as_u16();
+                let answer = res.text().await.map_err(|e| e.to_string())?;
+                if got != *status {
+                    return Err(format!("{path} answered {got}, not {status}: {answer}"));
+                }
+                if let Some(id) = serde_json::from_str::<serde_json::Value>(&answer)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(str::to_owned))
+                {
+                    self.last_api_id = Some(id);
+                }
+                // Jobs the call queued (customer messages) go out before the next line.
+                app.finish_jobs().await;
+            }
             Step::TimePasses { minutes } => {
                 let clock = self
                     .clock
@@ -995,6 +1066,8 @@ async fn replay_all(backend: Backend) {
             clock,
             paid: Default::default(),
             used_links: Default::default(),
+            api_keys: HashMap::new(),
+            last_api_id: None,
         };
         if let Some(op) = app.h.operator_id {
             replay.people.insert(

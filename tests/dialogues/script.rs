@@ -69,6 +69,9 @@
 //! telegram renews bob's subscription to vip   # Telegram charges bob's Star subscription of
 //!                                  # vip again (his until_date moves 30 days on)
 //! telegram ends bob's subscription to vip     # ... or it ran out: Telegram removes him
+//! sam calls POST /orders {"…"} -> 201     # the seller sam acts for calls the REST API with
+//!                                  # a live key; the answer has this status; {bob} is bob's
+//!                                  # id, {id} the `id` of the last answer that had one
 //! ```
 use std::collections::BTreeMap;
 
@@ -250,6 +253,15 @@ pub enum Step {
         chat: String,
         renew: bool,
     },
+    /// The seller `who` acts for calls the REST API with a live key: `sam calls POST /orders
+    /// {json} -> 201`. `{id}` in a path is the `id` of the last answer that had one.
+    Api {
+        who: String,
+        method: String,
+        path: String,
+        body: Option<String>,
+        status: u16,
+    },
 }
 
 /// What a person sends besides text.
@@ -402,6 +414,27 @@ fn seller_line(line: &str) -> Option<Result<Step, String>> {
             who,
             chat: chat.trim().to_owned(),
             inside: true,
+        }));
+    }
+    if let Some(call) = rest.strip_prefix("calls ") {
+        let usage = "WHO calls METHOD PATH [JSON] -> STATUS";
+        let Some((request, status)) = call.rsplit_once(" -> ") else {
+            return Some(Err(usage.into()));
+        };
+        let mut parts = request.trim().splitn(3, ' ');
+        let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
+            return Some(Err(usage.into()));
+        };
+        let body = parts.next().map(|b| b.trim().to_owned());
+        let Ok(status) = status.trim().parse::<u16>() else {
+            return Some(Err(usage.into()));
+        };
+        return Some(Ok(Step::Api {
+            who,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            body,
+            status,
         }));
     }
     if let Some(after) = rest.strip_prefix("got") {

@@ -11,6 +11,7 @@ mod branding;
 mod contacts;
 mod invoices;
 mod members;
+mod orders;
 mod otp;
 mod platform_plan;
 mod promos;
@@ -79,7 +80,8 @@ impl Caller {
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
                        plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes, branding, \
-                       contacts, one-time codes over Telegram, usage and invoices. \
+                       contacts, one-time codes over Telegram, usage, invoices, and orders with \
+                       packing notices. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -101,6 +103,7 @@ impl Caller {
         (name = "usage", description = "What you used per day, and your limits"),
         (name = "plan", description = "Your platform plan: its limits and fee, and changing it"),
         (name = "invoices", description = "Bills to your contacts, paid in Telegram, and their reminders"),
+        (name = "orders", description = "Orders, your customers' order messages in Telegram, their texts, and Shopify / WooCommerce receivers"),
     )
 )]
 struct ApiDoc;
@@ -152,6 +155,19 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invoices::send_invoice))
         .routes(routes!(invoices::void_invoice))
         .routes(routes!(invoices::get_reminders, invoices::update_reminders))
+        .routes(routes!(orders::list_orders, orders::create_order))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::update_status))
+        .routes(routes!(orders::list_templates))
+        .routes(routes!(
+            orders::get_template,
+            orders::put_template,
+            orders::reset_template
+        ))
+        .routes(routes!(
+            orders::list_commerce_endpoints,
+            orders::create_commerce_endpoint
+        ))
         .split_for_parts()
 }
 
@@ -208,6 +224,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "contacts" | "otp" => Action::Messaging,
         "plan" => Action::Billing,
         "invoices" | "invoice-reminders" => Action::Messaging,
+        "orders" | "order-templates" | "commerce-endpoints" => Action::Messaging,
         // Anything else that writes is the owner's.
         _ => Action::Team,
     }
@@ -547,6 +564,7 @@ mod tests {
         let mut seen = 0;
         for (path, item) in &spec.paths.paths {
             for (method, op) in [
+                (Method::PUT, &item.put),
                 (Method::POST, &item.post),
                 (Method::PATCH, &item.patch),
                 (Method::DELETE, &item.delete),
@@ -563,6 +581,8 @@ mod tests {
                 } else if path.starts_with("/contacts")
                     || path.starts_with("/otp")
                     || path.starts_with("/invoice")
+                    || path.starts_with("/order")
+                    || path.starts_with("/commerce-endpoints")
                 {
                     Action::Messaging
                 } else if path.ends_with("/grants") || path.starts_with("/members") {
