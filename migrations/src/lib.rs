@@ -29,6 +29,7 @@ mod m20261211_000021_messaging_contacts_otp;
 mod m20261211_000022_seller_branding;
 mod m20261211_000023_renewing_subscriptions;
 mod m20261212_000024_platform_plans;
+mod m20261212_000027_drip_campaigns;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000022_seller_branding::Migration),
             Box::new(m20261211_000023_renewing_subscriptions::Migration),
             Box::new(m20261212_000024_platform_plans::Migration),
+            Box::new(m20261212_000027_drip_campaigns::Migration),
         ]
     }
 }

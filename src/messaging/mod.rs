@@ -10,6 +10,8 @@
 //!   OTP send gives back for a user who never started the bot.
 pub mod bot;
 pub mod contacts;
+pub mod drip_runner;
+pub mod drips;
 pub mod notify;
 pub mod otp;
 pub mod usage;

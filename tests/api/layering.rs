@@ -24,6 +24,7 @@ const EDGES: &[&str] = &[
     "admin/access.rs",
     "relay/copy.rs",
     "messaging/notify.rs",
+    "messaging/drip_runner.rs",
 ];
 
 /// What no module below the bot may import.
