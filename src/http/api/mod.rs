@@ -9,6 +9,7 @@
 mod analytics;
 mod branding;
 mod contacts;
+mod drips;
 mod members;
 mod otp;
 mod platform_plan;
@@ -78,7 +79,7 @@ impl Caller {
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
                        plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes, branding, \
-                       contacts, one-time codes over Telegram and usage. \
+                       contacts, one-time codes over Telegram, usage and drip campaigns. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -99,6 +100,7 @@ impl Caller {
         (name = "otp", description = "One-time codes sent to your users in Telegram"),
         (name = "usage", description = "What you used per day, and your limits"),
         (name = "plan", description = "Your platform plan: its limits and fee, and changing it"),
+        (name = "drip-campaigns", description = "Timed sequences of messages to your contacts"),
     )
 )]
 struct ApiDoc;
@@ -145,6 +147,20 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
         .routes(routes!(otp::verify_otp))
         .routes(routes!(usage::get_usage))
         .routes(routes!(platform_plan::get_plan, platform_plan::change_plan))
+        .routes(routes!(
+            drips::list_drip_campaigns,
+            drips::create_drip_campaign
+        ))
+        .routes(routes!(
+            drips::get_drip_campaign,
+            drips::update_drip_campaign
+        ))
+        .routes(routes!(drips::add_drip_step))
+        .routes(routes!(
+            drips::list_drip_enrollments,
+            drips::create_drip_enrollment
+        ))
+        .routes(routes!(drips::get_drip_stats))
         .split_for_parts()
 }
 
@@ -198,7 +214,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "services" if path.ends_with("/alerts") => Action::Alerts,
         "services" | "plans" | "promo-codes" => Action::Services,
         "branding" => Action::Branding,
-        "contacts" | "otp" => Action::Messaging,
+        "contacts" | "otp" | "drip-campaigns" => Action::Messaging,
         "plan" => Action::Billing,
         // Anything else that writes is the owner's.
         _ => Action::Team,
@@ -552,7 +568,10 @@ mod tests {
                 assert_ne!(action, Action::Team, "{method} {path}");
                 let expected = if path.starts_with("/webhook") {
                     Action::Webhooks
-                } else if path.starts_with("/contacts") || path.starts_with("/otp") {
+                } else if path.starts_with("/contacts")
+                    || path.starts_with("/otp")
+                    || path.starts_with("/drip-campaigns")
+                {
                     Action::Messaging
                 } else if path.ends_with("/grants") || path.starts_with("/members") {
                     Action::Members
