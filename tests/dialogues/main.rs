@@ -737,6 +737,7 @@ impl Replay<'_> {
                     "credit_ledger" => entities::credit_ledger::Entity::find().count(db).await,
                     "orders" => entities::orders::Entity::find().count(db).await,
                     "contacts" => entities::contacts::Entity::find().count(db).await,
+                    "drip_steps" => entities::drip_steps::Entity::find().count(db).await,
                     other => return Err(format!("db {other}: unknown table")),
                 }
                 .map_err(|e| e.to_string())?;
