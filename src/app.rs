@@ -415,6 +415,10 @@ impl App {
         ));
         let webhook_worker = tokio::spawn(ctx.webhooks.clone().run(shutdown.clone()));
         let meter = tokio::spawn(flush_usage(ctx.clone(), shutdown.clone()));
+        let drips = tokio::spawn(crate::messaging::drip_runner::run(
+            ctx.clone(),
+            shutdown.clone(),
+        ));
 
         if let Some(me) = identify(&ctx, &shutdown).await {
             tracing::info!(bot = %me.username(), "connected to the Bot API");
@@ -487,6 +491,7 @@ impl App {
         let _ = sweeper.await;
         let _ = webhook_worker.await;
         let _ = meter.await;
+        let _ = drips.await;
         match server.await {
             Ok(result) => result.map_err(AppError::Server),
             Err(join) => Err(AppError::Server(std::io::Error::other(join))),

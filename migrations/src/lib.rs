@@ -31,6 +31,7 @@ mod m20261211_000023_renewing_subscriptions;
 mod m20261212_000024_platform_plans;
 mod m20261212_000025_seller_invoices;
 mod m20261212_000026_seller_orders;
+mod m20261212_000027_drip_campaigns;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000024_platform_plans::Migration),
             Box::new(m20261212_000025_seller_invoices::Migration),
             Box::new(m20261212_000026_seller_orders::Migration),
+            Box::new(m20261212_000027_drip_campaigns::Migration),
         ]
     }
 }

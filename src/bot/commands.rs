@@ -51,6 +51,10 @@ pub enum UserCommand {
     Stop,
     /// The seller's platform plan: usage, limits, changing plan.
     Plan,
+    /// The seller's drip campaigns and their numbers.
+    Drips,
+    /// `/drip new|step|pause|resume …`: make and run a drip campaign.
+    Drip(String),
     Cancel,
     /// `/invoice [list | <who> <amount> <currency> <due> <text> | void <id> | reminders …]`:
     /// the seller's invoices.

@@ -101,6 +101,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/pay/cancel/{seller}", get(seller_pay_cancel))
         .route("/brand/{seller}/logo", get(brand_logo))
         .route("/commerce/{platform}/{token}", post(commerce::receive))
+        .route("/d/{send}/{button}", get(drip_click))
         .with_state(state)
 }
 
@@ -537,6 +538,17 @@ async fn brand_logo(
         bytes,
     )
         .into_response())
+}
+
+/// A drip step's button: counts the click (once per send) and sends the user on.
+async fn drip_click(
+    State(s): State<HttpState>,
+    Path((send, button)): Path<(i64, usize)>,
+) -> Result<axum::response::Response, ApiError> {
+    let url = crate::messaging::drips::click(&s.ctx.db, s.ctx.now(), send, button)
+        .await?
+        .ok_or(ApiError::NotFound("no such link"))?;
+    Ok(axum::response::Redirect::to(&url).into_response())
 }
 
 #[cfg(test)]

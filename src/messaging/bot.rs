@@ -9,6 +9,7 @@ use teloxide::{
 
 use super::{
     contacts::{self, Source},
+    drips,
     notify::{self, Press, stop_button, tr},
     otp,
 };
@@ -230,9 +231,201 @@ async fn act(
     }
 }
 
+/// A delay as a seller types it: `90` (seconds), `30s`, `10m`, `2h` or `3d`.
+pub fn parse_delay(s: &str) -> Option<i64> {
+    let s = s.trim().to_ascii_lowercase();
+    let (num, unit) = match s.char_indices().last()? {
+        (at, c) if c.is_ascii_alphabetic() => (&s[..at], c),
+        _ => (s.as_str(), 's'),
+    };
+    let n: i64 = num.parse().ok()?;
+    let mult = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// `/drips` and `/drip …`: a seller's drip campaigns (live mode) with their numbers, and the
+/// short commands that make and run them.
+pub(crate) async fn drips_command(ctx: &AppCtx, user: &User, args: &str) -> HandlerResult {
+    let locale = locale_of_user(ctx, user);
+    let Some(s) = crate::sellers::catalog::seller_of_user(&ctx.db, user.id).await? else {
+        return say(ctx, user.id, tr(locale, "drip-not-seller", &[]), None).await;
+    };
+    let t = Tenant {
+        seller_id: s.id,
+        livemode: true,
+    };
+    let args = args.trim();
+    let (verb, rest) = args.split_once(' ').unwrap_or((args, ""));
+    let rest = rest.trim();
+    let text = match verb {
+        "" | "list" => drip_list(ctx, locale, t).await?,
+        "new" => {
+            let (first, name) = rest.split_once(' ').unwrap_or((rest, ""));
+            let (trigger, tag, name) = match first.strip_prefix("tag:") {
+                Some(tag) => ("tag_added", Some(tag), name),
+                None if drips::Trigger::parse(first).is_some() => (first, None, name),
+                None => ("manual", None, rest),
+            };
+            match drips::NewCampaign::check(name, trigger, tag, None) {
+                Err(e) => drip_bad(locale, &e),
+                Ok(new) => match drips::create(&ctx.db, ctx.now(), t, new).await? {
+                    Err(e) => drip_bad(locale, &e),
+                    Ok(c) => tr(
+                        locale,
+                        "drip-created",
+                        &[("name", c.name.clone()), ("id", c.id.to_string())],
+                    ),
+                },
+            }
+        }
+        "step" => {
+            let mut parts = rest.splitn(3, ' ');
+            let (id, delay, body) = (
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or("").trim(),
+            );
+            match drip_of(ctx, t, id).await? {
+                None => tr(locale, "drip-unknown", &[("id", id.to_owned())]),
+                Some(c) => {
+                    let checked = match parse_delay(delay) {
+                        None => Err(drips::BadDrip::Delay),
+                        Some(secs) => drips::NewStep::check(secs, body, None, vec![], None),
+                    };
+                    match checked {
+                        Err(e) => drip_bad(locale, &e),
+                        Ok(step) => match drips::add_step(&ctx.db, ctx.now(), &c, step).await? {
+                            Err(e) => drip_bad(locale, &e),
+                            Ok(step) => tr(
+                                locale,
+                                "drip-step-added",
+                                &[
+                                    ("position", step.position.to_string()),
+                                    ("name", c.name.clone()),
+                                    ("delay", fmt_delay(step.delay_secs)),
+                                ],
+                            ),
+                        },
+                    }
+                }
+            }
+        }
+        "pause" | "resume" => match drip_of(ctx, t, rest).await? {
+            None => tr(locale, "drip-unknown", &[("id", rest.to_owned())]),
+            Some(c) => {
+                let (status, key) = if verb == "pause" {
+                    (drips::Status::Paused, "drip-paused")
+                } else {
+                    (drips::Status::Active, "drip-resumed")
+                };
+                drips::set_status(&ctx.db, ctx.now(), t, c.id, status).await?;
+                tr(locale, key, &[("name", c.name.clone())])
+            }
+        },
+        _ => tr(locale, "drip-usage", &[]),
+    };
+    say(ctx, user.id, text, None).await
+}
+
+async fn drip_of(
+    ctx: &AppCtx,
+    t: Tenant,
+    id: &str,
+) -> Result<Option<drips::Campaign>, crate::bot::BotError> {
+    let id = id.trim();
+    let n = id
+        .parse::<i64>()
+        .ok()
+        .or_else(|| drips::parse_id(id))
+        .filter(|n| *n > 0);
+    Ok(match n {
+        Some(n) => drips::get(&ctx.db, t, n).await?,
+        None => None,
+    })
+}
+
+fn drip_bad(locale: Locale, e: &drips::BadDrip) -> String {
+    tr(locale, "drip-bad", &[("why", e.to_string())])
+}
+
+fn fmt_delay(secs: i64) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+async fn drip_list(
+    ctx: &AppCtx,
+    locale: Locale,
+    t: Tenant,
+) -> Result<String, crate::bot::BotError> {
+    let campaigns = drips::list(&ctx.db, t).await?;
+    if campaigns.is_empty() {
+        return Ok(tr(locale, "drip-none", &[]));
+    }
+    let mut out = vec![tr(locale, "drip-list-title", &[])];
+    for c in campaigns {
+        let st = drips::stats(&ctx.db, c.id).await?;
+        let status = if c.status == drips::Status::Paused.as_str() {
+            tr(locale, "drip-status-paused", &[])
+        } else {
+            tr(locale, "drip-status-active", &[])
+        };
+        out.push(tr(
+            locale,
+            "drip-line",
+            &[
+                ("id", c.id.to_string()),
+                ("name", c.name.clone()),
+                ("trigger", c.trigger.clone()),
+                ("status", status),
+                ("enrolled", st.enrolled.to_string()),
+                ("goal", st.goal_met.to_string()),
+            ],
+        ));
+        for step in &st.steps {
+            out.push(tr(
+                locale,
+                "drip-step-line",
+                &[
+                    ("position", step.position.to_string()),
+                    ("sent", step.sent.to_string()),
+                    ("clicks", step.clicks.to_string()),
+                    ("conversions", step.conversions.to_string()),
+                ],
+            ));
+        }
+    }
+    out.push(tr(locale, "drip-usage", &[]));
+    Ok(out.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delays_read_as_sellers_type_them() {
+        assert_eq!(parse_delay("90"), Some(90));
+        assert_eq!(parse_delay("30s"), Some(30));
+        assert_eq!(parse_delay("10m"), Some(600));
+        assert_eq!(parse_delay("2H"), Some(7200));
+        assert_eq!(parse_delay("3d"), Some(259_200));
+        for bad in ["", "m", "1w", "ten", "1.5h"] {
+            assert_eq!(parse_delay(bad), None, "{bad}");
+        }
+        assert_eq!(fmt_delay(600), "10m");
+        assert_eq!(fmt_delay(90), "90s");
+    }
 
     #[test]
     fn link_payloads_name_the_tenant() {

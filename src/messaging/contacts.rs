@@ -187,6 +187,17 @@ pub async fn record(
     let contact = by_user(db, t, user)
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound("a contact just recorded".into()))?;
+    if inserted == 1 {
+        super::drips::on_trigger(
+            db,
+            now,
+            t,
+            &contact,
+            super::drips::Trigger::FirstContact,
+            None,
+        )
+        .await?;
+    }
     Ok((contact, inserted == 1))
 }
 
@@ -213,7 +224,9 @@ pub async fn create(
         .filter(contacts::Column::Id.eq(contact.id))
         .exec(db)
         .await?;
-    Ok(Ok(get(db, t, contact.id).await?.unwrap_or(contact)))
+    let contact = get(db, t, contact.id).await?.unwrap_or(contact);
+    super::drips::on_tags_changed(db, now, t, &contact, &[]).await?;
+    Ok(Ok(contact))
 }
 
 /// The tenant's contact `id`.
@@ -284,7 +297,11 @@ pub async fn update(
         q = q.col_expr(contacts::Column::Attributes, Expr::value(attributes));
     }
     q.exec(db).await?;
-    get(db, t, id).await
+    let updated = get(db, t, id).await?;
+    if let Some(c) = &updated {
+        super::drips::on_tags_changed(db, now, t, c, &tags_of(&contact)).await?;
+    }
+    Ok(updated)
 }
 
 /// Where each of `users` stands with the seller.
@@ -364,6 +381,8 @@ pub async fn stop(db: &Db, now: DateTime<Utc>, seller_id: i64, user: i64) -> Ser
     )
     .exec_without_returning(db)
     .await?;
+    // Drip campaigns stop too: their enrolments exit `stopped`.
+    super::drips::on_stop(db, now, seller_id, user).await?;
     Ok(n == 1)
 }
 

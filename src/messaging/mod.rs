@@ -20,6 +20,8 @@ pub mod bot_invoices;
 pub mod bot_orders;
 pub mod commerce;
 pub mod contacts;
+pub mod drip_runner;
+pub mod drips;
 pub mod invoice_notify;
 pub mod invoices;
 pub mod notify;

@@ -645,6 +645,12 @@ pub async fn pay(
     )
     .await?;
     txn.commit().await?;
+    // Drip campaigns: the purchase is their goal, a conversion and maybe a trigger.
+    if let Err(e) =
+        crate::messaging::drips::on_purchase(db, now, order.seller_id, order.user_id).await
+    {
+        tracing::error!(error = %e, order = order.id, "drip campaigns did not see a purchase");
+    }
     let order = self::order(db, order.id).await?.expect("the order exists");
     Ok(Paid::Admitted {
         membership: Box::new(membership),

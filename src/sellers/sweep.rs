@@ -250,7 +250,11 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> ServiceResult<Swept> {
         }
     }
     loop {
-        let n = claim_removals(db, now, BATCH).await?.len();
+        let claimed = claim_removals(db, now, BATCH).await?;
+        let n = claimed.len();
+        // Drip campaigns started by a membership's end.
+        let ended: Vec<(i64, i64)> = claimed.iter().map(|m| (m.seller_id, m.user_id)).collect();
+        crate::messaging::drips::on_expiries(db, now, &ended).await?;
         swept.removals += n;
         if n < BATCH {
             break;

@@ -26,6 +26,7 @@ const EDGES: &[&str] = &[
     "messaging/notify.rs",
     "messaging/invoice_notify.rs",
     "messaging/order_notify.rs",
+    "messaging/drip_runner.rs",
 ];
 
 /// What no module below the bot may import.

@@ -9,6 +9,7 @@ mod branding;
 mod campaigns;
 mod cli;
 mod connect;
+mod drips;
 mod health;
 mod http_limits;
 mod invoices;

@@ -711,56 +711,92 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
             format!("/orders/{oid}/status"),
             Some(json!({"status": "cancelled"})),
         ),
-        (Method::GET, format!("/contacts/{ct}"), None),
-        (
-            Method::PATCH,
-            format!("/contacts/{ct}"),
-            Some(json!({"tags": ["stolen"]})),
-        ),
-        (
-            Method::POST,
-            "/otp/verify".to_owned(),
-            Some(json!({"id": otp, "code": "123456"})),
-        ),
-        (
-            Method::POST,
-            format!("/promo-codes/{promo_id}/deactivate"),
-            None,
-        ),
-        (Method::GET, format!("/services/{sid}"), None),
-        (
-            Method::PATCH,
-            format!("/services/{sid}"),
-            Some(json!({"status": "archived"})),
-        ),
-        (Method::GET, format!("/services/{sid}/plans"), None),
-        (
-            Method::POST,
-            format!("/services/{sid}/plans"),
-            Some(json!({"stars_price": 1, "period_days": 1})),
-        ),
-        (
-            Method::PATCH,
-            format!("/plans/{pid}"),
-            Some(json!({"status": "archived"})),
-        ),
-        (Method::GET, format!("/services/{sid}/members"), None),
-        (Method::GET, format!("/members/{mid}"), None),
-        (
-            Method::POST,
-            format!("/services/{sid}/grants"),
-            Some(json!({"telegram_user_id": 5, "days": 3})),
-        ),
-        (Method::POST, format!("/members/{mid}/revoke"), None),
-        (
-            Method::POST,
-            format!("/services/{sid}/alerts"),
-            Some(json!({"text": "hi"})),
-        ),
-        (Method::GET, format!("/invoices/{inv}"), None),
-        (Method::POST, format!("/invoices/{inv}/send"), None),
-        (Method::POST, format!("/invoices/{inv}/void"), None),
     ];
+    let (_, drip) = call(
+        &app,
+        Method::POST,
+        Some(&a_key),
+        "/drip-campaigns",
+        Some(json!({"name": "Welcome", "trigger": "manual"})),
+    )
+    .await;
+    let dc = drip["id"].as_str().unwrap().to_owned();
+    let calls: Vec<(Method, String, Option<Value>)> = calls
+        .into_iter()
+        .chain([
+            (Method::GET, format!("/drip-campaigns/{dc}"), None),
+            (
+                Method::PATCH,
+                format!("/drip-campaigns/{dc}"),
+                Some(json!({"status": "paused"})),
+            ),
+            (
+                Method::POST,
+                format!("/drip-campaigns/{dc}/steps"),
+                Some(json!({"delay_seconds": 60, "text": "stolen"})),
+            ),
+            (
+                Method::GET,
+                format!("/drip-campaigns/{dc}/enrollments"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/drip-campaigns/{dc}/enrollments"),
+                Some(json!({"contact_id": ct})),
+            ),
+            (Method::GET, format!("/drip-campaigns/{dc}/stats"), None),
+            (Method::GET, format!("/contacts/{ct}"), None),
+            (
+                Method::PATCH,
+                format!("/contacts/{ct}"),
+                Some(json!({"tags": ["stolen"]})),
+            ),
+            (
+                Method::POST,
+                "/otp/verify".to_owned(),
+                Some(json!({"id": otp, "code": "123456"})),
+            ),
+            (
+                Method::POST,
+                format!("/promo-codes/{promo_id}/deactivate"),
+                None,
+            ),
+            (Method::GET, format!("/services/{sid}"), None),
+            (
+                Method::PATCH,
+                format!("/services/{sid}"),
+                Some(json!({"status": "archived"})),
+            ),
+            (Method::GET, format!("/services/{sid}/plans"), None),
+            (
+                Method::POST,
+                format!("/services/{sid}/plans"),
+                Some(json!({"stars_price": 1, "period_days": 1})),
+            ),
+            (
+                Method::PATCH,
+                format!("/plans/{pid}"),
+                Some(json!({"status": "archived"})),
+            ),
+            (Method::GET, format!("/services/{sid}/members"), None),
+            (Method::GET, format!("/members/{mid}"), None),
+            (
+                Method::POST,
+                format!("/services/{sid}/grants"),
+                Some(json!({"telegram_user_id": 5, "days": 3})),
+            ),
+            (Method::POST, format!("/members/{mid}/revoke"), None),
+            (
+                Method::POST,
+                format!("/services/{sid}/alerts"),
+                Some(json!({"text": "hi"})),
+            ),
+            (Method::GET, format!("/invoices/{inv}"), None),
+            (Method::POST, format!("/invoices/{inv}/send"), None),
+            (Method::POST, format!("/invoices/{inv}/void"), None),
+        ])
+        .collect();
     for key in [&b_key, &a_test] {
         for (method, path, body) in &calls {
             let (status, answer) = call(&app, method.clone(), Some(key), path, body.clone()).await;
@@ -783,6 +819,30 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
         assert_eq!(codes["data"], json!([]), "{codes}");
         let (_, contacts) = call(&app, Method::GET, Some(key), "/contacts", None).await;
         assert_eq!(contacts["data"], json!([]), "{contacts}");
+        let (_, drips) = call(&app, Method::GET, Some(key), "/drip-campaigns", None).await;
+        assert_eq!(drips["data"], json!([]), "{drips}");
+        // A's contact cannot be enrolled in this key's own campaign: no such contact.
+        let (_, own) = call(
+            &app,
+            Method::POST,
+            Some(key),
+            "/drip-campaigns",
+            Some(json!({"name": "Mine", "trigger": "manual"})),
+        )
+        .await;
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            Some(key),
+            &format!(
+                "/drip-campaigns/{}/enrollments",
+                own["id"].as_str().unwrap()
+            ),
+            Some(json!({"contact_id": ct})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(field(&refused), "contact_id");
         let (_, usage) = call(&app, Method::GET, Some(key), "/usage?days=1", None).await;
         assert_eq!(usage["data"][0]["otps"], json!(0), "{usage}");
         let (_, invoices) = call(&app, Method::GET, Some(key), "/invoices", None).await;
@@ -882,6 +942,25 @@ async fn other_tenants_ids_are_not_found(app: TestApp) {
     )
     .await;
     assert_eq!(contact["tags"], json!(["lead"]), "{contact}");
+    let (_, drip) = call(
+        &app,
+        Method::GET,
+        Some(&a_key),
+        &format!("/drip-campaigns/{dc}"),
+        None,
+    )
+    .await;
+    assert_eq!(drip["status"], json!("active"), "{drip}");
+    assert_eq!(drip["steps"], json!([]), "{drip}");
+    let (_, enrolled) = call(
+        &app,
+        Method::GET,
+        Some(&a_key),
+        &format!("/drip-campaigns/{dc}/enrollments"),
+        None,
+    )
+    .await;
+    assert_eq!(enrolled["data"], json!([]), "{enrolled}");
     let (_, tried) = call(
         &app,
         Method::POST,
@@ -1203,6 +1282,11 @@ async fn the_spec_and_the_router_agree() {
         "/order-templates",
         "/order-templates/{status}/{lang}",
         "/commerce-endpoints",
+        "/drip-campaigns",
+        "/drip-campaigns/{id}",
+        "/drip-campaigns/{id}/steps",
+        "/drip-campaigns/{id}/enrollments",
+        "/drip-campaigns/{id}/stats",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }

@@ -771,6 +771,7 @@ impl Replay<'_> {
                     "orders" => entities::orders::Entity::find().count(db).await,
                     "contacts" => entities::contacts::Entity::find().count(db).await,
                     "invoices" => entities::invoices::Entity::find().count(db).await,
+                    "drip_steps" => entities::drip_steps::Entity::find().count(db).await,
                     other => return Err(format!("db {other}: unknown table")),
                 }
                 .map_err(|e| e.to_string())?;

@@ -9,6 +9,7 @@
 mod analytics;
 mod branding;
 mod contacts;
+mod drips;
 mod invoices;
 mod members;
 mod orders;
@@ -80,8 +81,8 @@ impl Caller {
         version = "1",
         description = "Automate paid access to your Telegram channels and groups: services, \
                        plans, members, grants, payments, stats, analytics, alerts, webhooks, promo codes, branding, \
-                       contacts, one-time codes over Telegram, usage, invoices, and orders with \
-                       packing notices. \
+                       contacts, one-time codes over Telegram, usage, invoices, orders with \
+                       packing notices, and drip campaigns. \
                        Authenticate with `Authorization: Bearer tg_live_…` (or `tg_test_…` for \
                        test data). Lists are paged with `cursor` and `limit`; every error is \
                        `{\"error\": {\"code\", \"message\", \"field\"}}`; every POST honours an \
@@ -104,6 +105,7 @@ impl Caller {
         (name = "plan", description = "Your platform plan: its limits and fee, and changing it"),
         (name = "invoices", description = "Bills to your contacts, paid in Telegram, and their reminders"),
         (name = "orders", description = "Orders, your customers' order messages in Telegram, their texts, and Shopify / WooCommerce receivers"),
+        (name = "drip-campaigns", description = "Timed sequences of messages to your contacts"),
     )
 )]
 struct ApiDoc;
@@ -168,6 +170,20 @@ pub fn routes() -> (Router<HttpState>, utoipa::openapi::OpenApi) {
             orders::list_commerce_endpoints,
             orders::create_commerce_endpoint
         ))
+        .routes(routes!(
+            drips::list_drip_campaigns,
+            drips::create_drip_campaign
+        ))
+        .routes(routes!(
+            drips::get_drip_campaign,
+            drips::update_drip_campaign
+        ))
+        .routes(routes!(drips::add_drip_step))
+        .routes(routes!(
+            drips::list_drip_enrollments,
+            drips::create_drip_enrollment
+        ))
+        .routes(routes!(drips::get_drip_stats))
         .split_for_parts()
 }
 
@@ -221,7 +237,7 @@ pub fn required_action(method: &Method, path: &str) -> Action {
         "services" if path.ends_with("/alerts") => Action::Alerts,
         "services" | "plans" | "promo-codes" => Action::Services,
         "branding" => Action::Branding,
-        "contacts" | "otp" => Action::Messaging,
+        "contacts" | "otp" | "drip-campaigns" => Action::Messaging,
         "plan" => Action::Billing,
         "invoices" | "invoice-reminders" => Action::Messaging,
         "orders" | "order-templates" | "commerce-endpoints" => Action::Messaging,
@@ -583,6 +599,7 @@ mod tests {
                     || path.starts_with("/invoice")
                     || path.starts_with("/order")
                     || path.starts_with("/commerce-endpoints")
+                    || path.starts_with("/drip-campaigns")
                 {
                     Action::Messaging
                 } else if path.ends_with("/grants") || path.starts_with("/members") {
