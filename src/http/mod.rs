@@ -101,7 +101,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/pay/cancel/{seller}", get(seller_pay_cancel))
         .route("/brand/{seller}/logo", get(brand_logo))
         .route("/commerce/{platform}/{token}", post(commerce::receive))
-        .route("/d/{send}/{button}", get(drip_click))
+        .route("/d/{send}/{button}/{signature}", get(drip_click))
         .with_state(state)
 }
 
@@ -540,12 +540,13 @@ async fn brand_logo(
         .into_response())
 }
 
-/// A drip step's button: counts the click (once per send) and sends the user on.
+/// A drip step's button: counts the click (once per send) and sends the user on. A link
+/// whose signature does not match is a 404, like one for no send.
 async fn drip_click(
     State(s): State<HttpState>,
-    Path((send, button)): Path<(i64, usize)>,
+    Path((send, button, signature)): Path<(i64, usize, String)>,
 ) -> Result<axum::response::Response, ApiError> {
-    let url = crate::messaging::drips::click(&s.ctx.db, s.ctx.now(), send, button)
+    let url = crate::messaging::drips::click(&s.ctx.db, s.ctx.now(), send, button, &signature)
         .await?
         .ok_or(ApiError::NotFound("no such link"))?;
     Ok(axum::response::Redirect::to(&url).into_response())

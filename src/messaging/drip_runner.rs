@@ -47,9 +47,11 @@ const POLL: Duration = Duration::from_millis(250);
 /// When a step Telegram could not take is tried again.
 const RETRY: chrono::Duration = chrono::Duration::seconds(30);
 
-/// The path of a drip button's click counter: `/d/<send>/<button>` redirects to the URL.
-pub fn click_path(send_id: i64, index: usize) -> String {
-    format!("/d/{send_id}/{index}")
+/// The path of a drip button's click counter: `/d/<send>/<button>/<signature>` redirects to
+/// the URL; the signature ([`drips::LinkKey`]) keeps anyone from counting a click on a send
+/// that is not theirs.
+pub fn click_path(key: &drips::LinkKey, send_id: i64, index: usize) -> String {
+    format!("/d/{send_id}/{index}/{}", key.sign(send_id, index))
 }
 
 async fn nap(shutdown: &Shutdown, d: Duration) -> bool {
@@ -85,6 +87,8 @@ pub async fn run(ctx: AppCtx, shutdown: Shutdown) {
 /// What a round knows of a campaign.
 struct Known {
     campaign: Campaign,
+    /// The key that signs the step's click links.
+    link_key: drips::LinkKey,
     steps: Vec<Step>,
     seller_name: String,
 }
@@ -99,6 +103,7 @@ async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usi
     }
     let n = batch.len();
     let mut known: HashMap<i64, Arc<Known>> = HashMap::new();
+    let mut link_key: Option<drips::LinkKey> = None;
     let me: Arc<str> = me.into();
     let mut inflight: JoinSet<ServiceResult<()>> = JoinSet::new();
     for e in batch {
@@ -130,8 +135,14 @@ async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usi
                     .await?
                     .map(|s| s.display_name)
                     .unwrap_or_default();
+                let link_key = match &link_key {
+                    Some(key) => key,
+                    None => link_key.insert(drips::link_key(&ctx.db, now).await?),
+                }
+                .clone();
                 let k = Arc::new(Known {
                     campaign,
+                    link_key,
                     steps,
                     seller_name,
                 });
@@ -228,7 +239,9 @@ async fn send(
         .into_iter()
         .enumerate()
         .filter_map(|(i, b)| {
-            let url = format!("{base}{}", click_path(send_id, i)).parse().ok()?;
+            let url = format!("{base}{}", click_path(&k.link_key, send_id, i))
+                .parse()
+                .ok()?;
             Some(vec![InlineKeyboardButton::url(b.text, url)])
         })
         .collect();

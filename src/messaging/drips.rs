@@ -11,20 +11,30 @@
 //! between the row and Telegram's answer loses that one step rather than repeating it).
 use std::collections::HashMap;
 
+use base64::{
+    Engine as _,
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+};
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use ring::rand::{SecureRandom, SystemRandom};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, OnConflict, Query},
 };
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use super::contacts::{self, Contact};
 use crate::{
     sellers::tenant::Tenant,
-    services::ServiceResult,
+    services::{
+        ServiceResult,
+        settings::{self, Setting},
+    },
     storage::{
-        Db,
+        Db, StorageError,
         entities::{access_orders, drip_campaigns, drip_enrollments, drip_sends, drip_steps},
     },
 };
@@ -1056,13 +1066,84 @@ pub async fn on_stop(db: &Db, now: DateTime<Utc>, seller_id: i64, user: i64) -> 
     Ok(())
 }
 
-/// A click on button `index` of send `send_id`: counted once per send. The button's URL.
+/// The setting that keeps the key signing drip click links (base64 of 32 random bytes).
+const LINK_KEY: Setting<String> = Setting {
+    key: "drip_link_key",
+    default: String::new,
+};
+
+/// Bytes of a click link's signature (a truncated HMAC-SHA256).
+const SIGNATURE_BYTES: usize = 12;
+
+/// The key that signs drip click links, so a link names its send and button and nobody can
+/// make a valid link for another send by counting. Made at random on first need and kept in
+/// the settings, so every replica and every restart signs alike.
+#[derive(Clone)]
+pub struct LinkKey(Vec<u8>);
+
+impl std::fmt::Debug for LinkKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkKey(***)")
+    }
+}
+
+impl LinkKey {
+    fn mac(&self, send_id: i64, index: usize) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(format!("drip-click:{send_id}:{index}").as_bytes());
+        mac
+    }
+
+    /// The signature of button `index` of send `send_id` (URL-safe base64).
+    pub fn sign(&self, send_id: i64, index: usize) -> String {
+        let tag = self.mac(send_id, index).finalize().into_bytes();
+        URL_SAFE_NO_PAD.encode(&tag[..SIGNATURE_BYTES])
+    }
+
+    /// Whether `signature` is the one of button `index` of send `send_id` (in constant time).
+    pub fn verify(&self, send_id: i64, index: usize, signature: &str) -> bool {
+        match URL_SAFE_NO_PAD.decode(signature) {
+            Ok(bytes) if bytes.len() == SIGNATURE_BYTES => self
+                .mac(send_id, index)
+                .verify_truncated_left(&bytes)
+                .is_ok(),
+            _ => false,
+        }
+    }
+}
+
+/// The key that signs click links: the stored one, or a new random one stored now.
+pub async fn link_key(db: &Db, now: DateTime<Utc>) -> ServiceResult<LinkKey> {
+    let stored = settings::get_or_init(db, now, &LINK_KEY, || {
+        let mut bytes = [0u8; 32];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .expect("the system's random source");
+        STANDARD.encode(bytes)
+    })
+    .await?;
+    let bytes = STANDARD
+        .decode(stored.trim())
+        .ok()
+        .filter(|b| b.len() >= 16)
+        .ok_or_else(|| StorageError::Corrupt(format!("setting {} is not a key", LINK_KEY.key)))?;
+    Ok(LinkKey(bytes))
+}
+
+/// A click on button `index` of send `send_id` through a link signed `signature`: counted
+/// once per send. The button's URL; none for a link that is not signed by [`link_key`] or
+/// names no button.
 pub async fn click(
     db: &Db,
     now: DateTime<Utc>,
     send_id: i64,
     index: usize,
+    signature: &str,
 ) -> ServiceResult<Option<String>> {
+    if !link_key(db, now).await?.verify(send_id, index, signature) {
+        return Ok(None);
+    }
     let Some(send) = drip_sends::Entity::find_by_id(send_id).one(db).await? else {
         return Ok(None);
     };

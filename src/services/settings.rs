@@ -78,6 +78,37 @@ where
     Ok(())
 }
 
+/// A setting's value, made by `make` and stored when none is stored yet. Concurrent callers
+/// (other replicas included) all read the one value that was stored first.
+pub async fn get_or_init<T>(
+    db: &crate::storage::Db,
+    now: DateTime<Utc>,
+    setting: &Setting<T>,
+    make: impl FnOnce() -> T,
+) -> ServiceResult<T>
+where
+    T: Serialize + DeserializeOwned,
+{
+    if let Some(row) = settings::Entity::find_by_id(setting.key).one(db).await? {
+        return setting.parse(Some(&row.value));
+    }
+    let json = serde_json::to_string(&make())
+        .map_err(|e| StorageError::Corrupt(format!("setting {}: {e}", setting.key)))?;
+    settings::Entity::insert(settings::ActiveModel {
+        key: Set(setting.key.to_owned()),
+        value: Set(json),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(settings::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    get(db, setting).await
+}
+
 /// How long processed Telegram update ids are remembered for de-duplication, in hours.
 pub const UPDATE_DEDUPE_HOURS: Setting<i64> = Setting {
     key: "update_dedupe_hours",

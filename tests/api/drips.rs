@@ -176,6 +176,21 @@ async fn steps_arrive_after_their_delays(backend: Backend) {
         assert!(r.status().is_redirection(), "{}", r.status());
         assert_eq!(r.headers()["location"], "https://example.com/guide");
     }
+    // A link is only good with its signature: another send's id, another button or a made-up
+    // signature under it leads nowhere and counts nothing.
+    let (head, signature) = link.rsplit_once('/').unwrap();
+    let (head, button) = head.rsplit_once('/').unwrap();
+    let (base, send) = head.rsplit_once('/').unwrap();
+    let send: i64 = send.parse().unwrap();
+    for forged in [
+        format!("{base}/{}/{button}/{signature}", send + 1),
+        format!("{base}/{send}/1/{signature}"),
+        format!("{base}/{send}/{button}/AAAAAAAAAAAAAAAA"),
+        format!("{base}/{send}/{button}"),
+    ] {
+        let r = no_follow.get(&forged).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{forged}");
+    }
     let s = stats(&app, k, &dc).await;
     assert_eq!(s["steps"][0]["sent"], json!(1), "{s}");
     assert_eq!(s["steps"][0]["clicks"], json!(1), "{s}");
@@ -343,6 +358,97 @@ async fn triggers_on_sqlite() {
 #[tokio::test]
 async fn triggers_on_postgres() {
     triggers_enrol(Backend::Postgres).await;
+}
+
+/// A purchase enrols in the seller's `purchase` campaigns (live only, once however often the
+/// buyer pays), and the end of a membership, found by the seller's sweep, enrols in `expiry`
+/// campaigns.
+async fn purchase_and_expiry_enrol(backend: Backend) {
+    let (clock, shared) = clock();
+    let Some(app) = spawn_app_with(backend, |o| o.clock = shared).await else {
+        return;
+    };
+    let shop = shop(&app, "Sam").await;
+    let key = key_from_bot(&app, shop.sam, "live", "crm").await;
+    let k = Some(key.as_str());
+    let bought = campaign(
+        &app,
+        k,
+        json!({"name": "Thanks", "trigger": "purchase"}),
+        &[json!({"delay_seconds": 30, "text": "Thank you for joining Sam VIP"})],
+    )
+    .await;
+    let ended = campaign(
+        &app,
+        k,
+        json!({"name": "Win back", "trigger": "expiry"}),
+        &[json!({"delay_seconds": 60, "text": "We miss you at Sam VIP"})],
+    )
+    .await;
+    let bob = app.started_user("Bob", "en").await;
+    let bill = invoice(&app, &shop, bob, 1).await;
+    app.emu()
+        .pay_invoice(bob, bob, bill.message_id)
+        .await
+        .unwrap();
+    wait_contains(&app, bob, "Payment received", 1).await;
+    app.finish_jobs().await;
+    let enrolled = |dc: String| {
+        let app = &app;
+        async move {
+            let (status, list) = call(
+                app,
+                Method::GET,
+                k,
+                &format!("/drip-campaigns/{dc}/enrollments"),
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{list}");
+            list["data"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(enrolled(bought.clone()).await, 1);
+    assert_eq!(enrolled(ended.clone()).await, 0);
+    clock.advance(Duration::seconds(31));
+    wait_contains(&app, bob, "Thank you for joining Sam VIP", 1).await;
+
+    // The plan runs out (30 days, no grace): the sweep removes Bob and enrols him once.
+    clock.advance(Duration::days(31));
+    for _ in 0..2 {
+        tollgate::sellers::sweep::sweep(app.db(), app.h.app.ctx.now())
+            .await
+            .unwrap();
+        app.finish_jobs().await;
+    }
+    assert_eq!(enrolled(ended.clone()).await, 1);
+    clock.advance(Duration::seconds(61));
+    wait_contains(&app, bob, "We miss you at Sam VIP", 1).await;
+
+    // He buys again: already enrolled in the purchase campaign, so nothing comes twice.
+    let bill = invoice(&app, &shop, bob, 2).await;
+    app.emu()
+        .pay_invoice(bob, bob, bill.message_id)
+        .await
+        .unwrap();
+    wait_contains(&app, bob, "Payment received", 2).await;
+    app.finish_jobs().await;
+    clock.advance(Duration::seconds(31));
+    a_while().await;
+    assert_eq!(enrolled(bought).await, 1);
+    assert_eq!(count(&app, bob, "Thank you for joining Sam VIP"), 1);
+    assert_eq!(count(&app, bob, "We miss you at Sam VIP"), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn purchase_and_expiry_on_sqlite() {
+    purchase_and_expiry_enrol(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn purchase_and_expiry_on_postgres() {
+    purchase_and_expiry_enrol(Backend::Postgres).await;
 }
 
 async fn nobody_gets_a_step_twice(backend: Backend) {
