@@ -336,8 +336,10 @@ async fn user_command(
         UserCommand::Branding => seller(&ctx, &me, from, SellerCommand::Branding).await,
         UserCommand::Stop => crate::messaging::bot::stop_list(&ctx, &user).await,
         UserCommand::Plan => seller(&ctx, &me, from, SellerCommand::Plan).await,
-        UserCommand::Drips => crate::messaging::bot::drips_command(&ctx, &user, "").await,
-        UserCommand::Drip(a) => crate::messaging::bot::drips_command(&ctx, &user, &a).await,
+        UserCommand::Drips => crate::messaging::bot::drips_command(&ctx, &user, "", None).await,
+        UserCommand::Drip(a) => {
+            crate::messaging::bot::drips_command(&ctx, &user, &a, msg.reply_to_message()).await
+        }
         UserCommand::Cancel => seller(&ctx, &me, from, SellerCommand::Cancel).await,
         UserCommand::Invoice(a) => {
             crate::messaging::bot_invoices::command(&ctx, &user, a.trim()).await

@@ -251,7 +251,14 @@ pub fn parse_delay(s: &str) -> Option<i64> {
 
 /// `/drips` and `/drip …`: a seller's drip campaigns (live mode) with their numbers, and the
 /// short commands that make and run them.
-pub(crate) async fn drips_command(ctx: &AppCtx, user: &User, args: &str) -> HandlerResult {
+/// A `/drip step` that answers a photo, video or document takes that media (and its caption
+/// unless the command gives a text).
+pub(crate) async fn drips_command(
+    ctx: &AppCtx,
+    user: &User,
+    args: &str,
+    reply: Option<&Message>,
+) -> HandlerResult {
     let locale = locale_of_user(ctx, user);
     let Some(s) = crate::sellers::catalog::seller_of_user(&ctx.db, user.id).await? else {
         return say(ctx, user.id, tr(locale, "drip-not-seller", &[]), None).await;
@@ -266,13 +273,8 @@ pub(crate) async fn drips_command(ctx: &AppCtx, user: &User, args: &str) -> Hand
     let text = match verb {
         "" | "list" => drip_list(ctx, locale, t).await?,
         "new" => {
-            let (first, name) = rest.split_once(' ').unwrap_or((rest, ""));
-            let (trigger, tag, name) = match first.strip_prefix("tag:") {
-                Some(tag) => ("tag_added", Some(tag), name),
-                None if drips::Trigger::parse(first).is_some() => (first, None, name),
-                None => ("manual", None, rest),
-            };
-            match drips::NewCampaign::check(name, trigger, tag, None) {
+            let new = NewArgs::parse(rest);
+            match drips::NewCampaign::check(new.name, new.trigger, new.tag, new.goal) {
                 Err(e) => drip_bad(locale, &e),
                 Ok(new) => match drips::create(&ctx.db, ctx.now(), t, new).await? {
                     Err(e) => drip_bad(locale, &e),
@@ -285,18 +287,21 @@ pub(crate) async fn drips_command(ctx: &AppCtx, user: &User, args: &str) -> Hand
             }
         }
         "step" => {
-            let mut parts = rest.splitn(3, ' ');
-            let (id, delay, body) = (
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or("").trim(),
-            );
+            let (id, rest) = first_word(rest);
+            let (delay, body) = first_word(rest);
             match drip_of(ctx, t, id).await? {
                 None => tr(locale, "drip-unknown", &[("id", id.to_owned())]),
                 Some(c) => {
+                    let step = StepArgs::parse(body, reply);
                     let checked = match parse_delay(delay) {
                         None => Err(drips::BadDrip::Delay),
-                        Some(secs) => drips::NewStep::check(secs, body, None, vec![], None),
+                        Some(secs) => drips::NewStep::check(
+                            secs,
+                            &step.text,
+                            step.media.as_ref().map(|(k, f)| (k.as_str(), f.as_str())),
+                            step.buttons,
+                            step.condition,
+                        ),
                     };
                     match checked {
                         Err(e) => drip_bad(locale, &e),
@@ -316,6 +321,42 @@ pub(crate) async fn drips_command(ctx: &AppCtx, user: &User, args: &str) -> Hand
                 }
             }
         }
+        "enrol" | "enroll" => {
+            let (id, who) = first_word(rest);
+            match drip_of(ctx, t, id).await? {
+                None => tr(locale, "drip-unknown", &[("id", id.to_owned())]),
+                Some(c) => {
+                    let who = who.trim();
+                    let contact = match contacts::parse_id(who) {
+                        Some(cid) => contacts::get(&ctx.db, t, cid).await?,
+                        None => match who.parse::<i64>() {
+                            Ok(user) if user > 0 => contacts::by_user(&ctx.db, t, user).await?,
+                            _ => None,
+                        },
+                    };
+                    match contact {
+                        None => tr(locale, "drip-enrol-unknown", &[("who", who.to_owned())]),
+                        Some(contact) => {
+                            let (_, fresh) =
+                                drips::enroll(&ctx.db, ctx.now(), &c, &contact).await?;
+                            let key = if fresh {
+                                "drip-enrolled"
+                            } else {
+                                "drip-enrolled-already"
+                            };
+                            tr(
+                                locale,
+                                key,
+                                &[
+                                    ("who", contacts::public_id(contact.id)),
+                                    ("name", c.name.clone()),
+                                ],
+                            )
+                        }
+                    }
+                }
+            }
+        }
         "pause" | "resume" => match drip_of(ctx, t, rest).await? {
             None => tr(locale, "drip-unknown", &[("id", rest.to_owned())]),
             Some(c) => {
@@ -331,6 +372,121 @@ pub(crate) async fn drips_command(ctx: &AppCtx, user: &User, args: &str) -> Hand
         _ => tr(locale, "drip-usage", &[]),
     };
     say(ctx, user.id, text, None).await
+}
+
+/// The first word of `s` and the rest (any whitespace, newlines included, separates them).
+fn first_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], s[i..].trim_start()),
+        None => (s, ""),
+    }
+}
+
+/// `/drip new [TRIGGER|tag:TAG] [goal:paid] NAME`.
+#[derive(Debug, PartialEq, Eq)]
+struct NewArgs<'a> {
+    trigger: &'a str,
+    tag: Option<&'a str>,
+    goal: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> NewArgs<'a> {
+    fn parse(mut rest: &'a str) -> Self {
+        let mut new = NewArgs {
+            trigger: drips::Trigger::Manual.as_str(),
+            tag: None,
+            goal: None,
+            name: "",
+        };
+        let (mut trigger_seen, mut goal_seen) = (false, false);
+        loop {
+            let (word, after) = first_word(rest);
+            if let Some(goal) = word.strip_prefix("goal:").filter(|_| !goal_seen) {
+                new.goal = Some(goal);
+                goal_seen = true;
+            } else if let Some(tag) = word.strip_prefix("tag:").filter(|_| !trigger_seen) {
+                new.trigger = drips::Trigger::TagAdded.as_str();
+                new.tag = Some(tag);
+                trigger_seen = true;
+            } else if !trigger_seen && drips::Trigger::parse(word).is_some() {
+                new.trigger = word;
+                trigger_seen = true;
+            } else {
+                break;
+            }
+            rest = after;
+        }
+        new.name = rest.trim();
+        new
+    }
+}
+
+/// A `/drip step` body: `if:paid`, `if:not_paid` or `if:tag:TAG` first (optional), then the
+/// text, whose last lines of the form `Label | https://…` are its buttons; the media of the
+/// message the command answers.
+#[derive(Debug, PartialEq, Eq)]
+struct StepArgs<'a> {
+    condition: Option<&'a str>,
+    text: String,
+    media: Option<(String, String)>,
+    buttons: Vec<drips::Button>,
+}
+
+impl<'a> StepArgs<'a> {
+    fn parse(body: &'a str, reply: Option<&Message>) -> Self {
+        let (first, after) = first_word(body);
+        let (condition, body) = match first.strip_prefix("if:") {
+            Some(c) => (Some(c), after),
+            None => (None, body),
+        };
+        let mut lines: Vec<&str> = body.lines().collect();
+        let mut buttons = Vec::new();
+        while let Some(last) = lines.last() {
+            let Some((label, url)) = last.split_once('|') else {
+                break;
+            };
+            let url = url.trim();
+            if !["https://", "http://", "tg://"]
+                .iter()
+                .any(|p| url.starts_with(p))
+            {
+                break;
+            }
+            buttons.push(drips::Button {
+                text: label.trim().to_owned(),
+                url: url.to_owned(),
+            });
+            lines.pop();
+        }
+        buttons.reverse();
+        let mut text = lines.join("\n").trim().to_owned();
+        let media = reply.and_then(media_of);
+        if let Some(caption) = reply.and_then(|m| m.caption()).filter(|_| text.is_empty()) {
+            text = caption.to_owned();
+        }
+        StepArgs {
+            condition,
+            text,
+            media,
+            buttons,
+        }
+    }
+}
+
+/// The kind and file id of a message's photo (the largest size), video or document.
+fn media_of(m: &Message) -> Option<(String, String)> {
+    let (kind, file) = if let Some(p) = m.photo().and_then(|sizes| sizes.last()) {
+        (drips::MediaKind::Photo, p.file.id.0.clone())
+    } else if let Some(v) = m.video() {
+        (drips::MediaKind::Video, v.file.id.0.clone())
+    } else if let Some(d) = m.document() {
+        (drips::MediaKind::Document, d.file.id.0.clone())
+    } else {
+        return None;
+    };
+    Some((kind.as_str().to_owned(), file))
 }
 
 async fn drip_of(
@@ -425,6 +581,45 @@ mod tests {
         }
         assert_eq!(fmt_delay(600), "10m");
         assert_eq!(fmt_delay(90), "90s");
+    }
+
+    #[test]
+    fn drip_commands_read_their_options() {
+        let n = NewArgs::parse("purchase goal:paid Thank you");
+        assert_eq!(
+            n,
+            NewArgs {
+                trigger: "purchase",
+                tag: None,
+                goal: Some("paid"),
+                name: "Thank you"
+            }
+        );
+        let n = NewArgs::parse("tag:vip  VIP welcome");
+        assert_eq!(
+            (n.trigger, n.tag, n.name),
+            ("tag_added", Some("vip"), "VIP welcome")
+        );
+        // A name that happens to start like a trigger after one was given stays the name.
+        let n = NewArgs::parse("expiry expiry reminder");
+        assert_eq!((n.trigger, n.name), ("expiry", "expiry reminder"));
+        assert_eq!(NewArgs::parse("Welcome").trigger, "manual");
+
+        let s = StepArgs::parse(
+            "if:tag:vip Hello!\nSee the guide.\nGuide | https://example.com/g\nShop | tg://resolve?domain=x",
+            None,
+        );
+        assert_eq!(s.condition, Some("tag:vip"));
+        assert_eq!(s.text, "Hello!\nSee the guide.");
+        let labels: Vec<&str> = s.buttons.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(labels, ["Guide", "Shop"]);
+        // A line with a bar but no link is text.
+        let s = StepArgs::parse("Prices | from 5 EUR", None);
+        assert_eq!(
+            (s.text.as_str(), s.buttons.len()),
+            ("Prices | from 5 EUR", 0)
+        );
+        assert_eq!(first_word("7\n2h text"), ("7", "2h text"));
     }
 
     #[test]

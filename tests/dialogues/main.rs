@@ -772,6 +772,9 @@ impl Replay<'_> {
                     "contacts" => entities::contacts::Entity::find().count(db).await,
                     "invoices" => entities::invoices::Entity::find().count(db).await,
                     "drip_steps" => entities::drip_steps::Entity::find().count(db).await,
+                    "drip_enrollments" => {
+                        entities::drip_enrollments::Entity::find().count(db).await
+                    }
                     other => return Err(format!("db {other}: unknown table")),
                 }
                 .map_err(|e| e.to_string())?;
