@@ -354,11 +354,25 @@ pub async fn list(
     t: Tenant,
     after: Option<i64>,
     limit: u64,
+    only: &OrderFilter,
 ) -> ServiceResult<Page<Order>> {
-    let mut rows = seller_orders::Entity::find()
+    let mut q = seller_orders::Entity::find()
         .filter(seller_orders::Column::SellerId.eq(t.seller_id))
         .filter(seller_orders::Column::Livemode.eq(t.livemode))
-        .filter(seller_orders::Column::Id.gt(after.unwrap_or(0)))
+        .filter(seller_orders::Column::Id.gt(after.unwrap_or(0)));
+    if let Some(st) = only.status {
+        q = q.filter(seller_orders::Column::Status.eq(st.as_str()));
+    }
+    if let Some(p) = &only.platform {
+        q = q.filter(seller_orders::Column::Platform.eq(p.as_str()));
+    }
+    if let Some(c) = only.contact_id {
+        q = q.filter(seller_orders::Column::ContactId.eq(c));
+    }
+    if let Some(u) = only.user_id {
+        q = q.filter(seller_orders::Column::UserId.eq(u));
+    }
+    let mut rows = q
         .order_by_asc(seller_orders::Column::Id)
         .limit(limit + 1)
         .all(db)
@@ -366,6 +380,15 @@ pub async fn list(
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok(Page { rows, more })
+}
+
+/// Which of the tenant's orders a list holds; every field given must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub status: Option<Status>,
+    pub platform: Option<String>,
+    pub contact_id: Option<i64>,
+    pub user_id: Option<i64>,
 }
 
 /// The changes an order went through, oldest first.

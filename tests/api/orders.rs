@@ -341,6 +341,42 @@ async fn orders_move_and_customers_hear_of_it(backend: Backend) {
     let (st, reset) = call(&app, Method::DELETE, k, path, None).await;
     assert_eq!(st, StatusCode::OK, "{reset}");
     assert_eq!(reset["custom"], json!(false));
+
+    // Lists narrow by status, platform and customer; a bad filter is a 422 naming it.
+    let ids = |v: &Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["external_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let bob_contact = order["contact_id"].as_str().unwrap();
+    for (query, want) in [
+        ("", vec!["A-1", "R-1"]),
+        ("?platform=my-shop", vec!["A-1", "R-1"]),
+        ("?platform=shopify", vec![]),
+        (&format!("?telegram_user_id={ivan}"), vec!["R-1"]),
+        (&format!("?contact_id={bob_contact}"), vec!["A-1"]),
+        (
+            &format!("?status=shipped&telegram_user_id={ivan}"),
+            vec!["R-1"],
+        ),
+        (&format!("?status=new&telegram_user_id={ivan}"), vec![]),
+    ] {
+        let (st, list) = call(&app, Method::GET, k, &format!("/orders{query}"), None).await;
+        assert_eq!(st, StatusCode::OK, "{query}: {list}");
+        assert_eq!(ids(&list), want, "{query}");
+    }
+    for (query, bad) in [
+        ("?status=lost", "status"),
+        ("?contact_id=42", "contact_id"),
+        ("?platform=", "platform"),
+    ] {
+        let (st, refused) = call(&app, Method::GET, k, &format!("/orders{query}"), None).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {refused}");
+        assert_eq!(field(&refused), bad, "{query}");
+    }
     app.stop().await;
 }
 

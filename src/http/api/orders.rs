@@ -200,15 +200,75 @@ fn start_link(s: &HttpState, caller: &Caller) -> String {
     }
 }
 
-#[utoipa::path(get, path = "/orders", tag = "orders", params(PageParams),
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderParams {
+    /// `next_cursor` of the page before; none for the first page.
+    pub cursor: Option<String>,
+    /// Rows per page, 1 to 100 (50 unless given).
+    pub limit: Option<u64>,
+    /// Only orders in this status: `new`, `confirmed`, `packing`, `shipped`, `delivered` or
+    /// `cancelled`.
+    pub status: Option<String>,
+    /// Only orders from this platform (`shopify`, `woocommerce`, or your own name for it).
+    pub platform: Option<String>,
+    /// Only this contact's orders (`ct_…`).
+    pub contact_id: Option<String>,
+    /// Only this Telegram user's orders.
+    pub telegram_user_id: Option<i64>,
+}
+
+impl OrderParams {
+    fn filter(&self) -> Result<orders::OrderFilter, ApiError> {
+        let status = match self.status.as_deref() {
+            None => None,
+            Some(st) => Some(orders::Status::parse(st).ok_or_else(|| {
+                ApiError::invalid(
+                    "status",
+                    "status is new, confirmed, packing, shipped, delivered or cancelled",
+                )
+            })?),
+        };
+        let platform = match self.platform.as_deref().map(str::trim) {
+            None => None,
+            Some(p) if p.is_empty() || p.len() > orders::PLATFORM_MAX => {
+                return Err(ApiError::invalid(
+                    "platform",
+                    "platform is 1 to 32 characters",
+                ));
+            }
+            Some(p) => Some(p.to_owned()),
+        };
+        let contact_id = match self.contact_id.as_deref() {
+            None => None,
+            Some(c) => Some(contacts::parse_id(c).ok_or_else(|| {
+                ApiError::invalid("contact_id", "contact_id is a contact's id (ct_…)")
+            })?),
+        };
+        Ok(orders::OrderFilter {
+            status,
+            platform,
+            contact_id,
+            user_id: self.telegram_user_id,
+        })
+    }
+}
+
+/// The orders, oldest first, optionally only those of one status, platform or customer.
+#[utoipa::path(get, path = "/orders", tag = "orders", params(OrderParams),
     responses((status = 200, body = OrderList), (status = 422, body = ErrorBody)))]
 pub async fn list_orders(
     State(s): State<HttpState>,
     Extension(caller): Extension<Caller>,
-    ApiQuery(q): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<OrderParams>,
 ) -> Result<Json<OrderList>, ApiError> {
-    let (after, limit) = q.parse()?;
-    let page = orders::list(&s.ctx.db, caller.tenant(), after, limit).await?;
+    let only = q.filter()?;
+    let (after, limit) = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .parse()?;
+    let page = orders::list(&s.ctx.db, caller.tenant(), after, limit, &only).await?;
     let next_cursor = if page.more {
         page.rows.last().map(|o| o.id.to_string())
     } else {
