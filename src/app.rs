@@ -116,7 +116,7 @@ fn job_runner(
     let (dunning_app, plan_app) = (app.clone(), app.clone());
     let (invoice_send_app, invoice_remind_app, invoice_paid_app) =
         (app.clone(), app.clone(), app.clone());
-    let order_app = app.clone();
+    let (order_app, invoice_refund_app) = (app.clone(), app.clone());
     JobRunner::builder()
         .handle(crate::messaging::orders::MESSAGE_JOB, move |job| {
             crate::messaging::order_notify::run(order_app.clone(), job)
@@ -168,6 +168,9 @@ fn job_runner(
         })
         .handle(crate::messaging::invoices::PAID_JOB, move |job| {
             crate::messaging::invoice_notify::run_job(invoice_paid_app.clone(), job)
+        })
+        .handle(crate::messaging::invoices::REFUND_JOB, move |job| {
+            crate::messaging::invoice_notify::run_job(invoice_refund_app.clone(), job)
         })
         .handle(PRUNE_UPDATES_JOB, move |_job| {
             let (db, clock) = (prune_db.clone(), prune_clock.clone());

@@ -58,3 +58,5 @@ inv-schedule =
     Change them: /invoice reminders -3 0 1 7, or /invoice reminders none
 inv-schedule-set = ✅ Reminders for new invoices: { $days }
 inv-schedule-bad = Reminders: up to 6 different whole days from -30 to 60, like: /invoice reminders -3 0 1 7
+inv-refunded-paid = ↩️ Invoice { $id } from { $seller } was already paid, so your second payment of { $amount } has been refunded.
+inv-refunded-unpaid = ↩️ Invoice { $id } from { $seller } could not take your payment of { $amount }, so it has been refunded.

@@ -58,3 +58,5 @@ inv-schedule =
     Изменить: /invoice reminders -3 0 1 7 или /invoice reminders none
 inv-schedule-set = ✅ Напоминания для новых счетов: { $days }
 inv-schedule-bad = Напоминания: до 6 разных целых дней от -30 до 60, например: /invoice reminders -3 0 1 7
+inv-refunded-paid = ↩️ Счёт { $id } от { $seller } уже был оплачен, поэтому ваш второй платёж на { $amount } возвращён.
+inv-refunded-unpaid = ↩️ Счёт { $id } от { $seller } не смог принять ваш платёж на { $amount }, поэтому он возвращён.

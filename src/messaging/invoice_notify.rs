@@ -1,7 +1,8 @@
 //! The invoices' edge to Telegram and Stripe: the invoice message with its pay buttons and the
 //! stop button ([`SEND_JOB`]), the reminders ([`REMIND_JOB`]), the receipt and the seller's
-//! notice ([`PAID_JOB`]), the Stars invoice and the Checkout Session a pay button opens, and
-//! the Stripe events that pay an invoice by card.
+//! notice ([`PAID_JOB`]), the refund of a payment an invoice could not take ([`REFUND_JOB`]),
+//! the Stars invoice and the Checkout Session a pay button opens, and the Stripe events that
+//! pay an invoice by card.
 //!
 //! The jobs run through the outbox, so sends are paced, retried on 429 and 5xx, and survive a
 //! crash; each asks again at send time whether the invoice is still unpaid and whether the
@@ -18,17 +19,20 @@ use stripe_checkout::{
         CreateCheckoutSessionPaymentIntentDataTransferData, ProductData,
     },
 };
+use stripe_core::refund::CreateRefund;
 use stripe_types::Currency;
 use stripe_webhook::{Event, EventObject};
 use teloxide::{
     payloads::SendMessageSetters,
     prelude::*,
-    types::{InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice},
+    types::{InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, TelegramTransactionId},
 };
 
 use super::{
     contacts,
-    invoices::{self, Invoice, PAID_JOB, Paid, Payment, REMIND_JOB, SEND_JOB, Status, Via},
+    invoices::{
+        self, Invoice, PAID_JOB, Paid, Payment, REFUND_JOB, REMIND_JOB, SEND_JOB, Status, Via,
+    },
     notify::{stop_button, tr},
     usage::{self, Metric},
 };
@@ -191,6 +195,7 @@ pub async fn run_job(
             send(ctx, id, Some(offset)).await
         }
         PAID_JOB => paid_notice(ctx, id).await,
+        REFUND_JOB => refund(ctx, id, &payload).await,
         other => Err(JobError::Permanent(format!("not an invoice job: {other}"))),
     }
 }
@@ -568,6 +573,102 @@ pub async fn apply_stripe(
         Err(e) => {
             events::release(&ctx.db, EventSource::Stripe, event_id).await?;
             Err(e.into())
+        }
+    }
+}
+
+/// Gives back a payment the invoice could not take (paid another way meanwhile, voided, or
+/// not its amount) on the account that took it, then tells the customer. A retried job
+/// refunds once: the Stripe refund carries an idempotency key of the PaymentIntent, and
+/// Telegram answers a repeated Star refund `CHARGE_ALREADY_REFUNDED`.
+async fn refund(ctx: &AppCtx, id: i64, payload: &serde_json::Value) -> Result<(), JobError> {
+    let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let reference = text("reference").ok_or_else(|| JobError::Permanent("no reference".into()))?;
+    let amount = payload.get("amount").and_then(|v| v.as_i64()).unwrap_or(0);
+    let currency = text("currency").unwrap_or_default().to_ascii_uppercase();
+    let Some(inv) = invoices::by_id(&ctx.db, id).await.map_err(retry)? else {
+        return Err(JobError::Permanent(format!("no invoice {id} to refund")));
+    };
+    let Some(seller) = catalog::seller(&ctx.db, inv.seller_id)
+        .await
+        .map_err(retry)?
+    else {
+        return Err(JobError::Permanent(format!("no seller {}", inv.seller_id)));
+    };
+    match text("via").as_deref() {
+        Some("stars") => {
+            let req = ctx.tg.bot().refund_star_payment(
+                UserId(inv.user_id as u64),
+                TelegramTransactionId(reference.clone()),
+            );
+            match ctx.tg.call(req).await {
+                Ok(_) => {}
+                Err(TgError::Rejected(e)) if e.to_string().contains("CHARGE_ALREADY_REFUNDED") => {}
+                Err(e) if e.is_transient() => return Err(retry(e)),
+                Err(e) => return Err(JobError::Permanent(format!("Telegram: {e}"))),
+            }
+        }
+        Some("card") => {
+            let mode = text("account")
+                .as_deref()
+                .and_then(PayMode::parse)
+                .unwrap_or(PayMode::Platform);
+            let client = card::account_client(ctx, &seller, mode).map_err(retry)?;
+            let key = IdempotencyKey::new(format!("invoice-refund-{reference}"))
+                .map_err(|e| JobError::Permanent(e.to_string()))?;
+            let mut req = CreateRefund::new().payment_intent(reference.as_str());
+            if mode == PayMode::Connect {
+                // The charge went to the seller's account: take the transfer and the fee back.
+                req = req.reverse_transfer(true).refund_application_fee(true);
+            }
+            req.customize()
+                .request_strategy(RequestStrategy::Idempotent(key))
+                .send(&client)
+                .await
+                .map_err(|e| retry(card::stripe_err(e)))?;
+        }
+        other => return Err(JobError::Permanent(format!("cannot refund via {other:?}"))),
+    }
+    let given_back = price(amount, &currency);
+    crate::sellers::audit::record(
+        &ctx.db,
+        ctx.now(),
+        seller.id,
+        crate::sellers::audit::SYSTEM,
+        "refund",
+        Some(inv.user_id),
+        format!(
+            "invoice {}: a second payment {reference} of {given_back} was refunded",
+            invoices::public_id(inv.id)
+        ),
+    )
+    .await
+    .map_err(retry)?;
+    let locale = locale_of(ctx, inv.user_id).await.map_err(retry)?;
+    let key = match invoices::status_of(&inv) {
+        Status::Paid => "inv-refunded-paid",
+        _ => "inv-refunded-unpaid",
+    };
+    let told = tr(
+        locale,
+        key,
+        &[
+            ("id", invoices::public_id(inv.id)),
+            ("seller", seller.display_name.clone()),
+            ("amount", given_back),
+        ],
+    );
+    let chat = ChatId(inv.user_id);
+    match ctx
+        .tg
+        .send(chat, ctx.tg.bot().send_message(chat, told))
+        .await
+    {
+        Ok(_) | Err(TgError::Unreachable(_)) => Ok(()),
+        Err(e) if e.is_transient() => Err(retry(e)),
+        Err(e) => {
+            tracing::warn!(error = %e, invoice = inv.id, "could not tell a customer of a refund");
+            Ok(())
         }
     }
 }

@@ -42,6 +42,9 @@ pub const SEND_JOB: &str = "invoice_send";
 pub const REMIND_JOB: &str = "invoice_remind";
 /// The receipt to the customer and the notice to the seller's owner (`{"invoice": id}`).
 pub const PAID_JOB: &str = "invoice_paid";
+/// Gives back a payment the invoice could not take, and tells the customer (`{"invoice": id,
+/// "via": "stars"|"card", "reference": …, "amount": …, "currency": …, "account": …}`).
+pub const REFUND_JOB: &str = "invoice_refund";
 /// Lines an invoice may have.
 pub const LINES_MAX: usize = 20;
 /// Characters of a line's description.
@@ -582,7 +585,8 @@ pub enum Paid {
     /// This payment was applied before (a retried or duplicated event): nothing changes.
     Duplicate,
     /// The invoice could not take it (another payment paid it, it was voided, the amount or
-    /// currency differ): nothing changes; the money is the seller's to return.
+    /// currency differ): the invoice does not change, and a refund of this payment is queued
+    /// ([`REFUND_JOB`], once per payment).
     Refused(Box<Invoice>),
 }
 
@@ -608,7 +612,7 @@ pub async fn pay(
             currency = payment.currency,
             "a payment that does not match its invoice"
         );
-        return Ok(Some(Paid::Refused(Box::new(inv))));
+        return refuse(db, now, inv, &payment).await.map(Some);
     }
     let (fee, net) = crate::sellers::split_fee(inv.total_minor, payment.fee_percent);
     let txn = db.begin().await?;
@@ -649,7 +653,7 @@ pub async fn pay(
             reference = payment.reference,
             "a payment for an invoice that is not payable"
         );
-        return Ok(Some(Paid::Refused(Box::new(now_inv))));
+        return refuse(db, now, now_inv, &payment).await.map(Some);
     }
     let paid = invoices::Entity::find_by_id(inv.id)
         .one(&txn)
@@ -669,6 +673,31 @@ pub async fn pay(
     jobs::enqueue(&txn, now, notice).await?;
     txn.commit().await?;
     Ok(Some(Paid::Paid(Box::new(paid))))
+}
+
+/// A payment the invoice cannot take: its refund is queued, once per payment (the job's key
+/// is the payment's reference, so a redelivered event queues nothing more).
+async fn refuse(
+    db: &Db,
+    now: DateTime<Utc>,
+    inv: Invoice,
+    payment: &Payment<'_>,
+) -> ServiceResult<Paid> {
+    let mut refund = NewJob::now(
+        REFUND_JOB,
+        serde_json::json!({
+            "invoice": inv.id,
+            "via": payment.via.as_str(),
+            "reference": payment.reference,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "account": inv.paid_to,
+        }),
+        now,
+    );
+    refund.dedupe_key = Some(format!("{REFUND_JOB}:{}", payment.reference));
+    jobs::enqueue(db, now, refund).await?;
+    Ok(Paid::Refused(Box::new(inv)))
 }
 
 fn is_unique_violation(e: &sea_orm::DbErr) -> bool {

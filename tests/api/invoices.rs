@@ -369,6 +369,68 @@ async fn a_card_invoice_is_paid_once_however_often_its_event_arrives(backend: Ba
     let dup = outcomes.iter().filter(|o| **o == Paid::Duplicate).count();
     assert_eq!((paid, dup), (1, 7), "{outcomes:?}");
     assert_eq!(events_of(&app, "invoice.paid").await, 2);
+
+    // Voided while Bob was on the card page: the payment that comes after cannot pay it, so
+    // it is refunded on the account that took it, once however often its event arrives, and
+    // Bob is told. The invoice stays void.
+    let (_, third) = call(
+        &app,
+        Method::POST,
+        k,
+        "/invoices",
+        Some(
+            json!({"telegram_user_id": bob, "currency": "eur", "due_date": in_a_month(),
+            "lines": [{"description": "Business cards", "unit_amount": 700}]}),
+        ),
+    )
+    .await;
+    let third_id = third["id"].as_str().unwrap().to_owned();
+    wait_contains(&app, bob, &format!("Invoice {third_id}"), 1).await;
+    press(&app, bob, "💳 Pay €7.00").await;
+    wait_contains(&app, bob, "secure Stripe page", 2).await;
+    let page = stripe
+        .checkout_sessions()
+        .pop()
+        .expect("a checkout session");
+    assert_eq!(page["amount_total"], json!(700), "{page}");
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        k,
+        &format!("/invoices/{third_id}/void"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let done = stripe
+        .complete_checkout(page["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(done.status, 200);
+    for _ in 0..3 {
+        assert_eq!(stripe.redeliver(done.event_id()).await.unwrap().status, 200);
+    }
+    wait_contains(&app, bob, "could not take your payment of €7.00", 1).await;
+    app.finish_jobs().await;
+    let refunds = stripe.refunds();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    let paid_page = stripe
+        .checkout_sessions()
+        .into_iter()
+        .find(|s| s["id"] == page["id"])
+        .unwrap();
+    assert_eq!(refunds[0]["payment_intent"], paid_page["payment_intent"]);
+    assert_eq!(refunds[0]["amount"], json!(700), "{refunds:?}");
+    let (_, got) = call(&app, Method::GET, k, &format!("/invoices/{third_id}"), None).await;
+    assert_eq!(got["status"], json!("void"), "{got}");
+    assert_eq!(
+        app.emu()
+            .bot_messages(bob)
+            .iter()
+            .filter(|m| m.body().is_some_and(|b| b.contains("has been refunded")))
+            .count(),
+        1
+    );
     app.stop().await;
 }
 
