@@ -443,7 +443,8 @@ impl<'a> StepArgs<'a> {
         };
         let mut lines: Vec<&str> = body.lines().collect();
         let mut buttons = Vec::new();
-        while let Some(last) = lines.last() {
+        // The first line is always text: a step is never only buttons.
+        while let Some(last) = lines.last().filter(|_| lines.len() > 1) {
             let Some((label, url)) = last.split_once('|') else {
                 break;
             };
@@ -619,6 +620,9 @@ mod tests {
             (s.text.as_str(), s.buttons.len()),
             ("Prices | from 5 EUR", 0)
         );
+        // Nor is the first line, whatever it looks like.
+        let s = StepArgs::parse("Read | https://example.com/a", None);
+        assert_eq!(s.buttons.len(), 0);
         assert_eq!(first_word("7\n2h text"), ("7", "2h text"));
     }
 
