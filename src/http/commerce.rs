@@ -52,7 +52,16 @@ pub async fn receive(
         }
         return Err(ApiError::BadSignature);
     };
-    if !commerce::verify(&endpoint.secret, &body, &signature) {
+    let secret = commerce::secret_of(ctx.sealer.as_ref(), &endpoint).map_err(|e| {
+        tracing::error!(
+            seller = endpoint.seller_id,
+            platform = platform.as_str(),
+            error = %e,
+            "a shop receiver's secret cannot be opened with ENCRYPTION_KEY"
+        );
+        ApiError::BadSignature
+    })?;
+    if !commerce::verify(&secret, &body, &signature) {
         tracing::warn!(
             seller = endpoint.seller_id,
             platform = platform.as_str(),

@@ -203,7 +203,8 @@ pub async fn shops(
         return say(ctx, user, tr(locale, "ord-shops-help", &[])).await;
     }
     let (endpoint, secret, created) =
-        commerce::create_or_rotate(&ctx.db, ctx.now(), t, platform, None).await?;
+        commerce::create_or_rotate(&ctx.db, ctx.now(), ctx.sealer.as_ref(), t, platform, None)
+            .await?;
     let key = if created {
         "ord-shop-created"
     } else {

@@ -14,6 +14,11 @@
 //! checkout asks for it (or fills it from a "Sign in with Telegram" button). An order without
 //! one, or for a user who never started the bot, is answered and ignored, so the shop does not
 //! retry it for days.
+//!
+//! Secrets at rest: with `ENCRYPTION_KEY` configured, a receiver's secret is stored sealed
+//! ([`Sealer`], bound to the seller, mode and platform) and opened only to check a delivery;
+//! without one it is stored as it is (the embedded default). A sealed secret that cannot be
+//! opened (the key was removed or changed) checks no signature, so its deliveries are refused.
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -29,8 +34,11 @@ use super::orders::{
 };
 use crate::{
     sellers::tenant::Tenant,
-    services::ServiceResult,
-    storage::{Db, entities::commerce_endpoints},
+    services::{
+        ServiceResult,
+        sealing::{SealError, Sealer},
+    },
+    storage::{Db, StorageError, entities::commerce_endpoints},
 };
 
 pub type Endpoint = commerce_endpoints::Model;
@@ -112,18 +120,22 @@ pub fn check_secret(secret: &str) -> Result<String, BadSecret> {
 pub async fn create_or_rotate(
     db: &Db,
     now: DateTime<Utc>,
+    sealer: Option<&Sealer>,
     t: Tenant,
     platform: Platform,
     secret: Option<String>,
 ) -> ServiceResult<(Endpoint, String, bool)> {
     let secret = secret.unwrap_or_else(|| format!("tgcs_{}", random_hex(24)));
+    let kept = match sealer {
+        Some(sealer) => sealer
+            .seal(&purpose(t, platform), &secret)
+            .map_err(|e| StorageError::Corrupt(format!("cannot seal a shop secret: {e}")))?,
+        None => secret.clone(),
+    };
     let token = random_hex(16);
     if let Some(existing) = get(db, t, platform).await? {
         commerce_endpoints::Entity::update_many()
-            .col_expr(
-                commerce_endpoints::Column::Secret,
-                Expr::value(secret.clone()),
-            )
+            .col_expr(commerce_endpoints::Column::Secret, Expr::value(kept))
             .col_expr(commerce_endpoints::Column::Token, Expr::value(token))
             .col_expr(commerce_endpoints::Column::RotatedAt, Expr::value(now))
             .filter(commerce_endpoints::Column::Id.eq(existing.id))
@@ -139,7 +151,7 @@ pub async fn create_or_rotate(
         livemode: Set(t.livemode),
         platform: Set(platform.as_str().into()),
         token: Set(token),
-        secret: Set(secret.clone()),
+        secret: Set(kept),
         created_at: Set(now),
         rotated_at: Set(now),
         ..Default::default()
@@ -150,6 +162,32 @@ pub async fn create_or_rotate(
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound("an endpoint just made".into()))?;
     Ok((row, secret, true))
+}
+
+/// What a receiver's sealed secret is bound to: its seller, mode and platform.
+fn purpose(t: Tenant, platform: Platform) -> String {
+    format!(
+        "commerce:{}:{}:{}",
+        t.seller_id,
+        if t.livemode { "live" } else { "test" },
+        platform.as_str()
+    )
+}
+
+/// The secret a receiver's deliveries are signed with: opened when it is stored sealed.
+/// `SealError::Open` when it is sealed and there is no key, or not the key it was sealed with.
+pub fn secret_of(sealer: Option<&Sealer>, e: &Endpoint) -> Result<String, SealError> {
+    if !e.secret.starts_with("v1.") {
+        return Ok(e.secret.clone());
+    }
+    let platform = Platform::parse(&e.platform).ok_or(SealError::Open)?;
+    let t = Tenant {
+        seller_id: e.seller_id,
+        livemode: e.livemode,
+    };
+    sealer
+        .ok_or(SealError::Open)?
+        .open(&purpose(t, platform), &e.secret)
 }
 
 /// The tenant's receiver for `platform`.

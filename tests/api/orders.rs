@@ -8,7 +8,9 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tollgate::storage::entities::{contacts, seller_order_events, seller_orders};
+use tollgate::storage::entities::{
+    commerce_endpoints, contacts, seller_order_events, seller_orders,
+};
 
 use crate::{
     helpers::{Backend, TestApp, spawn_app_with},
@@ -468,8 +470,10 @@ async fn deliver(
     )
 }
 
-async fn shops_deliver_signed_orders(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+/// `sealed`: with `ENCRYPTION_KEY` set, so receivers' secrets are stored sealed.
+async fn shops_deliver_signed_orders(backend: Backend, sealed: bool) {
+    let key = sealed.then(|| base64::engine::general_purpose::STANDARD.encode([9u8; 32]));
+    let Some(app) = spawn_app_with(backend, |o| o.encryption_key = key).await else {
         return;
     };
     let sam = seller(&app, "Sam").await;
@@ -501,6 +505,20 @@ async fn shops_deliver_signed_orders(backend: Backend) {
     assert_eq!(secret, "shpss_0123456789abcdef");
     let (_, listed) = call(&app, Method::GET, k, "/commerce-endpoints", None).await;
     assert!(listed["data"][0].get("secret").is_none(), "{listed}");
+    // At rest: sealed when a key is configured, never in the clear then.
+    let stored = commerce_endpoints::Entity::find()
+        .filter(commerce_endpoints::Column::Platform.eq("shopify"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .secret;
+    if sealed {
+        assert!(stored.starts_with("v1."), "{stored}");
+        assert!(!stored.contains(&secret), "{stored}");
+    } else {
+        assert_eq!(stored, secret);
+    }
 
     let order = json!({"id": 820982911946154508_i64, "name": "#1001",
         "line_items": [{"title": "Mug", "quantity": 2}],
@@ -660,12 +678,12 @@ async fn shops_deliver_signed_orders(backend: Backend) {
 
 #[tokio::test]
 async fn shops_on_sqlite() {
-    shops_deliver_signed_orders(Backend::Sqlite).await;
+    shops_deliver_signed_orders(Backend::Sqlite, false).await;
 }
 
 #[tokio::test]
 async fn shops_on_postgres() {
-    shops_deliver_signed_orders(Backend::Postgres).await;
+    shops_deliver_signed_orders(Backend::Postgres, true).await;
 }
 
 /// `/templates` in the bot: shown, changed, refused with the reason and nothing changed.

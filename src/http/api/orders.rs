@@ -702,8 +702,15 @@ pub async fn create_commerce_endpoint(
         None => None,
     };
     let ctx = &s.ctx;
-    let (endpoint, secret, created) =
-        commerce::create_or_rotate(&ctx.db, ctx.now(), caller.tenant(), platform, secret).await?;
+    let (endpoint, secret, created) = commerce::create_or_rotate(
+        &ctx.db,
+        ctx.now(),
+        ctx.sealer.as_ref(),
+        caller.tenant(),
+        platform,
+        secret,
+    )
+    .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
