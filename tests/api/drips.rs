@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tollgate::{
-    clock::Clock,
+    clock::{Clock, ManualClock},
     messaging::drips,
     storage::entities::{drip_campaigns, drip_enrollments, drip_sends, drip_steps},
 };
@@ -18,7 +18,7 @@ use tollgate::{
 use crate::{
     helpers::{Backend, TestApp, clock, spawn_app_with},
     seller_api::{call, key_from_bot},
-    sellers::{invoice, press, shop, wait_contains},
+    sellers::{Shop, invoice, press, shop, wait_contains},
 };
 
 fn field(body: &Value) -> &str {
@@ -105,13 +105,30 @@ async fn stats(app: &TestApp, k: Option<&str>, dc: &str) -> Value {
     s
 }
 
-async fn steps_arrive_after_their_delays(backend: Backend) {
+/// `buyer` pays the shop's plan with Stars (their `nth` invoice) and the jobs that follow run.
+async fn pay(app: &TestApp, shop: &Shop, buyer: i64, nth: usize) {
+    let bill = invoice(app, shop, buyer, nth).await;
+    app.emu()
+        .pay_invoice(buyer, buyer, bill.message_id)
+        .await
+        .unwrap();
+    wait_contains(app, buyer, "Payment received", nth).await;
+    app.finish_jobs().await;
+}
+
+/// An app on the manual clock with Sam's shop (one channel, one Stars plan) and his live key.
+async fn sams_shop(backend: Backend) -> Option<(ManualClock, TestApp, Shop, String)> {
     let (clock, shared) = clock();
-    let Some(app) = spawn_app_with(backend, |o| o.clock = shared).await else {
-        return;
-    };
+    let app = spawn_app_with(backend, |o| o.clock = shared).await?;
     let shop = shop(&app, "Sam").await;
     let key = key_from_bot(&app, shop.sam, "live", "crm").await;
+    Some((clock, app, shop, key))
+}
+
+async fn steps_arrive_after_their_delays(backend: Backend) {
+    let Some((clock, app, shop, key)) = sams_shop(backend).await else {
+        return;
+    };
     let k = Some(key.as_str());
     let dc = campaign(
         &app,
@@ -198,12 +215,7 @@ async fn steps_arrive_after_their_delays(backend: Backend) {
     assert_eq!(used["data"][0]["drip_messages"], json!(1), "{used}");
 
     // Bob buys: the goal is met, the step counts a conversion, nothing more comes.
-    let bill = invoice(&app, &shop, bob, 1).await;
-    app.emu()
-        .pay_invoice(bob, bob, bill.message_id)
-        .await
-        .unwrap();
-    wait_contains(&app, bob, "Payment received", 1).await;
+    pay(&app, &shop, bob, 1).await;
     let (_, list) = call(
         &app,
         Method::GET,
@@ -293,12 +305,9 @@ async fn steps_on_postgres() {
 }
 
 async fn triggers_enrol(backend: Backend) {
-    let (clock, shared) = clock();
-    let Some(app) = spawn_app_with(backend, |o| o.clock = shared).await else {
+    let Some((clock, app, shop, key)) = sams_shop(backend).await else {
         return;
     };
-    let shop = shop(&app, "Sam").await;
-    let key = key_from_bot(&app, shop.sam, "live", "crm").await;
     let k = Some(key.as_str());
     campaign(
         &app,
@@ -364,12 +373,9 @@ async fn triggers_on_postgres() {
 /// buyer pays), and the end of a membership, found by the seller's sweep, enrols in `expiry`
 /// campaigns.
 async fn purchase_and_expiry_enrol(backend: Backend) {
-    let (clock, shared) = clock();
-    let Some(app) = spawn_app_with(backend, |o| o.clock = shared).await else {
+    let Some((clock, app, shop, key)) = sams_shop(backend).await else {
         return;
     };
-    let shop = shop(&app, "Sam").await;
-    let key = key_from_bot(&app, shop.sam, "live", "crm").await;
     let k = Some(key.as_str());
     let bought = campaign(
         &app,
@@ -386,13 +392,7 @@ async fn purchase_and_expiry_enrol(backend: Backend) {
     )
     .await;
     let bob = app.started_user("Bob", "en").await;
-    let bill = invoice(&app, &shop, bob, 1).await;
-    app.emu()
-        .pay_invoice(bob, bob, bill.message_id)
-        .await
-        .unwrap();
-    wait_contains(&app, bob, "Payment received", 1).await;
-    app.finish_jobs().await;
+    pay(&app, &shop, bob, 1).await;
     let enrolled = |dc: String| {
         let app = &app;
         async move {
@@ -426,13 +426,7 @@ async fn purchase_and_expiry_enrol(backend: Backend) {
     wait_contains(&app, bob, "We miss you at Sam VIP", 1).await;
 
     // He buys again: already enrolled in the purchase campaign, so nothing comes twice.
-    let bill = invoice(&app, &shop, bob, 2).await;
-    app.emu()
-        .pay_invoice(bob, bob, bill.message_id)
-        .await
-        .unwrap();
-    wait_contains(&app, bob, "Payment received", 2).await;
-    app.finish_jobs().await;
+    pay(&app, &shop, bob, 2).await;
     clock.advance(Duration::seconds(31));
     a_while().await;
     assert_eq!(enrolled(bought).await, 1);
@@ -452,12 +446,9 @@ async fn purchase_and_expiry_on_postgres() {
 }
 
 async fn nobody_gets_a_step_twice(backend: Backend) {
-    let (clock, shared) = clock();
-    let Some(app) = spawn_app_with(backend, |o| o.clock = shared).await else {
+    let Some((clock, app, _, key)) = sams_shop(backend).await else {
         return;
     };
-    let shop = shop(&app, "Sam").await;
-    let key = key_from_bot(&app, shop.sam, "live", "crm").await;
     let k = Some(key.as_str());
     let dc = campaign(
         &app,
