@@ -7,7 +7,9 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
 use tg_emulator::{CallbackAnswer, OutgoingKind, OutgoingMessage, Recorded};
 use tollgate::{
     messaging::{contacts, drips},
@@ -16,6 +18,7 @@ use tollgate::{
 
 use crate::{
     helpers::{Backend, TestApp, clock, spawn_app_with},
+    seller_api::{call, key_from_bot},
     sellers::wait_contains,
 };
 
@@ -394,7 +397,49 @@ async fn everyone_once_a_purchase_converts_and_stop_stops_only_drips(backend: Ba
     assert_eq!(stops.len(), 1);
     assert_eq!((stops[0].seller_id, stops[0].user_id), (0, bob));
     assert!(!contacts::may_message(app.db(), 0, bob).await.unwrap());
-    assert!(contacts::may_message(app.db(), 1, bob).await.unwrap());
+    // A seller's drip still reaches him.
+    let shop = crate::sellers::shop(&app, "Sam").await;
+    let key = key_from_bot(&app, shop.sam, "live", "crm").await;
+    let k = Some(key.as_str());
+    let (status, dc) = call(
+        &app,
+        Method::POST,
+        k,
+        "/drip-campaigns",
+        Some(json!({"name": "Sam's", "trigger": "manual"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{dc}");
+    let dc = dc["id"].as_str().unwrap().to_owned();
+    let (status, step) = call(
+        &app,
+        Method::POST,
+        k,
+        &format!("/drip-campaigns/{dc}/steps"),
+        Some(json!({"delay_seconds": 60, "text": "From Sam's drip"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{step}");
+    let (status, ct) = call(
+        &app,
+        Method::POST,
+        k,
+        "/contacts",
+        Some(json!({"telegram_user_id": bob})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ct}");
+    let (status, e) = call(
+        &app,
+        Method::POST,
+        k,
+        &format!("/drip-campaigns/{dc}/enrollments"),
+        Some(json!({"contact_id": ct["id"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    clock.advance(Duration::seconds(61));
+    wait_contains(&app, bob, "From Sam's drip", 1).await;
     app.say(bob, "Hello team");
     let mut relayed = false;
     for _ in 0..150 {
