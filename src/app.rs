@@ -342,11 +342,12 @@ impl App {
             tg,
             jobs,
             errors: opts.errors.clone(),
+            me: Arc::new(OnceLock::new()),
         };
         let _ = app_cell.set(ctx.clone());
         let http_state = HttpState {
             ctx: ctx.clone(),
-            me: Arc::new(OnceLock::new()),
+            me: ctx.me.clone(),
             pump: Arc::new(OnceLock::new()),
             telegram_webhook_secret,
             limits: opts.http,

@@ -1,5 +1,5 @@
 //! What every handler, route and job can reach: injected once, cloned cheaply.
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 
@@ -49,6 +49,8 @@ pub struct AppCtx {
     pub usage: crate::messaging::usage::Meter,
     /// Seals secrets at rest, when `ENCRYPTION_KEY` is set.
     pub sealer: Option<crate::services::sealing::Sealer>,
+    /// The bot itself (`getMe`), once known: set at start, or by the first who asks for it.
+    pub me: Arc<OnceLock<teloxide::types::Me>>,
 }
 
 impl AppCtx {

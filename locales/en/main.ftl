@@ -488,6 +488,61 @@ ac-camp-blocked = 🚫 Blocked the bot: { $users } (and { $more } more)
 ac-camp-pause = ⏸ Pause
 ac-camp-resume = ▶️ Resume
 ac-camp-cancel = ⏹ Cancel
+ac-drip-button = 💧 Drip campaigns
+ac-drip-home = 💧 Drip campaigns: timed series of messages to the bot's users, started by their first /start, a purchase, or by hand here. Each message carries a button that stops the series.
+ac-drip-none = No campaigns yet.
+ac-drip-row = { $name } · { $trigger } · { $status } · { $enrolled } enrolled
+ac-drip-new = ➕ New campaign
+ac-drip-ask-name = Send the new campaign's name (1 to 64 characters).
+ac-drip-ask-trigger = What starts “{ $name }” for a user?
+ac-drip-ask-goal = When does “{ $name }” stop early for a user?
+ac-drip-trigger-first-contact = 👋 First /start
+ac-drip-trigger-purchase = 💳 A purchase
+ac-drip-trigger-manual = ✋ By hand
+ac-drip-goal-paid = 💳 When they buy
+ac-drip-goal-none = ⏭ Never: all the steps
+ac-drip-active = active
+ac-drip-paused = paused
+ac-drip-created = ✅ Campaign “{ $name }” is ready. Add its first step.
+ac-drip-card = 💧 { $name } · { $status }
+    Starts: { $trigger } · stops early: { $goal }
+    Enrolled { $enrolled }: active { $active }, finished { $completed }, goal met { $met }, left { $exited }
+    Steps (each delay counts from the step before):
+    { $steps }
+ac-drip-no-steps = none yet
+ac-drip-step-line = { $position }. after { $delay }{ $condition }: { $words }
+    sent { $sent } · skipped { $skipped } · clicks { $clicks } · conversions { $conversions }
+ac-drip-for-paid = , to those who bought
+ac-drip-for-not-paid = , to those who never bought
+ac-drip-add-step = ➕ Step
+ac-drip-pause = ⏸ Pause
+ac-drip-resume = ▶️ Resume
+ac-drip-enrol-user = 👤 Enrol a user
+ac-drip-enrol-all = 👥 Enrol everyone
+ac-drip-ask-delay = How long after the step before (or after enrolling, for the first)? For example 45m, 3h or 2d (1 second to 365 days).
+ac-drip-ask-message = Send the step's message: a text, or a photo, video or document with a caption.
+ac-drip-ask-condition = The step goes { $delay } after the one before. Who gets it?
+ac-drip-cond-everyone = 👥 Everyone enrolled
+ac-drip-cond-paid = 💳 Those who bought
+ac-drip-cond-not-paid = 🆓 Those who never bought
+ac-drip-step-added = ✅ Step { $position } added.
+ac-drip-ask-user = Send the Telegram id of the user to enrol.
+ac-drip-bad-user = A user's id is a positive number.
+ac-drip-never-started = That user never started the bot: nobody was enrolled.
+ac-drip-enrolled-one = ✅ User { $user } is enrolled.
+ac-drip-enrolled-already = User { $user } was enrolled already: nothing changed.
+ac-drip-enrolled-all = 👥 { $count ->
+        [one] 1 user enrolled
+       *[other] { $count } users enrolled
+    } (those enrolled before stay where they are).
+ac-drip-bad-name = A name is 1 to 64 characters.
+ac-drip-bad-delay = A delay is 1 second to 365 days, like 45m, 3h or 2d. Nothing changed.
+ac-drip-bad-text = The text is 1 to 4096 characters (a caption: at most 1024). Nothing changed.
+ac-drip-not-a-message = Only a text, a photo, a video or a document can be a step.
+ac-drip-bad-trigger = The bot's campaigns start on a first /start, a purchase, or by hand.
+ac-drip-too-many-steps = A campaign has at most 50 steps.
+ac-drip-too-many-campaigns = There are at most 100 campaigns.
+ac-drip-bad-input = That was not taken: nothing changed.
 ac-system-webhook = Updates: { $url } · { $pending } pending · last error: { $error }
 ac-system-latency = median { $p50 }, 95 % { $p95 }
 ac-system-polling = long polling

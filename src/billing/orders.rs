@@ -259,8 +259,32 @@ pub async fn check_checkout(
 }
 
 /// Fulfils an order once: the grant is keyed by the order, and only the call that moves the
-/// order from pending to paid grants a pass.
+/// order from pending to paid grants a pass. The first time, the operator's drip campaigns
+/// hear of the purchase ([`paid_hook`]).
 pub async fn pay(
+    db: &Db,
+    now: DateTime<Utc>,
+    order: &Order,
+    r: PaymentRef<'_>,
+) -> ServiceResult<Paid> {
+    let paid = fulfil(db, now, order, r).await?;
+    paid_hook(db, now, order.user_id, &paid).await;
+    Ok(paid)
+}
+
+/// After a payment was stored: when it granted something (the first time, never for a
+/// retried event), the operator's drips count the purchase (goal, conversion, purchase
+/// campaigns). A failure there is logged and never undoes or repeats the payment.
+pub async fn paid_hook(db: &Db, now: DateTime<Utc>, user: i64, paid: &Paid) {
+    if !matches!(paid, Paid::Credits { .. } | Paid::Pass { .. }) {
+        return;
+    }
+    if let Err(e) = crate::messaging::operator_drips::on_paid(db, now, user).await {
+        tracing::error!(error = %e, user_id = user, "the operator's drips missed a purchase");
+    }
+}
+
+async fn fulfil(
     db: &Db,
     now: DateTime<Utc>,
     order: &Order,

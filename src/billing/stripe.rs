@@ -82,9 +82,10 @@ impl From<crate::storage::StorageError> for HandleError {
 pub async fn apply(ctx: &AppCtx, event: &Event) -> Result<Applied, HandleError> {
     if let Some(session) = paid_session(event) {
         match ctx.settler.settle(session).await? {
-            Settled::Applied { .. } => {
+            Settled::Applied { user_id, paid, .. } => {
                 // The batch queued the notice with the grant.
                 ctx.jobs.notify();
+                orders::paid_hook(&ctx.db, ctx.now(), user_id, &paid).await;
                 return Ok(Applied::Applied);
             }
             Settled::Duplicate => return Ok(Applied::Duplicate),

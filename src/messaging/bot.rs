@@ -67,6 +67,15 @@ async fn seller(ctx: &AppCtx, id: i64) -> Result<Option<sellers::Model>, crate::
     Ok(crate::sellers::catalog::seller(&ctx.db, id).await?)
 }
 
+/// Whom a stop or resume button names: a seller, or the operator (the bot's own drip
+/// messages); its id and name.
+async fn sender(ctx: &AppCtx, id: i64) -> Result<Option<(i64, String)>, crate::bot::BotError> {
+    if id == drips::OPERATOR.seller_id {
+        return Ok(Some((id, notify::operator_name(ctx).await)));
+    }
+    Ok(seller(ctx, id).await?.map(|s| (s.id, s.display_name)))
+}
+
 /// `/start c_<seller>_<l|t>`: the user is the seller's contact now and can be sent codes.
 pub(crate) async fn link_opened(
     ctx: &AppCtx,
@@ -104,7 +113,8 @@ pub(crate) async fn link_opened(
 /// `/stop`: the sellers the user hears from or stopped, each with its button.
 pub(crate) async fn stop_list(ctx: &AppCtx, user: &User) -> HandlerResult {
     let locale = locale_of_user(ctx, user);
-    let heard = contacts::sellers_of(&ctx.db, user.id).await?;
+    let operator = notify::operator_name(ctx).await;
+    let heard = contacts::sellers_of(&ctx.db, user.id, &operator).await?;
     if heard.is_empty() {
         return say(ctx, user.id, tr(locale, "msg-stop-none", &[]), None).await;
     }
@@ -171,30 +181,31 @@ async fn act(
     let now = ctx.now();
     match press {
         Press::Stop(id) => {
-            let Some(s) = seller(ctx, id).await? else {
+            let Some((id, name)) = sender(ctx, id).await? else {
                 return Ok(false);
             };
-            contacts::stop(&ctx.db, now, s.id, user).await?;
+            contacts::stop(&ctx.db, now, id, user).await?;
             let keyboard = InlineKeyboardMarkup::new([vec![InlineKeyboardButton::callback(
-                tr(
-                    locale,
-                    "msg-resume-button",
-                    &[("seller", s.display_name.clone())],
-                ),
-                Press::Resume(s.id).data(),
+                tr(locale, "msg-resume-button", &[("seller", name.clone())]),
+                Press::Resume(id).data(),
             )]]);
-            let text = tr(locale, "msg-stopped", &[("seller", s.display_name.clone())]);
+            // Stopping the operator stops its drip messages only: the chat goes on.
+            let key = if id == drips::OPERATOR.seller_id {
+                "msg-operator-stopped"
+            } else {
+                "msg-stopped"
+            };
+            let text = tr(locale, key, &[("seller", name)]);
             say(ctx, user, text, Some(keyboard)).await?;
             Ok(true)
         }
         Press::Resume(id) => {
-            let Some(s) = seller(ctx, id).await? else {
+            let Some((id, name)) = sender(ctx, id).await? else {
                 return Ok(false);
             };
-            contacts::resume(&ctx.db, s.id, user).await?;
-            let keyboard =
-                InlineKeyboardMarkup::new([vec![stop_button(locale, s.id, &s.display_name)]]);
-            let text = tr(locale, "msg-resumed", &[("seller", s.display_name.clone())]);
+            contacts::resume(&ctx.db, id, user).await?;
+            let keyboard = InlineKeyboardMarkup::new([vec![stop_button(locale, id, &name)]]);
+            let text = tr(locale, "msg-resumed", &[("seller", name)]);
             say(ctx, user, text, Some(keyboard)).await?;
             Ok(true)
         }

@@ -57,6 +57,8 @@ pub enum Source {
     Api,
     /// The user opened the deep link an OTP send gave back.
     Otp,
+    /// The user started the bot: a contact of the operator's own campaigns.
+    Bot,
 }
 
 impl Source {
@@ -65,6 +67,7 @@ impl Source {
             Source::Link => "link",
             Source::Api => "api",
             Source::Otp => "otp",
+            Source::Bot => "bot",
         }
     }
 }
@@ -154,8 +157,33 @@ pub fn attributes_of(c: &Contact) -> serde_json::Value {
 }
 
 /// Makes `user` the tenant's contact, once: an existing contact is left as it is. The
-/// contact, new or not, and whether it is new.
+/// contact, new or not, and whether it is new. A new contact enrols in the tenant's
+/// first-contact campaigns.
 pub async fn record(
+    db: &Db,
+    now: DateTime<Utc>,
+    t: Tenant,
+    user: i64,
+    source: Source,
+) -> ServiceResult<(Contact, bool)> {
+    let (contact, new) = insert(db, now, t, user, source).await?;
+    if new {
+        super::drips::on_trigger(
+            db,
+            now,
+            t,
+            &contact,
+            super::drips::Trigger::FirstContact,
+            None,
+        )
+        .await?;
+    }
+    Ok((contact, new))
+}
+
+/// [`record`] without the first-contact trigger: for the operator's contacts, whose row is
+/// made when a campaign first needs it, not when the user first came.
+pub async fn insert(
     db: &Db,
     now: DateTime<Utc>,
     t: Tenant,
@@ -187,17 +215,6 @@ pub async fn record(
     let contact = by_user(db, t, user)
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound("a contact just recorded".into()))?;
-    if inserted == 1 {
-        super::drips::on_trigger(
-            db,
-            now,
-            t,
-            &contact,
-            super::drips::Trigger::FirstContact,
-            None,
-        )
-        .await?;
-    }
     Ok((contact, inserted == 1))
 }
 
@@ -404,8 +421,9 @@ pub struct Heard {
     pub stopped: bool,
 }
 
-/// The sellers `user` is a contact of, or stopped, by name.
-pub async fn sellers_of(db: &Db, user: i64) -> ServiceResult<Vec<Heard>> {
+/// The sellers `user` is a contact of, or stopped, by name; the operator
+/// ([`OPERATOR`](super::drips::OPERATOR), whose drip messages they hear) as `operator_name`.
+pub async fn sellers_of(db: &Db, user: i64, operator_name: &str) -> ServiceResult<Vec<Heard>> {
     let mut ids: Vec<i64> = contacts::Entity::find()
         .select_only()
         .column(contacts::Column::SellerId)
@@ -427,6 +445,8 @@ pub async fn sellers_of(db: &Db, user: i64) -> ServiceResult<Vec<Heard>> {
     ids.extend(stopped.iter().copied());
     ids.sort_unstable();
     ids.dedup();
+    let operator = super::drips::OPERATOR.seller_id;
+    let hears_operator = ids.contains(&operator);
     let mut out: Vec<Heard> = sellers::Entity::find()
         .filter(sellers::Column::Id.is_in(ids))
         .all(db)
@@ -438,6 +458,13 @@ pub async fn sellers_of(db: &Db, user: i64) -> ServiceResult<Vec<Heard>> {
             name: s.display_name,
         })
         .collect();
+    if hears_operator {
+        out.push(Heard {
+            seller_id: operator,
+            name: operator_name.to_owned(),
+            stopped: stopped.contains(&operator),
+        });
+    }
     out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
 }

@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 use super::{
     contacts,
     drips::{self, Campaign, Enrollment, MediaKind, Step},
-    notify::stop_button,
+    notify::{self, stop_button},
     usage::{self, Metric},
 };
 use crate::{
@@ -130,11 +130,16 @@ async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usi
                     continue;
                 };
                 let steps = drips::steps(&ctx.db, campaign.id).await?;
-                let seller_name = sellers::Entity::find_by_id(campaign.seller_id)
-                    .one(&ctx.db)
-                    .await?
-                    .map(|s| s.display_name)
-                    .unwrap_or_default();
+                // The operator's campaigns go out under the bot's own name.
+                let seller_name = if campaign.seller_id == drips::OPERATOR.seller_id {
+                    notify::operator_name(ctx).await
+                } else {
+                    sellers::Entity::find_by_id(campaign.seller_id)
+                        .one(&ctx.db)
+                        .await?
+                        .map(|s| s.display_name)
+                        .unwrap_or_default()
+                };
                 let link_key = match &link_key {
                     Some(key) => key,
                     None => link_key.insert(drips::link_key(&ctx.db, now).await?),

@@ -35,8 +35,17 @@ use crate::{
     },
     storage::{
         Db, StorageError,
-        entities::{access_orders, drip_campaigns, drip_enrollments, drip_sends, drip_steps},
+        entities::{
+            access_orders, drip_campaigns, drip_enrollments, drip_sends, drip_steps, orders,
+        },
     },
+};
+
+/// The operator's own campaigns (the admin center's) run as this reserved tenant: no seller
+/// has id 0, and the drip and contact tables have no foreign key to `sellers`. Live mode.
+pub const OPERATOR: Tenant = Tenant {
+    seller_id: 0,
+    livemode: true,
 };
 
 pub type Campaign = drip_campaigns::Model;
@@ -115,6 +124,14 @@ impl Trigger {
 
     pub fn parse(s: &str) -> Option<Trigger> {
         Trigger::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The triggers of the operator's campaigns: the operator's users carry no tags and hold
+    /// no memberships, so `tag_added` and `expiry` never fire for them.
+    pub const OPERATOR: [Trigger; 3] = [Trigger::FirstContact, Trigger::Purchase, Trigger::Manual];
+
+    pub fn for_operator(self) -> bool {
+        Trigger::OPERATOR.contains(&self)
     }
 }
 
@@ -267,6 +284,10 @@ pub enum BadDrip {
     TooManyCampaigns,
     #[error("no such contact")]
     Contact,
+    #[error("the operator's campaigns start on first contact, a purchase, or by hand")]
+    OperatorTrigger,
+    #[error("that user never started the bot")]
+    NeverStarted,
 }
 
 impl BadDrip {
@@ -284,6 +305,8 @@ impl BadDrip {
             BadDrip::Condition => "condition",
             BadDrip::TooManySteps => "steps",
             BadDrip::Contact => "contact_id",
+            BadDrip::OperatorTrigger => "trigger",
+            BadDrip::NeverStarted => "user",
         }
     }
 }
@@ -718,8 +741,17 @@ pub async fn on_expiries(db: &Db, now: DateTime<Utc>, ended: &[(i64, i64)]) -> S
     Ok(())
 }
 
-/// Whether `user` has bought from the seller.
+/// Whether `user` has bought from the seller; from the operator ([`OPERATOR`]): a paid order
+/// of credits or a pass (refunded later or not, as for sellers).
 pub async fn has_paid(db: &Db, seller_id: i64, user: i64) -> ServiceResult<bool> {
+    if seller_id == OPERATOR.seller_id {
+        return Ok(orders::Entity::find()
+            .filter(orders::Column::UserId.eq(user))
+            .filter(orders::Column::PaidAt.is_not_null())
+            .one(db)
+            .await?
+            .is_some());
+    }
     Ok(access_orders::Entity::find()
         .filter(access_orders::Column::SellerId.eq(seller_id))
         .filter(access_orders::Column::UserId.eq(user))

@@ -15,6 +15,9 @@
 //!   texts of their customers' messages, and the Shopify / WooCommerce receivers;
 //!   [`order_notify`] is the job that sends an order's message, and [`bot_orders`] holds
 //!   `/templates` and `/shops`.
+//! - [`drips`] is the drip campaigns' service and [`drip_runner`] the edge that sends their
+//!   steps; [`operator_drips`] runs the operator's own campaigns (the admin center's) on the
+//!   same machinery as the reserved tenant [`drips::OPERATOR`].
 pub mod bot;
 pub mod bot_invoices;
 pub mod bot_orders;
@@ -25,6 +28,7 @@ pub mod drips;
 pub mod invoice_notify;
 pub mod invoices;
 pub mod notify;
+pub mod operator_drips;
 pub mod order_notify;
 pub mod order_templates;
 pub mod orders;

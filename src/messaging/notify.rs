@@ -46,11 +46,13 @@ impl Press {
 
     pub fn parse(data: &str) -> Option<Press> {
         let (verb, id) = data.strip_prefix(PREFIX)?.split_once(':')?;
-        let id: i64 = id.parse().ok().filter(|n| *n > 0)?;
+        let id: i64 = id.parse().ok()?;
+        // Sellers and codes count from 1; stop and resume also name the operator (0).
+        let seller = id > 0 || id == super::drips::OPERATOR.seller_id;
         Some(match verb {
-            "stop" => Press::Stop(id),
-            "resume" => Press::Resume(id),
-            "notme" => Press::NotMe(id),
+            "stop" if seller => Press::Stop(id),
+            "resume" if seller => Press::Resume(id),
+            "notme" if id > 0 => Press::NotMe(id),
             _ => return None,
         })
     }
@@ -66,6 +68,26 @@ pub fn tr(locale: Locale, key: &str, args: &[(&'static str, String)]) -> String 
         .map(|(k, v)| ((*k).into(), v.clone().into()))
         .collect();
     i18n::text(locale, key, &args)
+}
+
+/// What the bot calls itself (its name on Telegram): the sender's name on the operator's drip
+/// messages and their stop button. Asked of Telegram once, then kept; empty while Telegram
+/// cannot be reached.
+pub async fn operator_name(ctx: &AppCtx) -> String {
+    if let Some(me) = ctx.me.get() {
+        return me.user.first_name.clone();
+    }
+    match ctx.tg.call(ctx.tg.bot().get_me()).await {
+        Ok(me) => {
+            let name = me.user.first_name.clone();
+            let _ = ctx.me.set(me);
+            name
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "getMe failed; the operator's name is not known yet");
+            String::new()
+        }
+    }
 }
 
 /// The "🔕 Stop messages from <seller>" button, for any message a seller sends a user.
@@ -194,7 +216,13 @@ mod tests {
 
     #[test]
     fn presses_round_trip_and_fit_telegrams_limit() {
-        for p in [Press::Stop(1), Press::Resume(i64::MAX), Press::NotMe(42)] {
+        for p in [
+            Press::Stop(1),
+            Press::Resume(i64::MAX),
+            Press::NotMe(42),
+            Press::Stop(0),
+            Press::Resume(0),
+        ] {
             assert!(p.data().len() <= 64);
             assert_eq!(Press::parse(&p.data()), Some(p));
         }
@@ -202,6 +230,7 @@ mod tests {
             "ms:stop",
             "ms:stop:x",
             "ms:stop:-1",
+            "ms:notme:0",
             "ms:eat:1",
             "sl:stop:1",
         ] {

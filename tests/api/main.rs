@@ -16,6 +16,7 @@ mod invoices;
 mod layering;
 mod messaging;
 mod notices;
+mod operator_drips;
 mod orders;
 mod payments;
 mod platform_plans;

@@ -56,6 +56,9 @@ pub(crate) async fn start(
     };
     let (outcome, balance) = register(ctx, from, payload.as_ref()).await?;
     let user = outcome.user();
+    // A new user (whatever link brought them): the operator's first-contact drips.
+    let new = matches!(outcome, StartOutcome::New(_));
+    crate::messaging::operator_drips::on_start(&ctx.db, ctx.now(), user.id, new).await?;
     let locale = locale_for(ctx, from, Some(user));
     if link_invalid {
         send_private(ctx, user.id, &Reply::StartLinkInvalid, locale).await?;

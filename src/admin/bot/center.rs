@@ -4,6 +4,7 @@
 //! Multi-step inputs (a search, a credit change, a setting) wait for the admin's next message
 //! in the chat, with cancel on every step.
 mod campaigns;
+mod drips;
 
 use serde::{Deserialize, Serialize};
 use teloxide::{
@@ -152,6 +153,10 @@ pub enum Action {
     Campaign {
         step: campaigns::Step,
     },
+    /// The operator's drip campaigns (under Broadcasts).
+    Drip {
+        step: drips::Step,
+    },
     Products,
     Product {
         id: i64,
@@ -214,6 +219,7 @@ pub enum Awaiting {
     ProductStars { draft: Draft },
     ProductField { id: i64, field: Field },
     Campaign { wait: campaigns::Wait },
+    Drip { wait: drips::Wait },
 }
 
 /// A product being created, step by step.
@@ -1870,6 +1876,10 @@ async fn act(
             Some(shown) => shown,
             None => return Ok(None),
         },
+        Action::Drip { step } => match drips::act(ctx, t, panel, admin, step).await? {
+            Some(shown) => shown,
+            None => return Ok(None),
+        },
         Action::Analytics => (analytics_screen(ctx, t).await?, None),
         Action::Chart { chart } => {
             let toast = send_chart(ctx, t, ChatId(panel.chat_id), chart).await?;
@@ -2235,6 +2245,7 @@ pub(crate) async fn input(msg: Message, ctx: AppCtx) -> HandlerResult {
             show(&ctx, &panel, None, screen).await
         }
         Awaiting::Campaign { wait } => campaigns::input(&ctx, &t, &panel, admin, &msg, wait).await,
+        Awaiting::Drip { wait } => drips::input(&ctx, &t, &panel, admin, &msg, wait).await,
         Awaiting::PaymentSearch => {
             let found = stats::search_orders(&ctx.db, &text).await?;
             if found.is_empty() {
@@ -2746,7 +2757,8 @@ mod tests {
     fn every_text_of_the_center_exists_in_every_locale() {
         let source = concat!(
             include_str!("center.rs"),
-            include_str!("center/campaigns.rs")
+            include_str!("center/campaigns.rs"),
+            include_str!("center/drips.rs")
         );
         let keys: std::collections::BTreeSet<&str> = source
             .match_indices("\"ac-")

@@ -9,8 +9,8 @@ pub struct Model {
     pub livemode: bool,
     /// The Telegram user.
     pub user_id: i64,
-    /// How the contact came: `link` (a seller's deep link), `api`, or `otp` (the deep link an
-    /// OTP send gave back).
+    /// How the contact came: `link` (a seller's deep link), `api`, `otp` (the deep link an
+    /// OTP send gave back), or `bot` (a user of the bot, a contact of the operator's drips).
     pub source: String,
     /// A JSON array of strings.
     pub tags: String,

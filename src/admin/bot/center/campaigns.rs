@@ -228,6 +228,12 @@ async fn home(ctx: &AppCtx, t: &T) -> Result<Screen, BotError> {
         Button::Do(t.key("ac-camp-new-broadcast"), go(Step::NewBroadcast)),
         Button::Do(t.key("ac-camp-new-gift"), go(Step::NewGift)),
     ]);
+    rows.push(vec![Button::Do(
+        t.key("ac-drip-button"),
+        Action::Drip {
+            step: super::drips::Step::Home,
+        },
+    )]);
     rows.push(t.nav(None));
     Ok(Screen {
         text: t.key("ac-camp-home"),
@@ -643,7 +649,7 @@ async fn record(ctx: &AppCtx, admin: i64, c: &Campaign) -> HandlerResult {
 
 /// The campaign message an admin sent: text with its formatting, or a photo, video or
 /// document with its caption.
-fn message_of(msg: &Message) -> Option<CampaignMessage> {
+pub(super) fn message_of(msg: &Message) -> Option<CampaignMessage> {
     let entities = |e: Option<&[teloxide::types::MessageEntity]>| match e {
         Some(e) if !e.is_empty() => serde_json::to_value(e)
             .map(|entities| Format::Entities { entities })
