@@ -28,3 +28,5 @@ msg-stop-line-stopped = • { $seller }: stopped
 msg-stopped = 🔕 { $seller } can no longer message you. You can resume them here or with /stop.
 msg-operator-stopped = 🔕 { $seller } will send you no more of its message series. Everything else works as before; resume them here or with /stop.
 msg-resumed = 🔔 { $seller } can message you again.
+msg-stop-series-button = 🔕 Stop this series from { $seller }
+msg-resume-series-button = 🔔 Resume the series from { $seller }

@@ -28,3 +28,5 @@ msg-stop-line-stopped = • { $seller }: остановлены
 msg-stopped = 🔕 { $seller } больше не может писать вам. Вернуть можно здесь или командой /stop.
 msg-operator-stopped = 🔕 { $seller } больше не будет присылать вам серии сообщений. Всё остальное работает как прежде; вернуть их можно здесь или командой /stop.
 msg-resumed = 🔔 { $seller } снова может писать вам.
+msg-stop-series-button = 🔕 Не получать эту серию от { $seller }
+msg-resume-series-button = 🔔 Снова получать серию от { $seller }

@@ -10,7 +10,7 @@ use teloxide::{
 use super::{
     contacts::{self, Source},
     drips,
-    notify::{self, Press, stop_button, tr},
+    notify::{self, Press, resume_button, stop_button, tr},
     otp,
 };
 use crate::{
@@ -134,10 +134,7 @@ pub(crate) async fn stop_list(ctx: &AppCtx, user: &User) -> HandlerResult {
         .iter()
         .map(|h| {
             vec![if h.stopped {
-                InlineKeyboardButton::callback(
-                    tr(locale, "msg-resume-button", &[("seller", h.name.clone())]),
-                    Press::Resume(h.seller_id).data(),
-                )
+                resume_button(locale, h.seller_id, &h.name)
             } else {
                 stop_button(locale, h.seller_id, &h.name)
             }]
@@ -185,10 +182,7 @@ async fn act(
                 return Ok(false);
             };
             contacts::stop(&ctx.db, now, id, user).await?;
-            let keyboard = InlineKeyboardMarkup::new([vec![InlineKeyboardButton::callback(
-                tr(locale, "msg-resume-button", &[("seller", name.clone())]),
-                Press::Resume(id).data(),
-            )]]);
+            let keyboard = InlineKeyboardMarkup::new([vec![resume_button(locale, id, &name)]]);
             // Stopping the operator stops its drip messages only: the chat goes on.
             let key = if id == drips::OPERATOR.seller_id {
                 "msg-operator-stopped"

@@ -90,15 +90,31 @@ pub async fn operator_name(ctx: &AppCtx) -> String {
     }
 }
 
-/// The "🔕 Stop messages from <seller>" button, for any message a seller sends a user.
+/// The "🔕 Stop messages from <seller>" button, for any message a seller sends a user; for
+/// the operator's own series, "🔕 Stop this series from <bot>" (the chat itself goes on).
 pub fn stop_button(locale: Locale, seller_id: i64, seller_name: &str) -> InlineKeyboardButton {
+    let key = if seller_id == super::drips::OPERATOR.seller_id {
+        "msg-stop-series-button"
+    } else {
+        "msg-stop-button"
+    };
     InlineKeyboardButton::callback(
-        tr(
-            locale,
-            "msg-stop-button",
-            &[("seller", seller_name.to_owned())],
-        ),
+        tr(locale, key, &[("seller", seller_name.to_owned())]),
         Press::Stop(seller_id).data(),
+    )
+}
+
+/// The button that takes a stop back: "🔔 Resume messages from <seller>", or the operator's
+/// series.
+pub fn resume_button(locale: Locale, seller_id: i64, seller_name: &str) -> InlineKeyboardButton {
+    let key = if seller_id == super::drips::OPERATOR.seller_id {
+        "msg-resume-series-button"
+    } else {
+        "msg-resume-button"
+    };
+    InlineKeyboardButton::callback(
+        tr(locale, key, &[("seller", seller_name.to_owned())]),
+        Press::Resume(seller_id).data(),
     )
 }
 

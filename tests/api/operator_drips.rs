@@ -271,7 +271,7 @@ async fn a_first_contact_series_reaches_new_users_on_time(backend: Backend) {
         .collect();
     assert_eq!(
         labels,
-        vec![format!("🔕 Stop messages from {}", bot_name(&app))]
+        vec![format!("🔕 Stop this series from {}", bot_name(&app))]
     );
     clock.advance(Duration::hours(23));
     a_while().await;
@@ -391,7 +391,7 @@ async fn everyone_once_a_purchase_converts_and_stop_stops_only_drips(backend: Ba
 
     // Bob stops the bot's series: only the operator's drips stop; his chat goes on.
     let name = bot_name(&app);
-    crate::sellers::press(&app, bob, &format!("Stop messages from {name}")).await;
+    crate::sellers::press(&app, bob, &format!("Stop this series from {name}")).await;
     wait_contains(&app, bob, "will send you no more of its message series", 1).await;
     let stops = contact_stops::Entity::find().all(app.db()).await.unwrap();
     assert_eq!(stops.len(), 1);
@@ -461,7 +461,7 @@ async fn everyone_once_a_purchase_converts_and_stop_stops_only_drips(backend: Ba
         list.buttons
             .iter()
             .flatten()
-            .any(|b| b.text.contains(&format!("Resume messages from {name}"))),
+            .any(|b| b.text.contains(&format!("Resume the series from {name}"))),
         "{:?}",
         list.buttons
     );
