@@ -483,18 +483,11 @@ pub async fn notice_job(ctx: &AppCtx, payload: &serde_json::Value) -> Result<(),
             let plan = platform::current(&ctx.db, seller.id)
                 .await
                 .map_err(db_retry)?;
-            let Some(max) = limit.of(&plan) else {
+            let Some(reached) = platform::reached(&ctx.db, plan, limit)
+                .await
+                .map_err(db_retry)?
+            else {
                 return Ok(());
-            };
-            let reached = LimitReached {
-                limit,
-                max,
-                upgrade: platform::plans(&ctx.db)
-                    .await
-                    .map_err(db_retry)?
-                    .into_iter()
-                    .find(|p| p.price_minor > 0 && limit.of(p).is_none_or(|theirs| theirs > max)),
-                plan,
             };
             tr(
                 locale,

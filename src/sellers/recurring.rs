@@ -642,13 +642,7 @@ pub async fn payment_failed(
         txn.rollback().await?;
         return Ok(false);
     }
-    let paid_already = access_orders::Entity::find()
-        .filter(access_orders::Column::StripeInvoiceId.eq(invoice_id))
-        .filter(access_orders::Column::Status.eq("paid"))
-        .count(&txn)
-        .await?
-        > 0;
-    if paid_already {
+    if invoice_is_paid(&txn, invoice_id).await? {
         // The invoice was paid (its event came first): the failure is history, not news.
         txn.rollback().await?;
         return Ok(false);
@@ -706,7 +700,7 @@ pub fn dunning_due(sub: &Subscription, invoice_paid: bool) -> bool {
 }
 
 /// Whether `invoice` has been paid (its order is paid).
-pub async fn invoice_is_paid(db: &Db, invoice: &str) -> ServiceResult<bool> {
+pub async fn invoice_is_paid(db: &impl ConnectionTrait, invoice: &str) -> ServiceResult<bool> {
     Ok(access_orders::Entity::find()
         .filter(access_orders::Column::StripeInvoiceId.eq(invoice))
         .filter(access_orders::Column::Status.eq("paid"))
