@@ -5,19 +5,28 @@
 //! hold the same one), and for each: ends it when the user stopped the seller (`stopped`) or
 //! it has no step left (`completed`); writes the step's send row (unique per enrolment and
 //! step) and sends only when that row is new; then moves the enrolment to its next step.
-//! A step whose condition does not hold is recorded `skipped` and passed.
+//! A step whose condition does not hold is recorded `skipped` and passed. The send row is the
+//! one statement of each enrolment alone: the stops and the users' languages are read once
+//! for the batch, and the outcomes, the moves and the usage counts are written together in
+//! one transaction at the round's end (`tollgate-drip-bench` measured the per-step
+//! statements as what held the runner under the pace).
 //!
 //! At most once: the row is written before the send, so a crash between the two loses that
 //! step for that contact rather than sending it twice; the claim's lease runs out and the next
-//! runner finds the row and moves on. A 429 or an unavailable Telegram (nothing was sent)
-//! removes the row and gives the enrolment back for later.
+//! runner finds the row and moves on (so too after a crash between the send and the round's
+//! record). A 429 or an unavailable Telegram (nothing was sent) removes the row and gives the
+//! enrolment back for later.
 //!
 //! Pacing: sends go as bulk sends (never waiting out a 429 themselves) only while Telegram's
 //! overall budget has [`RESERVED_SHARE`] of its burst left, so replies never wait behind a
 //! drip; each send then takes its token from the shared limiter like every other message.
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use teloxide::{
     payloads::{SendDocumentSetters, SendMessageSetters, SendPhotoSetters, SendVideoSetters},
     prelude::*,
@@ -26,14 +35,20 @@ use teloxide::{
 use tokio::task::JoinSet;
 
 use super::{
-    contacts,
     drips::{self, Campaign, Enrollment, MediaKind, Step},
     notify::{self, stop_button},
     usage::{self, Metric},
 };
 use crate::{
-    accounts::users, context::AppCtx, delivery::locale_of_user, sellers::tenant::Tenant,
-    services::ServiceResult, shutdown::Shutdown, storage::entities::sellers, telegram::TgError,
+    accounts::users,
+    context::AppCtx,
+    delivery::locale_of_user,
+    i18n::Locale,
+    sellers::tenant::Tenant,
+    services::ServiceResult,
+    shutdown::Shutdown,
+    storage::entities::{sellers, users as users_table},
+    telegram::TgError,
 };
 
 /// Enrolments claimed at once, at most.
@@ -93,7 +108,18 @@ struct Known {
     seller_name: String,
 }
 
+/// What a round reads once for all its enrolments: who stopped their seller, and each
+/// user's language.
+struct Prefetched {
+    stopped: HashSet<(i64, i64)>,
+    locales: HashMap<i64, Locale>,
+}
+
 /// One batch: claim, send each (a few at once), record. How many enrolments it claimed.
+///
+/// Per enrolment only its send row is written on its own (before the send, the at-most-once
+/// guard); the round reads the stops and the users' languages once, and records every
+/// outcome, every move to the next step and the usage counts in one transaction at its end.
 async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usize> {
     let now = ctx.now();
     let limit = ((ctx.config.broadcast_rate * 2.0).ceil() as u64).clamp(1, BATCH);
@@ -102,10 +128,12 @@ async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usi
         return Ok(0);
     }
     let n = batch.len();
+    let pre = Arc::new(prefetch(ctx, &batch).await?);
     let mut known: HashMap<i64, Arc<Known>> = HashMap::new();
     let mut link_key: Option<drips::LinkKey> = None;
     let me: Arc<str> = me.into();
-    let mut inflight: JoinSet<ServiceResult<()>> = JoinSet::new();
+    let mut inflight: JoinSet<ServiceResult<Option<Moved>>> = JoinSet::new();
+    let mut moved: Vec<Moved> = Vec::with_capacity(n);
     for e in batch {
         while !ctx.tg.has_spare_for_bulk(RESERVED_SHARE) {
             if !nap(shutdown, Duration::from_millis(10)).await {
@@ -119,7 +147,7 @@ async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usi
         }
         while inflight.len() >= IN_FLIGHT {
             if let Some(r) = inflight.join_next().await {
-                log(r);
+                moved.extend(log(r));
             }
         }
         let k = match known.get(&e.campaign_id) {
@@ -155,73 +183,145 @@ async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usi
                 k
             }
         };
-        inflight.spawn(step(ctx.clone(), me.clone(), k, e));
+        inflight.spawn(step(ctx.clone(), me.clone(), k, pre.clone(), e));
     }
     while let Some(r) = inflight.join_next().await {
-        log(r);
+        moved.extend(log(r));
     }
+    record(ctx, &me, &moved).await?;
     Ok(n)
 }
 
-fn log(r: Result<ServiceResult<()>, tokio::task::JoinError>) {
+/// The round's reads for all its enrolments at once.
+async fn prefetch(ctx: &AppCtx, batch: &[Enrollment]) -> ServiceResult<Prefetched> {
+    let stopped = drips::stopped_among(&ctx.db, batch).await?;
+    let ids: HashSet<i64> = batch.iter().map(|e| e.user_id).collect();
+    let locales = users_table::Entity::find()
+        .filter(users_table::Column::Id.is_in(ids))
+        .all(&ctx.db)
+        .await?
+        .iter()
+        .map(|u| (u.id, locale_of_user(ctx, u)))
+        .collect();
+    Ok(Prefetched { stopped, locales })
+}
+
+/// A step done this round, to record at its end.
+struct Moved {
+    tenant: Tenant,
+    /// Whether Telegram took the message (for the usage count).
+    sent: bool,
+    to: drips::Move,
+}
+
+/// Records the round's moves and counts its sent messages, per tenant.
+async fn record(ctx: &AppCtx, me: &str, moved: &[Moved]) -> ServiceResult<()> {
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let now = ctx.now();
+    let moves: Vec<drips::Move> = moved.iter().map(|m| m.to.clone()).collect();
+    drips::record_moves(&ctx.db, me, now, &moves).await?;
+    let mut sent: HashMap<Tenant, i64> = HashMap::new();
+    for m in moved.iter().filter(|m| m.sent) {
+        *sent.entry(m.tenant).or_default() += 1;
+    }
+    let day = usage::day(now);
+    let rows: Vec<(Tenant, String, i64)> =
+        sent.into_iter().map(|(t, k)| (t, day.clone(), k)).collect();
+    if !rows.is_empty() {
+        usage::record_many(&ctx.db, Metric::DripMessages, &rows).await?;
+    }
+    Ok(())
+}
+
+fn log(r: Result<ServiceResult<Option<Moved>>, tokio::task::JoinError>) -> Option<Moved> {
     match r {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(error = %e, "a drip step was not recorded"),
-        Err(e) => tracing::error!(error = %e, "a drip step's task failed"),
+        Ok(Ok(moved)) => moved,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a drip step was not recorded");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a drip step's task failed");
+            None
+        }
     }
 }
 
-/// Sends one claimed enrolment its due step and moves it on.
-async fn step(ctx: AppCtx, me: Arc<str>, k: Arc<Known>, e: Enrollment) -> ServiceResult<()> {
+/// Sends one claimed enrolment its due step. The move to the next step is returned for the
+/// round to record (None when it was recorded here: the enrolment ended, or was given back).
+async fn step(
+    ctx: AppCtx,
+    me: Arc<str>,
+    k: Arc<Known>,
+    pre: Arc<Prefetched>,
+    e: Enrollment,
+) -> ServiceResult<Option<Moved>> {
     let db = &ctx.db;
     let now = ctx.now();
     let Some(idx) = k.steps.iter().position(|s| s.position == e.next_position) else {
-        return drips::end(db, now, e.id, "completed", None).await;
+        drips::end(db, now, e.id, "completed", None).await?;
+        return Ok(None);
     };
     let step = &k.steps[idx];
     let next = k.steps.get(idx + 1);
-    if !contacts::may_message(db, e.seller_id, e.user_id).await? {
-        return drips::end(db, now, e.id, "exited", Some("stopped")).await;
-    }
-    if !drips::condition_holds(db, &e, step).await? {
-        drips::begin_send(db, now, &e, step, "skipped").await?;
-        return drips::advance(db, &me, now, &e, step, next).await;
-    }
-    let Some(send_id) = drips::begin_send(db, now, &e, step, "sending").await? else {
-        // Sent (or begun) before: never again.
-        return drips::advance(db, &me, now, &e, step, next).await;
-    };
-    let sent = send(&ctx, &k, step, e.user_id, send_id).await;
-    let now = ctx.now();
     let t = Tenant {
         seller_id: e.seller_id,
         livemode: e.livemode,
     };
+    let moved = |send: Option<(i64, &'static str)>| Moved {
+        tenant: t,
+        sent: matches!(send, Some((_, "sent"))),
+        to: drips::Move {
+            enrollment_id: e.id,
+            send,
+            next_position: step.position + 1,
+            next_delay_secs: next.map(|n| n.delay_secs),
+        },
+    };
+    if pre.stopped.contains(&(e.seller_id, e.user_id)) {
+        drips::end(db, now, e.id, "exited", Some("stopped")).await?;
+        return Ok(None);
+    }
+    if !drips::condition_holds(db, &e, step).await? {
+        drips::begin_send(db, now, &e, step, "skipped").await?;
+        return Ok(Some(moved(None)));
+    }
+    let Some(send_id) = drips::begin_send(db, now, &e, step, "sending").await? else {
+        // Sent (or begun) before: never again.
+        return Ok(Some(moved(None)));
+    };
+    let locale = pre
+        .locales
+        .get(&e.user_id)
+        .copied()
+        .unwrap_or(ctx.config.default_locale);
+    let sent = send(&ctx, &k, step, e.user_id, send_id, locale).await;
+    let now = ctx.now();
     match sent {
-        Ok(()) => {
-            drips::finish_send(db, send_id, "sent").await?;
-            usage::record(db, t, now, Metric::DripMessages, 1).await?;
-            drips::advance(db, &me, now, &e, step, next).await
-        }
+        Ok(()) => Ok(Some(moved(Some((send_id, "sent"))))),
         Err(TgError::RateLimited { retry_after }) => {
             drips::forget_send(db, send_id).await?;
             let at = now + chrono::Duration::from_std(retry_after).unwrap_or(RETRY);
-            drips::release(db, &me, e.id, at).await
+            drips::release(db, &me, e.id, at).await?;
+            Ok(None)
         }
         Err(TgError::Unavailable(err)) => {
             tracing::warn!(error = %err, "Telegram unavailable; the drip step waits");
             drips::forget_send(db, send_id).await?;
-            drips::release(db, &me, e.id, now + RETRY).await
+            drips::release(db, &me, e.id, now + RETRY).await?;
+            Ok(None)
         }
         Err(TgError::Unreachable(_)) => {
             drips::finish_send(db, send_id, "unreachable").await?;
             users::mark_unreachable(db, now, e.user_id).await?;
-            drips::end(db, now, e.id, "exited", Some("unreachable")).await
+            drips::end(db, now, e.id, "exited", Some("unreachable")).await?;
+            Ok(None)
         }
         Err(err @ (TgError::Uncertain(_) | TgError::Rejected(_))) => {
             tracing::warn!(error = %err, send = send_id, "a drip step did not go out");
-            drips::finish_send(db, send_id, "failed").await?;
-            drips::advance(db, &me, now, &e, step, next).await
+            Ok(Some(moved(Some((send_id, "failed")))))
         }
     }
 }
@@ -234,11 +334,8 @@ async fn send(
     step: &Step,
     user: i64,
     send_id: i64,
+    locale: Locale,
 ) -> Result<(), TgError> {
-    let locale = match users::find(&ctx.db, user).await {
-        Ok(Some(u)) => locale_of_user(ctx, &u),
-        _ => ctx.config.default_locale,
-    };
     let base = ctx.public_base();
     let mut rows: Vec<Vec<InlineKeyboardButton>> = drips::buttons_of(step)
         .into_iter()

@@ -9,7 +9,7 @@
 //! conditional update; a step's send row (unique per enrolment and step) is written before
 //! the message goes, and a step whose row exists is never sent again (at most once: a crash
 //! between the row and Telegram's answer loses that one step rather than repeating it).
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use base64::{
     Engine as _,
@@ -21,6 +21,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
     sea_query::{Expr, OnConflict, Query},
 };
 use serde::{Deserialize, Serialize};
@@ -34,9 +35,10 @@ use crate::{
         settings::{self, Setting},
     },
     storage::{
-        Db, StorageError,
+        self, Db, StorageError,
         entities::{
-            access_orders, drip_campaigns, drip_enrollments, drip_sends, drip_steps, orders,
+            access_orders, contact_stops, drip_campaigns, drip_enrollments, drip_sends, drip_steps,
+            orders,
         },
     },
 };
@@ -938,7 +940,7 @@ pub async fn step_at(db: &Db, campaign_id: i64, position: i32) -> ServiceResult<
 }
 
 /// Writes the send row of `step` to `e` before it goes: its id, or None when the row exists
-/// already (the step went, or was begun, before: it is not sent again).
+/// already (the step went, or was begun, before: it is not sent again). One statement.
 pub async fn begin_send(
     db: &Db,
     now: DateTime<Utc>,
@@ -946,31 +948,25 @@ pub async fn begin_send(
     step: &Step,
     outcome: &str,
 ) -> ServiceResult<Option<i64>> {
-    let n = drip_sends::Entity::insert(drip_sends::ActiveModel {
-        enrollment_id: Set(e.id),
-        step_id: Set(step.id),
-        campaign_id: Set(e.campaign_id),
-        user_id: Set(e.user_id),
-        outcome: Set(outcome.to_owned()),
-        sent_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([drip_sends::Column::EnrollmentId, drip_sends::Column::StepId])
-            .do_nothing()
-            .to_owned(),
+    let rows = storage::query_all(
+        db,
+        "INSERT INTO drip_sends (enrollment_id, step_id, campaign_id, user_id, outcome, sent_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id, step_id) DO NOTHING \
+         RETURNING id",
+        vec![
+            e.id.into(),
+            step.id.into(),
+            e.campaign_id.into(),
+            e.user_id.into(),
+            outcome.into(),
+            now.into(),
+        ],
     )
-    .exec_without_returning(db)
     .await?;
-    if n == 0 {
-        return Ok(None);
+    match rows.first() {
+        Some(row) => Ok(Some(row.try_get_by_index::<i64>(0)?)),
+        None => Ok(None),
     }
-    Ok(drip_sends::Entity::find()
-        .filter(drip_sends::Column::EnrollmentId.eq(e.id))
-        .filter(drip_sends::Column::StepId.eq(step.id))
-        .one(db)
-        .await?
-        .map(|s| s.id))
 }
 
 /// Removes a send row whose message Telegram did not take, so that the step goes later.
@@ -1024,6 +1020,103 @@ pub async fn advance(
         .filter(drip_enrollments::Column::Status.eq("active"))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// An enrolment past a step, to be recorded with the rest of its round ([`record_moves`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub enrollment_id: i64,
+    /// The step's send row and how it went (`sent`, `failed`), when this round wrote it
+    /// `sending`.
+    pub send: Option<(i64, &'static str)>,
+    /// The position after the step.
+    pub next_position: i32,
+    /// The next step's delay, or None when the step was the last.
+    pub next_delay_secs: Option<i64>,
+}
+
+/// Of the claimed enrolments, the (seller, user) pairs whose user stopped the seller's
+/// messages: one statement for a round.
+pub async fn stopped_among(db: &Db, batch: &[Enrollment]) -> ServiceResult<HashSet<(i64, i64)>> {
+    if batch.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sellers: HashSet<i64> = batch.iter().map(|e| e.seller_id).collect();
+    let users: HashSet<i64> = batch.iter().map(|e| e.user_id).collect();
+    let rows: Vec<(i64, i64)> = contact_stops::Entity::find()
+        .select_only()
+        .column(contact_stops::Column::SellerId)
+        .column(contact_stops::Column::UserId)
+        .filter(contact_stops::Column::SellerId.is_in(sellers))
+        .filter(contact_stops::Column::UserId.is_in(users))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let wanted: HashSet<(i64, i64)> = batch.iter().map(|e| (e.seller_id, e.user_id)).collect();
+    Ok(rows.into_iter().filter(|p| wanted.contains(p)).collect())
+}
+
+/// Records a round's moves in one transaction: each send row's outcome, each enrolment moved
+/// to its next step (due its delay from `now`) or completed, only while `me` holds it. A few
+/// statements for the whole round (one per outcome, one per kind of move), where each step
+/// made two of its own.
+pub async fn record_moves(
+    db: &Db,
+    me: &str,
+    now: DateTime<Utc>,
+    moves: &[Move],
+) -> ServiceResult<()> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    let mut outcomes: HashMap<&'static str, Vec<i64>> = HashMap::new();
+    let mut advances: HashMap<(i32, Option<i64>), Vec<i64>> = HashMap::new();
+    for m in moves {
+        if let Some((send, outcome)) = m.send {
+            outcomes.entry(outcome).or_default().push(send);
+        }
+        advances
+            .entry((m.next_position, m.next_delay_secs))
+            .or_default()
+            .push(m.enrollment_id);
+    }
+    for (outcome, ids) in outcomes {
+        drip_sends::Entity::update_many()
+            .col_expr(drip_sends::Column::Outcome, Expr::value(outcome))
+            .filter(drip_sends::Column::Id.is_in(ids))
+            .exec(&txn)
+            .await?;
+    }
+    for ((position, delay), ids) in advances {
+        let (status, at) = match delay {
+            Some(d) => ("active", Some(now + Duration::seconds(d))),
+            None => ("completed", None),
+        };
+        drip_enrollments::Entity::update_many()
+            .col_expr(
+                drip_enrollments::Column::NextPosition,
+                Expr::value(position),
+            )
+            .col_expr(drip_enrollments::Column::NextRunAt, Expr::value(at))
+            .col_expr(drip_enrollments::Column::Status, Expr::value(status))
+            .col_expr(
+                drip_enrollments::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                drip_enrollments::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(drip_enrollments::Column::UpdatedAt, Expr::value(now))
+            .filter(drip_enrollments::Column::Id.is_in(ids))
+            .filter(drip_enrollments::Column::ClaimedBy.eq(me))
+            .filter(drip_enrollments::Column::Status.eq("active"))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 
