@@ -93,6 +93,7 @@ async fn enrol(app: &TestApp, k: Option<&str>, dc: &str, ct: &str) -> (StatusCod
 }
 
 async fn stats(app: &TestApp, k: Option<&str>, dc: &str) -> Value {
+    app.drips_recorded().await;
     let (status, s) = call(
         app,
         Method::GET,

@@ -205,6 +205,26 @@ impl TestApp {
             .expect("the app handles what it was given");
     }
 
+    /// Waits (up to two seconds) until the drip runner has recorded the steps it sent: it
+    /// writes a step's outcome with the rest of its round, just after the message reaches
+    /// Telegram, so a count read right after the message arrived could miss it.
+    pub async fn drips_recorded(&self) {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        use tollgate::storage::entities::drip_sends;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        while tokio::time::Instant::now() < deadline {
+            let in_flight = drip_sends::Entity::find()
+                .filter(drip_sends::Column::Outcome.eq("sending"))
+                .count(self.db())
+                .await
+                .unwrap_or(0);
+            if in_flight == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// How many bot messages `chat` has in total.
     pub fn bot_message_count(&self, chat: i64) -> usize {
         self.emu().bot_messages(chat).len()

@@ -533,6 +533,8 @@ impl Replay<'_> {
                 self.people.insert(handle.clone(), Person { id, locale });
             }
             Step::Say { who, place, text } => {
+                // What a person then reads (a seller's /drips) counts the steps just sent.
+                app.drips_recorded().await;
                 let id = self.person(who)?.id;
                 let text = self.expand(text);
                 let (chat, message) = match place {
@@ -551,6 +553,7 @@ impl Replay<'_> {
                 old,
                 in_admin,
             } => {
+                app.drips_recorded().await;
                 let id = self.person(who)?.id;
                 let chat = if *in_admin { self.admin_chat()? } else { id };
                 let label = &self.expand(label);
