@@ -188,7 +188,7 @@ async fn round(ctx: &AppCtx, me: &str, shutdown: &Shutdown) -> ServiceResult<usi
     while let Some(r) = inflight.join_next().await {
         moved.extend(log(r));
     }
-    record(ctx, &me, &moved).await?;
+    record(ctx, &me, now, &moved).await?;
     Ok(n)
 }
 
@@ -214,14 +214,21 @@ struct Moved {
     to: drips::Move,
 }
 
-/// Records the round's moves and counts its sent messages, per tenant.
-async fn record(ctx: &AppCtx, me: &str, moved: &[Moved]) -> ServiceResult<()> {
+/// Records the round's moves and counts its sent messages, per tenant. The next steps fall due
+/// their delays after `claimed_at`, the time the round took its steps, whenever the record
+/// itself is written.
+async fn record(
+    ctx: &AppCtx,
+    me: &str,
+    claimed_at: chrono::DateTime<chrono::Utc>,
+    moved: &[Moved],
+) -> ServiceResult<()> {
     if moved.is_empty() {
         return Ok(());
     }
     let now = ctx.now();
     let moves: Vec<drips::Move> = moved.iter().map(|m| m.to.clone()).collect();
-    drips::record_moves(&ctx.db, me, now, &moves).await?;
+    drips::record_moves(&ctx.db, me, claimed_at, now, &moves).await?;
     let mut sent: HashMap<Tenant, i64> = HashMap::new();
     for m in moved.iter().filter(|m| m.sent) {
         *sent.entry(m.tenant).or_default() += 1;

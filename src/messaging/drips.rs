@@ -1058,12 +1058,13 @@ pub async fn stopped_among(db: &Db, batch: &[Enrollment]) -> ServiceResult<HashS
 }
 
 /// Records a round's moves in one transaction: each send row's outcome, each enrolment moved
-/// to its next step (due its delay from `now`) or completed, only while `me` holds it. A few
-/// statements for the whole round (one per outcome, one per kind of move), where each step
-/// made two of its own.
+/// to its next step (due its delay from `base`, when the round took it) or completed, only
+/// while `me` holds it. A few statements for the whole round (one per outcome, one per kind of
+/// move), where each step made two of its own.
 pub async fn record_moves(
     db: &Db,
     me: &str,
+    base: DateTime<Utc>,
     now: DateTime<Utc>,
     moves: &[Move],
 ) -> ServiceResult<()> {
@@ -1091,7 +1092,7 @@ pub async fn record_moves(
     }
     for ((position, delay), ids) in advances {
         let (status, at) = match delay {
-            Some(d) => ("active", Some(now + Duration::seconds(d))),
+            Some(d) => ("active", Some(base + Duration::seconds(d))),
             None => ("completed", None),
         };
         drip_enrollments::Entity::update_many()
