@@ -30,6 +30,9 @@ inv-bad-not-started = This user never started the bot, so an invoice cannot reac
 inv-bad-currency = The currency is XTR (Telegram Stars) or a three-letter card currency such as EUR.
 inv-bad-card = Card payments are not set up for you: use XTR, or set up card payments with /payouts.
 inv-bad-description = The description is 1 to 200 characters.
+inv-bad-lines = An invoice has 1 to 20 lines.
+inv-bad-quantity = A quantity is a whole number from 1 to 10000, like: 2 x 4.00 Business cards
+inv-bad-line = Line { $n } of the items is not "[quantity x] amount description", like: 2 x 4.00 Business cards
 inv-bad-amount = The amount must be more than zero, like 15 or 15.50 (whole Stars for XTR).
 inv-bad-total = That amount is too large for one invoice.
 inv-bad-due = The due date must be in the future and within a year: a number of days (14) or a date (2026-12-31).
@@ -49,6 +52,11 @@ inv-help =
     To send an invoice:
     /invoice <user id or ct_…> <amount> <currency> <days until due or date> <description> | <note>
     For example: /invoice 123456789 15.50 EUR 14 Logo design | Thank you!
+    With several lines, put who, currency and due date first, then a line per item:
+    /invoice 123456789 EUR 14
+    15.50 Logo design
+    2 x 4.00 Business cards
+    | Thank you!
 inv-created = ✅ Invoice { $id } for { $total } is on its way to user { $user }, due { $due }.
 inv-not-found = No invoice { $id }.
 inv-void-done = Invoice { $id } is void. Its pay button no longer works.

@@ -6,6 +6,10 @@
 //! /invoice 123456789 15.50 EUR 14 Logo design | Thank you!
 //!          └ user id or ct_…  └ amount  └ currency  └ days until due (or 2026-12-31)
 //!                                                      └ the line, then an optional note
+//! /invoice ct_4 EUR 14                       several lines: who, currency and due first,
+//! 15.50 Logo design                          then a line each ([quantity x] amount text),
+//! 2 x 4.00 Business cards                    then an optional note after `|`
+//! | Thank you!
 //! /invoice void inv_7                        voids an unpaid invoice
 //! /invoice reminders                         the reminder schedule
 //! /invoice reminders -3 0 1 7                days before (−), on (0) and after the due date
@@ -60,8 +64,10 @@ pub fn bad_text(locale: Locale, bad: &BadInvoice) -> String {
         BadInvoice::NotStarted => "inv-bad-not-started",
         BadInvoice::Currency => "inv-bad-currency",
         BadInvoice::CardUnavailable => "inv-bad-card",
-        BadInvoice::Lines | BadInvoice::Description => "inv-bad-description",
-        BadInvoice::Quantity | BadInvoice::Amount => "inv-bad-amount",
+        BadInvoice::Lines => "inv-bad-lines",
+        BadInvoice::Description => "inv-bad-description",
+        BadInvoice::Quantity => "inv-bad-quantity",
+        BadInvoice::Amount => "inv-bad-amount",
         BadInvoice::Total => "inv-bad-total",
         BadInvoice::DueDate => "inv-bad-due",
         BadInvoice::Note => "inv-bad-note",
@@ -212,29 +218,99 @@ pub fn parse_due(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(d.and_hms_opt(23, 59, 59)?.and_utc())
 }
 
-/// The parts of `/invoice <who> <amount> <currency> <due> <description> [| note]`.
+/// The parts of an `/invoice` that makes one.
 struct Form<'a> {
     who: &'a str,
-    amount: &'a str,
     currency: &'a str,
     due: &'a str,
-    description: &'a str,
+    lines: Vec<FormLine<'a>>,
     note: Option<&'a str>,
 }
 
-fn form(args: &str) -> Option<Form<'_>> {
+/// One line as typed: `[quantity x] amount description`.
+#[derive(Debug, PartialEq)]
+struct FormLine<'a> {
+    quantity: i64,
+    amount: &'a str,
+    description: &'a str,
+}
+
+/// Why an `/invoice` could not be read.
+#[derive(Debug, PartialEq)]
+enum FormError {
+    /// Not an invoice at all: the bot shows how to make one.
+    Shape,
+    /// Line `n` (1-based, counting the lines after the first) is not `[quantity x] amount text`.
+    Line(usize),
+}
+
+/// `/invoice <who> <amount> <currency> <due> <description> [| note]`, or, over several lines,
+/// `<who> <currency> <due>` then one line per item (`[quantity x] amount description`) and an
+/// optional `| note` (which may run over the remaining lines).
+fn form(args: &str) -> Result<Form<'_>, FormError> {
     let (args, note) = match args.split_once('|') {
         Some((a, n)) => (a.trim(), Some(n.trim())),
         None => (args.trim(), None),
     };
+    let (first, rest) = args.split_once('\n').unwrap_or((args, ""));
+    let head: Vec<&str> = first.split_whitespace().collect();
+    if let [who, currency, due] = head[..] {
+        let lines = rest
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+            .map(|(i, l)| form_line(l).ok_or(FormError::Line(i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if lines.is_empty() {
+            return Err(FormError::Shape);
+        }
+        return Ok(Form {
+            who,
+            currency,
+            due,
+            lines,
+            note,
+        });
+    }
     let mut parts = args.splitn(5, char::is_whitespace);
-    Some(Form {
-        who: parts.next()?,
-        amount: parts.next()?,
-        currency: parts.next()?,
-        due: parts.next()?,
-        description: parts.next()?.trim(),
+    let mut next = || parts.next().ok_or(FormError::Shape);
+    let (who, amount, currency, due) = (next()?, next()?, next()?, next()?);
+    let description = next()?.trim();
+    Ok(Form {
+        who,
+        currency,
+        due,
+        lines: vec![FormLine {
+            quantity: 1,
+            amount,
+            description,
+        }],
         note,
+    })
+}
+
+/// `15.50 Logo design`, `2 x 4.00 Cards`, `2x 4.00 Cards`, `3× 1 Pin`.
+fn form_line(line: &str) -> Option<FormLine<'_>> {
+    fn word(s: &str) -> Option<(&str, &str)> {
+        s.trim_start()
+            .split_once(char::is_whitespace)
+            .map(|(w, rest)| (w, rest.trim_start()))
+    }
+    const TIMES: [char; 3] = ['x', 'X', '×'];
+    let (first, rest) = word(line)?;
+    let (quantity, rest) = match first.strip_suffix(TIMES).map(str::parse::<i64>) {
+        Some(q) => (q.ok()?, rest),
+        None => match word(rest) {
+            Some(("x" | "X" | "×", after)) => (first.parse().ok()?, after),
+            _ => (1, line),
+        },
+    };
+    let (amount, description) = word(rest)?;
+    Some(FormLine {
+        quantity,
+        amount,
+        description: description.trim(),
     })
 }
 
@@ -245,8 +321,15 @@ async fn create(
     locale: Locale,
     args: &str,
 ) -> HandlerResult {
-    let Some(f) = form(args) else {
-        return say(ctx, seller.user_id, tr(locale, "inv-help", &[])).await;
+    let f = match form(args) {
+        Ok(f) => f,
+        Err(FormError::Shape) => {
+            return say(ctx, seller.user_id, tr(locale, "inv-help", &[])).await;
+        }
+        Err(FormError::Line(n)) => {
+            let text = tr(locale, "inv-bad-line", &[("n", n.to_string())]);
+            return say(ctx, seller.user_id, text).await;
+        }
     };
     let now = ctx.now();
     let bad = |b: BadInvoice| bad_text(locale, &b);
@@ -254,19 +337,21 @@ async fn create(
         Ok(c) => c,
         Err(b) => return say(ctx, seller.user_id, bad(b)).await,
     };
-    let Some(amount) = parse_amount(f.amount, &currency) else {
-        return say(ctx, seller.user_id, bad(BadInvoice::Amount)).await;
-    };
+    let mut lines = Vec::with_capacity(f.lines.len());
+    for l in &f.lines {
+        let Some(amount) = parse_amount(l.amount, &currency) else {
+            return say(ctx, seller.user_id, bad(BadInvoice::Amount)).await;
+        };
+        lines.push(Line {
+            description: l.description.to_owned(),
+            quantity: l.quantity,
+            unit_amount: amount,
+        });
+    }
     let Some(due) = parse_due(f.due, now) else {
         return say(ctx, seller.user_id, bad(BadInvoice::DueDate)).await;
     };
-    let line = Line {
-        description: f.description.to_owned(),
-        quantity: 1,
-        unit_amount: amount,
-    };
-    let checked = match invoices::check(now, &currency, vec![line], due, f.note.map(str::to_owned))
-    {
+    let checked = match invoices::check(now, &currency, lines, due, f.note.map(str::to_owned)) {
         Ok(c) => c,
         Err(b) => return say(ctx, seller.user_id, bad(b)).await,
     };
@@ -458,9 +543,54 @@ mod tests {
     fn the_short_form_splits_into_its_parts() {
         let f = form("ct_4 15 EUR 14 Logo design | Thanks!").unwrap();
         assert_eq!(
-            (f.who, f.amount, f.currency, f.due, f.description, f.note),
-            ("ct_4", "15", "EUR", "14", "Logo design", Some("Thanks!"))
+            (f.who, f.currency, f.due, f.note),
+            ("ct_4", "EUR", "14", Some("Thanks!"))
         );
-        assert!(form("ct_4 15 EUR").is_none());
+        assert_eq!(
+            f.lines,
+            vec![FormLine {
+                quantity: 1,
+                amount: "15",
+                description: "Logo design"
+            }]
+        );
+        assert_eq!(form("ct_4 15 EUR").err(), Some(FormError::Shape));
+    }
+
+    #[test]
+    fn the_long_form_reads_a_line_per_item_and_the_note_after_the_bar() {
+        let f = form("ct_4 EUR 2026-12-31\n15.50 Logo design\n\n2 x 4 Business cards\n3× 1,50 Pins\n10x 2 Stickers\n| Thank you!\nSee you").unwrap();
+        assert_eq!((f.who, f.currency, f.due), ("ct_4", "EUR", "2026-12-31"));
+        let got: Vec<_> = f
+            .lines
+            .iter()
+            .map(|l| (l.quantity, l.amount, l.description))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "15.50", "Logo design"),
+                (2, "4", "Business cards"),
+                (3, "1,50", "Pins"),
+                (10, "2", "Stickers"),
+            ]
+        );
+        assert_eq!(f.note, Some("Thank you!\nSee you"));
+        // A line without a description, or a count without an amount, names the line.
+        assert_eq!(
+            form("ct_4 EUR 14\n15 Logo\n20").err(),
+            Some(FormError::Line(2))
+        );
+        assert_eq!(
+            form("ct_4 EUR 14\n2 x Logo").err(),
+            Some(FormError::Line(1))
+        );
+        assert_eq!(
+            form("ct_4 EUR 14\n| just a note").err(),
+            Some(FormError::Shape)
+        );
+        // One line typed over two (the note on its own line) is the short form.
+        let f = form("ct_4 15 EUR 14 Logo\n| Thanks").unwrap();
+        assert_eq!((f.lines.len(), f.note), (1, Some("Thanks")));
     }
 }
