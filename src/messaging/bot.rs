@@ -446,28 +446,7 @@ impl<'a> StepArgs<'a> {
             Some(c) => (Some(c), after),
             None => (None, body),
         };
-        let mut lines: Vec<&str> = body.lines().collect();
-        let mut buttons = Vec::new();
-        // The first line is always text: a step is never only buttons.
-        while let Some(last) = lines.last().filter(|_| lines.len() > 1) {
-            let Some((label, url)) = last.split_once('|') else {
-                break;
-            };
-            let url = url.trim();
-            if !["https://", "http://", "tg://"]
-                .iter()
-                .any(|p| url.starts_with(p))
-            {
-                break;
-            }
-            buttons.push(drips::Button {
-                text: label.trim().to_owned(),
-                url: url.to_owned(),
-            });
-            lines.pop();
-        }
-        buttons.reverse();
-        let mut text = lines.join("\n").trim().to_owned();
+        let (mut text, buttons) = drips::split_link_buttons(body);
         let media = reply.and_then(media_of);
         if let Some(caption) = reply.and_then(|m| m.caption()).filter(|_| text.is_empty()) {
             text = caption.to_owned();

@@ -253,6 +253,33 @@ pub struct Button {
     pub url: String,
 }
 
+/// A step's message as typed: its last lines of the form `Label | https://…` (or `http://`,
+/// `tg://`) are its link buttons, in order; the rest is the text. The first line is always text,
+/// so a one-line message is never taken for a lone button.
+pub fn split_link_buttons(message: &str) -> (String, Vec<Button>) {
+    let mut lines: Vec<&str> = message.lines().collect();
+    let mut buttons = Vec::new();
+    while let Some(last) = lines.last().filter(|_| lines.len() > 1) {
+        let Some((label, url)) = last.split_once('|') else {
+            break;
+        };
+        let url = url.trim();
+        if !["https://", "http://", "tg://"]
+            .iter()
+            .any(|p| url.starts_with(p))
+        {
+            break;
+        }
+        buttons.push(Button {
+            text: label.trim().to_owned(),
+            url: url.to_owned(),
+        });
+        lines.pop();
+    }
+    buttons.reverse();
+    (lines.join("\n").trim().to_owned(), buttons)
+}
+
 /// Input that cannot be taken, naming its field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BadDrip {
@@ -1291,6 +1318,38 @@ pub async fn click(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_messages_last_label_url_lines_are_its_buttons() {
+        let (text, buttons) = split_link_buttons(
+            "Hello | there\nSee more\nGuide | https://example.com/g\n Chat | tg://resolve?domain=x ",
+        );
+        assert_eq!(text, "Hello | there\nSee more");
+        let got: Vec<_> = buttons.iter().map(|b| (&*b.text, &*b.url)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Guide", "https://example.com/g"),
+                ("Chat", "tg://resolve?domain=x")
+            ]
+        );
+        // A button line above a text line is text; one line is always text.
+        let (text, buttons) = split_link_buttons("Guide | https://example.com/g\nBye");
+        assert_eq!(
+            (text.as_str(), buttons.len()),
+            ("Guide | https://example.com/g\nBye", 0)
+        );
+        let (text, buttons) = split_link_buttons("Guide | https://example.com/g");
+        assert_eq!(
+            (text.as_str(), buttons.len()),
+            ("Guide | https://example.com/g", 0)
+        );
+        let (text, buttons) = split_link_buttons("Hi\nNot a link | ftp://x");
+        assert_eq!(
+            (text.as_str(), buttons.len()),
+            ("Hi\nNot a link | ftp://x", 0)
+        );
+    }
 
     #[test]
     fn steps_are_bounded() {

@@ -32,6 +32,9 @@ pub struct StepDraft {
     text: String,
     /// The media's kind (`photo`, `video`, `document`) and Telegram file id.
     media: Option<(String, String)>,
+    /// Link buttons: the message's last `Label | URL` lines.
+    #[serde(default)]
+    buttons: Vec<drips::Button>,
 }
 
 /// What a drip button does.
@@ -183,6 +186,13 @@ async fn card(ctx: &AppCtx, t: &T, c: &Campaign, note: Option<String>) -> Result
             }
             if let Some(kind) = &step.media_kind {
                 words = format!("[{kind}] {words}");
+            }
+            let labels: Vec<String> = drips::buttons_of(step)
+                .into_iter()
+                .map(|b| b.text)
+                .collect();
+            if !labels.is_empty() {
+                words = format!("{} 🔗 {}", words.trim(), labels.join(", "));
             }
             let condition = match drips::condition_of(step) {
                 Some(drips::StepCondition::Paid) => t.key("ac-drip-for-paid"),
@@ -377,7 +387,7 @@ pub(super) async fn act(
                 draft.delay,
                 &draft.text,
                 draft.media.as_ref().map(|(k, f)| (k.as_str(), f.as_str())),
-                Vec::new(),
+                draft.buttons.clone(),
                 condition.as_deref(),
             );
             let added = match checked {
@@ -470,7 +480,8 @@ fn refused(t: &T, e: &BadDrip) -> String {
     format!("⚠️ {}", t.key(key))
 }
 
-/// The step's message an admin sent: a text, or a photo, video or document with its caption.
+/// The step's message an admin sent: a text, or a photo, video or document with its caption;
+/// its last `Label | URL` lines are link buttons.
 fn draft_of(msg: &Message, delay: i64) -> Option<StepDraft> {
     let m = super::campaigns::message_of(msg)?;
     let media = m.media.map(|media| {
@@ -481,10 +492,12 @@ fn draft_of(msg: &Message, delay: i64) -> Option<StepDraft> {
         };
         (kind.as_str().to_owned(), media.file_id)
     });
+    let (text, buttons) = drips::split_link_buttons(&m.text);
     Some(StepDraft {
         delay,
-        text: m.text,
+        text,
         media,
+        buttons,
     })
 }
 
@@ -576,7 +589,7 @@ pub(super) async fn input(
                 return ask(why, "ac-drip-ask-message", wait, Step::View { id }).await;
             };
             let media = draft.media.as_ref().map(|(k, f)| (k.as_str(), f.as_str()));
-            if let Err(e) = NewStep::check(delay, &draft.text, media, Vec::new(), None) {
+            if let Err(e) = NewStep::check(delay, &draft.text, media, draft.buttons.clone(), None) {
                 let why = Some(refused(t, &e));
                 return ask(why, "ac-drip-ask-message", wait, Step::View { id }).await;
             }
