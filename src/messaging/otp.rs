@@ -7,7 +7,7 @@
 //! answer carries it). Attempts are counted by a conditional update before the comparison, so
 //! however many verifications run at once, no more than [`MAX_ATTEMPTS`] codes are compared.
 //! Sends are held back per recipient ([`RESEND_COOLDOWN`], [`Limits::per_user_hour`]) and per
-//! API key ([`Limits::per_key_hour`]), and count against the seller's daily OTP limit
+//! API key ([`Limits::per_key_hour`]), decided one at a time per key and recipient, and count against the seller's daily OTP limit
 //! ([`usage`](super::usage)).
 use chrono::{DateTime, Duration, Utc};
 use ring::{
@@ -17,7 +17,8 @@ use ring::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait as _},
 };
 
@@ -25,7 +26,7 @@ use super::usage::{self, Metric};
 use crate::{
     sellers::tenant::Tenant,
     services::ServiceResult,
-    storage::{Db, entities::otp_codes},
+    storage::{self, Db, entities::otp_codes},
 };
 
 pub type OtpCode = otp_codes::Model;
@@ -203,13 +204,24 @@ pub async fn issue(
     if usage::today(db, t, now, Metric::Otps).await? >= limit {
         return Ok(Err(Refused::UsageLimit { limit }));
     }
+    // The limits below are read and the code inserted under a lock of the key's row and then
+    // the recipient's (PostgreSQL; SQLite's one connection runs one transaction at a time), so
+    // sends at once to one user or through one key are decided one after another and never
+    // pass a limit together.
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        for (table, id) in [("api_keys", req.key_id), ("users", req.user_id)] {
+            let sql = format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE");
+            storage::query_all(&txn, &sql, vec![id.into()]).await?;
+        }
+    }
     let hour = now - Duration::hours(1);
     let recent: Vec<OtpCode> = otp_codes::Entity::find()
         .filter(otp_codes::Column::SellerId.eq(t.seller_id))
         .filter(otp_codes::Column::UserId.eq(req.user_id))
         .filter(otp_codes::Column::CreatedAt.gt(hour))
         .order_by_asc(otp_codes::Column::CreatedAt)
-        .all(db)
+        .all(&txn)
         .await?;
     if let Some(last) = recent.last()
         && last.created_at + RESEND_COOLDOWN > now
@@ -226,10 +238,10 @@ pub async fn issue(
     let by_key = otp_codes::Entity::find()
         .filter(otp_codes::Column::KeyId.eq(req.key_id))
         .filter(otp_codes::Column::CreatedAt.gt(hour));
-    if by_key.clone().count(db).await? >= limits.per_key_hour {
+    if by_key.clone().count(&txn).await? >= limits.per_key_hour {
         let oldest = by_key
             .order_by_asc(otp_codes::Column::CreatedAt)
-            .one(db)
+            .one(&txn)
             .await?
             .map_or(now, |o| o.created_at);
         return Ok(Err(Refused::KeyLimit {
@@ -258,8 +270,9 @@ pub async fn issue(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    txn.commit().await?;
     Ok(Ok(Issued { otp: row, code }))
 }
 

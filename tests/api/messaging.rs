@@ -1,7 +1,8 @@
 //! Messaging over the API and in the bot: contacts recorded from sellers' links and added by
 //! the API, `/stop` honoured by code sends, one-time codes (sent, verified, expired with the
-//! injected clock, locked after 5 tries even when tried at once, never in an answer or a log
-//! line), "this wasn't me", usage counts and limits, and bad input refused with no change.
+//! injected clock, locked after 5 tries even when tried at once, one code for sends at once,
+//! never in an answer or a log line), "this wasn't me", usage counts and limits, and bad input
+//! refused with no change.
 use std::{
     io::Write,
     sync::{Arc, Mutex},
@@ -642,6 +643,59 @@ async fn brute_force_on_sqlite() {
 #[tokio::test]
 async fn brute_force_on_postgres() {
     brute_force_stops_at_five_tries(Backend::Postgres).await;
+}
+
+/// Twenty sends to one user at once make one code and one message: the cooldown is decided
+/// one send at a time, so no burst of requests gets past it together.
+async fn sends_at_once_make_one_code(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let shop = shop(&app, "Sam").await;
+    let key = key_from_bot(&app, shop.sam, "live", "crm").await;
+    let k = Some(key.as_str());
+    let bob = app.started_user("Bob", "en").await;
+    let sends = (0..20).map(|_| {
+        let app = &app;
+        async move {
+            call(
+                app,
+                Method::POST,
+                k,
+                "/otp/send",
+                Some(json!({"telegram_user_id": bob, "purpose": "login"})),
+            )
+            .await
+        }
+    });
+    let answers = futures::future::join_all(sends).await;
+    let sent = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    let held = answers
+        .iter()
+        .filter(|(s, v)| *s == StatusCode::TOO_MANY_REQUESTS && code(v) == "otp_cooldown")
+        .count();
+    assert_eq!((sent, held), (1, 19), "{answers:?}");
+    wait_contains(&app, bob, "your login code", 1).await;
+    // Anything sent twice would have reached the emulator by now: the answers came after it.
+    let codes = app
+        .emu()
+        .bot_messages(bob)
+        .iter()
+        .filter(|m| m.body().is_some_and(|b| b.contains("your login code")))
+        .count();
+    assert_eq!(codes, 1);
+    assert_eq!(otp_codes::Entity::find().count(app.db()).await.unwrap(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sends_at_once_on_sqlite() {
+    sends_at_once_make_one_code(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn sends_at_once_on_postgres() {
+    sends_at_once_make_one_code(Backend::Postgres).await;
 }
 
 async fn stop_is_honoured_and_not_me_is_reported(backend: Backend) {
