@@ -304,12 +304,6 @@ impl App {
             }
             None => crate::sellers::api_keys::RateLimiter::local(),
         };
-        let webhooks = crate::sellers::webhooks::worker::Worker::new(
-            db.clone(),
-            opts.clock.clone(),
-            config.webhooks,
-            jobs.clone(),
-        );
         let sealer = match &config.encryption_key {
             Some(key) => Some(
                 crate::services::sealing::Sealer::from_base64(key.expose()).map_err(|e| {
@@ -321,6 +315,13 @@ impl App {
             ),
             None => None,
         };
+        let webhooks = crate::sellers::webhooks::worker::Worker::new(
+            db.clone(),
+            opts.clock.clone(),
+            config.webhooks,
+            jobs.clone(),
+        )
+        .with_sealer(sealer.clone());
         let ctx = AppCtx {
             sealer,
             api_limits,

@@ -32,6 +32,7 @@ mod m20261212_000024_platform_plans;
 mod m20261212_000025_seller_invoices;
 mod m20261212_000026_seller_orders;
 mod m20261212_000027_drip_campaigns;
+mod m20261213_000028_sealed_webhook_secrets;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000025_seller_invoices::Migration),
             Box::new(m20261212_000026_seller_orders::Migration),
             Box::new(m20261212_000027_drip_campaigns::Migration),
+            Box::new(m20261213_000028_sealed_webhook_secrets::Migration),
         ]
     }
 }

@@ -36,7 +36,7 @@ use crate::{
     sellers::tenant::Tenant,
     services::{
         ServiceResult,
-        sealing::{SealError, Sealer},
+        sealing::{self, SealError, Sealer},
     },
     storage::{Db, StorageError, entities::commerce_endpoints},
 };
@@ -126,12 +126,8 @@ pub async fn create_or_rotate(
     secret: Option<String>,
 ) -> ServiceResult<(Endpoint, String, bool)> {
     let secret = secret.unwrap_or_else(|| format!("tgcs_{}", random_hex(24)));
-    let kept = match sealer {
-        Some(sealer) => sealer
-            .seal(&purpose(t, platform), &secret)
-            .map_err(|e| StorageError::Corrupt(format!("cannot seal a shop secret: {e}")))?,
-        None => secret.clone(),
-    };
+    let kept = sealing::keep(sealer, &purpose(t, platform), &secret)
+        .map_err(|e| StorageError::Corrupt(format!("cannot seal a shop secret: {e}")))?;
     let token = random_hex(16);
     if let Some(existing) = get(db, t, platform).await? {
         commerce_endpoints::Entity::update_many()
@@ -177,17 +173,15 @@ fn purpose(t: Tenant, platform: Platform) -> String {
 /// The secret a receiver's deliveries are signed with: opened when it is stored sealed.
 /// `SealError::Open` when it is sealed and there is no key, or not the key it was sealed with.
 pub fn secret_of(sealer: Option<&Sealer>, e: &Endpoint) -> Result<String, SealError> {
-    if !e.secret.starts_with("v1.") {
-        return Ok(e.secret.clone());
-    }
-    let platform = Platform::parse(&e.platform).ok_or(SealError::Open)?;
     let t = Tenant {
         seller_id: e.seller_id,
         livemode: e.livemode,
     };
-    sealer
-        .ok_or(SealError::Open)?
-        .open(&purpose(t, platform), &e.secret)
+    match Platform::parse(&e.platform) {
+        Some(platform) => sealing::reveal(sealer, &purpose(t, platform), &e.secret),
+        // Bound to no known platform: a plain secret stands, a sealed one cannot open.
+        None => sealing::reveal(None, "", &e.secret),
+    }
 }
 
 /// The tenant's receiver for `platform`.

@@ -98,12 +98,43 @@ impl Sealer {
     }
 }
 
+/// `secret` as it is kept: sealed for `purpose` when a key is configured, else as it is.
+pub fn keep(sealer: Option<&Sealer>, purpose: &str, secret: &str) -> Result<String, SealError> {
+    match sealer {
+        Some(sealer) => sealer.seal(purpose, secret),
+        None => Ok(secret.to_owned()),
+    }
+}
+
+/// The secret a kept value holds: opened when it is sealed, else as stored. `Open` when it is
+/// sealed and there is no key, or not the key (or purpose) it was sealed with.
+pub fn reveal(sealer: Option<&Sealer>, purpose: &str, kept: &str) -> Result<String, SealError> {
+    if !kept.starts_with(VERSION) {
+        return Ok(kept.to_owned());
+    }
+    sealer.ok_or(SealError::Open)?.open(purpose, kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sealer(byte: u8) -> Sealer {
         Sealer::new(&[byte; 32]).unwrap()
+    }
+
+    #[test]
+    fn kept_secrets_are_sealed_only_when_there_is_a_key() {
+        let (a, b) = (sealer(1), sealer(2));
+        assert_eq!(keep(None, "p", "whsec_x").unwrap(), "whsec_x");
+        assert_eq!(reveal(None, "p", "whsec_x").unwrap(), "whsec_x");
+        assert_eq!(reveal(Some(&a), "p", "whsec_x").unwrap(), "whsec_x");
+        let kept = keep(Some(&a), "p", "whsec_x").unwrap();
+        assert!(kept.starts_with(VERSION) && !kept.contains("whsec_x"));
+        assert_eq!(reveal(Some(&a), "p", &kept).unwrap(), "whsec_x");
+        assert_eq!(reveal(None, "p", &kept), Err(SealError::Open));
+        assert_eq!(reveal(Some(&b), "p", &kept), Err(SealError::Open));
+        assert_eq!(reveal(Some(&a), "q", &kept), Err(SealError::Open));
     }
 
     #[test]

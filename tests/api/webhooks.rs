@@ -9,6 +9,7 @@ use std::{
 };
 
 use axum::{Router, body::Bytes, extract::State, http::HeaderMap, routing::post};
+use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use sha2::Sha256;
@@ -208,6 +209,7 @@ async fn endpoint(
     webhooks::create_endpoint(
         app.db(),
         app.h.app.ctx.now(),
+        app.h.app.ctx.sealer.as_ref(),
         seller,
         livemode,
         NewEndpoint {
@@ -592,18 +594,48 @@ mod disabling {
     }
 }
 
-#[tokio::test]
-async fn a_rotated_secret_signs_beside_the_new_one_for_a_day() {
-    let (app, clock) = app_with_clock(Backend::Sqlite).await.unwrap();
+/// `sealed`: with `ENCRYPTION_KEY` set, so the secrets are stored sealed and opened to sign.
+async fn a_rotated_secret_signs_beside_the_new_one_for_a_day(backend: Backend, sealed: bool) {
+    let key = sealed.then(|| base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
+    let (manual, shared) = clock();
+    let Some(app) = spawn_app_with(backend, |o| {
+        o.clock = shared;
+        o.webhook_allow_local = true;
+        o.encryption_key = key;
+    })
+    .await
+    else {
+        return;
+    };
+    let clock = manual;
+    let sealer = app.h.app.ctx.sealer.as_ref();
+    assert_eq!(sealer.is_some(), sealed);
     let rx = Receiver::start().await;
     let shop = shop(&app, "Sam", true).await;
     let (ep, old) = endpoint(&app, shop.seller.id, true, &rx.url("sam"), None).await;
     let now = app.h.app.ctx.now();
-    let new = webhooks::rotate_secret(app.db(), now, shop.seller.id, true, ep.id)
+    let new = webhooks::rotate_secret(app.db(), now, sealer, shop.seller.id, true, ep.id)
         .await
         .unwrap()
         .unwrap();
     assert_ne!(new, old);
+    // Stored sealed, or as they are without a key.
+    let row = webhook_endpoints::Entity::find_by_id(ep.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    // Without the key (or with another), a sealed secret signs nothing.
+    assert_eq!(webhooks::signing_secrets(None, &row, now).is_err(), sealed);
+    assert_eq!(
+        webhooks::signing_secrets(sealer, &row, now).unwrap(),
+        vec![new.clone(), old.clone()]
+    );
+    let stored = [row.secret, row.previous_secret.unwrap()];
+    for (kept, secret) in stored.iter().zip([&new, &old]) {
+        assert_eq!(kept.starts_with("v1."), sealed, "{kept}");
+        assert_eq!(kept == secret, !sealed);
+    }
     emit(&app, shop.seller.id, true, EventType::AlertPosted, 1).await;
     settle(&app).await;
     assert_eq!(verified_by(&rx.got()[0], &[&old, &new]), vec![0, 1]);
@@ -616,12 +648,22 @@ async fn a_rotated_secret_signs_beside_the_new_one_for_a_day() {
     // Another seller cannot rotate it.
     let other = shop_seller_only(&app, "Eve").await;
     assert_eq!(
-        webhooks::rotate_secret(app.db(), now, other, true, ep.id)
+        webhooks::rotate_secret(app.db(), now, sealer, other, true, ep.id)
             .await
             .unwrap(),
         None
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_rotated_secret_signs_beside_the_new_one_on_sqlite() {
+    a_rotated_secret_signs_beside_the_new_one_for_a_day(Backend::Sqlite, false).await;
+}
+
+#[tokio::test]
+async fn a_rotated_sealed_secret_signs_beside_the_new_one_on_postgres() {
+    a_rotated_secret_signs_beside_the_new_one_for_a_day(Backend::Postgres, true).await;
 }
 
 async fn shop_seller_only(app: &TestApp, name: &str) -> i64 {
@@ -652,6 +694,7 @@ async fn private_and_plain_http_urls_are_refused_without_allow_local() {
         let result = webhooks::create_endpoint(
             app.db(),
             app.h.app.ctx.now(),
+            app.h.app.ctx.sealer.as_ref(),
             seller,
             true,
             NewEndpoint {
@@ -669,6 +712,7 @@ async fn private_and_plain_http_urls_are_refused_without_allow_local() {
     let bad_type = webhooks::create_endpoint(
         app.db(),
         app.h.app.ctx.now(),
+        app.h.app.ctx.sealer.as_ref(),
         seller,
         true,
         NewEndpoint {
@@ -691,6 +735,7 @@ async fn private_and_plain_http_urls_are_refused_without_allow_local() {
     let (ok, _) = webhooks::create_endpoint(
         app.db(),
         app.h.app.ctx.now(),
+        app.h.app.ctx.sealer.as_ref(),
         seller,
         true,
         NewEndpoint {
@@ -911,7 +956,7 @@ async fn sellers_and_modes_are_kept_apart() {
             .unwrap()
     );
     assert_eq!(
-        webhooks::rotate_secret(db, now, b, true, live.id)
+        webhooks::rotate_secret(db, now, None, b, true, live.id)
             .await
             .unwrap(),
         None

@@ -197,6 +197,7 @@ pub async fn create_endpoint(
     let (endpoint, secret) = webhooks::create_endpoint(
         &ctx.db,
         ctx.now(),
+        ctx.sealer.as_ref(),
         t.seller_id,
         t.livemode,
         NewEndpoint {
@@ -263,12 +264,19 @@ pub async fn rotate_secret(
     {
         return Err(not_found());
     }
-    let secret = webhooks::rotate_secret(db, s.ctx.now(), t.seller_id, t.livemode, id)
-        .await?
-        .ok_or(ApiError::Conflict {
-            code: "conflict",
-            message: "the secret was rotated at the same moment; try again".into(),
-        })?;
+    let secret = webhooks::rotate_secret(
+        db,
+        s.ctx.now(),
+        s.ctx.sealer.as_ref(),
+        t.seller_id,
+        t.livemode,
+        id,
+    )
+    .await?
+    .ok_or(ApiError::Conflict {
+        code: "conflict",
+        message: "the secret was rotated at the same moment; try again".into(),
+    })?;
     let e = webhooks::endpoint(db, t.seller_id, t.livemode, id)
         .await?
         .ok_or_else(not_found)?;

@@ -6,6 +6,7 @@
 //! Everything a seller reaches is scoped by seller and mode: an id of another seller, or of
 //! the other mode, is simply not found. Receivers get each event at least once (a crash
 //! between the send and its record sends it again) and dedupe by `Tollgate-Event-Id`.
+//! Signing secrets are stored sealed under `ENCRYPTION_KEY` when one is configured.
 pub mod address;
 pub mod signing;
 pub mod worker;
@@ -19,7 +20,10 @@ use serde::Serialize;
 
 use crate::{
     jobs::{self, NewJob},
-    services::ServiceError,
+    services::{
+        ServiceError,
+        sealing::{self, SealError, Sealer},
+    },
     storage::{
         Db, StorageError,
         entities::{webhook_deliveries, webhook_endpoints, webhook_events},
@@ -231,6 +235,43 @@ pub struct NewEndpoint {
     pub events: Option<Vec<String>>,
 }
 
+/// What an endpoint's sealed secrets are bound to: its seller and mode.
+fn purpose(seller_id: i64, livemode: bool) -> String {
+    let mode = if livemode { "live" } else { "test" };
+    format!("webhook:{seller_id}:{mode}")
+}
+
+/// A new secret as it is stored: sealed under `ENCRYPTION_KEY` when one is configured.
+fn keep_secret(
+    sealer: Option<&Sealer>,
+    seller_id: i64,
+    livemode: bool,
+    secret: &str,
+) -> WebhookResult<String> {
+    sealing::keep(sealer, &purpose(seller_id, livemode), secret).map_err(|e| {
+        WebhookError::Storage(StorageError::Corrupt(format!(
+            "cannot seal a webhook secret: {e}"
+        )))
+    })
+}
+
+/// The secrets an endpoint signs with now: its own, and the one it rotated out while that
+/// still signs. `SealError::Open` when one is sealed and does not open with `sealer`.
+pub fn signing_secrets(
+    sealer: Option<&Sealer>,
+    e: &webhook_endpoints::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, SealError> {
+    let purpose = purpose(e.seller_id, e.livemode);
+    let mut secrets = vec![sealing::reveal(sealer, &purpose, &e.secret)?];
+    if let (Some(previous), Some(until)) = (&e.previous_secret, e.previous_secret_expires_at)
+        && until > now
+    {
+        secrets.push(sealing::reveal(sealer, &purpose, previous)?);
+    }
+    Ok(secrets)
+}
+
 fn new_secret() -> String {
     format!(
         "whsec_{}{}",
@@ -281,6 +322,7 @@ fn parse_events(events: Option<Vec<String>>) -> WebhookResult<Option<Vec<String>
 pub async fn create_endpoint(
     db: &Db,
     now: DateTime<Utc>,
+    sealer: Option<&Sealer>,
     seller_id: i64,
     livemode: bool,
     new: NewEndpoint,
@@ -304,13 +346,14 @@ pub async fn create_endpoint(
         ));
     }
     let secret = new_secret();
+    let kept = keep_secret(sealer, seller_id, livemode, &secret)?;
     let res = webhook_endpoints::Entity::insert(webhook_endpoints::ActiveModel {
         seller_id: Set(seller_id),
         livemode: Set(livemode),
         url: Set(url.to_string()),
         description: Set(description),
         events: Set(events.map(|e| serde_json::Value::from(e).to_string())),
-        secret: Set(secret.clone()),
+        secret: Set(kept),
         previous_secret: Set(None),
         previous_secret_expires_at: Set(None),
         status: Set("active".into()),
@@ -414,6 +457,7 @@ pub async fn delete_endpoint(
 pub async fn rotate_secret(
     db: &Db,
     now: DateTime<Utc>,
+    sealer: Option<&Sealer>,
     seller_id: i64,
     livemode: bool,
     id: i64,
@@ -422,11 +466,9 @@ pub async fn rotate_secret(
         return Ok(None);
     };
     let secret = new_secret();
+    let kept = keep_secret(sealer, seller_id, livemode, &secret)?;
     let n = webhook_endpoints::Entity::update_many()
-        .col_expr(
-            webhook_endpoints::Column::Secret,
-            Expr::value(secret.clone()),
-        )
+        .col_expr(webhook_endpoints::Column::Secret, Expr::value(kept))
         .col_expr(
             webhook_endpoints::Column::PreviousSecret,
             Expr::value(row.secret.clone()),

@@ -25,6 +25,7 @@ use crate::{
     clock::SharedClock,
     config::WebhookConfig,
     jobs::JobRunner,
+    services::sealing::Sealer,
     storage::{
         Db,
         entities::{webhook_deliveries, webhook_endpoints, webhook_events},
@@ -71,6 +72,8 @@ pub struct Worker {
     config: WebhookConfig,
     jobs: JobRunner,
     concurrency: usize,
+    /// Opens endpoints' sealed secrets.
+    sealer: Option<Sealer>,
 }
 
 impl Worker {
@@ -82,7 +85,14 @@ impl Worker {
             config,
             jobs,
             concurrency: CONCURRENCY,
+            sealer: None,
         }
+    }
+
+    /// Opens endpoints' secrets sealed under `ENCRYPTION_KEY` with `sealer`.
+    pub fn with_sealer(mut self, sealer: Option<Sealer>) -> Worker {
+        self.sealer = sealer;
+        self
     }
 
     /// Claims up to `limit` due heads (one per endpoint).
@@ -144,15 +154,15 @@ impl Worker {
             Err(e) => return Sent::failed(None, format!("refused: {e}"), 0),
         };
         let now = self.clock.now();
-        let mut secrets = vec![endpoint.secret.as_str()];
-        if let (Some(previous), Some(until)) = (
-            endpoint.previous_secret.as_deref(),
-            endpoint.previous_secret_expires_at,
-        ) && until > now
-        {
-            secrets.push(previous);
-        }
-        let signature = signing::header(secrets, now.timestamp(), &event.payload);
+        let Ok(secrets) = super::signing_secrets(self.sealer.as_ref(), endpoint, now) else {
+            let why = "the endpoint's secret does not open with the configured ENCRYPTION_KEY";
+            return Sent::failed(None, why.into(), 0);
+        };
+        let signature = signing::header(
+            secrets.iter().map(String::as_str),
+            now.timestamp(),
+            &event.payload,
+        );
         let started = std::time::Instant::now();
         let response = self
             .http

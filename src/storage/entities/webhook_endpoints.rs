@@ -12,7 +12,7 @@ pub struct Model {
     pub description: String,
     /// A JSON list of event types; None for all of them.
     pub events: Option<String>,
-    /// `whsec_…`: signs every delivery.
+    /// `whsec_…`: signs every delivery. Sealed (`v1.…`) when `ENCRYPTION_KEY` is configured.
     pub secret: String,
     /// The secret before the last rotation: it signs too until `previous_secret_expires_at`.
     pub previous_secret: Option<String>,

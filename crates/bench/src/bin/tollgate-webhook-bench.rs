@@ -232,6 +232,7 @@ async fn round(args: &Args, server: Option<&String>, failing: bool) -> anyhow::R
         let (_, secret) = webhooks::create_endpoint(
             &db,
             now,
+            None,
             seller,
             true,
             NewEndpoint {
