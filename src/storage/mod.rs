@@ -125,13 +125,49 @@ pub async fn ping(db: &Db) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Raw SQL written with PostgreSQL's `$1` placeholders, for either backend (SQLite reads
-/// `?1` as the same numbered parameter).
+/// Raw SQL written with PostgreSQL's `$1` placeholders, for either backend. On SQLite,
+/// placeholders that run `$1, $2, …` once each in order become anonymous `?`; otherwise `?1`
+/// (the same numbered parameter). The driver looks up each numbered parameter's name in a
+/// list as long as the statement's parameters, so binding a multi-row insert of thousands of
+/// numbered parameters takes time quadratic in their count; anonymous ones have no names.
 pub fn sql(backend: DbBackend, postgres_sql: &str) -> String {
     match backend {
         DbBackend::Postgres => postgres_sql.to_owned(),
+        _ if placeholders_in_order(postgres_sql) => {
+            let mut out = String::with_capacity(postgres_sql.len());
+            let mut chars = postgres_sql.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                    while chars.next_if(char::is_ascii_digit).is_some() {}
+                    out.push('?');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
         _ => postgres_sql.replace('$', "?"),
     }
+}
+
+/// Whether the `$n` placeholders of `sql` are `$1, $2, …, $k`, each once and in that order.
+fn placeholders_in_order(sql: &str) -> bool {
+    let mut expected = 1u64;
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            // Not a placeholder: keep every `$` as it was turned before.
+            return false;
+        }
+        if rest[..digits].parse::<u64>().ok() != Some(expected) {
+            return false;
+        }
+        expected += 1;
+        rest = &rest[digits..];
+    }
+    true
 }
 
 /// The day of a timestamp column as `YYYY-MM-DD` text, in UTC, for grouping rows per day in
@@ -213,6 +249,28 @@ mod tests {
     use sea_orm::Statement;
 
     use super::*;
+
+    #[test]
+    fn sqlite_placeholders_are_anonymous_only_when_they_run_in_order() {
+        let sqlite = |q: &str| sql(DbBackend::Sqlite, q);
+        assert_eq!(
+            sqlite("SELECT $1, $2 WHERE x = $3"),
+            "SELECT ?, ? WHERE x = ?"
+        );
+        assert_eq!(sqlite("VALUES ($1,$2),($3,$4)"), "VALUES (?,?),(?,?)");
+        assert_eq!(sqlite("SELECT 1"), "SELECT 1");
+        // Reused, out of order or gapped: numbered, as PostgreSQL reads them.
+        assert_eq!(sqlite("WHERE a = $1 OR b = $1"), "WHERE a = ?1 OR b = ?1");
+        assert_eq!(
+            sqlite("SET a = $2 WHERE id = $1"),
+            "SET a = ?2 WHERE id = ?1"
+        );
+        assert_eq!(sqlite("SELECT $2"), "SELECT ?2");
+        assert_eq!(sqlite("SELECT $10, $11"), "SELECT ?10, ?11");
+        let many = placeholders(1, 12_000);
+        assert_eq!(sqlite(&many), vec!["?"; 12_000].join(", "));
+        assert_eq!(sql(DbBackend::Postgres, "SELECT $1"), "SELECT $1");
+    }
 
     async fn backend_pid(db: &Db) -> Result<i32, DbErr> {
         let row = db
