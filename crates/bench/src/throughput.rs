@@ -55,6 +55,9 @@ const STRIPE_BUY_COMMAND: &str = "/buy10";
 const CHECKOUT_COMPLETED: &str = "checkout.session.completed";
 /// How long all webhooks of one round may take before the round is declared failed.
 const STRIPE_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long a round waits for the Telegram confirmations of its payments after the last
+/// webhook was answered.
+const CONFIRMATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One scenario's result: updates per second of every measured round.
 #[derive(Debug, Clone, PartialEq)]
@@ -1319,6 +1322,15 @@ async fn stripe_round(
         .await?
         .and_then(|p| p.credits)
         .with_context(|| format!("product {STRIPE_PRODUCT} grants no credits"))?;
+    // Confirmations go out after the answers to Stripe (the settler's batch, then the paced
+    // client): wait for every one before checking that each came once.
+    for p in &purchases {
+        let want = p.bot_messages + 1;
+        let _ = harness
+            .emulator
+            .wait_for_bot_messages(p.user, want, CONFIRMATION_TIMEOUT)
+            .await;
+    }
     for p in &purchases {
         let order = orders::find(&ctx.db, p.order)
             .await?
@@ -1385,6 +1397,18 @@ async fn renewal_shop(harness: &Harness) -> anyhow::Result<RenewalShop> {
     )
     .await?;
     let seller = catalog::register(db, now, owner, "Bench Signals", "bench@example.com").await?;
+    // The seller is on the Free platform plan, whose member limit would stop the buyers: the
+    // operator lifts it, as they may (`/setplan free members unlimited`).
+    use tollgate::sellers::platform;
+    platform::set(
+        db,
+        now,
+        platform::FREE,
+        platform::Field::Members,
+        "unlimited",
+    )
+    .await?
+    .map_err(|r| anyhow::anyhow!("lifting the Free plan's member limit: {r:?}"))?;
     let catalog::Connected::New(service) = catalog::connect_chat(
         db,
         now,
@@ -1483,21 +1507,19 @@ async fn renewal_round(
     stripe.set_webhook_url(&closed_port_url().await?);
     let mut bodies = Vec::with_capacity(subs.len());
     for (buyer, sub) in &subs {
-        let events = match stripe.renew_subscription(sub).await {
-            Err(DoubleError::Delivery(_)) => stripe.events(),
+        match stripe.renew_subscription(sub).await {
+            Err(DoubleError::Delivery(_)) => {}
             Ok(_) => anyhow::bail!("the renewal of {sub} was delivered to the closed port"),
             Err(e) => anyhow::bail!("renewing {sub}: {e}"),
         };
-        let paid = events
-            .iter()
-            .rev()
-            .find(|e| {
+        let paid = stripe
+            .last_event(|e| {
                 e["type"] == "invoice.paid"
                     && e["data"]["object"]["parent"]["subscription_details"]["subscription"]
                         == sub.as_str()
             })
             .with_context(|| format!("buyer {buyer}: no renewal invoice.paid"))?;
-        bodies.push(serde_json::to_string_pretty(paid)?);
+        bodies.push(serde_json::to_string_pretty(&paid)?);
     }
     stripe.set_webhook_url(&harness.http_url("/webhooks/stripe"));
     let url = harness.http_url("/webhooks/stripe");

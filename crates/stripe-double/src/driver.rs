@@ -107,10 +107,7 @@ impl StripeDouble {
             )
             .map_err(driver_error)?;
             store
-                .list("event")
-                .into_iter()
-                .rev()
-                .find(|e| e["type"] == "customer.subscription.updated")
+                .find_last("event", |e| e["type"] == "customer.subscription.updated")
                 .ok_or_else(|| DoubleError::InvalidState("no event recorded".into()))?
         };
         self.send(event).await

@@ -259,6 +259,11 @@ impl StripeDouble {
         self.list("event")
     }
 
+    /// The newest event that `wanted` accepts (without copying the others).
+    pub fn last_event(&self, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+        self.lock().find_last("event", wanted)
+    }
+
     /// Events of one type (`"checkout.session.completed"`), oldest first.
     pub fn events_of_type(&self, event_type: &str) -> Vec<Value> {
         self.events()

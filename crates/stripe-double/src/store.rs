@@ -89,6 +89,17 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// The newest object of a kind that `wanted` accepts; only it is cloned.
+    pub fn find_last(&self, kind: &str, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+        self.order
+            .get(kind)?
+            .iter()
+            .rev()
+            .filter_map(|id| self.objects.get(id))
+            .find(|o| wanted(o))
+            .cloned()
+    }
+
     /// The account (secret key) an event's object belongs to: the creator of the object, or
     /// of the Checkout Session that paid through its PaymentIntent. None: the platform.
     pub fn account_of(&self, object: &Value) -> Option<&AccountHook> {
